@@ -1,0 +1,54 @@
+import type { BackendName } from "../core/build.js";
+
+/** The validated, frozen configuration every module receives. Built once by loadConfig(). */
+export interface Config {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Base of every link slashbuild posts, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Absolute path: SQLite database, logs, git mirrors, workspaces. */
+  readonly dataDir: string;
+  readonly logLevel: string;
+  readonly mattermost: MattermostConfig;
+  readonly runner: { readonly concurrency: number; readonly logLimitBytes: number };
+  readonly delivery: {
+    readonly initialBackoffMs: number;
+    readonly maxBackoffMs: number;
+    readonly timeoutMs: number;
+  };
+  readonly repos: Readonly<Record<string, RepoConfig>>;
+}
+
+export interface MattermostConfig {
+  /** Accepted slash-command tokens (a list lets a token be rotated without downtime). */
+  readonly tokens: readonly string[];
+  /** Incoming webhook for status posts; without it, status posts are printed to the console. */
+  readonly webhookUrl: string | null;
+  /** Channels (name or id) allowed to run /build; null means every channel. */
+  readonly channels: readonly string[] | null;
+  /** Users (name or id) who may build any branch of any repo and stop any build. */
+  readonly admins: readonly string[];
+  readonly username: string;
+  readonly iconUrl: string | null;
+}
+
+export interface RepoConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly defaultBranch: string;
+  readonly commands: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Like env, and their values are masked in logs and chat. */
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly backend: BackendName;
+  /** Overrides mattermost.channels for this repo; null inherits it. */
+  readonly channels: readonly string[] | null;
+  /** Who may build this repo; null means anyone in an allowed channel. */
+  readonly users: readonly string[] | null;
+  /** Branch glob → users allowed to build matching branches (others may not). */
+  readonly protectedBranches: Readonly<Record<string, readonly string[]>>;
+  readonly timeoutMs: number;
+  /** Builds of this repo that may run at once (default 1). */
+  readonly concurrency: number;
+  /** Channel that receives this repo's status posts instead of the webhook's own channel. */
+  readonly notifyChannel: string | null;
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { SlashbuildError } from "../core/errors.js";
+import type { Config, RepoConfig } from "./config.js";
+import { interpolateEnv } from "./interpolate-env.js";
+import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
+
+export interface LoadOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Reads, interpolates, validates and freezes a config file. Throws a SlashbuildError naming every problem. */
+export function loadConfig(file: string, options: LoadOptions = {}): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new SlashbuildError("CONFIG_NOT_FOUND", `cannot read config file ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return parseConfig(text, { ...options, baseDir: path.dirname(path.resolve(file)) });
+}
+
+export function parseConfig(text: string, options: LoadOptions & { baseDir: string }): Config {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new SlashbuildError("CONFIG_INVALID", `config is not valid YAML: ${(error as Error).message}`);
+  }
+  const interpolated = interpolateEnv(document ?? {}, options.env ?? process.env);
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) {
+    throw new SlashbuildError("CONFIG_INVALID", `config is invalid:\n${formatIssues(result.error.issues)}`);
+  }
+  return deepFreeze(toConfig(result.data, options.baseDir));
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const where = issue.path.map(String).join(".") || "(root)";
+      if (issue.code === "unrecognized_keys") {
+        const keys = issue.keys.map((key) => [where === "(root)" ? "" : `${where}.`, key].join(""));
+        return `  - unknown key ${keys.join(", ")}: remove it or check its spelling (see docs/configuration.md)`;
+      }
+      return `  - ${where}: ${issue.message}`;
+    })
+    .join("\n");
+}
+
+function toConfig(parsed: ParsedConfig, baseDir: string): Config {
+  return {
+    listen: parsed.listen,
+    publicUrl: parsed.public_url,
+    dataDir: path.resolve(baseDir, parsed.data_dir),
+    logLevel: parsed.log_level,
+    mattermost: {
+      tokens: parsed.mattermost.token,
+      webhookUrl: parsed.mattermost.webhook_url ?? null,
+      channels: parsed.mattermost.channels ?? null,
+      admins: parsed.mattermost.admins,
+      username: parsed.mattermost.username,
+      iconUrl: parsed.mattermost.icon_url ?? null,
+    },
+    runner: { concurrency: parsed.runner.concurrency, logLimitBytes: parsed.runner.log_limit },
+    delivery: {
+      initialBackoffMs: parsed.delivery.initial_backoff,
+      maxBackoffMs: parsed.delivery.max_backoff,
+      timeoutMs: parsed.delivery.timeout,
+    },
+    repos: Object.fromEntries(
+      Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),
+    ),
+  };
+}
+
+function toRepo(name: string, repo: ParsedRepo, baseDir: string): RepoConfig {
+  return {
+    name,
+    url: resolveLocalUrl(repo.url, baseDir),
+    defaultBranch: repo.branch,
+    commands: repo.commands,
+    env: repo.env,
+    secrets: repo.secrets,
+    backend: repo.backend,
+    channels: repo.channels ?? null,
+    users: repo.users ?? null,
+    protectedBranches: repo.protected_branches,
+    timeoutMs: repo.timeout,
+    concurrency: repo.concurrency,
+    notifyChannel: repo.notify_channel ?? null,
+  };
+}
+
+/** A relative local path (./repo, ../x.bundle) is resolved against the config file's folder. */
+function resolveLocalUrl(url: string, baseDir: string): string {
+  return url.startsWith("./") || url.startsWith("../") ? path.resolve(baseDir, url) : url;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

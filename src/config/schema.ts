@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { parseDuration, parseSize } from "./units.js";
+
+/**
+ * The config file's schema: every key, its type, its default. docs/configuration.md describes the
+ * same keys for people; keep the two together. Unknown keys are errors (`.strict()`), so a typo
+ * never silently turns a setting off.
+ */
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration: write e.g. 90s, 30m or 2h` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const bytes = parseSize(value);
+  if (bytes === null) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a size: write e.g. 512KB or 10MB` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8080")
+  .transform((value) => {
+    const colon = value.lastIndexOf(":");
+    return { host: value.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(value.slice(colon + 1)) };
+  });
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const stringList = z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** Repo names appear in chat, URLs and file names: keep them to a safe alphabet. */
+export const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a shell variable name"), z.string());
+
+const repoSchema = z
+  .object({
+    url: z.string().min(1, "is required: anything `git clone` accepts"),
+    branch: z.string().min(1).default("main"),
+    commands: z.array(z.string().min(1)).min(1, "needs at least one command"),
+    env: envMap.default({}),
+    secrets: envMap.default({}),
+    backend: z.enum(["local", "buildbot"]).default("local"),
+    channels: z.array(z.string().min(1)).optional(),
+    users: z.array(z.string().min(1)).optional(),
+    protected_branches: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+    timeout: duration.default(30 * 60_000),
+    concurrency: z.number().int().positive().default(1),
+    notify_channel: z.string().min(1).optional(),
+  })
+  .strict();
+
+const mattermostSchema = z
+  .object({
+    token: stringList,
+    webhook_url: httpUrl.optional(),
+    channels: z.array(z.string().min(1)).optional(),
+    admins: z.array(z.string().min(1)).default([]),
+    username: z.string().min(1).default("slashbuild"),
+    icon_url: httpUrl.optional(),
+  })
+  .strict();
+
+const runnerSchema = z
+  .object({
+    concurrency: z.number().int().positive().default(2),
+    log_limit: size.default(10_000_000),
+  })
+  .strict();
+
+const deliverySchema = z
+  .object({
+    max_backoff: duration.default(300_000),
+    initial_backoff: duration.default(1_000),
+    timeout: duration.default(10_000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    listen: listen.default({ host: "127.0.0.1", port: 8080 }),
+    public_url: httpUrl.transform((u) => u.replace(/\/+$/, "")),
+    data_dir: z.string().min(1).default("./data"),
+    log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    mattermost: mattermostSchema,
+    runner: runnerSchema.prefault({}),
+    delivery: deliverySchema.prefault({}),
+    repos: z
+      .record(z.string().regex(REPO_NAME, "repo names use letters, digits, '.', '_' and '-'"), repoSchema)
+      .refine((repos) => Object.keys(repos).length > 0, "needs at least one repo"),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ParsedRepo = z.output<typeof repoSchema>;

@@ -1,0 +1,27 @@
+/**
+ * A slash command as the core sees it: already authenticated by the transport, with no trace of
+ * HTTP or Mattermost field names. The reply is what the person who typed it gets back.
+ */
+export interface ChatUser {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ChatChannel {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ChatCommand {
+  /** Everything after the trigger word, e.g. "project-example master abc123". */
+  readonly text: string;
+  readonly user: ChatUser;
+  readonly channel: ChatChannel;
+}
+
+export interface Reply {
+  /** Ephemeral replies are seen by the requester only; refusals are always ephemeral. */
+  readonly visibility: "ephemeral" | "in_channel";
+  /** Markdown. */
+  readonly text: string;
+}

@@ -1,0 +1,62 @@
+/**
+ * One error family for everything a person can be told. Each error has a stable code (for logs,
+ * docs/errors.md and tests), a message that says what is wrong *and what to do next*, and an HTTP
+ * status used by the one place that maps errors to responses (src/http/error-handler.ts).
+ * Chat refusals are SlashbuildErrors too: the slash receiver turns them into ephemeral replies.
+ */
+export type ErrorCode =
+  | "CONFIG_INVALID"
+  | "CONFIG_ENV_MISSING"
+  | "CONFIG_NOT_FOUND"
+  | "AUTH_TOKEN_INVALID"
+  | "CHANNEL_NOT_ALLOWED"
+  | "REPO_UNKNOWN"
+  | "BRANCH_UNKNOWN"
+  | "BRANCH_MALFORMED"
+  | "REVISION_MALFORMED"
+  | "NOT_PERMITTED"
+  | "COMMAND_UNKNOWN"
+  | "COMMAND_MALFORMED"
+  | "BUILD_UNKNOWN"
+  | "BUILD_FINISHED"
+  | "BACKEND_UNAVAILABLE"
+  | "REPO_UNREACHABLE"
+  | "REQUEST_INVALID"
+  | "NOT_FOUND";
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  CONFIG_INVALID: 500,
+  CONFIG_ENV_MISSING: 500,
+  CONFIG_NOT_FOUND: 500,
+  AUTH_TOKEN_INVALID: 401,
+  CHANNEL_NOT_ALLOWED: 403,
+  REPO_UNKNOWN: 404,
+  BRANCH_UNKNOWN: 404,
+  BRANCH_MALFORMED: 400,
+  REVISION_MALFORMED: 400,
+  NOT_PERMITTED: 403,
+  COMMAND_UNKNOWN: 400,
+  COMMAND_MALFORMED: 400,
+  BUILD_UNKNOWN: 404,
+  BUILD_FINISHED: 409,
+  BACKEND_UNAVAILABLE: 503,
+  REPO_UNREACHABLE: 502,
+  REQUEST_INVALID: 400,
+  NOT_FOUND: 404,
+};
+
+export class SlashbuildError extends Error {
+  override readonly name = "SlashbuildError";
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.httpStatus = HTTP_STATUS[code];
+  }
+}
+
+export function isSlashbuildError(error: unknown): error is SlashbuildError {
+  return error instanceof SlashbuildError;
+}

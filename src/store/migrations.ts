@@ -1,0 +1,56 @@
+/**
+ * Numbered schema migrations, applied in order inside one transaction each and recorded in
+ * `PRAGMA user_version`. Never edit a released migration: add the next number.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: builds, their steps, and the durable outbox of chat messages.
+  `
+  CREATE TABLE builds (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT, -- AUTOINCREMENT: ids are never reused, even after deletes
+    repo               TEXT    NOT NULL,
+    branch             TEXT    NOT NULL,
+    requested_revision TEXT,
+    sha                TEXT,
+    requester          TEXT    NOT NULL,
+    requester_id       TEXT    NOT NULL,
+    channel_id         TEXT    NOT NULL,
+    channel_name       TEXT    NOT NULL,
+    backend            TEXT    NOT NULL,
+    status             TEXT    NOT NULL,
+    created_at         INTEGER NOT NULL,
+    started_at         INTEGER,
+    finished_at        INTEGER,
+    failing_step       TEXT,
+    reason             TEXT,
+    rebuild_of         INTEGER,
+    external           TEXT    NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX builds_status ON builds(status);
+  CREATE INDEX builds_repo ON builds(repo, id);
+
+  CREATE TABLE build_steps (
+    build_id    INTEGER NOT NULL REFERENCES builds(id),
+    idx         INTEGER NOT NULL,
+    name        TEXT    NOT NULL,
+    status      TEXT    NOT NULL DEFAULT 'pending',
+    exit_code   INTEGER,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    PRIMARY KEY (build_id, idx)
+  );
+
+  CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    build_id        INTEGER,
+    kind            TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,
+    state           TEXT    NOT NULL DEFAULT 'pending', -- pending | delivered | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    delivered_at    INTEGER
+  );
+  CREATE INDEX outbox_pending ON outbox(state, next_attempt_at);
+  `,
+];

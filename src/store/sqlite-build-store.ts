@@ -1,0 +1,188 @@
+import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
+import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
+import type { Db } from "./open-database.js";
+
+interface BuildRow {
+  id: number;
+  repo: string;
+  branch: string;
+  requested_revision: string | null;
+  sha: string | null;
+  requester: string;
+  requester_id: string;
+  channel_id: string;
+  channel_name: string;
+  backend: string;
+  status: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  failing_step: string | null;
+  reason: string | null;
+  rebuild_of: number | null;
+  external: string;
+}
+
+interface StepRow {
+  build_id: number;
+  idx: number;
+  name: string;
+  status: string;
+  exit_code: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+const PATCH_COLUMNS: Record<keyof BuildPatch, string> = {
+  status: "status",
+  sha: "sha",
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+  failingStep: "failing_step",
+  reason: "reason",
+  external: "external",
+};
+
+const STEP_COLUMNS: Record<string, string> = {
+  name: "name",
+  status: "status",
+  exitCode: "exit_code",
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+};
+
+/** BuildStore on SQLite. Statements are prepared once; every call is synchronous and short. */
+export class SqliteBuildStore implements BuildStore {
+  readonly #db: Db;
+  readonly #insert;
+  readonly #byId;
+  readonly #steps;
+  readonly #unfinished;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
+         backend, status, created_at, rebuild_of)
+       VALUES (@repo, @branch, @requestedRevision, @requester, @requesterId, @channelId, @channelName,
+         @backend, 'queued', @createdAt, @rebuildOf)`,
+    );
+    this.#byId = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
+    this.#steps = db.prepare<[number], StepRow>("SELECT * FROM build_steps WHERE build_id = ? ORDER BY idx");
+    this.#unfinished = db.prepare<[], BuildRow>(
+      "SELECT * FROM builds WHERE status IN ('queued', 'running') ORDER BY id",
+    );
+  }
+
+  create(build: NewBuild): Build {
+    const info = this.#insert.run(build);
+    return this.get(Number(info.lastInsertRowid)) as Build;
+  }
+
+  get(id: number): Build | undefined {
+    const row = this.#byId.get(id);
+    return row ? this.#toBuild(row) : undefined;
+  }
+
+  list(filter: BuildFilter = {}): Build[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    for (const key of ["repo", "branch", "status", "requester"] as const) {
+      if (filter[key] !== undefined) {
+        where.push(`${key} = @${key}`);
+        params[key] = filter[key];
+      }
+    }
+    if (filter.beforeId !== undefined) {
+      where.push("id < @beforeId");
+      params.beforeId = filter.beforeId;
+    }
+    params.limit = filter.limit ?? 50;
+    const sql = `SELECT * FROM builds ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`;
+    return this.#db
+      .prepare<Record<string, unknown>, BuildRow>(sql)
+      .all(params)
+      .map((row) => this.#toBuild(row));
+  }
+
+  unfinished(): Build[] {
+    return this.#unfinished.all().map((row) => this.#toBuild(row));
+  }
+
+  update(id: number, patch: BuildPatch): Build {
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    for (const [key, value] of Object.entries(patch) as [keyof BuildPatch, unknown][]) {
+      if (value === undefined) continue;
+      sets.push(`${PATCH_COLUMNS[key]} = @${key}`);
+      params[key] = key === "external" ? JSON.stringify(value) : value;
+    }
+    if (sets.length > 0) this.#db.prepare(`UPDATE builds SET ${sets.join(", ")} WHERE id = @id`).run(params);
+    const build = this.get(id);
+    if (!build) throw new Error(`build ${id} does not exist`);
+    return build;
+  }
+
+  setSteps(id: number, names: readonly string[]): void {
+    const insert = this.#db.prepare("INSERT INTO build_steps (build_id, idx, name) VALUES (?, ?, ?)");
+    this.#db.transaction(() => {
+      this.#db.prepare("DELETE FROM build_steps WHERE build_id = ?").run(id);
+      names.forEach((name, index) => {
+        insert.run(id, index, name);
+      });
+    })();
+  }
+
+  updateStep(id: number, index: number, patch: Partial<Omit<Step, "index">>): void {
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id, index };
+    for (const [key, value] of Object.entries(patch)) {
+      const column = STEP_COLUMNS[key];
+      if (!column || value === undefined) continue;
+      sets.push(`${column} = @${key}`);
+      params[key] = value;
+    }
+    if (sets.length === 0) return;
+    const result = this.#db
+      .prepare(`UPDATE build_steps SET ${sets.join(", ")} WHERE build_id = @id AND idx = @index`)
+      .run(params);
+    if (result.changes === 0 && typeof patch.name === "string") {
+      // Buildbot reports steps as it discovers them; the first report creates the row.
+      this.#db
+        .prepare("INSERT INTO build_steps (build_id, idx, name) VALUES (?, ?, ?)")
+        .run(id, index, patch.name);
+      this.updateStep(id, index, { ...patch, name: undefined });
+    }
+  }
+
+  #toBuild(row: BuildRow): Build {
+    return {
+      id: row.id,
+      repo: row.repo,
+      branch: row.branch,
+      requestedRevision: row.requested_revision,
+      sha: row.sha,
+      requester: row.requester,
+      requesterId: row.requester_id,
+      channelId: row.channel_id,
+      channelName: row.channel_name,
+      backend: row.backend as Build["backend"],
+      status: row.status as BuildStatus,
+      createdAt: row.created_at,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      failingStep: row.failing_step,
+      reason: row.reason,
+      rebuildOf: row.rebuild_of,
+      external: JSON.parse(row.external) as Record<string, unknown>,
+      steps: this.#steps.all(row.id).map((step) => ({
+        index: step.idx,
+        name: step.name,
+        status: step.status as StepStatus,
+        exitCode: step.exit_code,
+        startedAt: step.started_at,
+        finishedAt: step.finished_at,
+      })),
+    };
+  }
+}
