@@ -1,0 +1,169 @@
+import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
+import {
+  type Build,
+  durationMs,
+  type FinalStatus,
+  isFinal,
+  STATUS_WORDS,
+  shortSha,
+} from "../../core/build.js";
+import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
+import { maskText } from "./mask-text.js";
+
+/**
+ * Status posts for the incoming webhook. Pure: a Build in, a payload out. Branch names, user
+ * names and reasons come from chat or from git, so they are escaped (no links, no @channel, no
+ * Slack `<!here>` syntax) and every configured secret is masked in everything we emit.
+ */
+
+/** Mattermost's MaxPostSize in runes (CONTRACT §4); longer text would be split into several posts. */
+export const MAX_POST_RUNES = 16383;
+/** A reason is a human explanation; anything longer is noise (and could crowd out the rest). */
+const MAX_REASON_RUNES = 2000;
+
+export interface BuildMessageOptions {
+  /** Base of build links, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Values masked wherever they appear in the output. */
+  readonly secrets?: readonly string[];
+  /** Webhook `channel` override (repo notify_channel); null/absent = the hook's channel. */
+  readonly channel?: string | null;
+  readonly username?: string;
+  readonly iconUrl?: string | null;
+}
+
+const COLORS: Readonly<Record<FinalStatus, string>> = {
+  succeeded: "good",
+  failed: "danger",
+  timed_out: "danger",
+  cancelled: "warning",
+  interrupted: "warning",
+};
+const STARTED_COLOR = "#2389d7";
+
+export function formatBuildStarted(build: Build, options: BuildMessageOptions): IncomingWebhookRequest {
+  const secrets = options.secrets ?? [];
+  const subject = describe(build, options.publicUrl, secrets);
+  const headline = `Build ${subject.link} of ${subject.what} started for ${subject.requester}.`;
+  const plain = `Build #${build.id} of ${subject.what} started for ${subject.requester}.`;
+  return finish(headline, { fallback: plain, color: STARTED_COLOR, ...subject.title }, options);
+}
+
+export function formatBuildFinished(build: Build, options: BuildMessageOptions): IncomingWebhookRequest {
+  const secrets = options.secrets ?? [];
+  const subject = describe(build, options.publicUrl, secrets);
+  const status: FinalStatus = isFinal(build.status) ? build.status : "interrupted";
+  const duration = durationMs(build);
+  const after = duration === null ? "" : ` after ${formatDuration(duration)}`;
+  const result = `${STATUS_WORDS[status]}${after}`;
+  const headline = `Build ${subject.link} of ${subject.what} ${result}. Requested by ${subject.requester}.`;
+  const plain = `Build #${build.id} of ${subject.what} ${result}. Requested by ${subject.requester}.`;
+
+  const fields: MessageAttachmentField[] = [];
+  if (build.failingStep) {
+    fields.push({ title: "Failing command", value: clean(build.failingStep, secrets), short: false });
+  }
+  if (build.reason) {
+    fields.push({
+      title: "Reason",
+      value: clean(truncateRunes(build.reason, MAX_REASON_RUNES), secrets, true),
+      short: false,
+    });
+  }
+  return finish(headline, { fallback: plain, color: COLORS[status], ...subject.title, fields }, options);
+}
+
+/** `42s`, `3m 05s`, `1h 02m 03s`. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (hours > 0) return `${hours}h ${pad(minutes)}m ${pad(seconds)}s`;
+  if (minutes > 0) return `${minutes}m ${pad(seconds)}s`;
+  return `${seconds}s`;
+}
+
+/**
+ * Makes untrusted text inert in a Mattermost post: Markdown punctuation is backslash-escaped;
+ * `<`, `>` and `&` become entities so Slack-compatible `<!channel>`/`<url|text>` parsing (which
+ * runs on webhook posts) finds nothing; a zero-width space after `@` and `~` stops mentions and
+ * channel links; control and bidi-override characters are dropped, newlines unless allowed.
+ */
+export function escapeMarkdown(text: string, { multiline = false } = {}): string {
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+      .replace(multiline ? /[\u0000-\u0009\u000b-\u001f\u007f]/g : /[\u0000-\u001f\u007f]/g, " ")
+      .replace(/[\u202a-\u202e\u2066-\u2069]/g, "")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/[\\`*_[\]|#]/g, "\\$&")
+      .replace(/([@~])/g, "$1\u200b")
+  );
+}
+
+/** `@name` as a real mention when it is a plausible username; otherwise inert text. */
+export function mentionUser(name: string): string {
+  const plausible = /^[a-z0-9][a-z0-9._-]{0,63}$/i.test(name) && !/^(all|channel|here)$/i.test(name);
+  return plausible ? `@${name}` : escapeMarkdown(`@${name}`);
+}
+
+/** Cuts to at most `max` runes (code points, as Mattermost counts), marking the cut with `…`. */
+export function truncateRunes(text: string, max: number): string {
+  const runes = Array.from(text);
+  if (runes.length <= max) return text;
+  return `${runes.slice(0, max - 1).join("")}…`;
+}
+
+interface Subject {
+  readonly link: string;
+  readonly what: string;
+  readonly requester: string;
+  readonly title: Pick<MessageAttachment, "title" | "title_link">;
+}
+
+function describe(build: Build, publicUrl: string, secrets: readonly string[]): Subject {
+  const url = `${publicUrl}/builds/${build.id}`;
+  const sha = shortSha(build.sha);
+  const shaText = /^[0-9a-f]+$/i.test(sha) ? `\`${sha}\`` : clean(sha, secrets);
+  const repo = clean(build.repo, secrets);
+  return {
+    link: `[#${build.id}](${url})`,
+    what: `**${repo}** (branch **${clean(build.branch, secrets)}** at ${shaText})`,
+    requester: mentionUser(maskText(build.requester, secrets)),
+    title: { title: `${repo} #${build.id}`, title_link: url },
+  };
+}
+
+function clean(text: string, secrets: readonly string[], multiline = false): string {
+  return escapeMarkdown(maskText(text, secrets), { multiline });
+}
+
+function finish(
+  headline: string,
+  attachment: MessageAttachment,
+  options: BuildMessageOptions,
+): IncomingWebhookRequest {
+  const payload: IncomingWebhookRequest = {
+    text: truncateRunes(headline, MAX_POST_RUNES),
+    attachments: [attachment],
+  };
+  if (options.channel) payload.channel = options.channel;
+  if (options.username) payload.username = options.username;
+  if (options.iconUrl) payload.icon_url = options.iconUrl;
+  // Belt and braces: anything that slipped past per-field masking (e.g. a secret in a config value).
+  return maskDeep(payload, options.secrets ?? []) as IncomingWebhookRequest;
+}
+
+function maskDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (secrets.length === 0) return value;
+  if (typeof value === "string") return maskText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, secrets));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskDeep(item, secrets)]));
+  }
+  return value;
+}

@@ -1,0 +1,96 @@
+import formbody from "@fastify/formbody";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { ChatCommand, Reply } from "../../core/chat-command.js";
+import { isSlashbuildError } from "../../core/errors.js";
+import {
+  extractToken,
+  type FormRecord,
+  type HeaderRecord,
+  parseSlashRequest,
+} from "./parse-slash-request.js";
+import { verifyToken } from "./verify-token.js";
+
+/**
+ * The slash-command receiver: verify the token, translate the form, let the core answer, and
+ * reply in the shape Mattermost reads (CONTRACT §1-2: exactly 200, application/json). It holds no
+ * build logic. Register it without fastify-plugin so formbody stays inside this scope.
+ */
+
+/** The Request URL, and the one installations of the old Buildbot change hook already use. */
+export const SLASH_PATHS = ["/mattermost/command", "/change_hook/mattermost"] as const;
+/** A real slash form is about 1 KiB; anything near this cap is not from Mattermost. */
+export const SLASH_BODY_LIMIT = 64 * 1024;
+
+export interface SlashRouteOptions {
+  readonly handleCommand: (command: ChatCommand) => Promise<Reply>;
+  readonly tokens: readonly string[];
+  readonly bodyLimit?: number;
+}
+
+/** What Mattermost reads from our answer (a subset of its CommandResponse). */
+export interface SlashResponse {
+  response_type: "ephemeral" | "in_channel";
+  text: string;
+}
+
+export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, options) => {
+  const bodyLimit = options.bodyLimit ?? SLASH_BODY_LIMIT;
+  if (!app.hasContentTypeParser("application/x-www-form-urlencoded")) {
+    await app.register(formbody, { bodyLimit });
+  }
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Mattermost sends the form as the body for POST and as the query string for GET.
+    const source = request.method === "GET" ? request.query : request.body;
+    const form: FormRecord = isRecord(source) ? (source as FormRecord) : {};
+    const headers = request.headers as HeaderRecord;
+
+    if (!verifyToken(extractToken(form, headers), options.tokens)) {
+      request.log.warn("slash command refused: missing or wrong token");
+      return reply.code(401).send({
+        error: "AUTH_TOKEN_INVALID",
+        message:
+          "Missing or wrong slash-command token: copy the token of the Mattermost slash command into mattermost.token.",
+      });
+    }
+
+    let command: ChatCommand;
+    try {
+      command = parseSlashRequest(form, headers).command;
+    } catch (error) {
+      if (!isSlashbuildError(error)) throw error;
+      return reply.code(error.httpStatus).send({ error: error.code, message: error.message });
+    }
+
+    const answer = await answerCommand(options.handleCommand, command, request);
+    return reply.code(200).type("application/json").send(answer);
+  };
+
+  for (const url of SLASH_PATHS) {
+    app.route({ method: ["GET", "POST"], url, bodyLimit, handler });
+  }
+};
+
+/** Refusals (SlashbuildErrors) become ephemeral replies; anything unexpected too, but logged. */
+async function answerCommand(
+  handleCommand: SlashRouteOptions["handleCommand"],
+  command: ChatCommand,
+  request: FastifyRequest,
+): Promise<SlashResponse> {
+  try {
+    const reply = await handleCommand(command);
+    return { response_type: reply.visibility, text: reply.text };
+  } catch (error) {
+    if (isSlashbuildError(error)) return { response_type: "ephemeral", text: error.message };
+    request.log.error({ err: error }, "slash command failed");
+    // Mattermost would show a non-200 only as "returned response 500"; say something useful instead.
+    return {
+      response_type: "ephemeral",
+      text: `Sorry, slashbuild failed to handle that command (request ${request.id}); its log has the details.`,
+    };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

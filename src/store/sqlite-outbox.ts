@@ -1,0 +1,134 @@
+import type { Db } from "./open-database.js";
+
+/**
+ * The durable outbox: every chat message is stored here before any attempt to send it, so a
+ * Mattermost outage or a restart loses nothing. Messages of one build go out in the order they
+ * were enqueued: a message is only due once no older message of its build is still pending.
+ * A message that failed for good (state 'failed') no longer holds its build's later messages back.
+ */
+
+export interface NewOutboxMessage {
+  /** null for messages tied to no build; those are ordered by nothing but their own schedule. */
+  readonly buildId: number | null;
+  /** What the message is about, e.g. "build_started" (for logs and later bot-mode updates). */
+  readonly kind: string;
+  /** JSON-serialisable body handed to the chat transport as is. */
+  readonly payload: unknown;
+}
+
+export interface OutboxMessage {
+  readonly id: number;
+  readonly buildId: number | null;
+  readonly kind: string;
+  readonly payload: unknown;
+  /** Attempts made so far (0 for a message never tried). */
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  readonly createdAt: number;
+}
+
+interface OutboxRow {
+  id: number;
+  build_id: number | null;
+  kind: string;
+  payload: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+}
+
+/** Oldest pending message per build (or build-less message): the only ones allowed out. */
+const HEAD_OF_BUILD = `o.state = 'pending'
+  AND (o.build_id IS NULL OR NOT EXISTS (
+    SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.build_id = o.build_id AND p.id < o.id))`;
+
+export class SqliteOutbox {
+  readonly #insert;
+  readonly #nextDue;
+  readonly #nextAttemptAt;
+  readonly #delivered;
+  readonly #reschedule;
+  readonly #failed;
+  readonly #pending;
+  readonly #clock: () => number;
+  readonly #listeners = new Set<() => void>();
+
+  constructor(db: Db, clock: () => number = Date.now) {
+    this.#clock = clock;
+    this.#insert = db.prepare<[number | null, string, string, number, number]>(
+      "INSERT INTO outbox (build_id, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.#nextDue = db.prepare<[number], OutboxRow>(
+      `SELECT * FROM outbox o WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 1`,
+    );
+    this.#nextAttemptAt = db.prepare<[], { at: number | null }>(
+      `SELECT MIN(o.next_attempt_at) AS at FROM outbox o WHERE ${HEAD_OF_BUILD}`,
+    );
+    this.#delivered = db.prepare<[number, number]>(
+      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'",
+    );
+    this.#reschedule = db.prepare<[number, string, number]>(
+      "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
+    );
+    this.#failed = db.prepare<[string, number]>(
+      "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'",
+    );
+    this.#pending = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'");
+  }
+
+  /** Stores the message (due now) and wakes whoever delivers. Returns its id. */
+  enqueue(message: NewOutboxMessage): number {
+    const now = this.#clock();
+    const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
+    for (const listener of this.#listeners) listener();
+    return Number(info.lastInsertRowid);
+  }
+
+  /** The oldest pending message that is due at `now` and has no older pending sibling in its build. */
+  nextDue(now: number): OutboxMessage | undefined {
+    const row = this.#nextDue.get(now);
+    return row ? toMessage(row) : undefined;
+  }
+
+  /** When the earliest sendable message becomes due (maybe in the past); null when nothing is pending. */
+  nextAttemptAt(): number | null {
+    return this.#nextAttemptAt.get()?.at ?? null;
+  }
+
+  markDelivered(id: number, at: number): void {
+    this.#delivered.run(at, id);
+  }
+
+  reschedule(id: number, at: number, error: string): void {
+    this.#reschedule.run(at, error, id);
+  }
+
+  markFailed(id: number, error: string): void {
+    this.#failed.run(error, id);
+  }
+
+  pendingCount(): number {
+    return this.#pending.get()?.n ?? 0;
+  }
+
+  /** Calls `listener` after every enqueue (the deliverer wakes up on it). Returns the unsubscribe. */
+  onEnqueue(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+function toMessage(row: OutboxRow): OutboxMessage {
+  return {
+    id: row.id,
+    buildId: row.build_id,
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as unknown,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+  };
+}
