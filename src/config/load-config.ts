@@ -47,6 +47,10 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
         const keys = issue.keys.map((key) => [where === "(root)" ? "" : `${where}.`, key].join(""));
         return `  - unknown key ${keys.join(", ")}: remove it or check its spelling (see docs/configuration.md)`;
       }
+      if (issue.code === "invalid_key") {
+        // zod reports a bad record key generically; the useful text is in the nested issue.
+        return `  - ${where}: ${issue.issues.map((inner) => inner.message).join("; ")}`;
+      }
       return `  - ${where}: ${issue.message}`;
     })
     .join("\n");

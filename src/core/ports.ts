@@ -82,3 +82,8 @@ export interface StatusNotifier {
 }
 
 export type Clock = () => number;
+
+/** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */
+export interface LogSource {
+  read(build: Build, stepIndex: number): Promise<string | null>;
+}

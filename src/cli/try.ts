@@ -1,0 +1,61 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { loadConfig } from "../config/load-config.js";
+import type { Build } from "../core/build.js";
+import { isFinal, STATUS_WORDS } from "../core/build.js";
+import type { CliIo } from "./index.js";
+
+/**
+ * `slashbuild try "/build demo"`: sends the text to the running service exactly as Mattermost
+ * would (form-encoded POST with the command token), prints the answer, then follows the build it
+ * queued until it finishes. Exercises the whole path without a Mattermost.
+ */
+export async function tryCommand(file: string, text: string, io: CliIo): Promise<number> {
+  const config = loadConfig(file);
+  const [trigger, ...words] = text.trim().split(/\s+/);
+  if (!trigger?.startsWith("/")) {
+    io.err.write('slashbuild: try needs a slash command, e.g. slashbuild try "/build demo"\n');
+    return 2;
+  }
+  const host = config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host;
+  const base = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${config.listen.port}`;
+  const token = config.mattermost.tokens[0] ?? "";
+  const form = new URLSearchParams({
+    channel_id: "try-channel",
+    channel_name: config.mattermost.channels?.[0] ?? "town-square",
+    command: trigger.toLowerCase(),
+    team_domain: "try",
+    team_id: "try-team",
+    text: words.join(" "),
+    token,
+    user_id: "try-user",
+    user_name: process.env.USER ?? "you",
+  });
+  let response: Response;
+  try {
+    response = await fetch(`${base}/mattermost/command`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Token ${token}` },
+      body: form,
+    });
+  } catch {
+    io.err.write(`slashbuild: nothing answers at ${base}; start the service first: slashbuild serve --config ${file}\n`);
+    return 1;
+  }
+  const answer = (await response.json()) as { text?: string; message?: string };
+  io.out.write(`${answer.text ?? answer.message ?? JSON.stringify(answer)}\n`);
+  if (response.status !== 200) return 1;
+  const id = /Queued build \[#(\d+)\]/.exec(answer.text ?? "")?.[1];
+  if (!id) return 0;
+  let last = "";
+  for (;;) {
+    const build = (await (await fetch(`${base}/api/builds/${id}`)).json()) as Build;
+    const line = `#${build.id} ${STATUS_WORDS[build.status]}${build.failingStep ? ` at ${build.failingStep}` : ""}`;
+    if (line !== last) io.out.write(`${line}\n`);
+    last = line;
+    if (isFinal(build.status)) {
+      io.out.write(`${config.publicUrl}/builds/${build.id}\n`);
+      return build.status === "succeeded" ? 0 : 1;
+    }
+    await sleep(250);
+  }
+}

@@ -1,0 +1,37 @@
+import type { Config } from "../config/config.js";
+import { type Build, durationMs, STATUS_WORDS, shortSha } from "./build.js";
+
+/**
+ * Texts of the answers to the person who typed a command (not the channel's status posts, which
+ * chat/mattermost formats). Markdown; every value a user could have typed goes through `code()`.
+ */
+
+export function buildLink(config: Config, build: Pick<Build, "id">): string {
+  return `[#${build.id}](${config.publicUrl}/builds/${build.id})`;
+}
+
+/** Inline code that cannot be broken out of: backticks inside are replaced, length is bounded. */
+export function code(value: string): string {
+  return `\`${value.replace(/`/g, "'").slice(0, 200)}\``;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+export function describeBuild(config: Config, build: Build): string {
+  const what = `${buildLink(config, build)} ${code(build.repo)} ${code(build.branch)} at ${code(shortSha(build.sha ?? build.requestedRevision))}`;
+  const took = durationMs(build);
+  const status = STATUS_WORDS[build.status] + (took === null ? "" : ` in ${formatDuration(took)}`);
+  return `${what} by @${build.requester}: **${status}**${build.failingStep ? ` at ${code(build.failingStep)}` : ""}`;
+}
+
+export function queuedReply(config: Config, build: Build): string {
+  const at = build.requestedRevision ? ` at ${code(build.requestedRevision)}` : "";
+  const again = build.rebuildOf ? ` (rebuild of #${build.rebuildOf})` : "";
+  return `Queued build ${buildLink(config, build)}: ${code(build.repo)} ${code(build.branch)}${at}${again}. Status posts follow in the channel; stop it with \`/build stop ${build.id}\`.`;
+}

@@ -1,0 +1,72 @@
+import type { Config } from "../config/config.js";
+import { buildableRepos } from "./authorize.js";
+import type { BuildService } from "./build-service.js";
+import type { ChatCommand, Reply } from "./chat-command.js";
+import { isSlashbuildError } from "./errors.js";
+import { code, describeBuild, queuedReply } from "./format-reply.js";
+import { type ParsedCommand, parseBuildCommand, USAGE } from "./parse-build-command.js";
+
+const RECENT = 10;
+
+/**
+ * The one entry point for every chat command, whatever transport brought it. Refusals
+ * (SlashbuildErrors) become ephemeral replies that say what to do; anything else propagates
+ * as a real fault.
+ */
+export async function handleCommand(service: BuildService, config: Config, command: ChatCommand): Promise<Reply> {
+  try {
+    return await dispatch(service, config, command, parseBuildCommand(command.text));
+  } catch (error) {
+    if (isSlashbuildError(error)) return { visibility: "ephemeral", text: error.message };
+    throw error;
+  }
+}
+
+async function dispatch(service: BuildService, config: Config, command: ChatCommand, parsed: ParsedCommand): Promise<Reply> {
+  const { user, channel } = command;
+  switch (parsed.kind) {
+    case "help":
+      return ephemeral(`**slashbuild**\n${USAGE}`);
+    case "list": {
+      service.checkGlobalChannel(channel);
+      const repos = buildableRepos(config, user, channel);
+      if (repos.length === 0) return ephemeral("There is no repo you may build from this channel.");
+      return ephemeral(
+        ["Repos you can build here:", ...repos.map((r) => `- ${code(r.name)} (default branch ${code(r.defaultBranch)})`)].join(
+          "\n",
+        ),
+      );
+    }
+    case "status": {
+      service.checkGlobalChannel(channel);
+      if (parsed.target && "id" in parsed.target) return ephemeral(describeBuild(config, service.getBuild(parsed.target.id)));
+      const repo = parsed.target?.repo;
+      const builds = service.store.list({ ...(repo ? { repo } : {}), limit: RECENT });
+      if (builds.length === 0) return ephemeral(repo ? `No builds of ${code(repo)} yet.` : "No builds yet.");
+      return ephemeral(builds.map((b) => `- ${describeBuild(config, b)}`).join("\n"));
+    }
+    case "stop": {
+      service.checkGlobalChannel(channel);
+      const build = await service.stopBuild(parsed.id, user);
+      return ephemeral(`Stopping build #${build.id} (${code(build.repo)} ${code(build.branch)}).`);
+    }
+    case "rebuild": {
+      const build = await service.rebuild(parsed.id, user, channel);
+      return ephemeral(queuedReply(config, build));
+    }
+    case "build": {
+      const build = await service.requestBuild({
+        repo: parsed.repo,
+        branch: parsed.branch,
+        revision: parsed.revision,
+        user,
+        channel,
+      });
+      return ephemeral(queuedReply(config, build));
+    }
+  }
+}
+
+function ephemeral(text: string): Reply {
+  return { visibility: "ephemeral", text };
+}

@@ -1,0 +1,71 @@
+import { SlashbuildError } from "./errors.js";
+
+/** What a person can type after `/build`. Parsing only splits and classifies; validation of names happens later. */
+export type ParsedCommand =
+  | { readonly kind: "help" }
+  | { readonly kind: "list" }
+  | { readonly kind: "status"; readonly target: { readonly repo: string } | { readonly id: number } | null }
+  | { readonly kind: "stop"; readonly id: number }
+  | { readonly kind: "rebuild"; readonly id: number }
+  | { readonly kind: "build"; readonly repo: string; readonly branch: string | null; readonly revision: string | null };
+
+export const USAGE = [
+  "`/build <repo> [branch] [revision]` starts a build (default branch, its tip unless a revision is given)",
+  "`/build list` shows the repos you may build here",
+  "`/build status [repo|N]` shows recent builds, a repo's builds, or build #N",
+  "`/build stop N` stops build #N",
+  "`/build rebuild N` builds #N's repo, branch and commit again",
+  "`/build help` shows this",
+].join("\n");
+
+const BUILD_NUMBER = /^#?(\d{1,12})$/;
+/** A chat message is short; anything longer is not a command and is refused before any work. */
+const MAX_TEXT = 1000;
+
+export function parseBuildCommand(text: string): ParsedCommand {
+  if (text.length > MAX_TEXT) {
+    throw malformed(`that command is ${text.length} characters long; a /build command fits in ${MAX_TEXT}.`);
+  }
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [first, ...rest] = words;
+  if (first === undefined) throw malformed("tell me what to build.");
+  switch (first.toLowerCase()) {
+    case "help":
+      return { kind: "help" };
+    case "list":
+      expectArgs(rest, 0, "`/build list` takes no arguments.");
+      return { kind: "list" };
+    case "status": {
+      expectArgs(rest, 1, "`/build status` takes at most one repo or build number.");
+      const [target] = rest;
+      if (target === undefined) return { kind: "status", target: null };
+      const id = parseBuildNumber(target);
+      return { kind: "status", target: id === null ? { repo: target } : { id } };
+    }
+    case "stop":
+    case "rebuild": {
+      const kind = first.toLowerCase() as "stop" | "rebuild";
+      const [target, ...extra] = rest;
+      const id = target === undefined ? null : parseBuildNumber(target);
+      if (id === null || extra.length > 0) throw malformed(`\`/build ${kind}\` takes one build number, e.g. \`/build ${kind} 12\`.`);
+      return { kind, id };
+    }
+    default: {
+      expectArgs(rest, 2, "a build takes a repo, then optionally a branch and a revision.");
+      return { kind: "build", repo: first, branch: rest[0] ?? null, revision: rest[1] ?? null };
+    }
+  }
+}
+
+function parseBuildNumber(word: string): number | null {
+  const match = BUILD_NUMBER.exec(word);
+  return match?.[1] ? Number(match[1]) : null;
+}
+
+function expectArgs(rest: readonly string[], max: number, message: string): void {
+  if (rest.length > max) throw malformed(message);
+}
+
+function malformed(message: string): SlashbuildError {
+  return new SlashbuildError("COMMAND_MALFORMED", `Sorry, ${message}\n${USAGE}`);
+}

@@ -1,0 +1,20 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { isSlashbuildError } from "../core/errors.js";
+
+/**
+ * The one place errors become HTTP responses. SlashbuildErrors carry their status and an
+ * actionable message; Fastify's own errors (body too large, bad content type) keep their status;
+ * anything else is a 500 whose details stay in the log.
+ */
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (isSlashbuildError(error)) {
+    void reply.status(error.httpStatus).send({ error: error.code, message: error.message });
+    return;
+  }
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  if (status === 500) request.log.error({ err: error }, "request failed");
+  void reply.status(status).send({
+    error: error.code ?? "INTERNAL",
+    message: status === 500 ? "slashbuild hit an internal error; the log has the details." : error.message,
+  });
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfig } from "../../../src/config/load-config.js";
+
+const MINIMAL = `
+public_url: http://ci.example.com:8080/
+mattermost:
+  token: \${SLASHBUILD_TOKEN}
+  webhook_url: \${SLASHBUILD_WEBHOOK:-http://chat.example.com/hooks/abc}
+repos:
+  project-example:
+    url: ./repo.git
+    branch: master
+    commands: [make clean, make test]
+    env: {EDITOR: /usr/bin/vim}
+`;
+
+function parse(text: string, env: Record<string, string> = { SLASHBUILD_TOKEN: "s3cret" }) {
+  return parseConfig(text, { baseDir: "/srv/slashbuild", env });
+}
+
+describe("config", () => {
+  it("fills defaults, interpolates the environment and resolves paths", () => {
+    const config = parse(MINIMAL);
+    expect(config.mattermost.tokens).toEqual(["s3cret"]);
+    expect(config.mattermost.webhookUrl).toBe("http://chat.example.com/hooks/abc");
+    expect(config.publicUrl).toBe("http://ci.example.com:8080");
+    expect(config.listen).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(config.dataDir).toBe("/srv/slashbuild/data");
+    const repo = config.repos["project-example"];
+    expect(repo?.url).toBe("/srv/slashbuild/repo.git");
+    expect(repo?.defaultBranch).toBe("master");
+    expect(repo?.timeoutMs).toBe(30 * 60_000);
+    expect(repo?.concurrency).toBe(1);
+    expect(config.runner).toEqual({ concurrency: 2, logLimitBytes: 10_000_000 });
+  });
+
+  it("is frozen", () => {
+    const config = parse(MINIMAL);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.repos["project-example"]?.commands)).toBe(true);
+  });
+
+  it("accepts a list of tokens, durations and sizes", () => {
+    const config = parse(
+      `${MINIMAL.replace("token: ${SLASHBUILD_TOKEN}", "token: [a, b]")}    timeout: 90s\nrunner: {log_limit: 1MiB, concurrency: 4}\nlisten: "[::1]:9000"\n`,
+    );
+    expect(config.mattermost.tokens).toEqual(["a", "b"]);
+    expect(config.repos["project-example"]?.timeoutMs).toBe(90_000);
+    expect(config.runner.logLimitBytes).toBe(1024 * 1024);
+    expect(config.listen).toEqual({ host: "::1", port: 9000 });
+  });
+
+  it("names a missing environment variable and the key that needs it", () => {
+    expect(() => parse(MINIMAL, {})).toThrow(/mattermost\.token: environment variable SLASHBUILD_TOKEN is not set/);
+  });
+
+  it("names unknown keys and wrong types", () => {
+    expect(() => parse(`${MINIMAL}colour: blue\n`)).toThrow(/unknown key colour/);
+    expect(() => parse(MINIMAL.replace("branch: master", "branch: master\n    comands: [x]"))).toThrow(
+      /unknown key repos\.project-example\.comands/,
+    );
+    expect(() => parse(MINIMAL.replace("commands: [make clean, make test]", "commands: make"))).toThrow(
+      /repos\.project-example\.commands:/,
+    );
+    expect(() => parse(`${MINIMAL}    timeout: soon\n`)).toThrow(/"soon" is not a duration/);
+    expect(() => parse(MINIMAL.replace("public_url: http://ci.example.com:8080/", "public_url: ftp://x"))).toThrow(
+      /public_url/,
+    );
+  });
+
+  it("refuses repo names that are unsafe in URLs and paths", () => {
+    expect(() => parse(MINIMAL.replace("project-example:", "'../etc':"))).toThrow(/repo names use letters/);
+  });
+
+  it("reports an unreadable file with its path", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cfg-"));
+    expect(() => loadConfig(path.join(dir, "missing.yaml"))).toThrow(/cannot read config file .*missing\.yaml/);
+    const file = path.join(dir, "bad.yaml");
+    writeFileSync(file, "repos: [\n");
+    expect(() => loadConfig(file)).toThrow(/not valid YAML/);
+  });
+
+  it("keeps a literal ${ when escaped as $${", () => {
+    const config = parse(MINIMAL.replace("EDITOR: /usr/bin/vim", () => "EDITOR: '$${HOME}/vim'"));
+    expect(config.repos["project-example"]?.env.EDITOR).toBe("${HOME}/vim");
+  });
+});
