@@ -36,6 +36,8 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly status: number | "closed";
   readonly at: number;
+  /** Headers of our answer (e.g. retry-after on a 429). */
+  readonly responseHeaders: Readonly<Record<string, string>>;
 }
 
 /** "close": connections are destroyed on arrival (like a crashed server); "503": a proxy's error page. */
@@ -173,8 +175,9 @@ export class FakeMattermost {
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake");
-    const record = (status: number | "closed") =>
-      this.requests.push({ method: req.method ?? "", path: url.pathname, status, at: this.#clock() });
+    const at = this.#clock();
+    const record = (status: number | "closed", responseHeaders: Readonly<Record<string, string>> = {}) =>
+      this.requests.push({ method: req.method ?? "", path: url.pathname, status, at, responseHeaders });
 
     if (this.outage === "close") {
       record("closed");
@@ -183,7 +186,7 @@ export class FakeMattermost {
     }
     const body = await readBody(req);
     const response = this.outage === "503" ? serviceUnavailable() : await this.#limited(req, url, body);
-    record(response.status);
+    record(response.status, response.headers);
     send(res, response);
   }
 

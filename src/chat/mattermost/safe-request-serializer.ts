@@ -13,13 +13,14 @@ export interface SerializableRequest {
   readonly socket?: { readonly remotePort?: number | undefined } | null;
 }
 
-export interface SafeRequestLog {
+/** A type alias (not an interface) so it fits Fastify's index-signature serializer type. */
+export type SafeRequestLog = {
   method: string;
   url: string;
   host: string | undefined;
   remoteAddress: string | undefined;
   remotePort: number | undefined;
-}
+};
 
 export function safeRequestSerializer(request: SerializableRequest): SafeRequestLog {
   return {
