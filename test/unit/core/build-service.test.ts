@@ -147,7 +147,7 @@ describe("BuildService", () => {
     t.service.applyEvent({ type: "started", buildId: original.id, at: 2000, sha: "b".repeat(40), steps: ["make"] });
     await expect(t.service.rebuild(original.id, bob, ci)).rejects.toMatchObject({ code: "NOT_PERMITTED" });
     const again = await t.service.rebuild(original.id, alice, ci);
-    expect(again).toMatchObject({ id: 3, branch: "main", requestedRevision: "b".repeat(40), rebuildOf: original.id });
+    expect(again).toMatchObject({ id: 2, branch: "main", requestedRevision: "b".repeat(40), rebuildOf: original.id });
   });
 
   it("hands unfinished builds to their backend at recovery", async () => {
