@@ -1,4 +1,5 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
+import { maskText } from "../../backends/local/mask-secrets.js";
 import {
   type Build,
   durationMs,
@@ -8,7 +9,6 @@ import {
   shortSha,
 } from "../../core/build.js";
 import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
-import { maskText } from "./mask-text.js";
 
 /**
  * Status posts for the incoming webhook. Pure: a Build in, a payload out. Branch names, user
