@@ -1,0 +1,216 @@
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { RepoConfig } from "../../../src/config/config.js";
+import { SlashbuildError } from "../../../src/core/errors.js";
+import { GitMirrors } from "../../../src/git/git-mirrors.js";
+import { runGit } from "../../../src/git/run-git.js";
+import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
+
+// Pass-through spy, so tests can count how many fetches really ran.
+vi.mock("../../../src/git/run-git.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../../src/git/run-git.js")>();
+  return { ...actual, runGit: vi.fn(actual.runGit) };
+});
+
+function repoConfig(url: string, name = "app"): RepoConfig {
+  return {
+    name,
+    url,
+    defaultBranch: "main",
+    commands: ["true"],
+    env: {},
+    secrets: {},
+    backend: "local",
+    channels: null,
+    users: null,
+    protectedBranches: {},
+    timeoutMs: 60_000,
+    concurrency: 1,
+    notifyChannel: null,
+  };
+}
+
+function fetchCount(): number {
+  return vi.mocked(runGit).mock.calls.filter(([args]) => args.includes("fetch")).length;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<SlashbuildError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SlashbuildError) return error;
+    throw error;
+  }
+  throw new Error("expected a SlashbuildError");
+}
+
+describe("GitMirrors", () => {
+  let remote: GitRepoFixture;
+  let dataDir: string;
+  let mirrors: GitMirrors;
+  let repo: RepoConfig;
+
+  beforeEach(async () => {
+    remote = await GitRepoFixture.create();
+    dataDir = await makeTempDir();
+    mirrors = new GitMirrors({ dataDir });
+    repo = repoConfig(remote.dir);
+    vi.mocked(runGit).mockClear();
+  });
+
+  afterEach(async () => {
+    await remote.remove();
+    await removeDir(dataDir);
+  });
+
+  describe("branchExists", () => {
+    it("creates a bare mirror under <dataDir>/git and knows its branches", async () => {
+      expect(await mirrors.branchExists(repo, "main")).toBe(true);
+      expect(mirrors.mirrorPath(repo)).toBe(path.join(dataDir, "git", "app.git"));
+      expect(existsSync(path.join(dataDir, "git", "app.git", "HEAD"))).toBe(true);
+      expect(await mirrors.branchExists(repo, "nope")).toBe(false);
+    });
+
+    it("answers known branches from the cache, without fetching", async () => {
+      await mirrors.branchExists(repo, "main");
+      const before = fetchCount();
+      // With the remote gone, any fetch would fail: a true answer proves none was attempted.
+      await remote.remove();
+      for (let i = 0; i < 1000; i++) expect(await mirrors.branchExists(repo, "main")).toBe(true);
+      expect(fetchCount()).toBe(before);
+    });
+
+    it("fetches for an unknown branch, so a branch pushed a moment ago is found", async () => {
+      await mirrors.branchExists(repo, "main");
+      await remote.createBranch("feature/new");
+      expect(await mirrors.branchExists(repo, "feature/new")).toBe(true);
+    });
+
+    it("lets concurrent callers share fetches: never more than one in flight plus one queued", async () => {
+      await mirrors.branchExists(repo, "main");
+      const before = fetchCount();
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => mirrors.branchExists(repo, "unknown")),
+      );
+      expect(answers.every((answer) => answer === false)).toBe(true);
+      expect(fetchCount() - before).toBeLessThanOrEqual(2);
+    });
+
+    it("forgets branches deleted upstream after the next fetch", async () => {
+      await remote.createBranch("old");
+      expect(await mirrors.branchExists(repo, "old")).toBe(true);
+      await remote.deleteBranch("old");
+      await mirrors.fetch(repo);
+      expect(await mirrors.branchExists(repo, "old")).toBe(false);
+    });
+
+    it("uses the mirror on disk after a restart", async () => {
+      await mirrors.branchExists(repo, "main");
+      await remote.remove();
+      const restarted = new GitMirrors({ dataDir });
+      expect(await restarted.branchExists(repo, "main")).toBe(true);
+    });
+
+    it("accepts a git bundle file as the url", async () => {
+      const bundle = path.join(dataDir, "app.bundle");
+      await remote.createBranch("from-bundle");
+      await remote.bundle(bundle);
+      const bundled = repoConfig(bundle, "bundled");
+      expect(await mirrors.branchExists(bundled, "from-bundle")).toBe(true);
+      expect(await mirrors.resolve(bundled, "main", null)).toBe(await remote.sha("main"));
+    });
+  });
+
+  describe("unreachable repositories", () => {
+    it("reports REPO_UNREACHABLE with what to check, and leaves no half-made mirror", async () => {
+      const missing = repoConfig(path.join(dataDir, "does-not-exist"), "missing");
+      const error = await refusal(mirrors.branchExists(missing, "main"));
+      expect(error.code).toBe("REPO_UNREACHABLE");
+      expect(error.message).toContain("could not fetch missing");
+      expect(error.message).toContain("Check the repo's url in the config");
+      expect(await readdir(path.join(dataDir, "git"))).toEqual([]);
+    });
+
+    it("never repeats credentials from the url", async () => {
+      const secretUrl = repoConfig("https://builder:s3cr3t-pass@127.0.0.1:1/app.git", "private");
+      const error = await refusal(mirrors.fetch(secretUrl));
+      expect(error.code).toBe("REPO_UNREACHABLE");
+      expect(error.message).not.toContain("s3cr3t-pass");
+    });
+  });
+
+  describe("resolve", () => {
+    it("gives the branch tip after fetching", async () => {
+      await mirrors.branchExists(repo, "main");
+      const tip = await remote.commit({ message: "newer" });
+      expect(await mirrors.resolve(repo, "main", null)).toBe(tip);
+    });
+
+    it("gives the full sha of an abbreviated, upper-case revision on the branch", async () => {
+      const older = await remote.commit({ message: "older" });
+      await remote.commit({ message: "newer" });
+      expect(await mirrors.resolve(repo, "main", older.slice(0, 8).toUpperCase())).toBe(older);
+      expect(await mirrors.resolve(repo, "main", older)).toBe(older);
+    });
+
+    it("refuses a revision that exists but is not on the branch", async () => {
+      const elsewhere = await remote.commit({ branch: "dev", message: "unreviewed" });
+      const error = await refusal(mirrors.resolve(repo, "main", elsewhere.slice(0, 7)));
+      expect(error.code).toBe("NOT_PERMITTED");
+      expect(error.message).toBe(
+        `Revision ${elsewhere.slice(0, 7)} is not on branch main; push it or name the branch that has it.`,
+      );
+      expect(await mirrors.resolve(repo, "dev", elsewhere.slice(0, 7))).toBe(elsewhere);
+    });
+
+    it("reads the revision as a commit id even when a branch has that name", async () => {
+      const tip = await remote.sha("main");
+      const evil = await remote.commit({ branch: "evil", message: "unreviewed" });
+      await remote.createBranch(tip.slice(0, 8), "evil");
+      expect(await remote.sha(tip.slice(0, 8))).toBe(evil);
+      expect(await mirrors.resolve(repo, "main", tip.slice(0, 8))).toBe(tip);
+    });
+
+    it("refuses a revision that does not exist", async () => {
+      const error = await refusal(mirrors.resolve(repo, "main", "deadbeef"));
+      expect(error.code).toBe("NOT_FOUND");
+      expect(error.message).toContain("deadbeef is not a commit in app");
+    });
+
+    it("refuses an unknown branch", async () => {
+      const error = await refusal(mirrors.resolve(repo, "nope", null));
+      expect(error.code).toBe("BRANCH_UNKNOWN");
+      expect(error.message).toContain("`nope` does not exist in app");
+    });
+
+    it.each(["--upload-pack=touch /tmp/x", "-x", "main;touch x", "$(touch x)"])(
+      "refuses the hostile branch %j before running any git",
+      async (branch) => {
+        const error = await refusal(mirrors.resolve(repo, branch, null));
+        expect(error.code).toBe("BRANCH_MALFORMED");
+        expect(vi.mocked(runGit)).not.toHaveBeenCalled();
+      },
+    );
+
+    it("refuses a malformed revision before running any git", async () => {
+      const error = await refusal(mirrors.resolve(repo, "main", "--output=/tmp/x"));
+      expect(error.code).toBe("REVISION_MALFORMED");
+      expect(vi.mocked(runGit)).not.toHaveBeenCalled();
+    });
+  });
+
+  describe("createWorkingCopy", () => {
+    it("checks out exactly the given commit, detached", async () => {
+      const first = await remote.commit({ files: { "version.txt": "1\n" } });
+      await remote.commit({ files: { "version.txt": "2\n" } });
+      const sha = await mirrors.resolve(repo, "main", first);
+      const dir = path.join(dataDir, "workspaces", "1");
+      await mirrors.createWorkingCopy(repo, sha, dir);
+      const head = await runGit(["rev-parse", "HEAD"], { cwd: dir });
+      expect(head.stdout.trim()).toBe(first);
+      expect(await readFile(path.join(dir, "version.txt"), "utf8")).toBe("1\n");
+    });
+  });
+});
