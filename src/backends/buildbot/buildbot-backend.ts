@@ -1,0 +1,255 @@
+import type { Logger } from "pino";
+import type { Config, RepoConfig } from "../../config/config.js";
+import type { Build, StepStatus } from "../../core/build.js";
+import type { BuildEventSink } from "../../core/events.js";
+import type { BuildBackend, Clock } from "../../core/ports.js";
+import { BuildbotClient } from "./buildbot-client.js";
+import { type BuildbotConfig, CORRELATION_PROPERTY } from "./buildbot-config.js";
+import { type BbBuild, bbBuildSchema, propertyOf } from "./buildbot-types.js";
+import { type Observation, observe, type TrackedState } from "./map-build-state.js";
+import { slashbuildStepNames, stepIndexByName } from "./step-names.js";
+import { triggerBuild } from "./trigger-build.js";
+
+export interface BuildbotBackendOptions {
+  readonly config: Config;
+  readonly buildbot: BuildbotConfig;
+  readonly sink: BuildEventSink;
+  readonly fetch?: typeof fetch;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+interface Tracked {
+  readonly repo: RepoConfig;
+  readonly createdAt: number;
+  buildrequestid: number | null;
+  state: TrackedState;
+  /** Serialises syncs of one build so push and reconcile never emit the same change twice. */
+  chain: Promise<void>;
+}
+
+/** How far back change-hook correlation looks among the master's newest builds. */
+const RECENT_BUILDS = 100;
+/** Tolerated clock difference between slashbuild and the master when matching by property. */
+const CLOCK_SLACK_S = 120;
+
+/**
+ * Builds on a Buildbot master. `start` triggers (force scheduler or change hook) and tracks the
+ * build; status arrives by HttpStatusPush (`handleStatusPush`) and by reconcile over REST
+ * (periodically and in `recover`). Both run the same sync, so a lost push changes nothing.
+ */
+export class BuildbotBackend implements BuildBackend {
+  readonly name = "buildbot" as const;
+  readonly client: BuildbotClient;
+  readonly #bb: BuildbotConfig;
+  readonly #sink: BuildEventSink;
+  readonly #clock: Clock;
+  readonly #logger: Logger | undefined;
+  readonly #tracked = new Map<number, Tracked>();
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(options: BuildbotBackendOptions) {
+    this.#bb = options.buildbot;
+    this.#sink = options.sink;
+    this.#clock = options.clock ?? Date.now;
+    this.#logger = options.logger;
+    this.client = new BuildbotClient({
+      url: options.buildbot.url,
+      username: options.buildbot.username,
+      password: options.buildbot.password,
+      timeoutMs: options.buildbot.requestTimeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  async start(build: Build, repo: RepoConfig): Promise<void> {
+    // Track before triggering: the start push can arrive before the force call returns.
+    const tracked = this.#track(build, repo);
+    let triggered: Awaited<ReturnType<typeof triggerBuild>>;
+    try {
+      triggered = await triggerBuild(this.client, this.#bb, build, repo);
+    } catch (error) {
+      this.#tracked.delete(build.id);
+      throw error;
+    }
+    if (triggered.buildrequestid !== null) tracked.buildrequestid ??= triggered.buildrequestid;
+    this.#sink({
+      type: "external",
+      buildId: build.id,
+      at: this.#clock(),
+      external: { trigger: this.#bb.trigger, ...compact(triggered) },
+    });
+    this.#ensureTimer();
+  }
+
+  async stop(build: Build, repo: RepoConfig, requestedBy: string): Promise<void> {
+    const tracked = this.#tracked.get(build.id) ?? this.#track(build, repo);
+    await this.#sync(build.id);
+    if (!this.#tracked.has(build.id)) return; // it finished meanwhile: the finish is already reported
+    const reason = `stopped from chat by @${requestedBy}`;
+    if (tracked.state.bbBuildId !== null) await this.client.stopBuild(tracked.state.bbBuildId, reason);
+    else if (tracked.buildrequestid !== null)
+      await this.client.cancelBuildRequest(tracked.buildrequestid, reason);
+    else {
+      // Change hook, and no Buildbot build carries this id yet: nothing on the master to stop.
+      this.#tracked.delete(build.id);
+      this.#sink({ type: "finished", buildId: build.id, at: this.#clock(), status: "cancelled", reason });
+      return;
+    }
+    await this.#sync(build.id);
+  }
+
+  async recover(builds: readonly Build[], repos: Readonly<Record<string, RepoConfig>>): Promise<void> {
+    for (const build of builds) {
+      const repo = Object.hasOwn(repos, build.repo) ? repos[build.repo] : undefined;
+      if (repo) this.#track(build, repo);
+    }
+    await this.reconcile();
+    this.#ensureTimer();
+  }
+
+  /** Asks the master about every unfinished build slashbuild tracks. Errors are logged, not thrown. */
+  async reconcile(): Promise<void> {
+    await Promise.all([...this.#tracked.keys()].map((id) => this.#sync(id)));
+  }
+
+  /**
+   * An authenticated HttpStatusPush post (the route checks the secret). Returns whether it concerned
+   * a build slashbuild tracks. The push says which Buildbot build changed; REST then gives its steps.
+   * If REST fails, the push alone still moves the build on.
+   */
+  async handleStatusPush(payload: unknown): Promise<boolean> {
+    const parsed = bbBuildSchema.safeParse(payload);
+    if (!parsed.success) return false;
+    const id = this.#correlate(parsed.data);
+    if (id === null) return false;
+    await this.#sync(id, parsed.data);
+    return true;
+  }
+
+  /** Builds slashbuild is following, for tests and diagnostics. */
+  get trackedIds(): number[] {
+    return [...this.#tracked.keys()];
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await Promise.allSettled([...this.#tracked.values()].map((t) => t.chain));
+  }
+
+  #track(build: Build, repo: RepoConfig): Tracked {
+    const names = slashbuildStepNames(repo.commands);
+    const steps: StepStatus[] = names.map((_, i) => build.steps[i]?.status ?? "pending");
+    const external = build.external;
+    const tracked: Tracked = {
+      repo,
+      createdAt: build.createdAt,
+      buildrequestid: numberOr(external.buildrequestid),
+      state: {
+        buildId: build.id,
+        status: build.status === "running" ? "running" : "queued",
+        steps,
+        bbBuildId: numberOr(external.buildid),
+      },
+      chain: Promise.resolve(),
+    };
+    this.#tracked.set(build.id, tracked);
+    return tracked;
+  }
+
+  /** Push → tracked build: by build request id, else by the correlation property (change hook). */
+  #correlate(build: BbBuild): number | null {
+    for (const [id, tracked] of this.#tracked) {
+      if (tracked.buildrequestid === build.buildrequestid) return id;
+    }
+    const id = Number(propertyOf(build, CORRELATION_PROPERTY));
+    const tracked = Number.isInteger(id) ? this.#tracked.get(id) : undefined;
+    if (!tracked || !this.#plausible(tracked, build)) return null;
+    return id;
+  }
+
+  /**
+   * A property match only counts for a build that has no request id yet and for a Buildbot build
+   * not older than it: an old Buildbot build from a previous slashbuild database with the same id
+   * must not be taken for this one.
+   */
+  #plausible(tracked: Tracked, build: BbBuild): boolean {
+    if (tracked.buildrequestid !== null && tracked.buildrequestid !== build.buildrequestid) return false;
+    return build.started_at == null || build.started_at >= tracked.createdAt / 1000 - CLOCK_SLACK_S;
+  }
+
+  #sync(id: number, pushed?: BbBuild): Promise<void> {
+    const tracked = this.#tracked.get(id);
+    if (!tracked) return Promise.resolve();
+    tracked.chain = tracked.chain.then(() => this.#syncNow(id, tracked, pushed));
+    return tracked.chain;
+  }
+
+  async #syncNow(id: number, tracked: Tracked, pushed?: BbBuild): Promise<void> {
+    if (this.#tracked.get(id) !== tracked) return;
+    let seen: Observation;
+    try {
+      seen = await this.#observe(tracked, pushed);
+    } catch (error) {
+      this.#logger?.warn({ err: error, buildId: id }, "buildbot: cannot read build state; will retry");
+      if (!pushed) return;
+      seen = { request: null, build: pushed, steps: [] };
+    }
+    const result = observe(tracked.state, seen, {
+      stepNames: slashbuildStepNames(tracked.repo.commands),
+      stepIndex: stepIndexByName(tracked.repo.commands),
+      masterUrl: this.#bb.url,
+      now: this.#clock(),
+    });
+    if (seen.build) tracked.buildrequestid ??= seen.build.buildrequestid;
+    if (result.state) tracked.state = result.state;
+    else this.#tracked.delete(id);
+    for (const event of result.events) this.#sink(event);
+  }
+
+  async #observe(tracked: Tracked, pushed?: BbBuild): Promise<Observation> {
+    let brid = tracked.buildrequestid ?? (pushed ? pushed.buildrequestid : null);
+    if (brid === null) brid = (await this.#findByProperty(tracked))?.buildrequestid ?? null;
+    if (brid === null) return { request: null, build: null, steps: [] };
+    const [request, builds] = await Promise.all([
+      this.client.buildRequest(brid),
+      this.client.buildsForRequest(brid),
+    ]);
+    const build = builds.at(-1) ?? null;
+    const steps = build ? await this.client.steps(build.buildid) : [];
+    return { request, build, steps };
+  }
+
+  /** Change-hook builds answer no ids: look for the correlation property among recent builds. */
+  async #findByProperty(tracked: Tracked): Promise<BbBuild | null> {
+    const recent = await this.client.recentBuilds(RECENT_BUILDS, CORRELATION_PROPERTY);
+    const id = String(tracked.state.buildId);
+    const matches = recent.filter(
+      (b) => propertyOf(b, CORRELATION_PROPERTY) === id && this.#plausible(tracked, b),
+    );
+    return matches.sort((a, b) => a.buildid - b.buildid)[0] ?? null;
+  }
+
+  #ensureTimer(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setInterval(() => void this.reconcile(), this.#bb.reconcileIntervalMs);
+    // Reconcile never keeps the process alive on its own; main decides when to exit.
+    this.#timer.unref();
+  }
+}
+
+function numberOr(value: unknown): number | null {
+  return typeof value === "number" && Number.isInteger(value) ? value : null;
+}
+
+function compact(record: {
+  readonly buildsetid: number | null;
+  readonly buildrequestid: number | null;
+}): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(record).filter((entry): entry is [string, number] => entry[1] !== null),
+  );
+}

@@ -1,0 +1,44 @@
+import type { Config } from "../../config/config.js";
+import type { Build } from "../../core/build.js";
+import type { LogSource } from "../../core/ports.js";
+import { maskText } from "../local/mask-secrets.js";
+import type { BuildbotClient } from "./buildbot-client.js";
+import { buildbotStepNames } from "./step-names.js";
+
+export interface BuildbotLogSourceOptions {
+  readonly client: BuildbotClient;
+  readonly config: Config;
+}
+
+/**
+ * Step output for the build pages, read from Buildbot's REST API (`logs/{id}/raw`). Buildbot keeps
+ * the logs; slashbuild does not copy them. The master already redacts secrets it rendered; the
+ * repo's secrets are masked again here in case a command printed one some other way.
+ */
+export class BuildbotLogSource implements LogSource {
+  readonly #client: BuildbotClient;
+  readonly #config: Config;
+
+  constructor(options: BuildbotLogSourceOptions) {
+    this.#client = options.client;
+    this.#config = options.config;
+  }
+
+  async read(build: Build, stepIndex: number): Promise<string | null> {
+    const buildid = build.external.buildid;
+    const repo = Object.hasOwn(this.#config.repos, build.repo) ? this.#config.repos[build.repo] : undefined;
+    if (typeof buildid !== "number" || !repo) return null;
+    const name = buildbotStepNames(repo.commands)[stepIndex];
+    if (name === undefined) return null;
+    const step = (await this.#client.steps(buildid)).find((s) => s.name === name);
+    if (!step) return null;
+    const logs = await this.#client.logs(step.stepid);
+    // ShellCommand writes one "stdio" log; other steps may have several, shown one after another.
+    const texts = await Promise.all(logs.map((log) => this.#client.rawLog(log.logid)));
+    const text =
+      logs.length === 1
+        ? (texts[0] ?? "")
+        : logs.map((log, i) => `--- ${log.name} ---\n${texts[i]}`).join("\n");
+    return maskText(text, Object.values(repo.secrets));
+  }
+}
