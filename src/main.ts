@@ -1,10 +1,11 @@
 import { once } from "node:events";
+import type { Writable } from "node:stream";
 import { createApp } from "./app.js";
 import type { Config } from "./config/config.js";
 
 export interface RunOptions {
   /** Where console-mode chat messages go (no webhook configured). */
-  readonly out?: NodeJS.WritableStream;
+  readonly out?: Writable;
 }
 
 /**

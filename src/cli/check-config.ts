@@ -8,7 +8,9 @@ export function checkConfigCommand(file: string | undefined, io: CliIo): number 
     return 2;
   }
   const config = loadConfig(file);
-  const repos = Object.values(config.repos).map((repo) => `${repo.name} (${repo.backend}, ${repo.defaultBranch})`);
+  const repos = Object.values(config.repos).map(
+    (repo) => `${repo.name} (${repo.backend}, ${repo.defaultBranch})`,
+  );
   io.out.write(`${file} is valid: ${repos.length} repo(s): ${repos.join(", ")}\n`);
   return 0;
 }

@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { isSlashbuildError } from "../core/errors.js";
 import { checkConfigCommand } from "./check-config.js";
@@ -15,12 +16,15 @@ Usage:
 The bundled example: slashbuild serve --config examples/slashbuild.yaml`;
 
 export interface CliIo {
-  readonly out: NodeJS.WritableStream;
-  readonly err: NodeJS.WritableStream;
+  readonly out: Writable;
+  readonly err: Writable;
 }
 
 /** Runs one CLI invocation and returns the exit code. Never calls process.exit itself. */
-export async function runCli(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { out: process.stdout, err: process.stderr },
+): Promise<number> {
   const [command, ...rest] = argv;
   try {
     const { values, positionals } = parseArgs({

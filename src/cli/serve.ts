@@ -4,7 +4,9 @@ import type { CliIo } from "./index.js";
 
 export async function serveCommand(file: string | undefined, io: CliIo): Promise<number> {
   if (!file) {
-    io.err.write("slashbuild: serve needs --config FILE, e.g. slashbuild serve --config examples/slashbuild.yaml\n");
+    io.err.write(
+      "slashbuild: serve needs --config FILE, e.g. slashbuild serve --config examples/slashbuild.yaml\n",
+    );
     return 2;
   }
   await runServer(loadConfig(file), { out: io.out });

@@ -38,7 +38,9 @@ export async function tryCommand(file: string, text: string, io: CliIo): Promise
       body: form,
     });
   } catch {
-    io.err.write(`slashbuild: nothing answers at ${base}; start the service first: slashbuild serve --config ${file}\n`);
+    io.err.write(
+      `slashbuild: nothing answers at ${base}; start the service first: slashbuild serve --config ${file}\n`,
+    );
     return 1;
   }
   const answer = (await response.json()) as { text?: string; message?: string };

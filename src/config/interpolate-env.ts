@@ -22,15 +22,22 @@ export function interpolateEnv(
   return value;
 }
 
-function interpolateString(text: string, env: Readonly<Record<string, string | undefined>>, path: readonly string[]) {
-  return text.replace(PATTERN, (whole, escaped: string | undefined, name: string, fallback: string | undefined) => {
-    if (escaped) return whole.slice(1);
-    const found = env[name];
-    if (found !== undefined && found !== "") return found;
-    if (fallback !== undefined) return fallback;
-    throw new SlashbuildError(
-      "CONFIG_ENV_MISSING",
-      `${path.join(".") || "(root)"}: environment variable ${name} is not set; export it or write \${${name}:-default}`,
-    );
-  });
+function interpolateString(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  path: readonly string[],
+) {
+  return text.replace(
+    PATTERN,
+    (whole, escaped: string | undefined, name: string, fallback: string | undefined) => {
+      if (escaped) return whole.slice(1);
+      const found = env[name];
+      if (found !== undefined && found !== "") return found;
+      if (fallback !== undefined) return fallback;
+      throw new SlashbuildError(
+        "CONFIG_ENV_MISSING",
+        `${path.join(".") || "(root)"}: environment variable ${name} is not set; export it or write \${${name}:-default}`,
+      );
+    },
+  );
 }

@@ -17,9 +17,13 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new SlashbuildError("CONFIG_NOT_FOUND", `cannot read config file ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new SlashbuildError(
+      "CONFIG_NOT_FOUND",
+      `cannot read config file ${file}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   return parseConfig(text, { ...options, baseDir: path.dirname(path.resolve(file)) });
 }

@@ -43,7 +43,10 @@ export type Permission = { readonly ok: true } | { readonly ok: false; readonly 
 export function mayBuild(config: Config, repo: RepoConfig, branch: string, user: ChatUser): Permission {
   if (isAdmin(config, user)) return { ok: true };
   if (repo.users !== null && !matches(repo.users, user)) {
-    return { ok: false, why: `you are not among the users who may build ${repo.name}; ask an admin to add you.` };
+    return {
+      ok: false,
+      why: `you are not among the users who may build ${repo.name}; ask an admin to add you.`,
+    };
   }
   for (const [pattern, users] of Object.entries(repo.protectedBranches)) {
     if (branchMatches(pattern, branch) && !matches(users, user)) {
@@ -60,6 +63,7 @@ export function mayBuild(config: Config, repo: RepoConfig, branch: string, user:
 export function buildableRepos(config: Config, user: ChatUser, channel: ChatChannel): RepoConfig[] {
   return Object.values(config.repos).filter(
     (repo) =>
-      channelAllowed(config, repo, channel) && (isAdmin(config, user) || repo.users === null || matches(repo.users, user)),
+      channelAllowed(config, repo, channel) &&
+      (isAdmin(config, user) || repo.users === null || matches(repo.users, user)),
   );
 }

@@ -95,11 +95,14 @@ export class BuildService {
       await backend.start(build, repo);
     } catch (error) {
       // The backend never took it: close the record without chat posts, and tell the requester why.
-      const reason = error instanceof SlashbuildError ? error.message : `the ${backend.name} backend refused the build`;
+      const reason =
+        error instanceof SlashbuildError ? error.message : `the ${backend.name} backend refused the build`;
       this.#store.update(build.id, { status: "failed", finishedAt: this.#clock(), reason });
       throw error instanceof SlashbuildError
         ? error
-        : new SlashbuildError("BACKEND_UNAVAILABLE", `Sorry, ${reason}; try again in a minute.`, { cause: error });
+        : new SlashbuildError("BACKEND_UNAVAILABLE", `Sorry, ${reason}; try again in a minute.`, {
+            cause: error,
+          });
     }
     this.#notifier.buildQueued(build);
     this.#emit(build, { type: "queued" });
@@ -109,7 +112,10 @@ export class BuildService {
   async stopBuild(id: number, user: ChatUser): Promise<Build> {
     const build = this.#existing(id);
     if (isFinal(build.status)) {
-      throw new SlashbuildError("BUILD_FINISHED", `Build #${id} has already finished (${build.status}); nothing to stop.`);
+      throw new SlashbuildError(
+        "BUILD_FINISHED",
+        `Build #${id} has already finished (${build.status}); nothing to stop.`,
+      );
     }
     const repo = this.#config.repos[build.repo];
     const allowed =
@@ -175,7 +181,8 @@ export class BuildService {
         break;
       case "finished":
         for (const step of current.steps) {
-          if (step.status === "pending") this.#store.updateStep(current.id, step.index, { status: "skipped" });
+          if (step.status === "pending")
+            this.#store.updateStep(current.id, step.index, { status: "skipped" });
           if (step.status === "running") {
             this.#store.updateStep(current.id, step.index, {
               status: event.status === "timed_out" ? "timed_out" : "cancelled",
@@ -213,7 +220,11 @@ export class BuildService {
 
   #existing(id: number): Build {
     const build = this.#store.get(id);
-    if (!build) throw new SlashbuildError("BUILD_UNKNOWN", `There is no build #${id}. \`/build status\` lists recent builds.`);
+    if (!build)
+      throw new SlashbuildError(
+        "BUILD_UNKNOWN",
+        `There is no build #${id}. \`/build status\` lists recent builds.`,
+      );
     return build;
   }
 

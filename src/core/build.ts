@@ -38,7 +38,14 @@ export const STATUS_WORDS: Readonly<Record<BuildStatus, string>> = {
   interrupted: "interrupted",
 };
 
-export type StepStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "skipped";
+export type StepStatus =
+  | "pending"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "timed_out"
+  | "skipped";
 
 export interface Step {
   /** 0-based position in the build. */

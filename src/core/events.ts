@@ -5,8 +5,20 @@ import type { FinalStatus, StepStatus } from "./build.js";
  * place that applies them to the stored Build, so every backend gets the same state machine.
  */
 export type BuildEvent =
-  | { readonly type: "started"; readonly buildId: number; readonly at: number; readonly sha: string; readonly steps: readonly string[] }
-  | { readonly type: "step_started"; readonly buildId: number; readonly at: number; readonly index: number; readonly name?: string }
+  | {
+      readonly type: "started";
+      readonly buildId: number;
+      readonly at: number;
+      readonly sha: string;
+      readonly steps: readonly string[];
+    }
+  | {
+      readonly type: "step_started";
+      readonly buildId: number;
+      readonly at: number;
+      readonly index: number;
+      readonly name?: string;
+    }
   | {
       readonly type: "step_finished";
       readonly buildId: number;
@@ -27,6 +39,11 @@ export type BuildEvent =
       /** Backend-owned references learnt on the way (Buildbot build URL, ids). */
       readonly external?: Readonly<Record<string, unknown>>;
     }
-  | { readonly type: "external"; readonly buildId: number; readonly at: number; readonly external: Readonly<Record<string, unknown>> };
+  | {
+      readonly type: "external";
+      readonly buildId: number;
+      readonly at: number;
+      readonly external: Readonly<Record<string, unknown>>;
+    };
 
 export type BuildEventSink = (event: BuildEvent) => void;

@@ -13,7 +13,11 @@ const RECENT = 10;
  * (SlashbuildErrors) become ephemeral replies that say what to do; anything else propagates
  * as a real fault.
  */
-export async function handleCommand(service: BuildService, config: Config, command: ChatCommand): Promise<Reply> {
+export async function handleCommand(
+  service: BuildService,
+  config: Config,
+  command: ChatCommand,
+): Promise<Reply> {
   try {
     return await dispatch(service, config, command, parseBuildCommand(command.text));
   } catch (error) {
@@ -22,7 +26,12 @@ export async function handleCommand(service: BuildService, config: Config, comma
   }
 }
 
-async function dispatch(service: BuildService, config: Config, command: ChatCommand, parsed: ParsedCommand): Promise<Reply> {
+async function dispatch(
+  service: BuildService,
+  config: Config,
+  command: ChatCommand,
+  parsed: ParsedCommand,
+): Promise<Reply> {
   const { user, channel } = command;
   switch (parsed.kind) {
     case "help":
@@ -32,14 +41,16 @@ async function dispatch(service: BuildService, config: Config, command: ChatComm
       const repos = buildableRepos(config, user, channel);
       if (repos.length === 0) return ephemeral("There is no repo you may build from this channel.");
       return ephemeral(
-        ["Repos you can build here:", ...repos.map((r) => `- ${code(r.name)} (default branch ${code(r.defaultBranch)})`)].join(
-          "\n",
-        ),
+        [
+          "Repos you can build here:",
+          ...repos.map((r) => `- ${code(r.name)} (default branch ${code(r.defaultBranch)})`),
+        ].join("\n"),
       );
     }
     case "status": {
       service.checkGlobalChannel(channel);
-      if (parsed.target && "id" in parsed.target) return ephemeral(describeBuild(config, service.getBuild(parsed.target.id)));
+      if (parsed.target && "id" in parsed.target)
+        return ephemeral(describeBuild(config, service.getBuild(parsed.target.id)));
       const repo = parsed.target?.repo;
       const builds = service.store.list({ ...(repo ? { repo } : {}), limit: RECENT });
       if (builds.length === 0) return ephemeral(repo ? `No builds of ${code(repo)} yet.` : "No builds yet.");

@@ -7,7 +7,12 @@ export type ParsedCommand =
   | { readonly kind: "status"; readonly target: { readonly repo: string } | { readonly id: number } | null }
   | { readonly kind: "stop"; readonly id: number }
   | { readonly kind: "rebuild"; readonly id: number }
-  | { readonly kind: "build"; readonly repo: string; readonly branch: string | null; readonly revision: string | null };
+  | {
+      readonly kind: "build";
+      readonly repo: string;
+      readonly branch: string | null;
+      readonly revision: string | null;
+    };
 
 export const USAGE = [
   "`/build <repo> [branch] [revision]` starts a build (default branch, its tip unless a revision is given)",
@@ -47,7 +52,8 @@ export function parseBuildCommand(text: string): ParsedCommand {
       const kind = first.toLowerCase() as "stop" | "rebuild";
       const [target, ...extra] = rest;
       const id = target === undefined ? null : parseBuildNumber(target);
-      if (id === null || extra.length > 0) throw malformed(`\`/build ${kind}\` takes one build number, e.g. \`/build ${kind} 12\`.`);
+      if (id === null || extra.length > 0)
+        throw malformed(`\`/build ${kind}\` takes one build number, e.g. \`/build ${kind} 12\`.`);
       return { kind, id };
     }
     default: {

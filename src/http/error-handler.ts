@@ -11,7 +11,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     void reply.status(error.httpStatus).send({ error: error.code, message: error.message });
     return;
   }
-  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) request.log.error({ err: error }, "request failed");
   void reply.status(status).send({
     error: error.code ?? "INTERNAL",

@@ -5,7 +5,9 @@ import { layout } from "./layout.js";
 /** The newest builds, each linking to its page. */
 export function renderBuildListPage(builds: readonly Build[]): string {
   const rows = builds.map(
-    (b) => html`<tr><td><a href="/builds/${b.id}">#${b.id}</a></td><td>${b.repo}</td><td><code>${b.branch}</code></td>
+    (
+      b,
+    ) => html`<tr><td><a href="/builds/${b.id}">#${b.id}</a></td><td>${b.repo}</td><td><code>${b.branch}</code></td>
 <td class="wide"><code>${shortSha(b.sha)}</code></td><td>@${b.requester}</td><td class="status ${b.status}">${STATUS_WORDS[b.status]}</td></tr>`,
   );
   const body = html`<h1>Builds</h1>${

@@ -9,7 +9,12 @@ export interface StepLog {
 }
 
 function time(ms: number | null): string {
-  return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return ms === null
+    ? "—"
+    : new Date(ms)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC");
 }
 
 function took(start: number | null, end: number | null): string {

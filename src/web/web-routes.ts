@@ -11,7 +11,8 @@ export interface WebRoutesOptions {
 }
 
 function buildId(raw: string): number {
-  if (!/^\d{1,12}$/.test(raw)) throw new SlashbuildError("NOT_FOUND", `There is no build ${raw}; build numbers are digits.`);
+  if (!/^\d{1,12}$/.test(raw))
+    throw new SlashbuildError("NOT_FOUND", `There is no build ${raw}; build numbers are digits.`);
   return Number(raw);
 }
 
@@ -24,10 +25,14 @@ export async function webRoutes(app: FastifyInstance, { service, logs }: WebRout
 
   app.get<{ Params: { id: string } }>("/builds/:id", async (request, reply) => {
     const build = service.getBuild(buildId(request.params.id));
-    const texts = await Promise.all(build.steps.map(async (step) => ({ index: step.index, text: await logs.read(build, step.index) })));
+    const texts = await Promise.all(
+      build.steps.map(async (step) => ({ index: step.index, text: await logs.read(build, step.index) })),
+    );
     reply.type("text/html; charset=utf-8");
     return renderBuildPage(build, texts);
   });
 
-  app.get<{ Params: { id: string } }>("/api/builds/:id", async (request) => service.getBuild(buildId(request.params.id)));
+  app.get<{ Params: { id: string } }>("/api/builds/:id", async (request) =>
+    service.getBuild(buildId(request.params.id)),
+  );
 }

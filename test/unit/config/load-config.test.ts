@@ -45,6 +45,7 @@ describe("config", () => {
 
   it("accepts a list of tokens, durations and sizes", () => {
     const config = parse(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} syntax, not a template
       `${MINIMAL.replace("token: ${SLASHBUILD_TOKEN}", "token: [a, b]")}    timeout: 90s\nrunner: {log_limit: 1MiB, concurrency: 4}\nlisten: "[::1]:9000"\n`,
     );
     expect(config.mattermost.tokens).toEqual(["a", "b"]);
@@ -54,7 +55,9 @@ describe("config", () => {
   });
 
   it("names a missing environment variable and the key that needs it", () => {
-    expect(() => parse(MINIMAL, {})).toThrow(/mattermost\.token: environment variable SLASHBUILD_TOKEN is not set/);
+    expect(() => parse(MINIMAL, {})).toThrow(
+      /mattermost\.token: environment variable SLASHBUILD_TOKEN is not set/,
+    );
   });
 
   it("names unknown keys and wrong types", () => {
@@ -66,9 +69,9 @@ describe("config", () => {
       /repos\.project-example\.commands:/,
     );
     expect(() => parse(`${MINIMAL}    timeout: soon\n`)).toThrow(/"soon" is not a duration/);
-    expect(() => parse(MINIMAL.replace("public_url: http://ci.example.com:8080/", "public_url: ftp://x"))).toThrow(
-      /public_url/,
-    );
+    expect(() =>
+      parse(MINIMAL.replace("public_url: http://ci.example.com:8080/", "public_url: ftp://x")),
+    ).toThrow(/public_url/);
   });
 
   it("refuses repo names that are unsafe in URLs and paths", () => {
@@ -77,7 +80,9 @@ describe("config", () => {
 
   it("reports an unreadable file with its path", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "cfg-"));
-    expect(() => loadConfig(path.join(dir, "missing.yaml"))).toThrow(/cannot read config file .*missing\.yaml/);
+    expect(() => loadConfig(path.join(dir, "missing.yaml"))).toThrow(
+      /cannot read config file .*missing\.yaml/,
+    );
     const file = path.join(dir, "bad.yaml");
     writeFileSync(file, "repos: [\n");
     expect(() => loadConfig(file)).toThrow(/not valid YAML/);
@@ -85,6 +90,7 @@ describe("config", () => {
 
   it("keeps a literal ${ when escaped as $${", () => {
     const config = parse(MINIMAL.replace("EDITOR: /usr/bin/vim", () => "EDITOR: '$${HOME}/vim'"));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text the escape must produce
     expect(config.repos["project-example"]?.env.EDITOR).toBe("${HOME}/vim");
   });
 });

@@ -57,14 +57,26 @@ describe("BuildService", () => {
   });
 
   it("queues a build of the default branch and hands it to the backend", async () => {
-    const build = await t.service.requestBuild({ repo: "app", branch: null, revision: null, user: alice, channel: ci });
+    const build = await t.service.requestBuild({
+      repo: "app",
+      branch: null,
+      revision: null,
+      user: alice,
+      channel: ci,
+    });
     expect(build).toMatchObject({ id: 1, repo: "app", branch: "main", status: "queued", requester: "alice" });
     expect(t.backend.started.map((b) => b.id)).toEqual([1]);
     expect(t.refsAsked).toEqual(["main"]);
   });
 
   it("keeps the requested revision, normalised", async () => {
-    const build = await t.service.requestBuild({ repo: "app", branch: "dev", revision: "ABCDEF1", user: bob, channel: ci });
+    const build = await t.service.requestBuild({
+      repo: "app",
+      branch: "dev",
+      revision: "ABCDEF1",
+      user: bob,
+      channel: ci,
+    });
     expect(build.requestedRevision).toBe("abcdef1");
   });
 
@@ -79,7 +91,10 @@ describe("BuildService", () => {
     [{ repo: "app", branch: "gone" }, "BRANCH_UNKNOWN", /does not exist in app/],
   ])("refuses %j with %s and queues nothing", async (request, code, message) => {
     const full = { branch: null, revision: null, user: alice, channel: ci, ...request };
-    await expect(t.service.requestBuild(full)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    await expect(t.service.requestBuild(full)).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message),
+    });
     expect(t.backend.started).toEqual([]);
     expect(t.store.list()).toEqual([]);
     expect(t.notifier.posts).toEqual([]);
@@ -97,21 +112,56 @@ describe("BuildService", () => {
     await expect(
       t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci }),
     ).rejects.toMatchObject({ code: "BACKEND_UNAVAILABLE" });
-    expect(t.store.get(1)).toMatchObject({ status: "failed", reason: expect.stringContaining("backend is down") });
+    expect(t.store.get(1)).toMatchObject({
+      status: "failed",
+      reason: expect.stringContaining("backend is down"),
+    });
     expect(t.notifier.posts).toEqual([]);
   });
 
   it("applies backend events: started, steps, finished with the failing step", async () => {
-    const build = await t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
+    const build = await t.service.requestBuild({
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: bob,
+      channel: ci,
+    });
     const sha = "a".repeat(40);
     t.service.applyEvent({ type: "started", buildId: build.id, at: 2000, sha, steps: ["make", "make test"] });
     t.service.applyEvent({ type: "step_started", buildId: build.id, at: 2000, index: 0 });
-    t.service.applyEvent({ type: "step_finished", buildId: build.id, at: 2500, index: 0, status: "succeeded", exitCode: 0 });
+    t.service.applyEvent({
+      type: "step_finished",
+      buildId: build.id,
+      at: 2500,
+      index: 0,
+      status: "succeeded",
+      exitCode: 0,
+    });
     t.service.applyEvent({ type: "step_started", buildId: build.id, at: 2500, index: 1 });
-    t.service.applyEvent({ type: "step_finished", buildId: build.id, at: 3000, index: 1, status: "failed", exitCode: 2 });
-    t.service.applyEvent({ type: "finished", buildId: build.id, at: 3000, status: "failed", failingStep: "make test" });
+    t.service.applyEvent({
+      type: "step_finished",
+      buildId: build.id,
+      at: 3000,
+      index: 1,
+      status: "failed",
+      exitCode: 2,
+    });
+    t.service.applyEvent({
+      type: "finished",
+      buildId: build.id,
+      at: 3000,
+      status: "failed",
+      failingStep: "make test",
+    });
     const stored = t.store.get(build.id);
-    expect(stored).toMatchObject({ status: "failed", sha, startedAt: 2000, finishedAt: 3000, failingStep: "make test" });
+    expect(stored).toMatchObject({
+      status: "failed",
+      sha,
+      startedAt: 2000,
+      finishedAt: 3000,
+      failingStep: "make test",
+    });
     expect(stored?.steps.map((s) => [s.status, s.exitCode])).toEqual([
       ["succeeded", 0],
       ["failed", 2],
@@ -120,7 +170,13 @@ describe("BuildService", () => {
   });
 
   it("ignores events for a finished build (a late push after reconcile changes nothing)", async () => {
-    const build = await t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
+    const build = await t.service.requestBuild({
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: bob,
+      channel: ci,
+    });
     t.service.applyEvent({ type: "finished", buildId: build.id, at: 3000, status: "succeeded" });
     t.service.applyEvent({ type: "finished", buildId: build.id, at: 4000, status: "failed" });
     expect(t.store.get(build.id)?.status).toBe("succeeded");
@@ -128,13 +184,25 @@ describe("BuildService", () => {
   });
 
   it("lets the requester, permitted users and admins stop a build, and nobody else", async () => {
-    const onMain = await t.service.requestBuild({ repo: "app", branch: "main", revision: null, user: alice, channel: ci });
+    const onMain = await t.service.requestBuild({
+      repo: "app",
+      branch: "main",
+      revision: null,
+      user: alice,
+      channel: ci,
+    });
     await expect(t.service.stopBuild(onMain.id, bob)).rejects.toMatchObject({ code: "NOT_PERMITTED" });
     const stopped = await t.service.stopBuild(onMain.id, { id: "u-root", name: "root" });
     expect(stopped.status).toBe("cancelled");
     await expect(t.service.stopBuild(onMain.id, alice)).rejects.toMatchObject({ code: "BUILD_FINISHED" });
     await expect(t.service.stopBuild(99, alice)).rejects.toMatchObject({ code: "BUILD_UNKNOWN" });
-    const onDev = await t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: alice, channel: ci });
+    const onDev = await t.service.requestBuild({
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: alice,
+      channel: ci,
+    });
     await t.service.stopBuild(onDev.id, bob);
     expect(t.backend.stopped.map((s) => [s.build.id, s.by])).toEqual([
       [onMain.id, "root"],
@@ -143,16 +211,39 @@ describe("BuildService", () => {
   });
 
   it("rebuilds the exact commit of the original, checking permission again", async () => {
-    const original = await t.service.requestBuild({ repo: "app", branch: "main", revision: null, user: alice, channel: ci });
-    t.service.applyEvent({ type: "started", buildId: original.id, at: 2000, sha: "b".repeat(40), steps: ["make"] });
+    const original = await t.service.requestBuild({
+      repo: "app",
+      branch: "main",
+      revision: null,
+      user: alice,
+      channel: ci,
+    });
+    t.service.applyEvent({
+      type: "started",
+      buildId: original.id,
+      at: 2000,
+      sha: "b".repeat(40),
+      steps: ["make"],
+    });
     await expect(t.service.rebuild(original.id, bob, ci)).rejects.toMatchObject({ code: "NOT_PERMITTED" });
     const again = await t.service.rebuild(original.id, alice, ci);
-    expect(again).toMatchObject({ id: 2, branch: "main", requestedRevision: "b".repeat(40), rebuildOf: original.id });
+    expect(again).toMatchObject({
+      id: 2,
+      branch: "main",
+      requestedRevision: "b".repeat(40),
+      rebuildOf: original.id,
+    });
   });
 
   it("hands unfinished builds to their backend at recovery", async () => {
     await t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
-    const done = await t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
+    const done = await t.service.requestBuild({
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: bob,
+      channel: ci,
+    });
     t.service.applyEvent({ type: "finished", buildId: done.id, at: 3000, status: "succeeded" });
     await t.service.recover();
     expect(t.backend.recovered.map((b) => b.id)).toEqual([1]);

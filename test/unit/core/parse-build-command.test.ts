@@ -3,8 +3,18 @@ import { parseBuildCommand } from "../../../src/core/parse-build-command.js";
 
 describe("parseBuildCommand", () => {
   it("reads a repo with optional branch and revision", () => {
-    expect(parseBuildCommand("project-example")).toEqual({ kind: "build", repo: "project-example", branch: null, revision: null });
-    expect(parseBuildCommand("  app   dev  ")).toEqual({ kind: "build", repo: "app", branch: "dev", revision: null });
+    expect(parseBuildCommand("project-example")).toEqual({
+      kind: "build",
+      repo: "project-example",
+      branch: null,
+      revision: null,
+    });
+    expect(parseBuildCommand("  app   dev  ")).toEqual({
+      kind: "build",
+      repo: "app",
+      branch: "dev",
+      revision: null,
+    });
     expect(parseBuildCommand("app master 1a2b3c4")).toEqual({
       kind: "build",
       repo: "app",

@@ -1,0 +1,147 @@
+import path from "node:path";
+import type { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import Fastify, { type FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { LocalBackend } from "./backends/local/local-backend.js";
+import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
+import { slashRoute } from "./chat/mattermost/slash-route.js";
+import { createWebhookTransport } from "./chat/mattermost/webhook-transport.js";
+import type { Config } from "./config/config.js";
+import { BuildService } from "./core/build-service.js";
+import { handleCommand } from "./core/handle-command.js";
+import type { Clock } from "./core/ports.js";
+import { GitMirrors } from "./git/git-mirrors.js";
+import { errorHandler } from "./http/error-handler.js";
+import { createConsoleTransport } from "./notify/console-transport.js";
+import { OutboxDeliverer } from "./notify/outbox-deliverer.js";
+import { OutboxStatusNotifier } from "./notify/status-notifier.js";
+import { openDatabase } from "./store/open-database.js";
+import { SqliteBuildStore } from "./store/sqlite-build-store.js";
+import { SqliteOutbox } from "./store/sqlite-outbox.js";
+import { webRoutes } from "./web/web-routes.js";
+
+export interface AppDeps {
+  /** Where console-mode status posts are printed when no webhook is configured. */
+  readonly out?: Writable;
+  readonly logger?: Logger;
+  readonly fetch?: typeof fetch;
+  readonly clock?: Clock;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly server: FastifyInstance;
+  readonly service: BuildService;
+  readonly local: LocalBackend;
+  readonly outbox: SqliteOutbox;
+  /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
+  start(): Promise<void>;
+  /** Graceful stop: no new requests, running builds reported interrupted, pending posts given a moment to go out. */
+  close(): Promise<void>;
+}
+
+/** How long a graceful stop waits for pending status posts before leaving them for the next start. */
+const DRAIN_MS = 5000;
+
+/** Builds the whole service from a config. Never listens: main.ts does, tests use inject() or listen(0). */
+export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const clock = deps.clock ?? Date.now;
+  const logger =
+    deps.logger ??
+    pino(
+      {
+        level: config.logLevel,
+        // Tokens travel in the slash command's form, its query string (GET) and the Authorization header.
+        redact: { paths: ["req.headers.authorization", "token", "*.token"], censor: "****" },
+        serializers: { req: safeRequestSerializer as never },
+      },
+      // The service log goes to stderr: stdout carries console-mode status posts for people to read.
+      pino.destination(2),
+    );
+  const db = openDatabase(path.join(config.dataDir, "slashbuild.db"));
+  const store = new SqliteBuildStore(db);
+  const outbox = new SqliteOutbox(db, clock);
+  const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
+  const notifier = new OutboxStatusNotifier(outbox, config);
+  const service = new BuildService({ config, store, refs: mirrors, notifier, clock });
+  const local = new LocalBackend({
+    config,
+    mirrors,
+    sink: service.applyEvent,
+    clock,
+    logger,
+    extraSecrets: config.mattermost.tokens,
+  });
+  service.attachBackend(local);
+
+  const transport = config.mattermost.webhookUrl
+    ? createWebhookTransport({
+        webhookUrl: config.mattermost.webhookUrl,
+        timeoutMs: config.delivery.timeoutMs,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      })
+    : createConsoleTransport(deps.out ?? process.stdout);
+  const deliverer = new OutboxDeliverer({
+    outbox,
+    transport,
+    initialBackoffMs: config.delivery.initialBackoffMs,
+    maxBackoffMs: config.delivery.maxBackoffMs,
+    clock,
+    logger,
+  });
+
+  // Typed as the default instance: with a pino Logger as loggerInstance, Fastify's generics would
+  // otherwise leak pino's Logger type into every plugin signature.
+  const server = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+  }) as unknown as FastifyInstance;
+  // One line per request, at debug: at info the log would be mostly polling and health checks.
+  server.addHook("onResponse", async (request, reply) => {
+    request.log.debug({ req: request, status: reply.statusCode, ms: reply.elapsedTime }, "request");
+  });
+  server.setErrorHandler(errorHandler);
+  server.get("/healthz", async () => ({ ok: true }));
+  await server.register(slashRoute, {
+    tokens: config.mattermost.tokens,
+    handleCommand: (command) => handleCommand(service, config, command),
+  });
+  await server.register(webRoutes, { service, logs: local.logs });
+
+  return {
+    config,
+    server,
+    service,
+    local,
+    outbox,
+    async start() {
+      await service.recover();
+      deliverer.start();
+      // Clone mirrors in the background so the first /build of each repo is answered quickly.
+      for (const repo of Object.values(config.repos)) {
+        mirrors.branchExists(repo, repo.defaultBranch).catch((error: unknown) => {
+          logger.warn({ repo: repo.name, err: error }, "could not prepare the repository mirror yet");
+        });
+      }
+    },
+    async close() {
+      await server.close();
+      await local.close();
+      for (const build of store.unfinished()) {
+        if (build.backend !== "local" || build.status !== "running") continue;
+        service.applyEvent({
+          type: "finished",
+          buildId: build.id,
+          at: clock(),
+          status: "interrupted",
+          reason: "slashbuild was shut down while this build was running",
+        });
+      }
+      const deadline = Date.now() + DRAIN_MS;
+      while (outbox.pendingCount() > 0 && Date.now() < deadline) await sleep(50);
+      await deliverer.stop();
+      db.close();
+    },
+  };
+}

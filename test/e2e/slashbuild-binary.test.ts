@@ -1,0 +1,217 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FakeMattermost } from "../fakes/fake-mattermost.js";
+import { sendSlashCommand } from "../fakes/send-slash-command.js";
+import { GitRepoFixture, makeTempDir, removeDir } from "../helpers/git-repo.js";
+import { ServiceProcess, waitFor } from "../helpers/service-process.js";
+
+/**
+ * The `slashbuild` binary as users run it: a config file, a real git repository, real processes,
+ * a fake Mattermost on loopback receiving status posts. Nothing here is imported from src/.
+ */
+
+const TOKEN = "e2e-slash-token-0123456789";
+const alice = { id: "uid-alice", name: "alice" };
+
+let mattermost: FakeMattermost;
+let repo: GitRepoFixture;
+let dir: string;
+let service: ServiceProcess;
+
+beforeAll(async () => {
+  mattermost = await FakeMattermost.start();
+  repo = await GitRepoFixture.create();
+});
+
+afterAll(async () => {
+  await mattermost.close();
+  await repo.remove();
+});
+
+beforeEach(async () => {
+  dir = await makeTempDir("slashbuild-e2e-");
+  mattermost.posts.length = 0;
+});
+
+afterEach(async () => {
+  await service?.stop("SIGKILL");
+  await removeDir(dir);
+});
+
+async function serve(commands: string[], extra: Record<string, unknown> = {}): Promise<ServiceProcess> {
+  service = await ServiceProcess.write(dir, {
+    data_dir: "./data",
+    log_level: "warn",
+    mattermost: { token: TOKEN, webhook_url: mattermost.addIncomingWebhook("ci") },
+    delivery: { initial_backoff: "100ms", max_backoff: "1s" },
+    repos: {
+      app: {
+        url: repo.dir,
+        branch: "main",
+        commands,
+        env: { OUT: path.join(dir, "out") },
+        ...extra,
+      },
+    },
+  });
+  await service.start();
+  return service;
+}
+
+function slash(text: string, options: { token?: string; method?: "GET" | "POST"; path?: string } = {}) {
+  return sendSlashCommand({
+    url: `${service.url}${options.path ?? "/mattermost/command"}`,
+    token: options.token ?? TOKEN,
+    text,
+    user: alice,
+    channel: { id: "chan-ci", name: "ci" },
+    ...(options.method ? { method: options.method } : {}),
+  });
+}
+
+async function ack(text: string): Promise<string> {
+  const outcome = await slash(text);
+  if (!outcome.ok) throw new Error(`slash command failed: ${outcome.error}`);
+  return String(outcome.response.text);
+}
+
+/** Each post as one string: its message plus its attachments' titles, texts and fields. */
+function postsAbout(id: number): string[] {
+  return mattermost.posts
+    .map((post) => [post.message, ...post.attachments.map((a) => JSON.stringify(a))].join("\n"))
+    .filter((text) => text.includes(`[#${id}]`));
+}
+
+function finishedPost(id: number, word: RegExp) {
+  return waitFor(`a finish post for #${id}`, () => postsAbout(id).find((text) => word.test(text)));
+}
+
+describe("slashbuild serve (the binary)", () => {
+  it("builds the branch tip and posts start and result to Mattermost", async () => {
+    const tip = await repo.commit({ message: "tip" });
+    await serve([
+      'echo "$SLASHBUILD_REPO $SLASHBUILD_BRANCH $SLASHBUILD_REVISION $SLASHBUILD_USER" > "$OUT"',
+    ]);
+    const answer = await ack("app");
+    expect(answer).toContain(`Queued build [#1](${service.url}/builds/1)`);
+    const finished = await finishedPost(1, /succeeded/);
+    expect(finished).toContain(tip.slice(0, 10));
+    expect(finished).toMatch(/@alice/);
+    expect(finished).toContain(`${service.url}/builds/1`);
+    const started = postsAbout(1)[0];
+    expect(started).toMatch(/started/);
+    expect(await readFile(path.join(dir, "out"), "utf8")).toBe(`app main ${tip} alice\n`);
+    const page = await (await fetch(`${service.url}/builds/1`)).text();
+    expect(page).toContain(tip);
+  });
+
+  it("builds exactly the requested revision, not the tip", async () => {
+    const old = await repo.commit({ message: "old" });
+    await repo.commit({ message: "newer" });
+    await serve(['git rev-parse HEAD > "$OUT"']);
+    await ack(`app main ${old.slice(0, 7)}`);
+    await finishedPost(1, /succeeded/);
+    expect((await readFile(path.join(dir, "out"), "utf8")).trim()).toBe(old);
+  });
+
+  it("names the failing command and runs nothing after it", async () => {
+    await serve(["true", "echo failing >&2; exit 3", 'touch "$OUT"']);
+    await ack("app");
+    const finished = await finishedPost(1, /failed/);
+    expect(finished).toContain("exit 3");
+    expect(existsSync(path.join(dir, "out"))).toBe(false);
+  });
+
+  it("refuses hostile input without running anything or posting", async () => {
+    const marker = path.join(dir, "pwned");
+    await serve(['touch "$OUT"']);
+    for (const text of [
+      `app --upload-pack=touch${"\t"}${marker}`,
+      `app main;touch${" "}${marker}`,
+      `app $(touch${" "}${marker})`,
+      "app `touch /tmp/x`",
+      "app main --output=/tmp/x",
+      `app ${"a".repeat(5000)}`,
+    ]) {
+      const answer = await ack(text);
+      expect(answer).toMatch(/^Sorry, /);
+    }
+    const wrong = await slash("app", { token: "not-the-token-0123456789" });
+    expect(wrong).toMatchObject({ ok: false, status: 401 });
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(path.join(dir, "out"))).toBe(false);
+    expect(mattermost.posts).toEqual([]);
+    expect(service.stderr).not.toContain(TOKEN);
+  });
+
+  it("answers GET and the old integration's URL too", async () => {
+    await serve(["true"]);
+    const outcome = await slash("help", { method: "GET", path: "/change_hook/mattermost" });
+    expect(outcome.ok && outcome.response.text).toMatch(/\/build <repo> \[branch\] \[revision\]/);
+  });
+
+  it("stops a running build: the whole process group ends and the channel hears 'cancelled'", async () => {
+    const pidFile = path.join(dir, "pid");
+    await serve([`sleep 300 & echo $! > ${pidFile}; wait`]);
+    await ack("app");
+    const pid = Number(
+      await waitFor("the build's child pid", () => readFile(pidFile, "utf8").catch(() => "")),
+    );
+    expect(isAlive(pid)).toBe(true);
+    expect(await ack("stop #1")).toContain("Stopping build #1");
+    await finishedPost(1, /cancelled/);
+    await waitFor("the grandchild to be gone", () => !isAlive(pid));
+  });
+
+  it("survives being killed mid-build: the running build is reported interrupted, the queued one still runs, numbers go on", async () => {
+    const pidFile = path.join(dir, "pid");
+    await serve([`if [ ! -e ${pidFile} ]; then echo $$ > ${pidFile}; sleep 300; fi`]);
+    await ack("app");
+    await waitFor("the first build to run", () => existsSync(pidFile));
+    expect(await ack("app")).toContain("[#2]");
+    expect(await service.stop("SIGKILL")).toBe(null);
+
+    await service.start();
+    await finishedPost(1, /interrupted/);
+    await finishedPost(2, /succeeded/);
+    expect(await ack("app")).toContain("[#3]");
+    await finishedPost(3, /succeeded/);
+    // Within a build, posts arrive in order: start before result.
+    const forTwo = postsAbout(2);
+    expect(forTwo.findIndex((t) => /started/.test(t))).toBeLessThan(
+      forTwo.findIndex((t) => /succeeded/.test(t)),
+    );
+  });
+
+  it("keeps status posts while Mattermost is down and delivers them once it is back", async () => {
+    await serve(["true"]);
+    mattermost.outage = "503";
+    await ack("app");
+    await waitFor("a refused delivery", () =>
+      mattermost.requests.some((r) => r.status === 503 && r.path.startsWith("/hooks/")),
+    );
+    expect(postsAbout(1)).toEqual([]);
+    mattermost.outage = "none";
+    await finishedPost(1, /succeeded/);
+    expect(postsAbout(1)).toHaveLength(2);
+  });
+
+  it("shuts down gracefully on SIGTERM", async () => {
+    await serve(["sleep 300"]);
+    await ack("app");
+    await waitFor("the build to start", () => postsAbout(1).length > 0);
+    expect(await service.stop("SIGTERM")).toBe(0);
+    expect(postsAbout(1).some((t) => /interrupted/.test(t))).toBe(true);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

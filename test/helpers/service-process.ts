@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const BIN = path.join(ROOT, "bin", "slashbuild.js");
+
+/** A free loopback port (bind to 0, read, release). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** Waits until `predicate` holds, polling; fails with `what` after `limitMs` (a safety net, not a timing assertion). */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  limitMs = 45_000,
+): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The `slashbuild serve` binary, run as a user runs it, on a config written to `dir`. */
+export class ServiceProcess {
+  readonly url: string;
+  stdout = "";
+  stderr = "";
+  #child: ChildProcess | null = null;
+
+  constructor(
+    readonly configFile: string,
+    readonly port: number,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  static async write(dir: string, config: Record<string, unknown>): Promise<ServiceProcess> {
+    const port = await freePort();
+    const file = path.join(dir, "slashbuild.yaml");
+    await writeFile(
+      file,
+      stringify({ listen: `127.0.0.1:${port}`, public_url: `http://127.0.0.1:${port}`, ...config }),
+    );
+    return new ServiceProcess(file, port);
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [BIN, "serve", "--config", this.configFile], {
+      env: { ...process.env, SLASHBUILD_TEST_PARENT_SECRET: "parent-secret-value" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.#child = child;
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.stdout += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+    await waitFor(`slashbuild to answer /healthz (stderr: ${this.stderr})`, async () => {
+      if (child.exitCode !== null) throw new Error(`slashbuild exited ${child.exitCode}: ${this.stderr}`);
+      return fetch(`${this.url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    });
+  }
+
+  /** Sends a signal and waits for the exit; returns the exit code (null when killed by the signal). */
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = once(child, "exit");
+    child.kill(signal);
+    const [code] = (await exited) as [number | null];
+    this.#child = null;
+    return code;
+  }
+}
