@@ -1,0 +1,226 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Config, RepoConfig } from "../../config/config.js";
+import type { Build } from "../../core/build.js";
+import { SlashbuildError } from "../../core/errors.js";
+import type { BuildEvent, BuildEventSink } from "../../core/events.js";
+import type { BuildBackend, Clock } from "../../core/ports.js";
+import { BuildQueue, type QueueEntry } from "./build-queue.js";
+import { LogFiles } from "./log-files.js";
+import { type BuildMirrors, runBuild, type StopReason } from "./run-build.js";
+
+export interface LocalBackendOptions {
+  readonly config: Config;
+  readonly mirrors: BuildMirrors;
+  readonly sink: BuildEventSink;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Masked in logs besides each repo's secrets: pass the Mattermost tokens. */
+  readonly extraSecrets?: readonly string[];
+  /** Where PATH, HOME and friends come from (default process.env); nothing else of it reaches builds. */
+  readonly parentEnv?: NodeJS.ProcessEnv;
+  /** Between SIGTERM and SIGKILL when a step is stopped; default 5 s. */
+  readonly killGraceMs?: number;
+}
+
+/** Live output of a step, exactly as written to its log file (masked). */
+export type LogListener = (buildId: number, stepIndex: number, text: string) => void;
+
+interface Job extends QueueEntry {
+  readonly build: Build;
+  readonly config: RepoConfig;
+  readonly stop: AbortController;
+  done?: Promise<void>;
+}
+
+const INTERRUPTED = "slashbuild restarted while this build was running";
+
+/**
+ * The embedded runner: builds run as local processes, queued under the global and per-repo
+ * limits. Everything it learns is reported through the sink; it keeps no state of its own beyond
+ * the queue, so after a restart `recover` is all it needs.
+ */
+export class LocalBackend implements BuildBackend {
+  readonly name = "local" as const;
+  readonly logs: LogFiles;
+  readonly #config: Config;
+  readonly #mirrors: BuildMirrors;
+  readonly #sink: BuildEventSink;
+  readonly #clock: Clock;
+  readonly #logger: Logger | undefined;
+  readonly #extraSecrets: readonly string[];
+  readonly #parentEnv: NodeJS.ProcessEnv;
+  readonly #killGraceMs: number;
+  readonly #queue: BuildQueue<Job>;
+  readonly #logListeners = new Set<LogListener>();
+  #closed = false;
+
+  constructor(options: LocalBackendOptions) {
+    this.#config = options.config;
+    this.#mirrors = options.mirrors;
+    this.#sink = options.sink;
+    this.#clock = options.clock ?? Date.now;
+    this.#logger = options.logger;
+    this.#extraSecrets = options.extraSecrets ?? [];
+    this.#parentEnv = options.parentEnv ?? process.env;
+    this.#killGraceMs = options.killGraceMs ?? 5000;
+    this.#queue = new BuildQueue(options.config.runner.concurrency);
+    this.logs = new LogFiles(options.config.dataDir);
+  }
+
+  workspaceFor(buildId: number): string {
+    return path.join(this.#config.dataDir, "workspaces", String(buildId));
+  }
+
+  /** Subscribes to live step output; returns the unsubscribe function. */
+  onLog(listener: LogListener): () => void {
+    this.#logListeners.add(listener);
+    return () => this.#logListeners.delete(listener);
+  }
+
+  async start(build: Build, repo: RepoConfig): Promise<void> {
+    if (this.#closed) {
+      throw new SlashbuildError(
+        "BACKEND_UNAVAILABLE",
+        "Sorry, slashbuild is shutting down; try again in a minute.",
+      );
+    }
+    this.#enqueue(build, repo);
+    // Started on the next turn, so no event can reach the sink before start() has returned.
+    setImmediate(() => this.#pump());
+  }
+
+  async stop(build: Build, _repo: RepoConfig, requestedBy: string): Promise<void> {
+    if (this.#queue.remove(build.id)) {
+      this.#emit({
+        type: "finished",
+        buildId: build.id,
+        at: this.#clock(),
+        status: "cancelled",
+        reason: `stopped by @${requestedBy} before it started`,
+      });
+      return;
+    }
+    const running = this.#queue.running.find((job) => job.build.id === build.id);
+    if (running) {
+      running.stop.abort({ kind: "cancelled", by: requestedBy } satisfies StopReason);
+      await running.done;
+      return;
+    }
+    // Not ours any more (e.g. it ended a moment ago): settle the record anyway, as the port promises.
+    this.#emit({
+      type: "finished",
+      buildId: build.id,
+      at: this.#clock(),
+      status: "cancelled",
+      reason: `stopped by @${requestedBy}`,
+    });
+  }
+
+  /** Running builds died with the last process: report them; queued ones run again, oldest first. */
+  async recover(builds: readonly Build[], repos: Readonly<Record<string, RepoConfig>>): Promise<void> {
+    for (const build of [...builds].sort((a, b) => a.id - b.id)) {
+      if (build.status === "running") {
+        this.#emit({
+          type: "finished",
+          buildId: build.id,
+          at: this.#clock(),
+          status: "interrupted",
+          reason: INTERRUPTED,
+        });
+        await rm(this.workspaceFor(build.id), { recursive: true, force: true });
+        continue;
+      }
+      if (build.status !== "queued") continue;
+      const repo = Object.hasOwn(repos, build.repo) ? repos[build.repo] : undefined;
+      if (!repo) {
+        const reason = `the repo ${build.repo} is no longer in the configuration`;
+        this.#emit({ type: "finished", buildId: build.id, at: this.#clock(), status: "failed", reason });
+        continue;
+      }
+      this.#enqueue(build, repo);
+    }
+    setImmediate(() => this.#pump());
+  }
+
+  /**
+   * Stops taking work and kills what runs, without reporting it: those builds stay `running` in
+   * the store and are reported interrupted by `recover` on the next start, which is the truth.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#queue.drain();
+    const running = this.#queue.running;
+    for (const job of running) job.stop.abort({ kind: "closing" } satisfies StopReason);
+    await Promise.allSettled(running.map((job) => job.done));
+  }
+
+  #enqueue(build: Build, repo: RepoConfig): void {
+    this.#queue.enqueue({
+      buildId: build.id,
+      repo: repo.name,
+      repoLimit: repo.concurrency,
+      build,
+      config: repo,
+      stop: new AbortController(),
+    });
+  }
+
+  #pump(): void {
+    if (this.#closed) return;
+    for (const job of this.#queue.takeRunnable()) job.done = this.#run(job);
+  }
+
+  async #run(job: Job): Promise<void> {
+    try {
+      await runBuild({
+        build: job.build,
+        repo: job.config,
+        mirrors: this.#mirrors,
+        workspace: this.workspaceFor(job.build.id),
+        logs: this.logs,
+        logLimitBytes: this.#config.runner.logLimitBytes,
+        extraSecrets: this.#extraSecrets,
+        parentEnv: this.#parentEnv,
+        killGraceMs: this.#killGraceMs,
+        stopSignal: job.stop.signal,
+        emit: (event) => this.#emit(event),
+        onLog: (index, text) => this.#emitLog(job.build.id, index, text),
+        clock: this.#clock,
+        ...(this.#logger ? { logger: this.#logger } : {}),
+      });
+    } catch (error) {
+      this.#logger?.error({ buildId: job.build.id, err: error }, "build crashed in the runner");
+      if (!this.#closed) {
+        const reason = `the runner failed: ${error instanceof Error ? error.message : String(error)}`;
+        this.#emit({ type: "finished", buildId: job.build.id, at: this.#clock(), status: "failed", reason });
+      }
+    } finally {
+      this.#queue.release(job.build.id);
+      this.#pump();
+    }
+  }
+
+  /** A sink that throws must not take the runner down with it. */
+  #emit(event: BuildEvent): void {
+    try {
+      this.#sink(event);
+    } catch (error) {
+      this.#logger?.error(
+        { buildId: event.buildId, event: event.type, err: error },
+        "the build event sink threw",
+      );
+    }
+  }
+
+  #emitLog(buildId: number, stepIndex: number, text: string): void {
+    for (const listener of this.#logListeners) {
+      try {
+        listener(buildId, stepIndex, text);
+      } catch (error) {
+        this.#logger?.warn({ buildId, err: error }, "a log listener threw");
+      }
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { mkdir, rm } from "node:fs/promises";
+import type { Logger } from "pino";
+import type { RepoConfig } from "../../config/config.js";
+import type { Build, FinalStatus } from "../../core/build.js";
+import { isSlashbuildError } from "../../core/errors.js";
+import type { BuildEvent } from "../../core/events.js";
+import type { Clock } from "../../core/ports.js";
+import { buildEnv } from "./build-env.js";
+import type { LogFiles } from "./log-files.js";
+import { runStep } from "./run-step.js";
+import { StepLog } from "./step-log.js";
+
+/** What the runner needs from the git layer (GitMirrors provides it; tests may fake it). */
+export interface BuildMirrors {
+  resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string>;
+  createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void>;
+}
+
+/** Why a build was ended early; `closing` means slashbuild is shutting down and reports nothing. */
+export type StopReason =
+  | { readonly kind: "cancelled"; readonly by: string }
+  | { readonly kind: "timed_out" }
+  | { readonly kind: "closing" };
+
+export interface RunBuildOptions {
+  readonly build: Build;
+  readonly repo: RepoConfig;
+  readonly mirrors: BuildMirrors;
+  readonly workspace: string;
+  readonly logs: LogFiles;
+  readonly logLimitBytes: number;
+  /** Strings masked besides the repo's secrets (e.g. the Mattermost tokens). */
+  readonly extraSecrets: readonly string[];
+  readonly parentEnv: NodeJS.ProcessEnv;
+  readonly killGraceMs: number;
+  /** Aborted with a StopReason by stop() or close(). */
+  readonly stopSignal: AbortSignal;
+  readonly emit: (event: BuildEvent) => void;
+  readonly onLog: (index: number, text: string) => void;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+}
+
+/** How a build ended; null when slashbuild is closing and reports nothing. */
+type Outcome = {
+  readonly status: FinalStatus;
+  readonly failingStep?: string;
+  readonly reason?: string;
+} | null;
+
+/**
+ * One build from start to finish: resolve the commit, make a fresh working copy, run the commands
+ * in order until one fails, report each step, remove the working copy, then report the result
+ * (so whoever sees `finished` sees the workspace gone). The repo's timeout covers all of it.
+ */
+export async function runBuild(options: RunBuildOptions): Promise<void> {
+  const abort = new AbortController();
+  const forward = (): void => abort.abort(options.stopSignal.reason);
+  options.stopSignal.addEventListener("abort", forward, { once: true });
+  if (options.stopSignal.aborted) forward();
+  const timer = setTimeout(
+    () => abort.abort({ kind: "timed_out" } satisfies StopReason),
+    options.repo.timeoutMs,
+  );
+  let outcome: Outcome;
+  try {
+    outcome = await prepareAndRun(options, abort.signal);
+  } finally {
+    clearTimeout(timer);
+    options.stopSignal.removeEventListener("abort", forward);
+    await rm(options.workspace, { recursive: true, force: true }).catch((error: unknown) => {
+      options.logger?.warn({ buildId: options.build.id, err: error }, "could not remove the working copy");
+    });
+  }
+  if (outcome) options.emit({ type: "finished", buildId: options.build.id, at: options.clock(), ...outcome });
+}
+
+async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Promise<Outcome> {
+  const { build, repo } = options;
+  const resolved = await untilStopped(
+    options.mirrors.resolve(repo, build.branch, build.requestedRevision),
+    signal,
+  );
+  if (resolved.kind === "stopped") return stopOutcome(signal.reason, null, "while fetching the repository");
+  if (resolved.kind === "failed") {
+    return { status: "failed", reason: explain(resolved.error, "could not resolve the commit") };
+  }
+  const sha = resolved.value;
+
+  await rm(options.workspace, { recursive: true, force: true });
+  try {
+    await options.mirrors.createWorkingCopy(repo, sha, options.workspace);
+  } catch (error) {
+    options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
+    return { status: "failed", reason: explain(error, "could not create the working copy") };
+  }
+  if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
+
+  options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
+  await mkdir(options.logs.dirFor(build.id), { recursive: true });
+  return runSteps(options, sha, signal);
+}
+
+async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSignal): Promise<Outcome> {
+  const { build, repo } = options;
+  const env = buildEnv(build, repo, sha, options.parentEnv);
+  const secrets = [...Object.values(repo.secrets), ...options.extraSecrets];
+  const stepEvent = (index: number) => ({ buildId: build.id, at: options.clock(), index });
+
+  for (const [index, command] of repo.commands.entries()) {
+    options.emit({ type: "step_started", ...stepEvent(index), name: command });
+    const log = new StepLog({
+      file: options.logs.pathFor(build.id, index),
+      limitBytes: options.logLimitBytes,
+      secrets,
+      onText: (text) => options.onLog(index, text),
+    });
+    const { exitCode } = await runStep({
+      command,
+      cwd: options.workspace,
+      env,
+      log,
+      signal,
+      killGraceMs: options.killGraceMs,
+    });
+    await log.close().catch((error: unknown) => {
+      options.logger?.warn({ buildId: build.id, step: index, err: error }, "could not write the step log");
+    });
+    if (signal.aborted) {
+      const reason = signal.reason as StopReason;
+      if (reason.kind === "closing") return null;
+      const status = reason.kind === "timed_out" ? "timed_out" : "cancelled";
+      options.emit({ type: "step_finished", ...stepEvent(index), status, exitCode });
+      return stopOutcome(reason, command, "");
+    }
+    const ok = exitCode === 0;
+    options.emit({
+      type: "step_finished",
+      ...stepEvent(index),
+      status: ok ? "succeeded" : "failed",
+      exitCode,
+    });
+    if (!ok) return { status: "failed", failingStep: command };
+  }
+  return { status: "succeeded" };
+}
+
+type Settled<T> =
+  | { readonly kind: "stopped" }
+  | { readonly kind: "done"; readonly value: T }
+  | { readonly kind: "failed"; readonly error: unknown };
+
+/** Waits for `work` unless the build is stopped first; the work itself carries on and is ignored. */
+function untilStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<Settled<T>> {
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.resolve({ kind: "stopped" });
+  }
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve({ kind: "stopped" });
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => resolve({ kind: "done", value }),
+      (error: unknown) => resolve({ kind: "failed", error }),
+    );
+    void work.finally(() => signal.removeEventListener("abort", onAbort)).catch(() => {});
+  });
+}
+
+function stopOutcome(reason: StopReason, command: string | null, when: string): Outcome {
+  if (reason.kind === "closing") return null;
+  const suffix = when ? ` ${when}` : "";
+  if (reason.kind === "timed_out") {
+    return command
+      ? { status: "timed_out", failingStep: command }
+      : { status: "timed_out", reason: `the build timed out${suffix}` };
+  }
+  return { status: "cancelled", reason: `stopped by @${reason.by}${suffix}` };
+}
+
+function explain(error: unknown, fallback: string): string {
+  if (isSlashbuildError(error)) return error.message.replace(/^Sorry, /, "");
+  return `${fallback}: ${error instanceof Error ? error.message : String(error)}`;
+}
