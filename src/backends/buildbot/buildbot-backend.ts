@@ -47,6 +47,8 @@ export class BuildbotBackend implements BuildBackend {
   readonly #logger: Logger | undefined;
   readonly #tracked = new Map<number, Tracked>();
   #timer: NodeJS.Timeout | null = null;
+  #ticking = false;
+  #lastReconcile = 0;
   #closed = false;
 
   constructor(options: BuildbotBackendOptions) {
@@ -233,11 +235,34 @@ export class BuildbotBackend implements BuildBackend {
     return matches.sort((a, b) => a.buildid - b.buildid)[0] ?? null;
   }
 
+  /**
+   * One timer, two cadences: builds Buildbot is running are followed closely (HttpStatusPush only
+   * reports starts and finishes, and the sha is known only after the checkout step); every
+   * unfinished build is reconciled less often, which is what recovers lost pushes.
+   */
   #ensureTimer(): void {
     if (this.#timer || this.#closed) return;
-    this.#timer = setInterval(() => void this.reconcile(), this.#bb.reconcileIntervalMs);
-    // Reconcile never keeps the process alive on its own; main decides when to exit.
+    this.#lastReconcile = this.#clock();
+    const every = Math.min(this.#bb.followIntervalMs, this.#bb.reconcileIntervalMs);
+    this.#timer = setInterval(() => void this.#tick(), every);
+    // Polling never keeps the process alive on its own; main decides when to exit.
     this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#ticking) return; // a slow master: skip a beat rather than pile up requests
+    this.#ticking = true;
+    try {
+      if (this.#clock() - this.#lastReconcile >= this.#bb.reconcileIntervalMs) {
+        this.#lastReconcile = this.#clock();
+        await this.reconcile();
+      } else {
+        const running = [...this.#tracked].filter(([, t]) => t.state.bbBuildId !== null).map(([id]) => id);
+        await Promise.all(running.map((id) => this.#sync(id)));
+      }
+    } finally {
+      this.#ticking = false;
+    }
   }
 }
 

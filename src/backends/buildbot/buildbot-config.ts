@@ -53,7 +53,10 @@ export const buildbotConfigSchema = z
       .min(16, "needs at least 16 characters: generate one with `openssl rand -hex 32`"),
     /** Where the master reaches slashbuild's status route; defaults to public_url + /buildbot/status. */
     status_url: httpUrl.optional(),
+    /** How often every unfinished build is checked over REST, in case a push was lost. */
     reconcile_interval: duration.default(30_000),
+    /** How often a build Buildbot is running is read, for step progress and the start post's sha. */
+    follow_interval: duration.default(2_000),
     /** Per REST call. Keep it well under Mattermost's 3 s slash-command deadline. */
     request_timeout: duration.default(2_500),
     /** Change project for `trigger: change_hook`; {repo} and {branch} are replaced. */
@@ -84,6 +87,7 @@ export interface BuildbotConfig {
   readonly statusSecret: string;
   readonly statusUrl: string;
   readonly reconcileIntervalMs: number;
+  readonly followIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly projectTemplate: string;
   readonly category: string;
@@ -103,6 +107,7 @@ export function toBuildbotConfig(parsed: ParsedBuildbotConfig, publicUrl: string
     statusSecret: parsed.status_secret,
     statusUrl: parsed.status_url ?? `${publicUrl.replace(/\/+$/, "")}/buildbot/status`,
     reconcileIntervalMs: parsed.reconcile_interval,
+    followIntervalMs: parsed.follow_interval,
     requestTimeoutMs: parsed.request_timeout,
     projectTemplate: parsed.project,
     category: parsed.category,
