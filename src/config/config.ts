@@ -15,7 +15,19 @@ export interface Config {
     readonly maxBackoffMs: number;
     readonly timeoutMs: number;
   };
+  readonly web: WebConfig;
   readonly repos: Readonly<Record<string, RepoConfig>>;
+}
+
+/** Web UI sign-in. With no users the web UI is read-only: no Stop or Rebuild, every POST refused. */
+export interface WebConfig {
+  /** User name → scrypt hash from `slashbuild hash-password`. Names are matched like Mattermost users. */
+  readonly users: Readonly<Record<string, string>>;
+  /** Signs session cookies; null means a random one per process (sign-ins end at a restart). */
+  readonly sessionSecret: string | null;
+  readonly sessionTtlMs: number;
+  /** Secure flag on cookies; defaults to whether public_url is https. */
+  readonly secureCookies: boolean;
 }
 
 export interface MattermostConfig {

@@ -80,6 +80,12 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       maxBackoffMs: parsed.delivery.max_backoff,
       timeoutMs: parsed.delivery.timeout,
     },
+    web: {
+      users: parsed.web.users,
+      sessionSecret: parsed.web.session_secret ?? null,
+      sessionTtlMs: parsed.web.session_ttl,
+      secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
+    },
     repos: Object.fromEntries(
       Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),
     ),

@@ -90,6 +90,28 @@ const deliverySchema = z
   })
   .strict();
 
+/** Web UI sign-in (issue 4). Without users the web UI is read-only. */
+const webSchema = z
+  .object({
+    users: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "web user names use letters, digits, '.', '_' and '-'"),
+        z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=_-]+\$[A-Za-z0-9+/=_-]+$/, {
+          error: "must be a hash made by `slashbuild hash-password`, never a plain password",
+        }),
+      )
+      .default({}),
+    session_secret: z
+      .string()
+      .min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+      .optional(),
+    session_ttl: duration.default(12 * 3_600_000),
+    secure_cookies: z.boolean().optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     listen: listen.default({ host: "127.0.0.1", port: 8080 }),
@@ -99,6 +121,7 @@ export const configSchema = z
     mattermost: mattermostSchema,
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
+    web: webSchema.prefault({}),
     repos: z
       .record(z.string().regex(REPO_NAME, "repo names use letters, digits, '.', '_' and '-'"), repoSchema)
       .refine((repos) => Object.keys(repos).length > 0, "needs at least one repo"),
