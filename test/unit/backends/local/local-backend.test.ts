@@ -1,0 +1,160 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LocalBackend } from "../../../../src/backends/local/local-backend.js";
+import type { BuildMirrors } from "../../../../src/backends/local/run-build.js";
+import type { RepoConfig } from "../../../../src/config/config.js";
+import type { Build } from "../../../../src/core/build.js";
+import type { BuildEvent } from "../../../../src/core/events.js";
+import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
+import { makeConfig } from "../../../helpers/make-config.js";
+
+/** Mirrors whose resolve() waits for the test, so which builds have started is exact, not timed. */
+class GatedMirrors implements BuildMirrors {
+  readonly calls: number[] = [];
+  readonly #pending = new Map<string, (error: Error) => void>();
+
+  resolve(_repo: RepoConfig, branch: string): Promise<string> {
+    const id = Number(branch.slice("b".length));
+    this.calls.push(id);
+    return new Promise((_resolve, reject) => this.#pending.set(branch, reject));
+  }
+
+  async createWorkingCopy(): Promise<void> {}
+
+  /** Ends build `id` (as a failed resolve), freeing its slot. */
+  fail(id: number): void {
+    this.#pending.get(`b${id}`)?.(new Error("gone"));
+  }
+}
+
+describe("LocalBackend queueing (deterministic, no processes)", () => {
+  let dataDir: string;
+  let mirrors: GatedMirrors;
+  let events: BuildEvent[];
+  let backend: LocalBackend;
+  let repoConfigs: Readonly<Record<string, RepoConfig>>;
+  const commands = ["true"];
+
+  function setUp(runnerConcurrency: number, repos: Record<string, number>): void {
+    const config = makeConfig({
+      data_dir: dataDir,
+      runner: { concurrency: runnerConcurrency },
+      repos: Object.fromEntries(
+        Object.entries(repos).map(([name, concurrency]) => [name, { url: "/x", commands, concurrency }]),
+      ),
+    });
+    backend = new LocalBackend({ config, mirrors, sink: (event) => events.push(event) });
+    repoConfigs = config.repos;
+  }
+
+  /** Build ids double as branch names (`b<id>`) so the fake can tell them apart. */
+  async function start(id: number, repo: string): Promise<Build> {
+    const build = {
+      id,
+      repo,
+      branch: `b${id}`,
+      requestedRevision: null,
+      requester: "alice",
+    } as unknown as Build;
+    await backend.start(build, repoConfigs[repo] as RepoConfig);
+    return build;
+  }
+
+  async function settle(): Promise<void> {
+    for (let i = 0; i < 5; i++) await nextTurn();
+  }
+
+  beforeEach(async () => {
+    dataDir = await makeTempDir();
+    mirrors = new GatedMirrors();
+    events = [];
+  });
+  afterEach(async () => {
+    await backend.close();
+    await removeDir(dataDir);
+  });
+
+  it("emits nothing before start() has returned", async () => {
+    setUp(2, { a: 1 });
+    await start(1, "a");
+    expect(mirrors.calls).toEqual([]);
+    await settle();
+    expect(mirrors.calls).toEqual([1]);
+  });
+
+  it("holds the global limit and fills freed slots in FIFO order", async () => {
+    setUp(2, { a: 1, b: 1, c: 1, d: 1 });
+    for (const [id, repo] of [
+      [1, "a"],
+      [2, "b"],
+      [3, "c"],
+      [4, "d"],
+    ] as const) {
+      await start(id, repo);
+    }
+    await settle();
+    expect(mirrors.calls).toEqual([1, 2]);
+    mirrors.fail(2);
+    await settle();
+    expect(mirrors.calls).toEqual([1, 2, 3]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        buildId: 2,
+        type: "finished",
+        status: "failed",
+        reason: expect.stringContaining("gone"),
+      }),
+    ]);
+  });
+
+  it("holds the per-repo limit while other repos go ahead", async () => {
+    setUp(10, { a: 1, b: 2 });
+    await start(1, "a");
+    await start(2, "a");
+    await start(3, "b");
+    await start(4, "b");
+    await start(5, "b");
+    await settle();
+    expect(mirrors.calls).toEqual([1, 3, 4]);
+    mirrors.fail(1);
+    await settle();
+    expect(mirrors.calls).toEqual([1, 3, 4, 2]);
+    mirrors.fail(4);
+    await settle();
+    expect(mirrors.calls).toEqual([1, 3, 4, 2, 5]);
+  });
+
+  it("cancels a queued build, which then never starts", async () => {
+    setUp(1, { a: 1 });
+    const first = await start(1, "a");
+    const second = await start(2, "a");
+    await settle();
+    await backend.stop(second, repoConfigs.a as RepoConfig, "bob");
+    expect(events).toEqual([
+      expect.objectContaining({
+        buildId: 2,
+        type: "finished",
+        status: "cancelled",
+        reason: "stopped by @bob before it started",
+      }),
+    ]);
+    mirrors.fail(first.id);
+    await settle();
+    expect(mirrors.calls).toEqual([1]);
+  });
+
+  it("cancels a build stopped while it is still fetching", async () => {
+    setUp(1, { a: 1 });
+    const build = await start(1, "a");
+    await settle();
+    await backend.stop(build, repoConfigs.a as RepoConfig, "bob");
+    expect(events).toEqual([
+      expect.objectContaining({
+        buildId: 1,
+        type: "finished",
+        status: "cancelled",
+        reason: "stopped by @bob while fetching the repository",
+      }),
+    ]);
+  });
+});
