@@ -162,7 +162,12 @@ export class BuildbotClient {
     const body = (await response.json()) as Record<string, unknown>;
     const items = body[key];
     if (!Array.isArray(items)) throw unavailable(this.#url, `GET ${path} answered without "${key}"`);
-    return items.map((item) => schema.parse(item));
+    return items.map((item) => {
+      const parsed = schema.safeParse(item);
+      if (!parsed.success)
+        throw unavailable(this.#url, `GET ${path} answered an unexpected ${key} entry`, parsed.error);
+      return parsed.data;
+    });
   }
 
   /** A JSON-RPC control call, logging in first when needed and once more if the session was lost. */

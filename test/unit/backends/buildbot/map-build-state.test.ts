@@ -1,0 +1,237 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  type BbBuild,
+  type BbStep,
+  bbBuildSchema,
+  bbStepSchema,
+} from "../../../../src/backends/buildbot/buildbot-types.js";
+import {
+  type MapContext,
+  mapResults,
+  mapStepResults,
+  observe,
+  resolvedSha,
+  type TrackedState,
+} from "../../../../src/backends/buildbot/map-build-state.js";
+import { slashbuildStepNames, stepIndexByName } from "../../../../src/backends/buildbot/step-names.js";
+
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(`../../../fixtures/buildbot/${name}`, import.meta.url), "utf8"));
+}
+
+const SHA = "7139369b423195e5ad5b1a2cc934545704b06dae";
+const commands = ["make", "make test"];
+const ctx: MapContext = {
+  stepNames: slashbuildStepNames(commands),
+  stepIndex: stepIndexByName(commands),
+  masterUrl: "http://bb:8010",
+  now: 99_000,
+};
+const queued: TrackedState = { buildId: 7, status: "queued", steps: [], bbBuildId: null };
+
+function step(number: number, name: string, results: number | null, complete = results !== null): BbStep {
+  return bbStepSchema.parse({
+    stepid: 100 + number,
+    number,
+    name,
+    buildid: 1,
+    complete,
+    results,
+    started_at: 1000 + number,
+    complete_at: complete ? 1001 + number : null,
+  });
+}
+
+function withSha(build: BbBuild): BbBuild {
+  return { ...build, properties: { ...build.properties, got_revision: [SHA, "Git"] } };
+}
+
+describe("mapResults", () => {
+  it.each([
+    [0, "succeeded"],
+    [1, "succeeded"],
+    [2, "failed"],
+    [3, "cancelled"],
+    [4, "failed"],
+    [5, null],
+    [6, "cancelled"],
+    [null, null],
+  ])("Buildbot result %s → %s", (results, status) => {
+    expect(mapResults(results)).toBe(status);
+  });
+
+  it.each([
+    [0, "succeeded"],
+    [2, "failed"],
+    [3, "skipped"],
+    [4, "failed"],
+    [6, "cancelled"],
+  ])("step result %s → %s", (results, status) => {
+    expect(mapStepResults(results)).toBe(status);
+  });
+});
+
+describe("observe (push payload fixtures)", () => {
+  const started = bbBuildSchema.parse(fixture("http-status-push.build-started.json"));
+  const success = bbBuildSchema.parse(fixture("http-status-push.build-finished-success.json"));
+
+  it("a start push without a known sha only records Buildbot's ids and link: the start post waits for the sha", () => {
+    const { events, state } = observe(queued, { request: null, build: started, steps: [] }, ctx);
+    expect(events).toEqual([
+      {
+        type: "external",
+        buildId: 7,
+        at: 99_000,
+        external: {
+          url: "http://bb:8010/#/builders/1/builds/1",
+          buildid: 1,
+          builderid: 1,
+          number: 1,
+          buildrequestid: 1,
+          buildsetid: 1,
+        },
+      },
+    ]);
+    expect(state).toMatchObject({ status: "queued", bbBuildId: 1 });
+  });
+
+  it("once the checkout set got_revision, the build starts with that sha and Buildbot's start time", () => {
+    const { events } = observe(queued, { request: null, build: withSha(started), steps: [] }, ctx);
+    expect(events[1]).toEqual({
+      type: "started",
+      buildId: 7,
+      at: 1795919551000,
+      sha: SHA,
+      steps: ["checkout", "make", "make test"],
+    });
+  });
+
+  it("a finish push alone (REST unreachable) still finishes the build, with the link", () => {
+    const { events, state } = observe(queued, { request: null, build: success, steps: [] }, ctx);
+    expect(events.map((e) => e.type)).toEqual(["external", "started", "finished"]);
+    expect(events.at(-1)).toMatchObject({
+      status: "succeeded",
+      at: 1795919552000,
+      external: { url: "http://bb:8010/#/builders/1/builds/1", buildid: 1, builderid: 1 },
+    });
+    expect(state).toBeNull();
+  });
+
+  it("repeating the same observation emits nothing new (push and reconcile may overlap)", () => {
+    const seen = {
+      request: null,
+      build: withSha(started),
+      steps: [step(0, "worker_preparation", 0), step(1, "checkout", 0)],
+    };
+    const first = observe(queued, seen, ctx);
+    expect(first.events.map((e) => e.type)).toEqual(["external", "started", "step_started", "step_finished"]);
+    const again = observe(first.state as TrackedState, seen, ctx);
+    expect(again.events).toEqual([]);
+  });
+});
+
+describe("observe (REST)", () => {
+  const cancelled = bbBuildSchema.parse(
+    (fixture("rest-build.cancelled.json") as { builds: unknown[] }).builds[0],
+  );
+  const cancelledSteps = (fixture("rest-build-steps.json") as { steps: unknown[] }).steps.map((s) =>
+    bbStepSchema.parse(s),
+  );
+
+  it("a cancelled build (REST fixture) finishes cancelled with Buildbot's reason", () => {
+    const { events } = observe(queued, { request: null, build: cancelled, steps: cancelledSteps }, ctx);
+    expect(events.at(-1)).toMatchObject({
+      type: "finished",
+      status: "cancelled",
+      reason: "Buildbot: cancelled (stopped from chat) 'sh -c ...' (cancelled)",
+      external: { url: "http://bb:8010/#/builders/1/builds/9", buildid: 17 },
+    });
+  });
+
+  it("a failure names the failing step by slashbuild's name; steps map by name, not position", () => {
+    const build = withSha({ ...cancelled, results: 2, state_string: "failed 'make test'" });
+    const steps = [
+      step(0, "worker_preparation", 0),
+      step(1, "checkout", 0),
+      step(2, "make", 0),
+      step(3, "make test", 2),
+    ];
+    const { events } = observe(queued, { request: null, build, steps }, ctx);
+    const finishedSteps = events.filter((e) => e.type === "step_finished");
+    expect(finishedSteps.map((e) => [e.index, e.status])).toEqual([
+      [0, "succeeded"],
+      [1, "succeeded"],
+      [2, "failed"],
+    ]);
+    expect(events.at(-1)).toMatchObject({ status: "failed", failingStep: "make test", reason: null });
+  });
+
+  it("a step that ran out of time makes the build timed out", () => {
+    const build = withSha({ ...cancelled, results: 2 });
+    const steps = [
+      step(1, "checkout", 0),
+      { ...step(2, "make", 2), state_string: "'sh -c ...' (timed out)" },
+    ];
+    expect(observe(queued, { request: null, build, steps }, ctx).events.at(-1)).toMatchObject({
+      status: "timed_out",
+      failingStep: "make",
+    });
+  });
+
+  it("a retried build is not final: slashbuild waits for Buildbot's next build of the request", () => {
+    const build = withSha({ ...cancelled, results: 5 });
+    const { events, state } = observe(queued, { request: null, build, steps: [] }, ctx);
+    expect(events.map((e) => e.type)).toEqual(["external"]);
+    expect(state).not.toBeNull();
+  });
+
+  it("a request cancelled before any build started finishes the build as cancelled", () => {
+    const request = {
+      buildrequestid: 3,
+      buildsetid: 2,
+      builderid: 1,
+      complete: true,
+      results: 6,
+      submitted_at: 1,
+      complete_at: 5,
+    };
+    const { events, state } = observe(queued, { request, build: null, steps: [] }, ctx);
+    expect(events).toEqual([
+      {
+        type: "finished",
+        buildId: 7,
+        at: 5000,
+        status: "cancelled",
+        reason: expect.stringContaining("before any worker"),
+      },
+    ]);
+    expect(state).toBeNull();
+  });
+
+  it("a pending request changes nothing", () => {
+    const request = {
+      buildrequestid: 3,
+      buildsetid: 2,
+      builderid: 1,
+      complete: false,
+      results: -1,
+      submitted_at: 1,
+      complete_at: null,
+    };
+    expect(observe(queued, { request, build: null, steps: [] }, ctx)).toEqual({ events: [], state: queued });
+  });
+});
+
+describe("resolvedSha", () => {
+  const base = bbBuildSchema.parse(fixture("http-status-push.build-started.json"));
+  it("prefers got_revision, accepts a full revision property or sourcestamp, ignores abbreviations", () => {
+    expect(resolvedSha(withSha(base))).toBe(SHA);
+    expect(resolvedSha({ ...base, properties: { revision: [SHA, "Build"] } })).toBe(SHA);
+    expect(resolvedSha({ ...base, properties: { revision: ["7139369", "Build"] } })).toBeNull();
+    expect(
+      resolvedSha({ ...base, properties: {}, buildset: { bsid: 1, sourcestamps: [{ revision: SHA }] } }),
+    ).toBe(SHA);
+    expect(resolvedSha(base)).toBeNull();
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildbotConfigSchema,
+  OLD_INTEGRATION_PROJECT,
+  toBuildbotConfig,
+} from "../../../../src/backends/buildbot/buildbot-config.js";
+import { changeFields, forceParams } from "../../../../src/backends/buildbot/trigger-build.js";
+import type { Build } from "../../../../src/core/build.js";
+import { makeConfig } from "../../../helpers/make-config.js";
+
+const build = { id: 12, branch: "feature/x", requestedRevision: "abc1234", requester: "alice" } as Build;
+const repo = makeConfig({ repos: { app: { url: "/srv/app.git", backend: "buildbot", commands: ["true"] } } })
+  .repos.app;
+
+describe("trigger parameters", () => {
+  it("force: branch, exact revision and the correlation and requester properties", () => {
+    expect(forceParams(build)).toEqual({
+      branch: "feature/x",
+      revision: "abc1234",
+      reason: "/build #12 by @alice",
+      slashbuild_build_id: "12",
+      slashbuild_user: "alice",
+    });
+    expect(forceParams({ ...build, requestedRevision: null }).revision).toBe("");
+  });
+
+  it("change hook: the old integration's fields and project naming, properties as a JSON string", () => {
+    const bb = toBuildbotConfig(
+      buildbotConfigSchema.parse({
+        url: "http://bb:8010",
+        username: "u",
+        password: "p",
+        status_secret: "0123456789abcdef",
+        project: OLD_INTEGRATION_PROJECT,
+      }),
+      "http://x",
+    );
+    const fields = changeFields(build, repo as NonNullable<typeof repo>, bb);
+    expect(fields).toMatchObject({
+      category: "slashbuild",
+      project: "mattermost_build_app_feature/x",
+      branch: "feature/x",
+      revision: "abc1234",
+      repository: "/srv/app.git",
+      author: "alice",
+    });
+    expect(JSON.parse(fields.properties as string)).toEqual({
+      slashbuild_build_id: "12",
+      slashbuild_user: "alice",
+    });
+  });
+});
