@@ -14,6 +14,8 @@ export interface Config {
     readonly initialBackoffMs: number;
     readonly maxBackoffMs: number;
     readonly timeoutMs: number;
+    readonly ratePerSecond: number;
+    readonly burst: number;
   };
   readonly web: WebConfig;
   readonly repos: Readonly<Record<string, RepoConfig>>;
@@ -41,7 +43,16 @@ export interface MattermostConfig {
   readonly admins: readonly string[];
   readonly username: string;
   readonly iconUrl: string | null;
+  /** Bot mode: the server's base URL and the bot's access token; both null in webhook mode. */
+  readonly url: string | null;
+  readonly botToken: string | null;
+  /** Team whose channels notify_channel / notify_branches name (bot mode resolves names to ids). */
+  readonly team: string | null;
+  /** Explicit HMAC key for buttons; null = derived from the first slash token. */
+  readonly actionSecret: string | null;
 }
+
+export type NotifyFilter = "all" | "failures" | "changes";
 
 export interface RepoConfig {
   readonly name: string;
@@ -63,4 +74,8 @@ export interface RepoConfig {
   readonly concurrency: number;
   /** Channel that receives this repo's status posts instead of the webhook's own channel. */
   readonly notifyChannel: string | null;
+  /** Branch glob → channel, checked in order before notifyChannel. Optional so hand-built configs in tests stay valid; loadConfig always sets it. */
+  readonly notifyBranches?: Readonly<Record<string, string>>;
+  /** Absent = "all". */
+  readonly notify?: NotifyFilter;
 }

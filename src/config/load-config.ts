@@ -73,12 +73,18 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       admins: parsed.mattermost.admins,
       username: parsed.mattermost.username,
       iconUrl: parsed.mattermost.icon_url ?? null,
+      url: parsed.mattermost.url ?? null,
+      botToken: parsed.mattermost.bot_token ?? null,
+      team: parsed.mattermost.team ?? null,
+      actionSecret: parsed.mattermost.action_secret ?? null,
     },
     runner: { concurrency: parsed.runner.concurrency, logLimitBytes: parsed.runner.log_limit },
     delivery: {
       initialBackoffMs: parsed.delivery.initial_backoff,
       maxBackoffMs: parsed.delivery.max_backoff,
       timeoutMs: parsed.delivery.timeout,
+      ratePerSecond: parsed.delivery.rate_per_second,
+      burst: parsed.delivery.burst,
     },
     web: {
       users: parsed.web.users,
@@ -107,6 +113,8 @@ function toRepo(name: string, repo: ParsedRepo, baseDir: string): RepoConfig {
     timeoutMs: repo.timeout,
     concurrency: repo.concurrency,
     notifyChannel: repo.notify_channel ?? null,
+    notifyBranches: repo.notify_branches,
+    notify: repo.notify,
   };
 }
 

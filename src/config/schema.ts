@@ -61,6 +61,10 @@ const repoSchema = z
     timeout: duration.default(30 * 60_000),
     concurrency: z.number().int().positive().default(1),
     notify_channel: z.string().min(1).optional(),
+    /** Branch glob → channel for status posts of matching branches (first match wins, else notify_channel). */
+    notify_branches: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** Which builds the channel hears about: every one, unsuccessful ones, or changes (broken and fixed). */
+    notify: z.enum(["all", "failures", "changes"]).default("all"),
   })
   .strict();
 
@@ -72,8 +76,18 @@ const mattermostSchema = z
     admins: z.array(z.string().min(1)).default([]),
     username: z.string().min(1).default("slashbuild"),
     icon_url: httpUrl.optional(),
+    /** Bot mode (REST API v4, one post per build patched in place) when both url and bot_token are set. */
+    url: httpUrl.transform((u) => u.replace(/\/+$/, "")).optional(),
+    bot_token: z.string().min(1).optional(),
+    /** Team name used to resolve channel names (notify_channel, notify_branches) to ids in bot mode. */
+    team: z.string().min(1).optional(),
+    /** Key of the HMAC that signs button clicks; default: derived from the first slash token. */
+    action_secret: z.string().min(16, "must be at least 16 characters").optional(),
   })
-  .strict();
+  .strict()
+  .refine((m) => (m.url === undefined) === (m.bot_token === undefined), {
+    message: "bot mode needs both url and bot_token (or neither, for webhook mode)",
+  });
 
 const runnerSchema = z
   .object({
@@ -87,6 +101,10 @@ const deliverySchema = z
     max_backoff: duration.default(300_000),
     initial_backoff: duration.default(1_000),
     timeout: duration.default(10_000),
+    /** Sustained sends per second; below Mattermost's default limit of 10/s so a burst never meets a 429. */
+    rate_per_second: z.number().positive().default(5),
+    /** Sends allowed back to back before the rate applies (Mattermost's default burst is 100). */
+    burst: z.number().int().positive().default(20),
   })
   .strict();
 
