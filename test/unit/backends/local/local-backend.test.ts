@@ -64,6 +64,13 @@ describe("LocalBackend queueing (deterministic, no processes)", () => {
     for (let i = 0; i < 5; i++) await nextTurn();
   }
 
+  /** Ends build `id` and waits until it has been reported, so its slot has been handed on. */
+  async function end(id: number): Promise<void> {
+    mirrors.fail(id);
+    while (!events.some((e) => e.type === "finished" && e.buildId === id)) await nextTurn();
+    await settle();
+  }
+
   beforeEach(async () => {
     dataDir = await makeTempDir();
     mirrors = new GatedMirrors();
@@ -94,8 +101,7 @@ describe("LocalBackend queueing (deterministic, no processes)", () => {
     }
     await settle();
     expect(mirrors.calls).toEqual([1, 2]);
-    mirrors.fail(2);
-    await settle();
+    await end(2);
     expect(mirrors.calls).toEqual([1, 2, 3]);
     expect(events).toEqual([
       expect.objectContaining({
@@ -116,11 +122,9 @@ describe("LocalBackend queueing (deterministic, no processes)", () => {
     await start(5, "b");
     await settle();
     expect(mirrors.calls).toEqual([1, 3, 4]);
-    mirrors.fail(1);
-    await settle();
+    await end(1);
     expect(mirrors.calls).toEqual([1, 3, 4, 2]);
-    mirrors.fail(4);
-    await settle();
+    await end(4);
     expect(mirrors.calls).toEqual([1, 3, 4, 2, 5]);
   });
 
@@ -138,8 +142,7 @@ describe("LocalBackend queueing (deterministic, no processes)", () => {
         reason: "stopped by @bob before it started",
       }),
     ]);
-    mirrors.fail(first.id);
-    await settle();
+    await end(first.id);
     expect(mirrors.calls).toEqual([1]);
   });
 
