@@ -80,6 +80,8 @@ export interface StartOptions {
   readonly masterCfg: (ports: MasterPorts & { workerName: string; workerPassword: string }) => string;
   readonly workerName?: string;
   readonly workerPassword?: string;
+  /** Start a worker and wait for it (default true); without, builds stay pending forever. */
+  readonly worker?: boolean;
 }
 
 /** The `base` www plugin Debian does not ship: a tiny package found through its entry point. */
@@ -143,8 +145,12 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
         env,
       },
     );
-    await run(BUILDBOT_WORKER, ["start", workerDir], { env });
-    await waitForWorker(ports.url, workerName);
+    if (options.worker === false) {
+      await waitForWorker(ports.url, null);
+    } else {
+      await run(BUILDBOT_WORKER, ["start", workerDir], { env });
+      await waitForWorker(ports.url, workerName);
+    }
   } catch (error) {
     await close();
     throw error;
@@ -172,14 +178,15 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
   };
 }
 
-/** Readiness: the REST API answers and lists the worker as connected. */
-async function waitForWorker(url: string, workerName: string): Promise<void> {
+/** Readiness: the REST API answers and lists the worker as connected (or just answers, for null). */
+async function waitForWorker(url: string, workerName: string | null): Promise<void> {
   const deadline = Date.now() + 60_000;
   let last = "no answer";
   while (Date.now() < deadline) {
     try {
       const response = await fetch(`${url}/api/v2/workers`);
       const body = (await response.json()) as { workers?: { name: string; connected_to: unknown[] }[] };
+      if (workerName === null && response.ok) return;
       const worker = body.workers?.find((w) => w.name === workerName);
       if (worker && worker.connected_to.length > 0) return;
       last = `worker ${workerName} not connected yet`;
