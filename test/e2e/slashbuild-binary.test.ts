@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -169,12 +169,18 @@ describe("slashbuild serve (the binary)", () => {
     const pidFile = path.join(dir, "pid");
     await serve([`if [ ! -e ${pidFile} ]; then echo $$ > ${pidFile}; sleep 300; fi`]);
     await ack("app");
-    await waitFor("the first build to run", () => existsSync(pidFile));
+    const orphan = Number(
+      await waitFor("the first build to run", () => readFile(pidFile, "utf8").catch(() => "")),
+    );
     expect(await ack("app")).toContain("[#2]");
     expect(await service.stop("SIGKILL")).toBe(null);
+    // The build's process group outlives slashbuild...
+    expect(isAlive(orphan)).toBe(true);
 
     await service.start();
     await finishedPost(1, /interrupted/);
+    // ...until the restarted slashbuild ends it before reporting the build interrupted.
+    expect(isAlive(orphan)).toBe(false);
     await finishedPost(2, /succeeded/);
     expect(await ack("app")).toContain("[#3]");
     await finishedPost(3, /succeeded/);
@@ -207,10 +213,12 @@ describe("slashbuild serve (the binary)", () => {
   });
 });
 
+/** Alive and not a zombie (an orphan's zombie may never be reaped in a container without a real init). */
 function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
   } catch {
     return false;
   }

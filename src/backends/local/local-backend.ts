@@ -8,6 +8,7 @@ import type { BuildEvent, BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
 import { BuildQueue, type QueueEntry } from "./build-queue.js";
 import { LogFiles } from "./log-files.js";
+import { killRecordedGroup } from "./process-group-file.js";
 import { type BuildMirrors, runBuild, type StopReason } from "./run-build.js";
 
 export interface LocalBackendOptions {
@@ -122,6 +123,8 @@ export class LocalBackend implements BuildBackend {
   async recover(builds: readonly Build[], repos: Readonly<Record<string, RepoConfig>>): Promise<void> {
     for (const build of [...builds].sort((a, b) => a.id - b.id)) {
       if (build.status === "running") {
+        // Its processes may have outlived the last slashbuild: end them before saying it is over.
+        await killRecordedGroup(this.workspaceFor(build.id), this.#killGraceMs);
         this.#emit({
           type: "finished",
           buildId: build.id,

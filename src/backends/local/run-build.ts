@@ -7,6 +7,7 @@ import type { BuildEvent } from "../../core/events.js";
 import type { Clock } from "../../core/ports.js";
 import { buildEnv } from "./build-env.js";
 import type { LogFiles } from "./log-files.js";
+import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { runStep } from "./run-step.js";
 import { StepLog } from "./step-log.js";
 
@@ -122,7 +123,9 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       log,
       signal,
       killGraceMs: options.killGraceMs,
+      onGroup: (pgid) => recordGroup(options.workspace, pgid),
     });
+    await forgetGroup(options.workspace);
     await log.close().catch((error: unknown) => {
       options.logger?.warn({ buildId: build.id, step: index, err: error }, "could not write the step log");
     });

@@ -13,6 +13,8 @@ export interface RunStepOptions {
   /** Aborting ends the step's whole process group. */
   readonly signal: AbortSignal;
   readonly killGraceMs: number;
+  /** Called with the step's process group id once it runs (recorded so a crash can be cleaned up). */
+  readonly onGroup?: (pgid: number) => Promise<void>;
 }
 
 export interface StepResult {
@@ -47,6 +49,8 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   const kill = (): void => {
     if (child.pid !== undefined) killing ??= killProcessGroup(child.pid, options.killGraceMs);
   };
+  // Not awaited here: the exit listener below must be in place before anything yields.
+  const recorded = child.pid === undefined ? undefined : options.onGroup?.(child.pid).catch(() => {});
   options.signal.addEventListener("abort", kill, { once: true });
   if (options.signal.aborted) kill();
 
@@ -65,6 +69,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, PIPE_DRAIN_MS).unref())]);
   for (const stream of streams) stream.destroy();
   for (const input of inputs) input.end();
+  await recorded;
   return { exitCode };
 }
 
