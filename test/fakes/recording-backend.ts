@@ -14,7 +14,8 @@ export class RecordingBackend implements BuildBackend {
   sink: BuildEventSink = () => {};
 
   async start(build: Build, _repo: RepoConfig): Promise<void> {
-    if (this.refuse) throw new SlashbuildError("BACKEND_UNAVAILABLE", "Sorry, the backend is down; try again later.");
+    if (this.refuse)
+      throw new SlashbuildError("BACKEND_UNAVAILABLE", "Sorry, the backend is down; try again later.");
     this.started.push(build);
   }
 
