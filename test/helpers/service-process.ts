@@ -45,6 +45,7 @@ export class ServiceProcess {
   constructor(
     readonly configFile: string,
     readonly port: number,
+    readonly env: Readonly<Record<string, string>> = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -65,7 +66,7 @@ export class ServiceProcess {
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, [BIN, "serve", "--config", this.configFile], {
-      env: { ...process.env, SLASHBUILD_TEST_PARENT_SECRET: "parent-secret-value" },
+      env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.#child = child;

@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeTempDir, removeDir } from "../helpers/git-repo.js";
+import { BIN, freePort, ServiceProcess } from "../helpers/service-process.js";
+
+const exec = promisify(execFile);
+const EXAMPLE = path.resolve(path.dirname(BIN), "..", "examples", "slashbuild.yaml");
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let dir: string;
+let service: ServiceProcess | undefined;
+
+afterEach(async () => {
+  await service?.stop("SIGKILL");
+  service = undefined;
+  if (dir) await removeDir(dir);
+});
+
+describe("the slashbuild command line", () => {
+  it("check-config accepts the bundled example", async () => {
+    const result = await cli(["check-config", EXAMPLE]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain("is valid: 1 repo(s): demo (local, main)");
+  });
+
+  it("check-config exits non-zero and names every problem", async () => {
+    dir = await makeTempDir();
+    const file = path.join(dir, "bad.yaml");
+    await writeFile(
+      file,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's ${ENV} syntax
+      "public_url: http://x\nmattermost:\n  token: ${NOT_SET_ANYWHERE_42}\nrepos: {a: {url: /x, commands: [true]}}\n",
+    );
+    const missing = await cli(["check-config", file]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("mattermost.token: environment variable NOT_SET_ANYWHERE_42 is not set");
+    await writeFile(
+      file,
+      "public_url: http://x\nmattermost: {token: t}\nrepos: {a: {url: /x, comands: [true]}}\n",
+    );
+    const typo = await cli(["check-config", file]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("unknown key repos.a.comands");
+    expect(typo.stderr).toContain("repos.a.commands");
+  });
+
+  it("refuses an unknown sub-command with the usage", async () => {
+    const result = await cli(["frobnicate"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("slashbuild serve --config FILE");
+  });
+
+  it("serves the bundled example, and try runs the demo build through the slash command path", async () => {
+    dir = await makeTempDir();
+    const port = await freePort();
+    const env = {
+      SLASHBUILD_LISTEN: `127.0.0.1:${port}`,
+      SLASHBUILD_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SLASHBUILD_DATA_DIR: dir,
+    };
+    service = new ServiceProcess(EXAMPLE, port, env);
+    await service.start();
+    const ok = await cli(["try", "--config", EXAMPLE, "/build demo"], env);
+    expect(ok.stdout).toMatch(/Queued build \[#1\]/);
+    expect(ok.stdout).toMatch(/#1 succeeded/);
+    expect(ok.code).toBe(0);
+    const broken = await cli(["try", "--config", EXAMPLE, "/build demo broken"], env);
+    expect(broken.stdout).toMatch(/#2 failed at make test/);
+    expect(broken.code).toBe(1);
+    // Without a webhook, status posts go to the console.
+    expect(service.stdout).toMatch(/\[chat\] Build \[#1\].*succeeded/);
+    const refused = await cli(["try", "--config", EXAMPLE, "/build nope"], env);
+    expect(refused.stdout).toContain("no repo `nope`. You can build: `demo`");
+  });
+
+  it("try explains what to do when no service is running", async () => {
+    const port = await freePort();
+    const result = await cli(["try", "--config", EXAMPLE, "/build demo"], {
+      SLASHBUILD_LISTEN: `127.0.0.1:${port}`,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("start the service first");
+  });
+});
