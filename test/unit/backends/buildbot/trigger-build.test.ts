@@ -4,6 +4,7 @@ import {
   OLD_INTEGRATION_PROJECT,
   toBuildbotConfig,
 } from "../../../../src/backends/buildbot/buildbot-config.js";
+import { buildbotBuildLink } from "../../../../src/backends/buildbot/buildbot-link.js";
 import { changeFields, forceParams } from "../../../../src/backends/buildbot/trigger-build.js";
 import type { Build } from "../../../../src/core/build.js";
 import { makeConfig } from "../../../helpers/make-config.js";
@@ -48,5 +49,15 @@ describe("trigger parameters", () => {
       slashbuild_build_id: "12",
       slashbuild_user: "alice",
     });
+  });
+});
+
+describe("buildbotBuildLink", () => {
+  it("links Buildbot builds to their page, and nothing else", () => {
+    const url = "http://bb:8010/#/builders/1/builds/3";
+    expect(buildbotBuildLink({ backend: "buildbot", external: { url } })).toBe(url);
+    expect(buildbotBuildLink({ backend: "local", external: { url } })).toBeNull();
+    expect(buildbotBuildLink({ backend: "buildbot", external: {} })).toBeNull();
+    expect(buildbotBuildLink({ backend: "buildbot", external: { url: "javascript:alert(1)" } })).toBeNull();
   });
 });
