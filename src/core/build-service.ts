@@ -5,6 +5,7 @@ import { type BackendName, type Build, isFinal } from "./build.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
+import { findDuplicate } from "./find-duplicate.js";
 import type { BuildBackend, BuildStore, Clock, RefChecker, StatusNotifier } from "./ports.js";
 
 export interface BuildRequest {
@@ -14,6 +15,14 @@ export interface BuildRequest {
   readonly user: ChatUser;
   readonly channel: ChatChannel;
   readonly rebuildOf?: number;
+  /** Start one even if the same repo, branch and commit is already queued or running. */
+  readonly again?: boolean;
+}
+
+/** The answer to a build request: a new build, or the queued/running one that already builds the same. */
+export interface Admission {
+  readonly build: Build;
+  readonly duplicate: boolean;
 }
 
 export interface BuildServiceDeps {
@@ -63,8 +72,17 @@ export class BuildService {
     return this.#store;
   }
 
-  /** Validates everything a person typed, then stores and hands the build to its backend. */
+  /** Validates everything a person typed, then stores and hands the build to its backend (no deduplication). */
   async requestBuild(request: BuildRequest): Promise<Build> {
+    return (await this.submitBuild({ ...request, again: true })).build;
+  }
+
+  /**
+   * Like requestBuild, but a request for what is already queued or running (find-duplicate.ts)
+   * answers with that build instead of starting a second one, unless `again` is set. Checked after
+   * every permission check, so nobody learns of builds they could not have started.
+   */
+  async submitBuild(request: BuildRequest): Promise<Admission> {
     const repo = this.#repoFor(request.repo, request.user, request.channel);
     this.#checkChannel(repo, request.channel);
     const branch = request.branch ?? repo.defaultBranch;
@@ -72,6 +90,10 @@ export class BuildService {
     const revision = request.revision === null ? null : checkRevision(request.revision);
     const permission = mayBuild(this.#config, repo, branch, request.user);
     if (!permission.ok) throw new SlashbuildError("NOT_PERMITTED", `Sorry, ${permission.why}`);
+    if (!request.again) {
+      const existing = findDuplicate(this.#store.unfinished(), { repo: repo.name, branch, revision });
+      if (existing) return { build: existing, duplicate: true };
+    }
     if (!(await this.#refs.branchExists(repo, branch))) {
       throw new SlashbuildError(
         "BRANCH_UNKNOWN",
@@ -106,7 +128,7 @@ export class BuildService {
     }
     this.#notifier.buildQueued(build);
     this.#emit(build, { type: "queued" });
-    return build;
+    return { build, duplicate: false };
   }
 
   async stopBuild(id: number, user: ChatUser): Promise<Build> {
@@ -134,14 +156,20 @@ export class BuildService {
 
   /** Builds the same repo, branch and commit again (the resolved sha when known). */
   async rebuild(id: number, user: ChatUser, channel: ChatChannel): Promise<Build> {
+    return (await this.submitRebuild(id, user, channel, true)).build;
+  }
+
+  /** rebuild with deduplication (two people clicking Rebuild get one build), unless `again`. */
+  async submitRebuild(id: number, user: ChatUser, channel: ChatChannel, again = false): Promise<Admission> {
     const original = this.#existing(id);
-    return this.requestBuild({
+    return this.submitBuild({
       repo: original.repo,
       branch: original.branch,
       revision: original.sha ?? original.requestedRevision,
       user,
       channel,
       rebuildOf: original.id,
+      again,
     });
   }
 
@@ -167,6 +195,7 @@ export class BuildService {
           ...(event.name ? { name: event.name } : {}),
         });
         build = this.#store.get(current.id) as Build;
+        this.#notifier.buildProgressed?.(build);
         break;
       case "step_finished":
         this.#store.updateStep(current.id, event.index, {

@@ -1,9 +1,10 @@
 import type { Config } from "../config/config.js";
 import { buildableRepos } from "./authorize.js";
-import type { BuildService } from "./build-service.js";
+import { type Build, shortSha } from "./build.js";
+import type { Admission, BuildService } from "./build-service.js";
 import type { ChatCommand, Reply } from "./chat-command.js";
 import { isSlashbuildError } from "./errors.js";
-import { code, describeBuild, queuedReply } from "./format-reply.js";
+import { buildLink, code, describeBuild, queuedReply } from "./format-reply.js";
 import { type ParsedCommand, parseBuildCommand, USAGE } from "./parse-build-command.js";
 
 const RECENT = 10;
@@ -62,20 +63,39 @@ async function dispatch(
       return ephemeral(`Stopping build #${build.id} (${code(build.repo)} ${code(build.branch)}).`);
     }
     case "rebuild": {
-      const build = await service.rebuild(parsed.id, user, channel);
-      return ephemeral(queuedReply(config, build));
+      const admission = await service.submitRebuild(parsed.id, user, channel, parsed.again === true);
+      return ephemeral(admitted(config, admission, `/build rebuild ${parsed.id} --again`));
     }
     case "build": {
-      const build = await service.requestBuild({
+      const admission = await service.submitBuild({
         repo: parsed.repo,
         branch: parsed.branch,
         revision: parsed.revision,
         user,
         channel,
+        again: parsed.again === true,
       });
-      return ephemeral(queuedReply(config, build));
+      const { build } = admission;
+      const override = `/build ${[build.repo, build.branch, parsed.revision].filter(Boolean).join(" ")} --again`;
+      return ephemeral(admitted(config, admission, override));
     }
   }
+}
+
+function admitted(config: Config, { build, duplicate }: Admission, override: string): string {
+  return duplicate ? duplicateReply(config, build, override) : queuedReply(config, build);
+}
+
+/** The answer to a request for what is already queued or running: its link, and how to insist. */
+function duplicateReply(config: Config, build: Build, override: string): string {
+  const what = `${buildLink(config, build)} (${code(build.repo)} ${code(build.branch)}${build.requestedRevision ? ` at ${code(build.requestedRevision)}` : ""})`;
+  if (build.status === "queued") {
+    const tip = build.requestedRevision ? "" : " and will build the branch tip as it is when it starts";
+    return `Build ${what} is already queued${tip}, so I did not queue another. \`${override}\` queues one anyway.`;
+  }
+  const at = build.sha ? ` at ${code(shortSha(build.sha))}` : "";
+  const pushed = build.requestedRevision ? "" : " If you pushed since it started,";
+  return `Build ${what} is already running${at}, so I did not start another.${pushed} \`${override}\` starts one anyway.`;
 }
 
 function ephemeral(text: string): Reply {

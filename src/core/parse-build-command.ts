@@ -6,12 +6,14 @@ export type ParsedCommand =
   | { readonly kind: "list" }
   | { readonly kind: "status"; readonly target: { readonly repo: string } | { readonly id: number } | null }
   | { readonly kind: "stop"; readonly id: number }
-  | { readonly kind: "rebuild"; readonly id: number }
+  | { readonly kind: "rebuild"; readonly id: number; readonly again?: true }
   | {
       readonly kind: "build";
       readonly repo: string;
       readonly branch: string | null;
       readonly revision: string | null;
+      /** Start one even if the same build is already queued or running. */
+      readonly again?: true;
     };
 
 export const USAGE = [
@@ -20,21 +22,33 @@ export const USAGE = [
   "`/build status [repo|N]` shows recent builds, a repo's builds, or build #N",
   "`/build stop N` stops build #N",
   "`/build rebuild N` builds #N's repo, branch and commit again",
+  "Add `--again` (or `!`) to start a build even if the same one is already queued or running",
   "`/build help` shows this",
 ].join("\n");
 
 const BUILD_NUMBER = /^#?(\d{1,12})$/;
 /** A chat message is short; anything longer is not a command and is refused before any work. */
 const MAX_TEXT = 1000;
+/**
+ * The override of deduplication. Neither can be taken for a branch or revision: branch names may
+ * not start with '-' and slashbuild refuses '!' in them (validate-ref.ts); revisions are hex.
+ */
+const AGAIN = new Set(["--again", "!"]);
 
 export function parseBuildCommand(text: string): ParsedCommand {
   if (text.length > MAX_TEXT) {
     throw malformed(`that command is ${text.length} characters long; a /build command fits in ${MAX_TEXT}.`);
   }
-  const words = text.trim().split(/\s+/).filter(Boolean);
+  const all = text.trim().split(/\s+/).filter(Boolean);
+  const words = all.filter((word) => !AGAIN.has(word.toLowerCase()));
+  const again = words.length < all.length ? ({ again: true } as const) : {};
   const [first, ...rest] = words;
   if (first === undefined) throw malformed("tell me what to build.");
-  switch (first.toLowerCase()) {
+  const sub = first.toLowerCase();
+  if (words.length < all.length && ["help", "list", "status", "stop"].includes(sub)) {
+    throw malformed("`--again` only goes with a build or a rebuild.");
+  }
+  switch (sub) {
     case "help":
       return { kind: "help" };
     case "list":
@@ -54,11 +68,11 @@ export function parseBuildCommand(text: string): ParsedCommand {
       const id = target === undefined ? null : parseBuildNumber(target);
       if (id === null || extra.length > 0)
         throw malformed(`\`/build ${kind}\` takes one build number, e.g. \`/build ${kind} 12\`.`);
-      return { kind, id };
+      return kind === "rebuild" ? { kind, id, ...again } : { kind, id };
     }
     default: {
       expectArgs(rest, 2, "a build takes a repo, then optionally a branch and a revision.");
-      return { kind: "build", repo: first, branch: rest[0] ?? null, revision: rest[1] ?? null };
+      return { kind: "build", repo: first, branch: rest[0] ?? null, revision: rest[1] ?? null, ...again };
     }
   }
 }

@@ -78,6 +78,8 @@ export interface RefChecker {
 export interface StatusNotifier {
   buildQueued(build: Build): void;
   buildStarted(build: Build): void;
+  /** A step began (bot mode edits the build's post to "step k of n"); optional for notifiers without edits. */
+  buildProgressed?(build: Build): void;
   buildFinished(build: Build): void;
 }
 
