@@ -4,18 +4,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { LocalBackend } from "./backends/local/local-backend.js";
+import { LogFiles } from "./backends/local/log-files.js";
+import { actionRoute } from "./chat/mattermost/action-route.js";
 import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
 import { slashRoute } from "./chat/mattermost/slash-route.js";
-import { createWebhookTransport } from "./chat/mattermost/webhook-transport.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
 import { handleCommand } from "./core/handle-command.js";
 import type { Clock } from "./core/ports.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { errorHandler } from "./http/error-handler.js";
-import { createConsoleTransport } from "./notify/console-transport.js";
-import { OutboxDeliverer } from "./notify/outbox-deliverer.js";
-import { OutboxStatusNotifier } from "./notify/status-notifier.js";
+import { createChat } from "./notify/create-chat.js";
 import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
@@ -63,7 +62,18 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
-  const notifier = new OutboxStatusNotifier(outbox, config);
+  const chat = createChat(config, {
+    db,
+    outbox,
+    store,
+    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
+    logs: new LogFiles(config.dataDir),
+    logger,
+    clock,
+    out: deps.out ?? process.stdout,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const { notifier, deliverer } = chat;
   const service = new BuildService({ config, store, refs: mirrors, notifier, clock });
   const local = new LocalBackend({
     config,
@@ -74,22 +84,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     extraSecrets: config.mattermost.tokens,
   });
   service.attachBackend(local);
-
-  const transport = config.mattermost.webhookUrl
-    ? createWebhookTransport({
-        webhookUrl: config.mattermost.webhookUrl,
-        timeoutMs: config.delivery.timeoutMs,
-        ...(deps.fetch ? { fetch: deps.fetch } : {}),
-      })
-    : createConsoleTransport(deps.out ?? process.stdout);
-  const deliverer = new OutboxDeliverer({
-    outbox,
-    transport,
-    initialBackoffMs: config.delivery.initialBackoffMs,
-    maxBackoffMs: config.delivery.maxBackoffMs,
-    clock,
-    logger,
-  });
 
   // Typed as the default instance: with a pino Logger as loggerInstance, Fastify's generics would
   // otherwise leak pino's Logger type into every plugin signature.
@@ -107,6 +101,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     tokens: config.mattermost.tokens,
     handleCommand: (command) => handleCommand(service, config, command),
   });
+  await server.register(actionRoute, {
+    secret: chat.actionSecret,
+    handleCommand: (command) => handleCommand(service, config, command),
+    fullLog: (id) => chat.fullLog(id),
+  });
   await server.register(webRoutes, { service, logs: local.logs });
 
   return {
@@ -118,6 +117,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     async start() {
       await service.recover();
       deliverer.start();
+      chat.checkBot().then(
+        (problem) => problem && logger.error(problem),
+        (error: unknown) => logger.warn({ err: error }, "could not check the bot token"),
+      );
       // Clone mirrors in the background so the first /build of each repo is answered quickly.
       for (const repo of Object.values(config.repos)) {
         mirrors.branchExists(repo, repo.defaultBranch).catch((error: unknown) => {
@@ -138,6 +141,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           reason: "slashbuild was shut down while this build was running",
         });
       }
+      await notifier.settled();
       const deadline = Date.now() + DRAIN_MS;
       while (outbox.pendingCount() > 0 && Date.now() < deadline) await sleep(50);
       await deliverer.stop();

@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
 import type { OutboxMessage } from "../store/sqlite-outbox.js";
 import type { ChatTransport, SendOutcome } from "./chat-transport.js";
+import type { TokenBucket } from "./token-bucket.js";
 
 /**
  * Drains the outbox into a chat transport, one message at a time. Everything it knows lives in
@@ -39,6 +40,8 @@ export interface OutboxDelivererOptions {
   /** In [0, 1); jitter source. */
   readonly random?: () => number;
   readonly logger?: DeliveryLogger;
+  /** Paces sends (config.delivery.rate_per_second / burst); absent = as fast as the peer answers. */
+  readonly rateLimit?: TokenBucket;
 }
 
 export const realSleep: Sleep = (ms, signal) =>
@@ -121,12 +124,16 @@ export class OutboxDeliverer {
   async #step(): Promise<number | null> {
     const now = this.#clock();
     if (now < this.#pausedUntil) return this.#pausedUntil - now;
-    const { outbox } = this.#options;
+    const { outbox, rateLimit } = this.#options;
+    // Wait for a token before choosing a message, so the one sent is the oldest due at send time.
+    const tokenWait = rateLimit?.waitMs() ?? 0;
+    if (tokenWait > 0) return tokenWait;
     const message = outbox.nextDue(now);
     if (!message) {
       const at = outbox.nextAttemptAt();
       return at === null ? null : Math.max(1, at - now);
     }
+    rateLimit?.tryTake();
     const outcome = await this.#send(message);
     this.#record(message, outcome);
     return 0;

@@ -53,4 +53,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_pending ON outbox(state, next_attempt_at);
   `,
+  // 2: bot mode. Each build's root post in Mattermost, so later updates patch it and replies thread under it.
+  `
+  CREATE TABLE chat_posts (
+    build_id   INTEGER PRIMARY KEY,
+    post_id    TEXT    NOT NULL,
+    channel_id TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];

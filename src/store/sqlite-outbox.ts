@@ -5,6 +5,11 @@ import type { Db } from "./open-database.js";
  * Mattermost outage or a restart loses nothing. Messages of one build go out in the order they
  * were enqueued: a message is only due once no older message of its build is still pending.
  * A message that failed for good (state 'failed') no longer holds its build's later messages back.
+ *
+ * Bot mode patches one post per build with its whole current state, so an update that has not gone
+ * out yet is worthless once a newer one of the same kind is queued behind it: `coalesce` marks such
+ * older updates 'superseded' (never sent). Only updates with nothing else of the build pending
+ * after them are dropped, so a thread reply never overtakes the post it belongs under.
  */
 
 export interface NewOutboxMessage {
@@ -14,6 +19,8 @@ export interface NewOutboxMessage {
   readonly kind: string;
   /** JSON-serialisable body handed to the chat transport as is. */
   readonly payload: unknown;
+  /** This message carries the full state: older pending messages of the same build and kind may be skipped. */
+  readonly coalesce?: boolean;
 }
 
 export interface OutboxMessage {
@@ -52,6 +59,8 @@ export class SqliteOutbox {
   readonly #reschedule;
   readonly #failed;
   readonly #pending;
+  readonly #supersede;
+  readonly #enqueue;
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
 
@@ -76,14 +85,26 @@ export class SqliteOutbox {
       "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'",
     );
     this.#pending = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'");
+    // Pending messages of this build and kind queued after the build's last pending message of any other kind.
+    this.#supersede = db.prepare<{ build: number; kind: string }>(
+      `UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer update'
+       WHERE state = 'pending' AND build_id = @build AND kind = @kind
+         AND id > COALESCE((SELECT MAX(id) FROM outbox
+                            WHERE state = 'pending' AND build_id = @build AND kind != @kind), 0)`,
+    );
+    this.#enqueue = db.transaction((message: NewOutboxMessage, now: number): number => {
+      if (message.coalesce && message.buildId !== null)
+        this.#supersede.run({ build: message.buildId, kind: message.kind });
+      const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
+      return Number(info.lastInsertRowid);
+    });
   }
 
   /** Stores the message (due now) and wakes whoever delivers. Returns its id. */
   enqueue(message: NewOutboxMessage): number {
-    const now = this.#clock();
-    const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
+    const id = this.#enqueue(message, this.#clock());
     for (const listener of this.#listeners) listener();
-    return Number(info.lastInsertRowid);
+    return id;
   }
 
   /** The oldest pending message that is due at `now` and has no older pending sibling in its build. */

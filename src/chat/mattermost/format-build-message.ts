@@ -8,6 +8,8 @@ import {
   STATUS_WORDS,
   shortSha,
 } from "../../core/build.js";
+import { type ActionOptions, buildActions } from "./build-actions.js";
+import { codeBlock, type Excerpt } from "./failure-excerpt.js";
 import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
 
 /**
@@ -30,6 +32,10 @@ export interface BuildMessageOptions {
   readonly channel?: string | null;
   readonly username?: string;
   readonly iconUrl?: string | null;
+  /** Buttons (Stop / Rebuild / Full log); absent = none (console mode has nobody to click). */
+  readonly actions?: ActionOptions | null;
+  /** The failing command's output, shown in the finish post. */
+  readonly excerpt?: Excerpt | null;
 }
 
 const COLORS: Readonly<Record<FinalStatus, string>> = {
@@ -46,7 +52,7 @@ export function formatBuildStarted(build: Build, options: BuildMessageOptions): 
   const subject = describe(build, options.publicUrl, secrets);
   const headline = `Build ${subject.link} of ${subject.what} started for ${subject.requester}.`;
   const plain = `Build #${build.id} of ${subject.what} started for ${subject.requester}.`;
-  return finish(headline, { fallback: plain, color: STARTED_COLOR, ...subject.title }, options);
+  return finish(headline, { fallback: plain, color: STARTED_COLOR, ...subject.title }, options, build);
 }
 
 export function formatBuildFinished(build: Build, options: BuildMessageOptions): IncomingWebhookRequest {
@@ -70,7 +76,9 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
       short: false,
     });
   }
-  return finish(headline, { fallback: plain, color: COLORS[status], ...subject.title, fields }, options);
+  const attachment: MessageAttachment = { fallback: plain, color: COLORS[status], ...subject.title, fields };
+  if (options.excerpt) attachment.text = excerptText(options.excerpt, secrets);
+  return finish(headline, attachment, options, build);
 }
 
 /** `42s`, `3m 05s`, `1h 02m 03s`. */
@@ -138,7 +146,14 @@ function describe(build: Build, publicUrl: string, secrets: readonly string[]): 
   };
 }
 
-function clean(text: string, secrets: readonly string[], multiline = false): string {
+/** "Output of step 2, make test:" and the lines in a code block; secrets masked, fences and mentions inert. */
+export function excerptText(excerpt: Excerpt, secrets: readonly string[]): string {
+  const step = `step ${excerpt.step.index + 1}, ${clean(excerpt.step.name, secrets)}`;
+  return `Output of ${step}:\n${codeBlock(maskText(excerpt.text, secrets))}`;
+}
+
+/** Untrusted text made inert (escapeMarkdown) after masking every secret. */
+export function clean(text: string, secrets: readonly string[], multiline = false): string {
   return escapeMarkdown(maskText(text, secrets), { multiline });
 }
 
@@ -146,7 +161,9 @@ function finish(
   headline: string,
   attachment: MessageAttachment,
   options: BuildMessageOptions,
+  build: Build,
 ): IncomingWebhookRequest {
+  if (options.actions) attachment.actions = buildActions(build, options.actions);
   const payload: IncomingWebhookRequest = {
     text: truncateRunes(headline, MAX_POST_RUNES),
     attachments: [attachment],
@@ -158,7 +175,7 @@ function finish(
   return maskDeep(payload, options.secrets ?? []) as IncomingWebhookRequest;
 }
 
-function maskDeep(value: unknown, secrets: readonly string[]): unknown {
+export function maskDeep(value: unknown, secrets: readonly string[]): unknown {
   if (secrets.length === 0) return value;
   if (typeof value === "string") return maskText(value, secrets);
   if (Array.isArray(value)) return value.map((item) => maskDeep(item, secrets));

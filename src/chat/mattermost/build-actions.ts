@@ -1,0 +1,42 @@
+import type { PostAction } from "@mattermost/types/integration_actions";
+import { type Build, isFinal } from "../../core/build.js";
+import { type ActionContext, type ActionName, signAction } from "./action-signature.js";
+
+/**
+ * The buttons on a build's post: Stop while it is queued or running; Rebuild and Full log once it
+ * has finished. @mattermost/types' PostAction lacks `integration` (clients never see it: the server
+ * strips it from every post it returns, CONTRACT §6), so it is added here, and every update of a
+ * post sends the buttons again in full.
+ */
+
+export interface IntegrationAction extends PostAction {
+  integration: { url: string; context: ActionContext };
+}
+
+export interface ActionOptions {
+  /** Where Mattermost POSTs clicks: `<public_url>/mattermost/action`. */
+  readonly url: string;
+  /** HMAC key that signs each button's context. */
+  readonly secret: string;
+}
+
+const BUTTONS: Readonly<Record<ActionName, { id: string; name: string; style: string }>> = {
+  // Action ids must be [A-Za-z0-9]+ (they become part of the click route).
+  stop: { id: "stop", name: "Stop", style: "danger" },
+  rebuild: { id: "rebuild", name: "Rebuild", style: "primary" },
+  log: { id: "fulllog", name: "Full log", style: "default" },
+};
+
+export function buildActions(build: Build, options: ActionOptions): IntegrationAction[] {
+  const names: ActionName[] = isFinal(build.status) ? ["rebuild", "log"] : ["stop"];
+  return names.map((name) => {
+    const button = BUTTONS[name];
+    return {
+      id: button.id,
+      type: "button",
+      name: button.name,
+      style: button.style,
+      integration: { url: options.url, context: signAction(options.secret, name, build.id) },
+    };
+  });
+}

@@ -1,0 +1,65 @@
+import type { NotifyFilter, RepoConfig } from "../config/config.js";
+import { branchMatches } from "../core/authorize.js";
+import type { Build } from "../core/build.js";
+import type { BuildStore } from "../core/ports.js";
+
+/**
+ * Where a build's status goes and whether the channel hears about it at all. Pure functions over
+ * the repo's config, so routing and filters are decided in one place for both chat modes.
+ */
+
+/** The configured channel for this branch (notify_branches, first match wins; else notify_channel); null = default. */
+export function routeChannel(repo: RepoConfig | undefined, branch: string): string | null {
+  if (!repo) return null;
+  for (const [pattern, channel] of Object.entries(repo.notifyBranches ?? {})) {
+    if (branchMatches(pattern, branch)) return channel;
+  }
+  return repo.notifyChannel;
+}
+
+export function filterOf(repo: RepoConfig | undefined): NotifyFilter {
+  return repo?.notify ?? "all";
+}
+
+/** Progress (queued, running, steps) is only worth a channel's attention when it hears about everything. */
+export function announcesProgress(repo: RepoConfig | undefined): boolean {
+  return filterOf(repo) === "all";
+}
+
+/** What a finished build says about the code: cancelled and interrupted builds say nothing. */
+export function verdict(build: Pick<Build, "status">): "pass" | "fail" | null {
+  if (build.status === "succeeded") return "pass";
+  if (build.status === "failed" || build.status === "timed_out") return "fail";
+  return null;
+}
+
+/**
+ * Whether the finish is announced. `failures`: every unsuccessful result except a deliberate
+ * cancel. `changes`: a result that differs from the branch's previous verdict (broken or fixed);
+ * a first-ever failure counts as broken, a first-ever success is not news.
+ */
+export function announcesFinish(
+  repo: RepoConfig | undefined,
+  build: Build,
+  previous: Pick<Build, "status"> | undefined,
+): boolean {
+  switch (filterOf(repo)) {
+    case "all":
+      return true;
+    case "failures":
+      return build.status !== "succeeded" && build.status !== "cancelled";
+    case "changes": {
+      const now = verdict(build);
+      if (now === null) return false;
+      const before = previous ? verdict(previous) : null;
+      return before === null ? now === "fail" : before !== now;
+    }
+  }
+}
+
+/** The branch's latest earlier build that has a verdict (for `changes`); looks back a bounded page. */
+export function previousVerdict(store: Pick<BuildStore, "list">, build: Build): Build | undefined {
+  return store
+    .list({ repo: build.repo, branch: build.branch, beforeId: build.id, limit: 50 })
+    .find((earlier) => verdict(earlier) !== null);
+}
