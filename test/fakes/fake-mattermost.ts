@@ -432,7 +432,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Mattermost ids: 26 lower-case base32 characters. */
-function newId(): string {
+export function newId(): string {
   const alphabet = "abcdefghijkmnopqrstuwxyz13456789";
   return Array.from(randomBytes(26), (byte) => alphabet[byte % alphabet.length]).join("");
 }
