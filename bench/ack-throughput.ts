@@ -60,7 +60,8 @@ async function measureSlashbuild(repoDir: string): Promise<LoadResult> {
     const load = {
       url: `${address}/mattermost/command`,
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: (n: number) => slashForm("demo main", n),
+      // `--again`: every request stores a new build (an identical queued one would be answered instead).
+      body: (n: number) => slashForm("demo main --again", n),
       connections: CONNECTIONS,
       // An accepted build is named #N in the answer; a refusal would be a 200 too.
       expectBody: /Queued build \[#\d+\]/,
