@@ -27,6 +27,7 @@ import { makeConfig } from "../../helpers/make-config.js";
 const SECRET = "status-secret-0123456789";
 const TOKEN = "sekrit-token-value-42";
 const alice = { id: "uid-alice", name: "alice" };
+const bob = { id: "uid-bob", name: "bob" };
 const ci = { id: "chan-ci", name: "ci" };
 
 let repo: TestRepo;
@@ -185,7 +186,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     }
   });
 
-  it("follows a running build (start post with sha, step progress), refuses forged pushes, then stops it", async () => {
+  it("follows a running build (start post with sha, step progress), refuses forged pushes, stops a waiting request and the running build", async () => {
     const live = wireService(config, bb("force", { follow_interval: "200ms" }));
     status.receivers.add(live.backend);
     const build = await live.service.requestBuild({
@@ -227,6 +228,21 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     }
     expect(live.service.getBuild(build.id).status).toBe("running");
     expect(live.notifier.of(build.id, "finished")).toHaveLength(0);
+
+    // The builder's one worker is busy: a second build waits as a Buildbot build request.
+    const waiting = await live.service.requestBuild({
+      repo: "slow",
+      branch: null,
+      revision: null,
+      user: alice,
+      channel: ci,
+    });
+    await waitFor("build request id", () => live.service.getBuild(waiting.id).external.buildrequestid);
+    await live.service.stopBuild(waiting.id, bob);
+    const dropped = await finished(live, waiting.id);
+    expect(dropped).toMatchObject({ status: "cancelled", startedAt: null });
+    expect(dropped.reason).toContain("before any worker started it");
+    expect(live.notifier.of(waiting.id, "started")).toHaveLength(0);
 
     await live.service.stopBuild(build.id, alice);
     const done = await finished(live, build.id);
