@@ -185,7 +185,8 @@ export class BuildbotBackend implements BuildBackend {
 
   #sync(id: number, pushed?: BbBuild): Promise<void> {
     const tracked = this.#tracked.get(id);
-    if (!tracked) return Promise.resolve();
+    // After close the service may be closing its database: nothing more is reported.
+    if (!tracked || this.#closed) return Promise.resolve();
     tracked.chain = tracked.chain.then(() => this.#syncNow(id, tracked, pushed));
     return tracked.chain;
   }
