@@ -62,4 +62,9 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 3: the outbox's "oldest pending message of its build" check looks messages up by build; without
+  // this index it scanned every pending row for each candidate (quadratic in a burst of 1000).
+  `
+  CREATE INDEX outbox_build_pending ON outbox(build_id, state, id);
+  `,
 ];

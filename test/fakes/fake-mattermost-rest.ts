@@ -47,17 +47,25 @@ interface Channel {
   readonly botIsMember: boolean;
 }
 
+export interface RestEvent {
+  readonly op: "create" | "patch";
+  readonly postId: string;
+  readonly rootId: string;
+  readonly message: string;
+  readonly at: number;
+}
+
 export class FakeRestApi {
   readonly posts = new Map<string, RestPost>();
+  /** Every successful create and patch, in the order the fake applied them. */
+  readonly events: RestEvent[] = [];
   readonly botUserId = newId();
-  readonly #fake: FakeMattermost;
   readonly #token: string;
   readonly #team: { readonly id: string; readonly name: string };
   readonly #channels = new Map<string, Channel>();
   readonly #clock: () => number;
 
   constructor(fake: FakeMattermost, options: { token: string; team?: string; clock?: () => number }) {
-    this.#fake = fake;
     this.#token = options.token;
     this.#team = { id: newId(), name: options.team ?? "acme" };
     this.#clock = options.clock ?? Date.now;
@@ -207,6 +215,7 @@ export class FakeRestApi {
       history: [message],
     };
     this.posts.set(post.id, post);
+    this.events.push({ op: "create", postId: post.id, rootId, message, at: this.#clock() });
     return { status: 201, body: toWire(post) };
   }
 
@@ -231,6 +240,13 @@ export class FakeRestApi {
     // PostPatch.props replaces ALL props (CONTRACT §7).
     if (isObject(body.props)) post.props = { ...body.props };
     post.history.push(post.message);
+    this.events.push({
+      op: "patch",
+      postId: post.id,
+      rootId: post.rootId,
+      message: post.message,
+      at: this.#clock(),
+    });
     return { status: 200, body: toWire(post) };
   }
 
@@ -241,11 +257,6 @@ export class FakeRestApi {
       return appError(404, "app.channel.get_by_name.missing.app_error", "Channel does not exist.");
     }
     return { status: 200, body: { id: channel.id, name: channel.name, team_id: this.#team.id, type: "O" } };
-  }
-
-  /** Exposed for assertions on what the fake's own server would return. */
-  get fake(): FakeMattermost {
-    return this.#fake;
   }
 }
 
