@@ -1,38 +1,69 @@
+import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
-import { SlashbuildError } from "../core/errors.js";
-import type { LogSource } from "../core/ports.js";
-import { renderBuildListPage } from "./build-list-page.js";
-import { renderBuildPage } from "./build-page.js";
+import type { Clock } from "../core/ports.js";
+import { actionRoutes } from "./action-routes.js";
+import { registerAssets } from "./assets/assets.js";
+import { WebAuth } from "./auth/web-auth.js";
+import { authRoutes } from "./auth-routes.js";
+import { webErrorHandler } from "./error-page.js";
+import { LineIndex } from "./log/line-index.js";
+import type { LogStreamSource } from "./log/log-stream-source.js";
+import { LogWindows } from "./log/log-window.js";
+import { logRoutes } from "./log-routes.js";
+import { pageRoutes } from "./page-routes.js";
+import type { WebContext } from "./web-context.js";
 
 export interface WebRoutesOptions {
   readonly service: BuildService;
-  readonly logs: LogSource;
+  readonly config: Config;
+  /** Every backend's logs as byte ranges (see log/log-stream-source.ts). */
+  readonly logs: LogStreamSource;
+  readonly clock?: Clock;
 }
 
-function buildId(raw: string): number {
-  if (!/^\d{1,12}$/.test(raw))
-    throw new SlashbuildError("NOT_FOUND", `There is no build ${raw}; build numbers are digits.`);
-  return Number(raw);
-}
+/** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
+const FORM_BODY_LIMIT = 8 * 1024;
 
-/** Read-only pages and their JSON twins (the JSON feeds `slashbuild try`). */
-export async function webRoutes(app: FastifyInstance, { service, logs }: WebRoutesOptions): Promise<void> {
-  app.get("/", async (_request, reply) => {
-    reply.type("text/html; charset=utf-8");
-    return renderBuildListPage(service.store.list({ limit: 50 }));
+/**
+ * Defence in depth behind escaping: no inline script or style can run, nothing is framed, and the
+ * browser never guesses a type. Only the web routes get these headers (registered in this scope).
+ */
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "same-origin",
+  "x-frame-options": "DENY",
+};
+
+/**
+ * The web UI: build list, build pages with live logs, raw logs, sign-in, stop and rebuild. Register
+ * without fastify-plugin so the form parser, headers and HTML error pages stay in this scope.
+ */
+export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions): Promise<void> {
+  const index = new LineIndex(options.logs);
+  const ctx: WebContext = {
+    service: options.service,
+    config: options.config,
+    logs: options.logs,
+    index,
+    windows: new LogWindows(index),
+    auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock),
+    clock: options.clock ?? Date.now,
+  };
+  await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      if (!reply.hasHeader(name)) reply.header(name, value);
+    }
+    return payload;
   });
-
-  app.get<{ Params: { id: string } }>("/builds/:id", async (request, reply) => {
-    const build = service.getBuild(buildId(request.params.id));
-    const texts = await Promise.all(
-      build.steps.map(async (step) => ({ index: step.index, text: await logs.read(build, step.index) })),
-    );
-    reply.type("text/html; charset=utf-8");
-    return renderBuildPage(build, texts);
-  });
-
-  app.get<{ Params: { id: string } }>("/api/builds/:id", async (request) =>
-    service.getBuild(buildId(request.params.id)),
-  );
+  app.setErrorHandler(webErrorHandler((request) => ctx.auth.viewer(request)));
+  registerAssets(app);
+  pageRoutes(app, ctx);
+  logRoutes(app, ctx);
+  authRoutes(app, ctx);
+  actionRoutes(app, ctx);
 }

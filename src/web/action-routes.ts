@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ChatChannel } from "../core/chat-command.js";
+import { isSlashbuildError } from "../core/errors.js";
+import { WebAuth } from "./auth/web-auth.js";
+import { renderMessagePage } from "./error-page.js";
+import { buildFromParam, type WebContext } from "./web-context.js";
+
+/**
+ * Rebuilds from the web are requested "in" this pseudo-channel. Channel allow-lists apply to it as
+ * to any channel: where `mattermost.channels` or a repo's `channels` is set, the web may rebuild
+ * only if the list names `web` (or `*`). Per-user rules (repo users, protected branches, admins)
+ * apply to the signed-in user as they do in chat.
+ */
+export const WEB_CHANNEL: ChatChannel = { id: "web", name: "web" };
+
+type ActionRequest = FastifyRequest<{ Params: { id: string }; Body: { csrf?: unknown } }>;
+
+/** Stop and Rebuild: the same BuildService calls, and so the same permission checks, as chat. */
+export function actionRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const refuse = (request: FastifyRequest, reply: FastifyReply, status: number, why: string, back: string) =>
+    reply
+      .status(status)
+      .type("text/html; charset=utf-8")
+      .send(renderMessagePage("Not done", why, ctx.auth.viewer(request), back));
+
+  const guarded =
+    (act: (request: ActionRequest, reply: FastifyReply, user: string, id: number) => Promise<unknown>) =>
+    async (request: ActionRequest, reply: FastifyReply) => {
+      const back = `/builds/${encodeURIComponent(request.params.id)}`;
+      const check = ctx.auth.checkPost(request, request.body?.csrf, "action");
+      if (!check.ok || check.user === null) {
+        return refuse(
+          request,
+          reply,
+          check.ok ? 401 : check.status,
+          check.ok ? "Please sign in first." : check.why,
+          back,
+        );
+      }
+      const build = buildFromParam(ctx, request.params.id);
+      try {
+        return await act(request, reply, check.user, build.id);
+      } catch (error) {
+        if (!isSlashbuildError(error)) throw error;
+        const why =
+          error.code === "CHANNEL_NOT_ALLOWED"
+            ? `${error.message} Rebuilds from the web count as the channel "web": add web to the allowed channels to permit them.`
+            : error.message;
+        return refuse(request, reply, error.httpStatus, why, back);
+      }
+    };
+
+  app.post<{ Params: { id: string }; Body: { csrf?: unknown } }>(
+    "/builds/:id/stop",
+    guarded(async (request, reply, user, id) => {
+      await ctx.service.stopBuild(id, WebAuth.chatUser(user));
+      request.log.info({ user, buildId: id }, "build stopped from the web");
+      return reply.redirect(`/builds/${id}`, 303);
+    }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { csrf?: unknown } }>(
+    "/builds/:id/rebuild",
+    guarded(async (request, reply, user, id) => {
+      const build = await ctx.service.rebuild(id, WebAuth.chatUser(user), WEB_CHANNEL);
+      request.log.info({ user, buildId: id, rebuild: build.id }, "rebuild requested from the web");
+      return reply.redirect(`/builds/${build.id}`, 303);
+    }),
+  );
+}

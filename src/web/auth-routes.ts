@@ -1,0 +1,81 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { renderMessagePage } from "./error-page.js";
+import { html } from "./html.js";
+import { layout } from "./layout.js";
+import type { WebContext } from "./web-context.js";
+
+type LoginBody = { user?: unknown; password?: unknown; csrf?: unknown; next?: unknown };
+
+/** Only a path on this site may follow sign-in: never `//host` or a full URL (open redirect). */
+export function safeNext(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])[A-Za-z0-9/_.~?=&%#-]{0,200}$/.test(value) ? value : "/";
+}
+
+/** Sign-in and sign-out. Present only in effect when web.users is configured. */
+export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const loginPage = (reply: FastifyReply, next: string, error?: string, name = "") => {
+    const form = ctx.auth.loginForm();
+    reply.header("set-cookie", form.cookie).type("text/html; charset=utf-8");
+    return layout(
+      "Sign in",
+      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}
+<form class="login" method="post" action="/login">
+<input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="next" value="${next}">
+<label>User name<input name="user" value="${name}" autocomplete="username" required autofocus></label>
+<label>Password<input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit" class="primary">Sign in</button></form>`,
+      { viewer: { signInEnabled: true, user: null, csrf: null } },
+    ).value;
+  };
+
+  const readOnly = (reply: FastifyReply) =>
+    reply
+      .status(404)
+      .type("text/html; charset=utf-8")
+      .send(
+        renderMessagePage(
+          "Sign-in is not configured",
+          "This slashbuild's web UI is read-only: there are no web users (web.users in the configuration).",
+          { signInEnabled: false, user: null, csrf: null },
+          "/",
+        ),
+      );
+
+  app.get<{ Querystring: { next?: string } }>("/login", async (request, reply) => {
+    if (!ctx.auth.enabled) return readOnly(reply);
+    const next = safeNext(request.query.next);
+    if (ctx.auth.viewer(request).user !== null) return reply.redirect(next, 303);
+    return loginPage(reply, next);
+  });
+
+  app.post<{ Body: LoginBody }>("/login", async (request, reply) => {
+    const body = request.body ?? {};
+    const next = safeNext(body.next);
+    const check = ctx.auth.checkPost(request, body.csrf, "login");
+    if (!check.ok) {
+      if (!ctx.auth.enabled) return readOnly(reply);
+      reply.status(check.status);
+      return loginPage(reply, next, check.why);
+    }
+    const name = typeof body.user === "string" ? body.user.slice(0, 64) : "";
+    const password = typeof body.password === "string" ? body.password.slice(0, 1024) : "";
+    const cookies = await ctx.auth.signIn(name, password);
+    if (!cookies) {
+      reply.status(401);
+      return loginPage(reply, next, "Wrong user name or password.", name);
+    }
+    request.log.info({ user: name }, "web sign-in");
+    return reply.header("set-cookie", cookies).redirect(next, 303);
+  });
+
+  app.post<{ Body: { csrf?: unknown } }>("/logout", async (request, reply) => {
+    const check = ctx.auth.checkPost(request, request.body?.csrf, "action");
+    if (!check.ok) {
+      return reply
+        .status(check.status)
+        .type("text/html; charset=utf-8")
+        .send(renderMessagePage("Not signed out", check.why, ctx.auth.viewer(request), "/"));
+    }
+    return reply.header("set-cookie", ctx.auth.signOutCookies()).redirect("/", 303);
+  });
+}

@@ -1,0 +1,39 @@
+import type { Config } from "../config/config.js";
+import type { Build } from "../core/build.js";
+import type { BuildService } from "../core/build-service.js";
+import { SlashbuildError } from "../core/errors.js";
+import type { Clock } from "../core/ports.js";
+import type { WebAuth } from "./auth/web-auth.js";
+import type { LineIndex } from "./log/line-index.js";
+import type { LogStreamSource } from "./log/log-stream-source.js";
+import type { LogWindows } from "./log/log-window.js";
+
+/** What every web route needs; built once in web-routes.ts. */
+export interface WebContext {
+  readonly service: BuildService;
+  readonly config: Config;
+  readonly logs: LogStreamSource;
+  readonly index: LineIndex;
+  readonly windows: LogWindows;
+  readonly auth: WebAuth;
+  readonly clock: Clock;
+}
+
+/** A build number from a URL: digits only, or a 404 that says what is expected. */
+export function buildFromParam(ctx: WebContext, raw: string): Build {
+  if (!/^\d{1,12}$/.test(raw))
+    throw new SlashbuildError("NOT_FOUND", `There is no build ${raw}; build numbers are digits.`);
+  return ctx.service.getBuild(Number(raw));
+}
+
+/** A 1-based step number from a URL, as the step's 0-based index. */
+export function stepFromParam(build: Build, raw: string): number {
+  const k = /^\d{1,4}$/.test(raw) ? Number(raw) : 0;
+  if (k < 1 || k > build.steps.length) {
+    throw new SlashbuildError(
+      "NOT_FOUND",
+      `Build #${build.id} has no step ${raw}; its steps are numbered 1 to ${build.steps.length}.`,
+    );
+  }
+  return k - 1;
+}

@@ -1,0 +1,99 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { stringify } from "yaml";
+import { type App, createApp } from "../../src/app.js";
+import { parseConfig } from "../../src/config/load-config.js";
+import type { Build } from "../../src/core/build.js";
+import { hashPassword } from "../../src/web/auth/password-hash.js";
+import { GitRepoFixture, makeTempDir, removeDir } from "./git-repo.js";
+import { waitFor } from "./service-process.js";
+
+export interface WebAppOptions {
+  /** The repo's commands; `$GATE` is a directory where tests create files to let a step go on. */
+  readonly commands?: readonly string[];
+  /** Web users and their plain passwords (hashed here, as `slashbuild hash-password` does). */
+  readonly users?: Readonly<Record<string, string>>;
+  /** Extra top-level config keys, in the file's snake_case. */
+  readonly extra?: Record<string, unknown>;
+  readonly repoExtra?: Record<string, unknown>;
+}
+
+/**
+ * The whole service built in-process with createApp on a real git repository and a temp data dir,
+ * listening on a loopback port: what the web tests (inject and browser alike) run against.
+ */
+export class WebApp {
+  private constructor(
+    readonly app: App,
+    readonly url: string,
+    readonly dir: string,
+    readonly gate: string,
+    readonly repo: GitRepoFixture,
+  ) {}
+
+  static async start(options: WebAppOptions = {}): Promise<WebApp> {
+    const dir = await makeTempDir("slashbuild-web-");
+    const gate = path.join(dir, "gate");
+    await mkdir(gate);
+    const repo = await GitRepoFixture.create();
+    const users: Record<string, string> = {};
+    for (const [name, password] of Object.entries(options.users ?? {})) users[name] = await hashPassword(password);
+    const document = {
+      public_url: "http://ci.example.com:8080",
+      data_dir: "./data",
+      log_level: "silent",
+      mattermost: { token: "web-test-token" },
+      web: Object.keys(users).length > 0 ? { users, session_secret: "s".repeat(40) } : {},
+      repos: {
+        app: {
+          url: repo.dir,
+          branch: "main",
+          commands: options.commands ?? ["echo hello"],
+          env: { GATE: gate },
+          ...options.repoExtra,
+        },
+      },
+      ...options.extra,
+    };
+    const config = parseConfig(stringify(document), { baseDir: dir, env: {} });
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const app = await createApp(config, { out: sink, logger: pino({ level: "silent" }) });
+    await app.start();
+    const address = await app.server.listen({ port: 0, host: "127.0.0.1" });
+    return new WebApp(app, address, dir, gate, repo);
+  }
+
+  /** Requests a build of `app` as chat would (user alice in ~ci). */
+  requestBuild(branch: string | null = null): Promise<Build> {
+    return this.app.service.requestBuild({
+      repo: "app",
+      branch,
+      revision: null,
+      user: { id: "uid-alice", name: "alice" },
+      channel: { id: "chan-ci", name: "ci" },
+    });
+  }
+
+  build(id: number): Build {
+    return this.app.service.getBuild(id);
+  }
+
+  waitForStatus(id: number, predicate: (build: Build) => boolean, what = "the build"): Promise<Build> {
+    return waitFor(what, () => {
+      const build = this.build(id);
+      return predicate(build) ? build : undefined;
+    });
+  }
+
+  logPath(id: number, step: number): string {
+    return this.app.local.logs.pathFor(id, step);
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.repo.remove();
+    await removeDir(this.dir);
+  }
+}
