@@ -18,6 +18,8 @@ import { createChat } from "./notify/create-chat.js";
 import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
+import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
+import { logSourceByBackend } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
 
 export interface AppDeps {
@@ -106,7 +108,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     handleCommand: (command) => handleCommand(service, config, command),
     fullLog: (id) => chat.fullLog(id),
   });
-  await server.register(webRoutes, { service, logs: local.logs });
+  await server.register(webRoutes, {
+    service,
+    config,
+    clock,
+    // Each backend's logs as byte ranges; Buildbot's adds `buildbot: textLogStreamSource(...)`.
+    logs: logSourceByBackend({ local: fileLogStreamSource(local.logs, local) }),
+  });
 
   return {
     config,
