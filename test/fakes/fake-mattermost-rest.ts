@@ -110,8 +110,17 @@ export class FakeRestApi {
     return attachments.flatMap((a) => (a.actions ?? []) as never[]);
   }
 
-  /** A press of button `actionId` on `postId` by `clicker`, as the server performs it (CONTRACT §6). */
-  async click(postId: string, actionId: string, clicker: Clicker): Promise<ClickResult> {
+  /**
+   * A press of button `actionId` on `postId` by `clicker`, as the server performs it (CONTRACT §6).
+   * `forge.context` replaces the button's context (undefined = none), as an attacker posting
+   * directly to the integration URL could.
+   */
+  async click(
+    postId: string,
+    actionId: string,
+    clicker: Clicker,
+    forge?: { context: unknown },
+  ): Promise<ClickResult> {
     const post = this.posts.get(postId);
     const action = this.actions(postId).find((a) => a.id === actionId);
     if (!post || !action?.integration)
@@ -128,7 +137,9 @@ export class FakeRestApi {
       trigger_id: Buffer.from(`${newId()}:${clicker.id}:${this.#clock()}:c2lnbmF0dXJl`).toString("base64"),
       type: "button",
       data_source: "",
-      ...(action.integration.context === undefined ? {} : { context: action.integration.context }),
+      ...((forge ? forge.context : action.integration.context) === undefined
+        ? {}
+        : { context: forge ? forge.context : action.integration.context }),
     };
     const response = await fetch(action.integration.url, {
       method: "POST",

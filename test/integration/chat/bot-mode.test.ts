@@ -142,12 +142,9 @@ describe("bot mode", () => {
       undefined,
     ];
     for (const forged of forgeries) {
-      const integration = stop?.integration as { context: unknown };
-      integration.context = forged;
-      const result = await rest.click(root.id, "stop", alice);
+      const result = await rest.click(root.id, "stop", alice, { context: forged });
       expect(result).toMatchObject({ status: 400, integrationStatus: 403 });
     }
-    (stop?.integration as { context: unknown }).context = context;
     expect(t.app.service.getBuild(1).status).toBe("running");
 
     const forbidden = await rest.click(root.id, "stop", bob);
@@ -188,5 +185,29 @@ describe("bot mode", () => {
     await wait(() => expect(rest.roots()).toHaveLength(2));
     await wait(() => expect(rest.roots()[1]?.message).toMatch(/#2.*succeeded/));
     expect(rest.roots()[1]?.message).toMatch(/Build \[#2\]/);
+  });
+
+  it("routes by branch to channels named in the config and, with notify: failures, posts only failures", async () => {
+    t = await startBotApp({
+      commands: ['test "$SLASHBUILD_BRANCH" = main'],
+      notify_channel: "builds",
+      notify_branches: { "release/*": "releases" },
+      notify: "failures",
+    });
+    const rest = t.rest;
+    const builds = rest.addChannel("builds");
+    const releases = rest.addChannel("releases");
+    await t.repo.createBranch("release/1.0");
+    await t.slash("app main");
+    await wait(() => expect(t?.app.service.getBuild(1).status).toBe("succeeded"));
+    await t.slash("app release/1.0");
+    await wait(() => expect(rest.replies(rest.roots(releases)[0]?.id ?? "none")).toHaveLength(1));
+    const [root] = rest.roots(releases);
+    expect(root?.message).toMatch(/Build \[#2\].*release\/1\.0.*\*\*failed\*\*/);
+    // Created with its final state: no queued or running post for a repo that hears only failures.
+    expect(root?.history).toHaveLength(1);
+    expect(rest.roots(builds)).toEqual([]);
+    expect(rest.roots(TOWN_SQUARE)).toEqual([]);
+    expect(t.app.outbox.pendingCount()).toBe(0);
   });
 });
