@@ -3,6 +3,9 @@ import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
+import { BuildbotBackend } from "./backends/buildbot/buildbot-backend.js";
+import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
+import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
@@ -19,7 +22,7 @@ import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
-import { logSourceByBackend } from "./web/log/log-stream-source.js";
+import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
 
 export interface AppDeps {
@@ -86,6 +89,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     extraSecrets: config.mattermost.tokens,
   });
   service.attachBackend(local);
+  // Builds of repos with `backend: buildbot` run on the master; status returns by push and reconcile.
+  // (deps.fetch is Mattermost's in tests, so Buildbot keeps the real fetch.)
+  const buildbot = config.buildbot
+    ? new BuildbotBackend({ config, buildbot: config.buildbot, sink: service.applyEvent, clock, logger })
+    : null;
+  if (buildbot) service.attachBackend(buildbot);
 
   // Typed as the default instance: with a pino Logger as loggerInstance, Fastify's generics would
   // otherwise leak pino's Logger type into every plugin signature.
@@ -112,9 +121,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     service,
     config,
     clock,
-    // Each backend's logs as byte ranges; Buildbot's adds `buildbot: textLogStreamSource(...)`.
-    logs: logSourceByBackend({ local: fileLogStreamSource(local.logs, local) }),
+    // Each backend's logs as byte ranges: files on disk, or Buildbot's REST API.
+    logs: logSourceByBackend({
+      local: fileLogStreamSource(local.logs, local),
+      ...(buildbot
+        ? { buildbot: textLogStreamSource(new BuildbotLogSource({ client: buildbot.client, config })) }
+        : {}),
+    }),
   });
+  if (buildbot && config.buildbot) {
+    await server.register(buildbotStatusRoute, {
+      secret: config.buildbot.statusSecret,
+      onStatus: (payload) => buildbot.handleStatusPush(payload),
+    });
+  }
 
   return {
     config,
@@ -139,6 +159,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     async close() {
       await server.close();
       await local.close();
+      // Buildbot builds keep running on the master; the next start reconciles them.
+      await buildbot?.close();
       for (const build of store.unfinished()) {
         if (build.backend !== "local" || build.status !== "running") continue;
         service.applyEvent({

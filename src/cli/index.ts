@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { isSlashbuildError } from "../core/errors.js";
+import { buildbotConfigCommand } from "./buildbot-config.js";
 import { checkConfigCommand } from "./check-config.js";
 import { serveCommand } from "./serve.js";
 import { tryCommand } from "./try.js";
@@ -11,6 +12,7 @@ Usage:
   slashbuild serve --config FILE          start the service
   slashbuild try [--config FILE] "TEXT"   send a slash command to the running service, follow the build
   slashbuild check-config FILE            validate a config file; exits 1 with the reasons
+  slashbuild buildbot-config --config FILE  print a Buildbot master.cfg for the repos with backend: buildbot
   slashbuild help                         show this
 
 The bundled example: slashbuild serve --config examples/slashbuild.yaml`;
@@ -41,6 +43,8 @@ export async function runCli(
         return await serveCommand(values.config ?? positionals[0], io);
       case "check-config":
         return checkConfigCommand(positionals[0] ?? values.config, io);
+      case "buildbot-config":
+        return buildbotConfigCommand(values.config ?? positionals[0], io);
       case "try":
         return await tryCommand(values.config ?? "examples/slashbuild.yaml", positionals.join(" "), io);
       default:

@@ -1,3 +1,4 @@
+import type { BuildbotConfig } from "../backends/buildbot/buildbot-config.js";
 import type { BackendName } from "../core/build.js";
 
 /** The validated, frozen configuration every module receives. Built once by loadConfig(). */
@@ -19,6 +20,8 @@ export interface Config {
   };
   readonly web: WebConfig;
   readonly repos: Readonly<Record<string, RepoConfig>>;
+  /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
+  readonly buildbot: BuildbotConfig | null;
 }
 
 /** Web UI sign-in. With no users the web UI is read-only: no Stop or Rebuild, every POST refused. */

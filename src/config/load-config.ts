@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { toBuildbotConfig } from "../backends/buildbot/buildbot-config.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { Config, RepoConfig } from "./config.js";
 import { interpolateEnv } from "./interpolate-env.js";
@@ -92,6 +93,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       sessionTtlMs: parsed.web.session_ttl,
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
     },
+    buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     repos: Object.fromEntries(
       Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),
     ),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { buildbotConfigSchema } from "../backends/buildbot/buildbot-config.js";
 import { parseDuration, parseSize } from "./units.js";
 
 /**
@@ -140,11 +141,25 @@ export const configSchema = z
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
     web: webSchema.prefault({}),
+    buildbot: buildbotConfigSchema.optional(),
     repos: z
       .record(z.string().regex(REPO_NAME, "repo names use letters, digits, '.', '_' and '-'"), repoSchema)
       .refine((repos) => Object.keys(repos).length > 0, "needs at least one repo"),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A repo may only name a backend that is configured.
+    const onBuildbot = Object.entries(config.repos)
+      .filter(([, repo]) => repo.backend === "buildbot")
+      .map(([name]) => name);
+    if (onBuildbot.length > 0 && !config.buildbot) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["buildbot"],
+        message: `repos ${onBuildbot.join(", ")} use backend: buildbot: add a buildbot: section (url, username, password, status_secret)`,
+      });
+    }
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

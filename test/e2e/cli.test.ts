@@ -58,6 +58,37 @@ describe("the slashbuild command line", () => {
     expect(typo.stderr).toContain("repos.a.commands");
   });
 
+  it("buildbot-config prints a master.cfg for the repos on Buildbot, and explains when there is none", async () => {
+    dir = await makeTempDir();
+    const file = path.join(dir, "bb.yaml");
+    await writeFile(
+      file,
+      [
+        "public_url: http://slashbuild.example.com:8080",
+        "mattermost: {token: t}",
+        "buildbot:",
+        "  url: http://buildbot.example.com:8010",
+        "  username: slashbuild",
+        "  password: pw",
+        "  status_secret: 0123456789abcdef0123",
+        "  workers: [{name: w1, password: wpw}]",
+        "repos:",
+        "  app: {url: /srv/app.git, commands: [make test], backend: buildbot}",
+        "  other: {url: /srv/other.git, commands: [echo ok]}",
+        "",
+      ].join("\n"),
+    );
+    const printed = await cli(["buildbot-config", "--config", file]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('c["workers"] = [worker.Worker("w1", "wpw")]');
+    expect(printed.stdout).toContain("make test");
+    expect(printed.stdout).toContain("http://slashbuild.example.com:8080/buildbot/status");
+    expect(printed.stdout).not.toContain("other.git");
+    const none = await cli(["buildbot-config", "--config", EXAMPLE]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("no buildbot: section");
+  });
+
   it("refuses an unknown sub-command with the usage", async () => {
     const result = await cli(["frobnicate"]);
     expect(result.code).toBe(2);

@@ -1,4 +1,5 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
+import { buildbotBuildLink } from "../../backends/buildbot/buildbot-link.js";
 import { maskText } from "../../backends/local/mask-secrets.js";
 import {
   type Build,
@@ -76,6 +77,8 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
       short: false,
     });
   }
+  const buildbotUrl = buildbotBuildLink(build);
+  if (buildbotUrl) fields.push({ title: "Buildbot", value: `[build page](${buildbotUrl})`, short: true });
   const attachment: MessageAttachment = { fallback: plain, color: COLORS[status], ...subject.title, fields };
   if (options.excerpt) attachment.text = excerptText(options.excerpt, secrets);
   return finish(headline, attachment, options, build);

@@ -94,3 +94,27 @@ describe("config", () => {
     expect(config.repos["project-example"]?.env.EDITOR).toBe("${HOME}/vim");
   });
 });
+
+describe("config: buildbot", () => {
+  const BUILDBOT = `
+buildbot:
+  url: http://buildbot.example.com:8010
+  username: slashbuild
+  password: pw
+  status_secret: 0123456789abcdef0123
+  workers: [{name: w1, password: wpw}]
+`;
+
+  it("refuses a repo on buildbot without a buildbot section", () => {
+    expect(() => parse(`${MINIMAL}    backend: buildbot\n`)).toThrow(
+      /repos project-example use backend: buildbot/,
+    );
+  });
+
+  it("reads the buildbot section", () => {
+    const config = parse(`${MINIMAL}    backend: buildbot\n${BUILDBOT}`);
+    expect(config.repos["project-example"]?.backend).toBe("buildbot");
+    expect(config.buildbot).toMatchObject({ url: "http://buildbot.example.com:8010", trigger: "force" });
+    expect(parse(MINIMAL).buildbot).toBeNull();
+  });
+});

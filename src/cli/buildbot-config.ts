@@ -1,0 +1,22 @@
+import { generateMasterCfg } from "../backends/buildbot/generate-master-cfg.js";
+import { loadConfig } from "../config/load-config.js";
+import type { CliIo } from "./index.js";
+
+/** `slashbuild buildbot-config --config FILE`: prints a complete master.cfg for the repos with `backend: buildbot`. */
+export function buildbotConfigCommand(file: string | undefined, io: CliIo): number {
+  if (!file) {
+    io.err.write(
+      "slashbuild: buildbot-config needs --config FILE, e.g. slashbuild buildbot-config --config slashbuild.yaml > master.cfg\n",
+    );
+    return 2;
+  }
+  const config = loadConfig(file);
+  if (!config.buildbot) {
+    io.err.write(
+      "slashbuild: the config has no buildbot: section; add one (see docs/configuration.md#buildbot)\n",
+    );
+    return 1;
+  }
+  io.out.write(generateMasterCfg(config, config.buildbot));
+  return 0;
+}
