@@ -1,0 +1,63 @@
+import { expect, it } from "vitest";
+import type { Build } from "../../src/core/build.js";
+
+/**
+ * What every BuildBackend must do, seen through the BuildService (the port's only consumer).
+ * Each implementation's test file provides an environment with three repos configured:
+ *   ok:    ["git rev-parse HEAD"]            (succeeds)
+ *   fails: ["true", "exit 3", "echo never"]  (fails at the second command)
+ *   slow:  ["sleep 60"]                      (runs until stopped)
+ * all on a repository whose `main` has at least two commits.
+ */
+export interface BackendContractEnv {
+  /** Requests a build of `repo` on `main` (at `revision` when given), as alice. */
+  request(repo: "ok" | "fails" | "slow", revision?: string): Promise<Build>;
+  /** Resolves with the build once the channel has been told it finished. */
+  finished(id: number): Promise<Build>;
+  /** Resolves once the build has been reported started. */
+  started(id: number): Promise<Build>;
+  /** The order of status notifications for a build, e.g. ["started", "finished"]. */
+  notifications(id: number): string[];
+  stop(id: number): Promise<void>;
+  /** Full shas of main's tip and of the commit before it. */
+  readonly tip: string;
+  readonly previous: string;
+}
+
+export function buildBackendContract(env: () => BackendContractEnv): void {
+  it("contract: builds the branch tip, started before finished, every command succeeded", async () => {
+    const e = env();
+    const build = await e.request("ok");
+    const done = await e.finished(build.id);
+    expect(done).toMatchObject({ status: "succeeded", sha: e.tip, failingStep: null });
+    expect(done.steps.find((s) => s.name === "git rev-parse HEAD")?.status).toBe("succeeded");
+    expect(e.notifications(build.id)).toEqual(["started", "finished"]);
+  });
+
+  it("contract: builds exactly the requested revision", async () => {
+    const e = env();
+    const build = await e.request("ok", e.previous.slice(0, 10));
+    const done = await e.finished(build.id);
+    expect(done).toMatchObject({ status: "succeeded", sha: e.previous });
+  });
+
+  it("contract: a failing command fails the build, is named, and nothing after it runs", async () => {
+    const e = env();
+    const build = await e.request("fails");
+    const done = await e.finished(build.id);
+    expect(done).toMatchObject({ status: "failed", failingStep: "exit 3" });
+    const byName = Object.fromEntries(done.steps.map((s) => [s.name, s.status]));
+    expect(byName.true).toBe("succeeded");
+    expect(byName["exit 3"]).toBe("failed");
+    expect(["skipped", "pending", undefined]).toContain(byName["echo never"]);
+  });
+
+  it("contract: stop ends a running build as cancelled", async () => {
+    const e = env();
+    const build = await e.request("slow");
+    await e.started(build.id);
+    await e.stop(build.id);
+    const done = await e.finished(build.id);
+    expect(done.status).toBe("cancelled");
+  });
+}
