@@ -18,6 +18,11 @@ afterEach(async () => {
   for (const dir of gateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+function present<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("expected a value");
+  return value;
+}
+
 function gateDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "slashbuild-gates-"));
   gateDirs.push(dir);
@@ -45,7 +50,7 @@ describe("bot mode", () => {
     const root = await wait(() => {
       const [post] = t?.rest.roots(TOWN_SQUARE) ?? [];
       expect(post?.message).toMatch(/is running: step 2 of 3/);
-      return post;
+      return present(post);
     });
     const rest = t.rest;
     expect(rest.actions(root.id).map((a) => a.name)).toEqual(["Stop"]);
@@ -83,7 +88,7 @@ describe("bot mode", () => {
     const root = await wait(() => {
       const [post] = rest.roots();
       expect(post?.message).toMatch(/\*\*failed\*\*/);
-      return post;
+      return present(post);
     });
     const reply = await wait(() => {
       const [r] = rest.replies(root?.id ?? "");
@@ -128,7 +133,7 @@ describe("bot mode", () => {
     const root = await wait(() => {
       const [post] = rest.roots();
       expect(post?.message).toMatch(/is running/);
-      return post;
+      return present(post);
     });
     if (!root) throw new Error("no root post");
     const [stop] = rest.actions(root.id);
@@ -169,7 +174,7 @@ describe("bot mode", () => {
       const [post] = rest.roots();
       expect(post?.message).toMatch(/succeeded/);
       expect(rest.actions(post?.id ?? "").map((a) => a.name)).toEqual(["Rebuild", "Full log"]);
-      return post;
+      return present(post);
     });
     if (!root) throw new Error("no root post");
 

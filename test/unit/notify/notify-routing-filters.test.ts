@@ -176,6 +176,6 @@ describe("failure excerpts", () => {
     notifier.buildFinished(failed);
     await notifier.settled();
     expect(kinds(enqueued)).toEqual([BOT_UPDATE, BOT_REPLY]);
-    expect((enqueued[1]?.payload as BotPayload).message).not.toContain("```");
+    expect((enqueued[1]?.payload as BotPayload | undefined)?.message).not.toContain("```");
   });
 });
