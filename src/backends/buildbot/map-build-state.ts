@@ -1,6 +1,7 @@
 import type { FinalStatus, StepStatus } from "../../core/build.js";
 import type { BuildEvent } from "../../core/events.js";
 import { type BbBuild, type BbBuildRequest, type BbStep, propertyOf, RESULTS } from "./buildbot-types.js";
+import { CHECKOUT_STEP } from "./step-names.js";
 
 /**
  * Turns what Buildbot says about a build into the BuildEvents slashbuild has not emitted yet.
@@ -134,7 +135,12 @@ export function observe(state: TrackedState, seen: Observation, ctx: MapContext)
   if (build.complete && !final) return { events, state: next }; // retried: a new build follows
 
   const sha = resolvedSha(build);
-  const begun = seen.steps.some((s) => s.complete && s.name !== "worker_preparation");
+  // The sha comes from the checkout (got_revision). The build and its steps are read in two
+  // requests, so a finished checkout may be seen before its property: wait for a later step
+  // before announcing a start without a sha (a master whose builders do not check out).
+  const begun = seen.steps.some(
+    (s) => s.complete && s.name !== "worker_preparation" && s.name !== CHECKOUT_STEP,
+  );
   if (next.status === "queued" && (sha !== null || begun || build.complete)) {
     const at = build.started_at ? build.started_at * 1000 : ctx.now;
     events.push({ type: "started", buildId: id, at, sha: sha ?? "", steps: ctx.stepNames });

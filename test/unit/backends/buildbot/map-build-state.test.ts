@@ -107,6 +107,24 @@ describe("observe (push payload fixtures)", () => {
     });
   });
 
+  it("a finished checkout seen before its got_revision does not start the build without a sha", () => {
+    const steps = [step(0, "worker_preparation", 0), step(1, "checkout", 0)];
+    const early = observe(queued, { request: null, build: started, steps }, ctx);
+    expect(early.events.map((e) => e.type)).toEqual(["external"]);
+    const later = observe(
+      early.state as TrackedState,
+      { request: null, build: withSha(started), steps },
+      ctx,
+    );
+    expect(later.events.find((e) => e.type === "started")).toMatchObject({ sha: SHA });
+  });
+
+  it("a master whose builders do not check out: the build starts once a later step completes", () => {
+    const steps = [step(0, "worker_preparation", 0), step(1, "make", 0)];
+    const { events } = observe(queued, { request: null, build: started, steps }, ctx);
+    expect(events.find((e) => e.type === "started")).toMatchObject({ sha: "" });
+  });
+
   it("a finish push alone (REST unreachable) still finishes the build, with the link", () => {
     const { events, state } = observe(queued, { request: null, build: success, steps: [] }, ctx);
     expect(events.map((e) => e.type)).toEqual(["external", "started", "finished"]);
