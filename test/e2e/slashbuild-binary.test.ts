@@ -172,7 +172,8 @@ describe("slashbuild serve (the binary)", () => {
     const orphan = Number(
       await waitFor("the first build to run", () => readFile(pidFile, "utf8").catch(() => "")),
     );
-    expect(await ack("app")).toContain("[#2]");
+    // A second build of the same tip would be answered with #1's link: ask for one anyway.
+    expect(await ack("app main --again")).toContain("Queued build [#2]");
     expect(await service.stop("SIGKILL")).toBe(null);
     // The build's process group outlives slashbuild...
     expect(isAlive(orphan)).toBe(true);
