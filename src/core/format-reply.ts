@@ -1,5 +1,6 @@
 import type { Config } from "../config/config.js";
 import { type Build, durationMs, STATUS_WORDS, shortSha } from "./build.js";
+import { formatDuration } from "./format-duration.js";
 
 /**
  * Texts of the answers to the person who typed a command (not the channel's status posts, which
@@ -13,14 +14,6 @@ export function buildLink(config: Config, build: Pick<Build, "id">): string {
 /** Inline code that cannot be broken out of: backticks inside are replaced, length is bounded. */
 export function code(value: string): string {
   return `\`${value.replace(/`/g, "'").slice(0, 200)}\``;
-}
-
-export function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
 }
 
 export function describeBuild(config: Config, build: Build): string {

@@ -1,5 +1,5 @@
 import { type Build, durationMs, isFinal, STATUS_WORDS } from "../core/build.js";
-import { formatDuration } from "../core/format-reply.js";
+import { formatDuration } from "../core/format-duration.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { html, type SafeHtml } from "./html.js";
 import { layout } from "./layout.js";

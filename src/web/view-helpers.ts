@@ -1,5 +1,5 @@
 import { type BuildStatus, STATUS_WORDS, type StepStatus } from "../core/build.js";
-import { formatDuration } from "../core/format-reply.js";
+import { formatDuration } from "../core/format-duration.js";
 import { html, type SafeHtml } from "./html.js";
 
 /** Colour, icon and word together: the icon and word carry the meaning for those who cannot see colour. */

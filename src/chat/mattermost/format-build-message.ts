@@ -9,6 +9,7 @@ import {
   STATUS_WORDS,
   shortSha,
 } from "../../core/build.js";
+import { formatDuration } from "../../core/format-duration.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
 import { codeBlock, type Excerpt } from "./failure-excerpt.js";
 import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
@@ -82,18 +83,6 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
   const attachment: MessageAttachment = { fallback: plain, color: COLORS[status], ...subject.title, fields };
   if (options.excerpt) attachment.text = excerptText(options.excerpt, secrets);
   return finish(headline, attachment, options, build);
-}
-
-/** `42s`, `3m 05s`, `1h 02m 03s`. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (hours > 0) return `${hours}h ${pad(minutes)}m ${pad(seconds)}s`;
-  if (minutes > 0) return `${minutes}m ${pad(seconds)}s`;
-  return `${seconds}s`;
 }
 
 /**

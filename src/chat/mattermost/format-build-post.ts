@@ -1,12 +1,12 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
 import { type Build, durationMs, isFinal, STATUS_WORDS, type Step, shortSha } from "../../core/build.js";
+import { formatDuration } from "../../core/format-duration.js";
 import type { PostContent } from "./bot-payload.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
 import type { Excerpt } from "./failure-excerpt.js";
 import {
   clean,
   excerptText,
-  formatDuration,
   MAX_POST_RUNES,
   maskDeep,
   mentionUser,

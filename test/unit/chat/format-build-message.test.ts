@@ -3,7 +3,6 @@ import {
   escapeMarkdown,
   formatBuildFinished,
   formatBuildStarted,
-  formatDuration,
   MAX_POST_RUNES,
   mentionUser,
   truncateRunes,
@@ -162,14 +161,5 @@ describe("limits", () => {
     const cut = truncateRunes("😀".repeat(10), 5);
     expect(Array.from(cut)).toEqual(["😀", "😀", "😀", "😀", "…"]);
     expect(truncateRunes("short", 5)).toBe("short");
-  });
-});
-
-describe("formatDuration", () => {
-  it("reads like a person would write it", () => {
-    expect(formatDuration(42_000)).toBe("42s");
-    expect(formatDuration(185_000)).toBe("3m 05s");
-    expect(formatDuration(3_723_000)).toBe("1h 02m 03s");
-    expect(formatDuration(0)).toBe("0s");
   });
 });
