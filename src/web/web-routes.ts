@@ -7,6 +7,7 @@ import { actionRoutes } from "./action-routes.js";
 import { registerAssets } from "./assets/assets.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
+import { closePreconnectsOnStop } from "./close-preconnects.js";
 import { webErrorHandler } from "./error-page.js";
 import { LineIndex } from "./log/line-index.js";
 import type { LogStreamSource } from "./log/log-stream-source.js";
@@ -61,6 +62,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     return payload;
   });
   app.setErrorHandler(webErrorHandler((request) => ctx.auth.viewer(request)));
+  closePreconnectsOnStop(app);
   registerAssets(app);
   pageRoutes(app, ctx);
   logRoutes(app, ctx);

@@ -39,7 +39,8 @@ export class WebApp {
     await mkdir(gate);
     const repo = await GitRepoFixture.create();
     const users: Record<string, string> = {};
-    for (const [name, password] of Object.entries(options.users ?? {})) users[name] = await hashPassword(password);
+    for (const [name, password] of Object.entries(options.users ?? {}))
+      users[name] = await hashPassword(password);
     const document = {
       public_url: "http://ci.example.com:8080",
       data_dir: "./data",
