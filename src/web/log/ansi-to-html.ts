@@ -21,7 +21,7 @@ interface Style {
 // characters other than tab.
 const SEQUENCE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape and control characters is this regex's whole job.
-  /\x1b\[([0-9;:?<=>]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]/g;
+  /\x1b\[([0-9;:?<=>]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]?|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 function plain(): Style {
   return { fg: null, bg: null, bold: false, dim: false, italic: false, underline: false };

@@ -1,0 +1,111 @@
+import type { FastifyRequest } from "fastify";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { WebConfig } from "../../../../src/config/config.js";
+import { hashPassword } from "../../../../src/web/auth/password-hash.js";
+import { WebAuth } from "../../../../src/web/auth/web-auth.js";
+
+const PUBLIC = "https://ci.example.com";
+let config: WebConfig;
+
+beforeAll(async () => {
+  config = {
+    users: { bob: await hashPassword("pw-bob") },
+    sessionSecret: "s".repeat(40),
+    sessionTtlMs: 60_000,
+    secureCookies: true,
+  };
+});
+
+function request(headers: Record<string, string>): FastifyRequest {
+  return { headers: { host: "ci.example.com", ...headers }, protocol: "https" } as unknown as FastifyRequest;
+}
+
+/** The `name=value` part of Set-Cookie headers, as a Cookie header. */
+function cookieHeader(setCookies: readonly string[]): string {
+  return setCookies.map((c) => c.split(";")[0]).join("; ");
+}
+
+describe("WebAuth", () => {
+  it("is read-only without users: no viewer actions, every POST refused", () => {
+    const auth = new WebAuth({ ...config, users: {} }, PUBLIC);
+    expect(auth.enabled).toBe(false);
+    expect(auth.viewer(request({}))).toEqual({ signInEnabled: false, user: null, csrf: null });
+    const check = auth.checkPost(request({ origin: PUBLIC }), "x", "action");
+    expect(check).toMatchObject({ ok: false, status: 403 });
+    expect(check.ok ? "" : check.why).toContain("read-only");
+  });
+
+  it("signs in with the right password only, with HttpOnly SameSite=Lax Secure cookies", async () => {
+    const auth = new WebAuth(config, PUBLIC);
+    expect(await auth.signIn("bob", "nope")).toBeNull();
+    expect(await auth.signIn("nobody", "pw-bob")).toBeNull();
+    const cookies = await auth.signIn("bob", "pw-bob");
+    expect(cookies?.[0]).toMatch(
+      /^sb_session=[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=60; Secure$/,
+    );
+  });
+
+  it("accepts a POST only from this origin with the session's CSRF token", async () => {
+    const auth = new WebAuth(config, PUBLIC);
+    const cookie = cookieHeader((await auth.signIn("bob", "pw-bob")) ?? []);
+    const viewer = auth.viewer(request({ cookie }));
+    expect(viewer.user).toBe("bob");
+    const token = viewer.csrf ?? "";
+    expect(auth.checkPost(request({ cookie, origin: PUBLIC }), token, "action")).toEqual({
+      ok: true,
+      user: "bob",
+    });
+    // The request's own host counts as this site too (a second name for the same server).
+    expect(
+      auth.checkPost(request({ cookie, referer: "https://ci.example.com/builds/1" }), token, "action").ok,
+    ).toBe(true);
+
+    const refused = [
+      auth.checkPost(request({ cookie }), token, "action"), // no Origin, no Referer
+      auth.checkPost(request({ cookie, origin: "https://evil.example" }), token, "action"),
+      auth.checkPost(request({ cookie, origin: "null" }), token, "action"),
+      auth.checkPost(request({ cookie, origin: PUBLIC }), `${token}x`, "action"),
+      auth.checkPost(request({ cookie, origin: PUBLIC }), undefined, "action"),
+      auth.checkPost(request({ cookie, origin: PUBLIC }), ["a"], "action"),
+    ];
+    for (const check of refused) expect(check).toMatchObject({ ok: false, status: 403 });
+    expect(auth.checkPost(request({ origin: PUBLIC }), token, "action")).toMatchObject({
+      ok: false,
+      status: 401,
+    });
+  });
+
+  it("gives each session its own token and ends sessions on expiry or removal of the user", async () => {
+    let now = 1_000_000;
+    const auth = new WebAuth(config, PUBLIC, () => now);
+    const one = cookieHeader((await auth.signIn("bob", "pw-bob")) ?? []);
+    const two = cookieHeader((await auth.signIn("bob", "pw-bob")) ?? []);
+    const tokenOne = auth.viewer(request({ cookie: one })).csrf ?? "";
+    expect(tokenOne).not.toBe(auth.viewer(request({ cookie: two })).csrf);
+    expect(auth.checkPost(request({ cookie: two, origin: PUBLIC }), tokenOne, "action").ok).toBe(false);
+
+    const withoutBob = new WebAuth(
+      { ...config, users: { carol: config.users.bob ?? "" } },
+      PUBLIC,
+      () => now,
+    );
+    expect(withoutBob.viewer(request({ cookie: one })).user).toBeNull();
+
+    now += 60_001;
+    expect(auth.viewer(request({ cookie: one })).user).toBeNull();
+  });
+
+  it("protects the sign-in form with its own nonce cookie", () => {
+    const auth = new WebAuth(config, PUBLIC);
+    const form = auth.loginForm();
+    const cookie = cookieHeader([form.cookie]);
+    expect(auth.checkPost(request({ cookie, origin: PUBLIC }), form.csrf, "login")).toEqual({
+      ok: true,
+      user: null,
+    });
+    expect(auth.checkPost(request({ origin: PUBLIC }), form.csrf, "login").ok).toBe(false);
+    expect(auth.checkPost(request({ cookie, origin: PUBLIC }), auth.loginForm().csrf, "login").ok).toBe(
+      false,
+    );
+  });
+});
