@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
@@ -7,7 +7,7 @@ import { type App, createApp } from "../../src/app.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import type { Build } from "../../src/core/build.js";
 import { hashPassword } from "../../src/web/auth/password-hash.js";
-import { GitRepoFixture, makeTempDir, removeDir } from "./git-repo.js";
+import { GitRepoFixture, makeTempDir } from "./git-repo.js";
 import { waitFor } from "./service-process.js";
 
 export interface WebAppOptions {
@@ -95,6 +95,7 @@ export class WebApp {
   async close(): Promise<void> {
     await this.app.close();
     await this.repo.remove();
-    await removeDir(this.dir);
+    // A mirror clone started by app.start() may still be finishing its temp dir: retry briefly.
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 }
