@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { isSlashbuildError } from "../core/errors.js";
 import { buildbotConfigCommand } from "./buildbot-config.js";
 import { checkConfigCommand } from "./check-config.js";
+import { hashPasswordCommand } from "./hash-password.js";
 import { serveCommand } from "./serve.js";
 import { tryCommand } from "./try.js";
 
@@ -12,6 +13,7 @@ Usage:
   slashbuild serve --config FILE          start the service
   slashbuild try [--config FILE] "TEXT"   send a slash command to the running service, follow the build
   slashbuild check-config FILE            validate a config file; exits 1 with the reasons
+  slashbuild hash-password                hash a password read from stdin, for web.users
   slashbuild buildbot-config --config FILE  print a Buildbot master.cfg for the repos with backend: buildbot
   slashbuild help                         show this
 
@@ -45,6 +47,8 @@ export async function runCli(
         return checkConfigCommand(positionals[0] ?? values.config, io);
       case "buildbot-config":
         return buildbotConfigCommand(values.config ?? positionals[0], io);
+      case "hash-password":
+        return await hashPasswordCommand(io);
       case "try":
         return await tryCommand(values.config ?? "examples/slashbuild.yaml", positionals.join(" "), io);
       default:
