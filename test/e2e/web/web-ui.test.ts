@@ -77,9 +77,7 @@ describe("the web UI in chromium", () => {
     const page = await browser.newPage();
     await page.goto(`${web.url}/builds/${build.id}`);
     await page.waitForSelector("#L1-1");
-    await page.evaluate(() => {
-      (window as unknown as { __samePage: boolean }).__samePage = true;
-    });
+    await page.evaluate("window.__samePage = true");
 
     await open("a");
     await page.waitForSelector("#L1-2");
@@ -91,7 +89,7 @@ describe("the web UI in chromium", () => {
     expect(await lineTexts(page, 1)).toEqual(["first", "second", "third"]);
     // The colour arrived as a class, and the page was never reloaded.
     expect(await page.getAttribute("#L1-3 span span", "class")).toBe("a-f2");
-    expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
+    expect(await page.evaluate("window.__samePage")).toBe(true);
     await page.close();
   });
 
@@ -159,7 +157,7 @@ describe("the web UI in chromium", () => {
     await page.waitForSelector("#L1-2");
     expect(await lineTexts(page, 1)).toEqual([hostile, image]);
     expect(await page.$$("#logs script, #logs img")).toHaveLength(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate("typeof window.__pwned")).toBe("undefined");
     await page.close();
   });
 
@@ -177,15 +175,14 @@ describe("the web UI in chromium", () => {
     await page.goto(`${proxy.url}/builds/${build.id}`);
     for (let drop = 0; drop < 3; drop++) {
       const seen = (await lineTexts(page, 1)).length;
-      await page.waitForFunction((n) => document.querySelectorAll("#step-1 .ln").length > n + 20, seen);
+      await page.waitForFunction(`document.querySelectorAll("#step-1 .ln").length > ${seen + 20}`);
       proxy.dropAll();
     }
-    await page.waitForFunction(() => document.querySelectorAll("#step-1 .ln").length > 0);
     await open("done");
     await web.waitForStatus(build.id, (b) => b.status === "succeeded");
     await page.waitForSelector("#summary .s-succeeded");
     await page.waitForFunction(
-      () => document.querySelector("#step-1 .ln:last-child span")?.textContent === "last",
+      `document.querySelector("#step-1 .ln:last-child span")?.textContent === "last"`,
     );
 
     const file = (await readFile(web.logPath(build.id, 0), "utf8")).split("\n").slice(0, -1);

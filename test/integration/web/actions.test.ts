@@ -1,3 +1,4 @@
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebApp, type WebAppOptions } from "../../helpers/web-app.js";
 
@@ -12,7 +13,7 @@ afterEach(async () => {
   web = null;
 });
 
-function inject(options: Parameters<WebApp["app"]["server"]["inject"]>[0]) {
+function inject(options: InjectOptions): Promise<LightMyRequestResponse> {
   return (web as WebApp).app.server.inject(options);
 }
 
