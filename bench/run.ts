@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { ackThroughput } from "./ack-throughput.js";
 import type { Benchmark, BenchReport } from "./benchmark.js";
 import { buildToResult } from "./build-to-result.js";
+import { webLog } from "./web-log.js";
 
 /**
  * `npm run bench`: runs every benchmark in one process, side by side, and prints a Markdown report
@@ -12,7 +13,7 @@ import { buildToResult } from "./build-to-result.js";
  * `--out FILE` also writes the report. Benchmarks report; they never fail on timing.
  * To add one: write a module exporting a Benchmark (bench/benchmark.ts) and list it here.
  */
-const BENCHMARKS: readonly Benchmark[] = [ackThroughput, buildToResult];
+const BENCHMARKS: readonly Benchmark[] = [ackThroughput, buildToResult, webLog];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, out: { type: "string" } } });
 const chosen = BENCHMARKS.filter(
