@@ -91,7 +91,14 @@ async function usablePage(url: string, lastLine: string): Promise<number | null>
     const page = await context.newPage();
     const start = performance.now();
     await page.goto(url, { waitUntil: "domcontentloaded" });
-    await page.waitForFunction(`document.body.textContent.includes(${JSON.stringify(lastLine)})`);
+    // A function, not a string: the page's CSP forbids eval.
+    await page.waitForFunction(
+      (text) =>
+        (
+          globalThis as unknown as { document: { body: { textContent: string } } }
+        ).document.body.textContent.includes(text),
+      lastLine,
+    );
     const ms = performance.now() - start;
     await page.close();
     return ms;

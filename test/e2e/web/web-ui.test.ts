@@ -30,6 +30,16 @@ afterEach(async () => {
   web = null;
 });
 
+/**
+ * The page's document, typed for functions playwright runs in the browser: they are serialized, so
+ * they cast globalThis themselves (string expressions would need eval, which the pages' CSP
+ * rightly forbids; the tests' tsconfig has no DOM types).
+ */
+interface Dom {
+  querySelectorAll(selector: string): { length: number };
+  querySelector(selector: string): { textContent: string | null } | null;
+}
+
 const gate = (name: string) => `while [ ! -f "$GATE/${name}" ]; do sleep 0.05; done`;
 
 async function open(name: string): Promise<void> {
@@ -175,14 +185,20 @@ describe("the web UI in chromium", () => {
     await page.goto(`${proxy.url}/builds/${build.id}`);
     for (let drop = 0; drop < 3; drop++) {
       const seen = (await lineTexts(page, 1)).length;
-      await page.waitForFunction(`document.querySelectorAll("#step-1 .ln").length > ${seen + 20}`);
+      await page.waitForFunction(
+        (n) =>
+          (globalThis as unknown as { document: Dom }).document.querySelectorAll("#step-1 .ln").length > n,
+        seen + 20,
+      );
       proxy.dropAll();
     }
     await open("done");
     await web.waitForStatus(build.id, (b) => b.status === "succeeded");
     await page.waitForSelector("#summary .s-succeeded");
     await page.waitForFunction(
-      `document.querySelector("#step-1 .ln:last-child span")?.textContent === "last"`,
+      () =>
+        (globalThis as unknown as { document: Dom }).document.querySelector("#step-1 .ln:last-child span")
+          ?.textContent === "last",
     );
 
     const file = (await readFile(web.logPath(build.id, 0), "utf8")).split("\n").slice(0, -1);
