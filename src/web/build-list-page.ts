@@ -63,9 +63,9 @@ ${filters(view)}
 ${
   builds.length === 0
     ? empty
-    : html`<table><caption class="sr">Builds, newest first</caption><thead><tr><th scope="col">#</th><th scope="col">Repo</th><th scope="col">Branch</th><th scope="col" class="wide">Commit</th>
+    : html`<div class="table-wrap"><table><caption class="sr">Builds, newest first</caption><thead><tr><th scope="col">#</th><th scope="col">Repo</th><th scope="col">Branch</th><th scope="col" class="wide">Commit</th>
 <th scope="col" class="wide">By</th><th scope="col">Status</th><th scope="col" class="wide">Started</th><th scope="col" class="num">Duration</th></tr></thead>
-<tbody>${builds.map((b) => row(b, view.now))}</tbody></table>`
+<tbody>${builds.map((b) => row(b, view.now))}</tbody></table></div>`
 }
 <nav class="pager" aria-label="Pages">
 <span>${query.filter.beforeId !== undefined ? html`<a href="${listUrl(query.values)}">← Newest builds</a>` : ""}</span>

@@ -8,7 +8,7 @@ export const STYLE_CSS = `
   --link:#0969da; --ok:#1a7f37; --bad:#cf222e; --warn:#9a6700; --run:#0969da; --focus:#0969da; }
 @media (prefers-color-scheme: dark) { :root { --fg:#e6edf3; --bg:#0d1117; --muted:#9198a1; --line:#3d444d;
   --panel:#151b23; --link:#4493f8; --ok:#3fb950; --bad:#f85149; --warn:#d29922; --run:#4493f8; --focus:#4493f8; } }
-* { box-sizing: border-box; }
+* { box-sizing: border-box; } [hidden] { display: none !important; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--fg); background: var(--bg); }
 a { color: var(--link); text-decoration: none; } a:hover { text-decoration: underline; }
 :focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; border-radius: 3px; }
@@ -19,7 +19,7 @@ header.top .brand { font-weight: 700; color: var(--fg); } header.top .who { marg
 main { max-width: 76rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .25rem 0 1rem; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
-table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+.table-wrap { overflow-x: auto; } table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); font-weight: 600; }
 tbody tr:hover { background: var(--panel); }
 td.num, th.num { text-align: right; white-space: nowrap; } .nowrap { white-space: nowrap; } .muted { color: var(--muted); }
@@ -49,7 +49,7 @@ section.step > h3 .links { margin-left: auto; font-weight: 400; font-size: .85re
 .log { background: #0d1117; color: #e6edf3; font: 12.5px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-x: auto; }
 .log .more { display: block; width: 100%; border: 0; border-radius: 0; background: #161b22; color: #9198a1; padding: .3rem; font-weight: 400; }
 .log .more:hover { color: #e6edf3; }
-.lines { margin: 0; padding: .4rem 0; min-height: 1.5rem; }
+.lines { margin: 0; padding: .4rem 0; } .lines:empty { display: none; }
 .ln { display: flex; } .ln:target, .ln.hl { background: #bb800926; }
 .ln > a { flex: none; width: 4.5rem; padding-right: .75rem; text-align: right; color: #6e7681; user-select: none; }
 .ln > span { white-space: pre-wrap; overflow-wrap: anywhere; padding-right: .75rem; min-width: 0; }
@@ -65,7 +65,8 @@ form.login { max-width: 22rem; display: flex; flex-direction: column; gap: .75re
 form.login label { display: flex; flex-direction: column; gap: .2rem; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 @media (max-width: 48rem) {
-  .wide { display: none; } main { padding: .75rem; } th, td { padding: .4rem .35rem; }
+  .wide { display: none; } main { padding: .75rem; } th, td { padding: .4rem .3rem; }
+  th { font-size: .7rem; letter-spacing: 0; } td code { overflow-wrap: anywhere; word-break: break-word; }
   .summary { grid-template-columns: 1fr; } .ln > a { width: 3.2rem; padding-right: .5rem; }
   form.filters label { flex: 1 1 40%; } form.filters input, form.filters select { width: 100%; }
 }
