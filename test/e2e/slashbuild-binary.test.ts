@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeMattermost } from "../fakes/fake-mattermost.js";
 import { sendSlashCommand } from "../fakes/send-slash-command.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../helpers/git-repo.js";
+import { processAlive } from "../helpers/process-alive.js";
 import { ServiceProcess, waitFor } from "../helpers/service-process.js";
 
 /**
@@ -159,10 +160,10 @@ describe("slashbuild serve (the binary)", () => {
     const pid = Number(
       await waitFor("the build's child pid", () => readFile(pidFile, "utf8").catch(() => "")),
     );
-    expect(isAlive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     expect(await ack("stop #1")).toContain("Stopping build #1");
     await finishedPost(1, /cancelled/);
-    await waitFor("the grandchild to be gone", () => !isAlive(pid));
+    await waitFor("the grandchild to be gone", () => !processAlive(pid));
   });
 
   it("survives being killed mid-build: the running build is reported interrupted, the queued one still runs, numbers go on", async () => {
@@ -176,12 +177,12 @@ describe("slashbuild serve (the binary)", () => {
     expect(await ack("app main --again")).toContain("Queued build [#2]");
     expect(await service.stop("SIGKILL")).toBe(null);
     // The build's process group outlives slashbuild...
-    expect(isAlive(orphan)).toBe(true);
+    expect(processAlive(orphan)).toBe(true);
 
     await service.start();
     await finishedPost(1, /interrupted/);
     // ...until the restarted slashbuild ends it before reporting the build interrupted.
-    expect(isAlive(orphan)).toBe(false);
+    expect(processAlive(orphan)).toBe(false);
     await finishedPost(2, /succeeded/);
     expect(await ack("app")).toContain("[#3]");
     await finishedPost(3, /succeeded/);
@@ -213,14 +214,3 @@ describe("slashbuild serve (the binary)", () => {
     expect(postsAbout(1).some((t) => /interrupted/.test(t))).toBe(true);
   });
 });
-
-/** Alive and not a zombie (an orphan's zombie may never be reaped in a container without a real init). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}

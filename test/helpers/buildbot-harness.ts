@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe } from "vitest";
+import { freePort } from "./service-process.js";
 
 /**
  * A real Buildbot 3.7 master and worker (Debian's packages) in temporary directories on free
@@ -43,18 +43,6 @@ export function describeWithBuildbot(name: string, body: () => void): void {
     );
   }
   describe.runIf(installed)(name, body);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface MasterPorts {
@@ -213,3 +201,5 @@ function killLeftover(pidFile: string): void {
 function tail(file: string): string {
   return existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-30).join("\n") : "(no twistd.log)";
 }
+
+export { freePort };

@@ -107,17 +107,4 @@ export async function startStatusServer(secret: string): Promise<StatusServer> {
   };
 }
 
-/** Polls until `check` returns a value; the deadline only turns a hang into a clear failure. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 45_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitFor } from "./service-process.js";

@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { stringify } from "yaml";
@@ -8,6 +7,7 @@ import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { FakeRestApi } from "../../fakes/fake-mattermost-rest.js";
 import { sendSlashCommand } from "../../fakes/send-slash-command.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
+import { freePort } from "../../helpers/service-process.js";
 
 /**
  * The whole service in bot mode, listening on loopback (Mattermost must reach its action URL),
@@ -89,14 +89,4 @@ export async function startBotApp(
       await removeDir(repo.dir);
     },
   };
-}
-
-/** A port nobody listens on right now (public_url must be known before the app exists). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LocalBackend, type LocalBackendOptions } from "../../../../src/backends/local/local-backend.js";
@@ -182,13 +182,4 @@ export class Harness {
   }
 }
 
-/** Whether a process is alive; a zombie counts as dead (PID 1 here may never reap orphans). */
-export function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
+export { processAlive } from "../../../helpers/process-alive.js";

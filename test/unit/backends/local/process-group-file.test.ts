@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,16 +9,8 @@ import {
   recordGroup,
 } from "../../../../src/backends/local/process-group-file.js";
 import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
+import { processAlive } from "../../../helpers/process-alive.js";
 import { waitFor } from "../../../helpers/service-process.js";
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !["Z", "X"].includes(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? "");
-  } catch {
-    return false;
-  }
-}
 
 const started: number[] = [];
 
@@ -48,7 +40,7 @@ describe("recorded process groups", () => {
     const pgid = await sleeper(workspace);
     await recordGroup(workspace, pgid);
     expect(await killRecordedGroup(workspace, 1000)).toBe(true);
-    await waitFor("the group to end", () => !alive(pgid));
+    await waitFor("the group to end", () => !processAlive(pgid));
     expect(existsSync(groupFileFor(workspace))).toBe(false);
     await removeDir(dir);
   });
@@ -60,7 +52,7 @@ describe("recorded process groups", () => {
     const stranger = await sleeper(dir);
     await recordGroup(workspace, stranger);
     expect(await killRecordedGroup(workspace, 1000)).toBe(false);
-    expect(alive(stranger)).toBe(true);
+    expect(processAlive(stranger)).toBe(true);
     await removeDir(dir);
   });
 
