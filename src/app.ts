@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import pino, { type Logger } from "pino";
 import { BuildbotBackend } from "./backends/buildbot/buildbot-backend.js";
 import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
@@ -100,7 +100,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // otherwise leak pino's Logger type into every plugin signature.
   const server = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   // One line per request, at debug: at info the log would be mostly polling and health checks.
   server.addHook("onResponse", async (request, reply) => {
