@@ -1,11 +1,9 @@
 import { request } from "node:http";
-import { BuildbotBackend } from "../src/backends/buildbot/buildbot-backend.js";
-import type { BuildbotConfig } from "../src/backends/buildbot/buildbot-config.js";
+import { stringify } from "yaml";
 import { generateMasterCfg } from "../src/backends/buildbot/generate-master-cfg.js";
-import { buildbotStatusRoute } from "../src/backends/buildbot/status-route.js";
+import { parseConfig } from "../src/config/load-config.js";
 import { createTestRepo } from "../test/helpers/buildbot-git-repo.js";
 import { buildbotInstalled, freePort, startBuildbot } from "../test/helpers/buildbot-harness.js";
-import { bbConfig } from "../test/helpers/buildbot-service.js";
 import { type Benchmark, fmt } from "./benchmark.js";
 import { percentile } from "./load.js";
 import { slashForm, startSlashbuild, startWebhookSink } from "./slashbuild-fixture.js";
@@ -27,20 +25,23 @@ export const buildToResult: Benchmark = {
     const webhook = await startWebhookSink();
     const port = await freePort();
     const statusSecret = "bench-status-secret-000";
-    let bb: BuildbotConfig | undefined;
     const repos = {
       demo: { url: repo.dir, branch: "main", commands: ["true"] },
       "demo-bb": { url: repo.dir, branch: "main", commands: ["true"], backend: "buildbot" },
     };
-    const bench = await startSlashbuild({
+    const document = (buildbot: Record<string, unknown>) => ({
       listen: `127.0.0.1:${port}`,
       public_url: `http://127.0.0.1:${port}`,
       mattermost: { token: "bench-token", webhook_url: webhook.url },
+      buildbot,
       repos,
     });
+    let section: Record<string, unknown> | undefined;
+    // The master first: its ports decide the buildbot: section slashbuild is then started with,
+    // so createApp wires the backend and the status route exactly as `serve` does.
     const master = await startBuildbot({
       masterCfg: (ports) => {
-        bb = bbConfig({
+        section = {
           url: ports.url,
           username: "slashbuild",
           password: "bench-pass",
@@ -48,26 +49,18 @@ export const buildToResult: Benchmark = {
           status_url: `http://127.0.0.1:${port}/buildbot/status`,
           workers: [{ name: ports.workerName, password: ports.workerPassword }],
           worker_port: ports.workerPort,
-        });
-        return generateMasterCfg(bench.config, bb);
+        };
+        const config = parseConfig(stringify(document(section)), { baseDir: "/tmp", env: {} });
+        if (!config.buildbot) throw new Error("no buildbot section");
+        return generateMasterCfg(config, config.buildbot);
       },
-    }).catch(async (error: unknown) => {
-      await bench.close();
+    });
+    if (!section) throw new Error("master.cfg was not generated");
+    const bench = await startSlashbuild(document(section)).catch(async (error: unknown) => {
+      await master.close();
       throw error;
     });
     try {
-      if (!bb) throw new Error("master.cfg was not generated");
-      // The wiring INTEGRATION.md gives src/app.ts, done here by hand until it is applied.
-      const backend = new BuildbotBackend({
-        config: bench.config,
-        buildbot: bb,
-        sink: bench.app.service.applyEvent,
-      });
-      bench.app.service.attachBackend(backend);
-      await bench.app.server.register(buildbotStatusRoute, {
-        secret: statusSecret,
-        onStatus: (payload) => backend.handleStatusPush(payload),
-      });
       await bench.app.start();
       await bench.app.server.listen({ host: "127.0.0.1", port });
       const base = `http://127.0.0.1:${port}`;
@@ -80,7 +73,6 @@ export const buildToResult: Benchmark = {
         local.push(await timeBuild(base, "demo", webhook));
         buildbot.push(await timeBuild(base, "demo-bb", webhook));
       }
-      await backend.close();
       local.sort((a, b) => a - b);
       buildbot.sort((a, b) => a - b);
       const ratio = percentile(buildbot, 0.5) / percentile(local, 0.5);

@@ -15,7 +15,7 @@ import { openDatabase } from "../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../src/store/sqlite-build-store.js";
 
 /**
- * The core wired to a BuildbotBackend the way src/app.ts does it (see INTEGRATION.md), with a
+ * The core wired to a BuildbotBackend the way src/app.ts does it, with a
  * recording notifier in place of Mattermost, for integration tests and the benchmark.
  */
 
