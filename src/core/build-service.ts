@@ -91,7 +91,11 @@ export class BuildService {
     const permission = mayBuild(this.#config, repo, branch, request.user);
     if (!permission.ok) throw new SlashbuildError("NOT_PERMITTED", `Sorry, ${permission.why}`);
     if (!request.again) {
-      const existing = findDuplicate(this.#store.unfinished(), { repo: repo.name, branch, revision });
+      const existing = findDuplicate(this.#store.unfinished({ repo: repo.name, branch }), {
+        repo: repo.name,
+        branch,
+        revision,
+      });
       if (existing) return { build: existing, duplicate: true };
     }
     if (!(await this.#refs.branchExists(repo, branch))) {

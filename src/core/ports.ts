@@ -40,8 +40,8 @@ export interface BuildStore {
   create(build: NewBuild): Build;
   get(id: number): Build | undefined;
   list(filter?: BuildFilter): Build[];
-  /** Builds that are queued or running, oldest first. */
-  unfinished(): Build[];
+  /** Builds that are queued or running, oldest first; only those of `repo` and `branch` when given. */
+  unfinished(where?: { readonly repo: string; readonly branch: string }): Build[];
   update(id: number, patch: BuildPatch): Build;
   setSteps(id: number, names: readonly string[]): void;
   updateStep(id: number, index: number, patch: Partial<Omit<Step, "index">>): void;

@@ -58,6 +58,7 @@ export class SqliteBuildStore implements BuildStore {
   readonly #byId;
   readonly #steps;
   readonly #unfinished;
+  readonly #unfinishedOf;
 
   constructor(db: Db) {
     this.#db = db;
@@ -71,6 +72,10 @@ export class SqliteBuildStore implements BuildStore {
     this.#steps = db.prepare<[number], StepRow>("SELECT * FROM build_steps WHERE build_id = ? ORDER BY idx");
     this.#unfinished = db.prepare<[], BuildRow>(
       "SELECT * FROM builds WHERE status IN ('queued', 'running') ORDER BY id",
+    );
+    // On the acknowledgement path (duplicate check): served by the builds_repo index, not a scan.
+    this.#unfinishedOf = db.prepare<[string, string], BuildRow>(
+      "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
     );
   }
 
@@ -105,8 +110,9 @@ export class SqliteBuildStore implements BuildStore {
       .map((row) => this.#toBuild(row));
   }
 
-  unfinished(): Build[] {
-    return this.#unfinished.all().map((row) => this.#toBuild(row));
+  unfinished(where?: { readonly repo: string; readonly branch: string }): Build[] {
+    const rows = where ? this.#unfinishedOf.all(where.repo, where.branch) : this.#unfinished.all();
+    return rows.map((row) => this.#toBuild(row));
   }
 
   update(id: number, patch: BuildPatch): Build {

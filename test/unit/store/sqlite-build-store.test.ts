@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import type { NewBuild } from "../../../src/core/ports.js";
+import { openDatabase } from "../../../src/store/open-database.js";
+import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
+
+function newBuild(repo: string, branch: string): NewBuild {
+  return {
+    repo,
+    branch,
+    requestedRevision: null,
+    requester: "alice",
+    requesterId: "uid-alice",
+    channelId: "c",
+    channelName: "ci",
+    backend: "local",
+    rebuildOf: null,
+    createdAt: 1000,
+  };
+}
+
+describe("SqliteBuildStore", () => {
+  it("numbers builds upwards and lists unfinished ones, all or of one repo and branch", () => {
+    const store = new SqliteBuildStore(openDatabase(":memory:"));
+    const a = store.create(newBuild("app", "main"));
+    const b = store.create(newBuild("app", "dev"));
+    const c = store.create(newBuild("app", "main"));
+    const d = store.create(newBuild("web", "main"));
+    store.update(c.id, { status: "running" });
+    store.update(a.id, { status: "succeeded", finishedAt: 2000 });
+    expect([a.id, b.id, c.id, d.id]).toEqual([1, 2, 3, 4]);
+    expect(store.unfinished().map((x) => x.id)).toEqual([2, 3, 4]);
+    expect(store.unfinished({ repo: "app", branch: "main" }).map((x) => x.id)).toEqual([3]);
+    expect(store.unfinished({ repo: "app", branch: "dev" }).map((x) => x.id)).toEqual([2]);
+  });
+
+  it("keeps steps with their build", () => {
+    const store = new SqliteBuildStore(openDatabase(":memory:"));
+    const build = store.create(newBuild("app", "main"));
+    store.setSteps(build.id, ["make", "make test"]);
+    store.updateStep(build.id, 1, { status: "failed", exitCode: 2 });
+    expect(store.get(build.id)?.steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([
+      ["make", "pending", null],
+      ["make test", "failed", 2],
+    ]);
+  });
+});
