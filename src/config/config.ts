@@ -19,6 +19,9 @@ export interface Config {
     readonly burst: number;
   };
   readonly web: WebConfig;
+  /** Who may read /metrics: loopback only (default), a bearer token, or nobody. */
+  readonly metrics: { readonly access: "loopback" | "token" | "off"; readonly token: string | null };
+  readonly health: { readonly minFreeDiskBytes: number };
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;

@@ -93,6 +93,8 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       sessionTtlMs: parsed.web.session_ttl,
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
     },
+    metrics: { access: parsed.metrics.access, token: parsed.metrics.token ?? null },
+    health: { minFreeDiskBytes: parsed.health.min_free_disk },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     repos: Object.fromEntries(
       Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),

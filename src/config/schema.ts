@@ -131,6 +131,25 @@ const webSchema = z
   })
   .strict();
 
+/** /metrics access (issue 11): off the public web unless a bearer token is configured. */
+const metricsSchema = z
+  .object({
+    /** loopback: only requests made directly from this machine; token: Authorization: Bearer; off: no /metrics. */
+    access: z.enum(["loopback", "token", "off"]).default("loopback"),
+    token: z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
+  })
+  .strict()
+  .refine((m) => m.access !== "token" || m.token !== undefined, {
+    message: "access: token needs metrics.token (the scraper sends it as Authorization: Bearer <token>)",
+  });
+
+const healthSchema = z
+  .object({
+    /** /readyz fails when data_dir's filesystem has less than this free. */
+    min_free_disk: size.default(100_000_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     listen: listen.default({ host: "127.0.0.1", port: 8080 }),
@@ -141,6 +160,8 @@ export const configSchema = z
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
     web: webSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
+    health: healthSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
     repos: z
       .record(z.string().regex(REPO_NAME, "repo names use letters, digits, '.', '_' and '-'"), repoSchema)

@@ -23,7 +23,8 @@ export type ErrorCode =
   | "REPO_UNREACHABLE"
   | "REQUEST_INVALID"
   | "NOT_FOUND"
-  | "DATABASE_TOO_NEW";
+  | "DATABASE_TOO_NEW"
+  | "METRICS_FORBIDDEN";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -45,6 +46,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REQUEST_INVALID: 400,
   NOT_FOUND: 404,
   DATABASE_TOO_NEW: 500,
+  METRICS_FORBIDDEN: 403,
 };
 
 export class SlashbuildError extends Error {

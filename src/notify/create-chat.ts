@@ -14,7 +14,7 @@ import type { SqliteOutbox } from "../store/sqlite-outbox.js";
 import type { ChatTransport } from "./chat-transport.js";
 import { createConsoleTransport } from "./console-transport.js";
 import { previousVerdict } from "./notify-policy.js";
-import { type DeliveryLogger, OutboxDeliverer } from "./outbox-deliverer.js";
+import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
 import { OutboxStatusNotifier } from "./status-notifier.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -35,6 +35,8 @@ export interface ChatDeps {
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
   readonly out: Writable;
+  /** Passed to the deliverer: every message the chat accepted (delivery latency metric). */
+  readonly onDelivered?: OutboxDelivererOptions["onDelivered"];
 }
 
 export interface Chat {
@@ -103,6 +105,7 @@ export function createChat(config: Config, deps: ChatDeps): Chat {
     maxBackoffMs: config.delivery.maxBackoffMs,
     clock: deps.clock,
     logger: deps.logger,
+    ...(deps.onDelivered ? { onDelivered: deps.onDelivered } : {}),
     // The console has no rate limit to respect.
     ...(mode === "console"
       ? {}
