@@ -36,6 +36,15 @@ export interface WebConfig {
   readonly sessionTtlMs: number;
   /** Secure flag on cookies; defaults to whether public_url is https. */
   readonly secureCookies: boolean;
+  /** Sign in with Mattermost (OAuth 2.0 authorization code); null = only the local users. Optional for hand-built configs. */
+  readonly mattermostSignIn?: MattermostSignIn | null;
+}
+
+export interface MattermostSignIn {
+  /** Mattermost's SiteURL, without a trailing slash. */
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 export interface MattermostConfig {

@@ -128,6 +128,16 @@ const webSchema = z
       .optional(),
     session_ttl: duration.default(12 * 3_600_000),
     secure_cookies: z.boolean().optional(),
+    /** Sign in with Mattermost (an OAuth 2.0 application registered in Mattermost). */
+    mattermost_sign_in: z
+      .object({
+        /** The Mattermost server's SiteURL; default mattermost.url. */
+        url: httpUrl.transform((u) => u.replace(/\/+$/, "")).optional(),
+        client_id: z.string().min(1),
+        client_secret: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -169,6 +179,14 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const signIn = config.web.mattermost_sign_in;
+    if (signIn && !signIn.url && !config.mattermost.url) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["web", "mattermost_sign_in", "url"],
+        message: "needs the Mattermost server's URL: set web.mattermost_sign_in.url (or mattermost.url)",
+      });
+    }
     // A repo may only name a backend that is configured.
     const onBuildbot = Object.entries(config.repos)
       .filter(([, repo]) => repo.backend === "buildbot")

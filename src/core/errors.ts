@@ -24,7 +24,9 @@ export type ErrorCode =
   | "REQUEST_INVALID"
   | "NOT_FOUND"
   | "DATABASE_TOO_NEW"
-  | "METRICS_FORBIDDEN";
+  | "METRICS_FORBIDDEN"
+  | "SIGN_IN_STATE_INVALID"
+  | "SIGN_IN_FAILED";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -47,6 +49,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   DATABASE_TOO_NEW: 500,
   METRICS_FORBIDDEN: 403,
+  SIGN_IN_STATE_INVALID: 403,
+  SIGN_IN_FAILED: 502,
 };
 
 export class SlashbuildError extends Error {
