@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isSlashbuildError } from "../core/errors.js";
+import { isSlashbuildError, SlashbuildError } from "../core/errors.js";
 import { authorizeUrl, CALLBACK_PATH, callbackUrl, signInWithCode } from "./auth/mattermost-oauth.js";
 import { safeNext } from "./auth-routes.js";
 import { renderMessagePage } from "./error-page.js";
@@ -61,12 +61,11 @@ export function mattermostSignInRoutes(
     const checked = ctx.auth.checkMattermostState(request, state);
     if (!checked) {
       request.log.warn("Mattermost sign-in refused: state missing, expired or not this browser's");
-      return refuse(
-        request,
-        reply,
-        403,
+      const refusal = new SlashbuildError(
+        "SIGN_IN_STATE_INVALID",
         "This sign-in was not started in this browser, or it took longer than 10 minutes. Start again from Sign in.",
       );
+      return refuse(request, reply, refusal.httpStatus, refusal.message);
     }
     if (typeof error === "string" || typeof code !== "string" || code.length === 0 || code.length > 256) {
       const why = typeof error === "string" ? ` (Mattermost said: ${error.slice(0, 100)})` : "";
