@@ -223,7 +223,7 @@ export class FakeOAuthProvider {
     return {
       status: error ? 401 : 200,
       headers: { "content-type": "text/html; charset=utf-8" },
-      body: `<!doctype html><title>Mattermost</title><h1>Log in to Mattermost</h1>${error ? `<p role="alert">${escape(error)}</p>` : ""}
+      body: `<!doctype html><title>Mattermost</title><h1>Log in to Mattermost</h1>${error ? `<p role="alert">${escapeHtml(error)}</p>` : ""}
 <form method="post" action="/login?redirect_to=${encodeURIComponent(to)}">
 <label>Username <input name="login_id"></label><label>Password <input name="password" type="password"></label>
 <button type="submit">Log in</button></form>`,
@@ -265,6 +265,6 @@ function htmlError(status: number, id: string): FakeResponse {
   return { status, headers: { "content-type": "text/html" }, body: `<!doctype html><p>${id}</p>` };
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
