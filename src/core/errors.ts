@@ -15,7 +15,6 @@ export type ErrorCode =
   | "BRANCH_MALFORMED"
   | "REVISION_MALFORMED"
   | "NOT_PERMITTED"
-  | "COMMAND_UNKNOWN"
   | "COMMAND_MALFORMED"
   | "BUILD_UNKNOWN"
   | "BUILD_FINISHED"
@@ -35,7 +34,6 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BRANCH_MALFORMED: 400,
   REVISION_MALFORMED: 400,
   NOT_PERMITTED: 403,
-  COMMAND_UNKNOWN: 400,
   COMMAND_MALFORMED: 400,
   BUILD_UNKNOWN: 404,
   BUILD_FINISHED: 409,
@@ -44,6 +42,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REQUEST_INVALID: 400,
   NOT_FOUND: 404,
 };
+
+/** Every code, for the test that holds docs/errors.md and the code base to this list. */
+export const ERROR_CODES: readonly ErrorCode[] = Object.keys(HTTP_STATUS) as ErrorCode[];
 
 export class SlashbuildError extends Error {
   override readonly name = "SlashbuildError";
