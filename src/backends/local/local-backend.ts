@@ -103,7 +103,7 @@ export class LocalBackend implements BuildBackend {
       });
       return;
     }
-    const running = this.#queue.running.find((job) => job.build.id === build.id);
+    const running = this.#queue.runningEntry(build.id);
     if (running) {
       running.stop.abort({ kind: "cancelled", by: requestedBy } satisfies StopReason);
       await running.done;
