@@ -17,6 +17,8 @@ export interface CannonOptions {
   readonly body?: string;
   readonly connections: number;
   readonly seconds: number;
+  /** Stop after this many requests instead of after `seconds`. */
+  readonly amount?: number;
 }
 
 export interface CannonResult {
@@ -52,6 +54,7 @@ export function autocannon(options: CannonOptions): Promise<CannonResult> {
     "-m",
     options.method ?? "GET",
   ];
+  if (options.amount !== undefined) args.push("-a", String(options.amount));
   for (const [key, value] of Object.entries(options.headers ?? {})) args.push("-H", `${key}=${value}`);
   if (options.body !== undefined) args.push("-b", options.body);
   args.push(options.url);
