@@ -19,6 +19,7 @@ import { GitMirrors } from "./git/git-mirrors.js";
 import { errorHandler } from "./http/error-handler.js";
 import { createChat } from "./notify/create-chat.js";
 import { openDatabase } from "./store/open-database.js";
+import { RetentionPruner } from "./store/retention-pruner.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
@@ -68,6 +69,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const db = openDatabase(path.join(config.dataDir, "slashbuild.db"));
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
+  const pruner = new RetentionPruner({
+    db,
+    retention: config.retention,
+    logsRoot: path.join(config.dataDir, "logs"),
+    clock,
+    logger,
+  });
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
   const chat = createChat(config, {
     db,
@@ -148,6 +156,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     async start() {
       await service.recover();
       deliverer.start();
+      pruner.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
         (error: unknown) => logger.warn({ err: error }, "could not check the bot token"),
@@ -178,6 +187,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       const deadline = Date.now() + DRAIN_MS;
       while (outbox.pendingCount() > 0 && Date.now() < deadline) await sleep(50);
       await deliverer.stop();
+      await pruner.stop();
       db.close();
     },
   };

@@ -19,9 +19,18 @@ export interface Config {
     readonly burst: number;
   };
   readonly web: WebConfig;
+  readonly retention: RetentionConfig;
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
+}
+
+/** What history is kept; the pruner (store/retention-pruner.ts) applies it in the background. */
+export interface RetentionConfig {
+  readonly buildsPerRepo: number;
+  readonly logsMs: number;
+  readonly deliveredPostsMs: number;
+  readonly intervalMs: number;
 }
 
 /** Web UI sign-in. With no users the web UI is read-only: no Stop or Rebuild, every POST refused. */

@@ -87,6 +87,12 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       ratePerSecond: parsed.delivery.rate_per_second,
       burst: parsed.delivery.burst,
     },
+    retention: {
+      buildsPerRepo: parsed.retention.builds_per_repo,
+      logsMs: parsed.retention.logs,
+      deliveredPostsMs: parsed.retention.delivered_posts,
+      intervalMs: parsed.retention.interval,
+    },
     web: {
       users: parsed.web.users,
       sessionSecret: parsed.web.session_secret ?? null,

@@ -109,6 +109,20 @@ const deliverySchema = z
   })
   .strict();
 
+/** How much history is kept (issue 13): pruned in the background, never the unfinished builds. */
+const retentionSchema = z
+  .object({
+    /** Newest finished builds kept per repo (with their steps, posts and logs); older ones are deleted. */
+    builds_per_repo: z.number().int().positive().default(1000),
+    /** Step logs of builds that finished longer ago than this are deleted (the build record stays). */
+    logs: duration.default(30 * 86_400_000),
+    /** Status posts already sent (or given up, or superseded) are deleted after this. */
+    delivered_posts: duration.default(7 * 86_400_000),
+    /** How often the pruner runs. */
+    interval: duration.default(10 * 60_000),
+  })
+  .strict();
+
 /** Web UI sign-in (issue 4). Without users the web UI is read-only. */
 const webSchema = z
   .object({
@@ -140,6 +154,7 @@ export const configSchema = z
     mattermost: mattermostSchema,
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
+    retention: retentionSchema.prefault({}),
     web: webSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
     repos: z

@@ -4,6 +4,7 @@ import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
+import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
 import { makeBuild } from "../../fakes/make-build.js";
 
 /**
@@ -90,6 +91,11 @@ describe("query plans", () => {
     posts.set({ buildId: build.id, postId: "p", channelId: "c" });
     posts.get(build.id);
     posts.delete(build.id);
+    const retention = new SqliteRetention(db);
+    retention.nextRepo("");
+    retention.pruneBuilds(build.repo, 1, 10);
+    retention.pruneSentPosts(Date.now(), 10);
+    retention.expiredLogs([build.id, 99], Date.now());
 
     const queries = [...statements].filter((sql) => /^(SELECT|UPDATE|DELETE)|RETURNING/i.test(sql));
     expect(queries.length).toBeGreaterThan(30);
