@@ -17,6 +17,7 @@ export interface Config {
     readonly timeoutMs: number;
     readonly ratePerSecond: number;
     readonly burst: number;
+    readonly probeIntervalMs: number;
   };
   readonly web: WebConfig;
   readonly retention: RetentionConfig;

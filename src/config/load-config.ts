@@ -86,6 +86,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       timeoutMs: parsed.delivery.timeout,
       ratePerSecond: parsed.delivery.rate_per_second,
       burst: parsed.delivery.burst,
+      probeIntervalMs: parsed.delivery.probe_interval,
     },
     retention: {
       buildsPerRepo: parsed.retention.builds_per_repo,

@@ -106,6 +106,8 @@ const deliverySchema = z
     rate_per_second: z.number().positive().default(5),
     /** Sends allowed back to back before the rate applies (Mattermost's default burst is 100). */
     burst: z.number().int().positive().default(20),
+    /** During an outage, longest time between tries: delivery resumes at most this long after Mattermost is back. */
+    probe_interval: duration.default(5_000),
   })
   .strict();
 

@@ -42,6 +42,7 @@ export function createStatusSink(config: Config, parts: StatusSinkParts): Status
     transport: parts.transport,
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,
+    probeIntervalMs: config.delivery.probeIntervalMs,
     clock: parts.clock,
     logger: parts.logger,
     ...(parts.paced

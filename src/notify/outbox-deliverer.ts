@@ -26,6 +26,11 @@ export interface OutboxDelivererOptions {
   readonly transport: Transport;
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
+  /**
+   * During an outage (sends failing one after another), at most this long between tries, whatever
+   * each message's own backoff: delivery resumes this soon after the peer is back. Default 5 s.
+   */
+  readonly probeIntervalMs?: number;
   readonly clock?: Clock;
   readonly sleep?: Sleep;
   /** In [0, 1); jitter source. */
@@ -64,8 +69,10 @@ export class OutboxDeliverer {
   #waking: AbortController | null = null;
   #wakeRequested = false;
   #unsubscribe: (() => void) | null = null;
-  /** A 429 pauses every message until then (Mattermost's limiter is per client, not per message). */
+  /** A 429 or an outage pauses every message until then (the peer's trouble is not per message). */
   #pausedUntil = 0;
+  /** Retryable failures in a row: 0 = healthy; 2 or more = an outage, whose end resumes everything. */
+  #failuresInARow = 0;
 
   constructor(options: OutboxDelivererOptions) {
     this.#options = options;
@@ -119,7 +126,10 @@ export class OutboxDeliverer {
     // Wait for a token before choosing a message, so the one sent is the oldest due at send time.
     const tokenWait = rateLimit?.waitMs() ?? 0;
     if (tokenWait > 0) return tokenWait;
-    const message = outbox.nextDue(now);
+    // In an outage a probe goes out every probe interval even when every message is still
+    // backing off (the oldest first), so the end of the outage is seen at once.
+    const message =
+      outbox.nextDue(now) ?? (this.#failuresInARow > 0 ? outbox.nextDue(Number.MAX_SAFE_INTEGER) : undefined);
     if (!message) {
       const at = outbox.nextAttemptAt();
       return at === null ? null : Math.max(1, at - now);
@@ -150,6 +160,15 @@ export class OutboxDeliverer {
     switch (outcome.kind) {
       case "delivered":
         outbox.markDelivered(message.id, now);
+        if (this.#failuresInARow >= 2) {
+          // The outage is over: per-message backoffs would only leave posts waiting for nothing.
+          const resumed = outbox.resumeAll?.(now) ?? 0;
+          this.#log.info(
+            { resumed, failures: this.#failuresInARow },
+            "chat is reachable again: resuming delivery",
+          );
+        }
+        this.#failuresInARow = 0;
         return;
       case "rate_limited": {
         const waitMs =
@@ -163,6 +182,11 @@ export class OutboxDeliverer {
       case "retryable": {
         const waitMs = backoffMs(message.attempts + 1, initialBackoffMs, maxBackoffMs, this.#random);
         outbox.reschedule(message.id, now + waitMs, outcome.error);
+        // Failures in a row look like an outage: pause everything (one probe at a time rather than
+        // every message trying on its own), never longer than the probe interval.
+        this.#failuresInARow++;
+        const probeMs = Math.min(maxBackoffMs, this.#options.probeIntervalMs ?? 5000);
+        this.#pausedUntil = now + backoffMs(this.#failuresInARow, initialBackoffMs, probeMs, this.#random);
         this.#log.warn({ ...context, waitMs, error: outcome.error }, "status post not delivered: will retry");
         return;
       }

@@ -44,6 +44,11 @@ export interface NewOutboxMessage {
   readonly payload: unknown;
   /** This message carries the full state: older pending messages of the same build and kind may be skipped. */
   readonly coalesce?: boolean;
+  /**
+   * Pending messages of the same build and these kinds are dropped unsent: this one says all they
+   * would (a finish post makes a start post still waiting out an outage stale news).
+   */
+  readonly supersedes?: readonly string[];
 }
 
 /** A stored message as the deliverer sees it. */
@@ -72,6 +77,8 @@ export interface DeliverableOutbox {
   reschedule(id: number, at: number, error: string): void;
   markFailed(id: number, error: string): void;
   onEnqueue(listener: () => void): () => void;
+  /** Makes every pending message due at `now` (an outage is over: their backoffs are moot). */
+  resumeAll?(now: number): number;
 }
 
 /** A message a formatter wants sent; the notifier adds the build id and stores it. */

@@ -42,6 +42,8 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #pending;
   readonly #supersede;
   readonly #enqueue;
+  readonly #dropStale;
+  readonly #resumeAll;
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
 
@@ -76,9 +78,22 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
          AND id > COALESCE((SELECT MAX(id) FROM outbox
                             WHERE state = 'pending' AND build_id = @build AND kind != @kind), 0)`,
     );
+    this.#dropStale = db.prepare<[string, number, string]>(
+      `UPDATE outbox SET state = 'superseded', last_error = ?
+       WHERE state = 'pending' AND build_id = ? AND kind IN (SELECT value FROM json_each(?))`,
+    );
+    this.#resumeAll = db.prepare<[number, number]>(
+      "UPDATE outbox INDEXED BY outbox_pending_by_id SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
+    );
     this.#enqueue = db.transaction((message: NewOutboxMessage, now: number): number => {
       if (message.coalesce && message.buildId !== null)
         this.#supersede.run({ build: message.buildId, kind: message.kind });
+      if (message.supersedes?.length && message.buildId !== null)
+        this.#dropStale.run(
+          `superseded by ${message.kind}`,
+          message.buildId,
+          JSON.stringify(message.supersedes),
+        );
       const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
       return Number(info.lastInsertRowid);
     });
@@ -112,6 +127,11 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
 
   markFailed(id: number, error: string): void {
     this.#failed.run(error, id);
+  }
+
+  /** Makes every pending message due now (after an outage); returns how many were waiting out a backoff. */
+  resumeAll(now: number): number {
+    return this.#resumeAll.run(now, now).changes;
   }
 
   pendingCount(): number {
