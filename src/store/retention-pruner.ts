@@ -1,7 +1,6 @@
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { RetentionConfig } from "../config/config.js";
 import type { Clock } from "../core/ports.js";
 import type { Db } from "./open-database.js";
 import { SqliteRetention } from "./sqlite-retention.js";
@@ -12,6 +11,14 @@ export interface PruneLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** What to keep (config's `retention`, structurally: store/ does not depend on config/). */
+export interface RetentionPolicy {
+  readonly buildsPerRepo: number;
+  readonly logsMs: number;
+  readonly deliveredPostsMs: number;
+  readonly intervalMs: number;
+}
+
 export interface PruneReport {
   readonly builds: number;
   readonly posts: number;
@@ -20,7 +27,7 @@ export interface PruneReport {
 
 export interface RetentionPrunerOptions {
   readonly db: Db;
-  readonly retention: RetentionConfig;
+  readonly retention: RetentionPolicy;
   /** `<dataDir>/logs`: one directory per build id (backends/local/log-files.ts). */
   readonly logsRoot: string;
   readonly clock?: Clock;
