@@ -96,6 +96,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
     logs: new LogFiles(config.dataDir),
     paced: chat.paced,
+    ...(chat.digest ? { digest: chat.digest } : {}),
     logger,
     clock,
   });

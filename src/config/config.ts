@@ -18,6 +18,8 @@ export interface Config {
     readonly ratePerSecond: number;
     readonly burst: number;
     readonly probeIntervalMs: number;
+    /** More pending finish posts than this for one channel are sent as digest posts. */
+    readonly digestAfter: number;
   };
   readonly web: WebConfig;
   readonly retention: RetentionConfig;

@@ -87,6 +87,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       ratePerSecond: parsed.delivery.rate_per_second,
       burst: parsed.delivery.burst,
       probeIntervalMs: parsed.delivery.probe_interval,
+      digestAfter: parsed.delivery.digest_after,
     },
     retention: {
       buildsPerRepo: parsed.retention.builds_per_repo,

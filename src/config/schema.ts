@@ -88,6 +88,8 @@ const deliverySchema = z
     burst: z.number().int().positive().default(20),
     /** During an outage, longest time between tries: delivery resumes at most this long after Mattermost is back. */
     probe_interval: duration.default(5_000),
+    /** More pending finished builds than this for one channel go out as one digest post (issue 13). */
+    digest_after: z.number().int().nonnegative().default(20),
   })
   .strict();
 

@@ -1,6 +1,13 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
-import type { DeliverableOutbox, OutboxMessage, SendOutcome, Transport } from "./ports.js";
+import type {
+  DeliverableOutbox,
+  DigestPart,
+  DigestPolicy,
+  OutboxMessage,
+  SendOutcome,
+  Transport,
+} from "./ports.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 export type { DeliverableOutbox } from "./ports.js";
@@ -36,6 +43,8 @@ export interface OutboxDelivererOptions {
   /** In [0, 1); jitter source. */
   readonly random?: () => number;
   readonly logger?: DeliveryLogger;
+  /** Backlogs of one group (finish posts of one channel) as digest posts; absent = never. */
+  readonly digest?: DigestPolicy;
   /** Paces sends (config.delivery.rate_per_second / burst); absent = as fast as the peer answers. */
   readonly rateLimit?: TokenBucket;
 }
@@ -55,6 +64,9 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number, ran
   const jittered = step / 2 + random() * (step / 2);
   return Math.round(Math.min(maxMs, Math.max(initialMs, jittered)));
 }
+
+/** How many pending heads a digest looks at, at most (a digest of more would be split anyway). */
+const DIGEST_SCAN = 2000;
 
 const NO_LOG: DeliveryLogger = { info() {}, warn() {}, error() {} };
 
@@ -135,9 +147,47 @@ export class OutboxDeliverer {
       return at === null ? null : Math.max(1, at - now);
     }
     rateLimit?.tryTake();
+    const digest = this.#digestFor(message, now);
+    if (digest) {
+      const outcome = await this.#send({ ...message, payload: digest.payload });
+      if (outcome.kind === "delivered") {
+        outbox.markManyDelivered?.(digest.covers, this.#clock());
+        this.#backInBusiness(this.#clock());
+      } else {
+        this.#record(message, outcome);
+      }
+      return 0;
+    }
     const outcome = await this.#send(message);
     this.#record(message, outcome);
     return 0;
+  }
+
+  /**
+   * When more than the policy's `after` messages of this one's digest group are pending (a
+   * backlog, typically after an outage), the first digest post for them; else null.
+   */
+  #digestFor(message: OutboxMessage, now: number): DigestPart | null {
+    const policy = this.#options.digest;
+    const { outbox } = this.#options;
+    if (!policy || !outbox.pendingHeads) return null;
+    const key = policy.key(message);
+    if (key === null) return null;
+    const group = outbox.pendingHeads(DIGEST_SCAN).filter((m) => policy.key(m) === key);
+    if (group.length <= policy.after) return null;
+    return policy.compose(group, now)[0] ?? null;
+  }
+
+  /** A send got through: if it ended an outage, every post waiting out its own backoff is due now. */
+  #backInBusiness(now: number): void {
+    if (this.#failuresInARow >= 2) {
+      const resumed = this.#options.outbox.resumeAll?.(now) ?? 0;
+      this.#log.info(
+        { resumed, failures: this.#failuresInARow },
+        "chat is reachable again: resuming delivery",
+      );
+    }
+    this.#failuresInARow = 0;
   }
 
   async #send(message: OutboxMessage): Promise<SendOutcome> {
@@ -160,15 +210,8 @@ export class OutboxDeliverer {
     switch (outcome.kind) {
       case "delivered":
         outbox.markDelivered(message.id, now);
-        if (this.#failuresInARow >= 2) {
-          // The outage is over: per-message backoffs would only leave posts waiting for nothing.
-          const resumed = outbox.resumeAll?.(now) ?? 0;
-          this.#log.info(
-            { resumed, failures: this.#failuresInARow },
-            "chat is reachable again: resuming delivery",
-          );
-        }
-        this.#failuresInARow = 0;
+        // The outage is over: per-message backoffs would only leave posts waiting for nothing.
+        this.#backInBusiness(now);
         return;
       case "rate_limited": {
         const waitMs =

@@ -44,6 +44,8 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #enqueue;
   readonly #dropStale;
   readonly #resumeAll;
+  readonly #heads;
+  readonly #markMany;
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
 
@@ -85,6 +87,12 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
     this.#resumeAll = db.prepare<[number, number]>(
       "UPDATE outbox INDEXED BY outbox_pending_by_id SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
     );
+    this.#heads = db.prepare<[number], OutboxRow>(
+      `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id WHERE ${HEAD_OF_BUILD} ORDER BY o.id LIMIT ?`,
+    );
+    this.#markMany = db.transaction((ids: readonly number[], at: number) => {
+      for (const id of ids) this.#delivered.run(at, id);
+    });
     this.#enqueue = db.transaction((message: NewOutboxMessage, now: number): number => {
       if (message.coalesce && message.buildId !== null)
         this.#supersede.run({ build: message.buildId, kind: message.kind });
@@ -132,6 +140,15 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   /** Makes every pending message due now (after an outage); returns how many were waiting out a backoff. */
   resumeAll(now: number): number {
     return this.#resumeAll.run(now, now).changes;
+  }
+
+  /** Up to `limit` pending messages first in line in their build, oldest first (due or not). */
+  pendingHeads(limit: number): OutboxMessage[] {
+    return this.#heads.all(limit).map(toMessage);
+  }
+
+  markManyDelivered(ids: readonly number[], at: number): void {
+    this.#markMany(ids, at);
   }
 
   pendingCount(): number {
