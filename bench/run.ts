@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { ackThroughput } from "./ack-throughput.js";
 import type { Benchmark, BenchReport } from "./benchmark.js";
 import { buildToResult } from "./build-to-result.js";
+import { outageBacklog } from "./outage-backlog.js";
 import { ackReal } from "./real/ack-real.js";
 import { memoryGrowth } from "./real/memory.js";
 import { readsAt100k } from "./real/reads.js";
@@ -20,6 +21,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   ackReal,
   readsAt100k,
   memoryGrowth,
+  outageBacklog,
   ackThroughput,
   buildToResult,
   webLog,

@@ -52,7 +52,8 @@ export const ackReal: Benchmark = {
         config,
         seeded,
       );
-      const buildbot = await measureChangeHook(repo.dir);
+      // On a loaded machine the master can take longer than buildbot's own 10 s start check: one retry.
+      const buildbot = await measureChangeHook(repo.dir).catch(() => measureChangeHook(repo.dir));
       const ratio = empty.perSecond / buildbot.perSecond;
       const rateDrift = (loaded.perSecond - empty.perSecond) / empty.perSecond;
       const p99Drift = (loaded.p99Ms - empty.p99Ms) / empty.p99Ms;
