@@ -92,6 +92,9 @@ export const ackReal: Benchmark = {
 export function serveConfig(repoDir: string, webhookUrl: string): Record<string, unknown> {
   return {
     mattermost: { webhook_url: webhookUrl },
+    // The history is what is measured: the default retention (1000 per repo) would prune it away
+    // (and prune during the measurement).
+    retention: { builds_per_repo: 1_000_000 },
     repos: {
       // One runner slot for hello: its first build sleeps, so every later one waits in the queue.
       hello: { url: repoDir, branch: "main", commands: ["sleep 3600"] },
