@@ -5,6 +5,10 @@ import { parseArgs } from "node:util";
 import { ackThroughput } from "./ack-throughput.js";
 import type { Benchmark, BenchReport } from "./benchmark.js";
 import { buildToResult } from "./build-to-result.js";
+import { outageBacklog } from "./outage-backlog.js";
+import { ackReal } from "./real/ack-real.js";
+import { memoryGrowth } from "./real/memory.js";
+import { readsAt100k } from "./real/reads.js";
 import { webLog } from "./web-log.js";
 
 /**
@@ -13,7 +17,15 @@ import { webLog } from "./web-log.js";
  * `--out FILE` also writes the report. Benchmarks report; they never fail on timing.
  * To add one: write a module exporting a Benchmark (bench/benchmark.ts) and list it here.
  */
-const BENCHMARKS: readonly Benchmark[] = [ackThroughput, buildToResult, webLog];
+const BENCHMARKS: readonly Benchmark[] = [
+  ackReal,
+  readsAt100k,
+  memoryGrowth,
+  outageBacklog,
+  ackThroughput,
+  buildToResult,
+  webLog,
+];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, out: { type: "string" } } });
 const chosen = BENCHMARKS.filter(

@@ -25,6 +25,7 @@ import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { createStatusSink } from "./notify/create-status-sink.js";
 import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
 import { openDatabase } from "./store/open-database.js";
+import { RetentionPruner } from "./store/retention-pruner.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
@@ -90,6 +91,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     outbox: () => outbox.pendingSummary(),
     checks: async () => (await readiness()).checks,
   });
+  const pruner = new RetentionPruner({
+    db,
+    retention: config.retention,
+    logsRoot: path.join(config.dataDir, "logs"),
+    clock,
+    logger,
+  });
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
   // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
   const chat = createMattermostChat(config, {
@@ -107,6 +115,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
     logs: new LogFiles(config.dataDir),
     paced: chat.paced,
+    ...(chat.digest ? { digest: chat.digest } : {}),
     logger,
     clock,
     onDelivered: (message, at) =>
@@ -221,6 +230,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     async start() {
       await service.recover();
       deliverer.start();
+      pruner.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
         (error: unknown) =>
@@ -259,6 +269,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       const deadline = Date.now() + DRAIN_MS;
       while (outbox.pendingCount() > 0 && Date.now() < deadline) await sleep(50);
       await deliverer.stop();
+      await pruner.stop();
       db.close();
     },
   };

@@ -17,14 +17,26 @@ export interface Config {
     readonly timeoutMs: number;
     readonly ratePerSecond: number;
     readonly burst: number;
+    readonly probeIntervalMs: number;
+    /** More pending finish posts than this for one channel are sent as digest posts. */
+    readonly digestAfter: number;
   };
   readonly web: WebConfig;
   /** Who may read /metrics: loopback only (default), a bearer token, or nobody. */
   readonly metrics: { readonly access: "loopback" | "token" | "off"; readonly token: string | null };
   readonly health: { readonly minFreeDiskBytes: number };
+  readonly retention: RetentionConfig;
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
+}
+
+/** What history is kept; the pruner (store/retention-pruner.ts) applies it in the background. */
+export interface RetentionConfig {
+  readonly buildsPerRepo: number;
+  readonly logsMs: number;
+  readonly deliveredPostsMs: number;
+  readonly intervalMs: number;
 }
 
 /** Web UI sign-in. With no users the web UI is read-only: no Stop or Rebuild, every POST refused. */

@@ -86,6 +86,14 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       timeoutMs: parsed.delivery.timeout,
       ratePerSecond: parsed.delivery.rate_per_second,
       burst: parsed.delivery.burst,
+      probeIntervalMs: parsed.delivery.probe_interval,
+      digestAfter: parsed.delivery.digest_after,
+    },
+    retention: {
+      buildsPerRepo: parsed.retention.builds_per_repo,
+      logsMs: parsed.retention.logs,
+      deliveredPostsMs: parsed.retention.delivered_posts,
+      intervalMs: parsed.retention.interval,
     },
     web: {
       users: parsed.web.users,

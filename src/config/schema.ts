@@ -86,6 +86,24 @@ const deliverySchema = z
     rate_per_second: z.number().positive().default(5),
     /** Sends allowed back to back before the rate applies (Mattermost's default burst is 100). */
     burst: z.number().int().positive().default(20),
+    /** During an outage, longest time between tries: delivery resumes at most this long after Mattermost is back. */
+    probe_interval: duration.default(5_000),
+    /** More pending finished builds than this for one channel go out as one digest post (issue 13). */
+    digest_after: z.number().int().nonnegative().default(20),
+  })
+  .strict();
+
+/** How much history is kept (issue 13): pruned in the background, never the unfinished builds. */
+const retentionSchema = z
+  .object({
+    /** Newest finished builds kept per repo (with their steps, posts and logs); older ones are deleted. */
+    builds_per_repo: z.number().int().positive().default(1000),
+    /** Step logs of builds that finished longer ago than this are deleted (the build record stays). */
+    logs: duration.default(30 * 86_400_000),
+    /** Status posts already sent (or given up, or superseded) are deleted after this. */
+    delivered_posts: duration.default(7 * 86_400_000),
+    /** How often the pruner runs. */
+    interval: duration.default(10 * 60_000),
   })
   .strict();
 
@@ -149,6 +167,7 @@ export const configSchema = z
     mattermost: mattermostSchema,
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
+    retention: retentionSchema.prefault({}),
     web: webSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     health: healthSchema.prefault({}),

@@ -1,7 +1,14 @@
 import type { Config } from "../config/config.js";
 import type { Clock, LogSource } from "../core/ports.js";
 import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
-import type { DeliverableOutbox, OutboxSink, SinkFilter, StatusFormatter, Transport } from "./ports.js";
+import type {
+  DeliverableOutbox,
+  DigestPolicy,
+  OutboxSink,
+  SinkFilter,
+  StatusFormatter,
+  Transport,
+} from "./ports.js";
 import { OutboxStatusNotifier } from "./status-notifier.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -20,6 +27,8 @@ export interface StatusSinkParts {
   readonly logs?: LogSource;
   /** Paces sends by config.delivery.rate_per_second and burst (false for the console). */
   readonly paced: boolean;
+  /** Backlogs as digest posts (the sink's rule); absent = every message on its own. */
+  readonly digest?: DigestPolicy;
   readonly logger: DeliveryLogger;
   readonly clock: Clock;
   /** Every message the sink accepted (the delivery latency metric). */
@@ -44,6 +53,8 @@ export function createStatusSink(config: Config, parts: StatusSinkParts): Status
     transport: parts.transport,
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,
+    probeIntervalMs: config.delivery.probeIntervalMs,
+    ...(parts.digest ? { digest: parts.digest } : {}),
     clock: parts.clock,
     logger: parts.logger,
     ...(parts.onDelivered ? { onDelivered: parts.onDelivered } : {}),

@@ -1,6 +1,13 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
-import type { DeliverableOutbox, OutboxMessage, SendOutcome, Transport } from "./ports.js";
+import type {
+  DeliverableOutbox,
+  DigestPart,
+  DigestPolicy,
+  OutboxMessage,
+  SendOutcome,
+  Transport,
+} from "./ports.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 export type { DeliverableOutbox } from "./ports.js";
@@ -26,11 +33,18 @@ export interface OutboxDelivererOptions {
   readonly transport: Transport;
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
+  /**
+   * During an outage (sends failing one after another), at most this long between tries, whatever
+   * each message's own backoff: delivery resumes this soon after the peer is back. Default 5 s.
+   */
+  readonly probeIntervalMs?: number;
   readonly clock?: Clock;
   readonly sleep?: Sleep;
   /** In [0, 1); jitter source. */
   readonly random?: () => number;
   readonly logger?: DeliveryLogger;
+  /** Backlogs of one group (finish posts of one channel) as digest posts; absent = never. */
+  readonly digest?: DigestPolicy;
   /** Paces sends (config.delivery.rate_per_second / burst); absent = as fast as the peer answers. */
   readonly rateLimit?: TokenBucket;
   /** Told of every message the chat accepted, when (for the delivery latency metric). */
@@ -53,6 +67,9 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number, ran
   return Math.round(Math.min(maxMs, Math.max(initialMs, jittered)));
 }
 
+/** How many pending heads a digest looks at, at most (a digest of more would be split anyway). */
+const DIGEST_SCAN = 2000;
+
 const NO_LOG: DeliveryLogger = { info() {}, warn() {}, error() {} };
 
 export class OutboxDeliverer {
@@ -66,8 +83,10 @@ export class OutboxDeliverer {
   #waking: AbortController | null = null;
   #wakeRequested = false;
   #unsubscribe: (() => void) | null = null;
-  /** A 429 pauses every message until then (Mattermost's limiter is per client, not per message). */
+  /** A 429 or an outage pauses every message until then (the peer's trouble is not per message). */
   #pausedUntil = 0;
+  /** Retryable failures in a row: 0 = healthy; 2 or more = an outage, whose end resumes everything. */
+  #failuresInARow = 0;
 
   constructor(options: OutboxDelivererOptions) {
     this.#options = options;
@@ -121,15 +140,56 @@ export class OutboxDeliverer {
     // Wait for a token before choosing a message, so the one sent is the oldest due at send time.
     const tokenWait = rateLimit?.waitMs() ?? 0;
     if (tokenWait > 0) return tokenWait;
-    const message = outbox.nextDue(now);
+    // In an outage a probe goes out every probe interval even when every message is still
+    // backing off (the oldest first), so the end of the outage is seen at once.
+    const message =
+      outbox.nextDue(now) ?? (this.#failuresInARow > 0 ? outbox.nextDue(Number.MAX_SAFE_INTEGER) : undefined);
     if (!message) {
       const at = outbox.nextAttemptAt();
       return at === null ? null : Math.max(1, at - now);
     }
     rateLimit?.tryTake();
+    const digest = this.#digestFor(message, now);
+    if (digest) {
+      const outcome = await this.#send({ ...message, payload: digest.payload });
+      if (outcome.kind === "delivered") {
+        outbox.markManyDelivered?.(digest.covers, this.#clock());
+        this.#backInBusiness(this.#clock());
+      } else {
+        this.#record(message, outcome);
+      }
+      return 0;
+    }
     const outcome = await this.#send(message);
     this.#record(message, outcome);
     return 0;
+  }
+
+  /**
+   * When more than the policy's `after` messages of this one's digest group are pending (a
+   * backlog, typically after an outage), the first digest post for them; else null.
+   */
+  #digestFor(message: OutboxMessage, now: number): DigestPart | null {
+    const policy = this.#options.digest;
+    const { outbox } = this.#options;
+    if (!policy || !outbox.pendingHeads) return null;
+    const key = policy.key(message);
+    if (key === null) return null;
+    const group = outbox.pendingHeads(DIGEST_SCAN).filter((m) => policy.key(m) === key);
+    if (group.length <= policy.after) return null;
+    return policy.compose(group, now)[0] ?? null;
+  }
+
+  /** A send got through: if it ended an outage, every post waiting out its own backoff is due now. */
+  #backInBusiness(now: number): void {
+    if (this.#failuresInARow >= 2) {
+      const resumed = this.#options.outbox.resumeAll?.(now) ?? 0;
+      this.#log.info(
+        { resumed, failures: this.#failuresInARow },
+        "chat is reachable again: resuming delivery",
+      );
+    }
+    this.#failuresInARow = 0;
   }
 
   async #send(message: OutboxMessage): Promise<SendOutcome> {
@@ -153,6 +213,8 @@ export class OutboxDeliverer {
       case "delivered":
         outbox.markDelivered(message.id, now);
         this.#options.onDelivered?.(message, now);
+        // The outage is over: per-message backoffs would only leave posts waiting for nothing.
+        this.#backInBusiness(now);
         return;
       case "rate_limited": {
         const waitMs =
@@ -166,6 +228,11 @@ export class OutboxDeliverer {
       case "retryable": {
         const waitMs = backoffMs(message.attempts + 1, initialBackoffMs, maxBackoffMs, this.#random);
         outbox.reschedule(message.id, now + waitMs, outcome.error);
+        // Failures in a row look like an outage: pause everything (one probe at a time rather than
+        // every message trying on its own), never longer than the probe interval.
+        this.#failuresInARow++;
+        const probeMs = Math.min(maxBackoffMs, this.#options.probeIntervalMs ?? 5000);
+        this.#pausedUntil = now + backoffMs(this.#failuresInARow, initialBackoffMs, probeMs, this.#random);
         this.#log.warn({ ...context, waitMs, error: outcome.error }, "status post not delivered: will retry");
         return;
       }

@@ -44,6 +44,11 @@ export interface NewOutboxMessage {
   readonly payload: unknown;
   /** This message carries the full state: older pending messages of the same build and kind may be skipped. */
   readonly coalesce?: boolean;
+  /**
+   * Pending messages of the same build and these kinds are dropped unsent: this one says all they
+   * would (a finish post makes a start post still waiting out an outage stale news).
+   */
+  readonly supersedes?: readonly string[];
 }
 
 /** A stored message as the deliverer sees it. */
@@ -72,6 +77,29 @@ export interface DeliverableOutbox {
   reschedule(id: number, at: number, error: string): void;
   markFailed(id: number, error: string): void;
   onEnqueue(listener: () => void): () => void;
+  /** Makes every pending message due at `now` (an outage is over: their backoffs are moot). */
+  resumeAll?(now: number): number;
+  /** Up to `limit` pending messages that are first in line in their build, oldest first, due or not. */
+  pendingHeads?(limit: number): OutboxMessage[];
+  /** Marks these pending messages delivered (a digest carried them). */
+  markManyDelivered?(ids: readonly number[], at: number): void;
+}
+
+/**
+ * A sink's rule for backlogs (issue 13): when more than `after` messages with the same digest key
+ * (e.g. finish posts for one channel) are pending, they go out as a few digest posts instead.
+ */
+export interface DigestPolicy {
+  readonly after: number;
+  /** The digest group of a message (its channel), or null when it never goes in a digest. */
+  key(message: OutboxMessage): string | null;
+  /** The digest posts for these messages (one group), each with the ids of the messages it carries. */
+  compose(messages: readonly OutboxMessage[], now: number): readonly DigestPart[];
+}
+
+export interface DigestPart {
+  readonly payload: unknown;
+  readonly covers: readonly number[];
 }
 
 /** A message a formatter wants sent; the notifier adds the build id and stores it. */

@@ -67,4 +67,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX outbox_build_pending ON outbox(build_id, state, id);
   `,
+  // 4: every query that grows with the history is served by an index (test/unit/store/query-plans.test.ts).
+  // The list page filters by branch or requester, newest first; the duplicate check and recovery
+  // read only unfinished builds, through a partial index that stays as small as the queue. The
+  // outbox's next message is the oldest pending one: a partial index walks pending rows in id order
+  // instead of sorting every due row (delivered rows, the history, are never looked at). Retention
+  // removes sent posts by age (outbox_created).
+  `
+  CREATE INDEX builds_repo_branch ON builds(repo, branch, id);
+  CREATE INDEX builds_branch ON builds(branch, id);
+  CREATE INDEX builds_requester ON builds(requester, id);
+  CREATE INDEX builds_unfinished ON builds(repo, branch, id) WHERE status IN ('queued', 'running');
+  CREATE INDEX outbox_pending_by_id ON outbox(id) WHERE state = 'pending';
+  CREATE INDEX outbox_created ON outbox(created_at);
+  `,
 ];

@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
 import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import type { Db } from "./open-database.js";
@@ -57,6 +58,9 @@ export class SqliteBuildStore implements BuildStore {
   readonly #insert;
   readonly #byId;
   readonly #steps;
+  readonly #stepsOf;
+  /** list() statements by their SQL: one per filter combination, prepared once. */
+  readonly #lists = new Map<string, Database.Statement<Record<string, unknown>, BuildRow>>();
   readonly #unfinished;
   readonly #unfinishedOf;
 
@@ -66,22 +70,29 @@ export class SqliteBuildStore implements BuildStore {
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
          backend, status, created_at, rebuild_of)
        VALUES (@repo, @branch, @requestedRevision, @requester, @requesterId, @channelId, @channelName,
-         @backend, 'queued', @createdAt, @rebuildOf)`,
+         @backend, 'queued', @createdAt, @rebuildOf)
+       RETURNING *`,
     );
     this.#byId = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
     this.#steps = db.prepare<[number], StepRow>("SELECT * FROM build_steps WHERE build_id = ? ORDER BY idx");
+    // The steps of many builds in one query (list pages, recovery), by primary key.
+    this.#stepsOf = db.prepare<[string], StepRow>(
+      "SELECT * FROM build_steps WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY build_id, idx",
+    );
     this.#unfinished = db.prepare<[], BuildRow>(
       "SELECT * FROM builds WHERE status IN ('queued', 'running') ORDER BY id",
     );
-    // On the acknowledgement path (duplicate check): served by the builds_repo index, not a scan.
+    // On the acknowledgement path (duplicate check): served by the partial index builds_unfinished
+    // (migration 4), which holds only queued and running builds, whatever the history's length.
     this.#unfinishedOf = db.prepare<[string, string], BuildRow>(
       "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
     );
   }
 
   create(build: NewBuild): Build {
-    const info = this.#insert.run(build);
-    return this.get(Number(info.lastInsertRowid)) as Build;
+    // RETURNING: the stored row without reading it back; a new build has no steps yet.
+    const row = this.#insert.get(build) as BuildRow;
+    return this.#toBuild(row, []);
   }
 
   get(id: number): Build | undefined {
@@ -104,15 +115,29 @@ export class SqliteBuildStore implements BuildStore {
     }
     params.limit = filter.limit ?? 50;
     const sql = `SELECT * FROM builds ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`;
-    return this.#db
-      .prepare<Record<string, unknown>, BuildRow>(sql)
-      .all(params)
-      .map((row) => this.#toBuild(row));
+    let statement = this.#lists.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare<Record<string, unknown>, BuildRow>(sql);
+      this.#lists.set(sql, statement);
+    }
+    return this.#withSteps(statement.all(params));
   }
 
   unfinished(where?: { readonly repo: string; readonly branch: string }): Build[] {
-    const rows = where ? this.#unfinishedOf.all(where.repo, where.branch) : this.#unfinished.all();
-    return rows.map((row) => this.#toBuild(row));
+    return this.#withSteps(where ? this.#unfinishedOf.all(where.repo, where.branch) : this.#unfinished.all());
+  }
+
+  /** Rows to builds, reading the steps of all of them in one query (not one per build). */
+  #withSteps(rows: readonly BuildRow[]): Build[] {
+    if (rows.length === 0) return [];
+    if (rows.length === 1) return [this.#toBuild(rows[0] as BuildRow)];
+    const steps = new Map<number, StepRow[]>();
+    for (const step of this.#stepsOf.all(JSON.stringify(rows.map((row) => row.id)))) {
+      const list = steps.get(step.build_id);
+      if (list) list.push(step);
+      else steps.set(step.build_id, [step]);
+    }
+    return rows.map((row) => this.#toBuild(row, steps.get(row.id) ?? []));
   }
 
   update(id: number, patch: BuildPatch): Build {
@@ -161,7 +186,7 @@ export class SqliteBuildStore implements BuildStore {
     }
   }
 
-  #toBuild(row: BuildRow): Build {
+  #toBuild(row: BuildRow, steps: readonly StepRow[] = this.#steps.all(row.id)): Build {
     return {
       id: row.id,
       repo: row.repo,
@@ -181,7 +206,7 @@ export class SqliteBuildStore implements BuildStore {
       reason: row.reason,
       rebuildOf: row.rebuild_of,
       external: JSON.parse(row.external) as Record<string, unknown>,
-      steps: this.#steps.all(row.id).map((step) => ({
+      steps: steps.map((step) => ({
         index: step.idx,
         name: step.name,
         status: step.status as StepStatus,

@@ -42,6 +42,10 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #pending;
   readonly #supersede;
   readonly #enqueue;
+  readonly #dropStale;
+  readonly #resumeAll;
+  readonly #heads;
+  readonly #markMany;
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
 
@@ -51,7 +55,10 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
       "INSERT INTO outbox (build_id, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
     );
     this.#nextDue = db.prepare<[number], OutboxRow>(
-      `SELECT * FROM outbox o WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 1`,
+      // Walks pending rows oldest first and stops at the first sendable one, instead of sorting
+      // every due row (the planner, without statistics, would pick outbox_pending and sort).
+      `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id
+       WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 1`,
     );
     this.#nextAttemptAt = db.prepare<[], { at: number | null }>(
       `SELECT MIN(o.next_attempt_at) AS at FROM outbox o WHERE ${HEAD_OF_BUILD}`,
@@ -75,9 +82,28 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
          AND id > COALESCE((SELECT MAX(id) FROM outbox
                             WHERE state = 'pending' AND build_id = @build AND kind != @kind), 0)`,
     );
+    this.#dropStale = db.prepare<[string, number, string]>(
+      `UPDATE outbox SET state = 'superseded', last_error = ?
+       WHERE state = 'pending' AND build_id = ? AND kind IN (SELECT value FROM json_each(?))`,
+    );
+    this.#resumeAll = db.prepare<[number, number]>(
+      "UPDATE outbox INDEXED BY outbox_pending_by_id SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
+    );
+    this.#heads = db.prepare<[number], OutboxRow>(
+      `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id WHERE ${HEAD_OF_BUILD} ORDER BY o.id LIMIT ?`,
+    );
+    this.#markMany = db.transaction((ids: readonly number[], at: number) => {
+      for (const id of ids) this.#delivered.run(at, id);
+    });
     this.#enqueue = db.transaction((message: NewOutboxMessage, now: number): number => {
       if (message.coalesce && message.buildId !== null)
         this.#supersede.run({ build: message.buildId, kind: message.kind });
+      if (message.supersedes?.length && message.buildId !== null)
+        this.#dropStale.run(
+          `superseded by ${message.kind}`,
+          message.buildId,
+          JSON.stringify(message.supersedes),
+        );
       const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
       return Number(info.lastInsertRowid);
     });
@@ -111,6 +137,20 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
 
   markFailed(id: number, error: string): void {
     this.#failed.run(error, id);
+  }
+
+  /** Makes every pending message due now (after an outage); returns how many were waiting out a backoff. */
+  resumeAll(now: number): number {
+    return this.#resumeAll.run(now, now).changes;
+  }
+
+  /** Up to `limit` pending messages first in line in their build, oldest first (due or not). */
+  pendingHeads(limit: number): OutboxMessage[] {
+    return this.#heads.all(limit).map(toMessage);
+  }
+
+  markManyDelivered(ids: readonly number[], at: number): void {
+    this.#markMany(ids, at);
   }
 
   pendingCount(): number {

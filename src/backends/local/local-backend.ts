@@ -33,7 +33,9 @@ export type LogListener = (buildId: number, stepIndex: number, text: string) => 
 interface Job extends QueueEntry {
   readonly build: Build;
   readonly config: RepoConfig;
-  readonly stop: AbortController;
+  /** Made when the build starts: a waiting build is stopped by taking it out of the queue, and
+   * 10,000 waiting builds should not hold 10,000 AbortControllers (issue 13's memory bound). */
+  stop?: AbortController;
   done?: Promise<void>;
 }
 
@@ -104,9 +106,9 @@ export class LocalBackend implements BuildBackend {
       });
       return;
     }
-    const running = this.#queue.running.find((job) => job.build.id === build.id);
+    const running = this.#queue.runningEntry(build.id);
     if (running) {
-      running.stop.abort({ kind: "cancelled", by: requestedBy } satisfies StopReason);
+      running.stop?.abort({ kind: "cancelled", by: requestedBy } satisfies StopReason);
       await running.done;
       return;
     }
@@ -156,7 +158,7 @@ export class LocalBackend implements BuildBackend {
     this.#closed = true;
     this.#queue.drain();
     const running = this.#queue.running;
-    for (const job of running) job.stop.abort({ kind: "closing" } satisfies StopReason);
+    for (const job of running) job.stop?.abort({ kind: "closing" } satisfies StopReason);
     await Promise.allSettled(running.map((job) => job.done));
   }
 
@@ -167,16 +169,18 @@ export class LocalBackend implements BuildBackend {
       repoLimit: repo.concurrency,
       build,
       config: repo,
-      stop: new AbortController(),
     });
   }
 
   #pump(): void {
     if (this.#closed) return;
-    for (const job of this.#queue.takeRunnable()) job.done = this.#run(job);
+    for (const job of this.#queue.takeRunnable()) {
+      job.stop = new AbortController();
+      job.done = this.#run(job, job.stop.signal);
+    }
   }
 
-  async #run(job: Job): Promise<void> {
+  async #run(job: Job, stopSignal: AbortSignal): Promise<void> {
     try {
       await runBuild({
         build: job.build,
@@ -188,7 +192,7 @@ export class LocalBackend implements BuildBackend {
         extraSecrets: this.#extraSecrets,
         parentEnv: this.#parentEnv,
         killGraceMs: this.#killGraceMs,
-        stopSignal: job.stop.signal,
+        stopSignal,
         emit: (event) => this.#emit(event),
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),
         clock: this.#clock,

@@ -3,7 +3,7 @@ import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import type { Clock } from "../../core/ports.js";
 import { createConsoleTransport } from "../../notify/console-transport.js";
-import type { StatusFormatter, Transport } from "../../notify/ports.js";
+import type { DigestPolicy, StatusFormatter, Transport } from "../../notify/ports.js";
 import { ACTION_PATH } from "./action-route.js";
 import { deriveActionSecret } from "./action-signature.js";
 import { createBotTransport } from "./bot-transport.js";
@@ -12,6 +12,7 @@ import { formatFullLog } from "./format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
 import type { RootPostStore } from "./root-post-store.js";
 import { botFormatter, webhookFormatter } from "./status-formatters.js";
+import { webhookDigest } from "./webhook-digest.js";
 import { createWebhookTransport } from "./webhook-transport.js";
 
 /**
@@ -39,6 +40,8 @@ export interface MattermostChat {
   readonly formatter: StatusFormatter;
   /** Whether sends are paced by config.delivery (the console has no rate limit to respect). */
   readonly paced: boolean;
+  /** Webhook mode: backlogs of finish posts for one channel go as digest posts. */
+  readonly digest?: DigestPolicy;
   /** HMAC key for buttons (the action route verifies with it). */
   readonly actionSecret: string;
   /** Text of the "Full log" answer for a build id. */
@@ -87,6 +90,7 @@ export function createMattermostChat(config: Config, deps: ChatDeps): Mattermost
     transport,
     formatter: mode === "bot" ? botFormatter(config, actions) : webhookFormatter(config, actions),
     paced: mode !== "console",
+    ...(mode === "webhook" ? { digest: webhookDigest(config, deps.findBuild) } : {}),
     actionSecret,
     fullLog(buildId) {
       const build = deps.findBuild(buildId);

@@ -37,7 +37,12 @@ export function webhookFormatter(config: Config, actions: FormatterActions = nul
     started: (build) => [{ kind: "build_started", payload: formatBuildStarted(build, options(build, null)) }],
     progressed: () => [],
     finished: (build, excerpt) => [
-      { kind: "build_finished", payload: formatBuildFinished(build, options(build, excerpt)) },
+      {
+        kind: "build_finished",
+        payload: formatBuildFinished(build, options(build, excerpt)),
+        // A start post still pending (Mattermost was down) is stale: the finish post says it all.
+        supersedes: ["build_started"],
+      },
     ],
   };
 }

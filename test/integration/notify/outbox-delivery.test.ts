@@ -99,9 +99,10 @@ describe("outbox delivery to Mattermost", () => {
     mattermost.outage = "none";
     await drained(outbox);
 
-    expect(mattermost.posts).toHaveLength(4);
-    expect(postsOf(1)).toEqual(["started", "finished"]);
-    expect(postsOf(2)).toEqual(["started", "finished"]);
+    // Each build's start post was still pending when it finished: dropped as stale, never sent.
+    expect(mattermost.posts).toHaveLength(2);
+    expect(postsOf(1)).toEqual(["finished"]);
+    expect(postsOf(2)).toEqual(["finished"]);
     expect(
       mattermost.posts.every((post) => post.channel === "ci" && post.props.from_webhook === "true"),
     ).toBe(true);
@@ -124,28 +125,28 @@ describe("outbox delivery to Mattermost", () => {
       const next = mattermost.requests[mattermost.requests.indexOf(hit) + 1];
       expect(next?.at).toBeGreaterThanOrEqual(hit.at + retryAfter * 1000);
     }
-    expect(mattermost.posts).toHaveLength(4);
-    expect(postsOf(1)).toEqual(["started", "finished"]);
-    expect(postsOf(2)).toEqual(["started", "finished"]);
+    expect(mattermost.posts).toHaveLength(2);
+    expect(postsOf(1)).toEqual(["finished"]);
+    expect(postsOf(2)).toEqual(["finished"]);
   });
 
   it("drops a message Mattermost refuses (400) and still delivers the ones after it", async () => {
     const { db, outbox, deliverer, notifier } = open();
     // Empty text and no attachments: Mattermost answers 400 "No text specified." every time.
-    outbox.enqueue({ buildId: 1, kind: "build_started", payload: { text: "" } });
+    outbox.enqueue({ buildId: 1, kind: "note", payload: { text: "" } });
     lifecycle(notifier, 1);
     lifecycle(notifier, 2);
     deliverer.start();
     await drained(outbox);
 
     expect(mattermost.requests.filter((r) => r.status === 400)).toHaveLength(1);
-    expect(postsOf(1)).toEqual(["started", "finished"]);
-    expect(postsOf(2)).toEqual(["started", "finished"]);
+    expect(postsOf(1)).toEqual(["finished"]);
+    expect(postsOf(2)).toEqual(["finished"]);
     expect(db.prepare("SELECT state FROM outbox ORDER BY id").pluck().all()).toEqual([
       "failed",
+      "superseded",
       "delivered",
-      "delivered",
-      "delivered",
+      "superseded",
       "delivered",
     ]);
   });
@@ -161,10 +162,23 @@ describe("outbox delivery to Mattermost", () => {
 
     mattermost.outage = "none";
     const second = open();
-    expect(second.outbox.pendingCount()).toBe(2);
+    expect(second.outbox.pendingCount()).toBe(1);
     second.deliverer.start();
     await drained(second.outbox);
-    expect(postsOf(7)).toEqual(["started", "finished"]);
-    expect(mattermost.posts).toHaveLength(2);
+    expect(postsOf(7)).toEqual(["finished"]);
+    expect(mattermost.posts).toHaveLength(1);
+  });
+});
+
+describe("webhook mode: stale start posts", () => {
+  it("sends a start post that went out before the finish, and drops one still pending", async () => {
+    const { outbox, deliverer, notifier } = open();
+    deliverer.start();
+    const build: Build = makeBuild({ id: 3 });
+    notifier.buildStarted(build);
+    await drained(outbox);
+    notifier.buildFinished({ ...build, status: "succeeded", finishedAt: (build.startedAt ?? 0) + 1000 });
+    await drained(outbox);
+    expect(postsOf(3)).toEqual(["started", "finished"]);
   });
 });

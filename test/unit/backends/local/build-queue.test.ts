@@ -88,3 +88,40 @@ describe("BuildQueue", () => {
     expect(ids(queue.takeRunnable())).toEqual([3]);
   });
 });
+
+describe("BuildQueue at depth", () => {
+  it("keeps FIFO across repos when a deep backlog of one repo is blocked", () => {
+    const queue = new BuildQueue(3);
+    for (let id = 1; id <= 5000; id++) queue.enqueue(entry(id, "deep"));
+    queue.enqueue(entry(5001, "other"));
+    queue.enqueue(entry(5002, "third"));
+    // deep's first build takes its only slot; the two other repos overtake the rest of its line.
+    expect(ids(queue.takeRunnable())).toEqual([1, 5001, 5002]);
+    expect(queue.waitingCount).toBe(4999);
+    expect(queue.isWaiting(2)).toBe(true);
+    expect(queue.isWaiting(1)).toBe(false);
+    expect(queue.has(1)).toBe(true);
+    expect(queue.remove(3000)?.buildId).toBe(3000);
+    expect(queue.isWaiting(3000)).toBe(false);
+    queue.release(1);
+    expect(ids(queue.takeRunnable())).toEqual([2]);
+    expect(queue.waitingCount).toBe(4997);
+  });
+
+  it("takes the oldest head first when several repos free up at once", () => {
+    const queue = new BuildQueue(1);
+    queue.enqueue(entry(1, "a"));
+    queue.enqueue(entry(2, "b"));
+    queue.enqueue(entry(3, "a"));
+    queue.enqueue(entry(4, "b"));
+    const order: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [next] = queue.takeRunnable();
+      if (next) {
+        order.push(next.buildId);
+        queue.release(next.buildId);
+      }
+    }
+    expect(order).toEqual([1, 2, 3, 4]);
+  });
+});

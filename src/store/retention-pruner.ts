@@ -1,0 +1,147 @@
+import { readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { Clock } from "../core/ports.js";
+import type { Db } from "./open-database.js";
+import { SqliteRetention } from "./sqlite-retention.js";
+
+/** pino-compatible subset. */
+export interface PruneLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** What to keep (config's `retention`, structurally: store/ does not depend on config/). */
+export interface RetentionPolicy {
+  readonly buildsPerRepo: number;
+  readonly logsMs: number;
+  readonly deliveredPostsMs: number;
+  readonly intervalMs: number;
+}
+
+export interface PruneReport {
+  readonly builds: number;
+  readonly posts: number;
+  readonly logs: number;
+}
+
+export interface RetentionPrunerOptions {
+  readonly db: Db;
+  readonly retention: RetentionPolicy;
+  /** `<dataDir>/logs`: one directory per build id (backends/local/log-files.ts). */
+  readonly logsRoot: string;
+  readonly clock?: Clock;
+  readonly logger?: PruneLogger;
+  /** Rows per transaction; between batches the event loop serves requests. */
+  readonly batch?: number;
+}
+
+/**
+ * Applies the retention settings in the background: every `interval`, old finished builds beyond
+ * the newest `builds_per_repo` of each repo, sent posts older than `delivered_posts`, and step logs
+ * older than `logs`. Work is cut into small transactions with a turn of the event loop between
+ * them, so an acknowledgement never waits for more than one batch. Build ids are never reused
+ * (the builds table is AUTOINCREMENT), so links to pruned builds say "no build" instead of
+ * showing another one.
+ */
+export class RetentionPruner {
+  readonly #options: RetentionPrunerOptions;
+  readonly #sql: SqliteRetention;
+  readonly #clock: Clock;
+  readonly #batch: number;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<PruneReport> | null = null;
+  #stopped = false;
+
+  constructor(options: RetentionPrunerOptions) {
+    this.#options = options;
+    this.#sql = new SqliteRetention(options.db);
+    this.#clock = options.clock ?? Date.now;
+    this.#batch = options.batch ?? 200;
+  }
+
+  /** Runs once soon, then every interval. */
+  start(): void {
+    this.#stopped = false;
+    this.#schedule(5_000);
+  }
+
+  /** Stops the schedule and waits for a pass in progress (it ends after its current batch). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#running?.catch(() => {});
+  }
+
+  /** One full pass (also what tests call). */
+  pruneNow(): Promise<PruneReport> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.pruneNow()
+        .then((report) => {
+          if (report.builds + report.posts + report.logs > 0)
+            this.#options.logger?.info({ ...report }, "retention: pruned old history");
+        })
+        .catch((error: unknown) => this.#options.logger?.warn({ err: error }, "retention pass failed"))
+        .finally(() => this.#schedule(this.#options.retention.intervalMs));
+    }, ms);
+    this.#timer.unref();
+  }
+
+  async #pass(): Promise<PruneReport> {
+    const { retention } = this.#options;
+    const now = this.#clock();
+    let builds = 0;
+    let posts = 0;
+    const deletedIds: number[] = [];
+    for (let repo = this.#sql.nextRepo(""); repo !== undefined; repo = this.#sql.nextRepo(repo)) {
+      for (;;) {
+        if (this.#stopped) return { builds, posts, logs: 0 };
+        const ids = this.#sql.pruneBuilds(repo, retention.buildsPerRepo, this.#batch);
+        builds += ids.length;
+        deletedIds.push(...ids);
+        await yieldToEventLoop();
+        if (ids.length < this.#batch) break;
+      }
+    }
+    for (;;) {
+      if (this.#stopped) return { builds, posts, logs: 0 };
+      const n = this.#sql.pruneSentPosts(now - retention.deliveredPostsMs, this.#batch);
+      posts += n;
+      await yieldToEventLoop();
+      if (n < this.#batch) break;
+    }
+    const logs = await this.#pruneLogs(now - retention.logsMs);
+    return { builds, posts, logs };
+  }
+
+  /** Log directories of builds deleted above, or finished before `before`. */
+  async #pruneLogs(before: number): Promise<number> {
+    const { logsRoot } = this.#options;
+    let names: string[];
+    try {
+      names = await readdir(logsRoot);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+      throw error;
+    }
+    const ids = names.filter((name) => /^\d{1,15}$/.test(name)).map(Number);
+    let removed = 0;
+    for (let i = 0; i < ids.length && !this.#stopped; i += this.#batch) {
+      for (const id of this.#sql.expiredLogs(ids.slice(i, i + this.#batch), before)) {
+        await rm(path.join(logsRoot, String(id)), { recursive: true, force: true });
+        removed++;
+      }
+      await yieldToEventLoop();
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import type { BuildFilter } from "../../../src/core/ports.js";
+import { type Db, openDatabase } from "../../../src/store/open-database.js";
+import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
+import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
+import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
+import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
+import { makeBuild } from "../../fakes/make-build.js";
+
+/**
+ * Every statement the stores prepare is recorded (by wrapping db.prepare while each store method
+ * runs), then asked for its EXPLAIN QUERY PLAN: none may read a whole table, and none may sort
+ * more than what it returns, except the two listed below with why. A query added without an index
+ * fails here, whatever the data volume of the test.
+ */
+
+/** Plans that may scan: what they read is bounded by something other than the history. */
+const BOUNDED_SCANS: readonly { readonly sql: RegExp; readonly why: string }[] = [
+  {
+    sql: /^SELECT \* FROM builds\s+ORDER BY id DESC LIMIT @limit$/,
+    why: "newest first by primary key: reads only `limit` rows",
+  },
+];
+
+function recordingDb(): { db: Db; statements: Set<string> } {
+  const db = openDatabase(":memory:");
+  const statements = new Set<string>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    statements.add(sql.replace(/\s+/g, " ").trim());
+    return prepare(sql);
+  }) as typeof db.prepare;
+  return { db, statements };
+}
+
+/** Any value for each parameter: a plan does not depend on the bound values. */
+function explain(db: Db, sql: string): string[] {
+  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string))];
+  const positional = (sql.match(/\?/g) ?? []).length;
+  const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+  const rows = (
+    named.length > 0
+      ? statement.all(Object.fromEntries(named.map((name) => [name, "1"])))
+      : statement.all(...Array.from({ length: positional }, () => "1"))
+  ) as { detail: string }[];
+  return rows.map((row) => row.detail);
+}
+
+describe("query plans", () => {
+  it("every store statement is served by an index: no full scan, no sort of the history", () => {
+    const { db, statements } = recordingDb();
+    const store = new SqliteBuildStore(db);
+    const outbox = new SqliteOutbox(db);
+    const posts = new SqliteChatPosts(db);
+    // Exercise every statement, with every filter combination of the list page.
+    const b = makeBuild();
+    const build = store.create({
+      repo: b.repo,
+      branch: b.branch,
+      requestedRevision: null,
+      requester: b.requester,
+      requesterId: b.requesterId,
+      channelId: b.channelId,
+      channelName: b.channelName,
+      backend: "local",
+      rebuildOf: null,
+      createdAt: 1,
+    });
+    store.get(build.id);
+    store.update(build.id, { status: "running", startedAt: 2 });
+    store.setSteps(build.id, ["make", "make test"]);
+    store.updateStep(build.id, 0, { status: "running" });
+    store.updateStep(build.id, 5, { name: "late", status: "running" });
+    store.unfinished();
+    store.unfinished({ repo: build.repo, branch: build.branch });
+    const keys = ["repo", "branch", "status", "requester", "beforeId"] as const;
+    for (let mask = 0; mask < 2 ** keys.length; mask++) {
+      const filter: Record<string, unknown> = {};
+      keys.forEach((key, bit) => {
+        if (mask & (1 << bit)) filter[key] = key === "beforeId" ? 10 : key === "status" ? "failed" : "x";
+      });
+      store.list(filter as BuildFilter);
+    }
+    const id = outbox.enqueue({ buildId: build.id, kind: "update", payload: {}, coalesce: true });
+    outbox.nextDue(Date.now());
+    outbox.nextAttemptAt();
+    outbox.reschedule(id, 1, "e");
+    outbox.markDelivered(id, 2);
+    outbox.markFailed(id, "e");
+    outbox.pendingCount();
+    posts.set({ buildId: build.id, postId: "p", channelId: "c" });
+    posts.get(build.id);
+    posts.delete(build.id);
+    const retention = new SqliteRetention(db);
+    retention.nextRepo("");
+    retention.pruneBuilds(build.repo, 1, 10);
+    retention.pruneSentPosts(Date.now(), 10);
+    retention.expiredLogs([build.id, 99], Date.now());
+
+    const queries = [...statements].filter((sql) => /^(SELECT|UPDATE|DELETE)|RETURNING/i.test(sql));
+    expect(queries.length).toBeGreaterThan(30);
+    const problems: string[] = [];
+    for (const sql of queries) {
+      if (BOUNDED_SCANS.some((allowed) => allowed.sql.test(sql))) continue;
+      for (const step of explain(db, sql)) {
+        // A SCAN of a table (with or without an index) reads all of it; a SEARCH reads a range. A
+        // scan of a partial index of pending posts reads the backlog, never the history.
+        const fullScan =
+          /^SCAN (builds|build_steps|outbox|chat_posts|o|p)\b/.test(step) &&
+          !/USING (COVERING )?INDEX outbox_pending_by_id/.test(step);
+        const sortAll = /USE TEMP B-TREE/.test(step) && !/json_each|unfinished|status IN/i.test(sql);
+        if (fullScan || sortAll) problems.push(`${sql}\n    → ${step}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("the rule catches a query without an index (the check is not vacuous)", () => {
+    const { db } = recordingDb();
+    const plan = explain(db, "SELECT * FROM builds WHERE reason = ? ORDER BY id DESC LIMIT 5");
+    expect(plan.some((step) => /^SCAN builds\b/.test(step))).toBe(true);
+  });
+});

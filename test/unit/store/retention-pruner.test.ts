@@ -1,0 +1,184 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RetentionConfig } from "../../../src/config/config.js";
+import type { BuildStatus } from "../../../src/core/build.js";
+import { type Db, openDatabase } from "../../../src/store/open-database.js";
+import { RetentionPruner } from "../../../src/store/retention-pruner.js";
+import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
+import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
+import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
+import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
+import { makeConfig } from "../../helpers/make-config.js";
+
+const DAY = 86_400_000;
+const NOW = 400 * DAY;
+
+let db: Db;
+let store: SqliteBuildStore;
+let outbox: SqliteOutbox;
+let posts: SqliteChatPosts;
+let dir: string;
+let now = NOW;
+
+beforeEach(async () => {
+  now = NOW;
+  db = openDatabase(":memory:");
+  store = new SqliteBuildStore(db);
+  outbox = new SqliteOutbox(db, () => now);
+  posts = new SqliteChatPosts(db, () => now);
+  dir = await makeTempDir();
+});
+
+afterEach(async () => {
+  db.close();
+  await removeDir(dir);
+});
+
+function retention(overrides: Partial<RetentionConfig> = {}): RetentionConfig {
+  return { buildsPerRepo: 3, logsMs: 30 * DAY, deliveredPostsMs: 7 * DAY, intervalMs: 600_000, ...overrides };
+}
+
+function pruner(overrides: Partial<RetentionConfig> = {}, batch = 2): RetentionPruner {
+  return new RetentionPruner({ db, retention: retention(overrides), logsRoot: dir, clock: () => now, batch });
+}
+
+/** A build of `repo` in `status`, finished `daysAgo` days ago, with a step, a sent post, a root post and a log. */
+async function build(repo: string, status: BuildStatus = "succeeded", daysAgo = 1): Promise<number> {
+  const { id } = store.create({
+    repo,
+    branch: "main",
+    requestedRevision: null,
+    requester: "alice",
+    requesterId: "uid-alice",
+    channelId: "c",
+    channelName: "ci",
+    backend: "local",
+    rebuildOf: null,
+    createdAt: now - daysAgo * DAY - 1000,
+  });
+  store.setSteps(id, ["make"]);
+  if (status !== "queued") {
+    store.update(id, {
+      status,
+      ...(status === "running" ? {} : { finishedAt: now - daysAgo * DAY }),
+    });
+  }
+  const sent = outbox.enqueue({ buildId: id, kind: "build_finished", payload: { id } });
+  outbox.markDelivered(sent, now);
+  posts.set({ buildId: id, postId: `post-${id}`, channelId: "c" });
+  await mkdir(path.join(dir, String(id)), { recursive: true });
+  await writeFile(path.join(dir, String(id), "0.log"), "output\n");
+  return id;
+}
+
+const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+
+describe("RetentionPruner", () => {
+  it("keeps the newest builds_per_repo of each repo, with everything that belongs to them", async () => {
+    const app = [];
+    for (let i = 0; i < 6; i++) app.push(await build("app"));
+    const web = [await build("web"), await build("web")];
+
+    const report = await pruner().pruneNow();
+
+    expect(report.builds).toBe(3);
+    const kept = store.list({ limit: 100 }).map((b) => b.id);
+    expect(kept.sort((a, b) => a - b)).toEqual([...app.slice(3), ...web]);
+    for (const id of app.slice(0, 3)) {
+      expect(store.get(id)).toBeUndefined();
+      expect(posts.get(id)).toBeUndefined();
+      expect(existsSync(path.join(dir, String(id)))).toBe(false);
+    }
+    expect(count("SELECT COUNT(*) AS n FROM build_steps")).toBe(5);
+    expect(count("SELECT COUNT(*) AS n FROM outbox")).toBe(5);
+    expect(existsSync(path.join(dir, String(app[5])))).toBe(true);
+  });
+
+  it("never deletes a queued or running build, however old", async () => {
+    const queued = await build("app", "queued", 90);
+    const running = await build("app", "running", 90);
+    for (let i = 0; i < 4; i++) await build("app");
+
+    await pruner({ buildsPerRepo: 1 }).pruneNow();
+
+    expect(store.get(queued)?.status).toBe("queued");
+    expect(store.get(running)?.status).toBe("running");
+    expect(store.list({ repo: "app", limit: 10 }).length).toBe(3);
+  });
+
+  it("deletes logs older than `logs` but keeps the build record", async () => {
+    const old = await build("app", "failed", 40);
+    const recent = await build("app", "failed", 10);
+    const running = await build("app", "running", 40);
+
+    const report = await pruner({ buildsPerRepo: 100 }).pruneNow();
+
+    expect(report.logs).toBe(1);
+    expect(existsSync(path.join(dir, String(old)))).toBe(false);
+    expect(store.get(old)?.status).toBe("failed");
+    expect(existsSync(path.join(dir, String(recent)))).toBe(true);
+    expect(existsSync(path.join(dir, String(running)))).toBe(true);
+  });
+
+  it("removes sent posts after delivered_posts, never a pending one", async () => {
+    now = NOW - 10 * DAY;
+    const oldSent = outbox.enqueue({ buildId: null, kind: "note", payload: 1 });
+    outbox.markDelivered(oldSent, now);
+    const oldPending = outbox.enqueue({ buildId: null, kind: "note", payload: 2 });
+    now = NOW - DAY;
+    const newSent = outbox.enqueue({ buildId: null, kind: "note", payload: 3 });
+    outbox.markDelivered(newSent, now);
+    now = NOW;
+
+    const report = await pruner().pruneNow();
+
+    expect(report.posts).toBe(1);
+    const left = (db.prepare("SELECT id FROM outbox ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+    expect(left).toEqual([oldPending, newSent]);
+  });
+
+  it("never reuses a build number, even once every build is gone", async () => {
+    await build("app");
+    const last = await build("app");
+    db.prepare("DELETE FROM build_steps").run();
+    db.prepare("DELETE FROM builds").run();
+
+    expect((await build("app")) > last).toBe(true);
+  });
+
+  it("works in batches and lets other work run between them", async () => {
+    for (let i = 0; i < 30; i++) await build("app");
+    const p = pruner({ buildsPerRepo: 1 }, 5);
+    const seen: number[] = [];
+    let done = false;
+    const pass = p.pruneNow().then((report) => {
+      done = true;
+      return report;
+    });
+    // Work arriving meanwhile (an acknowledgement) runs between batches: it sees the pruning half done.
+    while (!done) {
+      seen.push(count("SELECT COUNT(*) AS n FROM builds"));
+      await nextTurn();
+    }
+    expect((await pass).builds).toBe(29);
+    expect(seen.some((n) => n > 1 && n < 30)).toBe(true);
+  });
+});
+
+describe("retention config", () => {
+  it("has sensible defaults and reads days", () => {
+    expect(makeConfig().retention).toEqual({
+      buildsPerRepo: 1000,
+      logsMs: 30 * DAY,
+      deliveredPostsMs: 7 * DAY,
+      intervalMs: 600_000,
+    });
+    expect(makeConfig({ retention: { logs: "14d", builds_per_repo: 50 } }).retention).toMatchObject({
+      buildsPerRepo: 50,
+      logsMs: 14 * DAY,
+    });
+  });
+});
