@@ -10,7 +10,7 @@ import { buildbotStatusRoute } from "../../src/backends/buildbot/status-route.js
 import type { Config } from "../../src/config/config.js";
 import type { Build } from "../../src/core/build.js";
 import { BuildService } from "../../src/core/build-service.js";
-import type { BuildStore, StatusNotifier } from "../../src/core/ports.js";
+import type { BuildStore, RefChecker, StatusNotifier } from "../../src/core/ports.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../src/store/sqlite-build-store.js";
 
@@ -46,15 +46,26 @@ export interface WiredService {
   readonly backend: BuildbotBackend;
 }
 
-/** A fresh service on `store` (pass the same store again to model a restart). */
-export function wireService(config: Config, bb: BuildbotConfig, store?: BuildStore): WiredService {
+/** Answers yes to every ref question: for tests about Buildbot itself, whose repo url is not fetched. */
+const ANY_REF: RefChecker = { branchExists: async () => true, assertOnBranch: async () => {} };
+
+/**
+ * A fresh service on `store` (pass the same store again to model a restart). `refs` defaults to
+ * yes-to-everything; the contract suite passes real GitMirrors, as src/app.ts does.
+ */
+export function wireService(
+  config: Config,
+  bb: BuildbotConfig,
+  store?: BuildStore,
+  refs: RefChecker = ANY_REF,
+): WiredService {
   const buildStore = store ?? new SqliteBuildStore(openDatabase(":memory:"));
   const notifier = new RecordingNotifier();
   const service = new BuildService({
     config,
     store: buildStore,
     notifier,
-    refs: { branchExists: async () => true },
+    refs,
   });
   const backend = new BuildbotBackend({ config, buildbot: bb, sink: service.applyEvent });
   service.attachBackend(backend);
