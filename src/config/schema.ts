@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { buildbotConfigSchema } from "../backends/buildbot/buildbot-config.js";
+import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { parseDuration, parseSize } from "./units.js";
 
 /**
