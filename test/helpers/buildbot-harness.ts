@@ -1,5 +1,13 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -59,6 +67,14 @@ export interface BuildbotHarness extends MasterPorts {
   readonly workerPassword: string;
   /** Writes a new master.cfg and runs `buildbot checkconfig` on it; resolves with its output. */
   checkconfig(masterCfg: string): Promise<{ ok: boolean; output: string }>;
+  /**
+   * The pid of THIS harness's master, checked by its working directory (the unique temp master
+   * dir), so a reused pid of some other process is never signalled.
+   */
+  masterPid(): number;
+  /** `buildbot stop` on the master (a clean shutdown), and `buildbot start` again. */
+  stopMaster(): Promise<void>;
+  startMaster(): Promise<void>;
   /** Stops master and worker (idempotent), then removes the temporary directory. */
   close(): Promise<void>;
 }
@@ -152,6 +168,24 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
     workerName,
     workerPassword,
     close,
+    masterPid() {
+      const pid = Number(readFileSync(path.join(masterDir, "twistd.pid"), "utf8").trim());
+      if (
+        !Number.isInteger(pid) ||
+        pid <= 1 ||
+        realpathSync(`/proc/${pid}/cwd`) !== realpathSync(masterDir)
+      ) {
+        throw new Error(`pid ${pid} is not this harness's master (${masterDir})`);
+      }
+      return pid;
+    },
+    async stopMaster() {
+      await run(BUILDBOT, ["stop", masterDir], { env });
+    },
+    async startMaster() {
+      await run(BUILDBOT, ["start", masterDir], { env });
+      await waitForWorker(ports.url, options.worker === false ? null : workerName);
+    },
     async checkconfig(masterCfg: string) {
       const checkDir = mkdtempSync(path.join(dir, "check-"));
       writeFileSync(path.join(checkDir, "master.cfg"), masterCfg);

@@ -1,5 +1,8 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import { BuildbotBackend } from "../../src/backends/buildbot/buildbot-backend.js";
+import {
+  BuildbotBackend,
+  type BuildbotBackendOptions,
+} from "../../src/backends/buildbot/buildbot-backend.js";
 import { buildbotStatusRoute } from "../../src/backends/buildbot/status-route.js";
 import {
   type BuildbotConfig,
@@ -58,6 +61,7 @@ export function wireService(
   bb: BuildbotConfig,
   store?: BuildStore,
   refs: RefChecker = ANY_REF,
+  options: Pick<BuildbotBackendOptions, "neverArrivedAfterMs"> = {},
 ): WiredService {
   const buildStore = store ?? new SqliteBuildStore(openDatabase(":memory:"));
   const notifier = new RecordingNotifier();
@@ -67,7 +71,7 @@ export function wireService(
     notifier,
     refs,
   });
-  const backend = new BuildbotBackend({ config, buildbot: bb, sink: service.applyEvent });
+  const backend = new BuildbotBackend({ config, buildbot: bb, sink: service.applyEvent, ...options });
   service.attachBackend(backend);
   return { service, store: buildStore, notifier, backend };
 }

@@ -69,6 +69,8 @@ export const bbBuildRequestSchema = z.object({
   results: z.number().int().nullable().optional(),
   submitted_at: epoch,
   complete_at: epoch,
+  // The buildset's properties, when fetched with `?property=NAME`.
+  properties,
 });
 export type BbBuildRequest = z.infer<typeof bbBuildRequestSchema>;
 

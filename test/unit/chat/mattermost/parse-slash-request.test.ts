@@ -4,7 +4,10 @@ import { extractToken, parseSlashRequest } from "../../../../src/chat/mattermost
 import { isSlashbuildError } from "../../../../src/core/errors.js";
 
 const form = JSON.parse(
-  readFileSync(new URL("../../../fixtures/mattermost/slash-command-request.form.json", import.meta.url), "utf8"),
+  readFileSync(
+    new URL("../../../fixtures/mattermost/slash-command-request.form.json", import.meta.url),
+    "utf8",
+  ),
 ) as Record<string, string>;
 
 describe("parseSlashRequest", () => {
