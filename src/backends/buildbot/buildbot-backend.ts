@@ -201,6 +201,7 @@ export class BuildbotBackend implements BuildBackend {
         status: build.status === "running" ? "running" : "queued",
         steps,
         bbBuildId: numberOr(external.buildid),
+        startedAt: build.startedAt,
       },
       chain: Promise.resolve(),
     };
@@ -252,6 +253,7 @@ export class BuildbotBackend implements BuildBackend {
       stepIndex: stepIndexByName(tracked.repo.commands),
       masterUrl: this.#bb.url,
       now: this.#clock(),
+      createdAt: tracked.createdAt,
     });
     if (seen.build) tracked.buildrequestid ??= seen.build.buildrequestid;
     if (tracked.unconfirmedAt !== null) {
