@@ -1,7 +1,7 @@
 import { createServer, type Server, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { CORRELATION_PROPERTY } from "../../../src/backends/buildbot/buildbot-properties.js";
 import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
-import { CORRELATION_PROPERTY } from "../../../src/config/buildbot-schema.js";
 import { handleCommand } from "../../../src/core/handle-command.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
