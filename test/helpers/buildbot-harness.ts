@@ -181,6 +181,10 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
     },
     async stopMaster() {
       await run(BUILDBOT, ["stop", masterDir], { env });
+      // `stop` can return while twistd still holds its ports; a start then fails to bind.
+      const pidFile = path.join(masterDir, "twistd.pid");
+      const deadline = Date.now() + 30_000;
+      while (existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     },
     async startMaster() {
       await run(BUILDBOT, ["start", masterDir], { env });

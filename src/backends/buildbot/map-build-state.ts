@@ -198,16 +198,27 @@ export function observe(state: TrackedState, seen: Observation, ctx: MapContext)
 
   const failing = final === "failed" ? failingStep(seen.steps, ctx) : null;
   const timedOut = failing !== null && /timed out|timeout/i.test(failing.step.state_string ?? "");
+  const shutdown = final === "cancelled" && masterShutDown(build);
   events.push({
     type: "finished",
     buildId: id,
     at: build.complete_at ? fineTime(build.complete_at, ctx.now, begin) : Math.max(ctx.now, begin),
-    status: timedOut ? "timed_out" : final,
+    status: shutdown ? "interrupted" : timedOut ? "timed_out" : final,
     failingStep: failing?.name ?? null,
-    reason: finishReason(build, final, failing !== null),
+    reason: shutdown
+      ? `the Buildbot master shut down while it ran (Buildbot: ${build.state_string}); nobody cancelled it. Run it again once the master is back.`
+      : finishReason(build, final, failing !== null),
     external,
   });
   return { events, state: null };
+}
+
+/**
+ * A master that shuts down stops its builds with the fixed reason "Master Shutdown" (Buildbot's
+ * botmaster.cleanShutdown); the build then ends cancelled, though no person cancelled it.
+ */
+function masterShutDown(build: BbBuild): boolean {
+  return /\(Master Shutdown\)/.test(build.state_string ?? "");
 }
 
 /** The first visible step that failed, by slashbuild's name when it is one of ours. */

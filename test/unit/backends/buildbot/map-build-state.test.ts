@@ -332,3 +332,45 @@ describe("times from Buildbot's whole seconds", () => {
     expect(fineTime(10, 12_000, 10_700)).toBe(10_700);
   });
 });
+
+describe("a master shutdown", () => {
+  it("is reported interrupted with Buildbot's reason, not cancelled", () => {
+    const build = withSha(
+      bbBuildSchema.parse({
+        buildid: 1,
+        number: 1,
+        builderid: 1,
+        buildrequestid: 1,
+        complete: true,
+        results: 6,
+        state_string: "cancelled (Master Shutdown)",
+        started_at: 1000,
+        complete_at: 1010,
+      }),
+    );
+    const { events } = observe(queued, { request: null, build, steps: [] }, ctx);
+    expect(events.at(-1)).toMatchObject({
+      type: "finished",
+      status: "interrupted",
+      reason: expect.stringContaining("the Buildbot master shut down while it ran"),
+    });
+  });
+
+  it("a stop from chat stays cancelled", () => {
+    const build = withSha(
+      bbBuildSchema.parse({
+        buildid: 1,
+        number: 1,
+        builderid: 1,
+        buildrequestid: 1,
+        complete: true,
+        results: 6,
+        state_string: "cancelled (stopped from chat by @alice)",
+        started_at: 1000,
+        complete_at: 1010,
+      }),
+    );
+    const { events } = observe(queued, { request: null, build, steps: [] }, ctx);
+    expect(events.at(-1)).toMatchObject({ type: "finished", status: "cancelled" });
+  });
+});
