@@ -15,6 +15,7 @@ Usage:
   slashbuild check-config FILE            validate a config file; exits 1 with the reasons
   slashbuild hash-password                hash a password read from stdin, for web.users
   slashbuild buildbot-config --config FILE  print a Buildbot master.cfg for the repos with backend: buildbot
+  slashbuild buildbot-config --www-stub DIR write the base www plugin Debian lacks into DIR (for PYTHONPATH)
   slashbuild help                         show this
 
 The bundled example: slashbuild serve --config examples/slashbuild.yaml`;
@@ -33,7 +34,11 @@ export async function runCli(
   try {
     const { values, positionals } = parseArgs({
       args: rest,
-      options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+      options: {
+        config: { type: "string", short: "c" },
+        help: { type: "boolean", short: "h" },
+        "www-stub": { type: "string" },
+      },
       allowPositionals: true,
     });
     if (values.help || command === undefined || command === "help" || command === "--help") {
@@ -46,7 +51,7 @@ export async function runCli(
       case "check-config":
         return checkConfigCommand(positionals[0] ?? values.config, io);
       case "buildbot-config":
-        return buildbotConfigCommand(values.config ?? positionals[0], io);
+        return buildbotConfigCommand(values.config ?? positionals[0], io, values["www-stub"]);
       case "hash-password":
         return await hashPasswordCommand(io);
       case "try":

@@ -54,7 +54,8 @@ export const buildbotConfigSchema = z
     category: z.string().min(1).default("slashbuild"),
     /** For `buildbot-config` (master.cfg generation) only. */
     workers: z.array(workerSchema).default([]),
-    worker_port: z.number().int().min(1).max(65535).default(9989),
+    // Coerced: `${BB_WORKER_PORT:-9989}` in the file arrives as a string.
+    worker_port: z.coerce.number().int().min(1).max(65535).default(9989),
     /** Per-repo names on an existing master; generated names are used when omitted. */
     builders: z.record(z.string(), builderOverride).default({}),
   })

@@ -1,17 +1,10 @@
 import { execFile } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe } from "vitest";
+import { writeWwwStub } from "../../src/backends/buildbot/www-stub.js";
 import { freePort } from "./service-process.js";
 
 /**
@@ -88,25 +81,9 @@ export interface StartOptions {
   readonly worker?: boolean;
 }
 
-/** The `base` www plugin Debian does not ship: a tiny package found through its entry point. */
+/** The `base` www plugin Debian does not ship, as `slashbuild buildbot-config --www-stub` writes it. */
 export function writeWwwPlugin(root: string): string {
-  const pkg = path.join(root, "pyplugins");
-  const mod = path.join(pkg, "slashbuild_www_base");
-  mkdirSync(path.join(mod, "static"), { recursive: true });
-  writeFileSync(
-    path.join(mod, "__init__.py"),
-    'from buildbot.www.plugin import Application\n\nep = Application(__name__, "slashbuild test UI stub")\n',
-  );
-  writeFileSync(path.join(mod, "VERSION"), "3.7.0\n");
-  writeFileSync(path.join(mod, "static", "index.html"), "<!doctype html><title>buildbot</title>\n");
-  const egg = path.join(pkg, "slashbuild_www_base.egg-info");
-  mkdirSync(egg, { recursive: true });
-  writeFileSync(
-    path.join(egg, "PKG-INFO"),
-    "Metadata-Version: 2.1\nName: slashbuild-www-base\nVersion: 3.7.0\n",
-  );
-  writeFileSync(path.join(egg, "entry_points.txt"), "[buildbot.www]\nbase = slashbuild_www_base:ep\n");
-  return pkg;
+  return writeWwwStub(path.join(root, "pyplugins"));
 }
 
 export async function startBuildbot(options: StartOptions): Promise<BuildbotHarness> {
