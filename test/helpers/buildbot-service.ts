@@ -14,6 +14,7 @@ import type { Config } from "../../src/config/config.js";
 import type { Build } from "../../src/core/build.js";
 import { BuildService } from "../../src/core/build-service.js";
 import type { BuildStore, RefChecker, StatusNotifier } from "../../src/core/ports.js";
+import { errorHandler } from "../../src/http/error-handler.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../src/store/sqlite-build-store.js";
 
@@ -91,6 +92,8 @@ export interface StatusServer {
 
 export async function startStatusServer(secret: string): Promise<StatusServer> {
   const app = Fastify({ logger: false });
+  // As src/app.ts: the route throws AUTH_TOKEN_INVALID, which the one error handler answers 401.
+  app.setErrorHandler(errorHandler);
   const receivers = new Set<BuildbotBackend>();
   const state = { down: false, pushes: 0 };
   app.addHook("onRequest", async (request) => {
