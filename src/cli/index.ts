@@ -17,6 +17,7 @@ Usage:
   slashbuild backup --config FILE DEST    copy the database safely, even while serve runs
   slashbuild hash-password                hash a password read from stdin, for web.users
   slashbuild buildbot-config --config FILE  print a Buildbot master.cfg for the repos with backend: buildbot
+  slashbuild buildbot-config --www-stub DIR write the base www plugin Debian lacks into DIR (for PYTHONPATH)
   slashbuild help                         show this
 
 The bundled example: slashbuild serve --config examples/slashbuild.yaml`;
@@ -35,7 +36,11 @@ export async function runCli(
   try {
     const { values, positionals } = parseArgs({
       args: rest,
-      options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+      options: {
+        config: { type: "string", short: "c" },
+        help: { type: "boolean", short: "h" },
+        "www-stub": { type: "string" },
+      },
       allowPositionals: true,
     });
     if (values.help || command === undefined || command === "help" || command === "--help") {
@@ -48,7 +53,7 @@ export async function runCli(
       case "check-config":
         return checkConfigCommand(positionals[0] ?? values.config, io);
       case "buildbot-config":
-        return buildbotConfigCommand(values.config ?? positionals[0], io);
+        return buildbotConfigCommand(values.config ?? positionals[0], io, values["www-stub"]);
       case "backup":
         return await backupCommand(values.config, positionals[0], io);
       case "hash-password":

@@ -42,12 +42,20 @@ export const buildbotConfigSchema = z
     follow_interval: duration.default(2_000),
     /** Per REST call. Keep it well under Mattermost's 3 s slash-command deadline. */
     request_timeout: duration.default(2_500),
+    /**
+     * The whole hand-over of a new build (login + force, or the change hook), answered inside the
+     * slash command: at most 2 s, so the answer beats Mattermost's 3 s even when the master hangs.
+     */
+    trigger_timeout: duration
+      .default(1_500)
+      .refine((ms) => ms <= 2_000, "at most 2s: /build must be answered within Mattermost's 3 s"),
     /** Change project for `trigger: change_hook`; {repo} and {branch} are replaced. */
     project: z.string().min(1).default("{repo}"),
     category: z.string().min(1).default("slashbuild"),
     /** For `buildbot-config` (master.cfg generation) only. */
     workers: z.array(workerSchema).default([]),
-    worker_port: z.number().int().min(1).max(65535).default(9989),
+    // Coerced: `${BB_WORKER_PORT:-9989}` in the file arrives as a string.
+    worker_port: z.coerce.number().int().min(1).max(65535).default(9989),
     /** Per-repo names on an existing master; generated names are used when omitted. */
     builders: z.record(z.string(), builderOverride).default({}),
   })
@@ -72,6 +80,7 @@ export interface BuildbotConfig {
   readonly reconcileIntervalMs: number;
   readonly followIntervalMs: number;
   readonly requestTimeoutMs: number;
+  readonly triggerTimeoutMs: number;
   readonly projectTemplate: string;
   readonly category: string;
   readonly workers: readonly { readonly name: string; readonly password: string }[];
@@ -92,6 +101,7 @@ export function toBuildbotConfig(parsed: ParsedBuildbotConfig, publicUrl: string
     reconcileIntervalMs: parsed.reconcile_interval,
     followIntervalMs: parsed.follow_interval,
     requestTimeoutMs: parsed.request_timeout,
+    triggerTimeoutMs: parsed.trigger_timeout,
     projectTemplate: parsed.project,
     category: parsed.category,
     workers: Object.freeze(parsed.workers.map((w) => Object.freeze({ ...w }))),

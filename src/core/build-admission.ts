@@ -39,7 +39,7 @@ export interface BuildAdmissionDeps {
 /**
  * Admission: every check a build request passes before a build exists. Cheap checks first, in the
  * order a person fixes them (repo, channel, what they typed, permission), then deduplication, and
- * only then git (the branch must exist). The duplicate is looked for after every permission check,
+ * only then git (the branch must exist, a revision must be on it). The duplicate is looked for after every permission check,
  * so nobody learns of builds they could not have started. Stores nothing and starts nothing.
  */
 export class BuildAdmission {
@@ -75,6 +75,8 @@ export class BuildAdmission {
         `Branch \`${branch}\` does not exist in ${repo.name}. Push it first, or build the default branch with \`/build ${repo.name}\`.`,
       );
     }
+    // For every backend alike, before anything is stored or queued: a refusal is only an answer.
+    if (revision !== null) await this.#refs.assertOnBranch(repo, branch, revision);
     return { kind: "admit", repo, branch, revision };
   }
 

@@ -22,6 +22,8 @@ export type { BuildRequest } from "./build-admission.js";
 export interface Admission {
   readonly build: Build;
   readonly duplicate: boolean;
+  /** Set when the backend could not confirm it has the build (StartOutcome); says what happens next. */
+  readonly unconfirmed?: string;
 }
 
 export interface BuildServiceDeps {
@@ -91,13 +93,14 @@ export class BuildService {
       rebuildOf: request.rebuildOf ?? null,
       createdAt: this.#clock(),
     });
+    let outcome: Awaited<ReturnType<BuildBackend["start"]>>;
     try {
-      await backend.start(build, repo);
+      outcome = await backend.start(build, repo);
     } catch (error) {
-      // The backend never took it: close the record without chat posts, and tell the requester why.
+      // The backend certainly never took it: nobody hears of this build, so it leaves no trace.
       const reason =
         error instanceof SlashbuildError ? error.message : `the ${backend.name} backend refused the build`;
-      this.#store.update(build.id, { status: "failed", finishedAt: this.#clock(), reason });
+      this.#store.discard(build.id);
       throw error instanceof SlashbuildError
         ? error
         : new SlashbuildError("BACKEND_UNAVAILABLE", `${sentence(reason)}; try again in a minute.`, {
@@ -106,7 +109,9 @@ export class BuildService {
     }
     this.#notifier.buildQueued(build);
     this.#emit(build, { type: "queued" });
-    return { build, duplicate: false };
+    return outcome?.confirmed === false
+      ? { build, duplicate: false, unconfirmed: outcome.note }
+      : { build, duplicate: false };
   }
 
   /**

@@ -1,5 +1,7 @@
-/** How every surface (chat replies, status posts, web pages) writes a duration: `42s`, `3m 05s`, `1h 02m 03s`. */
+/** How every surface (chat replies, status posts, web pages) writes a duration: `0.3s`, `42s`, `3m 05s`, `1h 02m 03s`. */
 export function formatDuration(ms: number): string {
+  // Under 10 s a tenth tells a quick build from an instant one ("0.3s", not "0s"); whole stays "3s".
+  if (ms < 9_950) return `${Math.max(0, Math.round(ms / 100) / 10)}s`;
   const total = Math.max(0, Math.round(ms / 1000));
   const hours = Math.floor(total / 3600);
   const minutes = Math.floor((total % 3600) / 60);

@@ -28,3 +28,12 @@ export function queuedReply(config: Config, build: Build): string {
   const again = build.rebuildOf ? ` (rebuild of #${build.rebuildOf})` : "";
   return `Queued build ${buildLink(config, build)}: ${code(build.repo)} ${code(build.branch)}${at}${again}. Status posts follow in the channel; stop it with \`/build stop ${build.id}\`.`;
 }
+
+/**
+ * A build the backend could not confirm it has (StartOutcome): say exactly that, and never invite a
+ * retry, which could run it twice.
+ */
+export function unconfirmedReply(config: Config, build: Build, note: string): string {
+  const at = build.requestedRevision ? ` at ${code(build.requestedRevision)}` : "";
+  return `Build ${buildLink(config, build)} (${code(build.repo)} ${code(build.branch)}${at}) was sent, but not confirmed: ${note}`;
+}

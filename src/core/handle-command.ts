@@ -5,7 +5,7 @@ import type { Admission, BuildService } from "./build-service.js";
 import type { ChatCommand, Reply } from "./chat-command.js";
 import { isSlashbuildError, SlashbuildError } from "./errors.js";
 import { formatHealth } from "./format-health.js";
-import { buildLink, code, describeBuild, queuedReply } from "./format-reply.js";
+import { buildLink, code, describeBuild, queuedReply, unconfirmedReply } from "./format-reply.js";
 import { type ParsedCommand, parseBuildCommand, USAGE } from "./parse-build-command.js";
 import type { CommandExtras } from "./ports.js";
 
@@ -96,8 +96,11 @@ async function dispatch(
   }
 }
 
-function admitted(config: Config, { build, duplicate }: Admission, override: string): string {
-  return duplicate ? duplicateReply(config, build, override) : queuedReply(config, build);
+function admitted(config: Config, { build, duplicate, unconfirmed }: Admission, override: string): string {
+  if (duplicate) return duplicateReply(config, build, override);
+  return unconfirmed === undefined
+    ? queuedReply(config, build)
+    : unconfirmedReply(config, build, unconfirmed);
 }
 
 /** The answer to a request for what is already queued or running: its link, and how to insist. */

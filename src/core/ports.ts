@@ -44,17 +44,34 @@ export interface BuildStore {
   unfinished(where?: { readonly repo: string; readonly branch: string }): Build[];
   update(id: number, patch: BuildPatch): Build;
   setSteps(id: number, names: readonly string[]): void;
+  /**
+   * Forgets a build no backend ever took (a refused request): its row and steps go, and its number
+   * is handed out again when it was the last one, since nobody was ever told of it.
+   */
+  discard(id: number): void;
   updateStep(id: number, index: number, patch: Partial<Omit<Step, "index">>): void;
 }
 
 /**
+ * What `start` knows when it returns: the backend has the build, or the hand-over was sent but not
+ * confirmed (a timeout or a reset after the request went out). An unconfirmed build may be running
+ * already, so it is not a failure: the backend keeps tracking it and later reports that it ran, or
+ * a `finished` event saying it never arrived. `note` tells the requester so, without inviting a retry.
+ */
+export type StartOutcome =
+  | { readonly confirmed: true }
+  | { readonly confirmed: false; readonly note: string };
+
+/**
  * Runs builds. `start` hands a stored, queued build over and returns once the backend has it (queued
  * locally, or accepted by Buildbot); all progress arrives later through the BuildEventSink given at
- * construction. A backend that cannot take the build throws a SlashbuildError (BACKEND_UNAVAILABLE).
+ * construction. A backend that certainly did not take the build throws a SlashbuildError
+ * (BACKEND_UNAVAILABLE); one that cannot tell returns `{ confirmed: false }` (see StartOutcome).
  */
 export interface BuildBackend {
   readonly name: BackendName;
-  start(build: Build, repo: RepoConfig): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a backend that always confirms returns nothing.
+  start(build: Build, repo: RepoConfig): Promise<StartOutcome | void>;
   /** Ends a queued or running build; a `finished` event with status cancelled follows. */
   stop(build: Build, repo: RepoConfig, requestedBy: string): Promise<void>;
   /**
@@ -72,6 +89,11 @@ export type BackendFactory = (sink: BuildEventSink) => BuildBackend;
 export interface RefChecker {
   /** Whether `branch` exists in the repository now (fetching if the cached answer is stale or unknown). */
   branchExists(repo: RepoConfig, branch: string): Promise<boolean>;
+  /**
+   * Refuses (SlashbuildError REVISION_UNKNOWN or REVISION_NOT_ON_BRANCH) a revision that is not a
+   * commit on `branch` (its tip or an ancestor), so no backend builds other code under a branch's name.
+   */
+  assertOnBranch(repo: RepoConfig, branch: string, revision: string): Promise<void>;
 }
 
 /** Status posts: what the channel is told when a build starts and finishes. Durable (see notify/). */

@@ -97,6 +97,26 @@ export class GitMirrors implements RefChecker {
     checkBranchName(branch);
     const wanted = revision === null ? null : checkRevision(revision);
     await this.fetch(repo);
+    return this.#locate(repo, branch, wanted);
+  }
+
+  /**
+   * The admission check (RefChecker): answered from the mirror when it already shows the revision on
+   * the branch, so a build of a known commit is acknowledged without the network; otherwise fetched
+   * first (the commit or the branch may be newer than the mirror), then refused if still not on it.
+   */
+  async assertOnBranch(repo: RepoConfig, branch: string, revision: string): Promise<void> {
+    checkBranchName(branch);
+    const wanted = checkRevision(revision);
+    if (existsSync(this.mirrorPath(repo))) {
+      const known = await this.#locate(repo, branch, wanted).catch(() => null);
+      if (known !== null) return;
+    }
+    await this.fetch(repo);
+    await this.#locate(repo, branch, wanted);
+  }
+
+  async #locate(repo: RepoConfig, branch: string, wanted: string | null): Promise<string> {
     const dir = this.mirrorPath(repo);
     const tip = await revParse(dir, `refs/heads/${branch}^{commit}`);
     if (tip === null) {
@@ -109,14 +129,14 @@ export class GitMirrors implements RefChecker {
     const sha = await findCommit(dir, wanted);
     if (sha === null) {
       throw new SlashbuildError(
-        "NOT_FOUND",
+        "REVISION_UNKNOWN",
         `Revision ${wanted} is not a commit in ${repo.name}; push it, or check the id with \`git log --oneline ${branch}\`.`,
       );
     }
     if (sha !== tip && !(await isAncestor(dir, sha, tip))) {
       throw new SlashbuildError(
-        "NOT_PERMITTED",
-        `Revision ${wanted} is not on branch ${branch}; push it or name the branch that has it.`,
+        "REVISION_NOT_ON_BRANCH",
+        `Revision ${wanted} is not on branch ${branch} of ${repo.name}. Name the branch that has it (\`/build ${repo.name} BRANCH ${wanted}\`), or push it to ${branch} first.`,
       );
     }
     return sha;

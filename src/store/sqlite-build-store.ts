@@ -95,6 +95,18 @@ export class SqliteBuildStore implements BuildStore {
     return this.#toBuild(row, []);
   }
 
+  discard(id: number): void {
+    this.#db.transaction(() => {
+      this.#db.prepare("DELETE FROM build_steps WHERE build_id = ?").run(id);
+      this.#db.prepare("DELETE FROM builds WHERE id = ?").run(id);
+      // AUTOINCREMENT never reuses a number by itself; this one was never shown to anyone, so give
+      // it back unless a later build already took the next one (then the gap is harmless).
+      this.#db
+        .prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'builds' AND seq = ?")
+        .run(id - 1, id);
+    })();
+  }
+
   get(id: number): Build | undefined {
     const row = this.#byId.get(id);
     return row ? this.#toBuild(row) : undefined;

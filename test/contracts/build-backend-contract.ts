@@ -22,6 +22,12 @@ export interface BackendContractEnv {
   /** Full shas of main's tip and of the commit before it. */
   readonly tip: string;
   readonly previous: string;
+  /** A commit on another branch, not on main. */
+  readonly elsewhere: string;
+  /** How many builds the backend has been handed so far (Buildbot: build requests on the master). */
+  handedOver(): Promise<number>;
+  /** How many builds are stored. */
+  stored(): number;
 }
 
 export function buildBackendContract(env: () => BackendContractEnv): void {
@@ -50,6 +56,17 @@ export function buildBackendContract(env: () => BackendContractEnv): void {
     expect(byName.true).toBe("succeeded");
     expect(byName["exit 3"]).toBe("failed");
     expect(["skipped", "pending", undefined]).toContain(byName["echo never"]);
+  });
+
+  it("contract: a revision that is not on the branch is refused before anything is stored or queued", async () => {
+    const e = env();
+    const [handed, stored] = [await e.handedOver(), e.stored()];
+    await expect(e.request("ok", e.elsewhere.slice(0, 10))).rejects.toMatchObject({
+      code: "REVISION_NOT_ON_BRANCH",
+      message: expect.stringContaining("is not on branch main"),
+    });
+    expect(await e.handedOver()).toBe(handed);
+    expect(e.stored()).toBe(stored);
   });
 
   it("contract: stop ends a running build as cancelled", async () => {

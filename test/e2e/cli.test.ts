@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -35,6 +35,27 @@ describe("the slashbuild command line", () => {
     const result = await cli(["check-config", EXAMPLE]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain("is valid: 1 repo(s): demo (local, main)");
+  });
+
+  it("check-config accepts the Buildbot example", async () => {
+    const result = await cli([
+      "check-config",
+      path.join(path.dirname(EXAMPLE), "buildbot", "slashbuild.yaml"),
+    ]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain("1 repo(s): demo (buildbot, main)");
+  });
+
+  it("buildbot-config --www-stub DIR writes the base www plugin Buildbot finds by entry point", async () => {
+    dir = await makeTempDir();
+    const result = await cli(["buildbot-config", "--www-stub", path.join(dir, "stub")]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`PYTHONPATH=${path.join(dir, "stub")}`);
+    const entry = await readFile(
+      path.join(dir, "stub", "slashbuild_www_base.egg-info", "entry_points.txt"),
+      "utf8",
+    );
+    expect(entry).toBe("[buildbot.www]\nbase = slashbuild_www_base:ep\n");
   });
 
   it("check-config exits non-zero and names every problem", async () => {

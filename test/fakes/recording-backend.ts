@@ -2,7 +2,7 @@ import type { RepoConfig } from "../../src/config/config.js";
 import type { Build } from "../../src/core/build.js";
 import { SlashbuildError } from "../../src/core/errors.js";
 import type { BuildEventSink } from "../../src/core/events.js";
-import type { BuildBackend } from "../../src/core/ports.js";
+import type { BuildBackend, StartOutcome } from "../../src/core/ports.js";
 
 /** An in-memory BuildBackend for core tests: records calls and lets the test emit events. */
 export class RecordingBackend implements BuildBackend {
@@ -11,12 +11,15 @@ export class RecordingBackend implements BuildBackend {
   readonly stopped: { build: Build; by: string }[] = [];
   readonly recovered: Build[] = [];
   refuse = false;
+  /** When set, start answers that the hand-over was not confirmed, with this note. */
+  unconfirmed: string | null = null;
   sink: BuildEventSink = () => {};
 
-  async start(build: Build, _repo: RepoConfig): Promise<void> {
+  async start(build: Build, _repo: RepoConfig): Promise<StartOutcome | undefined> {
     if (this.refuse)
       throw new SlashbuildError("BACKEND_UNAVAILABLE", "The backend is down; try again later.");
     this.started.push(build);
+    return this.unconfirmed === null ? undefined : { confirmed: false, note: this.unconfirmed };
   }
 
   async stop(build: Build, _repo: RepoConfig, requestedBy: string): Promise<void> {

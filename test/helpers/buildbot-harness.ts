@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe } from "vitest";
+import { writeWwwStub } from "../../src/backends/buildbot/www-stub.js";
 import { freePort } from "./service-process.js";
 
 /**
@@ -59,6 +60,14 @@ export interface BuildbotHarness extends MasterPorts {
   readonly workerPassword: string;
   /** Writes a new master.cfg and runs `buildbot checkconfig` on it; resolves with its output. */
   checkconfig(masterCfg: string): Promise<{ ok: boolean; output: string }>;
+  /**
+   * The pid of THIS harness's master, checked by its working directory (the unique temp master
+   * dir), so a reused pid of some other process is never signalled.
+   */
+  masterPid(): number;
+  /** `buildbot stop` on the master (a clean shutdown), and `buildbot start` again. */
+  stopMaster(): Promise<void>;
+  startMaster(): Promise<void>;
   /** Stops master and worker (idempotent), then removes the temporary directory. */
   close(): Promise<void>;
 }
@@ -72,25 +81,9 @@ export interface StartOptions {
   readonly worker?: boolean;
 }
 
-/** The `base` www plugin Debian does not ship: a tiny package found through its entry point. */
+/** The `base` www plugin Debian does not ship, as `slashbuild buildbot-config --www-stub` writes it. */
 export function writeWwwPlugin(root: string): string {
-  const pkg = path.join(root, "pyplugins");
-  const mod = path.join(pkg, "slashbuild_www_base");
-  mkdirSync(path.join(mod, "static"), { recursive: true });
-  writeFileSync(
-    path.join(mod, "__init__.py"),
-    'from buildbot.www.plugin import Application\n\nep = Application(__name__, "slashbuild test UI stub")\n',
-  );
-  writeFileSync(path.join(mod, "VERSION"), "3.7.0\n");
-  writeFileSync(path.join(mod, "static", "index.html"), "<!doctype html><title>buildbot</title>\n");
-  const egg = path.join(pkg, "slashbuild_www_base.egg-info");
-  mkdirSync(egg, { recursive: true });
-  writeFileSync(
-    path.join(egg, "PKG-INFO"),
-    "Metadata-Version: 2.1\nName: slashbuild-www-base\nVersion: 3.7.0\n",
-  );
-  writeFileSync(path.join(egg, "entry_points.txt"), "[buildbot.www]\nbase = slashbuild_www_base:ep\n");
-  return pkg;
+  return writeWwwStub(path.join(root, "pyplugins"));
 }
 
 export async function startBuildbot(options: StartOptions): Promise<BuildbotHarness> {
@@ -152,6 +145,28 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
     workerName,
     workerPassword,
     close,
+    masterPid() {
+      const pid = Number(readFileSync(path.join(masterDir, "twistd.pid"), "utf8").trim());
+      if (
+        !Number.isInteger(pid) ||
+        pid <= 1 ||
+        realpathSync(`/proc/${pid}/cwd`) !== realpathSync(masterDir)
+      ) {
+        throw new Error(`pid ${pid} is not this harness's master (${masterDir})`);
+      }
+      return pid;
+    },
+    async stopMaster() {
+      await run(BUILDBOT, ["stop", masterDir], { env });
+      // `stop` can return while twistd still holds its ports; a start then fails to bind.
+      const pidFile = path.join(masterDir, "twistd.pid");
+      const deadline = Date.now() + 30_000;
+      while (existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    },
+    async startMaster() {
+      await run(BUILDBOT, ["start", masterDir], { env });
+      await waitForWorker(ports.url, options.worker === false ? null : workerName);
+    },
     async checkconfig(masterCfg: string) {
       const checkDir = mkdtempSync(path.join(dir, "check-"));
       writeFileSync(path.join(checkDir, "master.cfg"), masterCfg);

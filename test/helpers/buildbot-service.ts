@@ -1,5 +1,8 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import { BuildbotBackend } from "../../src/backends/buildbot/buildbot-backend.js";
+import {
+  BuildbotBackend,
+  type BuildbotBackendOptions,
+} from "../../src/backends/buildbot/buildbot-backend.js";
 import { buildbotStatusRoute } from "../../src/backends/buildbot/status-route.js";
 import {
   type BuildbotConfig,
@@ -10,7 +13,8 @@ import {
 import type { Config } from "../../src/config/config.js";
 import type { Build } from "../../src/core/build.js";
 import { BuildService } from "../../src/core/build-service.js";
-import type { BuildStore, StatusNotifier } from "../../src/core/ports.js";
+import type { BuildStore, RefChecker, StatusNotifier } from "../../src/core/ports.js";
+import { errorHandler } from "../../src/http/error-handler.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../src/store/sqlite-build-store.js";
 
@@ -46,17 +50,29 @@ export interface WiredService {
   readonly backend: BuildbotBackend;
 }
 
-/** A fresh service on `store` (pass the same store again to model a restart). */
-export function wireService(config: Config, bb: BuildbotConfig, store?: BuildStore): WiredService {
+/** Answers yes to every ref question: for tests about Buildbot itself, whose repo url is not fetched. */
+const ANY_REF: RefChecker = { branchExists: async () => true, assertOnBranch: async () => {} };
+
+/**
+ * A fresh service on `store` (pass the same store again to model a restart). `refs` defaults to
+ * yes-to-everything; the contract suite passes real GitMirrors, as src/app.ts does.
+ */
+export function wireService(
+  config: Config,
+  bb: BuildbotConfig,
+  store?: BuildStore,
+  refs: RefChecker = ANY_REF,
+  options: Pick<BuildbotBackendOptions, "neverArrivedAfterMs"> = {},
+): WiredService {
   const buildStore = store ?? new SqliteBuildStore(openDatabase(":memory:"));
   const notifier = new RecordingNotifier();
   const service = new BuildService({
     config,
     store: buildStore,
     notifier,
-    refs: { branchExists: async () => true },
+    refs,
   });
-  const backend = new BuildbotBackend({ config, buildbot: bb, sink: service.applyEvent });
+  const backend = new BuildbotBackend({ config, buildbot: bb, sink: service.applyEvent, ...options });
   service.attachBackend(backend);
   return { service, store: buildStore, notifier, backend };
 }
@@ -76,6 +92,8 @@ export interface StatusServer {
 
 export async function startStatusServer(secret: string): Promise<StatusServer> {
   const app = Fastify({ logger: false });
+  // As src/app.ts: the route throws AUTH_TOKEN_INVALID, which the one error handler answers 401.
+  app.setErrorHandler(errorHandler);
   const receivers = new Set<BuildbotBackend>();
   const state = { down: false, pushes: 0 };
   app.addHook("onRequest", async (request) => {

@@ -3,10 +3,10 @@ import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
 import type { Build, StepStatus } from "../../core/build.js";
 import type { BuildEventSink } from "../../core/events.js";
-import type { BuildBackend, Clock } from "../../core/ports.js";
-import { BuildbotClient } from "./buildbot-client.js";
+import type { BuildBackend, Clock, StartOutcome } from "../../core/ports.js";
+import { BuildbotClient, UnconfirmedRequest } from "./buildbot-client.js";
 import { CORRELATION_PROPERTY } from "./buildbot-properties.js";
-import { type BbBuild, bbBuildSchema, propertyOf } from "./buildbot-types.js";
+import { type BbBuild, type BbBuildRequest, bbBuildSchema, propertyOf } from "./buildbot-types.js";
 import { type Observation, observe, type TrackedState } from "./map-build-state.js";
 import { slashbuildStepNames, stepIndexByName } from "./step-names.js";
 import { triggerBuild } from "./trigger-build.js";
@@ -18,12 +18,18 @@ export interface BuildbotBackendOptions {
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** How long the master must answer without a trace of an unconfirmed build before it "never arrived". */
+  readonly neverArrivedAfterMs?: number;
 }
 
 interface Tracked {
   readonly repo: RepoConfig;
   readonly createdAt: number;
   buildrequestid: number | null;
+  /** When the trigger went out unanswered (UnconfirmedRequest); null once the master shows the build. */
+  unconfirmedAt: number | null;
+  /** Since when the master has answered searches for an unconfirmed build without finding it. */
+  absentSince: number | null;
   state: TrackedState;
   /** Serialises syncs of one build so push and reconcile never emit the same change twice. */
   chain: Promise<void>;
@@ -33,6 +39,13 @@ interface Tracked {
 const RECENT_BUILDS = 100;
 /** Tolerated clock difference between slashbuild and the master when matching by property. */
 const CLOCK_SLACK_S = 120;
+/**
+ * An unconfirmed trigger "never arrived" once the master has answered for this long without any
+ * build request carrying the build's id. A master that answers reads its pending requests first (a
+ * paused one reads the unanswered force as soon as it resumes, and the force creates its request
+ * before it answers), so a minute of answers without a trace means it is not coming.
+ */
+const NEVER_ARRIVED_AFTER_MS = 60_000;
 
 /**
  * Builds on a Buildbot master. `start` triggers (force scheduler or change hook) and tracks the
@@ -47,6 +60,7 @@ export class BuildbotBackend implements BuildBackend {
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   readonly #tracked = new Map<number, Tracked>();
+  readonly #neverArrivedAfterMs: number;
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
   #lastReconcile = 0;
@@ -57,22 +71,25 @@ export class BuildbotBackend implements BuildBackend {
     this.#sink = options.sink;
     this.#clock = options.clock ?? Date.now;
     this.#logger = options.logger;
+    this.#neverArrivedAfterMs = options.neverArrivedAfterMs ?? NEVER_ARRIVED_AFTER_MS;
     this.client = new BuildbotClient({
       url: options.buildbot.url,
       username: options.buildbot.username,
       password: options.buildbot.password,
       timeoutMs: options.buildbot.requestTimeoutMs,
+      triggerTimeoutMs: options.buildbot.triggerTimeoutMs,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 
-  async start(build: Build, repo: RepoConfig): Promise<void> {
+  async start(build: Build, repo: RepoConfig): Promise<StartOutcome> {
     // Track before triggering: the start push can arrive before the force call returns.
     const tracked = this.#track(build, repo);
     let triggered: Awaited<ReturnType<typeof triggerBuild>>;
     try {
       triggered = await triggerBuild(this.client, this.#bb, build, repo);
     } catch (error) {
+      if (error instanceof UnconfirmedRequest) return this.#unconfirmed(build, tracked, error);
       this.#tracked.delete(build.id);
       throw error;
     }
@@ -84,6 +101,33 @@ export class BuildbotBackend implements BuildBackend {
       external: { trigger: this.#bb.trigger, ...compact(triggered) },
     });
     this.#ensureTimer();
+    return { confirmed: true };
+  }
+
+  /**
+   * The trigger went out and no answer came: the master may run it (a paused master does, once it
+   * resumes). Not a failure, and never a reason to ask for a retry that could run it twice: keep
+   * tracking by the correlation property until reconcile sees it, or decides it never arrived.
+   */
+  #unconfirmed(build: Build, tracked: Tracked, error: UnconfirmedRequest): StartOutcome {
+    const at = this.#clock();
+    tracked.unconfirmedAt = at;
+    this.#logger?.warn({ err: error, buildId: build.id }, "buildbot: trigger unconfirmed; tracking it");
+    this.#sink({
+      type: "external",
+      buildId: build.id,
+      at,
+      external: { trigger: this.#bb.trigger, unconfirmed_at: at },
+    });
+    this.#ensureTimer();
+    const after = Math.round(this.#neverArrivedAfterMs / 1000);
+    return {
+      confirmed: false,
+      note:
+        `${error.message}, so it may be running already or start once the master catches up. ` +
+        `Do not run /build again for it: slashbuild keeps looking for it on the master and posts in the channel whether it ran, ` +
+        `or that it never arrived (after the master has answered for ${after}s without it; only then is building again safe).`,
+    };
   }
 
   async stop(build: Build, repo: RepoConfig, requestedBy: string): Promise<void> {
@@ -151,11 +195,14 @@ export class BuildbotBackend implements BuildBackend {
       repo,
       createdAt: build.createdAt,
       buildrequestid: numberOr(external.buildrequestid),
+      unconfirmedAt: numberOr(external.unconfirmed_at),
+      absentSince: null,
       state: {
         buildId: build.id,
         status: build.status === "running" ? "running" : "queued",
         steps,
         bbBuildId: numberOr(external.buildid),
+        startedAt: build.startedAt,
       },
       chain: Promise.resolve(),
     };
@@ -210,16 +257,64 @@ export class BuildbotBackend implements BuildBackend {
       stepIndex: stepIndexByName(tracked.repo.commands),
       masterUrl: this.#bb.url,
       now: this.#clock(),
+      createdAt: tracked.createdAt,
     });
     if (seen.build) tracked.buildrequestid ??= seen.build.buildrequestid;
+    if (tracked.unconfirmedAt !== null) {
+      if (!this.#settleUnconfirmed(id, tracked, seen)) return;
+    }
     if (result.state) tracked.state = result.state;
     else this.#tracked.delete(id);
     for (const event of result.events) this.#sink(event);
   }
 
+  /**
+   * For a build whose trigger was not confirmed: once the master shows it, it is an ordinary build
+   * (its ids are recorded, so a restart finds it); while the master answers without it, count; after
+   * NEVER_ARRIVED_AFTER_MS it never arrived. Returns whether to go on applying the observation.
+   */
+  #settleUnconfirmed(id: number, tracked: Tracked, seen: Observation): boolean {
+    const request = seen.request ?? null;
+    if (request || seen.build) {
+      tracked.unconfirmedAt = null;
+      tracked.absentSince = null;
+      const brid = request?.buildrequestid ?? seen.build?.buildrequestid ?? null;
+      tracked.buildrequestid ??= brid;
+      this.#sink({
+        type: "external",
+        buildId: id,
+        at: this.#clock(),
+        external: {
+          unconfirmed_at: null,
+          ...(brid !== null ? { buildrequestid: brid } : {}),
+          ...(request ? { buildsetid: request.buildsetid } : {}),
+        },
+      });
+      return true;
+    }
+    const now = this.#clock();
+    tracked.absentSince ??= now;
+    if (now - tracked.absentSince < this.#neverArrivedAfterMs) return false;
+    this.#tracked.delete(id);
+    const seconds = Math.round((now - tracked.absentSince) / 1000);
+    this.#sink({
+      type: "finished",
+      buildId: id,
+      at: now,
+      status: "failed",
+      reason:
+        `Buildbot never received this build: its master answered for ${seconds}s without any build request ` +
+        `carrying ${CORRELATION_PROPERTY}=${id}, so nothing ran. Running /build again is safe.`,
+    });
+    return false;
+  }
+
   async #observe(tracked: Tracked, pushed?: BbBuild): Promise<Observation> {
     let brid = tracked.buildrequestid ?? (pushed ? pushed.buildrequestid : null);
     if (brid === null) brid = (await this.#findByProperty(tracked))?.buildrequestid ?? null;
+    // A force that was not confirmed may wait as a request no worker took yet: look there too.
+    if (brid === null && tracked.unconfirmedAt !== null)
+      brid = (await this.#findRequestByProperty(tracked))?.buildrequestid ?? null;
     if (brid === null) return { request: null, build: null, steps: [] };
     const [request, builds] = await Promise.all([
       this.client.buildRequest(brid),
@@ -238,6 +333,17 @@ export class BuildbotBackend implements BuildBackend {
       (b) => propertyOf(b, CORRELATION_PROPERTY) === id && this.#plausible(tracked, b),
     );
     return matches.sort((a, b) => a.buildid - b.buildid)[0] ?? null;
+  }
+
+  async #findRequestByProperty(tracked: Tracked): Promise<BbBuildRequest | null> {
+    const recent = await this.client.recentBuildRequests(RECENT_BUILDS, CORRELATION_PROPERTY);
+    const id = String(tracked.state.buildId);
+    const matches = recent.filter(
+      (r) =>
+        propertyOf(r, CORRELATION_PROPERTY) === id &&
+        (r.submitted_at == null || r.submitted_at >= tracked.createdAt / 1000 - CLOCK_SLACK_S),
+    );
+    return matches.sort((a, b) => a.buildrequestid - b.buildrequestid)[0] ?? null;
   }
 
   /**
@@ -262,7 +368,10 @@ export class BuildbotBackend implements BuildBackend {
         this.#lastReconcile = this.#clock();
         await this.reconcile();
       } else {
-        const running = [...this.#tracked].filter(([, t]) => t.state.bbBuildId !== null).map(([id]) => id);
+        // Unconfirmed triggers are followed closely too: the person was told to wait for the answer.
+        const running = [...this.#tracked]
+          .filter(([, t]) => t.state.bbBuildId !== null || t.unconfirmedAt !== null)
+          .map(([id]) => id);
         await Promise.all(running.map((id) => this.#sync(id)));
       }
     } finally {

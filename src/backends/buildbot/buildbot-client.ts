@@ -20,13 +20,28 @@ import {
  *   4xx. A lost session shows as an error saying "you need to have role ...": log in again, once.
  * - Every operation has one deadline shared by its calls (login + RPC), so a slash command is
  *   answered well within Mattermost's 3 s even when Buildbot hangs.
+ * - A control request that went out and got no answer (deadline, reset) may still be acted on: a
+ *   paused master reads it when it resumes. That is an UnconfirmedRequest, never "not available".
  */
+
+/** A control request was sent but not answered: the master may have acted on it, or may yet. */
+export class UnconfirmedRequest extends Error {
+  override readonly name = "UnconfirmedRequest";
+}
+
+/**
+ * Network errors that prove the request never reached the master (no connection was made). Anything
+ * else (a deadline, a reset, a closed socket) may come after the request was written.
+ */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 export interface BuildbotClientOptions {
   readonly url: string;
   readonly username: string;
   readonly password: string;
   readonly timeoutMs: number;
+  /** Deadline for a new build's hand-over (force, change hook); defaults to timeoutMs. */
+  readonly triggerTimeoutMs?: number;
   readonly fetch?: typeof fetch;
 }
 
@@ -43,6 +58,7 @@ export class BuildbotClient {
   readonly #basic: string;
   readonly #username: string;
   readonly #timeoutMs: number;
+  readonly #triggerTimeoutMs: number;
   readonly #fetch: typeof fetch;
   #session: string | null = null;
   #rpcId = 0;
@@ -52,6 +68,7 @@ export class BuildbotClient {
     this.#username = options.username;
     this.#basic = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
     this.#timeoutMs = options.timeoutMs;
+    this.#triggerTimeoutMs = options.triggerTimeoutMs ?? options.timeoutMs;
     this.#fetch = options.fetch ?? fetch;
   }
 
@@ -78,12 +95,16 @@ export class BuildbotClient {
     this.#session = cookie;
   }
 
-  /** Runs a force scheduler; properties must be declared on it as parameters. */
+  /**
+   * Runs a force scheduler; properties must be declared on it as parameters. Throws UnconfirmedRequest
+   * when the call went out unanswered within the trigger deadline.
+   */
   async force(scheduler: string, params: Readonly<Record<string, string>>): Promise<ForceResult> {
     const result = await this.#rpc(
       `/api/v2/forceschedulers/${encodeURIComponent(scheduler)}`,
       "force",
       params,
+      this.#deadline(this.#triggerTimeoutMs),
     );
     if (
       !Array.isArray(result) ||
@@ -117,8 +138,15 @@ export class BuildbotClient {
     const body = new URLSearchParams(fields);
     // The generated master protects the hook with slashbuild's credentials (change_hook_auth).
     const init = { method: "POST", body, headers: { authorization: this.#basic } };
-    const response = await this.#send("/change_hook/base", init, this.#deadline());
-    const text = await response.text();
+    const signal = this.#deadline(this.#triggerTimeoutMs);
+    let text: string;
+    let response: Response;
+    try {
+      response = await this.#send("/change_hook/base", init, signal);
+      text = await response.text();
+    } catch (error) {
+      throw this.#unconfirmedIfSent(error, signal);
+    }
     if (!response.ok)
       throw unavailable(this.#url, `change hook answered HTTP ${response.status}: ${text.slice(0, 200)}`);
   }
@@ -143,6 +171,12 @@ export class BuildbotClient {
   async recentBuilds(limit: number, property: string): Promise<BbBuild[]> {
     const query = `order=-buildid&limit=${limit}&property=${encodeURIComponent(property)}`;
     return this.#get(`/api/v2/builds?${query}`, "builds", bbBuildSchema);
+  }
+
+  /** The newest build requests, with one buildset property (finds a request no worker took yet). */
+  async recentBuildRequests(limit: number, property: string): Promise<BbBuildRequest[]> {
+    const query = `order=-buildrequestid&limit=${limit}&property=${encodeURIComponent(property)}`;
+    return this.#get(`/api/v2/buildrequests?${query}`, "buildrequests", bbBuildRequestSchema);
   }
 
   async steps(buildid: number): Promise<BbStep[]> {
@@ -177,14 +211,25 @@ export class BuildbotClient {
     });
   }
 
-  /** A JSON-RPC control call, logging in first when needed and once more if the session was lost. */
-  async #rpc(path: string, method: string, params: Readonly<Record<string, unknown>>): Promise<unknown> {
-    const signal = this.#deadline();
+  /**
+   * A JSON-RPC control call, logging in first when needed and once more if the session was lost.
+   * A failed login sent nothing that acts; a call that went out unanswered is an UnconfirmedRequest.
+   */
+  async #rpc(
+    path: string,
+    method: string,
+    params: Readonly<Record<string, unknown>>,
+    signal = this.#deadline(),
+  ): Promise<unknown> {
+    const once = () =>
+      this.#rpcOnce(path, method, params, signal).catch((error: unknown) => {
+        throw this.#unconfirmedIfSent(error, signal);
+      });
     if (!this.#session) await this.login(signal);
-    let answer = await this.#rpcOnce(path, method, params, signal);
+    let answer = await once();
     if (answer.needsLogin) {
       await this.login(signal);
-      answer = await this.#rpcOnce(path, method, params, signal);
+      answer = await once();
     }
     if (answer.error !== undefined) {
       const hint = answer.needsLogin
@@ -225,18 +270,36 @@ export class BuildbotClient {
     try {
       return await this.#fetch(`${this.#url}${path}`, { ...init, signal });
     } catch (error) {
-      const why = signal.aborted ? `no answer within ${this.#timeoutMs} ms` : describeNetworkError(error);
+      const why = signal.aborted ? `no answer within ${deadlineMs(signal)} ms` : describeNetworkError(error);
       throw unavailable(this.#url, why, error);
     }
+  }
+
+  /** An error of a control request: UnconfirmedRequest unless it proves nothing reached the master. */
+  #unconfirmedIfSent(error: unknown, signal: AbortSignal): unknown {
+    const cause = error instanceof SlashbuildError ? error.cause : error;
+    const code = (cause as { cause?: { code?: string } } | undefined)?.cause?.code;
+    if (!signal.aborted && code !== undefined && NOT_SENT.has(code)) return error;
+    const why = signal.aborted ? `no answer within ${deadlineMs(signal)} ms` : describeNetworkError(cause);
+    return new UnconfirmedRequest(`Buildbot at ${this.#url} did not answer (${why})`, { cause });
   }
 
   #cookieHeader(): Record<string, string> {
     return this.#session ? { cookie: `${SESSION_COOKIE}=${this.#session}` } : {};
   }
 
-  #deadline(): AbortSignal {
-    return AbortSignal.timeout(this.#timeoutMs);
+  #deadline(ms = this.#timeoutMs): AbortSignal {
+    const signal = AbortSignal.timeout(ms);
+    DEADLINES.set(signal, ms);
+    return signal;
   }
+}
+
+/** Each operation's deadline in ms, for messages that say how long slashbuild waited. */
+const DEADLINES = new WeakMap<AbortSignal, number>();
+
+function deadlineMs(signal: AbortSignal): number | string {
+  return DEADLINES.get(signal) ?? "the";
 }
 
 /** A JSON object, or null for anything else (a proxy's error page, an empty body). */

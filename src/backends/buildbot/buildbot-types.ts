@@ -69,6 +69,8 @@ export const bbBuildRequestSchema = z.object({
   results: z.number().int().nullable().optional(),
   submitted_at: epoch,
   complete_at: epoch,
+  // The buildset's properties, when fetched with `?property=NAME` (null otherwise).
+  properties: properties.nullable(),
 });
 export type BbBuildRequest = z.infer<typeof bbBuildRequestSchema>;
 
@@ -82,7 +84,10 @@ export const bbLogSchema = z.object({
 export type BbLog = z.infer<typeof bbLogSchema>;
 
 /** A build property's value, or undefined when absent. */
-export function propertyOf(build: Pick<BbBuild, "properties">, name: string): unknown {
+export function propertyOf(
+  build: { readonly properties?: Readonly<Record<string, readonly [unknown, string]>> | null },
+  name: string,
+): unknown {
   const entry = build.properties?.[name];
   return entry ? entry[0] : undefined;
 }

@@ -17,6 +17,8 @@ export interface TrackedState {
   readonly steps: readonly StepStatus[];
   /** The Buildbot build last reported through an `external` event, if any. */
   readonly bbBuildId: number | null;
+  /** When the build was reported started (epoch ms), the floor of every later time. */
+  readonly startedAt?: number | null;
 }
 
 export interface Observation {
@@ -32,8 +34,22 @@ export interface MapContext {
   /** Buildbot step name → slashbuild step index. */
   readonly stepIndex: ReadonlyMap<string, number>;
   readonly masterUrl: string;
-  /** Epoch ms, for facts Buildbot gives no time for. */
+  /** Epoch ms, for facts Buildbot gives no time for, and to refine its whole seconds. */
   readonly now: number;
+  /** When slashbuild created the build (epoch ms): nothing Buildbot did for it came earlier. */
+  readonly createdAt?: number;
+}
+
+/**
+ * Buildbot's whole-second timestamp as epoch ms, finer where slashbuild's clock can tell: a fact read
+ * within the second it happened (a push, a close follow) happened at about `now`. Never earlier than
+ * `floor`: a build does not start before it was asked for, nor finish before it started, whatever
+ * rounding (or a master's clock a little behind) says.
+ */
+export function fineTime(seconds: number, now: number, floor: number): number {
+  const whole = seconds * 1000;
+  const at = now >= whole && now < whole + 1000 ? now : whole;
+  return Math.max(at, floor);
 }
 
 export interface MapResult {
@@ -118,7 +134,10 @@ export function observe(state: TrackedState, seen: Observation, ctx: MapContext)
     // Stopped (or otherwise ended) while still a build request: no build will ever come.
     const status = request?.complete ? (mapResults(request.results) ?? "cancelled") : null;
     if (!status) return { events, state };
-    const at = request?.complete_at ? request.complete_at * 1000 : ctx.now;
+    const floor = state.startedAt ?? ctx.createdAt ?? 0;
+    const at = request?.complete_at
+      ? fineTime(request.complete_at, ctx.now, floor)
+      : Math.max(ctx.now, floor);
     const reason = "Buildbot ended the build request before any worker started it.";
     events.push({ type: "finished", buildId: id, at, status, reason });
     return { events, state: null };
@@ -142,23 +161,32 @@ export function observe(state: TrackedState, seen: Observation, ctx: MapContext)
     (s) => s.complete && s.name !== "worker_preparation" && s.name !== CHECKOUT_STEP,
   );
   if (next.status === "queued" && (sha !== null || begun || build.complete)) {
-    const at = build.started_at ? build.started_at * 1000 : ctx.now;
+    const floor = ctx.createdAt ?? 0;
+    // Seen only once finished, the start was not "now": only its second (and the floor) is known.
+    const readAt = build.complete ? Number.NaN : ctx.now;
+    const at = build.started_at ? fineTime(build.started_at, readAt, floor) : Math.max(ctx.now, floor);
     events.push({ type: "started", buildId: id, at, sha: sha ?? "", steps: ctx.stepNames });
-    next = { ...next, status: "running", steps: ctx.stepNames.map(() => "pending") };
+    next = { ...next, status: "running", steps: ctx.stepNames.map(() => "pending"), startedAt: at };
   }
 
+  const begin = next.startedAt ?? ctx.createdAt ?? 0;
   if (next.status === "running") {
     const steps = [...next.steps];
     for (const step of [...seen.steps].sort((a, b) => a.number - b.number)) {
       const index = ctx.stepIndex.get(step.name);
       if (index === undefined || index >= steps.length) continue;
       if (steps[index] === "pending" && step.started_at) {
-        events.push({ type: "step_started", buildId: id, at: step.started_at * 1000, index });
+        events.push({
+          type: "step_started",
+          buildId: id,
+          at: fineTime(step.started_at, ctx.now, begin),
+          index,
+        });
         steps[index] = "running";
       }
       if (step.complete && (steps[index] === "pending" || steps[index] === "running")) {
         const status = mapStepResults(step.results);
-        const at = step.complete_at ? step.complete_at * 1000 : ctx.now;
+        const at = step.complete_at ? fineTime(step.complete_at, ctx.now, begin) : Math.max(ctx.now, begin);
         events.push({ type: "step_finished", buildId: id, at, index, status, exitCode: null });
         steps[index] = status;
       }
@@ -170,16 +198,27 @@ export function observe(state: TrackedState, seen: Observation, ctx: MapContext)
 
   const failing = final === "failed" ? failingStep(seen.steps, ctx) : null;
   const timedOut = failing !== null && /timed out|timeout/i.test(failing.step.state_string ?? "");
+  const shutdown = final === "cancelled" && masterShutDown(build);
   events.push({
     type: "finished",
     buildId: id,
-    at: build.complete_at ? build.complete_at * 1000 : ctx.now,
-    status: timedOut ? "timed_out" : final,
+    at: build.complete_at ? fineTime(build.complete_at, ctx.now, begin) : Math.max(ctx.now, begin),
+    status: shutdown ? "interrupted" : timedOut ? "timed_out" : final,
     failingStep: failing?.name ?? null,
-    reason: finishReason(build, final, failing !== null),
+    reason: shutdown
+      ? `the Buildbot master shut down while it ran (Buildbot: ${build.state_string}); nobody cancelled it. Run it again once the master is back.`
+      : finishReason(build, final, failing !== null),
     external,
   });
   return { events, state: null };
+}
+
+/**
+ * A master that shuts down stops its builds with the fixed reason "Master Shutdown" (Buildbot's
+ * botmaster.cleanShutdown); the build then ends cancelled, though no person cancelled it.
+ */
+function masterShutDown(build: BbBuild): boolean {
+  return /\(Master Shutdown\)/.test(build.state_string ?? "");
 }
 
 /** The first visible step that failed, by slashbuild's name when it is one of ours. */

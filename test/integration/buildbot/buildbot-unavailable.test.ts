@@ -21,6 +21,7 @@ function configFor(url: string) {
     password: "pw",
     status_secret: "0123456789abcdef",
     request_timeout: "1s",
+    trigger_timeout: "1s",
   });
 }
 
@@ -51,10 +52,11 @@ describe("Buildbot unavailable", () => {
       message: expect.stringContaining(`Buildbot at ${url} is not available (ECONNREFUSED)`),
     });
     expect(notifier.posts).toHaveLength(0);
-    expect(store.unfinished()).toHaveLength(0);
+    // A refusal stores nothing and uses no build number.
+    expect(store.list()).toEqual([]);
   });
 
-  it("hanging: gives up at the request deadline with a message saying so", async () => {
+  it("hanging before login: nothing was sent, so it is a plain refusal at the trigger deadline", async () => {
     const { service, backend } = wireService(config, configFor(silentUrl));
     await expect(
       requestNew(service, { repo: "app", branch: null, revision: null, user: alice, channel: ci }),

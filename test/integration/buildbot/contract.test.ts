@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
+import { GitMirrors } from "../../../src/git/git-mirrors.js";
 import { type BackendContractEnv, buildBackendContract } from "../../contracts/build-backend-contract.js";
 import { requestNew } from "../../fakes/request-new.js";
 import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
@@ -24,6 +28,7 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
   let status: StatusServer;
   let wired: WiredService;
   let env: BackendContractEnv;
+  let dataDir: string | undefined;
 
   beforeAll(async () => {
     repo = createTestRepo();
@@ -53,12 +58,20 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
       },
     });
     if (!bb) throw new Error("master.cfg was not generated");
-    wired = wireService(config, bb);
+    dataDir = mkdtempSync(path.join(tmpdir(), "slashbuild-bb-contract-"));
+    // Real mirrors, as src/app.ts wires them: the revision check runs on the repo's own history.
+    wired = wireService(config, bb, undefined, new GitMirrors({ dataDir }));
     status.receivers.add(wired.backend);
     const of = (id: number, kind: "started" | "finished") => wired.notifier.of(id, kind)[0];
     env = {
       tip: repo.tip,
       previous: repo.first,
+      elsewhere: repo.dev,
+      handedOver: async () => {
+        const response = await fetch(`${harness.url}/api/v2/buildrequests`);
+        return ((await response.json()) as { buildrequests: unknown[] }).buildrequests.length;
+      },
+      stored: () => wired.store.list({ limit: 1000 }).length,
       request: (name, revision) =>
         requestNew(wired.service, {
           repo: name,
@@ -82,6 +95,7 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
     await harness?.close();
     await status?.close();
     repo?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   buildBackendContract(() => env);

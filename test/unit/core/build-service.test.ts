@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Build } from "../../../src/core/build.js";
 import { BuildService } from "../../../src/core/build-service.js";
+import { SlashbuildError } from "../../../src/core/errors.js";
 import type { StatusNotifier } from "../../../src/core/ports.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
@@ -33,6 +34,7 @@ function setup(branches = ["main", "dev"]) {
   const store = new SqliteBuildStore(openDatabase(":memory:"));
   const notifier = new RecordingNotifier();
   const refsAsked: string[] = [];
+  const revisionsAsked: string[] = [];
   const service = new BuildService({
     config,
     store,
@@ -43,12 +45,20 @@ function setup(branches = ["main", "dev"]) {
         refsAsked.push(branch);
         return branches.includes(branch);
       },
+      assertOnBranch: async (_repo, branch, revision) => {
+        revisionsAsked.push(`${branch} ${revision}`);
+        if (revision.startsWith("bad"))
+          throw new SlashbuildError(
+            "REVISION_NOT_ON_BRANCH",
+            `Revision ${revision} is not on branch ${branch}.`,
+          );
+      },
     },
   });
   const backend = new RecordingBackend();
   backend.sink = service.applyEvent;
   service.attachBackend(backend);
-  return { service, store, notifier, backend, refsAsked };
+  return { service, store, notifier, backend, refsAsked, revisionsAsked };
 }
 
 describe("BuildService", () => {
@@ -108,16 +118,49 @@ describe("BuildService", () => {
     expect(t.refsAsked).toEqual([]);
   });
 
-  it("closes the record and explains when the backend refuses", async () => {
+  it("a backend refusal stores nothing and uses no build number", async () => {
     t.backend.refuse = true;
     await expect(
       requestNew(t.service, { repo: "app", branch: "dev", revision: null, user: bob, channel: ci }),
-    ).rejects.toMatchObject({ code: "BACKEND_UNAVAILABLE" });
-    expect(t.store.get(1)).toMatchObject({
-      status: "failed",
-      reason: expect.stringContaining("backend is down"),
+    ).rejects.toMatchObject({
+      code: "BACKEND_UNAVAILABLE",
+      message: expect.stringContaining("backend is down"),
     });
+    expect(t.store.list()).toEqual([]);
+    expect(t.store.unfinished()).toEqual([]);
     expect(t.notifier.posts).toEqual([]);
+    t.backend.refuse = false;
+    const next = await requestNew(t.service, {
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: bob,
+      channel: ci,
+    });
+    expect(next.id).toBe(1);
+  });
+
+  it("refuses a revision not on the branch before anything is stored or handed to the backend", async () => {
+    await expect(
+      requestNew(t.service, { repo: "app", branch: "dev", revision: "bad1bad", user: bob, channel: ci }),
+    ).rejects.toMatchObject({ code: "REVISION_NOT_ON_BRANCH" });
+    expect(t.revisionsAsked).toEqual(["dev bad1bad"]);
+    expect(t.backend.started).toEqual([]);
+    expect(t.store.list()).toEqual([]);
+    expect(t.notifier.posts).toEqual([]);
+  });
+
+  it("an unconfirmed hand-over is admitted (not a failure) and says so", async () => {
+    t.backend.unconfirmed = "not confirmed yet";
+    const admission = await t.service.requestBuild({
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: bob,
+      channel: ci,
+    });
+    expect(admission).toMatchObject({ duplicate: false, unconfirmed: "not confirmed yet" });
+    expect(t.store.get(admission.build.id)?.status).toBe("queued");
   });
 
   it("applies backend events: started, steps, finished with the failing step", async () => {

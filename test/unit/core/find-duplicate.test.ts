@@ -24,7 +24,7 @@ function setup() {
     config,
     store: new SqliteBuildStore(openDatabase(":memory:")),
     notifier: { buildQueued: noop, buildStarted: noop, buildFinished: noop },
-    refs: { branchExists: async () => true },
+    refs: { branchExists: async () => true, assertOnBranch: async () => {} },
   });
   const backend = new RecordingBackend();
   backend.sink = service.applyEvent;

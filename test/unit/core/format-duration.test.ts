@@ -7,5 +7,10 @@ describe("formatDuration", () => {
     expect(formatDuration(185_000)).toBe("3m 05s");
     expect(formatDuration(3_723_000)).toBe("1h 02m 03s");
     expect(formatDuration(0)).toBe("0s");
+    expect(formatDuration(300)).toBe("0.3s");
+    expect(formatDuration(3_000)).toBe("3s");
+    expect(formatDuration(4_240)).toBe("4.2s");
+    expect(formatDuration(9_960)).toBe("10s");
+    expect(formatDuration(-5)).toBe("0s");
   });
 });

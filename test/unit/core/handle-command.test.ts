@@ -22,7 +22,7 @@ function setup() {
     config,
     store: new SqliteBuildStore(openDatabase(":memory:")),
     notifier: { buildQueued: noop, buildStarted: noop, buildFinished: noop },
-    refs: { branchExists: async (_repo, branch) => branch === "main" },
+    refs: { branchExists: async (_repo, branch) => branch === "main", assertOnBranch: async () => {} },
   });
   const backend = new RecordingBackend();
   backend.sink = service.applyEvent;

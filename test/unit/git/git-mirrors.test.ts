@@ -177,9 +177,9 @@ describe("GitMirrors", () => {
     it("refuses a revision that exists but is not on the branch", async () => {
       const elsewhere = await remote.commit({ branch: "dev", message: "unreviewed" });
       const error = await refusal(mirrors.resolve(repo, "main", elsewhere.slice(0, 7)));
-      expect(error.code).toBe("NOT_PERMITTED");
+      expect(error.code).toBe("REVISION_NOT_ON_BRANCH");
       expect(error.message).toBe(
-        `Revision ${elsewhere.slice(0, 7)} is not on branch main; push it or name the branch that has it.`,
+        `Revision ${elsewhere.slice(0, 7)} is not on branch main of app. Name the branch that has it (\`/build app BRANCH ${elsewhere.slice(0, 7)}\`), or push it to main first.`,
       );
       expect(await mirrors.resolve(repo, "dev", elsewhere.slice(0, 7))).toBe(elsewhere);
     });
@@ -194,8 +194,25 @@ describe("GitMirrors", () => {
 
     it("refuses a revision that does not exist", async () => {
       const error = await refusal(mirrors.resolve(repo, "main", "deadbeef"));
-      expect(error.code).toBe("NOT_FOUND");
+      expect(error.code).toBe("REVISION_UNKNOWN");
       expect(error.message).toContain("deadbeef is not a commit in app");
+    });
+
+    it("assertOnBranch (admission): accepts a commit on the branch, refuses one elsewhere or unknown", async () => {
+      const older = await remote.commit({ message: "older" });
+      const elsewhere = await remote.commit({ branch: "dev", message: "unreviewed" });
+      await expect(mirrors.assertOnBranch(repo, "main", older.slice(0, 8))).resolves.toBeUndefined();
+      expect((await refusal(mirrors.assertOnBranch(repo, "main", elsewhere))).code).toBe(
+        "REVISION_NOT_ON_BRANCH",
+      );
+      expect((await refusal(mirrors.assertOnBranch(repo, "main", "deadbeef"))).code).toBe("REVISION_UNKNOWN");
+      await expect(mirrors.assertOnBranch(repo, "dev", elsewhere)).resolves.toBeUndefined();
+    });
+
+    it("assertOnBranch fetches when the mirror does not show the commit on the branch yet", async () => {
+      await mirrors.branchExists(repo, "main");
+      const pushedLater = await remote.commit({ message: "pushed after the mirror was made" });
+      await expect(mirrors.assertOnBranch(repo, "main", pushedLater)).resolves.toBeUndefined();
     });
 
     it("refuses an unknown branch", async () => {

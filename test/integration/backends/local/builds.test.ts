@@ -78,14 +78,14 @@ describe("LocalBackend builds (real git, real processes)", () => {
     expect(h.events.events.find((e) => e.type === "started")).toMatchObject({ sha: wanted });
   });
 
-  it("refuses a revision that is not on the branch: failed with a reason, nothing run", async () => {
+  it("still refuses at run time a revision that is not on the branch (moved since admission): failed with a reason, nothing run", async () => {
     h = await Harness.create({ repos: { app: { commands: ['touch "$OUT/ran"'] } } });
     const unreviewed = await h.remote.commit({ branch: "dev", message: "unreviewed" });
     const finished = await h.run("app", { branch: "main", requestedRevision: unreviewed.slice(0, 7) });
 
     expect(finished.status).toBe("failed");
     expect(finished.reason).toBe(
-      `Revision ${unreviewed.slice(0, 7)} is not on branch main; push it or name the branch that has it.`,
+      `Revision ${unreviewed.slice(0, 7)} is not on branch main of app. Name the branch that has it (\`/build app BRANCH ${unreviewed.slice(0, 7)}\`), or push it to main first.`,
     );
     expect(h.events.events.some((e) => e.type === "started")).toBe(false);
     expect(h.outExists("ran")).toBe(false);

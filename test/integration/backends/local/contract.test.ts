@@ -25,6 +25,7 @@ describe("LocalBackend honours the BuildBackend contract", () => {
     remote = await GitRepoFixture.create();
     const previous = await remote.commit({ message: "previous" });
     const tip = await remote.commit({ message: "tip" });
+    const elsewhere = await remote.commit({ branch: "dev", message: "only on dev" });
     dataDir = await makeTempDir();
     const repo = (commands: string[]) => ({ url: remote.dir, branch: "main", commands });
     const config = makeConfig(
@@ -49,18 +50,33 @@ describe("LocalBackend honours the BuildBackend contract", () => {
       buildFinished: record("finished"),
     };
     const mirrors = new GitMirrors({ dataDir });
+    const store = new SqliteBuildStore(openDatabase(":memory:"));
     const service = new BuildService({
       config,
-      store: new SqliteBuildStore(openDatabase(":memory:")),
+      store,
       refs: mirrors,
       notifier,
     });
     backend = new LocalBackend({ config, mirrors, sink: service.applyEvent, killGraceMs: 500 });
-    service.attachBackend(backend);
+    let handed = 0;
+    const counted = backend;
+    service.attachBackend({
+      name: counted.name,
+      start: (build, repo) => {
+        handed += 1;
+        return counted.start(build, repo);
+      },
+      stop: (build, repo, by) => counted.stop(build, repo, by),
+      recover: (builds, repos) => counted.recover(builds, repos),
+      close: () => counted.close(),
+    });
     const of = (id: number, kind: string) => seen.find((s) => s.build.id === id && s.kind === kind)?.build;
     env = {
       tip,
       previous,
+      elsewhere,
+      handedOver: async () => handed,
+      stored: () => store.list({ limit: 1000 }).length,
       request: (name, revision) =>
         requestNew(service, {
           repo: name,

@@ -7,6 +7,7 @@ import {
   bbStepSchema,
 } from "../../../../src/backends/buildbot/buildbot-types.js";
 import {
+  fineTime,
   type MapContext,
   mapResults,
   mapStepResults,
@@ -251,5 +252,125 @@ describe("resolvedSha", () => {
       resolvedSha({ ...base, properties: {}, buildset: { bsid: 1, sourcestamps: [{ revision: SHA }] } }),
     ).toBe(SHA);
     expect(resolvedSha(base)).toBeNull();
+  });
+});
+
+describe("times from Buildbot's whole seconds", () => {
+  const fast = (startedS: number, completeS: number): BbBuild =>
+    withSha(
+      bbBuildSchema.parse({
+        buildid: 1,
+        number: 1,
+        builderid: 1,
+        buildrequestid: 1,
+        complete: true,
+        results: 0,
+        started_at: startedS,
+        complete_at: completeS,
+      }),
+    );
+
+  it("a build that finished within its start second gets slashbuild's finer clock, not 0s", () => {
+    const createdAt = 2_000_100;
+    const running = { ...fast(2000, 2000), complete: false, results: null, complete_at: null };
+    const first = observe(
+      queued,
+      { request: null, build: running, steps: [] },
+      { ...ctx, now: 2_000_150, createdAt },
+    );
+    const startedAt = first.events.find((e) => e.type === "started")?.at;
+    expect(startedAt).toBe(2_000_150);
+    const last = observe(
+      first.state as TrackedState,
+      { request: null, build: fast(2000, 2000), steps: [] },
+      {
+        ...ctx,
+        now: 2_000_450,
+        createdAt,
+      },
+    );
+    const finishedAt = last.events.find((e) => e.type === "finished")?.at;
+    expect(finishedAt).toBe(2_000_450);
+    expect((finishedAt ?? 0) - (startedAt ?? 0)).toBe(300);
+  });
+
+  it("seen only once finished: starts at the later of its second and its creation, finishes at the reading", () => {
+    const createdAt = 2_000_100;
+    const { events } = observe(
+      queued,
+      { request: null, build: fast(2000, 2000), steps: [] },
+      {
+        ...ctx,
+        now: 2_000_400,
+        createdAt,
+      },
+    );
+    expect(events.find((e) => e.type === "started")?.at).toBe(createdAt);
+    expect(events.find((e) => e.type === "finished")?.at).toBe(2_000_400);
+  });
+
+  it("never starts before the build was created, nor finishes before it started (rounding, a clock behind)", () => {
+    const createdAt = 2_000_900;
+    const { events } = observe(
+      queued,
+      { request: null, build: fast(2000, 2000), steps: [step(1, "make", 0)] },
+      {
+        ...ctx,
+        now: 2_005_000,
+        createdAt,
+      },
+    );
+    for (const event of events) expect(event.at).toBeGreaterThanOrEqual(createdAt);
+    const started = events.find((e) => e.type === "started")?.at ?? 0;
+    const finished = events.find((e) => e.type === "finished")?.at ?? 0;
+    expect(finished).toBeGreaterThanOrEqual(started);
+  });
+
+  it("fineTime: the reading time within the second, else the whole second, never under the floor", () => {
+    expect(fineTime(10, 10_250, 0)).toBe(10_250);
+    expect(fineTime(10, 12_000, 0)).toBe(10_000);
+    expect(fineTime(10, 12_000, 10_700)).toBe(10_700);
+  });
+});
+
+describe("a master shutdown", () => {
+  it("is reported interrupted with Buildbot's reason, not cancelled", () => {
+    const build = withSha(
+      bbBuildSchema.parse({
+        buildid: 1,
+        number: 1,
+        builderid: 1,
+        buildrequestid: 1,
+        complete: true,
+        results: 6,
+        state_string: "cancelled (Master Shutdown)",
+        started_at: 1000,
+        complete_at: 1010,
+      }),
+    );
+    const { events } = observe(queued, { request: null, build, steps: [] }, ctx);
+    expect(events.at(-1)).toMatchObject({
+      type: "finished",
+      status: "interrupted",
+      reason: expect.stringContaining("the Buildbot master shut down while it ran"),
+    });
+  });
+
+  it("a stop from chat stays cancelled", () => {
+    const build = withSha(
+      bbBuildSchema.parse({
+        buildid: 1,
+        number: 1,
+        builderid: 1,
+        buildrequestid: 1,
+        complete: true,
+        results: 6,
+        state_string: "cancelled (stopped from chat by @alice)",
+        started_at: 1000,
+        complete_at: 1010,
+      }),
+    );
+    const { events } = observe(queued, { request: null, build, steps: [] }, ctx);
+    expect(events.at(-1)).toMatchObject({ type: "finished", status: "cancelled" });
   });
 });

@@ -1,0 +1,191 @@
+import { createServer, type Server, Socket } from "node:net";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { CORRELATION_PROPERTY } from "../../../src/backends/buildbot/buildbot-properties.js";
+import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
+import { handleCommand } from "../../../src/core/handle-command.js";
+import { openDatabase } from "../../../src/store/open-database.js";
+import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
+import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
+import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
+import {
+  bbConfig,
+  type StatusServer,
+  startStatusServer,
+  type WiredService,
+  waitFor,
+  wireService,
+} from "../../helpers/buildbot-service.js";
+import { makeConfig } from "../../helpers/make-config.js";
+
+/**
+ * A force request that goes out and gets no answer (a paused master, a request lost on the way) is
+ * not a failure: the build may run. The person is told so, never to try again, and reconcile says
+ * later whether it ran or never arrived. A real master, paused with SIGSTOP (only this test's own).
+ */
+
+const SECRET = "unconfirmed-status-secret-01";
+const alice = { id: "uid-alice", name: "alice" };
+const ci = { id: "chan-ci", name: "ci" };
+
+/**
+ * A loopback TCP relay in front of the master. While `swallow` is set, what slashbuild sends is read
+ * and dropped: a request lost on the way, which the master never sees.
+ */
+interface Relay {
+  readonly url: string;
+  swallow: boolean;
+  close(): Promise<void>;
+}
+
+async function startRelay(targetPort: number): Promise<Relay> {
+  const sockets = new Set<Socket>();
+  const state = { swallow: false };
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    sockets.add(client).add(upstream);
+    upstream.connect(targetPort, "127.0.0.1");
+    client.on("data", (chunk) => {
+      if (!state.swallow) upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => client.write(chunk));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", end).on("error", end);
+    upstream.on("close", end).on("error", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get swallow() {
+      return state.swallow;
+    },
+    set swallow(value: boolean) {
+      state.swallow = value;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describeWithBuildbot("Buildbot trigger whose outcome is unknown (real master)", () => {
+  let repo: TestRepo;
+  let harness: BuildbotHarness;
+  let status: StatusServer;
+  let relay: Relay;
+  const config = () =>
+    makeConfig({
+      repos: { app: { url: repo.dir, branch: "main", backend: "buildbot", commands: ["true"] } },
+    });
+  let paused: number | null = null;
+  // One database for both tests: build ids go on, so no id matches another test's Buildbot build.
+  const store = new SqliteBuildStore(openDatabase(":memory:"));
+  const wired: WiredService[] = [];
+
+  const overrides = {
+    username: "slashbuild",
+    password: "bb-pass",
+    status_secret: SECRET,
+    trigger_timeout: "1s",
+    follow_interval: "300ms",
+    reconcile_interval: "1s",
+  };
+
+  beforeAll(async () => {
+    repo = createTestRepo();
+    status = await startStatusServer(SECRET);
+    harness = await startBuildbot({
+      masterCfg: (ports) =>
+        generateMasterCfg(
+          config(),
+          bbConfig({
+            ...overrides,
+            url: ports.url,
+            status_url: status.url,
+            workers: [{ name: ports.workerName, password: ports.workerPassword }],
+            worker_port: ports.workerPort,
+          }),
+        ),
+    });
+    relay = await startRelay(harness.wwwPort);
+  });
+
+  afterEach(async () => {
+    // Never leave the master paused, whatever failed.
+    if (paused !== null) process.kill(paused, "SIGCONT");
+    paused = null;
+    for (const w of wired.splice(0)) await w.backend.close();
+    status.receivers.clear();
+  });
+
+  afterAll(async () => {
+    await relay?.close();
+    await harness?.close();
+    await status?.close();
+    repo?.close();
+  });
+
+  function wire(url: string, neverArrivedAfterMs?: number): WiredService {
+    const w = wireService(
+      config(),
+      bbConfig({ ...overrides, url, status_url: status.url }),
+      store,
+      undefined,
+      neverArrivedAfterMs === undefined ? {} : { neverArrivedAfterMs },
+    );
+    status.receivers.add(w.backend);
+    wired.push(w);
+    return w;
+  }
+
+  async function buildsCarrying(id: number): Promise<number> {
+    const response = await fetch(`${harness.url}/api/v2/builds?property=${CORRELATION_PROPERTY}`);
+    const body = (await response.json()) as { builds: { properties: Record<string, [unknown, string]> }[] };
+    return body.builds.filter((b) => b.properties[CORRELATION_PROPERTY]?.[0] === String(id)).length;
+  }
+
+  it("paused master: the answer says 'not confirmed, do not retry'; the build runs once and is reported", async () => {
+    const w = wire(harness.url);
+    await w.backend.client.login(); // as after earlier builds: the session exists, the force goes out
+    paused = harness.masterPid();
+    process.kill(paused, "SIGSTOP");
+
+    const reply = await handleCommand(w.service, config(), { text: "app", user: alice, channel: ci });
+    expect(reply.visibility).toBe("ephemeral");
+    expect(reply.text).toContain("was sent, but not confirmed");
+    expect(reply.text).toContain("Do not run /build again");
+    expect(reply.text).not.toMatch(/try again/i);
+    expect(w.store.get(1)).toMatchObject({ status: "queued" });
+    expect(w.notifier.of(1, "queued")).toHaveLength(1);
+
+    process.kill(paused, "SIGCONT");
+    paused = null;
+    const done = await waitFor("#1 finished", () => w.notifier.of(1, "finished")[0], 60_000);
+    expect(done.status).toBe("succeeded");
+    expect(w.notifier.of(1, "started")).toHaveLength(1);
+    expect(await buildsCarrying(1)).toBe(1);
+    expect(done.external).toMatchObject({ unconfirmed_at: null, buildrequestid: expect.any(Number) });
+  });
+
+  it("a force lost on the way: reported as never arrived once the master has answered long enough", async () => {
+    const w = wire(relay.url, 1500);
+    await w.backend.client.login();
+    relay.swallow = true;
+    const reply = await handleCommand(w.service, config(), { text: "app", user: alice, channel: ci });
+    relay.swallow = false;
+    expect(reply.text).toContain("was sent, but not confirmed");
+    const id = 2;
+    expect(w.store.get(id)).toMatchObject({ status: "queued" });
+
+    const done = await waitFor(`#${id} finished`, () => w.notifier.of(id, "finished")[0], 30_000);
+    expect(done.status).toBe("failed");
+    expect(done.reason).toContain("Buildbot never received this build");
+    expect(done.reason).toContain("Running /build again is safe");
+    expect(await buildsCarrying(id)).toBe(0);
+  });
+});
