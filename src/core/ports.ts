@@ -89,3 +89,18 @@ export type Clock = () => number;
 export interface LogSource {
   read(build: Build, stepIndex: number): Promise<string | null>;
 }
+
+/** The end of a step's output: what a failure excerpt is made from. */
+export interface LogTail {
+  readonly text: string;
+  /** True when the text is the whole log; false when earlier output was not read. */
+  readonly complete: boolean;
+}
+
+/**
+ * Bounded reads of a step's output, for chat's failure excerpts: reading at most `maxBytes` from its
+ * end keeps memory and event-loop time independent of the log's size.
+ */
+export interface LogTailSource {
+  readTail(build: Build, stepIndex: number, maxBytes: number): Promise<LogTail | null>;
+}

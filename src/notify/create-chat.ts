@@ -7,7 +7,7 @@ import { formatFullLog } from "../chat/mattermost/format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "../chat/mattermost/mattermost-api.js";
 import { createWebhookTransport } from "../chat/mattermost/webhook-transport.js";
 import type { Config } from "../config/config.js";
-import type { BuildStore, Clock, LogSource } from "../core/ports.js";
+import type { BuildStore, Clock, LogTailSource } from "../core/ports.js";
 import type { Db } from "../store/open-database.js";
 import { SqliteChatPosts } from "../store/sqlite-chat-posts.js";
 import type { SqliteOutbox } from "../store/sqlite-outbox.js";
@@ -30,7 +30,7 @@ export interface ChatDeps {
   readonly db: Db;
   readonly outbox: SqliteOutbox;
   readonly store: BuildStore;
-  readonly logs?: LogSource;
+  readonly logs?: LogTailSource;
   readonly logger: DeliveryLogger;
   readonly clock: Clock;
   readonly fetch?: typeof fetch;

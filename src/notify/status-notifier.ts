@@ -1,11 +1,16 @@
 import type { BotPayload, ChannelRef } from "../chat/mattermost/bot-payload.js";
 import type { ActionOptions } from "../chat/mattermost/build-actions.js";
-import { type Excerpt, extractFailureExcerpt, failingStep } from "../chat/mattermost/failure-excerpt.js";
+import {
+  EXCERPT_WINDOW_BYTES,
+  type Excerpt,
+  extractFailureExcerpt,
+  failingStep,
+} from "../chat/mattermost/failure-excerpt.js";
 import { formatBuildFinished, formatBuildStarted } from "../chat/mattermost/format-build-message.js";
 import { formatFinishReply, formatRootPost } from "../chat/mattermost/format-build-post.js";
 import type { Config, RepoConfig } from "../config/config.js";
 import type { Build } from "../core/build.js";
-import type { LogSource, StatusNotifier } from "../core/ports.js";
+import type { LogTailSource, StatusNotifier } from "../core/ports.js";
 import type { NewOutboxMessage } from "../store/sqlite-outbox.js";
 import { announcesFinish, announcesProgress, routeChannel } from "./notify-policy.js";
 
@@ -28,8 +33,8 @@ export interface NotifierOptions {
   readonly mode?: "webhook" | "bot";
   /** Buttons on posts; null/absent = none. */
   readonly actions?: ActionOptions | null;
-  /** Step logs, for failure excerpts; absent = no excerpts. */
-  readonly logs?: LogSource;
+  /** The end of step logs, for failure excerpts; absent = no excerpts. */
+  readonly logs?: LogTailSource;
   /** The branch's previous build with a verdict, for `notify: changes`. */
   readonly previous?: (build: Build) => Build | undefined;
   /** Called when reading a log for an excerpt fails; the post goes out without it. */
@@ -90,10 +95,11 @@ export class OutboxStatusNotifier implements StatusNotifier {
     // Reading the log is the one asynchronous part; nothing else of this build is enqueued after
     // its finish, so order within the build is kept. `settled()` lets shutdown wait for it.
     const task = logs
-      .read(build, step.index)
+      .readTail(build, step.index, EXCERPT_WINDOW_BYTES)
       .then(
-        (log) => {
-          const text = log === null ? null : extractFailureExcerpt(log, { secrets: this.#secrets(repo) });
+        (tail) => {
+          const text =
+            tail === null ? null : extractFailureExcerpt(tail.text, { secrets: this.#secrets(repo) });
           return text === null ? null : { step, text };
         },
         (error: unknown) => {

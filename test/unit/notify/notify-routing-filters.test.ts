@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BotPayload } from "../../../src/chat/mattermost/bot-payload.js";
 import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
 import type { Build } from "../../../src/core/build.js";
-import type { LogSource } from "../../../src/core/ports.js";
+import type { LogTailSource } from "../../../src/core/ports.js";
 import { announcesFinish, routeChannel } from "../../../src/notify/notify-policy.js";
 import { BOT_REPLY, BOT_UPDATE, OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
@@ -14,7 +14,7 @@ const SECRET = "hunter2-secret-value";
 function setup(
   mode: "bot" | "webhook",
   repo: Record<string, unknown> = {},
-  extra: { logs?: LogSource; previous?: Build } = {},
+  extra: { logs?: LogTailSource; previous?: Build } = {},
 ) {
   const enqueued: NewOutboxMessage[] = [];
   const config = makeConfig({
@@ -145,7 +145,9 @@ describe("notify filters", () => {
 
 describe("failure excerpts", () => {
   const log = `compiling\n${"ok\n".repeat(40)}using ${SECRET}\nerror: 2 tests failed\n`;
-  const logs: LogSource = { read: async (_build, index) => (index === 1 ? log : null) };
+  const logs: LogTailSource = {
+    readTail: async (_build, index) => (index === 1 ? { text: log, complete: true } : null),
+  };
 
   it("bot mode: a thread reply that mentions the requester and quotes the failing step, secrets masked", async () => {
     const { notifier, enqueued } = setup("bot", {}, { logs });
@@ -171,7 +173,7 @@ describe("failure excerpts", () => {
   });
 
   it("a log that cannot be read still gives the finish post, without an excerpt", async () => {
-    const broken: LogSource = { read: async () => Promise.reject(new Error("EIO")) };
+    const broken: LogTailSource = { readTail: async () => Promise.reject(new Error("EIO")) };
     const { notifier, enqueued } = setup("bot", {}, { logs: broken });
     notifier.buildFinished(failed);
     await notifier.settled();
