@@ -14,7 +14,10 @@ export interface FileTail {
 }
 
 /** The part of fs/promises this needs, so a test can count what is read. */
-export type OpenFile = (file: string, flags: "r") => Promise<{
+export type OpenFile = (
+  file: string,
+  flags: "r",
+) => Promise<{
   stat(): Promise<{ size: number }>;
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   close(): Promise<void>;

@@ -85,7 +85,7 @@ describe("OutboxStatusNotifier", () => {
       };
       notifier.buildFinished(makeBuild({ status: "failed", finishedAt: 1_020_000, steps: [step] }));
       await notifier.settled();
-      const text = (enqueued[0]?.payload as IncomingWebhookRequest).attachments?.[0]?.text ?? "";
+      const text = (enqueued[0]?.payload as IncomingWebhookRequest | undefined)?.attachments?.[0]?.text ?? "";
       expect(text).toContain("error: NEAR-THE-END");
       expect(text).toContain("make: *** Error 2");
       // The start of the log lies outside the bounded scan: it was never read.
