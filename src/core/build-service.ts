@@ -6,7 +6,14 @@ import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import { findDuplicate } from "./find-duplicate.js";
-import type { BuildBackend, BuildStore, Clock, RefChecker, StatusNotifier } from "./ports.js";
+import type {
+  BuildBackend,
+  BuildStore,
+  Clock,
+  PostDestination,
+  RefChecker,
+  StatusNotifier,
+} from "./ports.js";
 
 export interface BuildRequest {
   readonly repo: string;
@@ -175,6 +182,11 @@ export class BuildService {
       rebuildOf: original.id,
       again,
     });
+  }
+
+  /** Where the build's status posts go, if the notifier can say (for the requester's answer). */
+  postDestination(build: Build): PostDestination | undefined {
+    return this.#notifier.destination?.(build);
   }
 
   getBuild(id: number): Build {

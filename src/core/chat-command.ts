@@ -25,3 +25,10 @@ export interface Reply {
   /** Markdown. */
   readonly text: string;
 }
+
+/**
+ * Rebuilds from the web UI are requested "in" this pseudo-channel, so channel allow-lists apply to
+ * them as to any channel. It is not a Mattermost channel: nothing is ever posted to it (status
+ * posts of such a build go to the repo's notify channel, else the original build's channel).
+ */
+export const WEB_CHANNEL: ChatChannel = { id: "web", name: "web" };

@@ -64,7 +64,7 @@ async function dispatch(
     }
     case "rebuild": {
       const admission = await service.submitRebuild(parsed.id, user, channel, parsed.again === true);
-      return ephemeral(admitted(config, admission, `/build rebuild ${parsed.id} --again`));
+      return ephemeral(admitted(service, config, admission, `/build rebuild ${parsed.id} --again`));
     }
     case "build": {
       const admission = await service.submitBuild({
@@ -77,13 +77,20 @@ async function dispatch(
       });
       const { build } = admission;
       const override = `/build ${[build.repo, build.branch, parsed.revision].filter(Boolean).join(" ")} --again`;
-      return ephemeral(admitted(config, admission, override));
+      return ephemeral(admitted(service, config, admission, override));
     }
   }
 }
 
-function admitted(config: Config, { build, duplicate }: Admission, override: string): string {
-  return duplicate ? duplicateReply(config, build, override) : queuedReply(config, build);
+function admitted(
+  service: BuildService,
+  config: Config,
+  { build, duplicate }: Admission,
+  override: string,
+): string {
+  return duplicate
+    ? duplicateReply(config, build, override)
+    : queuedReply(config, build, service.postDestination(build));
 }
 
 /** The answer to a request for what is already queued or running: its link, and how to insist. */

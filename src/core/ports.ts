@@ -74,8 +74,26 @@ export interface RefChecker {
   branchExists(repo: RepoConfig, branch: string): Promise<boolean>;
 }
 
+/** Where a build's status posts go and which it gets, so the requester's answer can say so truly. */
+export interface PostDestination {
+  /**
+   * `here`: the channel the command came from; `channel`: another one, by name; `webhook`: the
+   * incoming webhook's own channel; `console`: slashbuild's stdout; null: nowhere.
+   */
+  readonly where:
+    | { readonly kind: "here" }
+    | { readonly kind: "channel"; readonly name: string }
+    | { readonly kind: "webhook" }
+    | { readonly kind: "console" }
+    | null;
+  /** The repo's `notify` filter: every build, only failures, or only changes of verdict. */
+  readonly when: "all" | "failures" | "changes";
+}
+
 /** Status posts: what the channel is told when a build starts and finishes. Durable (see notify/). */
 export interface StatusNotifier {
+  /** Where this build's posts go; absent = the notifier cannot say. */
+  destination?(build: Build): PostDestination;
   buildQueued(build: Build): void;
   buildStarted(build: Build): void;
   /** A step began (bot mode edits the build's post to "step k of n"); optional for notifiers without edits. */

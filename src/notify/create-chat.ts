@@ -89,10 +89,11 @@ export function createChat(config: Config, deps: ChatDeps): Chat {
   }
 
   const notifier = new OutboxStatusNotifier(deps.outbox, config, {
-    mode: mode === "bot" ? "bot" : "webhook",
+    mode,
     actions,
     ...(deps.logs ? { logs: deps.logs } : {}),
     previous: (build) => previousVerdict(deps.store, build),
+    builds: (id) => deps.store.get(id),
     onError: (error, build) =>
       deps.logger.warn({ err: error, buildId: build.id }, "could not read the log for a failure excerpt"),
   });

@@ -9,10 +9,12 @@ import {
 import { formatBuildFinished, formatBuildStarted } from "../chat/mattermost/format-build-message.js";
 import { formatFinishReply, formatRootPost } from "../chat/mattermost/format-build-post.js";
 import type { Config, RepoConfig } from "../config/config.js";
+import { channelAllowed } from "../core/authorize.js";
 import type { Build } from "../core/build.js";
-import type { LogTailSource, StatusNotifier } from "../core/ports.js";
+import { type ChatChannel, WEB_CHANNEL } from "../core/chat-command.js";
+import type { LogTailSource, PostDestination, StatusNotifier } from "../core/ports.js";
 import type { NewOutboxMessage } from "../store/sqlite-outbox.js";
-import { announcesFinish, announcesProgress, routeChannel } from "./notify-policy.js";
+import { announcesFinish, announcesProgress, filterOf, routeChannel } from "./notify-policy.js";
 
 /**
  * StatusNotifier over the outbox: decides what the channel hears (routing and filters), formats
@@ -30,16 +32,32 @@ export interface OutboxSink {
 }
 
 export interface NotifierOptions {
-  readonly mode?: "webhook" | "bot";
+  /** Console mode formats as webhook mode does; it only differs in where posts are said to go. */
+  readonly mode?: "webhook" | "bot" | "console";
   /** Buttons on posts; null/absent = none. */
   readonly actions?: ActionOptions | null;
   /** The end of step logs, for failure excerpts; absent = no excerpts. */
   readonly logs?: LogTailSource;
   /** The branch's previous build with a verdict, for `notify: changes`. */
   readonly previous?: (build: Build) => Build | undefined;
+  /** A build by id: a web rebuild's posts go to its original build's channel (bot mode). */
+  readonly builds?: (id: number) => Build | undefined;
   /** Called when reading a log for an excerpt fails; the post goes out without it. */
   readonly onError?: (error: unknown, build: Build) => void;
 }
+
+/**
+ * Where a build's posts go: a channel named by routing; in bot mode the channel the build was asked
+ * for from (for a web rebuild, its original build's); in webhook and console mode the hook's own
+ * channel (or stdout), whose name slashbuild does not know.
+ */
+type Place =
+  | { readonly kind: "routed"; readonly name: string }
+  | { readonly kind: "origin"; readonly channel: ChatChannel }
+  | { readonly kind: "hook" };
+
+/** How far back a chain of web rebuilds is followed to find a chat channel. */
+const MAX_REBUILD_CHAIN = 20;
 
 export const BOT_UPDATE = "post_update";
 export const BOT_REPLY = "thread_reply";
@@ -58,6 +76,18 @@ export class OutboxStatusNotifier implements StatusNotifier {
 
   get #bot(): boolean {
     return this.#options.mode === "bot";
+  }
+
+  destination(build: Build): PostDestination {
+    const when = filterOf(this.#repo(build));
+    const place = this.#place(build);
+    if (!place) return { where: null, when };
+    if (place.kind === "routed") return { where: { kind: "channel", name: place.name }, when };
+    if (place.kind === "hook")
+      return { where: { kind: this.#options.mode === "console" ? "console" : "webhook" }, when };
+    return place.channel.id === build.channelId
+      ? { where: { kind: "here" }, when }
+      : { where: { kind: "channel", name: place.channel.name }, when };
   }
 
   buildQueued(build: Build): void {
@@ -128,29 +158,73 @@ export class OutboxStatusNotifier implements StatusNotifier {
       return;
     }
     this.#upsert(build);
+    const channel = this.#channel(build);
+    if (!channel) return;
     const payload: BotPayload = {
       op: "reply",
       buildId: build.id,
-      channel: this.#channel(build),
+      channel,
       message: formatFinishReply(build, excerpt, this.#postOptions(build)),
     };
     this.#outbox.enqueue({ buildId: build.id, kind: BOT_REPLY, payload });
   }
 
   #upsert(build: Build): void {
+    const channel = this.#channel(build);
+    // Nowhere to post (a web rebuild whose chain never touched chat, and no routing): stay quiet.
+    if (!channel) return;
     const payload: BotPayload = {
       op: "upsert_root",
       buildId: build.id,
-      channel: this.#channel(build),
+      channel,
       ...formatRootPost(build, this.#postOptions(build)),
     };
     this.#outbox.enqueue({ buildId: build.id, kind: BOT_UPDATE, payload, coalesce: true });
   }
 
-  /** Bot mode posts where the repo's routing says, else where /build was typed. */
-  #channel(build: Build): ChannelRef {
+  /** Bot mode posts where the repo's routing says, else where /build was typed; null = nowhere. */
+  #channel(build: Build): ChannelRef | null {
+    const place = this.#place(build);
+    if (!place || place.kind === "hook") return null;
+    return place.kind === "routed" ? { name: place.name } : { id: place.channel.id };
+  }
+
+  #place(build: Build): Place | null {
     const routed = routeChannel(this.#repo(build), build.branch);
-    return routed ? { name: routed } : { id: build.channelId };
+    if (routed) return { kind: "routed", name: routed };
+    if (!this.#bot) return { kind: "hook" };
+    const origin = this.#origin(build);
+    return origin ? { kind: "origin", channel: origin } : null;
+  }
+
+  /** The chat channel a build was asked for from; a web rebuild inherits its original build's. */
+  #origin(build: Build): ChatChannel | null {
+    let current: Build | undefined = build;
+    for (let hops = 0; current && hops < MAX_REBUILD_CHAIN; hops++) {
+      if (current.channelId !== WEB_CHANNEL.id) return { id: current.channelId, name: current.channelName };
+      current = current.rebuildOf === null ? undefined : this.#options.builds?.(current.rebuildOf);
+    }
+    return null;
+  }
+
+  /**
+   * Stop and Rebuild run the typed commands in the channel where they are clicked, with the same
+   * channel checks: a button that would be refused there is not shown. The webhook's own channel is
+   * unknown to slashbuild, so its posts keep every button.
+   */
+  #actions(build: Build): ActionOptions | null {
+    const actions = this.#options.actions ?? null;
+    const place = this.#place(build);
+    if (!actions || !place || place.kind === "hook") return actions;
+    const channel = place.kind === "routed" ? { id: place.name, name: place.name } : place.channel;
+    const repo = this.#repo(build) ?? null;
+    return {
+      ...actions,
+      usable: {
+        stop: channelAllowed(this.#config, null, channel),
+        rebuild: repo !== null && channelAllowed(this.#config, repo, channel),
+      },
+    };
   }
 
   #repo(build: Build): RepoConfig | undefined {
@@ -165,7 +239,7 @@ export class OutboxStatusNotifier implements StatusNotifier {
     return {
       publicUrl: this.#config.publicUrl,
       secrets: this.#secrets(this.#repo(build)),
-      actions: this.#options.actions ?? null,
+      actions: this.#actions(build),
     };
   }
 
