@@ -81,7 +81,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   const { notifier, deliverer } = chat;
-  const service = new BuildService({ config, store, refs: mirrors, notifier, clock });
+  const service = new BuildService({
+    config,
+    store,
+    refs: mirrors,
+    notifier,
+    clock,
+    // Builds and the outbox share this database: a state change and its posts commit together.
+    atomically: (work) => db.transaction(work)(),
+  });
   const local = new LocalBackend({
     config,
     mirrors,
@@ -146,6 +154,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     local,
     outbox,
     async start() {
+      // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
+      notifier.resumeDrafts((id) => store.get(id));
       await service.recover();
       deliverer.start();
       chat.checkBot().then(

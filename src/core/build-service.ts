@@ -7,6 +7,7 @@ import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import type {
+  Atomically,
   BuildBackend,
   BuildFilter,
   BuildPatch,
@@ -31,6 +32,8 @@ export interface BuildServiceDeps {
   readonly refs: RefChecker;
   readonly notifier: StatusNotifier;
   readonly clock?: Clock;
+  /** Stores a state change and the posts it causes together (app.ts: one SQLite transaction). */
+  readonly atomically?: Atomically;
 }
 
 export type BuildListener = (build: Build, event: BuildEvent | { readonly type: "queued" }) => void;
@@ -47,6 +50,7 @@ export class BuildService {
   readonly #admission: BuildAdmission;
   readonly #notifier: StatusNotifier;
   readonly #clock: Clock;
+  readonly #atomically: Atomically;
   readonly #backends = new Map<BackendName, BuildBackend>();
   readonly #listeners = new Set<BuildListener>();
 
@@ -56,6 +60,7 @@ export class BuildService {
     this.#admission = new BuildAdmission({ config: deps.config, store: deps.store, refs: deps.refs });
     this.#notifier = deps.notifier;
     this.#clock = deps.clock ?? Date.now;
+    this.#atomically = deps.atomically ?? ((work) => work());
   }
 
   /** Backends are attached after construction because they need `applyEvent` as their sink. */
@@ -181,18 +186,23 @@ export class BuildService {
     if (!current) return;
     const transition = nextBuild(current, event);
     if (!transition) return;
-    const build = this.#persist(current, transition.build, event.type === "started");
-    switch (transition.announce) {
-      case "started":
-        this.#notifier.buildStarted(build);
-        break;
-      case "progressed":
-        this.#notifier.buildProgressed?.(build);
-        break;
-      case "finished":
-        this.#notifier.buildFinished(build);
-        break;
-    }
+    // The new state and its posts in one unit: a crash between them would otherwise keep a finished
+    // build whose finish post never existed (and recovery, seeing a final build, would not repair it).
+    const build = this.#atomically(() => {
+      const stored = this.#persist(current, transition.build, event.type === "started");
+      switch (transition.announce) {
+        case "started":
+          this.#notifier.buildStarted(stored);
+          break;
+        case "progressed":
+          this.#notifier.buildProgressed?.(stored);
+          break;
+        case "finished":
+          this.#notifier.buildFinished(stored);
+          break;
+      }
+      return stored;
+    });
     this.#emit(build, event);
   };
 

@@ -103,6 +103,13 @@ export interface StatusNotifier {
 
 export type Clock = () => number;
 
+/**
+ * Runs `work` as one unit: every write it makes, to builds and to the outbox of posts they cause,
+ * is stored together or not at all (one SQLite transaction). So a crash can never keep a build's
+ * new state and lose the post that announces it. Synchronous: nothing may await inside.
+ */
+export type Atomically = <T>(work: () => T) => T;
+
 /** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */
 export interface LogSource {
   read(build: Build, stepIndex: number): Promise<string | null>;

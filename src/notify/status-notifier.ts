@@ -10,10 +10,10 @@ import { formatBuildFinished, formatBuildStarted } from "../chat/mattermost/form
 import { formatFinishReply, formatRootPost } from "../chat/mattermost/format-build-post.js";
 import type { Config, RepoConfig } from "../config/config.js";
 import { channelAllowed } from "../core/authorize.js";
-import type { Build } from "../core/build.js";
+import type { Build, Step } from "../core/build.js";
 import { type ChatChannel, WEB_CHANNEL } from "../core/chat-command.js";
 import type { LogTailSource, PostDestination, StatusNotifier } from "../core/ports.js";
-import type { NewOutboxMessage } from "../store/sqlite-outbox.js";
+import type { DraftMessage, NewOutboxMessage } from "../store/sqlite-outbox.js";
 import { announcesFinish, announcesProgress, filterOf, routeChannel } from "./notify-policy.js";
 
 /**
@@ -29,6 +29,10 @@ import { announcesFinish, announcesProgress, filterOf, routeChannel } from "./no
 
 export interface OutboxSink {
   enqueue(message: NewOutboxMessage): number;
+  /** Makes a draft sendable, with its final payload (undefined = as stored). */
+  complete(id: number, payload?: unknown): void;
+  /** Drafts not completed yet (after a start: those a crash left). */
+  drafts(): readonly DraftMessage[];
 }
 
 export interface NotifierOptions {
@@ -116,20 +120,55 @@ export class OutboxStatusNotifier implements StatusNotifier {
   buildFinished(build: Build): void {
     const repo = this.#repo(build);
     if (!announcesFinish(repo, build, this.#options.previous?.(build))) return;
-    const step = build.status === "failed" || build.status === "timed_out" ? failingStep(build) : undefined;
-    const { logs } = this.#options;
-    if (!step || !logs) {
-      this.#finish(build, null);
+    const step = this.#excerptStep(build);
+    if (this.#bot) this.#upsert(build);
+    const message = this.#finishMessage(build, null);
+    if (!message) return;
+    if (!step) {
+      this.#outbox.enqueue(message);
       return;
     }
-    // Reading the log is the one asynchronous part; nothing else of this build is enqueued after
-    // its finish, so order within the build is kept. `settled()` lets shutdown wait for it.
+    // The excerpt needs the log, which is read asynchronously; but this call runs inside the state
+    // change's transaction. So the finish is stored now as a draft (its text without the excerpt)
+    // and completed once the log is read: a crash in between leaves a draft, never a lost post.
+    const id = this.#outbox.enqueue({ ...message, draft: true });
+    this.#completeLater(id, build, step);
+  }
+
+  /**
+   * At startup: completes the finish posts a crash left as drafts (the log is read again for the
+   * excerpt). A draft whose build is gone is sent as it was stored.
+   */
+  resumeDrafts(builds: (id: number) => Build | undefined): void {
+    for (const draft of this.#outbox.drafts()) {
+      const build = draft.buildId === null ? undefined : builds(draft.buildId);
+      const step = build ? this.#excerptStep(build) : undefined;
+      if (build && step) this.#completeLater(draft.id, build, step);
+      else this.#outbox.complete(draft.id);
+    }
+  }
+
+  /** Resolves once every finish waiting for its failure excerpt is complete in the outbox. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** The step whose output a failure post quotes; undefined = no excerpt (success, or no logs). */
+  #excerptStep(build: Build): Step | undefined {
+    if (!this.#options.logs) return undefined;
+    return build.status === "failed" || build.status === "timed_out" ? failingStep(build) : undefined;
+  }
+
+  /** Reads the failing step's log and completes draft `id` with the excerpt (without it if unreadable). */
+  #completeLater(id: number, build: Build, step: Step): void {
+    const logs = this.#options.logs;
+    if (!logs) return;
+    const secrets = this.#secrets(this.#repo(build));
     const task = logs
       .readTail(build, step.index, EXCERPT_WINDOW_BYTES)
       .then(
         (tail) => {
-          const text =
-            tail === null ? null : extractFailureExcerpt(tail.text, { secrets: this.#secrets(repo) });
+          const text = tail === null ? null : extractFailureExcerpt(tail.text, { secrets });
           return text === null ? null : { step, text };
         },
         (error: unknown) => {
@@ -137,36 +176,30 @@ export class OutboxStatusNotifier implements StatusNotifier {
           return null;
         },
       )
-      .then((excerpt) => this.#finish(build, excerpt))
+      .then((excerpt) => this.#outbox.complete(id, this.#finishMessage(build, excerpt)?.payload))
       .catch((error: unknown) => this.#options.onError?.(error, build));
     this.#pending.add(task);
     void task.finally(() => this.#pending.delete(task));
   }
 
-  /** Resolves once every finish waiting for its failure excerpt is in the outbox. */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-  }
-
-  #finish(build: Build, excerpt: Excerpt | null): void {
+  /** The post that announces the finish: webhook mode's finish post, or bot mode's thread reply. */
+  #finishMessage(build: Build, excerpt: Excerpt | null): NewOutboxMessage | null {
     if (!this.#bot) {
-      this.#outbox.enqueue({
+      return {
         buildId: build.id,
         kind: "build_finished",
         payload: formatBuildFinished(build, this.#webhookOptions(build, excerpt)),
-      });
-      return;
+      };
     }
-    this.#upsert(build);
     const channel = this.#channel(build);
-    if (!channel) return;
+    if (!channel) return null;
     const payload: BotPayload = {
       op: "reply",
       buildId: build.id,
       channel,
       message: formatFinishReply(build, excerpt, this.#postOptions(build)),
     };
-    this.#outbox.enqueue({ buildId: build.id, kind: BOT_REPLY, payload });
+    return { buildId: build.id, kind: BOT_REPLY, payload };
   }
 
   #upsert(build: Build): void {

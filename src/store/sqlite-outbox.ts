@@ -10,6 +10,11 @@ import type { Db } from "./open-database.js";
  * out yet is worthless once a newer one of the same kind is queued behind it: `coalesce` marks such
  * older updates 'superseded' (never sent). Only updates with nothing else of the build pending
  * after them are dropped, so a thread reply never overtakes the post it belongs under.
+ *
+ * A 'draft' is a message stored before its text is final (a finish post whose failure excerpt is
+ * still being read from the log): it is stored in the same transaction as the build's new state,
+ * holds its build's later messages back, and is sent only once `complete` makes it pending. A
+ * draft left by a crash is completed at the next start (`drafts()`), so the post is never lost.
  */
 
 export interface NewOutboxMessage {
@@ -21,6 +26,15 @@ export interface NewOutboxMessage {
   readonly payload: unknown;
   /** This message carries the full state: older pending messages of the same build and kind may be skipped. */
   readonly coalesce?: boolean;
+  /** Stored, but not sent until `complete` (its final text is still being made). */
+  readonly draft?: boolean;
+}
+
+/** A draft as stored: enough to finish it. */
+export interface DraftMessage {
+  readonly id: number;
+  readonly buildId: number | null;
+  readonly kind: string;
 }
 
 export interface OutboxMessage {
@@ -46,13 +60,15 @@ interface OutboxRow {
   created_at: number;
 }
 
-/** Oldest pending message per build (or build-less message): the only ones allowed out. */
+/** Oldest pending message per build (or build-less message): the only ones allowed out. A draft holds later ones back. */
 const HEAD_OF_BUILD = `o.state = 'pending'
   AND (o.build_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.build_id = o.build_id AND p.id < o.id))`;
+    SELECT 1 FROM outbox p WHERE p.state IN ('pending', 'draft') AND p.build_id = o.build_id AND p.id < o.id))`;
 
 export class SqliteOutbox {
   readonly #insert;
+  readonly #complete;
+  readonly #drafts;
   readonly #nextDue;
   readonly #nextAttemptAt;
   readonly #delivered;
@@ -66,8 +82,14 @@ export class SqliteOutbox {
 
   constructor(db: Db, clock: () => number = Date.now) {
     this.#clock = clock;
-    this.#insert = db.prepare<[number | null, string, string, number, number]>(
-      "INSERT INTO outbox (build_id, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    this.#insert = db.prepare<[number | null, string, string, string, number, number]>(
+      "INSERT INTO outbox (build_id, kind, payload, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.#complete = db.prepare<[string | null, number, number]>(
+      "UPDATE outbox SET payload = COALESCE(?, payload), state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'draft'",
+    );
+    this.#drafts = db.prepare<[], { id: number; build_id: number | null; kind: string }>(
+      "SELECT id, build_id, kind FROM outbox WHERE state = 'draft' ORDER BY id",
     );
     this.#nextDue = db.prepare<[number], OutboxRow>(
       `SELECT * FROM outbox o WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 1`,
@@ -90,12 +112,20 @@ export class SqliteOutbox {
       `UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer update'
        WHERE state = 'pending' AND build_id = @build AND kind = @kind
          AND id > COALESCE((SELECT MAX(id) FROM outbox
-                            WHERE state = 'pending' AND build_id = @build AND kind != @kind), 0)`,
+                            WHERE state IN ('pending', 'draft') AND build_id = @build AND kind != @kind), 0)`,
     );
     this.#enqueue = db.transaction((message: NewOutboxMessage, now: number): number => {
       if (message.coalesce && message.buildId !== null)
         this.#supersede.run({ build: message.buildId, kind: message.kind });
-      const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
+      const state = message.draft ? "draft" : "pending";
+      const info = this.#insert.run(
+        message.buildId,
+        message.kind,
+        JSON.stringify(message.payload),
+        state,
+        now,
+        now,
+      );
       return Number(info.lastInsertRowid);
     });
   }
@@ -105,6 +135,18 @@ export class SqliteOutbox {
     const id = this.#enqueue(message, this.#clock());
     for (const listener of this.#listeners) listener();
     return id;
+  }
+
+  /** Makes a draft sendable (due now), with its final payload, or as stored when `payload` is undefined. */
+  complete(id: number, payload?: unknown): void {
+    const text = payload === undefined ? null : JSON.stringify(payload);
+    this.#complete.run(text, this.#clock(), id);
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Drafts not completed yet: after a start, those a crash left behind. */
+  drafts(): DraftMessage[] {
+    return this.#drafts.all().map((row) => ({ id: row.id, buildId: row.build_id, kind: row.kind }));
   }
 
   /** The oldest pending message that is due at `now` and has no older pending sibling in its build. */

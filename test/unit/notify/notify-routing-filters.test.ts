@@ -7,6 +7,7 @@ import { announcesFinish, routeChannel } from "../../../src/notify/notify-policy
 import { BOT_REPLY, BOT_UPDATE, OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
 import { makeBuild } from "../../fakes/make-build.js";
+import { RecordingOutbox } from "../../fakes/recording-outbox.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 const SECRET = "hunter2-secret-value";
@@ -16,12 +17,13 @@ function setup(
   repo: Record<string, unknown> = {},
   extra: { logs?: LogTailSource; previous?: Build } = {},
 ) {
-  const enqueued: NewOutboxMessage[] = [];
+  const outbox = new RecordingOutbox();
+  const enqueued = outbox.messages;
   const config = makeConfig({
     mattermost: { token: "t" },
     repos: { app: { url: "/x.git", commands: ["make", "make test"], secrets: { KEY: SECRET }, ...repo } },
   });
-  const notifier = new OutboxStatusNotifier({ enqueue: (message) => enqueued.push(message) }, config, {
+  const notifier = new OutboxStatusNotifier(outbox, config, {
     mode,
     actions: { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) },
     ...(extra.logs ? { logs: extra.logs } : {}),

@@ -11,6 +11,7 @@ import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
 import { makeBuild } from "../../fakes/make-build.js";
 import { RecordingBackend } from "../../fakes/recording-backend.js";
+import { RecordingOutbox } from "../../fakes/recording-outbox.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 /**
@@ -26,8 +27,9 @@ function notifierFor(
   config: ReturnType<typeof makeConfig>,
   builds: readonly Build[] = [],
 ) {
-  const enqueued: NewOutboxMessage[] = [];
-  const notifier = new OutboxStatusNotifier({ enqueue: (message) => enqueued.push(message) }, config, {
+  const outbox = new RecordingOutbox();
+  const enqueued = outbox.messages;
+  const notifier = new OutboxStatusNotifier(outbox, config, {
     mode,
     actions: { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) },
     builds: (id) => builds.find((b) => b.id === id),

@@ -5,29 +5,21 @@ import { LogFiles } from "../../../src/backends/local/log-files.js";
 import { EXCERPT_WINDOW_BYTES } from "../../../src/chat/mattermost/failure-excerpt.js";
 import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
-import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
 import { makeBuild } from "../../fakes/make-build.js";
+import { RecordingOutbox } from "../../fakes/recording-outbox.js";
 import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 function setup(repoExtra: Record<string, unknown> = {}, logs?: LogFiles) {
-  const enqueued: NewOutboxMessage[] = [];
+  const outbox = new RecordingOutbox();
+  const enqueued = outbox.messages;
   const config = makeConfig({
     mattermost: { token: "t", username: "ci-bot" },
     repos: {
       app: { url: "/x.git", commands: ["make test"], secrets: { API_KEY: "hunter2-secret" }, ...repoExtra },
     },
   });
-  const notifier = new OutboxStatusNotifier(
-    {
-      enqueue: (message) => {
-        enqueued.push(message);
-        return enqueued.length;
-      },
-    },
-    config,
-    logs ? { logs } : {},
-  );
+  const notifier = new OutboxStatusNotifier(outbox, config, logs ? { logs } : {});
   return { notifier, enqueued };
 }
 
