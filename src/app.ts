@@ -9,6 +9,7 @@ import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
+import { createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
 import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
 import { slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
@@ -17,9 +18,11 @@ import { handleCommand } from "./core/handle-command.js";
 import type { Clock } from "./core/ports.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { errorHandler } from "./http/error-handler.js";
-import { createChat } from "./notify/create-chat.js";
+import { createStatusSink } from "./notify/create-status-sink.js";
+import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
 import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
+import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
@@ -69,18 +72,25 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
-  const chat = createChat(config, {
-    db,
-    outbox,
-    store,
-    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
-    logs: new LogFiles(config.dataDir),
-    logger,
+  // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
+  const chat = createMattermostChat(config, {
+    rootPosts: new SqliteChatPosts(db, clock),
+    findBuild: (id) => store.get(id),
     clock,
     out: deps.out ?? process.stdout,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  const { notifier, deliverer } = chat;
+  const { notifier, deliverer } = createStatusSink(config, {
+    outbox,
+    transport: chat.transport,
+    formatter: chat.formatter,
+    filter: repoNotifyFilter(config, (build) => previousVerdict(store, build)),
+    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
+    logs: new LogFiles(config.dataDir),
+    paced: chat.paced,
+    logger,
+    clock,
+  });
   const service = new BuildService({
     config,
     store,

@@ -92,8 +92,8 @@ export interface PostDestination {
 
 /** Status posts: what the channel is told when a build starts and finishes. Durable (see notify/). */
 export interface StatusNotifier {
-  /** Where this build's posts go; absent = the notifier cannot say. */
-  destination?(build: Build): PostDestination;
+  /** Where this build's posts go; absent or undefined = the notifier cannot say. */
+  destination?(build: Build): PostDestination | undefined;
   buildQueued(build: Build): void;
   buildStarted(build: Build): void;
   /** A step began (bot mode edits the build's post to "step k of n"); optional for notifiers without edits. */

@@ -1,5 +1,4 @@
-import type { OutboxSink } from "../../src/notify/status-notifier.js";
-import type { DraftMessage, NewOutboxMessage } from "../../src/store/sqlite-outbox.js";
+import type { DraftMessage, NewOutboxMessage, OutboxSink } from "../../src/notify/ports.js";
 
 /**
  * An OutboxSink that keeps messages in an array, in enqueue order; completing a draft replaces

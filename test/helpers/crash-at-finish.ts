@@ -11,10 +11,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { LogFiles } from "../../src/backends/local/log-files.js";
+import { webhookFormatter } from "../../src/chat/mattermost/status-formatters.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import { BuildService } from "../../src/core/build-service.js";
 import type { LogTailSource } from "../../src/core/ports.js";
-import { type OutboxSink, OutboxStatusNotifier } from "../../src/notify/status-notifier.js";
+import { repoNotifyFilter } from "../../src/notify/notify-policy.js";
+import type { OutboxSink } from "../../src/notify/ports.js";
+import { OutboxStatusNotifier } from "../../src/notify/status-notifier.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../src/store/sqlite-build-store.js";
 import { SqliteOutbox } from "../../src/store/sqlite-outbox.js";
@@ -49,7 +52,11 @@ const logs: LogTailSource = {
     return files.readTail(build, step, maxBytes);
   },
 };
-const notifier = new OutboxStatusNotifier(outbox, config, { mode: "webhook", logs });
+const notifier = new OutboxStatusNotifier(outbox, config, {
+  formatter: webhookFormatter(config),
+  filter: repoNotifyFilter(config),
+  logs,
+});
 const service = new BuildService({
   config,
   store,

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { BotPayload } from "../../../src/chat/mattermost/bot-payload.js";
 import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
+import {
+  BOT_UPDATE,
+  botFormatter,
+  webhookFormatter,
+} from "../../../src/chat/mattermost/status-formatters.js";
 import type { Build } from "../../../src/core/build.js";
 import { BuildService } from "../../../src/core/build-service.js";
 import { WEB_CHANNEL } from "../../../src/core/chat-command.js";
 import { handleCommand } from "../../../src/core/handle-command.js";
-import { BOT_UPDATE, OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
+import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
+import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
@@ -29,10 +35,11 @@ function notifierFor(
 ) {
   const outbox = new RecordingOutbox();
   const enqueued = outbox.messages;
+  const actions = { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) };
+  const findBuild = (id: number) => builds.find((b) => b.id === id);
   const notifier = new OutboxStatusNotifier(outbox, config, {
-    mode,
-    actions: { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) },
-    builds: (id) => builds.find((b) => b.id === id),
+    formatter: mode === "bot" ? botFormatter(config, actions, findBuild) : webhookFormatter(config, actions),
+    filter: repoNotifyFilter(config),
   });
   return { notifier, enqueued };
 }
@@ -61,7 +68,7 @@ describe("a rebuild from the web (bot mode)", () => {
     const { notifier, enqueued } = notifierFor("bot", makeConfig(), [original]);
     notifier.buildQueued(webRebuild);
     expect(rootChannel(enqueued)).toEqual({ id: TOWN.id });
-    expect(notifier.destination(webRebuild).where).toEqual({ kind: "channel", name: "town-square" });
+    expect(notifier.destination(webRebuild)?.where).toEqual({ kind: "channel", name: "town-square" });
   });
 
   it("goes to the repo's notify_channel when it has one", () => {
@@ -84,7 +91,7 @@ describe("a rebuild from the web (bot mode)", () => {
     alone.notifier.buildQueued(orphan);
     alone.notifier.buildFinished({ ...orphan, status: "succeeded", finishedAt: 1_020_000 });
     expect(alone.enqueued).toEqual([]);
-    expect(alone.notifier.destination(orphan).where).toBeNull();
+    expect(alone.notifier.destination(orphan)?.where).toBeNull();
   });
 });
 

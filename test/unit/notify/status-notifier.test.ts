@@ -2,8 +2,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { LogFiles } from "../../../src/backends/local/log-files.js";
-import { EXCERPT_WINDOW_BYTES } from "../../../src/chat/mattermost/failure-excerpt.js";
 import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
+import { webhookFormatter } from "../../../src/chat/mattermost/status-formatters.js";
+import { EXCERPT_WINDOW_BYTES } from "../../../src/notify/failure-excerpt.js";
+import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import { makeBuild } from "../../fakes/make-build.js";
 import { RecordingOutbox } from "../../fakes/recording-outbox.js";
@@ -19,7 +21,11 @@ function setup(repoExtra: Record<string, unknown> = {}, logs?: LogFiles) {
       app: { url: "/x.git", commands: ["make test"], secrets: { API_KEY: "hunter2-secret" }, ...repoExtra },
     },
   });
-  const notifier = new OutboxStatusNotifier(outbox, config, logs ? { logs } : {});
+  const notifier = new OutboxStatusNotifier(outbox, config, {
+    formatter: webhookFormatter(config),
+    filter: repoNotifyFilter(config),
+    ...(logs ? { logs } : {}),
+  });
   return { notifier, enqueued };
 }
 
