@@ -24,6 +24,7 @@ import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
+import { StorageGuard } from "./store/storage-guard.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
@@ -68,9 +69,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // The service log goes to stderr: stdout carries console-mode status posts for people to read.
       pino.destination(2),
     );
-  const db = openDatabase(path.join(config.dataDir, "slashbuild.db"));
-  const store = new SqliteBuildStore(db);
-  const outbox = new SqliteOutbox(db, clock);
+  const dbFile = path.join(config.dataDir, "slashbuild.db");
+  const db = openDatabase(dbFile);
+  const storage = storageGuard(dbFile, logger, clock);
+  const store = new SqliteBuildStore(db, storage);
+  const outbox = new SqliteOutbox(db, clock, storage);
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
   // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
   const chat = createMattermostChat(config, {
@@ -98,7 +101,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     notifier,
     clock,
     // Builds and the outbox share this database: a state change and its posts commit together.
-    atomically: (work) => db.transaction(work)(),
+    atomically: (work) => storage.run(() => db.transaction(work)()),
   });
   const local = new LocalBackend({
     config,
@@ -201,4 +204,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       db.close();
     },
   };
+}
+
+/** How often a full disk is logged while it stays full (every write would otherwise log it). */
+const DISK_FULL_LOG_EVERY_MS = 30_000;
+
+/** Writes fail as STORAGE_FULL when the disk is full; the admin's log names the file, at most every 30 s. */
+function storageGuard(file: string, logger: Logger, clock: Clock): StorageGuard {
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  return new StorageGuard(file, (path, error) => {
+    if (clock() - loggedAt < DISK_FULL_LOG_EVERY_MS) return;
+    loggedAt = clock();
+    logger.error(
+      { err: error, path },
+      `disk full: slashbuild cannot write its database ${path}; builds cannot be stored and status posts are paused until space is freed on that filesystem`,
+    );
+  });
 }

@@ -1,6 +1,7 @@
 import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
 import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import type { Db } from "./open-database.js";
+import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 interface BuildRow {
   id: number;
@@ -60,8 +61,11 @@ export class SqliteBuildStore implements BuildStore {
   readonly #unfinished;
   readonly #unfinishedOf;
 
-  constructor(db: Db) {
+  readonly #guard: StorageGuard;
+
+  constructor(db: Db, guard: StorageGuard = UNGUARDED) {
     this.#db = db;
+    this.#guard = guard;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
          backend, status, created_at, rebuild_of)
@@ -80,7 +84,7 @@ export class SqliteBuildStore implements BuildStore {
   }
 
   create(build: NewBuild): Build {
-    const info = this.#insert.run(build);
+    const info = this.#guard.run(() => this.#insert.run(build));
     return this.get(Number(info.lastInsertRowid)) as Build;
   }
 
@@ -123,7 +127,11 @@ export class SqliteBuildStore implements BuildStore {
       sets.push(`${PATCH_COLUMNS[key]} = @${key}`);
       params[key] = key === "external" ? JSON.stringify(value) : value;
     }
-    if (sets.length > 0) this.#db.prepare(`UPDATE builds SET ${sets.join(", ")} WHERE id = @id`).run(params);
+    if (sets.length > 0) {
+      this.#guard.run(() =>
+        this.#db.prepare(`UPDATE builds SET ${sets.join(", ")} WHERE id = @id`).run(params),
+      );
+    }
     const build = this.get(id);
     if (!build) throw new Error(`build ${id} does not exist`);
     return build;

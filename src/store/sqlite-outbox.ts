@@ -6,6 +6,7 @@ import type {
   OutboxSink,
 } from "../notify/ports.js";
 import type { Db } from "./open-database.js";
+import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 export type { NewOutboxMessage, OutboxMessage } from "../notify/ports.js";
 
@@ -58,8 +59,11 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
 
-  constructor(db: Db, clock: () => number = Date.now) {
+  readonly #guard: StorageGuard;
+
+  constructor(db: Db, clock: () => number = Date.now, guard: StorageGuard = UNGUARDED) {
     this.#clock = clock;
+    this.#guard = guard;
     this.#insert = db.prepare<[number | null, string, string, string, number, number]>(
       "INSERT INTO outbox (build_id, kind, payload, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -110,7 +114,7 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
 
   /** Stores the message (due now) and wakes whoever delivers. Returns its id. */
   enqueue(message: NewOutboxMessage): number {
-    const id = this.#enqueue(message, this.#clock());
+    const id = this.#guard.run(() => this.#enqueue(message, this.#clock()));
     for (const listener of this.#listeners) listener();
     return id;
   }
@@ -118,7 +122,7 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   /** Makes a draft sendable (due now), with its final payload, or as stored when `payload` is undefined. */
   complete(id: number, payload?: unknown): void {
     const text = payload === undefined ? null : JSON.stringify(payload);
-    this.#complete.run(text, this.#clock(), id);
+    this.#guard.run(() => this.#complete.run(text, this.#clock(), id));
     for (const listener of this.#listeners) listener();
   }
 
@@ -139,15 +143,15 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   }
 
   markDelivered(id: number, at: number): void {
-    this.#delivered.run(at, id);
+    this.#guard.run(() => this.#delivered.run(at, id));
   }
 
   reschedule(id: number, at: number, error: string): void {
-    this.#reschedule.run(at, error, id);
+    this.#guard.run(() => this.#reschedule.run(at, error, id));
   }
 
   markFailed(id: number, error: string): void {
-    this.#failed.run(error, id);
+    this.#guard.run(() => this.#failed.run(error, id));
   }
 
   pendingCount(): number {
