@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { ackThroughput } from "./ack-throughput.js";
 import type { Benchmark, BenchReport } from "./benchmark.js";
 import { buildToResult } from "./build-to-result.js";
+import { failingBuild } from "./failing-build.js";
 import { webLog } from "./web-log.js";
 
 /**
@@ -13,7 +14,7 @@ import { webLog } from "./web-log.js";
  * `--out FILE` also writes the report. Benchmarks report; they never fail on timing.
  * To add one: write a module exporting a Benchmark (bench/benchmark.ts) and list it here.
  */
-const BENCHMARKS: readonly Benchmark[] = [ackThroughput, buildToResult, webLog];
+const BENCHMARKS: readonly Benchmark[] = [ackThroughput, buildToResult, webLog, failingBuild];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, out: { type: "string" } } });
 const chosen = BENCHMARKS.filter(
