@@ -6,8 +6,7 @@ import { SlashbuildError } from "../core/errors.js";
  * path, for the admin). Every write of the stores goes through `run`. Other errors pass unchanged.
  */
 
-export const STORAGE_FULL_MESSAGE =
-  "Sorry, slashbuild cannot store builds: its disk is full; tell the admin.";
+export const STORAGE_FULL_MESSAGE = "slashbuild cannot store builds: its disk is full; tell the admin.";
 
 export class StorageGuard {
   readonly file: string;
