@@ -22,6 +22,10 @@ export type ErrorCode =
   | "REPO_UNREACHABLE"
   | "REQUEST_INVALID"
   | "NOT_FOUND"
+  | "DATABASE_TOO_NEW"
+  | "METRICS_FORBIDDEN"
+  | "SIGN_IN_STATE_INVALID"
+  | "SIGN_IN_FAILED"
   | "STORAGE_FULL";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -43,6 +47,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REQUEST_INVALID: 400,
   NOT_FOUND: 404,
   STORAGE_FULL: 507,
+  DATABASE_TOO_NEW: 500,
+  METRICS_FORBIDDEN: 403,
+  SIGN_IN_STATE_INVALID: 403,
+  SIGN_IN_FAILED: 502,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */
