@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ import { parseConfig } from "../../../src/config/load-config.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
-import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
+import { makeTempDir } from "../../helpers/git-repo.js";
 import { waitFor } from "../../helpers/service-process.js";
 
 /**
@@ -37,7 +37,8 @@ afterEach(async () => {
   await app?.close();
   app = null;
   await mattermost.close();
-  await removeDir(dir);
+  // The app's background mirror clone may still be writing in data_dir: retry on ENOTEMPTY.
+  await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 });
 
 async function configFile(): Promise<string> {
