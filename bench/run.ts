@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { ackThroughput } from "./ack-throughput.js";
 import type { Benchmark, BenchReport } from "./benchmark.js";
 import { buildToResult } from "./build-to-result.js";
+import { failingBuild } from "./failing-build.js";
 import { outageBacklog } from "./outage-backlog.js";
 import { ackReal } from "./real/ack-real.js";
 import { memoryGrowth } from "./real/memory.js";
@@ -25,6 +26,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   ackThroughput,
   buildToResult,
   webLog,
+  failingBuild,
 ];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, out: { type: "string" } } });

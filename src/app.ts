@@ -29,6 +29,7 @@ import { RetentionPruner } from "./store/retention-pruner.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
+import { StorageGuard } from "./store/storage-guard.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
@@ -74,9 +75,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // The service log goes to stderr: stdout carries console-mode status posts for people to read.
       pino.destination(2),
     );
-  const db = openDatabase(path.join(config.dataDir, "slashbuild.db"));
-  const store = new SqliteBuildStore(db);
-  const outbox = new SqliteOutbox(db, clock);
+  const dbFile = path.join(config.dataDir, "slashbuild.db");
+  const db = openDatabase(dbFile);
+  const storage = storageGuard(dbFile, logger, clock);
+  const store = new SqliteBuildStore(db, storage);
+  const outbox = new SqliteOutbox(db, clock, storage);
   const sink = chatMode(config);
   const queueSnapshot = () => {
     const queued = store.unfinished().filter((b) => b.status === "queued");
@@ -121,7 +124,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     onDelivered: (message, at) =>
       metrics.deliveryLatency.observe({ sink }, Math.max(0, at - message.createdAt) / 1000),
   });
-  const service = new BuildService({ config, store, refs: mirrors, notifier, clock });
+  const service = new BuildService({
+    config,
+    store,
+    refs: mirrors,
+    notifier,
+    clock,
+    // Builds and the outbox share this database: a state change and its posts commit together.
+    atomically: (work) => storage.run(() => db.transaction(work)()),
+  });
   const local = new LocalBackend({
     config,
     mirrors,
@@ -228,6 +239,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     outbox,
     metrics,
     async start() {
+      // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
+      notifier.resumeDrafts((id) => store.get(id));
       await service.recover();
       deliverer.start();
       pruner.start();
@@ -273,4 +286,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       db.close();
     },
   };
+}
+
+/** How often a full disk is logged while it stays full (every write would otherwise log it). */
+const DISK_FULL_LOG_EVERY_MS = 30_000;
+
+/** Writes fail as STORAGE_FULL when the disk is full; the admin's log names the file, at most every 30 s. */
+function storageGuard(file: string, logger: Logger, clock: Clock): StorageGuard {
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  return new StorageGuard(file, (path, error) => {
+    if (clock() - loggedAt < DISK_FULL_LOG_EVERY_MS) return;
+    loggedAt = clock();
+    logger.error(
+      { err: error, path },
+      `disk full: slashbuild cannot write its database ${path}; builds cannot be stored and status posts are paused until space is freed on that filesystem`,
+    );
+  });
 }

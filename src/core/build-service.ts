@@ -7,11 +7,13 @@ import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import type {
+  Atomically,
   BuildBackend,
   BuildFilter,
   BuildPatch,
   BuildStore,
   Clock,
+  PostDestination,
   RefChecker,
   StatusNotifier,
 } from "./ports.js";
@@ -32,6 +34,8 @@ export interface BuildServiceDeps {
   readonly refs: RefChecker;
   readonly notifier: StatusNotifier;
   readonly clock?: Clock;
+  /** Stores a state change and the posts it causes together (app.ts: one SQLite transaction). */
+  readonly atomically?: Atomically;
 }
 
 export type BuildListener = (build: Build, event: BuildEvent | { readonly type: "queued" }) => void;
@@ -48,6 +52,7 @@ export class BuildService {
   readonly #admission: BuildAdmission;
   readonly #notifier: StatusNotifier;
   readonly #clock: Clock;
+  readonly #atomically: Atomically;
   readonly #backends = new Map<BackendName, BuildBackend>();
   readonly #listeners = new Set<BuildListener>();
 
@@ -57,6 +62,7 @@ export class BuildService {
     this.#admission = new BuildAdmission({ config: deps.config, store: deps.store, refs: deps.refs });
     this.#notifier = deps.notifier;
     this.#clock = deps.clock ?? Date.now;
+    this.#atomically = deps.atomically ?? ((work) => work());
   }
 
   /** Backends are attached after construction because they need `applyEvent` as their sink. */
@@ -159,6 +165,11 @@ export class BuildService {
     return this.#store.get(id) ?? build;
   }
 
+  /** Where the build's status posts go, if the notifier can say (for the requester's answer). */
+  postDestination(build: Build): PostDestination | undefined {
+    return this.#notifier.destination?.(build);
+  }
+
   /** A build by number, or BUILD_UNKNOWN with what to do instead. */
   getBuild(id: number): Build {
     return this.#existing(id);
@@ -180,18 +191,23 @@ export class BuildService {
     if (!current) return;
     const transition = nextBuild(current, event);
     if (!transition) return;
-    const build = this.#persist(current, transition.build, event.type === "started");
-    switch (transition.announce) {
-      case "started":
-        this.#notifier.buildStarted(build);
-        break;
-      case "progressed":
-        this.#notifier.buildProgressed?.(build);
-        break;
-      case "finished":
-        this.#notifier.buildFinished(build);
-        break;
-    }
+    // The new state and its posts in one unit: a crash between them would otherwise keep a finished
+    // build whose finish post never existed (and recovery, seeing a final build, would not repair it).
+    const build = this.#atomically(() => {
+      const stored = this.#persist(current, transition.build, event.type === "started");
+      switch (transition.announce) {
+        case "started":
+          this.#notifier.buildStarted(stored);
+          break;
+        case "progressed":
+          this.#notifier.buildProgressed?.(stored);
+          break;
+        case "finished":
+          this.#notifier.buildFinished(stored);
+          break;
+      }
+      return stored;
+    });
     this.#emit(build, event);
   };
 

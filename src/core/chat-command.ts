@@ -27,3 +27,10 @@ export interface Reply {
   /** A refusal (a SlashbuildError's message): the chat edge words it as an apology. */
   readonly refusal?: true;
 }
+
+/**
+ * Rebuilds from the web UI are requested "in" this pseudo-channel, so channel allow-lists apply to
+ * them as to any channel. It is not a Mattermost channel: nothing is ever posted to it (status
+ * posts of such a build go to the repo's notify channel, else the original build's channel).
+ */
+export const WEB_CHANNEL: ChatChannel = { id: "web", name: "web" };

@@ -1,6 +1,7 @@
 import type { Config } from "../config/config.js";
 import { type Build, durationMs, STATUS_WORDS, shortSha } from "./build.js";
 import { formatDuration } from "./format-duration.js";
+import type { PostDestination } from "./ports.js";
 
 /**
  * Texts of the answers to the person who typed a command (not the channel's status posts, which
@@ -23,10 +24,33 @@ export function describeBuild(config: Config, build: Build): string {
   return `${what} by @${build.requester}: **${status}**${build.failingStep ? ` at ${code(build.failingStep)}` : ""}`;
 }
 
-export function queuedReply(config: Config, build: Build): string {
+export function queuedReply(config: Config, build: Build, destination?: PostDestination): string {
   const at = build.requestedRevision ? ` at ${code(build.requestedRevision)}` : "";
   const again = build.rebuildOf ? ` (rebuild of #${build.rebuildOf})` : "";
-  return `Queued build ${buildLink(config, build)}: ${code(build.repo)} ${code(build.branch)}${at}${again}. Status posts follow in the channel; stop it with \`/build stop ${build.id}\`.`;
+  return `Queued build ${buildLink(config, build)}: ${code(build.repo)} ${code(build.branch)}${at}${again}. ${announcement(build, destination)} Stop it with \`/build stop ${build.id}\`.`;
+}
+
+/** Where and when the build is announced, as the notifier says (never a promise it will not keep). */
+export function announcement(build: Pick<Build, "branch">, destination?: PostDestination): string {
+  if (!destination) return "Status posts follow in the channel.";
+  const { where, when } = destination;
+  if (where === null) return "No status posts follow: there is no channel to post them in.";
+  const place =
+    where.kind === "here"
+      ? "this channel"
+      : where.kind === "channel"
+        ? `~${where.name}`
+        : where.kind === "webhook"
+          ? "the channel of slashbuild's webhook"
+          : "slashbuild's console";
+  switch (when) {
+    case "all":
+      return `Status posts follow in ${place}.`;
+    case "failures":
+      return `It is announced in ${place} only if it fails.`;
+    case "changes":
+      return `It is announced in ${place} only if it breaks or fixes ${code(build.branch)}.`;
+  }
 }
 
 /**

@@ -78,7 +78,7 @@ async function dispatch(
     }
     case "rebuild": {
       const admission = await service.rebuild(parsed.id, user, channel, { again: parsed.again === true });
-      return ephemeral(admitted(config, admission, `/build rebuild ${parsed.id} --again`));
+      return ephemeral(admitted(service, config, admission, `/build rebuild ${parsed.id} --again`));
     }
     case "build": {
       const admission = await service.requestBuild({
@@ -91,15 +91,20 @@ async function dispatch(
       });
       const { build } = admission;
       const override = `/build ${[build.repo, build.branch, parsed.revision].filter(Boolean).join(" ")} --again`;
-      return ephemeral(admitted(config, admission, override));
+      return ephemeral(admitted(service, config, admission, override));
     }
   }
 }
 
-function admitted(config: Config, { build, duplicate, unconfirmed }: Admission, override: string): string {
+function admitted(
+  service: BuildService,
+  config: Config,
+  { build, duplicate, unconfirmed }: Admission,
+  override: string,
+): string {
   if (duplicate) return duplicateReply(config, build, override);
   return unconfirmed === undefined
-    ? queuedReply(config, build)
+    ? queuedReply(config, build, service.postDestination(build))
     : unconfirmedReply(config, build, unconfirmed);
 }
 

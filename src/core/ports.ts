@@ -96,8 +96,26 @@ export interface RefChecker {
   assertOnBranch(repo: RepoConfig, branch: string, revision: string): Promise<void>;
 }
 
+/** Where a build's status posts go and which it gets, so the requester's answer can say so truly. */
+export interface PostDestination {
+  /**
+   * `here`: the channel the command came from; `channel`: another one, by name; `webhook`: the
+   * incoming webhook's own channel; `console`: slashbuild's stdout; null: nowhere.
+   */
+  readonly where:
+    | { readonly kind: "here" }
+    | { readonly kind: "channel"; readonly name: string }
+    | { readonly kind: "webhook" }
+    | { readonly kind: "console" }
+    | null;
+  /** The repo's `notify` filter: every build, only failures, or only changes of verdict. */
+  readonly when: "all" | "failures" | "changes";
+}
+
 /** Status posts: what the channel is told when a build starts and finishes. Durable (see notify/). */
 export interface StatusNotifier {
+  /** Where this build's posts go; absent or undefined = the notifier cannot say. */
+  destination?(build: Build): PostDestination | undefined;
   buildQueued(build: Build): void;
   buildStarted(build: Build): void;
   /** A step began (bot mode edits the build's post to "step k of n"); optional for notifiers without edits. */
@@ -107,9 +125,31 @@ export interface StatusNotifier {
 
 export type Clock = () => number;
 
+/**
+ * Runs `work` as one unit: every write it makes, to builds and to the outbox of posts they cause,
+ * is stored together or not at all (one SQLite transaction). So a crash can never keep a build's
+ * new state and lose the post that announces it. Synchronous: nothing may await inside.
+ */
+export type Atomically = <T>(work: () => T) => T;
+
 /** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */
 export interface LogSource {
   read(build: Build, stepIndex: number): Promise<string | null>;
+}
+
+/** The end of a step's output: what a failure excerpt is made from. */
+export interface LogTail {
+  readonly text: string;
+  /** True when the text is the whole log; false when earlier output was not read. */
+  readonly complete: boolean;
+}
+
+/**
+ * Bounded reads of a step's output, for chat's failure excerpts: reading at most `maxBytes` from its
+ * end keeps memory and event-loop time independent of the log's size.
+ */
+export interface LogTailSource {
+  readTail(build: Build, stepIndex: number, maxBytes: number): Promise<LogTail | null>;
 }
 
 /** What `/build health` reports: the /readyz checks, and the queue and outbox at a glance. */

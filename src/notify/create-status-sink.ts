@@ -1,5 +1,5 @@
 import type { Config } from "../config/config.js";
-import type { Clock, LogSource } from "../core/ports.js";
+import type { Clock, LogTailSource } from "../core/ports.js";
 import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
 import type {
   DeliverableOutbox,
@@ -23,8 +23,8 @@ export interface StatusSinkParts {
   readonly transport: Transport;
   readonly formatter: StatusFormatter;
   readonly filter?: SinkFilter;
-  /** Step logs, for failure excerpts. */
-  readonly logs?: LogSource;
+  /** The end of step logs, for failure excerpts (bounded reads). */
+  readonly logs?: LogTailSource;
   /** Paces sends by config.delivery.rate_per_second and burst (false for the console). */
   readonly paced: boolean;
   /** Backlogs as digest posts (the sink's rule); absent = every message on its own. */

@@ -20,6 +20,13 @@ export interface ExcerptOptions {
 
 export type { Excerpt } from "./ports.js";
 
+/**
+ * How much of the end of a failing step's log the excerpt is made from. The first error-looking
+ * line is searched for only in this window: a bounded read keeps memory and event-loop time the
+ * same for a 50 MB log as for a 5 KB one (a whole-log read cost ~300 MB and blocked for ~1 s).
+ */
+export const EXCERPT_WINDOW_BYTES = 256 * 1024;
+
 const ERROR_LINE = /\b(error|errors|fatal|failed|failure|exception|panic|traceback|assert(ion)?)\b/i;
 const MAX_LINE_RUNES = 300;
 const GAP = "…";

@@ -28,6 +28,14 @@ export function fanOutNotifier(notifiers: readonly SettlingNotifier[]): Settling
     buildStarted: (build: Build) => tell((n) => n.buildStarted(build)),
     buildProgressed: (build: Build) => tell((n) => n.buildProgressed?.(build)),
     buildFinished: (build: Build) => tell((n) => n.buildFinished(build)),
+    // The requester's answer names chat's destination: the first sink that can say.
+    destination: (build: Build) => {
+      for (const notifier of notifiers) {
+        const destination = notifier.destination?.(build);
+        if (destination) return destination;
+      }
+      return undefined;
+    },
     settled: async () => {
       await Promise.all(notifiers.map((n) => n.settled()));
     },

@@ -87,6 +87,13 @@ export class OutboxDeliverer {
   #pausedUntil = 0;
   /** Retryable failures in a row: 0 = healthy; 2 or more = an outage, whose end resumes everything. */
   #failuresInARow = 0;
+  /**
+   * An outcome the outbox could not record (its disk is full). Nothing is sent until it is: a post
+   * Mattermost accepted but the outbox still calls pending would otherwise go out again at every
+   * try (27 copies of one post in 20 s, before this).
+   */
+  #unrecorded: { readonly message: OutboxMessage; readonly outcome: SendOutcome; tries: number } | null =
+    null;
 
   constructor(options: OutboxDelivererOptions) {
     this.#options = options;
@@ -136,6 +143,7 @@ export class OutboxDeliverer {
   async #step(): Promise<number | null> {
     const now = this.#clock();
     if (now < this.#pausedUntil) return this.#pausedUntil - now;
+    if (this.#unrecorded) return this.#recordAgain(this.#unrecorded);
     const { outbox, rateLimit } = this.#options;
     // Wait for a token before choosing a message, so the one sent is the oldest due at send time.
     const tokenWait = rateLimit?.waitMs() ?? 0;
@@ -161,7 +169,16 @@ export class OutboxDeliverer {
       return 0;
     }
     const outcome = await this.#send(message);
-    this.#record(message, outcome);
+    try {
+      this.#record(message, outcome);
+    } catch (error) {
+      this.#unrecorded = { message, outcome, tries: 1 };
+      this.#log.error(
+        { err: error, outboxId: message.id, buildId: message.buildId, outcome: outcome.kind },
+        "cannot record a status post's delivery (is the disk full?): delivery paused until it can be recorded",
+      );
+      return this.#recordBackoff(1);
+    }
     return 0;
   }
 
@@ -190,6 +207,47 @@ export class OutboxDeliverer {
       );
     }
     this.#failuresInARow = 0;
+  }
+
+  /** Tries to record the outcome that could not be; 0 = recorded, go on; else how long to wait. */
+  #recordAgain(pending: {
+    readonly message: OutboxMessage;
+    readonly outcome: SendOutcome;
+    tries: number;
+  }): number {
+    try {
+      this.#record(pending.message, pending.outcome);
+    } catch (error) {
+      pending.tries += 1;
+      const waitMs = this.#recordBackoff(pending.tries);
+      this.#log.warn(
+        {
+          err: error,
+          outboxId: pending.message.id,
+          outcome: pending.outcome.kind,
+          tries: pending.tries,
+          waitMs,
+        },
+        "still cannot record a status post's delivery: delivery stays paused",
+      );
+      return waitMs;
+    }
+    this.#unrecorded = null;
+    this.#log.info(
+      { outboxId: pending.message.id, tries: pending.tries },
+      "status post delivery recorded: delivery resumes",
+    );
+    return 0;
+  }
+
+  #recordBackoff(tries: number): number {
+    const { initialBackoffMs, maxBackoffMs } = this.#options;
+    return backoffMs(tries, initialBackoffMs, maxBackoffMs, this.#random);
+  }
+
+  /** Whether delivery is paused because an outcome could not be stored (for tests and health). */
+  get paused(): boolean {
+    return this.#unrecorded !== null;
   }
 
   async #send(message: OutboxMessage): Promise<SendOutcome> {

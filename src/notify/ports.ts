@@ -1,4 +1,5 @@
 import type { Build, Step } from "../core/build.js";
+import type { PostDestination } from "../core/ports.js";
 
 /**
  * notify/'s ports: what a status sink (Mattermost today, a Git host's commit statuses next) plugs
@@ -49,6 +50,15 @@ export interface NewOutboxMessage {
    * would (a finish post makes a start post still waiting out an outage stale news).
    */
   readonly supersedes?: readonly string[];
+  /** Stored, but not sent until `complete` (its final text is still being made: a failure excerpt). */
+  readonly draft?: boolean;
+}
+
+/** A draft as stored: enough to finish it. */
+export interface DraftMessage {
+  readonly id: number;
+  readonly buildId: number | null;
+  readonly kind: string;
 }
 
 /** A stored message as the deliverer sees it. */
@@ -67,6 +77,10 @@ export interface OutboxMessage {
 /** Where formatted messages go: a durable store (store/sqlite-outbox.ts). */
 export interface OutboxSink {
   enqueue(message: NewOutboxMessage): number;
+  /** Makes a draft sendable, with its final payload (undefined = as stored). */
+  complete(id: number, payload?: unknown): void;
+  /** Drafts not completed yet, oldest first (after a start: those a crash left). */
+  drafts(): readonly DraftMessage[];
 }
 
 /** The part of the outbox the deliverer drains. */
@@ -121,8 +135,14 @@ export interface StatusFormatter {
   started(build: Build): readonly OutboxDraft[];
   /** A step began. */
   progressed(build: Build): readonly OutboxDraft[];
-  /** `excerpt` is set for a failed or timed-out build when the notifier could read the step's log. */
+  /**
+   * `excerpt` is set for a failed or timed-out build when the notifier could read the step's log.
+   * Called first with null (stored at once, as drafts) and again with the excerpt: both calls must
+   * give the same messages in the same order, only their payloads may differ.
+   */
   finished(build: Build, excerpt: Excerpt | null): readonly OutboxDraft[];
+  /** Where this sink's posts of the build go and which it gets; absent = it cannot say. */
+  destination?(build: Build): PostDestination;
 }
 
 /**

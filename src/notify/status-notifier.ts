@@ -1,7 +1,7 @@
 import type { Config, RepoConfig } from "../config/config.js";
-import type { Build } from "../core/build.js";
-import type { LogSource, StatusNotifier } from "../core/ports.js";
-import { extractFailureExcerpt, failingStep } from "./failure-excerpt.js";
+import type { Build, Step } from "../core/build.js";
+import type { LogTailSource, PostDestination, StatusNotifier } from "../core/ports.js";
+import { EXCERPT_WINDOW_BYTES, extractFailureExcerpt, failingStep } from "./failure-excerpt.js";
 import type { Excerpt, OutboxDraft, OutboxSink, SinkFilter, StatusFormatter } from "./ports.js";
 
 /**
@@ -17,8 +17,8 @@ export interface NotifierOptions {
   readonly formatter: StatusFormatter;
   /** Which moments this sink announces; absent = every one. */
   readonly filter?: SinkFilter;
-  /** Step logs, for failure excerpts; absent = no excerpts. */
-  readonly logs?: LogSource;
+  /** The end of step logs, for failure excerpts; absent = no excerpts. */
+  readonly logs?: LogTailSource;
   /** Called when reading a log for an excerpt fails; the message goes out without it. */
   readonly onError?: (error: unknown, build: Build) => void;
 }
@@ -49,19 +49,63 @@ export class OutboxStatusNotifier implements StatusNotifier {
 
   buildFinished(build: Build): void {
     if (this.#options.filter && !this.#options.filter.finish(build)) return;
-    const step = build.status === "failed" || build.status === "timed_out" ? failingStep(build) : undefined;
-    const { logs } = this.#options;
-    if (!step || !logs) {
-      this.#finish(build, null);
+    const step = this.#excerptStep(build);
+    if (!step) {
+      this.#enqueue(build, this.#options.formatter.finished(build, null));
       return;
     }
-    // Reading the log is the one asynchronous part; nothing else of this build is enqueued after
-    // its finish, so order within the build is kept. `settled()` lets shutdown wait for it.
+    // The excerpt needs the log, read asynchronously; but this call runs inside the state change's
+    // transaction. So the finish is stored now, as drafts (their text without the excerpt), and
+    // completed once the log is read: a crash in between leaves drafts, never a lost finish post.
+    const ids = this.#options.formatter
+      .finished(build, null)
+      .map((draft) => this.#outbox.enqueue({ ...draft, buildId: build.id, draft: true }));
+    this.#completeLater(ids, build, step);
+  }
+
+  /**
+   * At startup: completes the finish posts a crash left as drafts (the log is read again for the
+   * excerpt). Drafts whose build is gone are sent as stored.
+   */
+  resumeDrafts(findBuild: (id: number) => Build | undefined): void {
+    const byBuild = new Map<number | null, number[]>();
+    for (const draft of this.#outbox.drafts()) {
+      byBuild.set(draft.buildId, [...(byBuild.get(draft.buildId) ?? []), draft.id]);
+    }
+    for (const [buildId, ids] of byBuild) {
+      const build = buildId === null ? undefined : findBuild(buildId);
+      const step = build ? this.#excerptStep(build) : undefined;
+      if (build && step) this.#completeLater(ids, build, step);
+      else for (const id of ids) this.#outbox.complete(id);
+    }
+  }
+
+  /** Where the build's posts go, as the sink's formatter says. */
+  destination(build: Build): PostDestination | undefined {
+    return this.#options.formatter.destination?.(build);
+  }
+
+  /** Resolves once every finish waiting for its failure excerpt is complete in the outbox. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** The step a failure post quotes; undefined = no excerpt (not a failure, or no logs). */
+  #excerptStep(build: Build): Step | undefined {
+    if (!this.#options.logs) return undefined;
+    return build.status === "failed" || build.status === "timed_out" ? failingStep(build) : undefined;
+  }
+
+  /** Reads the end of the failing step's log (bounded) and completes the drafts with the excerpt. */
+  #completeLater(ids: readonly number[], build: Build, step: Step): void {
+    const logs = this.#options.logs;
+    if (!logs) return;
     const task = logs
-      .read(build, step.index)
+      .readTail(build, step.index, EXCERPT_WINDOW_BYTES)
       .then(
-        (log) => {
-          const text = log === null ? null : extractFailureExcerpt(log, { secrets: this.#secrets(build) });
+        (tail) => {
+          const text =
+            tail === null ? null : extractFailureExcerpt(tail.text, { secrets: this.#secrets(build) });
           return text === null ? null : { step, text };
         },
         (error: unknown) => {
@@ -69,19 +113,21 @@ export class OutboxStatusNotifier implements StatusNotifier {
           return null;
         },
       )
-      .then((excerpt) => this.#finish(build, excerpt))
-      .catch((error: unknown) => this.#options.onError?.(error, build));
+      .then((excerpt) => this.#complete(ids, build, excerpt))
+      .catch((error: unknown) => {
+        this.#options.onError?.(error, build);
+        for (const id of ids) this.#outbox.complete(id);
+      });
     this.#pending.add(task);
     void task.finally(() => this.#pending.delete(task));
   }
 
-  /** Resolves once every finish waiting for its failure excerpt is in the outbox. */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-  }
-
-  #finish(build: Build, excerpt: Excerpt | null): void {
-    this.#enqueue(build, this.#options.formatter.finished(build, excerpt));
+  #complete(ids: readonly number[], build: Build, excerpt: Excerpt | null): void {
+    const messages = this.#options.formatter.finished(build, excerpt);
+    ids.forEach((id, index) => {
+      // Same messages, same order (StatusFormatter's contract); anything else goes out as stored.
+      this.#outbox.complete(id, messages.length === ids.length ? messages[index]?.payload : undefined);
+    });
   }
 
   #progress(build: Build): boolean {

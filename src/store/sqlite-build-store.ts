@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
 import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import type { Db } from "./open-database.js";
+import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 interface BuildRow {
   id: number;
@@ -64,8 +65,11 @@ export class SqliteBuildStore implements BuildStore {
   readonly #unfinished;
   readonly #unfinishedOf;
 
-  constructor(db: Db) {
+  readonly #guard: StorageGuard;
+
+  constructor(db: Db, guard: StorageGuard = UNGUARDED) {
     this.#db = db;
+    this.#guard = guard;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
          backend, status, created_at, rebuild_of)
@@ -91,7 +95,7 @@ export class SqliteBuildStore implements BuildStore {
 
   create(build: NewBuild): Build {
     // RETURNING: the stored row without reading it back; a new build has no steps yet.
-    const row = this.#insert.get(build) as BuildRow;
+    const row = this.#guard.run(() => this.#insert.get(build)) as BuildRow;
     return this.#toBuild(row, []);
   }
 
@@ -160,7 +164,11 @@ export class SqliteBuildStore implements BuildStore {
       sets.push(`${PATCH_COLUMNS[key]} = @${key}`);
       params[key] = key === "external" ? JSON.stringify(value) : value;
     }
-    if (sets.length > 0) this.#db.prepare(`UPDATE builds SET ${sets.join(", ")} WHERE id = @id`).run(params);
+    if (sets.length > 0) {
+      this.#guard.run(() =>
+        this.#db.prepare(`UPDATE builds SET ${sets.join(", ")} WHERE id = @id`).run(params),
+      );
+    }
     const build = this.get(id);
     if (!build) throw new Error(`build ${id} does not exist`);
     return build;

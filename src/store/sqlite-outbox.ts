@@ -1,5 +1,12 @@
-import type { DeliverableOutbox, NewOutboxMessage, OutboxMessage, OutboxSink } from "../notify/ports.js";
+import type {
+  DeliverableOutbox,
+  DraftMessage,
+  NewOutboxMessage,
+  OutboxMessage,
+  OutboxSink,
+} from "../notify/ports.js";
 import type { Db } from "./open-database.js";
+import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 export type { NewOutboxMessage, OutboxMessage } from "../notify/ports.js";
 
@@ -13,6 +20,11 @@ export type { NewOutboxMessage, OutboxMessage } from "../notify/ports.js";
  * out yet is worthless once a newer one of the same kind is queued behind it: `coalesce` marks such
  * older updates 'superseded' (never sent). Only updates with nothing else of the build pending
  * after them are dropped, so a thread reply never overtakes the post it belongs under.
+ *
+ * A 'draft' is a message stored before its text is final (a finish post whose failure excerpt is
+ * still being read from the log): it is stored in the same transaction as the build's new state,
+ * holds its build's later messages back, and is sent only once `complete` makes it pending. A
+ * draft left by a crash is completed at the next start (`drafts()`), so the post is never lost.
  */
 
 interface OutboxRow {
@@ -26,14 +38,16 @@ interface OutboxRow {
   created_at: number;
 }
 
-/** Oldest pending message per build (or build-less message): the only ones allowed out. */
+/** Oldest pending message per build (or build-less message): the only ones allowed out. A draft holds later ones back. */
 const HEAD_OF_BUILD = `o.state = 'pending'
   AND (o.build_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.build_id = o.build_id AND p.id < o.id))`;
+    SELECT 1 FROM outbox p WHERE p.state IN ('pending', 'draft') AND p.build_id = o.build_id AND p.id < o.id))`;
 
 /** notify/'s OutboxSink and DeliverableOutbox, in SQLite. */
 export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #insert;
+  readonly #complete;
+  readonly #drafts;
   readonly #nextDue;
   readonly #nextAttemptAt;
   readonly #delivered;
@@ -49,10 +63,19 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
 
-  constructor(db: Db, clock: () => number = Date.now) {
+  readonly #guard: StorageGuard;
+
+  constructor(db: Db, clock: () => number = Date.now, guard: StorageGuard = UNGUARDED) {
     this.#clock = clock;
-    this.#insert = db.prepare<[number | null, string, string, number, number]>(
-      "INSERT INTO outbox (build_id, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    this.#guard = guard;
+    this.#insert = db.prepare<[number | null, string, string, string, number, number]>(
+      "INSERT INTO outbox (build_id, kind, payload, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.#complete = db.prepare<[string | null, number, number]>(
+      "UPDATE outbox SET payload = COALESCE(?, payload), state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'draft'",
+    );
+    this.#drafts = db.prepare<[], { id: number; build_id: number | null; kind: string }>(
+      "SELECT id, build_id, kind FROM outbox WHERE state = 'draft' ORDER BY id",
     );
     this.#nextDue = db.prepare<[number], OutboxRow>(
       // Walks pending rows oldest first and stops at the first sendable one, instead of sorting
@@ -80,7 +103,7 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
       `UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer update'
        WHERE state = 'pending' AND build_id = @build AND kind = @kind
          AND id > COALESCE((SELECT MAX(id) FROM outbox
-                            WHERE state = 'pending' AND build_id = @build AND kind != @kind), 0)`,
+                            WHERE state IN ('pending', 'draft') AND build_id = @build AND kind != @kind), 0)`,
     );
     this.#dropStale = db.prepare<[string, number, string]>(
       `UPDATE outbox SET state = 'superseded', last_error = ?
@@ -104,16 +127,36 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
           message.buildId,
           JSON.stringify(message.supersedes),
         );
-      const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
+      const state = message.draft ? "draft" : "pending";
+      const info = this.#insert.run(
+        message.buildId,
+        message.kind,
+        JSON.stringify(message.payload),
+        state,
+        now,
+        now,
+      );
       return Number(info.lastInsertRowid);
     });
   }
 
   /** Stores the message (due now) and wakes whoever delivers. Returns its id. */
   enqueue(message: NewOutboxMessage): number {
-    const id = this.#enqueue(message, this.#clock());
+    const id = this.#guard.run(() => this.#enqueue(message, this.#clock()));
     for (const listener of this.#listeners) listener();
     return id;
+  }
+
+  /** Makes a draft sendable (due now), with its final payload, or as stored when `payload` is undefined. */
+  complete(id: number, payload?: unknown): void {
+    const text = payload === undefined ? null : JSON.stringify(payload);
+    this.#guard.run(() => this.#complete.run(text, this.#clock(), id));
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Drafts not completed yet: after a start, those a crash left behind. */
+  drafts(): DraftMessage[] {
+    return this.#drafts.all().map((row) => ({ id: row.id, buildId: row.build_id, kind: row.kind }));
   }
 
   /** The oldest pending message that is due at `now` and has no older pending sibling in its build. */
@@ -128,15 +171,15 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   }
 
   markDelivered(id: number, at: number): void {
-    this.#delivered.run(at, id);
+    this.#guard.run(() => this.#delivered.run(at, id));
   }
 
   reschedule(id: number, at: number, error: string): void {
-    this.#reschedule.run(at, error, id);
+    this.#guard.run(() => this.#reschedule.run(at, error, id));
   }
 
   markFailed(id: number, error: string): void {
-    this.#failed.run(error, id);
+    this.#guard.run(() => this.#failed.run(error, id));
   }
 
   /** Makes every pending message due now (after an outage); returns how many were waiting out a backoff. */

@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ChatChannel, ChatUser } from "../core/chat-command.js";
+import { type ChatUser, WEB_CHANNEL } from "../core/chat-command.js";
 import { isSlashbuildError } from "../core/errors.js";
 import { renderMessagePage } from "./error-page.js";
 import { buildFromParam, type WebContext } from "./web-context.js";
 
 /**
- * Rebuilds from the web are requested "in" this pseudo-channel. Channel allow-lists apply to it as
- * to any channel: where `mattermost.channels` or a repo's `channels` is set, the web may rebuild
- * only if the list names `web` (or `*`). Per-user rules (repo users, protected branches, admins)
- * apply to the signed-in user as they do in chat.
+ * Rebuilds from the web are requested "in" the pseudo-channel WEB_CHANNEL. Channel allow-lists apply
+ * to it as to any channel: where `mattermost.channels` or a repo's `channels` is set, the web may
+ * rebuild only if the list names `web` (or `*`). Per-user rules (repo users, protected branches,
+ * admins) apply to the signed-in user as they do in chat.
  */
-export const WEB_CHANNEL: ChatChannel = { id: "web", name: "web" };
+export { WEB_CHANNEL };
 
 type ActionRequest = FastifyRequest<{ Params: { id: string }; Body: { csrf?: unknown } }>;
 

@@ -1,9 +1,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { LogTail } from "../../core/ports.js";
+import { readFileTail } from "./read-file-tail.js";
 
 /**
  * Where the embedded runner keeps step output: `<dataDir>/logs/<buildId>/<stepIndex>.log`, already
- * masked and capped. Reading is for the web pages; `read` accepts a Build so this is a LogSource.
+ * masked and capped. `read` (whole log) is for the web pages and accepts a Build, so this is a
+ * LogSource; `readTail` reads a bounded end of it, for chat's failure excerpts (a LogTailSource).
  */
 export class LogFiles {
   readonly #root: string;
@@ -25,6 +28,21 @@ export class LogFiles {
     const buildId = typeof build === "number" ? build : build.id;
     try {
       return await readFile(this.pathFor(buildId, stepIndex), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
+  /** The step's last `maxBytes` (whole lines only), or null when it has no log; for failure excerpts. */
+  async readTail(
+    build: number | { readonly id: number },
+    stepIndex: number,
+    maxBytes: number,
+  ): Promise<LogTail | null> {
+    const buildId = typeof build === "number" ? build : build.id;
+    try {
+      return await readFileTail(this.pathFor(buildId, stepIndex), maxBytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw error;

@@ -18,6 +18,12 @@ export interface ActionOptions {
   readonly url: string;
   /** HMAC key that signs each button's context. */
   readonly secret: string;
+  /**
+   * Whether a click on Stop / Rebuild can work in the channel the post goes to (its channel checks
+   * are those of the typed command, run in the channel where the button is clicked); absent = yes.
+   * A button that could only answer "can be built only in ~x" is not shown.
+   */
+  readonly usable?: { readonly stop: boolean; readonly rebuild: boolean };
 }
 
 const BUTTONS: Readonly<Record<ActionName, { id: string; name: string; style: string }>> = {
@@ -29,14 +35,17 @@ const BUTTONS: Readonly<Record<ActionName, { id: string; name: string; style: st
 
 export function buildActions(build: Build, options: ActionOptions): IntegrationAction[] {
   const names: ActionName[] = isFinal(build.status) ? ["rebuild", "log"] : ["stop"];
-  return names.map((name) => {
-    const button = BUTTONS[name];
-    return {
-      id: button.id,
-      type: "button",
-      name: button.name,
-      style: button.style,
-      integration: { url: options.url, context: signAction(options.secret, name, build.id) },
-    };
-  });
+  const usable = options.usable ?? { stop: true, rebuild: true };
+  return names
+    .filter((name) => name === "log" || usable[name])
+    .map((name) => {
+      const button = BUTTONS[name];
+      return {
+        id: button.id,
+        type: "button",
+        name: button.name,
+        style: button.style,
+        integration: { url: options.url, context: signAction(options.secret, name, build.id) },
+      };
+    });
 }

@@ -10,6 +10,7 @@ import { createBotTransport } from "./bot-transport.js";
 import type { ActionOptions } from "./build-actions.js";
 import { formatFullLog } from "./format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
+import type { ChatMode } from "./post-place.js";
 import type { RootPostStore } from "./root-post-store.js";
 import { botFormatter, webhookFormatter } from "./status-formatters.js";
 import { webhookDigest } from "./webhook-digest.js";
@@ -22,12 +23,12 @@ import { createWebhookTransport } from "./webhook-transport.js";
  * (webhook_url), or the console (neither: posts printed for the quick start).
  */
 
-export type ChatMode = "bot" | "webhook" | "console";
+export type { ChatMode } from "./post-place.js";
 
 export interface ChatDeps {
   /** Bot mode's root post per build (store/sqlite-chat-posts.ts). */
   readonly rootPosts: RootPostStore;
-  /** For the "Full log" answer. */
+  /** For the "Full log" answer, and a web rebuild's original channel. */
   readonly findBuild: (id: number) => Build | undefined;
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
@@ -88,7 +89,10 @@ export function createMattermostChat(config: Config, deps: ChatDeps): Mattermost
   return {
     mode,
     transport,
-    formatter: mode === "bot" ? botFormatter(config, actions) : webhookFormatter(config, actions),
+    formatter:
+      mode === "bot"
+        ? botFormatter(config, actions, deps.findBuild)
+        : webhookFormatter(config, actions, mode),
     paced: mode !== "console",
     ...(mode === "webhook" ? { digest: webhookDigest(config, deps.findBuild) } : {}),
     actionSecret,

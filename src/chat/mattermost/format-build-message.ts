@@ -155,7 +155,8 @@ function finish(
   options: BuildMessageOptions,
   build: Build,
 ): IncomingWebhookRequest {
-  if (options.actions) attachment.actions = buildActions(build, options.actions);
+  const actions = options.actions ? buildActions(build, options.actions) : [];
+  if (actions.length > 0) attachment.actions = actions;
   const payload: IncomingWebhookRequest = {
     text: truncateRunes(headline, MAX_POST_RUNES),
     attachments: [attachment],

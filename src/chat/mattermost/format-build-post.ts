@@ -84,7 +84,8 @@ export function formatRootPost(build: Build, options: BuildPostOptions): PostCon
     title_link: url,
     fields,
   };
-  if (options.actions) attachment.actions = buildActions(build, options.actions);
+  const actions = options.actions ? buildActions(build, options.actions) : [];
+  if (actions.length > 0) attachment.actions = actions;
   const content: PostContent = {
     message: truncateRunes(message, MAX_POST_RUNES),
     props: { attachments: [attachment] },

@@ -2,10 +2,18 @@ import type { Config, RepoConfig } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import { routeChannel } from "../../notify/notify-policy.js";
 import type { Excerpt, OutboxDraft, StatusFormatter } from "../../notify/ports.js";
-import type { BotPayload, ChannelRef } from "./bot-payload.js";
+import type { BotPayload } from "./bot-payload.js";
 import type { ActionOptions } from "./build-actions.js";
 import { formatBuildFinished, formatBuildStarted } from "./format-build-message.js";
 import { formatFinishReply, formatRootPost } from "./format-build-post.js";
+import {
+  actionsFor,
+  type ChatMode,
+  channelRef,
+  destinationOf,
+  type FindBuild,
+  placeOf,
+} from "./post-place.js";
 
 /**
  * Mattermost's StatusFormatters (notify/ports.ts), one per chat mode:
@@ -23,9 +31,13 @@ export const BOT_REPLY = "thread_reply";
 /** Buttons on posts; null = none (the console, where nobody can click). */
 export type FormatterActions = ActionOptions | null;
 
-export function webhookFormatter(config: Config, actions: FormatterActions = null): StatusFormatter {
+export function webhookFormatter(
+  config: Config,
+  actions: FormatterActions = null,
+  mode: Exclude<ChatMode, "bot"> = "webhook",
+): StatusFormatter {
   const options = (build: Build, excerpt: Excerpt | null) => ({
-    ...postOptions(config, actions, build),
+    ...postOptions(config, actions, build, mode),
     // Webhook mode: the hook's own channel unless routing names one.
     channel: routeChannel(repoOf(config, build), build.branch),
     username: config.mattermost.username,
@@ -44,47 +56,64 @@ export function webhookFormatter(config: Config, actions: FormatterActions = nul
         supersedes: ["build_started"],
       },
     ],
+    destination: (build) => destinationOf(config, mode, build, placeOf(config, mode, build)),
   };
 }
 
-export function botFormatter(config: Config, actions: FormatterActions = null): StatusFormatter {
-  const upsert = (build: Build): OutboxDraft => {
+/** `findBuild` lets a web rebuild's posts go to its original build's channel. */
+export function botFormatter(
+  config: Config,
+  actions: FormatterActions = null,
+  findBuild?: FindBuild,
+): StatusFormatter {
+  const upsert = (build: Build): OutboxDraft[] => {
+    const place = placeOf(config, "bot", build, findBuild);
+    const channel = channelRef(place);
+    // Nowhere to post (a web rebuild with no chat channel in its history, and no routing).
+    if (!channel) return [];
     const payload: BotPayload = {
       op: "upsert_root",
       buildId: build.id,
-      channel: channelOf(config, build),
-      ...formatRootPost(build, postOptions(config, actions, build)),
+      channel,
+      ...formatRootPost(build, postOptions(config, actions, build, "bot", findBuild)),
     };
-    return { kind: BOT_UPDATE, payload, coalesce: true };
+    return [{ kind: BOT_UPDATE, payload, coalesce: true }];
   };
   return {
-    queued: (build) => [upsert(build)],
-    started: (build) => [upsert(build)],
+    queued: (build) => upsert(build),
+    started: (build) => upsert(build),
     // "running: step k of n".
-    progressed: (build) => [upsert(build)],
+    progressed: (build) => upsert(build),
     finished: (build, excerpt) => {
+      const channel = channelRef(placeOf(config, "bot", build, findBuild));
+      if (!channel) return [];
       const reply: BotPayload = {
         op: "reply",
         buildId: build.id,
-        channel: channelOf(config, build),
-        message: formatFinishReply(build, excerpt, postOptions(config, actions, build)),
+        channel,
+        message: formatFinishReply(build, excerpt, postOptions(config, actions, build, "bot", findBuild)),
       };
-      return [upsert(build), { kind: BOT_REPLY, payload: reply }];
+      return [...upsert(build), { kind: BOT_REPLY, payload: reply }];
     },
+    destination: (build) => destinationOf(config, "bot", build, placeOf(config, "bot", build, findBuild)),
   };
-}
-
-/** Bot mode posts where the repo's routing says, else where /build was typed. */
-function channelOf(config: Config, build: Build): ChannelRef {
-  const routed = routeChannel(repoOf(config, build), build.branch);
-  return routed ? { name: routed } : { id: build.channelId };
 }
 
 function repoOf(config: Config, build: Build): RepoConfig | undefined {
   return Object.hasOwn(config.repos, build.repo) ? config.repos[build.repo] : undefined;
 }
 
-function postOptions(config: Config, actions: FormatterActions, build: Build) {
+function postOptions(
+  config: Config,
+  actions: FormatterActions,
+  build: Build,
+  mode: ChatMode,
+  findBuild?: FindBuild,
+) {
   const repo = repoOf(config, build);
-  return { publicUrl: config.publicUrl, secrets: repo ? Object.values(repo.secrets) : [], actions };
+  return {
+    publicUrl: config.publicUrl,
+    secrets: repo ? Object.values(repo.secrets) : [],
+    actions: actionsFor(config, build, placeOf(config, mode, build, findBuild), actions),
+  };
 }

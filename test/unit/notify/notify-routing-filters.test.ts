@@ -8,11 +8,12 @@ import {
   webhookFormatter,
 } from "../../../src/chat/mattermost/status-formatters.js";
 import type { Build } from "../../../src/core/build.js";
-import type { LogSource } from "../../../src/core/ports.js";
+import type { LogTailSource } from "../../../src/core/ports.js";
 import { announcesFinish, repoNotifyFilter, routeChannel } from "../../../src/notify/notify-policy.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
 import { makeBuild } from "../../fakes/make-build.js";
+import { RecordingOutbox } from "../../fakes/recording-outbox.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 const SECRET = "hunter2-secret-value";
@@ -21,14 +22,15 @@ const actions = { url: "http://ci.example.com:8080/mattermost/action", secret: "
 function setup(
   mode: "bot" | "webhook",
   repo: Record<string, unknown> = {},
-  extra: { logs?: LogSource; previous?: Build } = {},
+  extra: { logs?: LogTailSource; previous?: Build } = {},
 ) {
-  const enqueued: NewOutboxMessage[] = [];
+  const outbox = new RecordingOutbox();
+  const enqueued = outbox.messages;
   const config = makeConfig({
     mattermost: { token: "t" },
     repos: { app: { url: "/x.git", commands: ["make", "make test"], secrets: { KEY: SECRET }, ...repo } },
   });
-  const notifier = new OutboxStatusNotifier({ enqueue: (message) => enqueued.push(message) }, config, {
+  const notifier = new OutboxStatusNotifier(outbox, config, {
     formatter: (mode === "bot" ? botFormatter : webhookFormatter)(config, actions),
     filter: repoNotifyFilter(config, () => extra.previous),
     ...(extra.logs ? { logs: extra.logs } : {}),
@@ -151,7 +153,9 @@ describe("notify filters", () => {
 
 describe("failure excerpts", () => {
   const log = `compiling\n${"ok\n".repeat(40)}using ${SECRET}\nerror: 2 tests failed\n`;
-  const logs: LogSource = { read: async (_build, index) => (index === 1 ? log : null) };
+  const logs: LogTailSource = {
+    readTail: async (_build, index) => (index === 1 ? { text: log, complete: true } : null),
+  };
 
   it("bot mode: a thread reply that mentions the requester and quotes the failing step, secrets masked", async () => {
     const { notifier, enqueued } = setup("bot", {}, { logs });
@@ -177,7 +181,7 @@ describe("failure excerpts", () => {
   });
 
   it("a log that cannot be read still gives the finish post, without an excerpt", async () => {
-    const broken: LogSource = { read: async () => Promise.reject(new Error("EIO")) };
+    const broken: LogTailSource = { readTail: async () => Promise.reject(new Error("EIO")) };
     const { notifier, enqueued } = setup("bot", {}, { logs: broken });
     notifier.buildFinished(failed);
     await notifier.settled();

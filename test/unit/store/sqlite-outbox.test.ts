@@ -112,4 +112,23 @@ describe("SqliteOutbox", () => {
     outbox.enqueue({ buildId: 1, kind: "k", payload: 0 });
     expect(calls).toBe(1);
   });
+
+  it("never sends a draft until completed, holds its build's later messages back, and lists it for recovery", () => {
+    const draft = outbox.enqueue({
+      buildId: 1,
+      kind: "build_finished",
+      payload: { text: "no excerpt" },
+      draft: true,
+    });
+    const later = outbox.enqueue({ buildId: 1, kind: "note", payload: 2 });
+    expect(take()).toBeUndefined();
+    expect(outbox.nextAttemptAt()).toBeNull();
+    expect(outbox.drafts()).toEqual([{ id: draft, buildId: 1, kind: "build_finished" }]);
+
+    outbox.complete(draft, { text: "with excerpt" });
+    expect(outbox.drafts()).toEqual([]);
+    expect(take()).toMatchObject({ id: draft, payload: { text: "with excerpt" } });
+    outbox.markDelivered(draft, now);
+    expect(take()?.id).toBe(later);
+  });
 });
