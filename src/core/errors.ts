@@ -22,7 +22,8 @@ export type ErrorCode =
   | "BACKEND_UNAVAILABLE"
   | "REPO_UNREACHABLE"
   | "REQUEST_INVALID"
-  | "NOT_FOUND";
+  | "NOT_FOUND"
+  | "SANDBOX_UNAVAILABLE";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -43,6 +44,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REPO_UNREACHABLE: 502,
   REQUEST_INVALID: 400,
   NOT_FOUND: 404,
+  SANDBOX_UNAVAILABLE: 500,
 };
 
 export class SlashbuildError extends Error {

@@ -2,7 +2,10 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { SlashbuildError } from "../../../../src/core/errors.js";
-import { Harness, processAlive } from "./harness.js";
+import { markedProcesses, markedSleeper, newMarker } from "../../../helpers/marked-processes.js";
+import { Harness } from "./harness.js";
+
+const marker = newMarker();
 
 describe("LocalBackend recover and close (real processes)", () => {
   let h: Harness;
@@ -22,6 +25,7 @@ describe("LocalBackend recover and close (real processes)", () => {
     await mkdir(h.backend.workspaceFor(running.id), { recursive: true });
 
     await h.backend.recover([queuedSecond, running, gone, queuedFirst], h.config.repos);
+    await h.backend.recovered();
 
     expect(h.events.of(running.id)).toEqual([
       expect.objectContaining({
@@ -43,15 +47,16 @@ describe("LocalBackend recover and close (real processes)", () => {
   it("close() kills running builds without reporting them, and refuses new work", async () => {
     h = await Harness.create({
       runnerConcurrency: 1,
-      repos: { app: { commands: ['sleep 300 & echo $! > "$OUT/grandchild"; wait'] } },
+      repos: { app: { commands: [`${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait`] } },
     });
     const running = await h.start("app");
     const queued = await h.start("app");
-    const grandchild = Number(await h.waitForOut("grandchild"));
+    await h.waitForOut("grandchild");
+    expect(markedProcesses(marker)).not.toEqual([]);
 
     await h.backend.close();
 
-    expect(processAlive(grandchild)).toBe(false);
+    expect(markedProcesses(marker)).toEqual([]);
     // Left `running` (and `queued`) in the store: the next start's recover() reports them truthfully.
     expect(h.events.of(running.id).map((e) => e.type)).toEqual(["started", "step_started"]);
     expect(h.events.of(queued.id)).toEqual([]);
