@@ -105,6 +105,9 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   if (options.sandbox?.asRoot)
     await chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
 
+  // Kept with the build, so its page says so even after the config changes.
+  const sandbox = options.sandbox ? "bwrap" : "none";
+  options.emit({ type: "external", buildId: build.id, at: options.clock(), external: { sandbox } });
   options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
   await mkdir(options.logs.dirFor(build.id), { recursive: true });
   return runSteps(options, sha, signal);

@@ -58,7 +58,7 @@ describe("LocalBackend recover and close (real processes)", () => {
 
     expect(markedProcesses(marker)).toEqual([]);
     // Left `running` (and `queued`) in the store: the next start's recover() reports them truthfully.
-    expect(h.events.of(running.id).map((e) => e.type)).toEqual(["started", "step_started"]);
+    expect(h.events.of(running.id).map((e) => e.type)).toEqual(["external", "started", "step_started"]);
     expect(h.events.of(queued.id)).toEqual([]);
     expect(existsSync(h.backend.workspaceFor(running.id))).toBe(false);
     const refused = await h.backend.start(h.newBuild("app"), h.repo("app")).catch((error: unknown) => error);
