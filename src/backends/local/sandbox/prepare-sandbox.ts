@@ -42,7 +42,7 @@ export function prepareSandbox(
   try {
     const command = sandboxCommand(plan, { network: true }, config.runner.limits, probe, "true");
     const result = spawnSync(command.file, [...command.args], {
-      stdio: ["ignore", "ignore", "pipe", "ignore"],
+      stdio: ["ignore", "ignore", "pipe", "pipe"],
       encoding: "utf8",
       timeout: 30_000,
     });

@@ -14,8 +14,11 @@ const alive = (): boolean => markedProcesses(marker).length > 0;
 const SLEEPER = `${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait`;
 /** The same, but the shell and the grandchild ignore SIGTERM: only SIGKILL ends them. */
 const STUBBORN = `trap "" TERM; ${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait; wait`;
+const SETSID = `setsid sh -c 'touch escaped; sleep 300; true' ${marker} > /dev/null 2>&1`;
+/** It writes `escaped` once it runs in its own session (out of the step's process group). */
+const UNTIL_ESCAPED = "while [ ! -e escaped ]; do sleep 0.05; done";
 /** A grandchild in a session of its own: out of the step's process group, not out of its sandbox. */
-const ESCAPER = `setsid ${markedSleeper(marker)} > /dev/null 2>&1 & echo started > "$OUT/grandchild"; sleep 300`;
+const ESCAPER = `${SETSID} & ${UNTIL_ESCAPED}; echo started > "$OUT/grandchild"; sleep 300`;
 
 describe("LocalBackend stop and timeout (real processes)", () => {
   let h: Harness;
@@ -100,7 +103,7 @@ describe("LocalBackend stop and timeout (real processes)", () => {
     h = await Harness.create({
       repos: {
         app: {
-          commands: [`setsid ${markedSleeper(marker)} > /dev/null 2>&1 & echo started > "$OUT/grandchild"`],
+          commands: [`${SETSID} & ${UNTIL_ESCAPED}; echo started > "$OUT/grandchild"`],
         },
       },
     });
