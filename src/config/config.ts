@@ -65,6 +65,8 @@ export interface RunnerConfig {
   readonly sandbox?: SandboxMode;
   /** Default true. */
   readonly network?: boolean;
+  /** Between SIGTERM and SIGKILL; default 5 s. */
+  readonly killGraceMs?: number;
   /** Defaults for every repo (see DEFAULT_LIMITS in backends/local/sandbox-limits.ts). */
   readonly limits?: SandboxLimits;
   /** Host uid/gid of builds when slashbuild runs as root; default 65534 (nobody). */

@@ -90,6 +90,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       concurrency: parsed.runner.concurrency,
       logLimitBytes: parsed.runner.log_limit,
       sandbox: parsed.runner.sandbox,
+      killGraceMs: parsed.runner.kill_grace,
       network: parsed.runner.network,
       limits: toLimits(parsed.runner.limits),
       buildUid: parsed.runner.build_uid,

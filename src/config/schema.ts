@@ -114,6 +114,8 @@ const runnerSchema = z
     log_limit: size.default(10_000_000),
     /** bwrap: every build command in a bubblewrap sandbox; none: plain processes (unsafe, warned about). */
     sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
+    /** Between SIGTERM and SIGKILL when a build is stopped, times out, or is ended by recovery. */
+    kill_grace: duration.default(5_000),
     network: z.boolean().default(true),
     limits: limitsSchema.default({}),
     /** Host uid/gid builds run as when slashbuild runs as root; never 0. */

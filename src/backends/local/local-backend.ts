@@ -71,7 +71,7 @@ export class LocalBackend implements BuildBackend {
     this.#logger = options.logger;
     this.#extraSecrets = options.extraSecrets ?? [];
     this.#parentEnv = options.parentEnv ?? process.env;
-    this.#killGraceMs = options.killGraceMs ?? 5000;
+    this.#killGraceMs = options.killGraceMs ?? options.config.runner.killGraceMs ?? 5000;
     this.#sandbox =
       options.sandbox !== undefined
         ? options.sandbox

@@ -38,6 +38,7 @@ describe("config", () => {
       concurrency: 2,
       logLimitBytes: 10_000_000,
       sandbox: "bwrap",
+      killGraceMs: 5000,
       network: true,
       limits: {},
       buildUid: 65534,

@@ -1,8 +1,11 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { groupFileFor, recordGroup } from "../../../../src/backends/local/process-group-file.js";
 import { SlashbuildError } from "../../../../src/core/errors.js";
 import { markedProcesses, markedSleeper, newMarker } from "../../../helpers/marked-processes.js";
+import { processAlive } from "../../../helpers/process-alive.js";
 import { Harness } from "./harness.js";
 
 const marker = newMarker();
@@ -64,5 +67,63 @@ describe("LocalBackend recover and close (real processes)", () => {
     const refused = await h.backend.start(h.newBuild("app"), h.repo("app")).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SlashbuildError);
     expect((refused as SlashbuildError).code).toBe("BACKEND_UNAVAILABLE");
+  });
+});
+
+describe("LocalBackend recovery of groups a crash left running (unsandboxed)", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it("ends them in parallel, keeps their records until they are gone, and queues new builds behind it", async () => {
+    h = await Harness.create({
+      runnerConcurrency: 2,
+      runner: { sandbox: "none" },
+      repos: { app: { commands: ['echo "$SLASHBUILD_BUILD_ID" >> "$OUT/ran"'] } },
+      backend: { killGraceMs: 600_000 },
+    });
+    // What a crashed slashbuild left: two builds' process groups that ignore SIGTERM, recorded.
+    const running = [h.newBuild("app", { status: "running" }), h.newBuild("app", { status: "running" })];
+    const pgids: number[] = [];
+    for (const build of running) {
+      const workspace = h.backend.workspaceFor(build.id);
+      await mkdir(workspace, { recursive: true });
+      const child = spawn(
+        "sh",
+        [
+          "-c",
+          `trap 'echo term > "${h.out}/term-${build.id}"' TERM; echo ready > "${h.out}/ready-${build.id}"; while :; do sleep 0.1; done; : ${marker}`,
+        ],
+        { cwd: workspace, detached: true, stdio: "ignore" },
+      );
+      child.unref();
+      if (child.pid === undefined) throw new Error("no pid");
+      pgids.push(child.pid);
+      await recordGroup(workspace, { kind: "group", pgid: child.pid });
+      await h.waitForOut(`ready-${build.id}`);
+    }
+
+    await h.backend.recover(running, h.config.repos);
+    // recover() returned while both groups are still being ended: the service can listen meanwhile.
+    await Promise.all(running.map((build) => h.waitForOut(`term-${build.id}`)));
+    // Both got SIGTERM and both are still alive: in parallel, not one grace period after another.
+    expect(pgids.every((pgid) => processAlive(pgid))).toBe(true);
+    expect(running.every((build) => existsSync(groupFileFor(h.backend.workspaceFor(build.id))))).toBe(true);
+    expect(running.flatMap((build) => h.events.of(build.id))).toEqual([]);
+    const later = await h.start("app");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.events.of(later.id)).toEqual([]);
+    expect(h.outExists("ran")).toBe(false);
+
+    for (const pgid of pgids) process.kill(-pgid, "SIGKILL"); // what the end of the grace would do
+    await h.backend.recovered();
+    for (const build of running) {
+      expect(h.events.of(build.id)).toEqual([
+        expect.objectContaining({ type: "finished", status: "interrupted" }),
+      ]);
+      expect(existsSync(groupFileFor(h.backend.workspaceFor(build.id)))).toBe(false);
+    }
+    expect((await h.events.finished(later.id)).status).toBe("succeeded");
   });
 });
