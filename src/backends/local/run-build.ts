@@ -209,6 +209,6 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
 }
 
 function explain(error: unknown, fallback: string): string {
-  if (isSlashbuildError(error)) return error.message.replace(/^Sorry, /, "");
+  if (isSlashbuildError(error)) return error.message;
   return `${fallback}: ${error instanceof Error ? error.message : String(error)}`;
 }

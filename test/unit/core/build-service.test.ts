@@ -5,6 +5,7 @@ import type { StatusNotifier } from "../../../src/core/ports.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { RecordingBackend } from "../../fakes/recording-backend.js";
+import { requestNew } from "../../fakes/request-new.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 const alice = { id: "uid-alice", name: "alice" };
@@ -57,7 +58,7 @@ describe("BuildService", () => {
   });
 
   it("queues a build of the default branch and hands it to the backend", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: null,
       revision: null,
@@ -70,7 +71,7 @@ describe("BuildService", () => {
   });
 
   it("keeps the requested revision, normalised", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: "ABCDEF1",
@@ -91,7 +92,7 @@ describe("BuildService", () => {
     [{ repo: "app", branch: "gone" }, "BRANCH_UNKNOWN", /does not exist in app/],
   ])("refuses %j with %s and queues nothing", async (request, code, message) => {
     const full = { branch: null, revision: null, user: alice, channel: ci, ...request };
-    await expect(t.service.requestBuild(full)).rejects.toMatchObject({
+    await expect(requestNew(t.service, full)).rejects.toMatchObject({
       code,
       message: expect.stringMatching(message),
     });
@@ -102,7 +103,7 @@ describe("BuildService", () => {
 
   it("checks the format before asking git about a branch", async () => {
     await expect(
-      t.service.requestBuild({ repo: "app", branch: "-x", revision: null, user: alice, channel: ci }),
+      requestNew(t.service, { repo: "app", branch: "-x", revision: null, user: alice, channel: ci }),
     ).rejects.toThrow();
     expect(t.refsAsked).toEqual([]);
   });
@@ -110,7 +111,7 @@ describe("BuildService", () => {
   it("closes the record and explains when the backend refuses", async () => {
     t.backend.refuse = true;
     await expect(
-      t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci }),
+      requestNew(t.service, { repo: "app", branch: "dev", revision: null, user: bob, channel: ci }),
     ).rejects.toMatchObject({ code: "BACKEND_UNAVAILABLE" });
     expect(t.store.get(1)).toMatchObject({
       status: "failed",
@@ -120,7 +121,7 @@ describe("BuildService", () => {
   });
 
   it("applies backend events: started, steps, finished with the failing step", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,
@@ -169,8 +170,49 @@ describe("BuildService", () => {
     expect(t.notifier.posts).toEqual([`queued #1`, `started #1 ${sha}`, "finished #1 failed make test"]);
   });
 
+  it("stores a step first reported with a name (Buildbot discovers steps as it goes), and skips it at the end", async () => {
+    const build = await requestNew(t.service, {
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: bob,
+      channel: ci,
+    });
+    t.service.applyEvent({
+      type: "started",
+      buildId: build.id,
+      at: 2000,
+      sha: "c".repeat(40),
+      steps: ["make"],
+    });
+    t.service.applyEvent({ type: "step_started", buildId: build.id, at: 2100, index: 1, name: "upload" });
+    t.service.applyEvent({
+      type: "step_finished",
+      buildId: build.id,
+      at: 2200,
+      index: 7,
+      status: "failed",
+      exitCode: 1,
+    });
+    expect(t.store.get(build.id)?.steps.map((s) => [s.index, s.name, s.status, s.startedAt])).toEqual([
+      [0, "make", "pending", null],
+      [1, "upload", "running", 2100],
+    ]);
+    t.service.applyEvent({
+      type: "finished",
+      buildId: build.id,
+      at: 3000,
+      status: "timed_out",
+      failingStep: "upload",
+    });
+    expect(t.store.get(build.id)?.steps.map((s) => [s.status, s.finishedAt])).toEqual([
+      ["skipped", null],
+      ["timed_out", 3000],
+    ]);
+  });
+
   it("ignores events for a finished build (a late push after reconcile changes nothing)", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,
@@ -184,7 +226,7 @@ describe("BuildService", () => {
   });
 
   it("lets the requester, permitted users and admins stop a build, and nobody else", async () => {
-    const onMain = await t.service.requestBuild({
+    const onMain = await requestNew(t.service, {
       repo: "app",
       branch: "main",
       revision: null,
@@ -196,7 +238,7 @@ describe("BuildService", () => {
     expect(stopped.status).toBe("cancelled");
     await expect(t.service.stopBuild(onMain.id, alice)).rejects.toMatchObject({ code: "BUILD_FINISHED" });
     await expect(t.service.stopBuild(99, alice)).rejects.toMatchObject({ code: "BUILD_UNKNOWN" });
-    const onDev = await t.service.requestBuild({
+    const onDev = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,
@@ -211,7 +253,7 @@ describe("BuildService", () => {
   });
 
   it("rebuilds the exact commit of the original, checking permission again", async () => {
-    const original = await t.service.requestBuild({
+    const original = await requestNew(t.service, {
       repo: "app",
       branch: "main",
       revision: null,
@@ -226,7 +268,7 @@ describe("BuildService", () => {
       steps: ["make"],
     });
     await expect(t.service.rebuild(original.id, bob, ci)).rejects.toMatchObject({ code: "NOT_PERMITTED" });
-    const again = await t.service.rebuild(original.id, alice, ci);
+    const { build: again } = await t.service.rebuild(original.id, alice, ci, { again: true });
     expect(again).toMatchObject({
       id: 2,
       branch: "main",
@@ -236,8 +278,8 @@ describe("BuildService", () => {
   });
 
   it("hands unfinished builds to their backend at recovery", async () => {
-    await t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
-    const done = await t.service.requestBuild({
+    await requestNew(t.service, { repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
+    const done = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,
