@@ -28,7 +28,7 @@ describe("LocalBackend stop and timeout (real processes)", () => {
 
   it("times out a build: timed_out naming the step, and its whole process group is gone", async () => {
     h = await Harness.create({
-      repos: { app: { commands: ["echo ok", SLEEPER, 'touch "$OUT/never"'], timeout: 4 } },
+      repos: { app: { commands: ["echo ok", SLEEPER, 'touch "$OUT/never"'], timeout: 10 } },
     });
     const build = await h.start("app");
     const finished = await h.events.finished(build.id);
@@ -83,7 +83,7 @@ describe("LocalBackend stop and timeout (real processes)", () => {
   });
 
   it("ends a setsid grandchild when the build times out", async () => {
-    h = await Harness.create({ repos: { app: { commands: [ESCAPER], timeout: 3 } } });
+    h = await Harness.create({ repos: { app: { commands: [ESCAPER], timeout: 10 } } });
     const build = await h.start("app");
     await h.waitForOut("grandchild");
     expect((await h.events.finished(build.id)).status).toBe("timed_out");
