@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sendSlashCommand } from "../fakes/send-slash-command.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../helpers/git-repo.js";
 import { markedProcesses, newMarker } from "../helpers/marked-processes.js";
@@ -204,7 +204,7 @@ describe.each<Mode>(["bwrap", "none"])("hostile builds with runner.sandbox: %s",
     readFile(path.join(dataDir, "logs", String(id), "0.log"), "utf8").catch(() => "");
 
   const finished = (id: number) =>
-    waitFor(`build #${id} to finish`, () => {
+    waitLong(`build #${id} to finish`, () => {
       const status = row(id)?.status;
       return status && !["queued", "running"].includes(status) ? status : undefined;
     });
@@ -219,7 +219,7 @@ describe.each<Mode>(["bwrap", "none"])("hostile builds with runner.sandbox: %s",
   it("cannot read the config, slashbuild's environment, the database, other builds' logs and workspaces, nor write any of them or data_dir, nor plant a hook", async () => {
     const victim = await build("victim");
     expect(victim).toBe(1);
-    await waitFor("the victim to run", async () => (await stepLog(victim)).includes("VICTIM-LOG-LINE"));
+    await waitLong("the victim to run", async () => (await stepLog(victim)).includes("VICTIM-LOG-LINE"));
     const attacker = await build("attacker");
     await finished(attacker);
     const log = await stepLog(attacker);
@@ -256,7 +256,7 @@ describe.each<Mode>(["bwrap", "none"])("hostile builds with runner.sandbox: %s",
     // A new commit makes the next fetch of the victim's mirror update refs: reference-transaction time.
     await repo.commit({ message: "after the attack", files: { "ci/release-now": "x\n" } });
     const next = await build("victim");
-    await waitFor("the victim to run", async () => (await stepLog(next)).includes("VICTIM-LOG-LINE"));
+    await waitLong("the victim to run", async () => (await stepLog(next)).includes("VICTIM-LOG-LINE"));
     await writeFile(path.join(dataDir, "workspaces", String(next), "release"), "");
     expect(await finished(next)).toBe("succeeded");
     expect(existsSync(witness)).toBe(false);
@@ -264,8 +264,8 @@ describe.each<Mode>(["bwrap", "none"])("hostile builds with runner.sandbox: %s",
 
   it("cannot leave a setsid child running after Stop", async () => {
     const id = await build("escaper");
-    await waitFor("the escapee", async () => (await stepLog(id)).includes("ESCAPE-STARTED"));
-    await waitFor("the escapee's process", () => markedProcesses(marker).length > 0);
+    await waitLong("the escapee", async () => (await stepLog(id)).includes("ESCAPE-STARTED"));
+    await waitLong("the escapee's process", () => markedProcesses(marker).length > 0);
     await stop(id);
     expect(await finished(id)).toBe("cancelled");
     expect(markedProcesses(marker).length > 0).toBe(!sandboxed);
@@ -274,7 +274,7 @@ describe.each<Mode>(["bwrap", "none"])("hostile builds with runner.sandbox: %s",
 
   it("cannot leave a setsid child running after the build timeout", async () => {
     const id = await build("escaper-timeout");
-    await waitFor("the escapee", async () => (await stepLog(id)).includes("ESCAPE-STARTED"));
+    await waitLong("the escapee", async () => (await stepLog(id)).includes("ESCAPE-STARTED"));
     expect(await finished(id)).toBe("timed_out");
     expect(markedProcesses(marker).length > 0).toBe(!sandboxed);
     for (const pid of markedProcesses(marker)) process.kill(pid, "SIGKILL");
@@ -282,8 +282,8 @@ describe.each<Mode>(["bwrap", "none"])("hostile builds with runner.sandbox: %s",
 
   it("cannot leave a setsid child running after slashbuild shuts down", async () => {
     const id = await build("escaper");
-    await waitFor("the escapee", async () => (await stepLog(id)).includes("ESCAPE-STARTED"));
-    await waitFor("the escapee's process", () => markedProcesses(marker).length > 0);
+    await waitLong("the escapee", async () => (await stepLog(id)).includes("ESCAPE-STARTED"));
+    await waitLong("the escapee's process", () => markedProcesses(marker).length > 0);
     await service.stop("SIGTERM");
     expect(markedProcesses(marker).length > 0).toBe(!sandboxed);
     for (const pid of markedProcesses(marker)) process.kill(pid, "SIGKILL");
@@ -302,7 +302,7 @@ describe.each<Mode>(["bwrap", "none"])("hostile builds with runner.sandbox: %s",
       expect(processAlive(pid)).toBe(true);
     } else {
       // Its log says nothing more: slashbuild, which writes the logs, is dead.
-      await waitFor("slashbuild to be killed", () => !processAlive(pid));
+      await waitLong("slashbuild to be killed", () => !processAlive(pid));
     }
   });
 });
