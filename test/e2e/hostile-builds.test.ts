@@ -10,6 +10,10 @@ import { markedProcesses, newMarker } from "../helpers/marked-processes.js";
 import { processAlive } from "../helpers/process-alive.js";
 import { ServiceProcess, waitFor } from "../helpers/service-process.js";
 
+// Real builds on a shared, loaded 2-core machine: generous safety nets (nothing asserts on time).
+vi.setConfig({ testTimeout: 240_000 });
+const waitLong: typeof waitFor = (what, probe) => waitFor(what, probe, 180_000);
+
 /**
  * Hostile builds (issue 8): a user allowed to build one repo puts commands of their own in it and
  * attacks slashbuild from inside a real build on the embedded runner, run by the real binary.
