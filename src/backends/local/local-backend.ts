@@ -26,6 +26,8 @@ export interface LocalBackendOptions {
   readonly killGraceMs?: number;
   /** How commands are sandboxed; default: as the config says (bwrap unless `runner.sandbox: none`). */
   readonly sandbox?: SandboxPlan | null;
+  /** Metrics port: a build step's sandboxed process could not be started. */
+  readonly onSandboxStartFailure?: (repo: string) => void;
 }
 
 /** Live output of a step, exactly as written to its log file (masked). */
@@ -56,6 +58,7 @@ export class LocalBackend implements BuildBackend {
   readonly #extraSecrets: readonly string[];
   readonly #parentEnv: NodeJS.ProcessEnv;
   readonly #killGraceMs: number;
+  readonly #onSandboxStartFailure: ((repo: string) => void) | undefined;
   readonly #queue: BuildQueue<Job>;
   readonly #logListeners = new Set<LogListener>();
   readonly #sandbox: SandboxPlan | null;
@@ -72,6 +75,7 @@ export class LocalBackend implements BuildBackend {
     this.#extraSecrets = options.extraSecrets ?? [];
     this.#parentEnv = options.parentEnv ?? process.env;
     this.#killGraceMs = options.killGraceMs ?? options.config.runner.killGraceMs ?? 5000;
+    this.#onSandboxStartFailure = options.onSandboxStartFailure;
     this.#sandbox =
       options.sandbox !== undefined
         ? options.sandbox
@@ -225,6 +229,7 @@ export class LocalBackend implements BuildBackend {
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),
         clock: this.#clock,
         ...(this.#logger ? { logger: this.#logger } : {}),
+        onStartFailure: () => this.#onSandboxStartFailure?.(job.build.repo),
       });
     } catch (error) {
       this.#logger?.error({ buildId: job.build.id, err: error }, "build crashed in the runner");

@@ -45,6 +45,8 @@ export interface RunBuildOptions {
   readonly onLog: (index: number, text: string) => void;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** A step's process could not be started (the sandbox start failure metric). */
+  readonly onStartFailure?: () => void;
 }
 
 /** How a build ended; null when slashbuild is closing and reports nothing. */
@@ -139,6 +141,7 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
         ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command)
         : null,
       onRecord: (record) => recordGroup(options.workspace, record),
+      ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),
     });
     // Only once nothing of the step is left: otherwise the next start must still find and end it.
     if (gone) await forgetGroup(options.workspace);

@@ -20,6 +20,8 @@ export interface RunStepOptions {
   readonly sandbox: SandboxedCommand | null;
   /** Called with what the step is once it runs (recorded so a crash can be cleaned up). */
   readonly onRecord?: (record: StepRecord) => Promise<void>;
+  /** Called when the step's (sandboxed) process could not be started at all (metrics). */
+  readonly onStartFailure?: () => void;
 }
 
 export interface StepResult {
@@ -86,6 +88,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   } catch (error) {
     // spawn failed (no `sh` or `bwrap`, workspace gone): the step fails with the reason in its log.
     options.log.append(`[slashbuild: could not start the command: ${(error as Error).message}]\n`);
+    options.onStartFailure?.();
   } finally {
     options.signal.removeEventListener("abort", kill);
   }
