@@ -1,6 +1,12 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { stringify } from "yaml";
 import { generateMasterCfg } from "../src/backends/buildbot/generate-master-cfg.js";
+import { planSandbox, sandboxCommand } from "../src/backends/local/sandbox/sandbox-plan.js";
+import type { Config } from "../src/config/config.js";
 import { parseConfig } from "../src/config/load-config.js";
 import { createTestRepo } from "../test/helpers/buildbot-git-repo.js";
 import { buildbotInstalled, freePort, startBuildbot } from "../test/helpers/buildbot-harness.js";
@@ -18,7 +24,7 @@ import { slashForm, startSlashbuild, startWebhookSink } from "./slashbuild-fixtu
 const RUNS = Number(process.env.BENCH_BUILD_RUNS ?? 10);
 
 export const buildToResult: Benchmark = {
-  name: "/build to posted result: embedded runner vs Buildbot",
+  name: "/build to posted result: embedded runner (sandboxed) vs Buildbot",
   unavailable: () => (buildbotInstalled() ? null : "/usr/bin/buildbot is not installed"),
   async run() {
     const repo = createTestRepo();
@@ -31,6 +37,8 @@ export const buildToResult: Benchmark = {
     };
     const document = (buildbot: Record<string, unknown>) => ({
       listen: `127.0.0.1:${port}`,
+      // Explicit, though it is the default: the embedded runner's builds run in the bwrap sandbox.
+      runner: { sandbox: "bwrap" },
       public_url: `http://127.0.0.1:${port}`,
       mattermost: { token: "bench-token", webhook_url: webhook.url },
       buildbot,
@@ -76,16 +84,23 @@ export const buildToResult: Benchmark = {
       local.sort((a, b) => a - b);
       buildbot.sort((a, b) => a - b);
       const ratio = percentile(buildbot, 0.5) / percentile(local, 0.5);
+      const startup = sandboxStartup(bench.config);
       return {
         table: [
           ["backend", "runs", "median ms", "p90 ms", "min ms", "max ms"],
-          summary("embedded runner", local),
+          summary("embedded runner (bwrap sandbox)", local),
           summary("Buildbot (push)", buildbot),
+          summary("one step: `sh -c true` unsandboxed", startup.plain),
+          summary("one step: `sh -c true` in the sandbox", startup.sandboxed),
         ],
         verdicts: [
-          `median ratio Buildbot / embedded = ${fmt(ratio)}x (target: embedded ≥ 5x faster): ${ratio >= 5 ? "met" : "NOT met"}`,
+          `median ratio Buildbot / embedded (sandboxed) = ${fmt(ratio)}x (target: embedded ≥ 10x faster): ${ratio >= 10 ? "met" : "NOT met"}`,
+          `sandbox start-up cost per step (median, sandboxed − plain) = ${fmt(percentile(startup.sandboxed, 0.5) - percentile(startup.plain, 0.5))} ms`,
         ],
-        notes: [`${RUNS} runs each, alternating, one \`true\` command, worker on the same machine`],
+        notes: [
+          `${RUNS} runs each, alternating, one \`true\` command, worker on the same machine`,
+          `the sandbox rows spawn the exact command line a step gets (${startup.asRoot ? "as root: bwrap, setpriv, unshare, prlimit" : "unprivileged: bwrap with a user namespace, prlimit"}), ${STARTUP_RUNS} times each`,
+        ],
       };
     } finally {
       await bench.close();
@@ -95,6 +110,37 @@ export const buildToResult: Benchmark = {
     }
   },
 };
+
+const STARTUP_RUNS = 30;
+
+/** A step's process start-up alone: `sh -c true` as the sandbox runs it, against a plain spawn. */
+function sandboxStartup(config: Config): { plain: number[]; sandboxed: number[]; asRoot: boolean } {
+  const plan = planSandbox(config);
+  const workspace = mkdtempSync(path.join(tmpdir(), "slashbuild-bench-ws-"));
+  const sandboxed: number[] = [];
+  const plain: number[] = [];
+  try {
+    const command = sandboxCommand(plan, { network: true }, config.runner.limits, workspace, "true");
+    for (let i = 0; i < STARTUP_RUNS; i++) {
+      let t0 = performance.now();
+      const run = spawnSync(command.file, [...command.args], {
+        stdio: ["ignore", "ignore", "ignore", "pipe"],
+      });
+      sandboxed.push(performance.now() - t0);
+      if (run.status !== 0) throw new Error(`the sandbox did not run \`true\`: ${run.status}`);
+      t0 = performance.now();
+      spawnSync("sh", ["-c", "true"], { cwd: workspace, stdio: "ignore" });
+      plain.push(performance.now() - t0);
+    }
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+  return {
+    plain: plain.sort((a, b) => a - b),
+    sandboxed: sandboxed.sort((a, b) => a - b),
+    asRoot: plan.asRoot,
+  };
+}
 
 /** Posts `/build REPO` and resolves with the ms until that build's finish post reached the webhook. */
 async function timeBuild(base: string, repo: string, webhook: Awaited<ReturnType<typeof startWebhookSink>>) {

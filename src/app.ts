@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,6 +9,7 @@ import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
 import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
+import { prepareSandbox } from "./backends/local/sandbox/prepare-sandbox.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
 import { chatMode, createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
 import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
@@ -75,6 +77,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // The service log goes to stderr: stdout carries console-mode status posts for people to read.
       pino.destination(2),
     );
+  // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
+  const sandbox = prepareSandbox(config, logger);
+  // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   const dbFile = path.join(config.dataDir, "slashbuild.db");
   const db = openDatabase(dbFile);
   const storage = storageGuard(dbFile, logger, clock);
@@ -140,6 +147,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clock,
     logger,
     extraSecrets: config.mattermost.tokens,
+    sandbox,
     onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
   });
   service.attachBackend(local);

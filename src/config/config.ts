@@ -10,7 +10,9 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: string;
   readonly mattermost: MattermostConfig;
-  readonly runner: { readonly concurrency: number; readonly logLimitBytes: number };
+  readonly runner: RunnerConfig;
+  /** The config file this came from (hidden from builds); absent for configs made in code. */
+  readonly configFile?: string;
   readonly delivery: {
     readonly initialBackoffMs: number;
     readonly maxBackoffMs: number;
@@ -79,6 +81,37 @@ export interface MattermostConfig {
   readonly actionSecret: string | null;
 }
 
+/** The embedded runner. Fields past logLimitBytes are optional so configs built in code get the safe defaults. */
+export interface RunnerConfig {
+  readonly concurrency: number;
+  readonly logLimitBytes: number;
+  /** Default "bwrap"; "none" only when a config says so explicitly. */
+  readonly sandbox?: SandboxMode;
+  /** Default true. */
+  readonly network?: boolean;
+  /** Between SIGTERM and SIGKILL; default 5 s. */
+  readonly killGraceMs?: number;
+  /** Defaults for every repo (see DEFAULT_LIMITS in backends/local/sandbox-limits.ts). */
+  readonly limits?: SandboxLimits;
+  /** Host uid/gid of builds when slashbuild runs as root; default 65534 (nobody). */
+  readonly buildUid?: number;
+  readonly buildGid?: number;
+  /** Host paths builds may read besides the system ones. */
+  readonly readOnlyPaths?: readonly string[];
+  /** Host paths builds may write (shared caches); every build shares them. */
+  readonly writablePaths?: readonly string[];
+}
+
+export type SandboxMode = "bwrap" | "none";
+
+/** Per-process rlimits inside the sandbox; null turns one off, undefined takes the default. */
+export interface SandboxLimits {
+  readonly processes?: number | null;
+  readonly fileSizeBytes?: number | null;
+  readonly memoryBytes?: number | null;
+  readonly cpuTimeMs?: number | null;
+}
+
 export type NotifyFilter = "all" | "failures" | "changes";
 
 export interface RepoConfig {
@@ -105,4 +138,8 @@ export interface RepoConfig {
   readonly notifyBranches?: Readonly<Record<string, string>>;
   /** Absent = "all". */
   readonly notify?: NotifyFilter;
+  /** Absent = runner.network. */
+  readonly network?: boolean;
+  /** Over runner.limits, key by key. */
+  readonly limits?: SandboxLimits;
 }

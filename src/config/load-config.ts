@@ -4,12 +4,14 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { SlashbuildError } from "../core/errors.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
-import type { Config, RepoConfig } from "./config.js";
+import type { Config, RepoConfig, SandboxLimits } from "./config.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
 
 export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The file the text came from: kept so the sandbox can hide it from builds. */
+  readonly file?: string;
 }
 
 /** Reads, interpolates, validates and freezes a config file. Throws a SlashbuildError naming every problem. */
@@ -26,7 +28,11 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
       },
     );
   }
-  return parseConfig(text, { ...options, baseDir: path.dirname(path.resolve(file)) });
+  return parseConfig(text, {
+    ...options,
+    file: path.resolve(file),
+    baseDir: path.dirname(path.resolve(file)),
+  });
 }
 
 export function parseConfig(text: string, options: LoadOptions & { baseDir: string }): Config {
@@ -41,7 +47,8 @@ export function parseConfig(text: string, options: LoadOptions & { baseDir: stri
   if (!result.success) {
     throw new SlashbuildError("CONFIG_INVALID", `config is invalid:\n${formatIssues(result.error.issues)}`);
   }
-  return deepFreeze(toConfig(result.data, options.baseDir));
+  const config = toConfig(result.data, options.baseDir);
+  return deepFreeze(options.file ? { ...config, configFile: options.file } : config);
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -79,7 +86,18 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       team: parsed.mattermost.team ?? null,
       actionSecret: parsed.mattermost.action_secret ?? null,
     },
-    runner: { concurrency: parsed.runner.concurrency, logLimitBytes: parsed.runner.log_limit },
+    runner: {
+      concurrency: parsed.runner.concurrency,
+      logLimitBytes: parsed.runner.log_limit,
+      sandbox: parsed.runner.sandbox,
+      killGraceMs: parsed.runner.kill_grace,
+      network: parsed.runner.network,
+      limits: toLimits(parsed.runner.limits),
+      buildUid: parsed.runner.build_uid,
+      buildGid: parsed.runner.build_gid,
+      readOnlyPaths: parsed.runner.read_only_paths,
+      writablePaths: parsed.runner.writable_paths,
+    },
     delivery: {
       initialBackoffMs: parsed.delivery.initial_backoff,
       maxBackoffMs: parsed.delivery.max_backoff,
@@ -112,12 +130,15 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
     health: { minFreeDiskBytes: parsed.health.min_free_disk },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     repos: Object.fromEntries(
-      Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),
+      Object.entries(parsed.repos).map(([name, repo]) => [
+        name,
+        toRepo(name, repo, baseDir, parsed.runner.network),
+      ]),
     ),
   };
 }
 
-function toRepo(name: string, repo: ParsedRepo, baseDir: string): RepoConfig {
+function toRepo(name: string, repo: ParsedRepo, baseDir: string, network: boolean): RepoConfig {
   return {
     name,
     url: resolveLocalUrl(repo.url, baseDir),
@@ -134,6 +155,18 @@ function toRepo(name: string, repo: ParsedRepo, baseDir: string): RepoConfig {
     notifyChannel: repo.notify_channel ?? null,
     notifyBranches: repo.notify_branches,
     notify: repo.notify,
+    network: repo.network ?? network,
+    ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),
+  };
+}
+
+/** Only the keys the file sets, so a repo's limits override the runner's key by key. */
+function toLimits(limits: NonNullable<ParsedRepo["limits"]>): SandboxLimits {
+  return {
+    ...(limits.processes !== undefined ? { processes: limits.processes } : {}),
+    ...(limits.file_size !== undefined ? { fileSizeBytes: limits.file_size } : {}),
+    ...(limits.memory !== undefined ? { memoryBytes: limits.memory } : {}),
+    ...(limits.cpu_time !== undefined ? { cpuTimeMs: limits.cpu_time } : {}),
   };
 }
 

@@ -28,6 +28,20 @@ const envMap = z.record(
   z.string(),
 );
 
+/** Per-process limits inside the sandbox (setrlimit via prlimit); each key may be turned off with null. */
+const limitsSchema = z
+  .object({
+    /** RLIMIT_NPROC: processes and threads of the build (counted in its own user namespace). */
+    processes: z.number().int().positive().nullable().optional(),
+    /** RLIMIT_FSIZE: the largest file a build may write. */
+    file_size: size.nullable().optional(),
+    /** RLIMIT_AS: virtual memory per process (off by default: JVMs and Go reserve far more than they use). */
+    memory: size.nullable().optional(),
+    /** RLIMIT_CPU: CPU time per process. */
+    cpu_time: duration.nullable().optional(),
+  })
+  .strict();
+
 const repoSchema = z
   .object({
     url: z.string().min(1, "is required: anything `git clone` accepts"),
@@ -46,6 +60,10 @@ const repoSchema = z
     notify_branches: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Which builds the channel hears about: every one, unsuccessful ones, or changes (broken and fixed). */
     notify: z.enum(["all", "failures", "changes"]).default("all"),
+    /** Whether the build may use the network; default: runner.network. */
+    network: z.boolean().optional(),
+    /** Overrides runner.limits key by key. */
+    limits: limitsSchema.optional(),
   })
   .strict();
 
@@ -74,6 +92,19 @@ const runnerSchema = z
   .object({
     concurrency: z.number().int().positive().default(2),
     log_limit: size.default(10_000_000),
+    /** bwrap: every build command in a bubblewrap sandbox; none: plain processes (unsafe, warned about). */
+    sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
+    /** Between SIGTERM and SIGKILL when a build is stopped, times out, or is ended by recovery. */
+    kill_grace: duration.default(5_000),
+    network: z.boolean().default(true),
+    limits: limitsSchema.default({}),
+    /** Host uid/gid builds run as when slashbuild runs as root; never 0. */
+    build_uid: z.number().int().positive().default(65534),
+    build_gid: z.number().int().positive().default(65534),
+    /** Extra host paths a build may read (e.g. /opt for toolchains), besides the system ones. */
+    read_only_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
+    /** Host paths every build may write (shared caches such as ~/.m2): a channel between builds, grant with care. */
+    writable_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
   })
   .strict();
 

@@ -28,7 +28,8 @@ export type ErrorCode =
   | "METRICS_FORBIDDEN"
   | "SIGN_IN_STATE_INVALID"
   | "SIGN_IN_FAILED"
-  | "STORAGE_FULL";
+  | "STORAGE_FULL"
+  | "SANDBOX_UNAVAILABLE";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -55,6 +56,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   METRICS_FORBIDDEN: 403,
   SIGN_IN_STATE_INVALID: 403,
   SIGN_IN_FAILED: 502,
+  SANDBOX_UNAVAILABLE: 500,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */

@@ -146,10 +146,11 @@ export class GitMirrors implements RefChecker {
   async createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void> {
     if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`not a full commit id: ${sha}`);
     await mkdir(path.dirname(dir), { recursive: true });
-    // Under the repo's lock so a concurrent fetch cannot rewrite refs or repack mid-clone. A local
-    // clone hard-links objects, so the copy stays valid whatever later happens to the mirror.
+    // Under the repo's lock so a concurrent fetch cannot rewrite refs or repack mid-clone. Objects
+    // are copied, not hard-linked: the build owns (and may chmod and rewrite) every file of its
+    // working copy, and a shared inode would let it rewrite the mirror's objects too.
     await this.#mutex.run(repo.name, () =>
-      runGit(["clone", "--quiet", "--no-checkout", "--", this.mirrorPath(repo), dir], {
+      runGit(["clone", "--quiet", "--no-hardlinks", "--no-checkout", "--", this.mirrorPath(repo), dir], {
         timeoutMs: LOCAL_TIMEOUT_MS,
       }),
     );

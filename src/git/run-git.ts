@@ -56,11 +56,27 @@ function gitEnv(): NodeJS.ProcessEnv {
   return { ...process.env, GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never", LC_ALL: "C" };
 }
 
+/**
+ * Put before every command: slashbuild's git runs with the service's whole environment, so it
+ * must never run code a repository or a build could have planted. Hooks (e.g. a
+ * reference-transaction hook written into a mirror) are switched off, and so is the
+ * config-driven program that git would run in a work tree (fsmonitor). The mirrors themselves
+ * are written only by slashbuild: builds never see data_dir (docs/security.md).
+ */
+export const SAFE_GIT_OPTIONS: readonly string[] = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "protocol.ext.allow=never",
+];
+
 export function runGit(args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     execFile(
       "git",
-      [...args],
+      [...SAFE_GIT_OPTIONS, ...args],
       {
         cwd: options.cwd,
         env: gitEnv(),

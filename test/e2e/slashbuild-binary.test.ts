@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { chmod, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeMattermost } from "../fakes/fake-mattermost.js";
 import { sendSlashCommand } from "../fakes/send-slash-command.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../helpers/git-repo.js";
+import { markedProcesses, markedSleeper, newMarker } from "../helpers/marked-processes.js";
 import { processAlive } from "../helpers/process-alive.js";
 import { ServiceProcess, waitFor } from "../helpers/service-process.js";
 
@@ -19,6 +20,7 @@ const alice = { id: "uid-alice", name: "alice" };
 let mattermost: FakeMattermost;
 let repo: GitRepoFixture;
 let dir: string;
+let observed: string;
 let service: ServiceProcess;
 
 beforeAll(async () => {
@@ -33,17 +35,27 @@ afterAll(async () => {
 
 beforeEach(async () => {
   dir = await makeTempDir("slashbuild-e2e-");
+  observed = await makeTempDir("slashbuild-e2e-observed-");
   mattermost.posts.length = 0;
 });
 
 afterEach(async () => {
   await service?.stop("SIGKILL");
   await removeDir(dir);
+  await removeDir(observed);
 });
 
-async function serve(commands: string[], extra: Record<string, unknown> = {}): Promise<ServiceProcess> {
+async function serve(
+  commands: string[],
+  extra: Record<string, unknown> = {},
+  runner: Record<string, unknown> = {},
+): Promise<ServiceProcess> {
+  // Builds write what they observed to $OUT, in the one host folder the config lets them write
+  // (not under `dir`: a sandbox shows a granted path's parents with the host's modes, and dir is 0700).
+  await chmod(observed, 0o777);
   service = await ServiceProcess.write(dir, {
     data_dir: "./data",
+    runner: { writable_paths: [path.dirname(outFile())], ...runner },
     log_level: "warn",
     mattermost: { token: TOKEN, webhook_url: mattermost.addIncomingWebhook("ci") },
     delivery: { initial_backoff: "100ms", max_backoff: "1s" },
@@ -52,13 +64,17 @@ async function serve(commands: string[], extra: Record<string, unknown> = {}): P
         url: repo.dir,
         branch: "main",
         commands,
-        env: { OUT: path.join(dir, "out") },
+        env: { OUT: outFile() },
         ...extra,
       },
     },
   });
   await service.start();
   return service;
+}
+
+function outFile(): string {
+  return path.join(observed, "out");
 }
 
 function slash(text: string, options: { token?: string; method?: "GET" | "POST"; path?: string } = {}) {
@@ -103,7 +119,7 @@ describe("slashbuild serve (the binary)", () => {
     expect(finished).toContain(`${service.url}/builds/1`);
     const started = postsAbout(1)[0];
     expect(started).toMatch(/started/);
-    expect(await readFile(path.join(dir, "out"), "utf8")).toBe(`app main ${tip} alice\n`);
+    expect(await readFile(outFile(), "utf8")).toBe(`app main ${tip} alice\n`);
     const page = await (await fetch(`${service.url}/builds/1`)).text();
     expect(page).toContain(tip);
   });
@@ -114,7 +130,7 @@ describe("slashbuild serve (the binary)", () => {
     await serve(['git rev-parse HEAD > "$OUT"']);
     await ack(`app main ${old.slice(0, 7)}`);
     await finishedPost(1, /succeeded/);
-    expect((await readFile(path.join(dir, "out"), "utf8")).trim()).toBe(old);
+    expect((await readFile(outFile(), "utf8")).trim()).toBe(old);
   });
 
   it("names the failing command and runs nothing after it", async () => {
@@ -122,7 +138,7 @@ describe("slashbuild serve (the binary)", () => {
     await ack("app");
     const finished = await finishedPost(1, /failed/);
     expect(finished).toContain("exit 3");
-    expect(existsSync(path.join(dir, "out"))).toBe(false);
+    expect(existsSync(outFile())).toBe(false);
   });
 
   it("refuses hostile input without running anything or posting", async () => {
@@ -142,7 +158,7 @@ describe("slashbuild serve (the binary)", () => {
     const wrong = await slash("app", { token: "not-the-token-0123456789" });
     expect(wrong).toMatchObject({ ok: false, status: 401 });
     expect(existsSync(marker)).toBe(false);
-    expect(existsSync(path.join(dir, "out"))).toBe(false);
+    expect(existsSync(outFile())).toBe(false);
     expect(mattermost.posts).toEqual([]);
     expect(service.stderr).not.toContain(TOKEN);
   });
@@ -153,36 +169,42 @@ describe("slashbuild serve (the binary)", () => {
     expect(outcome.ok && outcome.response.text).toMatch(/\/build <repo> \[branch\] \[revision\]/);
   });
 
-  it("stops a running build: the whole process group ends and the channel hears 'cancelled'", async () => {
-    const pidFile = path.join(dir, "pid");
-    await serve([`sleep 300 & echo $! > ${pidFile}; wait`]);
+  it("stops a running build: everything it started ends and the channel hears 'cancelled'", async () => {
+    // Found by a marker in its command line: inside the sandbox, pids are the sandbox's own.
+    const marker = newMarker();
+    await serve([`${markedSleeper(marker)} & wait`]);
     await ack("app");
-    const pid = Number(
-      await waitFor("the build's child pid", () => readFile(pidFile, "utf8").catch(() => "")),
-    );
-    expect(processAlive(pid)).toBe(true);
+    await waitFor("the build's child", () => markedProcesses(marker).length > 0);
     expect(await ack("stop #1")).toContain("Stopping build #1");
     await finishedPost(1, /cancelled/);
-    await waitFor("the grandchild to be gone", () => !processAlive(pid));
+    await waitFor("the grandchild to be gone", () => markedProcesses(marker).length === 0);
   });
 
   it("survives being killed mid-build: the running build is reported interrupted, the queued one still runs, numbers go on", async () => {
-    const pidFile = path.join(dir, "pid");
-    await serve([`if [ ! -e ${pidFile} ]; then echo $$ > ${pidFile}; sleep 300; fi`]);
-    await ack("app");
-    const orphan = Number(
-      await waitFor("the first build to run", () => readFile(pidFile, "utf8").catch(() => "")),
+    // Unsandboxed, a build's processes outlive a SIGKILLed slashbuild; the next start must end them.
+    const marker = newMarker();
+    const once = path.join(dir, "once");
+    await serve(
+      [`if [ ! -e ${once} ]; then touch ${once}; ${markedSleeper(marker)}; fi`],
+      {},
+      { sandbox: "none" },
     );
+    await ack("app");
+    const orphans = await waitFor("the first build to run", () => {
+      const found = markedProcesses(marker);
+      return found.length > 0 ? found : undefined;
+    });
     // A second build of the same tip would be answered with #1's link: ask for one anyway.
     expect(await ack("app main --again")).toContain("Queued build [#2]");
     expect(await service.stop("SIGKILL")).toBe(null);
     // The build's process group outlives slashbuild...
-    expect(processAlive(orphan)).toBe(true);
+    expect(orphans.some((pid) => processAlive(pid))).toBe(true);
 
     await service.start();
     await finishedPost(1, /interrupted/);
-    // ...until the restarted slashbuild ends it before reporting the build interrupted.
-    expect(processAlive(orphan)).toBe(false);
+    // ...until the restarted slashbuild ends it before reporting the build interrupted. (By pid:
+    // build #2 runs the same command line, marker included, once recovery is over.)
+    expect(orphans.filter((pid) => processAlive(pid))).toEqual([]);
     await finishedPost(2, /succeeded/);
     expect(await ack("app")).toContain("[#3]");
     await finishedPost(3, /succeeded/);
@@ -191,6 +213,18 @@ describe("slashbuild serve (the binary)", () => {
     expect(forTwo.findIndex((t) => /started/.test(t))).toBeLessThan(
       forTwo.findIndex((t) => /succeeded/.test(t)),
     );
+  });
+
+  it("sandboxed, a build's processes die with a SIGKILLed slashbuild, and the next start reports it interrupted", async () => {
+    const marker = newMarker();
+    await serve([`setsid ${markedSleeper(marker)} & ${markedSleeper(marker)}`]);
+    await ack("app");
+    await waitFor("the build to run", () => markedProcesses(marker).length >= 2);
+    expect(await service.stop("SIGKILL")).toBe(null);
+    // No restart needed: the sandbox dies with its parent (bwrap --die-with-parent, PID namespace).
+    await waitFor("the build's processes to end", () => markedProcesses(marker).length === 0);
+    await service.start();
+    await finishedPost(1, /interrupted/);
   });
 
   it("keeps status posts while Mattermost is down and delivers them once it is back", async () => {

@@ -65,11 +65,11 @@ async function waitUntilGone(pgid: number, ms: number): Promise<boolean> {
   return true;
 }
 
-/** Resolves once no process of the group is left alive (or it could not be killed). */
-export async function killProcessGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!processGroupAlive(pgid)) return;
+/** Resolves true once no process of the group is left alive, false if it could not be killed. */
+export async function killProcessGroup(pgid: number, graceMs: number): Promise<boolean> {
+  if (!processGroupAlive(pgid)) return true;
   signalGroup(pgid, "SIGTERM");
-  if (await waitUntilGone(pgid, graceMs)) return;
+  if (await waitUntilGone(pgid, graceMs)) return true;
   signalGroup(pgid, "SIGKILL");
-  await waitUntilGone(pgid, AFTER_KILL_MS);
+  return waitUntilGone(pgid, AFTER_KILL_MS);
 }

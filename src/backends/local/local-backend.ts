@@ -10,6 +10,7 @@ import { BuildQueue, type QueueEntry } from "./build-queue.js";
 import { LogFiles } from "./log-files.js";
 import { killRecordedGroup } from "./process-group-file.js";
 import { type BuildMirrors, runBuild, type StopReason } from "./run-build.js";
+import { planSandbox, type SandboxPlan } from "./sandbox/sandbox-plan.js";
 
 export interface LocalBackendOptions {
   readonly config: Config;
@@ -23,6 +24,8 @@ export interface LocalBackendOptions {
   readonly parentEnv?: NodeJS.ProcessEnv;
   /** Between SIGTERM and SIGKILL when a step is stopped; default 5 s. */
   readonly killGraceMs?: number;
+  /** How commands are sandboxed; default: as the config says (bwrap unless `runner.sandbox: none`). */
+  readonly sandbox?: SandboxPlan | null;
   /** Metrics port: a build step's sandboxed process could not be started. */
   readonly onSandboxStartFailure?: (repo: string) => void;
 }
@@ -60,6 +63,9 @@ export class LocalBackend implements BuildBackend {
   readonly #onSandboxStartFailure: ((repo: string) => void) | undefined;
   readonly #queue: BuildQueue<Job>;
   readonly #logListeners = new Set<LogListener>();
+  readonly #sandbox: SandboxPlan | null;
+  /** Ending what the last process left running; nothing new starts until it is done. */
+  #recovering: Promise<void> | null = null;
   #closed = false;
 
   constructor(options: LocalBackendOptions) {
@@ -70,8 +76,14 @@ export class LocalBackend implements BuildBackend {
     this.#logger = options.logger;
     this.#extraSecrets = options.extraSecrets ?? [];
     this.#parentEnv = options.parentEnv ?? process.env;
-    this.#killGraceMs = options.killGraceMs ?? 5000;
+    this.#killGraceMs = options.killGraceMs ?? options.config.runner.killGraceMs ?? 5000;
     this.#onSandboxStartFailure = options.onSandboxStartFailure;
+    this.#sandbox =
+      options.sandbox !== undefined
+        ? options.sandbox
+        : options.config.runner.sandbox === "none"
+          ? null
+          : planSandbox(options.config);
     this.#queue = new BuildQueue(options.config.runner.concurrency);
     this.logs = new LogFiles(options.config.dataDir);
   }
@@ -122,22 +134,14 @@ export class LocalBackend implements BuildBackend {
     });
   }
 
-  /** Running builds died with the last process: report them; queued ones run again, oldest first. */
+  /**
+   * Running builds died with the last process: their leftovers are ended (all at once, in the
+   * background, so the service listens meanwhile) and they are reported interrupted once gone.
+   * Queued ones run again, oldest first, and everything new queues behind them until then.
+   */
   async recover(builds: readonly Build[], repos: Readonly<Record<string, RepoConfig>>): Promise<void> {
+    const running = builds.filter((build) => build.status === "running");
     for (const build of [...builds].sort((a, b) => a.id - b.id)) {
-      if (build.status === "running") {
-        // Its processes may have outlived the last slashbuild: end them before saying it is over.
-        await killRecordedGroup(this.workspaceFor(build.id), this.#killGraceMs);
-        this.#emit({
-          type: "finished",
-          buildId: build.id,
-          at: this.#clock(),
-          status: "interrupted",
-          reason: INTERRUPTED,
-        });
-        await rm(this.workspaceFor(build.id), { recursive: true, force: true });
-        continue;
-      }
       if (build.status !== "queued") continue;
       const repo = Object.hasOwn(repos, build.repo) ? repos[build.repo] : undefined;
       if (!repo) {
@@ -147,7 +151,36 @@ export class LocalBackend implements BuildBackend {
       }
       this.#enqueue(build, repo);
     }
-    setImmediate(() => this.#pump());
+    const recovering = Promise.all(running.map((build) => this.#endInterrupted(build))).then(() => {});
+    this.#recovering = recovering;
+    void recovering.finally(() => {
+      if (this.#recovering === recovering) this.#recovering = null;
+      setImmediate(() => this.#pump());
+    });
+  }
+
+  /** Resolves once recovery (if any) has ended what the last process left. */
+  async recovered(): Promise<void> {
+    await this.#recovering;
+  }
+
+  async #endInterrupted(build: Build): Promise<void> {
+    const workspace = this.workspaceFor(build.id);
+    this.#logger?.info({ buildId: build.id }, "recovery: ending what the interrupted build left running");
+    // Its processes may have outlived the last slashbuild: end them before saying it is over.
+    const gone = await killRecordedGroup(workspace, this.#killGraceMs).catch((error: unknown) => {
+      this.#logger?.error({ buildId: build.id, err: error }, "recovery: could not end the build's processes");
+      return false;
+    });
+    if (!gone) return; // the record stays; the next start tries again
+    this.#emit({
+      type: "finished",
+      buildId: build.id,
+      at: this.#clock(),
+      status: "interrupted",
+      reason: INTERRUPTED,
+    });
+    await rm(workspace, { recursive: true, force: true });
   }
 
   /**
@@ -156,6 +189,7 @@ export class LocalBackend implements BuildBackend {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#recovering;
     this.#queue.drain();
     const running = this.#queue.running;
     for (const job of running) job.stop?.abort({ kind: "closing" } satisfies StopReason);
@@ -173,7 +207,7 @@ export class LocalBackend implements BuildBackend {
   }
 
   #pump(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#recovering) return;
     for (const job of this.#queue.takeRunnable()) {
       job.stop = new AbortController();
       job.done = this.#run(job, job.stop.signal);
@@ -192,6 +226,8 @@ export class LocalBackend implements BuildBackend {
         extraSecrets: this.#extraSecrets,
         parentEnv: this.#parentEnv,
         killGraceMs: this.#killGraceMs,
+        sandbox: this.#sandbox,
+        runnerLimits: this.#config.runner.limits,
         stopSignal,
         emit: (event) => this.#emit(event),
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),

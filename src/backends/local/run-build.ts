@@ -1,6 +1,7 @@
-import { mkdir, rm } from "node:fs/promises";
+import { chown, mkdir, readdir, rm } from "node:fs/promises";
+import path from "node:path";
 import type { Logger } from "pino";
-import type { RepoConfig } from "../../config/config.js";
+import type { RepoConfig, SandboxLimits } from "../../config/config.js";
 import type { Build, FinalStatus } from "../../core/build.js";
 import { isSlashbuildError } from "../../core/errors.js";
 import type { BuildEvent } from "../../core/events.js";
@@ -9,6 +10,7 @@ import { buildEnv } from "./build-env.js";
 import type { LogFiles } from "./log-files.js";
 import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { runStep } from "./run-step.js";
+import { type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
 
 /** What the runner needs from the git layer (GitMirrors provides it; tests may fake it). */
@@ -34,6 +36,9 @@ export interface RunBuildOptions {
   readonly extraSecrets: readonly string[];
   readonly parentEnv: NodeJS.ProcessEnv;
   readonly killGraceMs: number;
+  /** How commands are sandboxed; null runs them as plain processes (`runner.sandbox: none`). */
+  readonly sandbox: SandboxPlan | null;
+  readonly runnerLimits: SandboxLimits | undefined;
   /** Aborted with a StopReason by stop() or close(). */
   readonly stopSignal: AbortSignal;
   readonly emit: (event: BuildEvent) => void;
@@ -98,7 +103,13 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
     return { status: "failed", reason: explain(error, "could not create the working copy") };
   }
   if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
+  // As root, builds run as the unprivileged build uid, which must own the working copy it writes.
+  if (options.sandbox?.asRoot)
+    await chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
 
+  // Kept with the build, so its page says so even after the config changes.
+  const sandbox = options.sandbox ? "bwrap" : "none";
+  options.emit({ type: "external", buildId: build.id, at: options.clock(), external: { sandbox } });
   options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
   await mkdir(options.logs.dirFor(build.id), { recursive: true });
   return runSteps(options, sha, signal);
@@ -106,7 +117,8 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
 
 async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSignal): Promise<Outcome> {
   const { build, repo } = options;
-  const env = buildEnv(build, repo, sha, options.parentEnv);
+  const plainEnv = buildEnv(build, repo, sha, options.parentEnv);
+  const env = options.sandbox ? sandboxEnv(plainEnv) : plainEnv;
   const secrets = [...Object.values(repo.secrets), ...options.extraSecrets];
   const stepEvent = (index: number) => ({ buildId: build.id, at: options.clock(), index });
 
@@ -118,17 +130,22 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       secrets,
       onText: (text) => options.onLog(index, text),
     });
-    const { exitCode } = await runStep({
+    const { exitCode, gone } = await runStep({
       command,
       cwd: options.workspace,
       env,
       log,
       signal,
       killGraceMs: options.killGraceMs,
-      onGroup: (pgid) => recordGroup(options.workspace, pgid),
+      sandbox: options.sandbox
+        ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command)
+        : null,
+      onRecord: (record) => recordGroup(options.workspace, record),
       ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),
     });
-    await forgetGroup(options.workspace);
+    // Only once nothing of the step is left: otherwise the next start must still find and end it.
+    if (gone) await forgetGroup(options.workspace);
+    else options.logger?.error({ buildId: build.id, step: index }, "a step's processes could not be ended");
     await log.close().catch((error: unknown) => {
       options.logger?.warn({ buildId: build.id, step: index, err: error }, "could not write the step log");
     });
@@ -182,6 +199,16 @@ function stopOutcome(reason: StopReason, command: string | null, when: string): 
       : { status: "timed_out", reason: `the build timed out${suffix}` };
   }
   return { status: "cancelled", reason: `stopped by @${reason.by}${suffix}` };
+}
+
+/** chown -R without following links (a symlink in the repo must not hand over a file elsewhere). */
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(file, uid, gid);
+    else if (!entry.isSymbolicLink()) await chown(file, uid, gid);
+  }
 }
 
 function explain(error: unknown, fallback: string): string {

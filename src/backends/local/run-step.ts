@@ -1,7 +1,10 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { killProcessGroup, processGroupAlive } from "./kill-process-group.js";
+import type { StepRecord } from "./process-group-file.js";
+import type { SandboxedCommand } from "./sandbox/sandbox-plan.js";
+import { killSandbox, type SandboxIdentity, sandboxAlive } from "./sandbox/sandbox-process.js";
 import type { StepLog } from "./step-log.js";
 
 export interface RunStepOptions {
@@ -10,11 +13,13 @@ export interface RunStepOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly log: StepLog;
-  /** Aborting ends the step's whole process group. */
+  /** Aborting ends everything the step started. */
   readonly signal: AbortSignal;
   readonly killGraceMs: number;
-  /** Called with the step's process group id once it runs (recorded so a crash can be cleaned up). */
-  readonly onGroup?: (pgid: number) => Promise<void>;
+  /** The bwrap command line that runs `command`; null runs it unsandboxed (`runner.sandbox: none`). */
+  readonly sandbox: SandboxedCommand | null;
+  /** Called with what the step is once it runs (recorded so a crash can be cleaned up). */
+  readonly onRecord?: (record: StepRecord) => Promise<void>;
   /** Called when the step's (sandboxed) process could not be started at all (metrics). */
   readonly onStartFailure?: () => void;
 }
@@ -22,24 +27,42 @@ export interface RunStepOptions {
 export interface StepResult {
   /** null when the command was killed by a signal or could not be started. */
   readonly exitCode: number | null;
+  /** Whether nothing of the step is left running (false only if it could not be killed). */
+  readonly gone: boolean;
 }
 
-/** Once the group is dead, output still in flight arrives promptly; a pipe held past this is abandoned. */
+/** Once the step is gone, output still in flight arrives promptly; a pipe held past this is abandoned. */
 const PIPE_DRAIN_MS = 2000;
 
+/** How a running step is ended and checked, whichever way it was started. */
+interface Handle {
+  readonly record: Promise<StepRecord | null>;
+  kill(): Promise<boolean>;
+  alive(): boolean;
+}
+
 /**
- * Runs one command with `sh -c` in its own process group (detached), feeding stdout and stderr to
- * the step log. When the shell exits, whatever it left running in its group is ended too: a
- * backgrounded process must not outlive its step, holding the workspace and the log pipe.
+ * Runs one command, feeding stdout and stderr to the step log. Sandboxed, it runs in its own PID
+ * namespace: when the shell exits, bwrap's init exits and the kernel ends everything else in it,
+ * `setsid` children included. Unsandboxed, it runs in its own process group, which is ended when
+ * the shell exits (a backgrounded process must not hold the workspace and the log pipe).
  */
 export async function runStep(options: RunStepOptions): Promise<StepResult> {
-  const child = spawn("sh", ["-c", options.command], {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const streams = [child.stdout, child.stderr];
+  const child = options.sandbox
+    ? spawn(options.sandbox.file, [...options.sandbox.args], {
+        cwd: "/",
+        env: options.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
+      })
+    : spawn("sh", ["-c", options.command], {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+  const handle = options.sandbox ? sandboxHandle(child, options.killGraceMs) : groupHandle(child, options);
+  const streams = [child.stdout, child.stderr].filter((stream): stream is Readable => stream !== null);
   const inputs = streams.map((stream) => {
     const input = options.log.input();
     stream.on("data", (chunk: Buffer) => input.write(chunk));
@@ -47,12 +70,14 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   });
   const drained = Promise.all(streams.map((stream) => ended(stream)));
 
-  let killing: Promise<void> | null = null;
+  let killing: Promise<boolean> | null = null;
   const kill = (): void => {
-    if (child.pid !== undefined) killing ??= killProcessGroup(child.pid, options.killGraceMs);
+    killing ??= handle.kill();
   };
   // Not awaited here: the exit listener below must be in place before anything yields.
-  const recorded = child.pid === undefined ? undefined : options.onGroup?.(child.pid).catch(() => {});
+  const recorded = handle.record
+    .then((record) => (record ? options.onRecord?.(record) : undefined))
+    .catch(() => {});
   options.signal.addEventListener("abort", kill, { once: true });
   if (options.signal.aborted) kill();
 
@@ -61,19 +86,74 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
     const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     exitCode = code;
   } catch (error) {
-    // spawn failed (no `sh`, workspace gone): the step fails with the reason in its log.
+    // spawn failed (no `sh` or `bwrap`, workspace gone): the step fails with the reason in its log.
     options.log.append(`[slashbuild: could not start the command: ${(error as Error).message}]\n`);
     options.onStartFailure?.();
   } finally {
     options.signal.removeEventListener("abort", kill);
   }
-  if (child.pid !== undefined && processGroupAlive(child.pid)) kill();
-  await killing;
+  await recorded;
+  if (handle.alive()) kill();
+  const gone = (await killing) ?? true;
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, PIPE_DRAIN_MS).unref())]);
   for (const stream of streams) stream.destroy();
   for (const input of inputs) input.end();
-  await recorded;
-  return { exitCode };
+  return { exitCode, gone: gone && !handle.alive() };
+}
+
+function groupHandle(child: ChildProcess, options: RunStepOptions): Handle {
+  const pgid = child.pid;
+  return {
+    record: Promise.resolve(pgid === undefined ? null : { kind: "group", pgid }),
+    kill: () => (pgid === undefined ? Promise.resolve(true) : killProcessGroup(pgid, options.killGraceMs)),
+    alive: () => pgid !== undefined && processGroupAlive(pgid),
+  };
+}
+
+/**
+ * bwrap reports its sandbox on fd 3 as JSON ("child-pid", "pid-namespace"). Until it has, the
+ * only handle is bwrap itself: SIGKILL to it takes the sandbox down (--die-with-parent).
+ */
+function sandboxHandle(child: ChildProcess, graceMs: number): Handle {
+  let identity: SandboxIdentity | null = null;
+  const record = new Promise<StepRecord | null>((resolve) => {
+    const info = child.stdio[3] as Readable | null | undefined;
+    let text = "";
+    info?.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+      identity ??= parseInfo(text);
+      if (identity) resolve({ kind: "sandbox", ...identity });
+    });
+    info?.on("error", () => resolve(null));
+    child.once("exit", () => resolve(null));
+    child.once("error", () => resolve(null));
+  });
+  return {
+    record,
+    async kill() {
+      await record;
+      if (identity) return killSandbox(identity, graceMs);
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      return true;
+    },
+    alive: () => identity !== null && sandboxAlive(identity),
+  };
+}
+
+function parseInfo(text: string): SandboxIdentity | null {
+  try {
+    const info = JSON.parse(text) as Record<string, unknown>;
+    const pid = info["child-pid"];
+    const ns = info["pid-namespace"];
+    if (typeof pid === "number" && typeof ns === "number") return { pid, pidns: `pid:[${ns}]` };
+  } catch {
+    // not complete yet
+  }
+  return null;
 }
 
 function ended(stream: Readable): Promise<void> {

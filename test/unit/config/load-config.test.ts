@@ -34,7 +34,41 @@ describe("config", () => {
     expect(repo?.defaultBranch).toBe("master");
     expect(repo?.timeoutMs).toBe(30 * 60_000);
     expect(repo?.concurrency).toBe(1);
-    expect(config.runner).toEqual({ concurrency: 2, logLimitBytes: 10_000_000 });
+    expect(config.runner).toEqual({
+      concurrency: 2,
+      logLimitBytes: 10_000_000,
+      sandbox: "bwrap",
+      killGraceMs: 5000,
+      network: true,
+      limits: {},
+      buildUid: 65534,
+      buildGid: 65534,
+      readOnlyPaths: [],
+      writablePaths: [],
+    });
+    expect(repo?.network).toBe(true);
+    expect(repo?.limits).toBeUndefined();
+  });
+
+  it("reads the sandbox keys: runner-wide network and limits, overridden per repo key by key", () => {
+    const config = parse(
+      MINIMAL.replace("    env:", "    network: true\n    limits: {processes: 64, memory: null}\n    env:") +
+        "runner: {sandbox: none, network: false, limits: {file_size: 1MiB, cpu_time: 10m}, build_uid: 64055, build_gid: 64055, read_only_paths: [/opt]}\n",
+    );
+    expect(config.runner).toMatchObject({
+      sandbox: "none",
+      network: false,
+      limits: { fileSizeBytes: 1024 * 1024, cpuTimeMs: 600_000 },
+      buildUid: 64055,
+      readOnlyPaths: ["/opt"],
+    });
+    expect(config.repos["project-example"]?.network).toBe(true);
+    expect(config.repos["project-example"]?.limits).toEqual({ processes: 64, memoryBytes: null });
+  });
+
+  it("refuses an unknown sandbox and a relative granted path", () => {
+    expect(() => parse(`${MINIMAL}runner: {sandbox: docker}\n`)).toThrow(/runner\.sandbox/);
+    expect(() => parse(`${MINIMAL}runner: {read_only_paths: [opt]}\n`)).toThrow(/absolute path/);
   });
 
   it("is frozen", () => {

@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -248,5 +249,33 @@ describe("GitMirrors", () => {
       expect(head.stdout.trim()).toBe(first);
       expect(await readFile(path.join(dir, "version.txt"), "utf8")).toBe("1\n");
     });
+  });
+});
+
+describe("GitMirrors and code planted in a mirror", () => {
+  it("never runs a hook planted in a mirror (reference-transaction, post-checkout) in its own git", async () => {
+    const remote = await GitRepoFixture.create();
+    const dataDir = await makeTempDir();
+    const witness = path.join(dataDir, "hook-ran");
+    try {
+      const mirrors = new GitMirrors({ dataDir });
+      const repo = repoConfig(remote.dir);
+      await mirrors.fetch(repo);
+      // What a build with access to data_dir did in issue 8: a hook that runs in slashbuild's fetch.
+      const hooks = path.join(mirrors.mirrorPath(repo), "hooks");
+      for (const hook of ["reference-transaction", "post-checkout", "pre-auto-gc"]) {
+        await writeFile(path.join(hooks, hook), `#!/bin/sh\necho ${hook} >> ${witness}\n`, { mode: 0o755 });
+      }
+      await remote.commit({ message: "newer" });
+      const tip = await mirrors.resolve(repo, "main", null);
+      await mirrors.createWorkingCopy(repo, tip, path.join(dataDir, "workspaces", "1"));
+      expect(existsSync(witness)).toBe(false);
+      // The planted hook is live: plain git, without slashbuild's options, runs it.
+      execFileSync("git", ["update-ref", "refs/heads/probe", tip], { cwd: mirrors.mirrorPath(repo) });
+      expect(await readFile(witness, "utf8")).toContain("reference-transaction");
+    } finally {
+      await remote.remove();
+      await removeDir(dataDir);
+    }
   });
 });

@@ -71,6 +71,12 @@ function page(viewer: Viewer, overrides: Partial<Build> = {}, lines: string[] = 
 }
 
 describe("build page", () => {
+  it('says "unsandboxed" for a build the runner ran without the sandbox, and only then', () => {
+    expect(page(readOnly, { external: { sandbox: "none" } }, ["x"])).toContain(">unsandboxed</span>");
+    expect(page(readOnly, { external: { sandbox: "bwrap" } }, ["x"])).not.toContain("unsandboxed");
+    expect(page(readOnly, {}, ["x"])).not.toContain("unsandboxed");
+  });
+
   it("escapes every value a person or a build controls", () => {
     const html = page(readOnly, {}, [HOSTILE, "\x1b[31m<b>red</b>\x1b[0m"]);
     expect(html).not.toContain("<script>alert");

@@ -31,6 +31,7 @@ describe("LocalBackend builds (real git, real processes)", () => {
       .of(build.id)
       .map((e) => (e.type.startsWith("step") ? `${e.type}:${"index" in e ? e.index : ""}` : e.type));
     expect(types).toEqual([
+      "external",
       "started",
       "step_started:0",
       "step_finished:0",
@@ -40,12 +41,13 @@ describe("LocalBackend builds (real git, real processes)", () => {
       "step_finished:2",
       "finished",
     ]);
-    expect(h.events.of(build.id)[0]).toMatchObject({
+    expect(h.events.of(build.id)[0]).toMatchObject({ type: "external", external: { sandbox: "bwrap" } });
+    expect(h.events.of(build.id)[1]).toMatchObject({
       type: "started",
       sha: tip,
       steps: h.repo("app").commands,
     });
-    expect(h.events.of(build.id)[1]).toMatchObject({ name: h.repo("app").commands[0] });
+    expect(h.events.of(build.id)[2]).toMatchObject({ name: h.repo("app").commands[0] });
     expect(h.events.of(build.id).filter((e) => e.type === "step_finished")).toEqual(
       expect.arrayContaining([expect.objectContaining({ status: "succeeded", exitCode: 0 })]),
     );

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { chmod, readFile } from "node:fs/promises";
 import path from "node:path";
 import { LocalBackend, type LocalBackendOptions } from "../../../../src/backends/local/local-backend.js";
 import type { Config, RepoConfig } from "../../../../src/config/config.js";
@@ -61,6 +61,8 @@ export interface HarnessOptions {
   readonly repos: Record<string, RepoSpec>;
   readonly runnerConcurrency?: number;
   readonly logLimit?: number;
+  /** More runner keys, in the file's snake_case (e.g. sandbox: none). */
+  readonly runner?: Record<string, unknown>;
   readonly backend?: Partial<Omit<LocalBackendOptions, "config" | "mirrors" | "sink">>;
 }
 
@@ -84,6 +86,8 @@ export class Harness {
     const remote = await GitRepoFixture.create();
     const dataDir = await makeTempDir("slashbuild-data-");
     const out = await makeTempDir("slashbuild-out-");
+    // Builds see $OUT through runner.writable_paths; as root they run as an unprivileged uid.
+    await chmod(out, 0o777);
     const repos = Object.fromEntries(
       Object.entries(options.repos).map(([name, spec]) => [
         name,
@@ -100,7 +104,12 @@ export class Harness {
     );
     const config = makeConfig({
       data_dir: dataDir,
-      runner: { concurrency: options.runnerConcurrency ?? 4, log_limit: options.logLimit ?? 1_000_000 },
+      runner: {
+        concurrency: options.runnerConcurrency ?? 4,
+        log_limit: options.logLimit ?? 1_000_000,
+        writable_paths: [out],
+        ...options.runner,
+      },
       repos,
     });
     const events = new EventLog();

@@ -1,8 +1,14 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { groupFileFor, recordGroup } from "../../../../src/backends/local/process-group-file.js";
 import { SlashbuildError } from "../../../../src/core/errors.js";
-import { Harness, processAlive } from "./harness.js";
+import { markedProcesses, markedSleeper, newMarker } from "../../../helpers/marked-processes.js";
+import { processAlive } from "../../../helpers/process-alive.js";
+import { Harness } from "./harness.js";
+
+const marker = newMarker();
 
 describe("LocalBackend recover and close (real processes)", () => {
   let h: Harness;
@@ -22,6 +28,7 @@ describe("LocalBackend recover and close (real processes)", () => {
     await mkdir(h.backend.workspaceFor(running.id), { recursive: true });
 
     await h.backend.recover([queuedSecond, running, gone, queuedFirst], h.config.repos);
+    await h.backend.recovered();
 
     expect(h.events.of(running.id)).toEqual([
       expect.objectContaining({
@@ -43,21 +50,80 @@ describe("LocalBackend recover and close (real processes)", () => {
   it("close() kills running builds without reporting them, and refuses new work", async () => {
     h = await Harness.create({
       runnerConcurrency: 1,
-      repos: { app: { commands: ['sleep 300 & echo $! > "$OUT/grandchild"; wait'] } },
+      repos: { app: { commands: [`${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait`] } },
     });
     const running = await h.start("app");
     const queued = await h.start("app");
-    const grandchild = Number(await h.waitForOut("grandchild"));
+    await h.waitForOut("grandchild");
+    expect(markedProcesses(marker)).not.toEqual([]);
 
     await h.backend.close();
 
-    expect(processAlive(grandchild)).toBe(false);
+    expect(markedProcesses(marker)).toEqual([]);
     // Left `running` (and `queued`) in the store: the next start's recover() reports them truthfully.
-    expect(h.events.of(running.id).map((e) => e.type)).toEqual(["started", "step_started"]);
+    expect(h.events.of(running.id).map((e) => e.type)).toEqual(["external", "started", "step_started"]);
     expect(h.events.of(queued.id)).toEqual([]);
     expect(existsSync(h.backend.workspaceFor(running.id))).toBe(false);
     const refused = await h.backend.start(h.newBuild("app"), h.repo("app")).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SlashbuildError);
     expect((refused as SlashbuildError).code).toBe("BACKEND_UNAVAILABLE");
+  });
+});
+
+describe("LocalBackend recovery of groups a crash left running (unsandboxed)", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it("ends them in parallel, keeps their records until they are gone, and queues new builds behind it", async () => {
+    h = await Harness.create({
+      runnerConcurrency: 2,
+      runner: { sandbox: "none" },
+      repos: { app: { commands: ['echo "$SLASHBUILD_BUILD_ID" >> "$OUT/ran"'] } },
+      backend: { killGraceMs: 600_000 },
+    });
+    // What a crashed slashbuild left: two builds' process groups that ignore SIGTERM, recorded.
+    const running = [h.newBuild("app", { status: "running" }), h.newBuild("app", { status: "running" })];
+    const pgids: number[] = [];
+    for (const build of running) {
+      const workspace = h.backend.workspaceFor(build.id);
+      await mkdir(workspace, { recursive: true });
+      const child = spawn(
+        "sh",
+        [
+          "-c",
+          `trap 'echo term > "${h.out}/term-${build.id}"' TERM; echo ready > "${h.out}/ready-${build.id}"; while :; do sleep 0.1; done; : ${marker}`,
+        ],
+        { cwd: workspace, detached: true, stdio: "ignore" },
+      );
+      child.unref();
+      if (child.pid === undefined) throw new Error("no pid");
+      pgids.push(child.pid);
+      await recordGroup(workspace, { kind: "group", pgid: child.pid });
+      await h.waitForOut(`ready-${build.id}`);
+    }
+
+    await h.backend.recover(running, h.config.repos);
+    // recover() returned while both groups are still being ended: the service can listen meanwhile.
+    await Promise.all(running.map((build) => h.waitForOut(`term-${build.id}`)));
+    // Both got SIGTERM and both are still alive: in parallel, not one grace period after another.
+    expect(pgids.every((pgid) => processAlive(pgid))).toBe(true);
+    expect(running.every((build) => existsSync(groupFileFor(h.backend.workspaceFor(build.id))))).toBe(true);
+    expect(running.flatMap((build) => h.events.of(build.id))).toEqual([]);
+    const later = await h.start("app");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.events.of(later.id)).toEqual([]);
+    expect(h.outExists("ran")).toBe(false);
+
+    for (const pgid of pgids) process.kill(-pgid, "SIGKILL"); // what the end of the grace would do
+    await h.backend.recovered();
+    for (const build of running) {
+      expect(h.events.of(build.id)).toEqual([
+        expect.objectContaining({ type: "finished", status: "interrupted" }),
+      ]);
+      expect(existsSync(groupFileFor(h.backend.workspaceFor(build.id)))).toBe(false);
+    }
+    expect((await h.events.finished(later.id)).status).toBe("succeeded");
   });
 });

@@ -1,11 +1,24 @@
 import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { Harness, processAlive } from "./harness.js";
+import { markedProcesses, markedSleeper, newMarker } from "../../../helpers/marked-processes.js";
+import { Harness } from "./harness.js";
 
-/** A step whose shell backgrounds a grandchild `sleep`, records its pid, and waits for it. */
-const SLEEPER = 'sleep 300 & echo $! > "$OUT/grandchild"; wait';
-/** The same, but the shell and the sleep ignore SIGTERM: only SIGKILL ends them. */
-const STUBBORN = 'trap "" TERM; sleep 300 & echo $! > "$OUT/grandchild"; wait; wait';
+/*
+ * Builds run in a sandbox with a PID namespace of their own, so the pids they could report mean
+ * nothing out here: their processes are found by a marker in their command line instead.
+ */
+const marker = newMarker();
+const alive = (): boolean => markedProcesses(marker).length > 0;
+
+/** A step whose shell backgrounds a marked grandchild, says so, and waits for it. */
+const SLEEPER = `${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait`;
+/** The same, but the shell and the grandchild ignore SIGTERM: only SIGKILL ends them. */
+const STUBBORN = `trap "" TERM; ${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait; wait`;
+const SETSID = `setsid sh -c 'touch escaped; sleep 300; true' ${marker} > /dev/null 2>&1`;
+/** It writes `escaped` once it runs in its own session (out of the step's process group). */
+const UNTIL_ESCAPED = "while [ ! -e escaped ]; do sleep 0.05; done";
+/** A grandchild in a session of its own: out of the step's process group, not out of its sandbox. */
+const ESCAPER = `${SETSID} & ${UNTIL_ESCAPED}; echo started > "$OUT/grandchild"; sleep 300`;
 
 describe("LocalBackend stop and timeout (real processes)", () => {
   let h: Harness;
@@ -15,17 +28,17 @@ describe("LocalBackend stop and timeout (real processes)", () => {
 
   it("times out a build: timed_out naming the step, and its whole process group is gone", async () => {
     h = await Harness.create({
-      repos: { app: { commands: ["echo ok", SLEEPER, 'touch "$OUT/never"'], timeout: 4 } },
+      repos: { app: { commands: ["echo ok", SLEEPER, 'touch "$OUT/never"'], timeout: 10 } },
     });
     const build = await h.start("app");
     const finished = await h.events.finished(build.id);
-    const grandchild = Number(await h.readOut("grandchild"));
+    expect(await h.readOut("grandchild")).toBe("started\n");
 
     expect(finished).toMatchObject({ status: "timed_out", failingStep: SLEEPER });
     expect(h.events.of(build.id).find((e) => e.type === "step_finished" && e.index === 1)).toMatchObject({
       status: "timed_out",
     });
-    expect(processAlive(grandchild)).toBe(false);
+    expect(alive()).toBe(false);
     expect(h.outExists("never")).toBe(false);
     expect(existsSync(h.backend.workspaceFor(build.id))).toBe(false);
   });
@@ -33,8 +46,8 @@ describe("LocalBackend stop and timeout (real processes)", () => {
   it("stops a running build: cancelled, grandchild killed, workspace removed", async () => {
     h = await Harness.create({ repos: { app: { commands: [SLEEPER, 'touch "$OUT/never"'] } } });
     const build = await h.start("app");
-    const grandchild = Number(await h.waitForOut("grandchild"));
-    expect(processAlive(grandchild)).toBe(true);
+    await h.waitForOut("grandchild");
+    expect(alive()).toBe(true);
 
     await h.backend.stop(build, h.repo("app"), "bob");
     // stop() resolves once the build has been reported.
@@ -44,7 +57,7 @@ describe("LocalBackend stop and timeout (real processes)", () => {
       index: 0,
       status: "cancelled",
     });
-    expect(processAlive(grandchild)).toBe(false);
+    expect(alive()).toBe(false);
     expect(h.outExists("never")).toBe(false);
     expect(existsSync(h.backend.workspaceFor(build.id))).toBe(false);
   });
@@ -52,19 +65,63 @@ describe("LocalBackend stop and timeout (real processes)", () => {
   it("escalates to SIGKILL when the step ignores SIGTERM", async () => {
     h = await Harness.create({ repos: { app: { commands: [STUBBORN] } } });
     const build = await h.start("app");
-    const grandchild = Number(await h.waitForOut("grandchild"));
+    await h.waitForOut("grandchild");
+    expect(alive()).toBe(true);
     await h.backend.stop(build, h.repo("app"), "bob");
     expect((await h.events.finished(build.id)).status).toBe("cancelled");
-    expect(processAlive(grandchild)).toBe(false);
+    expect(alive()).toBe(false);
+  });
+
+  it("ends a setsid grandchild when the build is stopped", async () => {
+    h = await Harness.create({ repos: { app: { commands: [ESCAPER] } } });
+    const build = await h.start("app");
+    await h.waitForOut("grandchild");
+    expect(alive()).toBe(true);
+    await h.backend.stop(build, h.repo("app"), "bob");
+    expect((await h.events.finished(build.id)).status).toBe("cancelled");
+    expect(alive()).toBe(false);
+  });
+
+  it("ends a setsid grandchild when the build times out", async () => {
+    h = await Harness.create({ repos: { app: { commands: [ESCAPER], timeout: 10 } } });
+    const build = await h.start("app");
+    await h.waitForOut("grandchild");
+    expect((await h.events.finished(build.id)).status).toBe("timed_out");
+    expect(alive()).toBe(false);
+  });
+
+  it("ends a setsid grandchild when slashbuild shuts down", async () => {
+    h = await Harness.create({ repos: { app: { commands: [ESCAPER] } } });
+    await h.start("app");
+    await h.waitForOut("grandchild");
+    expect(alive()).toBe(true);
+    await h.backend.close();
+    expect(alive()).toBe(false);
+  });
+
+  it("ends a setsid grandchild when its step's shell exits", async () => {
+    h = await Harness.create({
+      repos: {
+        app: {
+          commands: [`${SETSID} & ${UNTIL_ESCAPED}; echo started > "$OUT/grandchild"`],
+        },
+      },
+    });
+    expect((await h.run("app")).status).toBe("succeeded");
+    expect(await h.readOut("grandchild")).toBe("started\n");
+    expect(alive()).toBe(false);
   });
 
   it("ends processes a step left running in the background once the step's shell exits", async () => {
     h = await Harness.create({
-      repos: { app: { commands: ['sleep 300 > /dev/null 2>&1 & echo $! > "$OUT/grandchild"'] } },
+      repos: {
+        app: { commands: [`${markedSleeper(marker)} > /dev/null 2>&1 & echo started > "$OUT/grandchild"`] },
+      },
     });
     const finished = await h.run("app");
     expect(finished.status).toBe("succeeded");
-    expect(processAlive(Number(await h.readOut("grandchild")))).toBe(false);
+    expect(await h.readOut("grandchild")).toBe("started\n");
+    expect(alive()).toBe(false);
   });
 
   it("stops a queued build without running anything", async () => {

@@ -1,21 +1,23 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   groupFileFor,
   killRecordedGroup,
+  readRecord,
   recordGroup,
 } from "../../../../src/backends/local/process-group-file.js";
+import { pidNamespaceOf } from "../../../../src/backends/local/sandbox/sandbox-process.js";
 import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 import { processAlive } from "../../../helpers/process-alive.js";
 import { waitFor } from "../../../helpers/service-process.js";
 
 const started: number[] = [];
 
-async function sleeper(cwd: string): Promise<number> {
-  const child = spawn("sh", ["-c", "sleep 300 & wait"], { cwd, detached: true, stdio: "ignore" });
+function sleeper(cwd: string, script = "sleep 300 & wait"): number {
+  const child = spawn("sh", ["-c", script], { cwd, detached: true, stdio: "ignore" });
   child.unref();
   if (child.pid === undefined) throw new Error("no pid");
   started.push(child.pid);
@@ -37,28 +39,72 @@ describe("recorded process groups", () => {
     const dir = await makeTempDir();
     const workspace = path.join(dir, "7");
     await mkdir(workspace);
-    const pgid = await sleeper(workspace);
-    await recordGroup(workspace, pgid);
+    const pgid = sleeper(workspace);
+    await recordGroup(workspace, { kind: "group", pgid });
     expect(await killRecordedGroup(workspace, 1000)).toBe(true);
     await waitFor("the group to end", () => !processAlive(pgid));
     expect(existsSync(groupFileFor(workspace))).toBe(false);
     await removeDir(dir);
   });
 
-  it("leaves alone a process that is not working in that workspace (pid reuse)", async () => {
+  it("keeps the record while the group is being ended, so a crash meanwhile leaves it for the next start", async () => {
+    const dir = await makeTempDir();
+    const workspace = path.join(dir, "7");
+    await mkdir(workspace);
+    const termed = path.join(dir, "termed");
+    // Ignores SIGTERM (noting that it got one): only SIGKILL, after the grace period, ends it.
+    const ready = path.join(dir, "ready");
+    const pgid = sleeper(
+      workspace,
+      `trap 'echo >> ${termed}' TERM; echo > ${ready}; while :; do sleep 0.1; done`,
+    );
+    await waitFor("the trap to be set", () => existsSync(ready));
+    await recordGroup(workspace, { kind: "group", pgid });
+    const killing = killRecordedGroup(workspace, 60_000);
+    await waitFor("the group to get SIGTERM", () => existsSync(termed));
+    expect(processAlive(pgid)).toBe(true);
+    expect(await readRecord(workspace)).toEqual({ kind: "group", pgid });
+    process.kill(-pgid, "SIGKILL"); // what the end of the grace period would do
+    expect(await killing).toBe(true);
+    expect(existsSync(groupFileFor(workspace))).toBe(false);
+    await removeDir(dir);
+  });
+
+  it("leaves alone a process that is not working in that workspace (pid reuse), and drops the stale record", async () => {
     const dir = await makeTempDir();
     const workspace = path.join(dir, "8");
     await mkdir(workspace);
-    const stranger = await sleeper(dir);
-    await recordGroup(workspace, stranger);
-    expect(await killRecordedGroup(workspace, 1000)).toBe(false);
+    const stranger = sleeper(dir);
+    await recordGroup(workspace, { kind: "group", pgid: stranger });
+    expect(await killRecordedGroup(workspace, 1000)).toBe(true);
     expect(processAlive(stranger)).toBe(true);
+    expect(existsSync(groupFileFor(workspace))).toBe(false);
+    await removeDir(dir);
+  });
+
+  it("leaves alone a pid whose PID namespace is not the recorded sandbox's", async () => {
+    const dir = await makeTempDir();
+    const workspace = path.join(dir, "8");
+    await mkdir(workspace);
+    const stranger = sleeper(dir);
+    expect(pidNamespaceOf(stranger)).not.toBeNull();
+    await recordGroup(workspace, { kind: "sandbox", pid: stranger, pidns: "pid:[1]" });
+    expect(await killRecordedGroup(workspace, 1000)).toBe(true);
+    expect(processAlive(stranger)).toBe(true);
+    await removeDir(dir);
+  });
+
+  it("reads records written by older versions (a bare pgid)", async () => {
+    const dir = await makeTempDir();
+    const workspace = path.join(dir, "9");
+    await writeFile(groupFileFor(workspace), "1234\n");
+    expect(await readRecord(workspace)).toEqual({ kind: "group", pgid: 1234 });
     await removeDir(dir);
   });
 
   it("does nothing without a record", async () => {
     const dir = await makeTempDir();
-    expect(await killRecordedGroup(path.join(dir, "9"), 1000)).toBe(false);
+    expect(await killRecordedGroup(path.join(dir, "9"), 1000)).toBe(true);
     await removeDir(dir);
   });
 });

@@ -14,7 +14,7 @@ describe("runStep start failures", () => {
     await removeDir(dir);
   });
 
-  async function step(cwd: string) {
+  async function step(cwd: string, sandbox: { file: string; args: string[] } | null = null) {
     const file = path.join(dir, "0.log");
     const log = new StepLog({ file, limitBytes: 10_000, secrets: [] });
     let failures = 0;
@@ -25,6 +25,7 @@ describe("runStep start failures", () => {
       log,
       signal: new AbortController().signal,
       killGraceMs: 100,
+      sandbox,
       onStartFailure: () => failures++,
     });
     await log.close();
@@ -33,6 +34,13 @@ describe("runStep start failures", () => {
 
   it("reports a process that could not be started (the sandbox start failure metric)", async () => {
     const { result, failures, text } = await step(path.join(dir, "no-such-workspace"));
+    expect(failures).toBe(1);
+    expect(result.exitCode).toBeNull();
+    expect(text).toContain("could not start the command");
+  });
+
+  it("reports a sandbox that could not be started (bwrap missing)", async () => {
+    const { result, failures, text } = await step(dir, { file: path.join(dir, "no-bwrap"), args: [] });
     expect(failures).toBe(1);
     expect(result.exitCode).toBeNull();
     expect(text).toContain("could not start the command");

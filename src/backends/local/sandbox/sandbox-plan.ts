@@ -1,0 +1,202 @@
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
+import type { Config, RepoConfig } from "../../../config/config.js";
+import { effectiveLimits, prlimitArgs } from "./sandbox-limits.js";
+
+/** Where a build finds itself inside the sandbox, whatever the host paths are. */
+export const SANDBOX_WORKSPACE = "/workspace";
+export const SANDBOX_HOME = "/home/build";
+/** The uid and gid a build sees inside its user namespace (never 0, never slashbuild's own). */
+export const SANDBOX_UID = 1000;
+
+/**
+ * What every sandboxed command shares, worked out once at start-up: how the host lays out its
+ * system directories, which paths must be hidden, and whether slashbuild runs as root.
+ */
+export interface SandboxPlan {
+  readonly bwrap: string;
+  /** bwrap arguments for the read-only system and the hidden paths (same for every build). */
+  readonly systemArgs: readonly string[];
+  /** Running as root: bwrap sets up the mounts privileged, then the build drops to hostUid:hostGid. */
+  readonly asRoot: boolean;
+  readonly hostUid: number;
+  readonly hostGid: number;
+}
+
+/** Directories a normal `make test` reads; bound read-only where present. */
+const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
+
+export interface PlanOptions {
+  readonly bwrap?: string;
+  /** Default: process.getuid() === 0. */
+  readonly asRoot?: boolean;
+}
+
+export function planSandbox(config: Config, options: PlanOptions = {}): SandboxPlan {
+  const granted: string[] = [];
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    const kind = entryKind(dir);
+    if (kind === "symlink") {
+      // Merged /usr (/bin -> usr/bin): recreate the link rather than binding its target twice.
+      args.push("--symlink", readlinkSync(dir), dir);
+    } else if (kind === "dir") {
+      args.push("--ro-bind", dir, dir);
+      granted.push(dir);
+    }
+  }
+  for (const dir of config.runner.readOnlyPaths ?? []) {
+    args.push("--ro-bind-try", dir, dir);
+    granted.push(dir);
+  }
+  for (const dir of config.runner.writablePaths ?? []) {
+    args.push("--bind-try", dir, dir);
+    granted.push(dir);
+  }
+  // resolv.conf is often a link into /run, which is not granted: bind its target so DNS works.
+  const resolv = realTarget("/etc/resolv.conf");
+  if (resolv && !within(resolv, granted)) args.push("--ro-bind-try", resolv, resolv);
+  // The data_dir and the config file stay hidden even when an admin put them under a granted path.
+  for (const hidden of [config.dataDir, config.configFile]) {
+    if (!hidden) continue;
+    const real = realTarget(hidden) ?? hidden;
+    if (!within(real, granted)) continue;
+    if (entryKind(real) === "dir") args.push("--tmpfs", real);
+    else args.push("--ro-bind", "/dev/null", real);
+  }
+  const asRoot = options.asRoot ?? process.getuid?.() === 0;
+  return {
+    bwrap: options.bwrap ?? "bwrap",
+    systemArgs: args,
+    asRoot,
+    hostUid: config.runner.buildUid ?? 65534,
+    hostGid: config.runner.buildGid ?? 65534,
+  };
+}
+
+export interface SandboxedCommand {
+  readonly file: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * The bwrap command line for one step. The info fd (3) reports the host pid of the sandbox's
+ * init and its PID namespace, which is how a step is stopped and how a crash is cleaned up.
+ */
+export function sandboxCommand(
+  plan: SandboxPlan,
+  repo: Pick<RepoConfig, "network" | "limits">,
+  runnerLimits: Config["runner"]["limits"],
+  workspace: string,
+  command: string,
+): SandboxedCommand {
+  const args = [
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    ...(repo.network === false ? ["--unshare-net"] : []),
+    "--hostname",
+    "slashbuild-build",
+    // Ends the sandbox (SIGKILL, from init down) if bwrap or slashbuild itself dies.
+    "--die-with-parent",
+    // No controlling terminal to push keystrokes into (TIOCSTI).
+    "--new-session",
+    "--info-fd",
+    "3",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--perms",
+    "1777",
+    "--tmpfs",
+    "/tmp",
+    "--perms",
+    "1777",
+    "--tmpfs",
+    "/var/tmp",
+    "--perms",
+    "0777",
+    "--tmpfs",
+    SANDBOX_HOME,
+    // After the fresh /tmp: a granted path may lie under it (and a hidden one under a grant).
+    ...plan.systemArgs,
+    // Only this build's workspace, bound by itself: data_dir and its neighbours are not mounted.
+    "--bind",
+    workspace,
+    SANDBOX_WORKSPACE,
+    "--chdir",
+    SANDBOX_WORKSPACE,
+  ];
+  const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), "sh", "-c", command];
+  if (plan.asRoot) {
+    // bwrap mounts as root; then the build becomes the configured unprivileged host uid with no
+    // capabilities, and gets a user namespace of its own in which it appears as SANDBOX_UID.
+    return {
+      file: plan.bwrap,
+      args: [
+        ...args,
+        "--cap-add",
+        "CAP_SETUID",
+        "--cap-add",
+        "CAP_SETGID",
+        "--",
+        "setpriv",
+        `--reuid=${plan.hostUid}`,
+        `--regid=${plan.hostGid}`,
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+        "unshare",
+        "--user",
+        `--map-user=${SANDBOX_UID}`,
+        `--map-group=${SANDBOX_UID}`,
+        "--",
+        ...inner,
+      ],
+    };
+  }
+  // Unprivileged: a user namespace maps SANDBOX_UID to slashbuild's own uid, the only one it has.
+  return {
+    file: plan.bwrap,
+    args: [
+      ...args,
+      "--unshare-user",
+      "--uid",
+      String(SANDBOX_UID),
+      "--gid",
+      String(SANDBOX_UID),
+      "--",
+      ...inner,
+    ],
+  };
+}
+
+/** The environment adjusted to the sandbox's layout (HOME, TMPDIR and USER are its own). */
+export function sandboxEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...env, HOME: SANDBOX_HOME, TMPDIR: "/tmp", USER: "build", LOGNAME: "build" };
+}
+
+function entryKind(file: string): "dir" | "symlink" | "other" | null {
+  try {
+    const stat = lstatSync(file);
+    return stat.isSymbolicLink() ? "symlink" : stat.isDirectory() ? "dir" : "other";
+  } catch {
+    return null;
+  }
+}
+
+function realTarget(file: string): string | null {
+  try {
+    return realpathSync(file);
+  } catch {
+    return null;
+  }
+}
+
+function within(file: string, dirs: readonly string[]): boolean {
+  return dirs.some((dir) => file === dir || file.startsWith(dir.endsWith("/") ? dir : `${dir}${path.sep}`));
+}

@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+/**
+ * A sandbox is known from outside by the host pid of its init (bwrap's pid 1) and the id of its
+ * PID namespace ("pid:[4026532179]"). Every process of the build lives in that namespace, even
+ * one started with `setsid` or double-forked; when init dies the kernel kills all of them.
+ */
+export interface SandboxIdentity {
+  readonly pid: number;
+  readonly pidns: string;
+}
+
+const POLL_MS = 50;
+/** After SIGKILL of init the kernel needs only a moment; never wait forever on what we cannot see die. */
+const AFTER_KILL_MS = 2000;
+
+/** The namespace a host process lives in, or null when it is gone (or not ours to look at). */
+export function pidNamespaceOf(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return null;
+  }
+}
+
+/** Host pids of the living (non-zombie) processes in the namespace `pidns`. */
+export function sandboxMembers(pidns: string): number[] {
+  const members: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return members;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pidNamespaceOf(pid) !== pidns) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+      if (state !== "Z" && state !== "X") members.push(pid);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return members;
+}
+
+export function sandboxAlive(sandbox: SandboxIdentity): boolean {
+  return sandboxMembers(sandbox.pidns).length > 0;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // ESRCH: gone already.
+  }
+}
+
+async function waitUntilGone(sandbox: SandboxIdentity, ms: number): Promise<boolean> {
+  for (let waited = 0; sandboxAlive(sandbox); waited += POLL_MS) {
+    if (waited >= ms) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return true;
+}
+
+/**
+ * SIGTERM to every process of the build so tools can clean up (init ignores it: the kernel only
+ * delivers to a namespace's init the signals it handles), then SIGKILL to init, which takes the
+ * whole namespace with it. Resolves true once nothing of the sandbox is left.
+ */
+export async function killSandbox(sandbox: SandboxIdentity, graceMs: number): Promise<boolean> {
+  if (!sandboxAlive(sandbox)) return true;
+  for (const pid of sandboxMembers(sandbox.pidns)) if (pid !== sandbox.pid) signal(pid, "SIGTERM");
+  if (await waitUntilGone(sandbox, graceMs)) return true;
+  // Init is checked again: a pid is only signalled while it is still in the build's namespace.
+  if (pidNamespaceOf(sandbox.pid) === sandbox.pidns) signal(sandbox.pid, "SIGKILL");
+  for (const pid of sandboxMembers(sandbox.pidns)) signal(pid, "SIGKILL");
+  return waitUntilGone(sandbox, AFTER_KILL_MS);
+}

@@ -1,0 +1,37 @@
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+
+/**
+ * Processes found by a marker in their command line, from the host's /proc. Inside a sandbox a
+ * build sees only its own PID namespace, so a pid it reports means nothing outside; a marker
+ * does. Zombies count as gone.
+ */
+export function markedProcesses(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (!cmdline.includes(marker)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+      if (state !== "Z" && state !== "X") found.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/** A fresh marker, safe in a shell word. */
+export function newMarker(prefix = "sbmark"): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * A shell snippet that starts a background process carrying `marker` in its command line and
+ * running for `seconds` (a list, so sh cannot exec and lose the marker).
+ */
+export function markedSleeper(marker: string, seconds = 300): string {
+  return `sh -c 'sleep ${seconds}; true' ${marker}`;
+}
