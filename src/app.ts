@@ -15,6 +15,8 @@ import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
 import { handleCommand } from "./core/handle-command.js";
 import type { Clock } from "./core/ports.js";
+import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
+import { webhookRoute } from "./forges/webhook-route.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { errorHandler } from "./http/error-handler.js";
 import { createChat } from "./notify/create-chat.js";
@@ -129,6 +131,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         : {}),
     }),
   });
+  // Builds on push and pull request: one receiver per configured Git host.
+  for (const forge of Object.values(config.forges ?? {})) {
+    await server.register(webhookRoute, {
+      forge,
+      repos: Object.values(config.repos),
+      admit: (repo, event) => admitForgeEvent(service, repo, event),
+    });
+  }
   if (buildbot && config.buildbot) {
     await server.register(buildbotStatusRoute, {
       secret: config.buildbot.statusSecret,

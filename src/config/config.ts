@@ -1,5 +1,6 @@
 import type { BuildbotConfig } from "../backends/buildbot/buildbot-config.js";
 import type { BackendName } from "../core/build.js";
+import type { ForgeKind } from "../core/triggers/trigger.js";
 
 /** The validated, frozen configuration every module receives. Built once by loadConfig(). */
 export interface Config {
@@ -22,6 +23,34 @@ export interface Config {
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
+  /** Git hosts that send webhooks and receive commit statuses; absent ones are not set up. Optional for hand-built configs. */
+  readonly forges?: Readonly<Partial<Record<ForgeKind, ForgeConfig>>>;
+}
+
+export interface ForgeConfig {
+  readonly kind: ForgeKind;
+  readonly apiUrl: string;
+  /** Sets commit statuses; null = no statuses. A secret: masked in build logs. */
+  readonly token: string | null;
+  readonly webhookSecret: string | null;
+  readonly statusContext: string;
+  /** Lower-cased commit email → Mattermost username. */
+  readonly mattermostUsers: Readonly<Record<string, string>>;
+}
+
+export interface ScheduleConfig {
+  readonly name: string;
+  readonly cron: string;
+  readonly branch: string;
+  readonly timezone: string | null;
+  readonly onlyIfChanged: boolean;
+}
+
+export interface RepoTriggers {
+  readonly push: readonly string[];
+  readonly tags: readonly string[];
+  readonly pullRequest: boolean;
+  readonly schedules: readonly ScheduleConfig[];
 }
 
 /** Web UI sign-in. With no users the web UI is read-only: no Stop or Rebuild, every POST refused. */
@@ -81,4 +110,11 @@ export interface RepoConfig {
   readonly notifyBranches?: Readonly<Record<string, string>>;
   /** Absent = "all". */
   readonly notify?: NotifyFilter;
+  /** Builds on push, pull request, schedule; absent = none. */
+  readonly on?: RepoTriggers;
+  /** The forge the repo lives on (webhooks, commit statuses); absent = none. */
+  readonly forge?: ForgeKind | null;
+  /** owner/name on the forge, matched against webhook payloads. */
+  readonly fullName?: string | null;
+  readonly webhookSecret?: string | null;
 }

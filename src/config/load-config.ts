@@ -4,7 +4,9 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { toBuildbotConfig } from "../backends/buildbot/buildbot-config.js";
 import { SlashbuildError } from "../core/errors.js";
-import type { Config, RepoConfig } from "./config.js";
+import type { ForgeKind } from "../core/triggers/trigger.js";
+import type { Config, ForgeConfig, RepoConfig } from "./config.js";
+import { DEFAULT_API_URL, FORGE_KINDS } from "./forge-schema.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
 
@@ -94,13 +96,49 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
     },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
+    forges: toForges(parsed.forges),
     repos: Object.fromEntries(
-      Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),
+      Object.entries(parsed.repos).map(([name, repo]) => [
+        name,
+        toRepo(name, repo, baseDir, defaultForge(parsed.forges)),
+      ]),
     ),
   };
 }
 
-function toRepo(name: string, repo: ParsedRepo, baseDir: string): RepoConfig {
+function toForges(forges: ParsedConfig["forges"]): Partial<Record<ForgeKind, ForgeConfig>> {
+  const out: Partial<Record<ForgeKind, ForgeConfig>> = {};
+  for (const kind of FORGE_KINDS) {
+    const forge = forges[kind];
+    if (!forge) continue;
+    out[kind] = {
+      kind,
+      apiUrl: forge.api_url ?? DEFAULT_API_URL[kind] ?? "",
+      token: forge.token ?? null,
+      webhookSecret: forge.webhook_secret ?? null,
+      statusContext: forge.status_context,
+      mattermostUsers: Object.fromEntries(
+        Object.entries(forge.mattermost_users).map(([email, user]) => [email.toLowerCase(), user]),
+      ),
+    };
+  }
+  return out;
+}
+
+function defaultForge(forges: ParsedConfig["forges"]): ForgeKind | null {
+  const configured = FORGE_KINDS.filter((kind) => forges[kind] !== undefined);
+  return configured.length === 1 ? (configured[0] ?? null) : null;
+}
+
+/** owner/name from https://host/owner/name(.git), ssh://git@host/owner/name.git or git@host:owner/name.git. */
+export function fullNameFromUrl(url: string): string | null {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/]+\/(.+)$/i.exec(url) ?? /^[^/@\s]+@[^:/\s]+:(.+)$/.exec(url);
+  const path = match?.[1]?.replace(/\/+$/, "").replace(/\.git$/, "");
+  return path?.includes("/") ? path : null;
+}
+
+function toRepo(name: string, repo: ParsedRepo, baseDir: string, forge: ForgeKind | null): RepoConfig {
+  const on = repo.on;
   return {
     name,
     url: resolveLocalUrl(repo.url, baseDir),
@@ -117,6 +155,24 @@ function toRepo(name: string, repo: ParsedRepo, baseDir: string): RepoConfig {
     notifyChannel: repo.notify_channel ?? null,
     notifyBranches: repo.notify_branches,
     notify: repo.notify,
+    on: {
+      push: on?.push ?? [],
+      tags: on?.tags ?? [],
+      pullRequest: on?.pull_request ?? false,
+      schedules: (on?.schedule ?? []).map((schedule, index) => {
+        const branch = schedule.branch ?? repo.branch;
+        return {
+          name: schedule.name ?? `${name} ${branch} #${index + 1} (${schedule.cron})`,
+          cron: schedule.cron,
+          branch,
+          timezone: schedule.timezone ?? null,
+          onlyIfChanged: schedule.only_if_changed,
+        };
+      }),
+    },
+    forge: repo.forge ?? forge,
+    fullName: repo.full_name ?? fullNameFromUrl(repo.url),
+    webhookSecret: repo.webhook_secret ?? null,
   };
 }
 

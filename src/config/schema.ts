@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "../backends/buildbot/buildbot-config.js";
+import { DEFAULT_API_URL, FORGE_KINDS, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { parseDuration, parseSize } from "./units.js";
 
 /**
@@ -66,6 +67,20 @@ const repoSchema = z
     notify_branches: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Which builds the channel hears about: every one, unsuccessful ones, or changes (broken and fixed). */
     notify: z.enum(["all", "failures", "changes"]).default("all"),
+    /** Builds on push, pull request and schedule (see forge-schema.ts). */
+    on: repoTriggersSchema.optional(),
+    /** Which forges: entry the repo lives on; default: the only one configured. */
+    forge: z.enum(FORGE_KINDS).optional(),
+    /** owner/name on the forge; default: taken from url. Webhooks are matched by it or by clone URL. */
+    full_name: z
+      .string()
+      .regex(/^[^\s/]+(\/[^\s/]+)+$/, "must be owner/name (GitLab: group/subgroup/name)")
+      .optional(),
+    /** This repo's webhook secret; overrides forges.<kind>.webhook_secret. */
+    webhook_secret: z
+      .string()
+      .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 20`)")
+      .optional(),
   })
   .strict();
 
@@ -142,6 +157,7 @@ export const configSchema = z
     delivery: deliverySchema.prefault({}),
     web: webSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
+    forges: forgesSchema.prefault({}),
     repos: z
       .record(z.string().regex(REPO_NAME, "repo names use letters, digits, '.', '_' and '-'"), repoSchema)
       .refine((repos) => Object.keys(repos).length > 0, "needs at least one repo"),
@@ -159,8 +175,58 @@ export const configSchema = z
         message: `repos ${onBuildbot.join(", ")} use backend: buildbot: add a buildbot: section (url, username, password, status_secret)`,
       });
     }
+    checkForges(config, ctx);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedRepo = z.output<typeof repoSchema>;
+
+type RawConfig = z.output<
+  z.ZodObject<{ forges: typeof forgesSchema; repos: z.ZodRecord<z.ZodString, typeof repoSchema> }>
+>;
+
+/** Webhook-triggered repos need a forge to hear from, and a secret to check its signatures with. */
+function checkForges(config: RawConfig, ctx: z.RefinementCtx): void {
+  const configured = FORGE_KINDS.filter((kind) => config.forges[kind] !== undefined);
+  for (const kind of configured) {
+    if (!config.forges[kind]?.api_url && DEFAULT_API_URL[kind] === null) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["forges", kind, "api_url"],
+        message: `is required for ${kind}: the API base, e.g. https://git.example.com/api/v1`,
+      });
+    }
+  }
+  for (const [name, repo] of Object.entries(config.repos)) {
+    const hooked = (repo.on?.push.length ?? 0) + (repo.on?.tags.length ?? 0) > 0 || repo.on?.pull_request;
+    if (repo.forge !== undefined && config.forges[repo.forge] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "forge"],
+        message: `names ${repo.forge}, but there is no forges.${repo.forge} section: add one`,
+      });
+      continue;
+    }
+    if (!hooked) continue;
+    const kind = repo.forge ?? (configured.length === 1 ? configured[0] : undefined);
+    if (kind === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "forge"],
+        message:
+          configured.length === 0
+            ? "on: push/pull_request needs a forges: section (github, gitea or gitlab) to receive webhooks from"
+            : `several forges are configured: say which one this repo is on (forge: ${configured.join(" | ")})`,
+      });
+      continue;
+    }
+    if (!repo.webhook_secret && !config.forges[kind]?.webhook_secret) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "webhook_secret"],
+        message: `on: push/pull_request needs a webhook secret: set webhook_secret here or in forges.${kind}`,
+      });
+    }
+  }
+}

@@ -6,7 +6,8 @@ import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import { findDuplicate } from "./find-duplicate.js";
-import type { BuildBackend, BuildStore, Clock, RefChecker, StatusNotifier } from "./ports.js";
+import type { BuildBackend, BuildStore, Clock, NewBuild, RefChecker, StatusNotifier } from "./ports.js";
+import { type BuildTrigger, triggerRequester } from "./triggers/trigger.js";
 
 export interface BuildRequest {
   readonly repo: string;
@@ -104,17 +105,64 @@ export class BuildService {
         `Branch \`${branch}\` does not exist in ${repo.name}. Push it first, or build the default branch with \`/build ${repo.name}\`.`,
       );
     }
-    const backend = this.#backendFor(repo);
-    const build = this.#store.create({
-      repo: repo.name,
+    const build = await this.#launch(repo, {
       branch,
       requestedRevision: revision,
       requester: request.user.name,
       requesterId: request.user.id,
       channelId: request.channel.id,
       channelName: request.channel.name,
-      backend: backend.name,
       rebuildOf: request.rebuildOf ?? null,
+      trigger: null,
+    });
+    return { build, duplicate: false };
+  }
+
+  /**
+   * Stores a build nobody typed (push, pull request, schedule: see core/triggers/) and hands it to
+   * its backend. The caller has decided it should run; there is no chat channel to check.
+   */
+  async launchTriggered(
+    repo: RepoConfig,
+    launch: { readonly branch: string; readonly sha: string; readonly trigger: BuildTrigger },
+  ): Promise<Build> {
+    checkBranchName(launch.branch);
+    const who = triggerRequester(launch.trigger);
+    return this.#launch(repo, {
+      branch: launch.branch,
+      requestedRevision: checkRevision(launch.sha),
+      requester: who.name,
+      requesterId: who.id,
+      // Posts of triggered builds go where the repo's routing says (notify_channel, notify_branches).
+      channelId: "",
+      channelName: "",
+      rebuildOf: null,
+      trigger: launch.trigger,
+    });
+  }
+
+  /** Ends a still-queued build that a newer one replaces; its finish says which. */
+  async supersede(old: Build, by: Build): Promise<void> {
+    const repo = this.#config.repos[old.repo];
+    const current = this.#store.get(old.id);
+    if (!repo || !current || current.status !== "queued") return;
+    // Recorded first, so the backend's own "stopped" event that follows is ignored as late.
+    this.applyEvent({
+      type: "finished",
+      buildId: old.id,
+      at: this.#clock(),
+      status: "cancelled",
+      reason: `superseded by #${by.id}`,
+    });
+    await this.#backendFor(repo).stop(current, repo, "slashbuild");
+  }
+
+  async #launch(repo: RepoConfig, fields: Omit<NewBuild, "repo" | "backend" | "createdAt">): Promise<Build> {
+    const backend = this.#backendFor(repo);
+    const build = this.#store.create({
+      ...fields,
+      repo: repo.name,
+      backend: backend.name,
       createdAt: this.#clock(),
     });
     try {
@@ -132,7 +180,7 @@ export class BuildService {
     }
     this.#notifier.buildQueued(build);
     this.#emit(build, { type: "queued" });
-    return { build, duplicate: false };
+    return build;
   }
 
   async stopBuild(id: number, user: ChatUser): Promise<Build> {

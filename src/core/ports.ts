@@ -1,6 +1,7 @@
 import type { RepoConfig } from "../config/config.js";
 import type { BackendName, Build, BuildStatus, Step } from "./build.js";
 import type { BuildEventSink } from "./events.js";
+import type { BuildTrigger } from "./triggers/trigger.js";
 
 /**
  * The small interfaces the core depends on. Implementations live outside core/ (store/, git/,
@@ -19,6 +20,8 @@ export interface NewBuild {
   readonly backend: BackendName;
   readonly rebuildOf: number | null;
   readonly createdAt: number;
+  /** Push, pull request or schedule; absent = typed. */
+  readonly trigger?: BuildTrigger | null;
 }
 
 export interface BuildFilter {

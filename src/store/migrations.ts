@@ -67,4 +67,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX outbox_build_pending ON outbox(build_id, state, id);
   `,
+  // 4: what started a build that nobody typed (push, pull request, schedule), as JSON; NULL = typed.
+  `
+  ALTER TABLE builds ADD COLUMN trigger TEXT;
+  `,
 ];

@@ -21,6 +21,7 @@ interface BuildRow {
   reason: string | null;
   rebuild_of: number | null;
   external: string;
+  trigger: string | null;
 }
 
 interface StepRow {
@@ -64,9 +65,9 @@ export class SqliteBuildStore implements BuildStore {
     this.#db = db;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
-         backend, status, created_at, rebuild_of)
+         backend, status, created_at, rebuild_of, trigger)
        VALUES (@repo, @branch, @requestedRevision, @requester, @requesterId, @channelId, @channelName,
-         @backend, 'queued', @createdAt, @rebuildOf)`,
+         @backend, 'queued', @createdAt, @rebuildOf, @trigger)`,
     );
     this.#byId = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
     this.#steps = db.prepare<[number], StepRow>("SELECT * FROM build_steps WHERE build_id = ? ORDER BY idx");
@@ -80,7 +81,10 @@ export class SqliteBuildStore implements BuildStore {
   }
 
   create(build: NewBuild): Build {
-    const info = this.#insert.run(build);
+    const info = this.#insert.run({
+      ...build,
+      trigger: build.trigger ? JSON.stringify(build.trigger) : null,
+    });
     return this.get(Number(info.lastInsertRowid)) as Build;
   }
 
@@ -181,6 +185,7 @@ export class SqliteBuildStore implements BuildStore {
       reason: row.reason,
       rebuildOf: row.rebuild_of,
       external: JSON.parse(row.external) as Record<string, unknown>,
+      trigger: row.trigger === null ? null : (JSON.parse(row.trigger) as Build["trigger"]),
       steps: this.#steps.all(row.id).map((step) => ({
         index: step.idx,
         name: step.name,

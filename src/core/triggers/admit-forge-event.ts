@@ -1,0 +1,61 @@
+import type { RepoConfig } from "../../config/config.js";
+import { branchMatches } from "../authorize.js";
+import type { Build } from "../build.js";
+import type { BuildService } from "../build-service.js";
+import { type ForgeEvent, skipsCi } from "./trigger.js";
+
+/**
+ * Decides what a decoded webhook builds for one configured repo: whether the repo's `on:` asks
+ * for it, whether the head commit says [skip ci], and which still-queued build it replaces.
+ * Transport-free: the forge receivers call it after authentication and decoding.
+ */
+
+export type Admission =
+  | { readonly outcome: "built"; readonly build: Build; readonly superseded: readonly number[] }
+  | { readonly outcome: "ignored"; readonly why: string };
+
+type Buildable = Extract<ForgeEvent, { kind: "push" | "pull_request" }>;
+
+/** Pull request heads are fetched as refs/pull/<n>/head; the build's branch names that ref. */
+export function pullBranch(number: number): string {
+  return `pull/${number}`;
+}
+
+export async function admitForgeEvent(
+  service: Pick<BuildService, "launchTriggered" | "supersede" | "store">,
+  repo: RepoConfig,
+  event: Buildable,
+): Promise<Admission> {
+  const on = repo.on;
+  let branch: string;
+  if (event.kind === "push") {
+    const globs = event.tag ? (on?.tags ?? []) : (on?.push ?? []);
+    if (!globs.some((glob) => branchMatches(glob, event.ref))) {
+      const what = event.tag ? "tag" : "branch";
+      return { outcome: "ignored", why: `${repo.name} is not built on push to ${what} ${event.ref}` };
+    }
+    branch = event.ref;
+  } else {
+    if (!on?.pullRequest) return { outcome: "ignored", why: `${repo.name} does not build pull requests` };
+    if (repo.backend !== "local") {
+      // Buildbot's Git step fetches branches of the repo url; a PR head (and a fork's) is not one.
+      return {
+        outcome: "ignored",
+        why: `pull requests of ${repo.name} are not built: its backend is ${repo.backend}`,
+      };
+    }
+    branch = pullBranch(event.trigger.number);
+  }
+  if (skipsCi(event.headMessage)) {
+    return { outcome: "ignored", why: `the head commit ${event.sha.slice(0, 10)} says [skip ci]` };
+  }
+  const build = await service.launchTriggered(repo, { branch, sha: event.sha, trigger: event.trigger });
+  // A queued build of the same branch started the same way is out of date: only the newest head matters.
+  const superseded: number[] = [];
+  for (const old of service.store.unfinished({ repo: repo.name, branch })) {
+    if (old.id >= build.id || old.status !== "queued" || old.trigger?.kind !== event.kind) continue;
+    await service.supersede(old, build);
+    superseded.push(old.id);
+  }
+  return { outcome: "built", build, superseded };
+}
