@@ -1,8 +1,9 @@
 import type { RepoConfig } from "../../config/config.js";
 import { branchMatches } from "../authorize.js";
 import type { Build } from "../build.js";
+import type { BuildRequest } from "../build-admission.js";
 import type { BuildService } from "../build-service.js";
-import { type ForgeEvent, skipsCi } from "./trigger.js";
+import { type BuildTrigger, type ForgeEvent, skipsCi, triggerRequester } from "./trigger.js";
 
 /**
  * Decides what a decoded webhook builds for one configured repo: whether the repo's `on:` asks
@@ -22,7 +23,7 @@ export function pullBranch(number: number): string {
 }
 
 export async function admitForgeEvent(
-  service: Pick<BuildService, "launchTriggered" | "supersede" | "store">,
+  service: Pick<BuildService, "requestBuild" | "supersede" | "listBuilds">,
   repo: RepoConfig,
   event: Buildable,
 ): Promise<Admission> {
@@ -49,13 +50,32 @@ export async function admitForgeEvent(
   if (skipsCi(event.headMessage)) {
     return { outcome: "ignored", why: `the head commit ${event.sha.slice(0, 10)} says [skip ci]` };
   }
-  const build = await service.launchTriggered(repo, { branch, sha: event.sha, trigger: event.trigger });
+  const { build } = await service.requestBuild(triggeredRequest(repo, branch, event.sha, event.trigger));
   // A queued build of the same branch started the same way is out of date: only the newest head matters.
   const superseded: number[] = [];
-  for (const old of service.store.unfinished({ repo: repo.name, branch })) {
+  for (const old of service.listBuilds({ repo: repo.name, branch, status: "queued", limit: 100 })) {
     if (old.id >= build.id || old.status !== "queued" || old.trigger?.kind !== event.kind) continue;
     await service.supersede(old, build);
     superseded.push(old.id);
   }
   return { outcome: "built", build, superseded };
+}
+
+/** A build request on behalf of a trigger: no chat channel (posts follow the repo's routing). */
+export function triggeredRequest(
+  repo: RepoConfig,
+  branch: string,
+  sha: string | null,
+  trigger: BuildTrigger,
+): BuildRequest {
+  const who = triggerRequester(trigger);
+  return {
+    repo: repo.name,
+    branch,
+    revision: sha,
+    user: { id: who.id, name: who.name },
+    channel: { id: "", name: "" },
+    trigger,
+    again: true,
+  };
 }

@@ -92,7 +92,10 @@ export function firstLine(message: string): string {
   return (message.split("\n")[0] ?? "").trim();
 }
 
-/** The requester shown for a trigger, and the id used for permissions (never a Mattermost id). */
+/**
+ * The requester shown for a trigger, and the id used for permissions: prefixed with the forge, so
+ * it can never equal a Mattermost user id (26 lower-case letters and digits) and grant /build stop.
+ */
 export function triggerRequester(trigger: BuildTrigger): { name: string; id: string } {
   switch (trigger.kind) {
     case "push":
