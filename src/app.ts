@@ -16,10 +16,14 @@ import { BuildService } from "./core/build-service.js";
 import { handleCommand } from "./core/handle-command.js";
 import type { Clock } from "./core/ports.js";
 import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
+import { CommitStatusNotifier } from "./forges/status/commit-status-notifier.js";
+import { createCommitStatusTransport } from "./forges/status/commit-status-transport.js";
 import { webhookRoute } from "./forges/webhook-route.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { errorHandler } from "./http/error-handler.js";
 import { createChat } from "./notify/create-chat.js";
+import { fanOutNotifier } from "./notify/fan-out-notifier.js";
+import { OutboxDeliverer } from "./notify/outbox-deliverer.js";
 import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
@@ -33,6 +37,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
+  /** fetch for commit statuses to Git hosts (tests point it at a fake host; default: global fetch). */
+  readonly forgeFetch?: typeof fetch;
 }
 
 export interface App {
@@ -43,6 +49,8 @@ export interface App {
   readonly store: SqliteBuildStore;
   readonly local: LocalBackend;
   readonly outbox: SqliteOutbox;
+  /** Commit statuses waiting for (or delivered to) the Git host. */
+  readonly statusOutbox: SqliteOutbox;
   /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
   start(): Promise<void>;
   /** Graceful stop: no new requests, running builds reported interrupted, pending posts given a moment to go out. */
@@ -83,14 +91,46 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   const { notifier, deliverer } = chat;
-  const service = new BuildService({ config, store, refs: mirrors, notifier, clock });
+  // Commit statuses: a second sink on the same outbox table, with its own deliverer (a Git host
+  // that is down or rate-limits never holds chat posts back).
+  const statusOutbox = new SqliteOutbox(db, clock, "forge");
+  const statusDeliverer = new OutboxDeliverer({
+    outbox: statusOutbox,
+    transport: createCommitStatusTransport({
+      forges: config.forges ?? {},
+      timeoutMs: config.delivery.timeoutMs,
+      clock,
+      ...(deps.forgeFetch ? { fetch: deps.forgeFetch } : {}),
+    }),
+    initialBackoffMs: config.delivery.initialBackoffMs,
+    maxBackoffMs: config.delivery.maxBackoffMs,
+    clock,
+    logger,
+  });
+  const service = new BuildService({
+    config,
+    store,
+    refs: mirrors,
+    notifier: fanOutNotifier([notifier, new CommitStatusNotifier(statusOutbox, config)], (error, build) =>
+      logger.error({ err: error, buildId: build.id }, "a status sink failed to store a notification"),
+    ),
+    clock,
+  });
   const local = new LocalBackend({
     config,
     mirrors,
     sink: service.applyEvent,
     clock,
     logger,
-    extraSecrets: config.mattermost.tokens,
+    // Masked in build logs too: the Mattermost tokens and every Git host token and webhook secret.
+    extraSecrets: [
+      ...config.mattermost.tokens,
+      ...Object.values(config.forges ?? {}).flatMap((forge) => [
+        forge.token ?? "",
+        forge.webhookSecret ?? "",
+      ]),
+      ...Object.values(config.repos).map((repo) => repo.webhookSecret ?? ""),
+    ].filter((secret) => secret.length > 0),
   });
   service.attachBackend(local);
   // Builds of repos with `backend: buildbot` run on the master; status returns by push and reconcile.
@@ -155,9 +195,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     store,
     local,
     outbox,
+    statusOutbox,
     async start() {
       await service.recover();
       deliverer.start();
+      statusDeliverer.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
         (error: unknown) => logger.warn({ err: error }, "could not check the bot token"),
@@ -186,8 +228,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       }
       await notifier.settled();
       const deadline = Date.now() + DRAIN_MS;
-      while (outbox.pendingCount() > 0 && Date.now() < deadline) await sleep(50);
+      while (outbox.pendingCount() + statusOutbox.pendingCount() > 0 && Date.now() < deadline)
+        await sleep(50);
       await deliverer.stop();
+      await statusDeliverer.stop();
       db.close();
     },
   };

@@ -71,4 +71,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE builds ADD COLUMN trigger TEXT;
   `,
+  // 5: one outbox, several sinks (chat posts, commit statuses), each delivered and ordered on its own.
+  `
+  ALTER TABLE outbox ADD COLUMN sink TEXT NOT NULL DEFAULT 'chat';
+  CREATE INDEX outbox_sink_pending ON outbox(sink, state, next_attempt_at);
+  `,
 ];

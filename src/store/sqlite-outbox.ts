@@ -46,10 +46,16 @@ interface OutboxRow {
   created_at: number;
 }
 
-/** Oldest pending message per build (or build-less message): the only ones allowed out. */
-const HEAD_OF_BUILD = `o.state = 'pending'
+/**
+ * Oldest pending message per build (or build-less message) of this sink: the only ones allowed out.
+ * Order is kept within a sink: a Git host that is down never holds chat posts back, nor the reverse.
+ */
+const HEAD_OF_BUILD = `o.state = 'pending' AND o.sink = @sink
   AND (o.build_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.build_id = o.build_id AND p.id < o.id))`;
+    SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.sink = @sink AND p.build_id = o.build_id AND p.id < o.id))`;
+
+/** Messages for Mattermost; other sinks (commit statuses: "forge") share the table and its guarantees. */
+export const CHAT_SINK = "chat";
 
 export class SqliteOutbox {
   readonly #insert;
@@ -64,15 +70,19 @@ export class SqliteOutbox {
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
 
-  constructor(db: Db, clock: () => number = Date.now) {
+  readonly #sink: string;
+
+  /** `sink` names whose messages this outbox holds (several deliverers share one table, each its own sink). */
+  constructor(db: Db, clock: () => number = Date.now, sink: string = CHAT_SINK) {
     this.#clock = clock;
-    this.#insert = db.prepare<[number | null, string, string, number, number]>(
-      "INSERT INTO outbox (build_id, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    this.#sink = sink;
+    this.#insert = db.prepare<[number | null, string, string, number, number, string]>(
+      "INSERT INTO outbox (build_id, kind, payload, next_attempt_at, created_at, sink) VALUES (?, ?, ?, ?, ?, ?)",
     );
-    this.#nextDue = db.prepare<[number], OutboxRow>(
-      `SELECT * FROM outbox o WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 1`,
+    this.#nextDue = db.prepare<{ sink: string; now: number }, OutboxRow>(
+      `SELECT * FROM outbox o WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= @now ORDER BY o.id LIMIT 1`,
     );
-    this.#nextAttemptAt = db.prepare<[], { at: number | null }>(
+    this.#nextAttemptAt = db.prepare<{ sink: string }, { at: number | null }>(
       `SELECT MIN(o.next_attempt_at) AS at FROM outbox o WHERE ${HEAD_OF_BUILD}`,
     );
     this.#delivered = db.prepare<[number, number]>(
@@ -84,18 +94,27 @@ export class SqliteOutbox {
     this.#failed = db.prepare<[string, number]>(
       "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'",
     );
-    this.#pending = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'");
+    this.#pending = db.prepare<[string], { n: number }>(
+      "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND sink = ?",
+    );
     // Pending messages of this build and kind queued after the build's last pending message of any other kind.
-    this.#supersede = db.prepare<{ build: number; kind: string }>(
+    this.#supersede = db.prepare<{ build: number; kind: string; sink: string }>(
       `UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer update'
-       WHERE state = 'pending' AND build_id = @build AND kind = @kind
+       WHERE state = 'pending' AND sink = @sink AND build_id = @build AND kind = @kind
          AND id > COALESCE((SELECT MAX(id) FROM outbox
-                            WHERE state = 'pending' AND build_id = @build AND kind != @kind), 0)`,
+                            WHERE state = 'pending' AND sink = @sink AND build_id = @build AND kind != @kind), 0)`,
     );
     this.#enqueue = db.transaction((message: NewOutboxMessage, now: number): number => {
       if (message.coalesce && message.buildId !== null)
-        this.#supersede.run({ build: message.buildId, kind: message.kind });
-      const info = this.#insert.run(message.buildId, message.kind, JSON.stringify(message.payload), now, now);
+        this.#supersede.run({ build: message.buildId, kind: message.kind, sink: this.#sink });
+      const info = this.#insert.run(
+        message.buildId,
+        message.kind,
+        JSON.stringify(message.payload),
+        now,
+        now,
+        this.#sink,
+      );
       return Number(info.lastInsertRowid);
     });
   }
@@ -109,13 +128,13 @@ export class SqliteOutbox {
 
   /** The oldest pending message that is due at `now` and has no older pending sibling in its build. */
   nextDue(now: number): OutboxMessage | undefined {
-    const row = this.#nextDue.get(now);
+    const row = this.#nextDue.get({ sink: this.#sink, now });
     return row ? toMessage(row) : undefined;
   }
 
   /** When the earliest sendable message becomes due (maybe in the past); null when nothing is pending. */
   nextAttemptAt(): number | null {
-    return this.#nextAttemptAt.get()?.at ?? null;
+    return this.#nextAttemptAt.get({ sink: this.#sink })?.at ?? null;
   }
 
   markDelivered(id: number, at: number): void {
@@ -131,7 +150,7 @@ export class SqliteOutbox {
   }
 
   pendingCount(): number {
-    return this.#pending.get()?.n ?? 0;
+    return this.#pending.get(this.#sink)?.n ?? 0;
   }
 
   /** Calls `listener` after every enqueue (the deliverer wakes up on it). Returns the unsubscribe. */
