@@ -9,6 +9,7 @@ import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
+import { createChat } from "./chat/mattermost/create-mattermost-chat.js";
 import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
 import { slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
@@ -21,7 +22,6 @@ import { createCommitStatusTransport } from "./forges/status/commit-status-trans
 import { webhookRoute } from "./forges/webhook-route.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { errorHandler } from "./http/error-handler.js";
-import { createChat } from "./notify/create-chat.js";
 import { fanOutNotifier } from "./notify/fan-out-notifier.js";
 import { OutboxDeliverer } from "./notify/outbox-deliverer.js";
 import { openDatabase } from "./store/open-database.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { buildbotConfigSchema } from "../backends/buildbot/buildbot-config.js";
+import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { DEFAULT_API_URL, FORGE_KINDS, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { parseDuration, parseSize } from "./units.js";
 

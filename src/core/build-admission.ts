@@ -1,5 +1,4 @@
 import type { Config, RepoConfig } from "../config/config.js";
-import { checkBranchName, checkRevision } from "../git/validate-ref.js";
 import { allowedChannels, buildableRepos, channelAllowed, mayBuild } from "./authorize.js";
 import type { Build } from "./build.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
@@ -7,6 +6,7 @@ import { SlashbuildError } from "./errors.js";
 import { findDuplicate } from "./find-duplicate.js";
 import type { BuildStore, RefChecker } from "./ports.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
+import { checkBranchName, checkRevision } from "./validate-ref.js";
 
 export interface BuildRequest {
   readonly repo: string;

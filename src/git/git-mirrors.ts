@@ -5,10 +5,10 @@ import type { Logger } from "pino";
 import type { RepoConfig } from "../config/config.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { RefChecker } from "../core/ports.js";
+import { checkBranchName, checkRevision } from "../core/validate-ref.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { findCommit, isAncestor, revParse } from "./read-commits.js";
 import { GitError, runGit } from "./run-git.js";
-import { checkBranchName, checkRevision } from "./validate-ref.js";
 
 export interface GitMirrorsOptions {
   /** Mirrors live in `<dataDir>/git/<repo>.git`. */

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
 import type { OutboxMessage } from "../store/sqlite-outbox.js";
-import type { ChatTransport, SendOutcome } from "./chat-transport.js";
+import type { ChatTransport, SendOutcome } from "./ports.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 /**

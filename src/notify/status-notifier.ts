@@ -1,12 +1,12 @@
 import type { BotPayload, ChannelRef } from "../chat/mattermost/bot-payload.js";
 import type { ActionOptions } from "../chat/mattermost/build-actions.js";
-import { type Excerpt, extractFailureExcerpt, failingStep } from "../chat/mattermost/failure-excerpt.js";
 import { formatBuildFinished, formatBuildStarted } from "../chat/mattermost/format-build-message.js";
 import { formatFinishReply, formatRootPost } from "../chat/mattermost/format-build-post.js";
 import type { Config, RepoConfig } from "../config/config.js";
 import type { Build } from "../core/build.js";
 import type { LogSource, StatusNotifier } from "../core/ports.js";
 import type { NewOutboxMessage } from "../store/sqlite-outbox.js";
+import { type Excerpt, extractFailureExcerpt, failingStep } from "./failure-excerpt.js";
 import { announcesFinish, announcesProgress, routeChannel } from "./notify-policy.js";
 
 /**

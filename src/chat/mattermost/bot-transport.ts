@@ -1,4 +1,4 @@
-import type { ChatTransport, SendOutcome } from "../../notify/chat-transport.js";
+import type { ChatTransport, SendOutcome } from "../../notify/ports.js";
 import type { RootPostStore } from "../../store/sqlite-chat-posts.js";
 import { type BotPayload, type ChannelRef, isBotPayload } from "./bot-payload.js";
 import type { MattermostApi } from "./mattermost-api.js";

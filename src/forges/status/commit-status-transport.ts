@@ -1,6 +1,6 @@
 import type { ForgeConfig } from "../../config/config.js";
 import type { ForgeKind } from "../../core/triggers/trigger.js";
-import type { ChatTransport, SendOutcome } from "../../notify/chat-transport.js";
+import type { ChatTransport, SendOutcome } from "../../notify/ports.js";
 import type { CommitStatusPayload } from "./format-commit-status.js";
 
 /**

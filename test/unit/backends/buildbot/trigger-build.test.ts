@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { changeFields, forceParams } from "../../../../src/backends/buildbot/trigger-build.js";
 import {
   buildbotConfigSchema,
   OLD_INTEGRATION_PROJECT,
   toBuildbotConfig,
-} from "../../../../src/backends/buildbot/buildbot-config.js";
-import { buildbotBuildLink } from "../../../../src/backends/buildbot/buildbot-link.js";
-import { changeFields, forceParams } from "../../../../src/backends/buildbot/trigger-build.js";
+} from "../../../../src/config/buildbot-schema.js";
+import { buildbotBuildLink } from "../../../../src/core/backend-link.js";
 import type { Build } from "../../../../src/core/build.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "../../config/units.js";
+import { parseDuration } from "./units.js";
 
 /**
  * The top-level `buildbot:` section of the config file (snake_case, strict like the rest of the

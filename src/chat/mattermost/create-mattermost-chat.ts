@@ -1,22 +1,22 @@
 import type { Writable } from "node:stream";
-import { ACTION_PATH } from "../chat/mattermost/action-route.js";
-import { deriveActionSecret } from "../chat/mattermost/action-signature.js";
-import { createBotTransport } from "../chat/mattermost/bot-transport.js";
-import type { ActionOptions } from "../chat/mattermost/build-actions.js";
-import { formatFullLog } from "../chat/mattermost/format-build-post.js";
-import { createMattermostApi, type MattermostApi } from "../chat/mattermost/mattermost-api.js";
-import { createWebhookTransport } from "../chat/mattermost/webhook-transport.js";
-import type { Config } from "../config/config.js";
-import type { BuildStore, Clock, LogSource } from "../core/ports.js";
-import type { Db } from "../store/open-database.js";
-import { SqliteChatPosts } from "../store/sqlite-chat-posts.js";
-import type { SqliteOutbox } from "../store/sqlite-outbox.js";
-import type { ChatTransport } from "./chat-transport.js";
-import { createConsoleTransport } from "./console-transport.js";
-import { previousVerdict } from "./notify-policy.js";
-import { type DeliveryLogger, OutboxDeliverer } from "./outbox-deliverer.js";
-import { OutboxStatusNotifier } from "./status-notifier.js";
-import { TokenBucket } from "./token-bucket.js";
+import type { Config } from "../../config/config.js";
+import type { BuildStore, Clock, LogSource } from "../../core/ports.js";
+import { createConsoleTransport } from "../../notify/console-transport.js";
+import { previousVerdict } from "../../notify/notify-policy.js";
+import { type DeliveryLogger, OutboxDeliverer } from "../../notify/outbox-deliverer.js";
+import type { ChatTransport } from "../../notify/ports.js";
+import { OutboxStatusNotifier } from "../../notify/status-notifier.js";
+import { TokenBucket } from "../../notify/token-bucket.js";
+import type { Db } from "../../store/open-database.js";
+import { SqliteChatPosts } from "../../store/sqlite-chat-posts.js";
+import type { SqliteOutbox } from "../../store/sqlite-outbox.js";
+import { ACTION_PATH } from "./action-route.js";
+import { deriveActionSecret } from "./action-signature.js";
+import { createBotTransport } from "./bot-transport.js";
+import type { ActionOptions } from "./build-actions.js";
+import { formatFullLog } from "./format-build-post.js";
+import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
+import { createWebhookTransport } from "./webhook-transport.js";
 
 /**
  * Chooses the chat mode from the config and builds its parts, so app.ts only wires:

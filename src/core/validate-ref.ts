@@ -1,4 +1,4 @@
-import { SlashbuildError } from "../core/errors.js";
+import { SlashbuildError } from "./errors.js";
 
 /**
  * Checks on the branch and revision a person typed in chat, before they go anywhere near git.

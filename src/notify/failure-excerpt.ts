@@ -1,5 +1,5 @@
-import { maskText } from "../../backends/local/mask-secrets.js";
-import type { Build, Step } from "../../core/build.js";
+import type { Build, Step } from "../core/build.js";
+import { maskText } from "../core/mask-secrets.js";
 
 /**
  * The useful part of a failure, for chat: the failing command's last lines, preceded by its first

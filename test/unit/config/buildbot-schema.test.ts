@@ -4,7 +4,7 @@ import {
   changeProject,
   OLD_INTEGRATION_PROJECT,
   toBuildbotConfig,
-} from "../../../../src/backends/buildbot/buildbot-config.js";
+} from "../../../src/config/buildbot-schema.js";
 
 const minimal = {
   url: "http://bb.example.com:8010/",

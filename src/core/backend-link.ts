@@ -1,4 +1,4 @@
-import type { Build } from "../../core/build.js";
+import type { Build } from "./build.js";
 
 /**
  * The link to Buildbot's own page for a build, for status posts and the build page, or null.

@@ -6,7 +6,7 @@ import {
   checkRevision,
   validateBranchName,
   validateRevision,
-} from "../../../src/git/validate-ref.js";
+} from "../../../src/core/validate-ref.js";
 
 function refusal(fn: () => unknown): SlashbuildError {
   try {
