@@ -4,10 +4,12 @@ import { formatBuildFinished, formatBuildStarted } from "../chat/mattermost/form
 import { formatFinishReply, formatRootPost } from "../chat/mattermost/format-build-post.js";
 import type { Config, RepoConfig } from "../config/config.js";
 import type { Build } from "../core/build.js";
+import { isFinal } from "../core/build.js";
 import type { LogSource, StatusNotifier } from "../core/ports.js";
+import { peopleToMention } from "../core/triggers/people-to-mention.js";
 import type { NewOutboxMessage } from "../store/sqlite-outbox.js";
 import { type Excerpt, extractFailureExcerpt, failingStep } from "./failure-excerpt.js";
-import { announcesFinish, announcesProgress, routeChannel } from "./notify-policy.js";
+import { announcesFinish, announcesProgress, routeChannel, verdict } from "./notify-policy.js";
 
 /**
  * StatusNotifier over the outbox: decides what the channel hears (routing and filters), formats
@@ -156,10 +158,14 @@ export class OutboxStatusNotifier implements StatusNotifier {
   }
 
   #postOptions(build: Build) {
+    const repo = this.#repo(build);
     return {
       publicUrl: this.#config.publicUrl,
-      secrets: this.#secrets(this.#repo(build)),
+      secrets: this.#secrets(repo),
       actions: this.#options.actions ?? null,
+      // Triggered builds: who pushed (or opened the PR) is who hears about a failure.
+      people: peopleToMention(build.trigger, repo?.forge ? this.#config.forges?.[repo.forge] : undefined),
+      change: isFinal(build.status) ? changeOf(build, this.#options.previous?.(build)) : null,
     };
   }
 
@@ -173,4 +179,13 @@ export class OutboxStatusNotifier implements StatusNotifier {
       excerpt,
     };
   }
+}
+
+/** Broke: a failure after a pass (or first ever); fixed: a pass after a failure; else null. */
+function changeOf(build: Build, previous: Build | undefined): "broke" | "fixed" | null {
+  const now = verdict(build);
+  const before = previous ? verdict(previous) : null;
+  if (now === "fail" && before !== "fail") return "broke";
+  if (now === "pass" && before === "fail") return "fixed";
+  return null;
 }
