@@ -149,7 +149,10 @@ function describe(build: Build, publicUrl: string, secrets: readonly string[]): 
   return {
     link: `[#${build.id}](${url})`,
     what: `**${repo}** (branch **${clean(build.branch, secrets)}** at ${shaText})`,
-    requester: mentionUser(maskText(build.requester, secrets)),
+    // A triggered build's requester is a forge login or "schedule", not a Mattermost user: never @ it.
+    requester: build.trigger
+      ? clean(build.requester, secrets)
+      : mentionUser(maskText(build.requester, secrets)),
     title: { title: `${repo} #${build.id}`, title_link: url },
   };
 }
