@@ -9,7 +9,7 @@ import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
-import { createChat } from "./chat/mattermost/create-mattermost-chat.js";
+import { createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
 import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
 import { slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
@@ -17,15 +17,17 @@ import { BuildService } from "./core/build-service.js";
 import { handleCommand } from "./core/handle-command.js";
 import type { Clock } from "./core/ports.js";
 import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
-import { CommitStatusNotifier } from "./forges/status/commit-status-notifier.js";
+import { commitStatusFormatter } from "./forges/status/commit-status-formatter.js";
 import { createCommitStatusTransport } from "./forges/status/commit-status-transport.js";
 import { webhookRoute } from "./forges/webhook-route.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { errorHandler } from "./http/error-handler.js";
+import { createStatusSink } from "./notify/create-status-sink.js";
 import { fanOutNotifier } from "./notify/fan-out-notifier.js";
-import { OutboxDeliverer } from "./notify/outbox-deliverer.js";
+import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
 import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
+import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
@@ -37,8 +39,6 @@ export interface AppDeps {
   readonly logger?: Logger;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
-  /** fetch for commit statuses to Git hosts (tests point it at a fake host; default: global fetch). */
-  readonly forgeFetch?: typeof fetch;
 }
 
 export interface App {
@@ -49,7 +49,7 @@ export interface App {
   readonly store: SqliteBuildStore;
   readonly local: LocalBackend;
   readonly outbox: SqliteOutbox;
-  /** Commit statuses waiting for (or delivered to) the Git host. */
+  /** Commit statuses waiting for (or delivered to) the Git host: the outbox's "forge" sink. */
   readonly statusOutbox: SqliteOutbox;
   /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
   start(): Promise<void>;
@@ -79,41 +79,46 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
-  const chat = createChat(config, {
-    db,
-    outbox,
-    store,
-    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
-    logs: new LogFiles(config.dataDir),
-    logger,
+  // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
+  const chat = createMattermostChat(config, {
+    rootPosts: new SqliteChatPosts(db, clock),
+    findBuild: (id) => store.get(id),
+    previous: (build) => previousVerdict(store, build),
     clock,
     out: deps.out ?? process.stdout,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  const { notifier, deliverer } = chat;
-  // Commit statuses: a second sink on the same outbox table, with its own deliverer (a Git host
-  // that is down or rate-limits never holds chat posts back).
+  const { notifier, deliverer } = createStatusSink(config, {
+    outbox,
+    transport: chat.transport,
+    formatter: chat.formatter,
+    filter: repoNotifyFilter(config, (build) => previousVerdict(store, build)),
+    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
+    logs: new LogFiles(config.dataDir),
+    paced: chat.paced,
+    logger,
+    clock,
+  });
+  // Commit statuses: a second sink on notify's ports, with its own outbox sink and deliverer (a Git
+  // host that is down or rate-limits never holds chat posts back). No filter: every moment counts.
   const statusOutbox = new SqliteOutbox(db, clock, "forge");
-  const statusDeliverer = new OutboxDeliverer({
+  const statuses = createStatusSink(config, {
     outbox: statusOutbox,
     transport: createCommitStatusTransport({
       forges: config.forges ?? {},
       timeoutMs: config.delivery.timeoutMs,
       clock,
-      ...(deps.forgeFetch ? { fetch: deps.forgeFetch } : {}),
     }),
-    initialBackoffMs: config.delivery.initialBackoffMs,
-    maxBackoffMs: config.delivery.maxBackoffMs,
-    clock,
+    formatter: commitStatusFormatter(config),
+    paced: false,
     logger,
+    clock,
   });
   const service = new BuildService({
     config,
     store,
     refs: mirrors,
-    notifier: fanOutNotifier([notifier, new CommitStatusNotifier(statusOutbox, config)], (error, build) =>
-      logger.error({ err: error, buildId: build.id }, "a status sink failed to store a notification"),
-    ),
+    notifier: fanOutNotifier([notifier, statuses.notifier]),
     clock,
   });
   const local = new LocalBackend({
@@ -199,7 +204,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     async start() {
       await service.recover();
       deliverer.start();
-      statusDeliverer.start();
+      statuses.deliverer.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
         (error: unknown) => logger.warn({ err: error }, "could not check the bot token"),
@@ -227,11 +232,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         });
       }
       await notifier.settled();
+      await statuses.notifier.settled();
       const deadline = Date.now() + DRAIN_MS;
       while (outbox.pendingCount() + statusOutbox.pendingCount() > 0 && Date.now() < deadline)
         await sleep(50);
       await deliverer.stop();
-      await statusDeliverer.stop();
+      await statuses.deliverer.stop();
       db.close();
     },
   };

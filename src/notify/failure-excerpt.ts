@@ -18,10 +18,7 @@ export interface ExcerptOptions {
   readonly secrets?: readonly string[];
 }
 
-export interface Excerpt {
-  readonly step: Step;
-  readonly text: string;
-}
+export type { Excerpt } from "./ports.js";
 
 const ERROR_LINE = /\b(error|errors|fatal|failed|failure|exception|panic|traceback|assert(ion)?)\b/i;
 const MAX_LINE_RUNES = 300;

@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import { type BuildbotConfig, CORRELATION_PROPERTY } from "../../config/buildbot-schema.js";
+import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
 import type { Build, StepStatus } from "../../core/build.js";
 import type { BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
 import { BuildbotClient } from "./buildbot-client.js";
+import { CORRELATION_PROPERTY } from "./buildbot-properties.js";
 import { type BbBuild, bbBuildSchema, propertyOf } from "./buildbot-types.js";
 import { type Observation, observe, type TrackedState } from "./map-build-state.js";
 import { slashbuildStepNames, stepIndexByName } from "./step-names.js";

@@ -1,25 +1,22 @@
 import type { Writable } from "node:stream";
 import type { Config } from "../../config/config.js";
-import type { BuildStore, Clock, LogSource } from "../../core/ports.js";
+import type { Build } from "../../core/build.js";
+import type { Clock } from "../../core/ports.js";
 import { createConsoleTransport } from "../../notify/console-transport.js";
-import { previousVerdict } from "../../notify/notify-policy.js";
-import { type DeliveryLogger, OutboxDeliverer } from "../../notify/outbox-deliverer.js";
-import type { ChatTransport } from "../../notify/ports.js";
-import { OutboxStatusNotifier } from "../../notify/status-notifier.js";
-import { TokenBucket } from "../../notify/token-bucket.js";
-import type { Db } from "../../store/open-database.js";
-import { SqliteChatPosts } from "../../store/sqlite-chat-posts.js";
-import type { SqliteOutbox } from "../../store/sqlite-outbox.js";
+import type { StatusFormatter, Transport } from "../../notify/ports.js";
 import { ACTION_PATH } from "./action-route.js";
 import { deriveActionSecret } from "./action-signature.js";
 import { createBotTransport } from "./bot-transport.js";
 import type { ActionOptions } from "./build-actions.js";
 import { formatFullLog } from "./format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
+import type { RootPostStore } from "./root-post-store.js";
+import { botFormatter, webhookFormatter } from "./status-formatters.js";
 import { createWebhookTransport } from "./webhook-transport.js";
 
 /**
- * Chooses the chat mode from the config and builds its parts, so app.ts only wires:
+ * Chooses the chat mode from the config and builds Mattermost's implementations of notify/'s
+ * ports (transport, formatter) plus what the action route needs, so app.ts only wires:
  * bot mode (mattermost.url + bot_token: REST API, one post per build), webhook mode
  * (webhook_url), or the console (neither: posts printed for the quick start).
  */
@@ -27,20 +24,23 @@ import { createWebhookTransport } from "./webhook-transport.js";
 export type ChatMode = "bot" | "webhook" | "console";
 
 export interface ChatDeps {
-  readonly db: Db;
-  readonly outbox: SqliteOutbox;
-  readonly store: BuildStore;
-  readonly logs?: LogSource;
-  readonly logger: DeliveryLogger;
+  /** Bot mode's root post per build (store/sqlite-chat-posts.ts). */
+  readonly rootPosts: RootPostStore;
+  /** For the "Full log" answer. */
+  readonly findBuild: (id: number) => Build | undefined;
+  /** The branch's previous build with a verdict, so a finish can say who broke or fixed it. */
+  readonly previous?: (build: Build) => Build | undefined;
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
   readonly out: Writable;
 }
 
-export interface Chat {
+export interface MattermostChat {
   readonly mode: ChatMode;
-  readonly notifier: OutboxStatusNotifier;
-  readonly deliverer: OutboxDeliverer;
+  readonly transport: Transport;
+  readonly formatter: StatusFormatter;
+  /** Whether sends are paced by config.delivery (the console has no rate limit to respect). */
+  readonly paced: boolean;
   /** HMAC key for buttons (the action route verifies with it). */
   readonly actionSecret: string;
   /** Text of the "Full log" answer for a build id. */
@@ -54,7 +54,7 @@ export function chatMode(config: Config): ChatMode {
   return config.mattermost.webhookUrl ? "webhook" : "console";
 }
 
-export function createChat(config: Config, deps: ChatDeps): Chat {
+export function createMattermostChat(config: Config, deps: ChatDeps): MattermostChat {
   const mode = chatMode(config);
   const actionSecret = deriveActionSecret(config.mattermost.actionSecret, config.mattermost.tokens);
   // Nobody can click a button printed on the console.
@@ -63,7 +63,7 @@ export function createChat(config: Config, deps: ChatDeps): Chat {
   const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
 
   let api: MattermostApi | null = null;
-  let transport: ChatTransport;
+  let transport: Transport;
   if (mode === "bot") {
     api = createMattermostApi({
       url: config.mattermost.url as string,
@@ -72,11 +72,7 @@ export function createChat(config: Config, deps: ChatDeps): Chat {
       clock: deps.clock,
       ...fetchOption,
     });
-    transport = createBotTransport({
-      api,
-      posts: new SqliteChatPosts(deps.db, deps.clock),
-      team: config.mattermost.team,
-    });
+    transport = createBotTransport({ api, posts: deps.rootPosts, team: config.mattermost.team });
   } else if (mode === "webhook") {
     transport = createWebhookTransport({
       webhookUrl: config.mattermost.webhookUrl as string,
@@ -88,40 +84,17 @@ export function createChat(config: Config, deps: ChatDeps): Chat {
     transport = createConsoleTransport(deps.out);
   }
 
-  const notifier = new OutboxStatusNotifier(deps.outbox, config, {
-    mode: mode === "bot" ? "bot" : "webhook",
-    actions,
-    ...(deps.logs ? { logs: deps.logs } : {}),
-    previous: (build) => previousVerdict(deps.store, build),
-    onError: (error, build) =>
-      deps.logger.warn({ err: error, buildId: build.id }, "could not read the log for a failure excerpt"),
-  });
-  const deliverer = new OutboxDeliverer({
-    outbox: deps.outbox,
-    transport,
-    initialBackoffMs: config.delivery.initialBackoffMs,
-    maxBackoffMs: config.delivery.maxBackoffMs,
-    clock: deps.clock,
-    logger: deps.logger,
-    // The console has no rate limit to respect.
-    ...(mode === "console"
-      ? {}
-      : {
-          rateLimit: new TokenBucket({
-            ratePerSecond: config.delivery.ratePerSecond,
-            burst: config.delivery.burst,
-            clock: deps.clock,
-          }),
-        }),
-  });
-
   return {
     mode,
-    notifier,
-    deliverer,
+    transport,
+    formatter:
+      mode === "bot"
+        ? botFormatter(config, actions, deps.previous)
+        : webhookFormatter(config, actions, deps.previous),
+    paced: mode !== "console",
     actionSecret,
     fullLog(buildId) {
-      const build = deps.store.get(buildId);
+      const build = deps.findBuild(buildId);
       if (!build) return `There is no build #${buildId} any more.`;
       const repo = config.repos[build.repo];
       return formatFullLog(build, {

@@ -1,5 +1,5 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
-import { buildbotBuildLink } from "../../core/backend-link.js";
+import { backendPageLink } from "../../core/backend-link.js";
 import {
   type Build,
   durationMs,
@@ -94,7 +94,7 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
       short: false,
     });
   }
-  const buildbotUrl = buildbotBuildLink(build);
+  const buildbotUrl = backendPageLink(build);
   if (buildbotUrl) fields.push({ title: "Buildbot", value: `[build page](${buildbotUrl})`, short: true });
   const attachment: MessageAttachment = { fallback: plain, color: COLORS[status], ...subject.title, fields };
   if (options.excerpt) attachment.text = excerptText(options.excerpt, secrets);
