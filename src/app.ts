@@ -14,6 +14,7 @@ import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer
 import { slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
+import { isSlashbuildError } from "./core/errors.js";
 import { handleCommand } from "./core/handle-command.js";
 import type { Clock } from "./core/ports.js";
 import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
@@ -25,10 +26,13 @@ import { errorHandler } from "./http/error-handler.js";
 import { createStatusSink } from "./notify/create-status-sink.js";
 import { fanOutNotifier } from "./notify/fan-out-notifier.js";
 import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
+import { realSleep } from "./notify/outbox-deliverer.js";
+import { Scheduler } from "./schedules/scheduler.js";
 import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
+import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
@@ -39,6 +43,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
+  /** How the scheduler waits (tests pass a virtual clock's sleep); default: real timers. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface App {
@@ -178,6 +184,23 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         : {}),
     }),
   });
+  // Builds on schedule: croner's times, on the injected clock; last runs kept in SQLite.
+  const scheduler = new Scheduler({
+    config,
+    service,
+    tip: async (repo, branch) => {
+      try {
+        return await mirrors.resolve(repo, branch, null);
+      } catch (error) {
+        if (isSlashbuildError(error) && error.code === "BRANCH_UNKNOWN") return null;
+        throw error;
+      }
+    },
+    runs: new SqliteScheduleRuns(db),
+    clock,
+    sleep: deps.sleep ?? realSleep,
+    logger,
+  });
   // Builds on push and pull request: one receiver per configured Git host.
   for (const forge of Object.values(config.forges ?? {})) {
     await server.register(webhookRoute, {
@@ -205,6 +228,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await service.recover();
       deliverer.start();
       statuses.deliverer.start();
+      scheduler.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
         (error: unknown) => logger.warn({ err: error }, "could not check the bot token"),
@@ -217,6 +241,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       }
     },
     async close() {
+      await scheduler.stop();
       await server.close();
       await local.close();
       // Buildbot builds keep running on the master; the next start reconciles them.

@@ -88,6 +88,12 @@ export interface StatusNotifier {
 
 export type Clock = () => number;
 
+/** When each schedule last fired, kept across restarts (store/sqlite-schedule-runs.ts). */
+export interface ScheduleRuns {
+  lastRun(repo: string, name: string): number | null;
+  record(repo: string, name: string, at: number): void;
+}
+
 /** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */
 export interface LogSource {
   read(build: Build, stepIndex: number): Promise<string | null>;

@@ -76,4 +76,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE outbox ADD COLUMN sink TEXT NOT NULL DEFAULT 'chat';
   CREATE INDEX outbox_sink_pending ON outbox(sink, state, next_attempt_at);
   `,
+  // 6: when each schedule last fired, so a run missed while slashbuild was down happens once at start-up.
+  `
+  CREATE TABLE schedule_runs (
+    repo        TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    last_run_at INTEGER NOT NULL,
+    PRIMARY KEY (repo, name)
+  );
+  `,
 ];
