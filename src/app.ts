@@ -231,12 +231,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       scheduler.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
-        (error: unknown) => logger.warn({ err: error }, "could not check the bot token"),
+        (error: unknown) =>
+          logger.warn(
+            { err: error, url: config.mattermost.url, configKey: "mattermost.bot_token" },
+            `could not ask Mattermost at ${config.mattermost.url} who the bot is: check mattermost.url and mattermost.bot_token`,
+          ),
       );
       // Clone mirrors in the background so the first /build of each repo is answered quickly.
       for (const repo of Object.values(config.repos)) {
         mirrors.branchExists(repo, repo.defaultBranch).catch((error: unknown) => {
-          logger.warn({ repo: repo.name, err: error }, "could not prepare the repository mirror yet");
+          // GitMirrors logged the url and key already; this says the first /build will try again.
+          logger.warn(
+            { repo: repo.name, configKey: `repos.${repo.name}.url`, err: error },
+            `could not prepare the mirror of ${repo.name} yet: the first /build of it will fetch again`,
+          );
         });
       }
     },

@@ -198,7 +198,13 @@ export class GitMirrors implements RefChecker {
         }
       }
     } catch (error) {
-      this.#logger?.warn({ repo: repo.name, err: error }, "fetch failed");
+      // Name what to check: the repo, where it was fetched from (without credentials), and the key.
+      const url = redactCredentials(repo.url);
+      const configKey = `repos.${repo.name}.url`;
+      this.#logger?.warn(
+        { repo: repo.name, url, configKey, err: error },
+        `could not fetch ${repo.name} from ${url}: check ${configKey} and that this machine can reach it`,
+      );
       throw unreachable(repo, error);
     }
     await this.#refreshBranches(repo);
@@ -238,7 +244,7 @@ function unreachable(repo: RepoConfig, error: unknown): SlashbuildError {
   const said = error instanceof GitError ? firstLine(error.stderr) || error.message : String(error);
   return new SlashbuildError(
     "REPO_UNREACHABLE",
-    `Sorry, slashbuild could not fetch ${repo.name} (${redactCredentials(said)}). Check the repo's url in the config and that this machine can reach it (network, ssh keys), then try again.`,
+    `slashbuild could not fetch ${repo.name} (${redactCredentials(said)}). Check the repo's url in the config (repos.${repo.name}.url) and that this machine can reach it (network, ssh keys), then try again.`,
     { cause: error },
   );
 }

@@ -40,8 +40,11 @@ export interface ReceivedRequest {
   readonly responseHeaders: Readonly<Record<string, string>>;
 }
 
-/** "close": connections are destroyed on arrival (like a crashed server); "503": a proxy's error page. */
-export type Outage = "none" | "close" | "503";
+/**
+ * "close": connections are destroyed on arrival (like a crashed server); "503": a proxy's error page;
+ * "hang": the request is read and never answered (a stuck server: the client's timeout decides).
+ */
+export type Outage = "none" | "close" | "503" | "hang";
 
 export interface RateLimit {
   readonly perSec: number;
@@ -185,6 +188,8 @@ export class FakeMattermost {
       return;
     }
     const body = await readBody(req);
+    // Left open until the client gives up or close() destroys the socket.
+    if (this.outage === "hang") return;
     const response = this.outage === "503" ? serviceUnavailable() : await this.#limited(req, url, body);
     record(response.status, response.headers);
     send(res, response);

@@ -198,7 +198,10 @@ export class BuildbotBackend implements BuildBackend {
     try {
       seen = await this.#observe(tracked, pushed);
     } catch (error) {
-      this.#logger?.warn({ err: error, buildId: id }, "buildbot: cannot read build state; will retry");
+      this.#logger?.warn(
+        { err: error, buildId: id, url: this.#bb.url, configKey: "buildbot.url" },
+        `could not read build #${id} from Buildbot at ${this.#bb.url}; will retry (check buildbot.url, buildbot.username and buildbot.password)`,
+      );
       if (!pushed) return;
       seen = { request: null, build: pushed, steps: [] };
     }
