@@ -38,6 +38,10 @@ export class FakeForge {
   readonly calls: StatusCall[] = [];
   /** Answers used, in order, before the fake goes back to 201. */
   readonly script: ScriptedAnswer[] = [];
+  /** "503": every status call gets 503; "close": the connection is cut; "hang": no answer ever. */
+  outage: "none" | "503" | "close" | "hang" = "none";
+  /** Repos the host knows (others: 404, as for a repo the token cannot see); null = any. */
+  knownRepos: ReadonlySet<string> | null = null;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #down = false;
@@ -104,10 +108,22 @@ export class FakeForge {
       route.kind === "gitlab"
         ? ((req.headers["private-token"] as string | undefined) ?? null)
         : (req.headers.authorization ?? null);
-    const answer = this.script.shift() ?? { status: 201, body: '{"id":1}' };
+    if (this.outage === "close") {
+      req.socket.destroy();
+      return;
+    }
+    if (this.outage === "hang") return;
+    const repo = decodeURIComponent(route.match[1] ?? "");
+    const unknown = this.knownRepos !== null && !this.knownRepos.has(repo);
+    const answer: ScriptedAnswer =
+      this.outage === "503"
+        ? { status: 503, body: '{"message":"Service Unavailable"}' }
+        : unknown
+          ? { status: 404, body: '{"message":"Not Found"}' }
+          : (this.script.shift() ?? { status: 201, body: '{"id":1}' });
     this.calls.push({
       kind: route.kind,
-      repo: decodeURIComponent(route.match[1] ?? ""),
+      repo,
       sha: route.match[2] ?? "",
       auth,
       body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, string>,

@@ -57,7 +57,10 @@ export function createCommitStatusTransport(options: CommitStatusTransportOption
   const clock = options.clock ?? Date.now;
   return {
     async send(payload: unknown): Promise<SendOutcome> {
-      const status = payload as CommitStatusPayload;
+      if (!isStatusPayload(payload)) {
+        return { kind: "permanent", error: "not a commit status payload (outbox row from another sink?)" };
+      }
+      const status = payload;
       const forge = options.forges[status.forge];
       if (!forge?.token) {
         return { kind: "permanent", error: `forges.${status.forge} is no longer configured with a token` };
@@ -111,4 +114,13 @@ export function classifyStatusResponse(
   }
   if (status >= 500 || status === 408) return { kind: "retryable", error };
   return { kind: "permanent", error };
+}
+
+function isStatusPayload(payload: unknown): payload is CommitStatusPayload {
+  if (payload === null || typeof payload !== "object") return false;
+  const p = payload as Record<string, unknown>;
+  return (
+    (p.forge === "github" || p.forge === "gitea" || p.forge === "gitlab") &&
+    ["repo", "sha", "state", "targetUrl", "description", "context"].every((key) => typeof p[key] === "string")
+  );
 }
