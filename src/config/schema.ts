@@ -163,7 +163,11 @@ export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedRepo = z.output<typeof repoSchema>;
 
 type RawConfig = z.output<
-  z.ZodObject<{ forges: typeof forgesSchema; repos: z.ZodRecord<z.ZodString, typeof repoSchema> }>
+  z.ZodObject<{
+    forges: typeof forgesSchema;
+    mattermost: typeof mattermostSchema;
+    repos: z.ZodRecord<z.ZodString, typeof repoSchema>;
+  }>
 >;
 
 /** Webhook-triggered repos need a forge to hear from, and a secret to check its signatures with. */
@@ -187,6 +191,17 @@ function checkForges(config: RawConfig, ctx: z.RefinementCtx): void {
         message: `names ${repo.forge}, but there is no forges.${repo.forge} section: add one`,
       });
       continue;
+    }
+    const triggered = hooked || (repo.on?.schedule.length ?? 0) > 0;
+    const botMode = config.mattermost.url !== undefined && config.mattermost.bot_token !== undefined;
+    if (triggered && botMode && !repo.notify_channel && Object.keys(repo.notify_branches).length === 0) {
+      // Bot mode posts where /build was typed; a push or a schedule was typed nowhere.
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "notify_channel"],
+        message:
+          "in bot mode, builds on push, pull request or schedule need notify_channel (or notify_branches) to post in",
+      });
     }
     if (!hooked) continue;
     const kind = repo.forge ?? (configured.length === 1 ? configured[0] : undefined);

@@ -81,6 +81,13 @@ describe("on: and forges: in the config", () => {
     );
   });
 
+  it("bot mode: triggered builds need a channel to post in, as nobody typed them anywhere", () => {
+    const bot = { token: "t", url: "http://mm.example.com", bot_token: "b", team: "acme" };
+    const base = { mattermost: bot, forges: { github: { webhook_secret: secret } } };
+    expect(problems({ ...base, repos: { app: hooked } })).toMatch(/repos\.app\.notify_channel: in bot mode/);
+    expect(problems({ ...base, repos: { app: { ...hooked, notify_channel: "ci" } } })).toBe("");
+  });
+
   it("takes owner/name from the usual URL forms", () => {
     expect(fullNameFromUrl("https://github.com/acme/app.git")).toBe("acme/app");
     expect(fullNameFromUrl("git@github.com:acme/app.git")).toBe("acme/app");
