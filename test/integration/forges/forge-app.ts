@@ -24,6 +24,8 @@ export interface ForgeApp {
   readonly repo: GitRepoFixture;
   readonly url: string;
   readonly dir: string;
+  /** Stops the service only (peers and data stay), as a process exit would. */
+  stopService(): Promise<void>;
   hook(
     kind: ForgeKind,
     event: string,
@@ -33,14 +35,23 @@ export interface ForgeApp {
   close(): Promise<void>;
 }
 
+/** Peers and data of an earlier app, to model a restart: the new app reuses them and closes them. */
+export interface Reuse {
+  readonly forge: FakeForge;
+  readonly mattermost: FakeMattermost;
+  readonly repo: GitRepoFixture;
+  readonly dir: string;
+}
+
 export async function startForgeApp(
   repoOverrides: Record<string, unknown> = {},
   extra: Record<string, unknown> = {},
+  reuse?: Reuse,
 ): Promise<ForgeApp> {
-  const forge = await FakeForge.start();
-  const mattermost = await FakeMattermost.start();
-  const repo = await GitRepoFixture.create();
-  const dir = await makeTempDir("slashbuild-forge-");
+  const forge = reuse?.forge ?? (await FakeForge.start());
+  const mattermost = reuse?.mattermost ?? (await FakeMattermost.start());
+  const repo = reuse?.repo ?? (await GitRepoFixture.create());
+  const dir = reuse?.dir ?? (await makeTempDir("slashbuild-forge-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = parseConfig(
@@ -86,8 +97,9 @@ export async function startForgeApp(
     dir,
     hook: (kind, event, payload, secret = SECRET) =>
       sendWebhook(`${url}/hooks/${kind}`, kind, event, payload, secret),
+    stopService: () => app.close(),
     async close() {
-      await app.close();
+      await app.close().catch(() => {});
       await forge.close();
       await mattermost.close();
       await repo.remove();

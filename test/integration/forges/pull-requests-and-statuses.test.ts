@@ -116,6 +116,27 @@ describe("commit statuses while the Git host misbehaves", () => {
     ]);
   });
 
+  it("statuses stored while the host is down survive a restart and then arrive exactly once", async () => {
+    const first = await startForgeApp();
+    env = first;
+    first.forge.setDown(true);
+    const sha = await first.repo.commit();
+    const ids = (await first.hook("github", "push", githubPush("main", sha))).body.builds as number[];
+    await finished(first, ids[0] as number);
+    await vi.waitFor(() => expect(first.app.statusOutbox.pendingCount()).toBe(2), WAIT);
+    // The process ends with both statuses undelivered; the host comes back while it is down.
+    await first.stopService();
+    first.forge.setDown(false);
+    expect(first.forge.accepted()).toEqual([]);
+    const second = await startForgeApp({}, {}, first);
+    env = second;
+    await vi.waitFor(() => expect(second.app.statusOutbox.pendingCount()).toBe(0), WAIT);
+    expect(second.forge.accepted().map((call) => [call.sha, call.body.state])).toEqual([
+      [sha, "pending"],
+      [sha, "success"],
+    ]);
+  });
+
   it("a /build typed in chat gets statuses too, once its commit is resolved", async () => {
     env = await startForgeApp();
     const tip = await env.repo.commit();
