@@ -9,20 +9,24 @@ import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
-import { createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
+import { chatMode, createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
 import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
-import { slashRoute } from "./chat/mattermost/slash-route.js";
+import { SLASH_PATHS, slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
 import { isSlashbuildError } from "./core/errors.js";
 import { handleCommand } from "./core/handle-command.js";
-import type { Clock } from "./core/ports.js";
+import type { Clock, CommandExtras } from "./core/ports.js";
 import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
 import { commitStatusFormatter } from "./forges/status/commit-status-formatter.js";
 import { createCommitStatusTransport } from "./forges/status/commit-status-transport.js";
 import { webhookRoute } from "./forges/webhook-route.js";
 import { GitMirrors } from "./git/git-mirrors.js";
+import { databaseCheck, diskCheck, reachableCheck } from "./health/checks.js";
+import { checkReadiness, type ReadinessCheck } from "./health/readiness.js";
 import { errorHandler } from "./http/error-handler.js";
+import { healthRoutes } from "./metrics/health-routes.js";
+import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { createStatusSink } from "./notify/create-status-sink.js";
 import { fanOutNotifier } from "./notify/fan-out-notifier.js";
 import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
@@ -57,6 +61,7 @@ export interface App {
   readonly outbox: SqliteOutbox;
   /** Commit statuses waiting for (or delivered to) the Git host: the outbox's "forge" sink. */
   readonly statusOutbox: SqliteOutbox;
+  readonly metrics: Metrics;
   /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
   start(): Promise<void>;
   /** Graceful stop: no new requests, running builds reported interrupted, pending posts given a moment to go out. */
@@ -84,6 +89,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const db = openDatabase(path.join(config.dataDir, "slashbuild.db"));
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
+  const sink = chatMode(config);
+  const queueSnapshot = () => {
+    const queued = store.unfinished().filter((b) => b.status === "queued");
+    return { depth: queued.length, oldestCreatedAt: queued[0]?.createdAt ?? null };
+  };
+  // Readiness probes reach objects made below; they only run once requests arrive.
+  const readiness = () => checkReadiness(readinessChecks);
+  const metrics = new Metrics({
+    clock,
+    queue: queueSnapshot,
+    sink,
+    outbox: () => outbox.pendingSummary(),
+    checks: async () => (await readiness()).checks,
+  });
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
   // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
   const chat = createMattermostChat(config, {
@@ -92,7 +111,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     previous: (build) => previousVerdict(store, build),
     clock,
     out: deps.out ?? process.stdout,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    fetch: countingFetch(deps.fetch ?? fetch, "mattermost", metrics),
   });
   const { notifier, deliverer } = createStatusSink(config, {
     outbox,
@@ -104,6 +123,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     paced: chat.paced,
     logger,
     clock,
+    onDelivered: (message, at) =>
+      metrics.deliveryLatency.observe({ sink }, Math.max(0, at - message.createdAt) / 1000),
   });
   // Commit statuses: a second sink on notify's ports, with its own outbox sink and deliverer (a Git
   // host that is down or rate-limits never holds chat posts back). No filter: every moment counts.
@@ -142,14 +163,50 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       ]),
       ...Object.values(config.repos).map((repo) => repo.webhookSecret ?? ""),
     ].filter((secret) => secret.length > 0),
+    onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
   });
   service.attachBackend(local);
+  service.subscribe((build, event) => {
+    if (event.type === "started") metrics.buildStarted(build);
+    else if (event.type === "finished") metrics.buildFinished(build);
+  });
   // Builds of repos with `backend: buildbot` run on the master; status returns by push and reconcile.
   // (deps.fetch is Mattermost's in tests, so Buildbot keeps the real fetch.)
   const buildbot = config.buildbot
-    ? new BuildbotBackend({ config, buildbot: config.buildbot, sink: service.applyEvent, clock, logger })
+    ? new BuildbotBackend({
+        config,
+        buildbot: config.buildbot,
+        sink: service.applyEvent,
+        clock,
+        logger,
+        fetch: countingFetch(fetch, "buildbot", metrics),
+      })
     : null;
   if (buildbot) service.attachBackend(buildbot);
+  const readinessChecks: ReadinessCheck[] = [
+    databaseCheck(db),
+    diskCheck(config.dataDir, config.health.minFreeDiskBytes),
+    ...(sink === "bot"
+      ? [
+          reachableCheck("mattermost", async () => {
+            const problem = await chat.checkBot();
+            if (problem) throw new Error(problem);
+          }),
+        ]
+      : []),
+    ...(buildbot ? [reachableCheck("buildbot", () => buildbot.client.ping())] : []),
+  ];
+  const extras: CommandExtras = {
+    health: async () => {
+      const [result, queue, pending] = [await readiness(), queueSnapshot(), outbox.pendingSummary()];
+      const age = (at: number | null) => (at === null ? null : clock() - at);
+      return {
+        ...result,
+        queue: { depth: queue.depth, oldestAgeMs: age(queue.oldestCreatedAt) },
+        outbox: { pending: pending.pending, oldestAgeMs: age(pending.oldestCreatedAt) },
+      };
+    },
+  };
 
   // Typed as the default instance: with a pino Logger as loggerInstance, Fastify's generics would
   // otherwise leak pino's Logger type into every plugin signature.
@@ -162,14 +219,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     request.log.debug({ req: request, status: reply.statusCode, ms: reply.elapsedTime }, "request");
   });
   server.setErrorHandler(errorHandler);
-  server.get("/healthz", async () => ({ ok: true }));
+  // Slash acknowledgement latency: Mattermost gives up after 3 s.
+  const slashPaths = new Set<string>(SLASH_PATHS);
+  server.addHook("onResponse", async (request, reply) => {
+    if (slashPaths.has(request.routeOptions.url ?? "")) metrics.slashAck.observe(reply.elapsedTime / 1000);
+  });
+  await server.register(healthRoutes, { metrics, access: config.metrics, readiness });
   await server.register(slashRoute, {
     tokens: config.mattermost.tokens,
-    handleCommand: (command) => handleCommand(service, config, command),
+    handleCommand: (command) => handleCommand(service, config, command, extras),
   });
   await server.register(actionRoute, {
     secret: chat.actionSecret,
-    handleCommand: (command) => handleCommand(service, config, command),
+    handleCommand: (command) => handleCommand(service, config, command, extras),
     fullLog: (id) => chat.fullLog(id),
   });
   await server.register(webRoutes, {
@@ -224,6 +286,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     local,
     outbox,
     statusOutbox,
+    metrics,
     async start() {
       await service.recover();
       deliverer.start();

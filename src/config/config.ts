@@ -20,6 +20,9 @@ export interface Config {
     readonly burst: number;
   };
   readonly web: WebConfig;
+  /** Who may read /metrics: loopback only (default), a bearer token, or nobody. */
+  readonly metrics: { readonly access: "loopback" | "token" | "off"; readonly token: string | null };
+  readonly health: { readonly minFreeDiskBytes: number };
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
@@ -62,6 +65,15 @@ export interface WebConfig {
   readonly sessionTtlMs: number;
   /** Secure flag on cookies; defaults to whether public_url is https. */
   readonly secureCookies: boolean;
+  /** Sign in with Mattermost (OAuth 2.0 authorization code); null = only the local users. Optional for hand-built configs. */
+  readonly mattermostSignIn?: MattermostSignIn | null;
+}
+
+export interface MattermostSignIn {
+  /** Mattermost's SiteURL, without a trailing slash. */
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 export interface MattermostConfig {

@@ -94,7 +94,16 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       sessionSecret: parsed.web.session_secret ?? null,
       sessionTtlMs: parsed.web.session_ttl,
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
+      mattermostSignIn: parsed.web.mattermost_sign_in
+        ? {
+            url: (parsed.web.mattermost_sign_in.url ?? parsed.mattermost.url) as string,
+            clientId: parsed.web.mattermost_sign_in.client_id,
+            clientSecret: parsed.web.mattermost_sign_in.client_secret,
+          }
+        : null,
     },
+    metrics: { access: parsed.metrics.access, token: parsed.metrics.token ?? null },
+    health: { minFreeDiskBytes: parsed.health.min_free_disk },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     forges: toForges(parsed.forges),
     repos: Object.fromEntries(

@@ -21,7 +21,11 @@ export type ErrorCode =
   | "BACKEND_UNAVAILABLE"
   | "REPO_UNREACHABLE"
   | "REQUEST_INVALID"
-  | "NOT_FOUND";
+  | "NOT_FOUND"
+  | "DATABASE_TOO_NEW"
+  | "METRICS_FORBIDDEN"
+  | "SIGN_IN_STATE_INVALID"
+  | "SIGN_IN_FAILED";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -41,6 +45,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REPO_UNREACHABLE: 502,
   REQUEST_INVALID: 400,
   NOT_FOUND: 404,
+  DATABASE_TOO_NEW: 500,
+  METRICS_FORBIDDEN: 403,
+  SIGN_IN_STATE_INVALID: 403,
+  SIGN_IN_FAILED: 502,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */

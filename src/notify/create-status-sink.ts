@@ -1,6 +1,6 @@
 import type { Config } from "../config/config.js";
 import type { Clock, LogSource } from "../core/ports.js";
-import { type DeliveryLogger, OutboxDeliverer } from "./outbox-deliverer.js";
+import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
 import type { DeliverableOutbox, OutboxSink, SinkFilter, StatusFormatter, Transport } from "./ports.js";
 import { OutboxStatusNotifier } from "./status-notifier.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -22,6 +22,8 @@ export interface StatusSinkParts {
   readonly paced: boolean;
   readonly logger: DeliveryLogger;
   readonly clock: Clock;
+  /** Every message the sink accepted (the delivery latency metric). */
+  readonly onDelivered?: OutboxDelivererOptions["onDelivered"];
 }
 
 export interface StatusSink {
@@ -44,6 +46,7 @@ export function createStatusSink(config: Config, parts: StatusSinkParts): Status
     maxBackoffMs: config.delivery.maxBackoffMs,
     clock: parts.clock,
     logger: parts.logger,
+    ...(parts.onDelivered ? { onDelivered: parts.onDelivered } : {}),
     ...(parts.paced
       ? {
           rateLimit: new TokenBucket({

@@ -75,8 +75,8 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
     this.#failed = db.prepare<[string, number]>(
       "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'",
     );
-    this.#pending = db.prepare<[string], { n: number }>(
-      "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND sink = ?",
+    this.#pending = db.prepare<[string], { n: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state = 'pending' AND sink = ?",
     );
     // Pending messages of this build and kind queued after the build's last pending message of any other kind.
     this.#supersede = db.prepare<{ build: number; kind: string; sink: string }>(
@@ -132,6 +132,12 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
 
   pendingCount(): number {
     return this.#pending.get(this.#sink)?.n ?? 0;
+  }
+
+  /** How many messages wait and since when (created_at of the oldest), for metrics and health. */
+  pendingSummary(): { readonly pending: number; readonly oldestCreatedAt: number | null } {
+    const row = this.#pending.get(this.#sink);
+    return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest ?? null };
   }
 
   /** Calls `listener` after every enqueue (the deliverer wakes up on it). Returns the unsubscribe. */

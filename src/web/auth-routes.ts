@@ -11,19 +11,25 @@ export function safeNext(value: unknown): string {
   return typeof value === "string" && /^\/(?![/\\])[A-Za-z0-9/_.~?=&%#-]{0,200}$/.test(value) ? value : "/";
 }
 
-/** Sign-in and sign-out. Present only in effect when web.users is configured. */
+/** Sign-in (password; Mattermost's is in mattermost-sign-in-routes.ts) and sign-out. In effect only when sign-in is configured. */
 export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
   const loginPage = (reply: FastifyReply, next: string, error?: string, name = "") => {
     const form = ctx.auth.loginForm();
     reply.header("set-cookie", form.cookie).type("text/html; charset=utf-8");
+    // Mattermost first: where it is configured, it is how most people sign in.
+    const mattermost = ctx.auth.mattermostEnabled
+      ? html`<p><a class="button primary" id="sign-in-mattermost" href="/login/mattermost?next=${encodeURIComponent(next)}">Sign in with Mattermost</a></p>`
+      : "";
+    const passwords = ctx.auth.passwordsEnabled
+      ? html`<form class="login" method="post" action="/login">
+<input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="next" value="${next}">
+<label>User name<input name="user" value="${name}" autocomplete="username" required></label>
+<label>Password<input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit" class="primary">Sign in</button></form>`
+      : "";
     return layout(
       "Sign in",
-      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}
-<form class="login" method="post" action="/login">
-<input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="next" value="${next}">
-<label>User name<input name="user" value="${name}" autocomplete="username" required autofocus></label>
-<label>Password<input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit" class="primary">Sign in</button></form>`,
+      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}${mattermost}${passwords}`,
       { viewer: { signInEnabled: true, user: null, csrf: null } },
     ).value;
   };
@@ -35,7 +41,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
       .send(
         renderMessagePage(
           "Sign-in is not configured",
-          "This slashbuild's web UI is read-only: there are no web users (web.users in the configuration).",
+          "This slashbuild's web UI is read-only: there are no web users (web.users) and no sign-in with Mattermost (web.mattermost_sign_in) in the configuration.",
           { signInEnabled: false, user: null, csrf: null },
           "/",
         ),
@@ -59,7 +65,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const name = typeof body.user === "string" ? body.user.slice(0, 64) : "";
     const password = typeof body.password === "string" ? body.password.slice(0, 1024) : "";
-    const cookies = await ctx.auth.signIn(name, password);
+    const cookies = ctx.auth.passwordsEnabled ? await ctx.auth.signIn(name, password) : null;
     if (!cookies) {
       reply.status(401);
       return loginPage(reply, next, "Wrong user name or password.", name);

@@ -17,13 +17,23 @@ export interface Viewer {
 }
 
 export type PostCheck =
-  | { readonly ok: true; readonly user: string | null }
+  | { readonly ok: true; readonly user: ChatUser | null }
   | { readonly ok: false; readonly status: 401 | 403; readonly why: string };
 
 const SESSION_COOKIE = "sb_session";
 /** A short-lived nonce for the sign-in form, so even signing in needs a CSRF token. */
 const LOGIN_COOKIE = "sb_login";
 const LOGIN_TTL_MS = 60 * 60_000;
+/** The OAuth round trip's state, bound to this browser; Mattermost's codes live 10 minutes too. */
+const OAUTH_COOKIE = "sb_oauth";
+const OAUTH_TTL_MS = 10 * 60_000;
+
+/** Who a session belongs to: a local web user, or a Mattermost user signed in through OAuth. */
+export interface SessionIdentity {
+  readonly id: string;
+  readonly name: string;
+  readonly via: "password" | "mattermost";
+}
 
 function cookies(request: FastifyRequest): Map<string, string> {
   const jar = new Map<string, string>();
@@ -64,8 +74,17 @@ export class WebAuth {
     this.#clock = clock;
   }
 
+  /** Sign-in of either kind is configured; without it the UI is read-only. */
   get enabled(): boolean {
+    return this.passwordsEnabled || this.mattermostEnabled;
+  }
+
+  get passwordsEnabled(): boolean {
     return Object.keys(this.#config.users).length > 0;
+  }
+
+  get mattermostEnabled(): boolean {
+    return Boolean(this.#config.mattermostSignIn);
   }
 
   /** The identity web actions use in permission checks: matched by name, like a Mattermost user. */
@@ -95,17 +114,47 @@ export class WebAuth {
   async signIn(name: string, password: string): Promise<string[] | null> {
     const stored = Object.hasOwn(this.#config.users, name) ? (this.#config.users[name] ?? null) : null;
     if (!(await verifyPassword(password, stored)) || stored === null) return null;
-    // A new nonce at sign-in: a token planted before it (session fixation) is worth nothing.
+    return this.startSession({ ...WebAuth.chatUser(name), via: "password" });
+  }
+
+  /**
+   * The one way a session begins, whatever proved the identity (password or Mattermost): returns
+   * the Set-Cookie values. A new nonce each time: a token planted before (session fixation) is worth nothing.
+   */
+  startSession(identity: SessionIdentity): string[] {
     const nonce = randomBytes(16).toString("base64url");
     const token = this.#signer.sign("session", {
-      u: name,
+      u: identity.name,
+      i: identity.id,
+      v: identity.via,
       n: nonce,
       e: this.#clock() + this.#config.sessionTtlMs,
     });
     return [
       this.#cookie(SESSION_COOKIE, token, this.#config.sessionTtlMs),
       this.#cookie(LOGIN_COOKIE, "", 0),
+      this.#cookie(OAUTH_COOKIE, "", 0),
     ];
+  }
+
+  /** Starts a Mattermost sign-in: the state to send, and the cookie that binds it to this browser. */
+  beginMattermostSignIn(next: string): { readonly state: string; readonly cookie: string } {
+    const state = randomBytes(24).toString("base64url");
+    const token = this.#signer.sign("oauth", { s: state, x: next, e: this.#clock() + OAUTH_TTL_MS });
+    return { state, cookie: this.#cookie(OAUTH_COOKIE, token, OAUTH_TTL_MS) };
+  }
+
+  /**
+   * Checks the state Mattermost sent back against this browser's cookie (constant time): a code
+   * injected into someone else's browser (login CSRF) carries no matching cookie. Returns where
+   * to go after sign-in, or null.
+   */
+  checkMattermostState(request: FastifyRequest, state: unknown): { readonly next: string } | null {
+    const payload = this.#signer.verify("oauth", cookies(request).get(OAUTH_COOKIE));
+    if (!payload || typeof payload.s !== "string" || typeof payload.x !== "string") return null;
+    if (typeof payload.e !== "number" || payload.e <= this.#clock()) return null;
+    if (typeof state !== "string" || !safeEqual(state, payload.s)) return null;
+    return { next: payload.x };
   }
 
   signOutCookies(): string[] {
@@ -128,11 +177,11 @@ export class WebAuth {
       return {
         ok: false,
         status: 403,
-        why: "This slashbuild's web UI is read-only: sign-in is not configured (see web.users in the configuration).",
+        why: "This slashbuild's web UI is read-only: sign-in is not configured (see web.users and web.mattermost_sign_in in the configuration).",
       };
     }
     let nonce: string | null = null;
-    let user: string | null = null;
+    let user: ChatUser | null = null;
     if (purpose === "login") {
       const payload = this.#signer.verify("login", cookies(request).get(LOGIN_COOKIE));
       if (
@@ -147,7 +196,7 @@ export class WebAuth {
       if (!session)
         return { ok: false, status: 401, why: "Please sign in first; your session may have expired." };
       nonce = session.nonce;
-      user = session.user;
+      user = { id: session.id, name: session.user };
     }
     const expected = nonce === null ? null : this.#signer.mac("csrf", nonce);
     if (expected === null || typeof token !== "string" || !safeEqual(token, expected)) {
@@ -160,13 +209,20 @@ export class WebAuth {
     return { ok: true, user };
   }
 
-  #session(request: FastifyRequest): { user: string; nonce: string } | null {
+  #session(request: FastifyRequest): { user: string; id: string; nonce: string } | null {
     const payload = this.#signer.verify("session", cookies(request).get(SESSION_COOKIE));
     if (!payload) return null;
-    const { u, n, e } = payload;
+    const { u, i, v, n, e } = payload;
     if (typeof u !== "string" || typeof n !== "string" || typeof e !== "number") return null;
-    if (e <= this.#clock() || !Object.hasOwn(this.#config.users, u)) return null;
-    return { user: u, nonce: n };
+    if (e <= this.#clock()) return null;
+    if (v === "mattermost") {
+      // Mattermost vouched for this user; the session ends when Mattermost sign-in is turned off.
+      if (!this.mattermostEnabled || typeof i !== "string") return null;
+      return { user: u, id: i, nonce: n };
+    }
+    // A local user removed from the config is signed out at once.
+    if (!Object.hasOwn(this.#config.users, u)) return null;
+    return { user: u, id: WebAuth.chatUser(u).id, nonce: n };
   }
 
   /** Browsers send Origin on POSTs; Referer is the fallback. Either must be this site. */

@@ -8,7 +8,8 @@ import { FakeRestApi } from "../../fakes/fake-mattermost-rest.js";
 
 /** Mattermost's two transports against the fake Mattermost on loopback, through the shared contract. */
 
-const TIMEOUT_MS = 500;
+/** Long enough that a loaded machine never turns a healthy answer into a timeout; the hang case waits it out. */
+const TIMEOUT_MS = 3000;
 const BOT_TOKEN = "contract-bot-token-0123456789";
 
 /** Common peer control: a frozen clock makes the fake's limiter answer Retry-After: 1 after one request. */

@@ -53,7 +53,7 @@ describe("WebAuth", () => {
     const token = viewer.csrf ?? "";
     expect(auth.checkPost(request({ cookie, origin: PUBLIC }), token, "action")).toEqual({
       ok: true,
-      user: "bob",
+      user: { id: "web:bob", name: "bob" },
     });
     // The request's own host counts as this site too (a second name for the same server).
     expect(
