@@ -16,8 +16,13 @@ import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer
 import { SLASH_PATHS, slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
+import { isSlashbuildError } from "./core/errors.js";
 import { handleCommand } from "./core/handle-command.js";
 import type { Clock, CommandExtras } from "./core/ports.js";
+import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
+import { commitStatusFormatter } from "./forges/status/commit-status-formatter.js";
+import { createCommitStatusTransport } from "./forges/status/commit-status-transport.js";
+import { webhookRoute } from "./forges/webhook-route.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { databaseCheck, diskCheck, reachableCheck } from "./health/checks.js";
 import { checkReadiness, type ReadinessCheck } from "./health/readiness.js";
@@ -25,12 +30,16 @@ import { errorHandler } from "./http/error-handler.js";
 import { healthRoutes } from "./metrics/health-routes.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { createStatusSink } from "./notify/create-status-sink.js";
+import { fanOutNotifier } from "./notify/fan-out-notifier.js";
 import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
+import { realSleep } from "./notify/outbox-deliverer.js";
+import { Scheduler } from "./schedules/scheduler.js";
 import { openDatabase } from "./store/open-database.js";
 import { RetentionPruner } from "./store/retention-pruner.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
+import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
 import { StorageGuard } from "./store/storage-guard.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
@@ -42,6 +51,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
+  /** How the scheduler waits (tests pass a virtual clock's sleep); default: real timers. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface App {
@@ -52,6 +63,8 @@ export interface App {
   readonly store: SqliteBuildStore;
   readonly local: LocalBackend;
   readonly outbox: SqliteOutbox;
+  /** Commit statuses waiting for (or delivered to) the Git host: the outbox's "forge" sink. */
+  readonly statusOutbox: SqliteOutbox;
   readonly metrics: Metrics;
   /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
   start(): Promise<void>;
@@ -113,6 +126,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const chat = createMattermostChat(config, {
     rootPosts: new SqliteChatPosts(db, clock),
     findBuild: (id) => store.get(id),
+    previous: (build) => previousVerdict(store, build),
     clock,
     out: deps.out ?? process.stdout,
     fetch: countingFetch(deps.fetch ?? fetch, "mattermost", metrics),
@@ -131,11 +145,26 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     onDelivered: (message, at) =>
       metrics.deliveryLatency.observe({ sink }, Math.max(0, at - message.createdAt) / 1000),
   });
+  // Commit statuses: a second sink on notify's ports, with its own outbox sink and deliverer (a Git
+  // host that is down or rate-limits never holds chat posts back). No filter: every moment counts.
+  const statusOutbox = new SqliteOutbox(db, clock, storage, "forge");
+  const statuses = createStatusSink(config, {
+    outbox: statusOutbox,
+    transport: createCommitStatusTransport({
+      forges: config.forges ?? {},
+      timeoutMs: config.delivery.timeoutMs,
+      clock,
+    }),
+    formatter: commitStatusFormatter(config),
+    paced: false,
+    logger,
+    clock,
+  });
   const service = new BuildService({
     config,
     store,
     refs: mirrors,
-    notifier,
+    notifier: fanOutNotifier([notifier, statuses.notifier]),
     clock,
     // Builds and the outbox share this database: a state change and its posts commit together.
     atomically: (work) => storage.run(() => db.transaction(work)()),
@@ -146,7 +175,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     sink: service.applyEvent,
     clock,
     logger,
-    extraSecrets: config.mattermost.tokens,
+    // Masked in build logs too: the Mattermost tokens and every Git host token and webhook secret.
+    extraSecrets: [
+      ...config.mattermost.tokens,
+      ...Object.values(config.forges ?? {}).flatMap((forge) => [
+        forge.token ?? "",
+        forge.webhookSecret ?? "",
+      ]),
+      ...Object.values(config.repos).map((repo) => repo.webhookSecret ?? ""),
+    ].filter((secret) => secret.length > 0),
     sandbox,
     onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
   });
@@ -231,6 +268,31 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         : {}),
     }),
   });
+  // Builds on schedule: croner's times, on the injected clock; last runs kept in SQLite.
+  const scheduler = new Scheduler({
+    config,
+    service,
+    tip: async (repo, branch) => {
+      try {
+        return await mirrors.resolve(repo, branch, null);
+      } catch (error) {
+        if (isSlashbuildError(error) && error.code === "BRANCH_UNKNOWN") return null;
+        throw error;
+      }
+    },
+    runs: new SqliteScheduleRuns(db),
+    clock,
+    sleep: deps.sleep ?? realSleep,
+    logger,
+  });
+  // Builds on push and pull request: one receiver per configured Git host.
+  for (const forge of Object.values(config.forges ?? {})) {
+    await server.register(webhookRoute, {
+      forge,
+      repos: Object.values(config.repos),
+      admit: (repo, event) => admitForgeEvent(service, repo, event),
+    });
+  }
   if (buildbot && config.buildbot) {
     await server.register(buildbotStatusRoute, {
       secret: config.buildbot.statusSecret,
@@ -245,6 +307,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     store,
     local,
     outbox,
+    statusOutbox,
     metrics,
     async start() {
       // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
@@ -252,6 +315,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await service.recover();
       deliverer.start();
       pruner.start();
+      statuses.deliverer.start();
+      scheduler.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
         (error: unknown) =>
@@ -272,6 +337,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       }
     },
     async close() {
+      await scheduler.stop();
       await server.close();
       await local.close();
       // Buildbot builds keep running on the master; the next start reconciles them.
@@ -287,10 +353,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         });
       }
       await notifier.settled();
+      await statuses.notifier.settled();
       const deadline = Date.now() + DRAIN_MS;
-      while (outbox.pendingCount() > 0 && Date.now() < deadline) await sleep(50);
+      while (outbox.pendingCount() + statusOutbox.pendingCount() > 0 && Date.now() < deadline)
+        await sleep(50);
       await deliverer.stop();
       await pruner.stop();
+      await statuses.deliverer.stop();
       db.close();
     },
   };

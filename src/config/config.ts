@@ -1,4 +1,5 @@
 import type { BackendName } from "../core/build.js";
+import type { ForgeKind } from "../core/triggers/trigger.js";
 import type { BuildbotConfig } from "./buildbot-schema.js";
 
 /** The validated, frozen configuration every module receives. Built once by loadConfig(). */
@@ -31,6 +32,34 @@ export interface Config {
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
+  /** Git hosts that send webhooks and receive commit statuses; absent ones are not set up. Optional for hand-built configs. */
+  readonly forges?: Readonly<Partial<Record<ForgeKind, ForgeConfig>>>;
+}
+
+export interface ForgeConfig {
+  readonly kind: ForgeKind;
+  readonly apiUrl: string;
+  /** Sets commit statuses; null = no statuses. A secret: masked in build logs. */
+  readonly token: string | null;
+  readonly webhookSecret: string | null;
+  readonly statusContext: string;
+  /** Lower-cased commit email → Mattermost username. */
+  readonly mattermostUsers: Readonly<Record<string, string>>;
+}
+
+export interface ScheduleConfig {
+  readonly name: string;
+  readonly cron: string;
+  readonly branch: string;
+  readonly timezone: string | null;
+  readonly onlyIfChanged: boolean;
+}
+
+export interface RepoTriggers {
+  readonly push: readonly string[];
+  readonly tags: readonly string[];
+  readonly pullRequest: boolean;
+  readonly schedules: readonly ScheduleConfig[];
 }
 
 /** What history is kept; the pruner (store/retention-pruner.ts) applies it in the background. */
@@ -142,4 +171,11 @@ export interface RepoConfig {
   readonly network?: boolean;
   /** Over runner.limits, key by key. */
   readonly limits?: SandboxLimits;
+  /** Builds on push, pull request, schedule; absent = none. */
+  readonly on?: RepoTriggers;
+  /** The forge the repo lives on (webhooks, commit statuses); absent = none. */
+  readonly forge?: ForgeKind | null;
+  /** owner/name on the forge, matched against webhook payloads. */
+  readonly fullName?: string | null;
+  readonly webhookSecret?: string | null;
 }

@@ -3,8 +3,10 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { SlashbuildError } from "../core/errors.js";
+import type { ForgeKind } from "../core/triggers/trigger.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
-import type { Config, RepoConfig, SandboxLimits } from "./config.js";
+import type { Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
+import { DEFAULT_API_URL, FORGE_KINDS } from "./forge-schema.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
 
@@ -129,16 +131,55 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
     metrics: { access: parsed.metrics.access, token: parsed.metrics.token ?? null },
     health: { minFreeDiskBytes: parsed.health.min_free_disk },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
+    forges: toForges(parsed.forges),
     repos: Object.fromEntries(
       Object.entries(parsed.repos).map(([name, repo]) => [
         name,
-        toRepo(name, repo, baseDir, parsed.runner.network),
+        toRepo(name, repo, baseDir, parsed.runner.network, defaultForge(parsed.forges)),
       ]),
     ),
   };
 }
 
-function toRepo(name: string, repo: ParsedRepo, baseDir: string, network: boolean): RepoConfig {
+function toForges(forges: ParsedConfig["forges"]): Partial<Record<ForgeKind, ForgeConfig>> {
+  const out: Partial<Record<ForgeKind, ForgeConfig>> = {};
+  for (const kind of FORGE_KINDS) {
+    const forge = forges[kind];
+    if (!forge) continue;
+    out[kind] = {
+      kind,
+      apiUrl: forge.api_url ?? DEFAULT_API_URL[kind] ?? "",
+      token: forge.token ?? null,
+      webhookSecret: forge.webhook_secret ?? null,
+      statusContext: forge.status_context,
+      mattermostUsers: Object.fromEntries(
+        Object.entries(forge.mattermost_users).map(([email, user]) => [email.toLowerCase(), user]),
+      ),
+    };
+  }
+  return out;
+}
+
+function defaultForge(forges: ParsedConfig["forges"]): ForgeKind | null {
+  const configured = FORGE_KINDS.filter((kind) => forges[kind] !== undefined);
+  return configured.length === 1 ? (configured[0] ?? null) : null;
+}
+
+/** owner/name from https://host/owner/name(.git), ssh://git@host/owner/name.git or git@host:owner/name.git. */
+export function fullNameFromUrl(url: string): string | null {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/]+\/(.+)$/i.exec(url) ?? /^[^/@\s]+@[^:/\s]+:(.+)$/.exec(url);
+  const path = match?.[1]?.replace(/\/+$/, "").replace(/\.git$/, "");
+  return path?.includes("/") ? path : null;
+}
+
+function toRepo(
+  name: string,
+  repo: ParsedRepo,
+  baseDir: string,
+  network: boolean,
+  forge: ForgeKind | null,
+): RepoConfig {
+  const on = repo.on;
   return {
     name,
     url: resolveLocalUrl(repo.url, baseDir),
@@ -155,6 +196,24 @@ function toRepo(name: string, repo: ParsedRepo, baseDir: string, network: boolea
     notifyChannel: repo.notify_channel ?? null,
     notifyBranches: repo.notify_branches,
     notify: repo.notify,
+    on: {
+      push: on?.push ?? [],
+      tags: on?.tags ?? [],
+      pullRequest: on?.pull_request ?? false,
+      schedules: (on?.schedule ?? []).map((schedule, index) => {
+        const branch = schedule.branch ?? repo.branch;
+        return {
+          name: schedule.name ?? `${name} ${branch} #${index + 1} (${schedule.cron})`,
+          cron: schedule.cron,
+          branch,
+          timezone: schedule.timezone ?? null,
+          onlyIfChanged: schedule.only_if_changed,
+        };
+      }),
+    },
+    forge: repo.forge ?? forge,
+    fullName: repo.full_name ?? fullNameFromUrl(repo.url),
+    webhookSecret: repo.webhook_secret ?? null,
     network: repo.network ?? network,
     ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),
   };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
+import { DEFAULT_API_URL, FORGE_KINDS, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
 
 /**
@@ -64,6 +65,20 @@ const repoSchema = z
     network: z.boolean().optional(),
     /** Overrides runner.limits key by key. */
     limits: limitsSchema.optional(),
+    /** Builds on push, pull request and schedule (see forge-schema.ts). */
+    on: repoTriggersSchema.optional(),
+    /** Which forges: entry the repo lives on; default: the only one configured. */
+    forge: z.enum(FORGE_KINDS).optional(),
+    /** owner/name on the forge; default: taken from url. Webhooks are matched by it or by clone URL. */
+    full_name: z
+      .string()
+      .regex(/^[^\s/]+(\/[^\s/]+)+$/, "must be owner/name (GitLab: group/subgroup/name)")
+      .optional(),
+    /** This repo's webhook secret; overrides forges.<kind>.webhook_secret. */
+    webhook_secret: z
+      .string()
+      .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 20`)")
+      .optional(),
   })
   .strict();
 
@@ -203,6 +218,7 @@ export const configSchema = z
     metrics: metricsSchema.prefault({}),
     health: healthSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
+    forges: forgesSchema.prefault({}),
     repos: z
       .record(z.string().regex(REPO_NAME, "repo names use letters, digits, '.', '_' and '-'"), repoSchema)
       .refine((repos) => Object.keys(repos).length > 0, "needs at least one repo"),
@@ -228,8 +244,73 @@ export const configSchema = z
         message: `repos ${onBuildbot.join(", ")} use backend: buildbot: add a buildbot: section (url, username, password, status_secret)`,
       });
     }
+    checkForges(config, ctx);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedRepo = z.output<typeof repoSchema>;
+
+type RawConfig = z.output<
+  z.ZodObject<{
+    forges: typeof forgesSchema;
+    mattermost: typeof mattermostSchema;
+    repos: z.ZodRecord<z.ZodString, typeof repoSchema>;
+  }>
+>;
+
+/** Webhook-triggered repos need a forge to hear from, and a secret to check its signatures with. */
+function checkForges(config: RawConfig, ctx: z.RefinementCtx): void {
+  const configured = FORGE_KINDS.filter((kind) => config.forges[kind] !== undefined);
+  for (const kind of configured) {
+    if (!config.forges[kind]?.api_url && DEFAULT_API_URL[kind] === null) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["forges", kind, "api_url"],
+        message: `is required for ${kind}: the API base, e.g. https://git.example.com/api/v1`,
+      });
+    }
+  }
+  for (const [name, repo] of Object.entries(config.repos)) {
+    const hooked = (repo.on?.push.length ?? 0) + (repo.on?.tags.length ?? 0) > 0 || repo.on?.pull_request;
+    if (repo.forge !== undefined && config.forges[repo.forge] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "forge"],
+        message: `names ${repo.forge}, but there is no forges.${repo.forge} section: add one`,
+      });
+      continue;
+    }
+    const triggered = hooked || (repo.on?.schedule.length ?? 0) > 0;
+    const botMode = config.mattermost.url !== undefined && config.mattermost.bot_token !== undefined;
+    if (triggered && botMode && !repo.notify_channel && Object.keys(repo.notify_branches).length === 0) {
+      // Bot mode posts where /build was typed; a push or a schedule was typed nowhere.
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "notify_channel"],
+        message:
+          "in bot mode, builds on push, pull request or schedule need notify_channel (or notify_branches) to post in",
+      });
+    }
+    if (!hooked) continue;
+    const kind = repo.forge ?? (configured.length === 1 ? configured[0] : undefined);
+    if (kind === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "forge"],
+        message:
+          configured.length === 0
+            ? "on: push/pull_request needs a forges: section (github, gitea or gitlab) to receive webhooks from"
+            : `several forges are configured: say which one this repo is on (forge: ${configured.join(" | ")})`,
+      });
+      continue;
+    }
+    if (!repo.webhook_secret && !config.forges[kind]?.webhook_secret) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", name, "webhook_secret"],
+        message: `on: push/pull_request needs a webhook secret: set webhook_secret here or in forges.${kind}`,
+      });
+    }
+  }
+}

@@ -5,6 +5,7 @@ import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
 import { findDuplicate } from "./find-duplicate.js";
 import type { BuildStore, RefChecker } from "./ports.js";
+import type { BuildTrigger } from "./triggers/trigger.js";
 import { checkBranchName, checkRevision } from "./validate-ref.js";
 
 export interface BuildRequest {
@@ -16,6 +17,12 @@ export interface BuildRequest {
   readonly rebuildOf?: number;
   /** Start one even if the same repo, branch and commit is already queued or running. */
   readonly again?: boolean;
+  /**
+   * Set when no person typed it (push, pull request, schedule: core/triggers/). The forge or the
+   * schedule already vouched for the ref, so the chat checks (channel, permission, branch exists)
+   * do not apply; `user` is then the pusher, the PR author or "schedule" (triggerUser()).
+   */
+  readonly trigger?: BuildTrigger;
 }
 
 /** What admission decided: build this (checked, normalised), or answer with the build that already does. */
@@ -54,6 +61,7 @@ export class BuildAdmission {
   }
 
   async decide(request: BuildRequest): Promise<AdmissionDecision> {
+    if (request.trigger) return this.#decideTriggered(request);
     const repo = this.#repoFor(request.repo, request.user, request.channel);
     this.checkChannel(repo, request.channel);
     const branch = request.branch ?? repo.defaultBranch;
@@ -89,6 +97,27 @@ export class BuildAdmission {
       "CHANNEL_NOT_ALLOWED",
       `${what} only in ${allowed.map((c) => `~${c}`).join(", ")}. Run the command there.`,
     );
+  }
+
+  /** Triggered builds: the repo must be configured and the names well-formed; nothing else is asked. */
+  #decideTriggered(request: BuildRequest): AdmissionDecision {
+    const repo = Object.hasOwn(this.#config.repos, request.repo)
+      ? this.#config.repos[request.repo]
+      : undefined;
+    if (!repo)
+      throw new SlashbuildError("REPO_UNKNOWN", `There is no repo \`${request.repo}\` in the config.`);
+    const branch = request.branch ?? repo.defaultBranch;
+    checkBranchName(branch);
+    const revision = request.revision === null ? null : checkRevision(request.revision);
+    if (!request.again) {
+      const existing = findDuplicate(this.#store.unfinished({ repo: repo.name, branch }), {
+        repo: repo.name,
+        branch,
+        revision,
+      });
+      if (existing) return { kind: "duplicate", build: existing };
+    }
+    return { kind: "admit", repo, branch, revision };
   }
 
   #repoFor(name: string, user: ChatUser, channel: ChatChannel): RepoConfig {

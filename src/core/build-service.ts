@@ -98,6 +98,7 @@ export class BuildService {
       backend: backend.name,
       rebuildOf: request.rebuildOf ?? null,
       createdAt: this.#clock(),
+      trigger: request.trigger ?? null,
     });
     let outcome: Awaited<ReturnType<BuildBackend["start"]>>;
     try {
@@ -140,6 +141,25 @@ export class BuildService {
       rebuildOf: original.id,
       again: options.again === true,
     });
+  }
+
+  /**
+   * Ends a still-queued build that a newer one replaces (a newer push to its branch); its finish
+   * post says "superseded by #N". A build that has started meanwhile is left alone.
+   */
+  async supersede(old: Build, by: Build): Promise<void> {
+    const repo = this.#config.repos[old.repo];
+    const current = this.#store.get(old.id);
+    if (!repo || !current || current.status !== "queued") return;
+    // Recorded first, so the backend's own "stopped" event that follows is ignored as late.
+    this.applyEvent({
+      type: "finished",
+      buildId: old.id,
+      at: this.#clock(),
+      status: "cancelled",
+      reason: `superseded by #${by.id}`,
+    });
+    await this.#backendFor(repo).stop(current, repo, "slashbuild");
   }
 
   async stopBuild(id: number, user: ChatUser): Promise<Build> {

@@ -1,3 +1,5 @@
+import type { BuildTrigger } from "./triggers/trigger.js";
+
 /**
  * The Build: what was asked for, by whom, and what became of it. Plain data shared by every layer;
  * the store persists it, backends advance it through BuildEvents, chat and web render it.
@@ -87,6 +89,8 @@ export interface Build {
   /** Backend-owned references (for Buildbot: buildset, build request and build ids, its URL). */
   readonly external: Readonly<Record<string, unknown>>;
   readonly steps: readonly Step[];
+  /** What started it when nobody typed /build (push, pull request, schedule); null/absent = typed. */
+  readonly trigger?: BuildTrigger | null;
 }
 
 export function durationMs(build: Pick<Build, "startedAt" | "finishedAt" | "createdAt">): number | null {

@@ -1,6 +1,7 @@
 import type { RepoConfig } from "../config/config.js";
 import type { BackendName, Build, BuildStatus, Step } from "./build.js";
 import type { BuildEventSink } from "./events.js";
+import type { BuildTrigger } from "./triggers/trigger.js";
 
 /**
  * The small interfaces the core depends on. Implementations live outside core/ (store/, git/,
@@ -19,6 +20,8 @@ export interface NewBuild {
   readonly backend: BackendName;
   readonly rebuildOf: number | null;
   readonly createdAt: number;
+  /** Push, pull request or schedule; absent = typed. */
+  readonly trigger?: BuildTrigger | null;
 }
 
 export interface BuildFilter {
@@ -131,6 +134,11 @@ export type Clock = () => number;
  * new state and lose the post that announces it. Synchronous: nothing may await inside.
  */
 export type Atomically = <T>(work: () => T) => T;
+/** When each schedule last fired, kept across restarts (store/sqlite-schedule-runs.ts). */
+export interface ScheduleRuns {
+  lastRun(repo: string, name: string): number | null;
+  record(repo: string, name: string, at: number): void;
+}
 
 /** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */
 export interface LogSource {

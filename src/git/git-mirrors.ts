@@ -24,6 +24,16 @@ const LOCAL_TIMEOUT_MS = 120_000;
 /** Only branches and tags: a revision must be on a branch anyway, and pull-request refs can be huge. */
 const REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
 
+/**
+ * Repos that build pull requests also fetch their heads: GitHub and Gitea publish them as
+ * refs/pull/<n>/head, GitLab as refs/merge-requests/<n>/head; both land in refs/pull/<n>/head.
+ * A fork's head is only reachable this way.
+ */
+const PULL_REFSPECS = ["+refs/pull/*/head:refs/pull/*/head", "+refs/merge-requests/*/head:refs/pull/*/head"];
+
+/** A pull request build's branch (core/triggers/admit-forge-event.ts pullBranch). */
+const PULL_BRANCH = /^pull\/(\d+)$/;
+
 interface FetchState {
   running: Promise<void> | null;
   /** The fetch that will start once `running` ends; everyone who asks meanwhile shares it. */
@@ -118,7 +128,8 @@ export class GitMirrors implements RefChecker {
 
   async #locate(repo: RepoConfig, branch: string, wanted: string | null): Promise<string> {
     const dir = this.mirrorPath(repo);
-    const tip = await revParse(dir, `refs/heads/${branch}^{commit}`);
+    const tip =
+      (await revParse(dir, `refs/heads/${branch}^{commit}`)) ?? (await this.#nonBranchTip(repo, dir, branch));
     if (tip === null) {
       throw new SlashbuildError(
         "BRANCH_UNKNOWN",
@@ -158,6 +169,17 @@ export class GitMirrors implements RefChecker {
       cwd: dir,
       timeoutMs: LOCAL_TIMEOUT_MS,
     });
+  }
+
+  /**
+   * Builds started by a webhook may name a tag (push of a tag) or a pull request head instead of a
+   * branch; typed /build never reaches here with those, because branchExists knows branches only.
+   */
+  async #nonBranchTip(repo: RepoConfig, dir: string, name: string): Promise<string | null> {
+    const pull = PULL_BRANCH.exec(name);
+    if (pull && repo.on?.pullRequest) return revParse(dir, `refs/pull/${pull[1]}/head^{commit}`);
+    if ((repo.on?.tags.length ?? 0) > 0) return revParse(dir, `refs/tags/${name}^{commit}`);
+    return null;
   }
 
   #cached(repo: RepoConfig): ReadonlySet<string> | undefined {
@@ -212,10 +234,15 @@ export class GitMirrors implements RefChecker {
   async #fetchInto(dir: string, repo: RepoConfig): Promise<void> {
     // Set the url every time: a changed config then takes effect without deleting the mirror.
     await runGit(["config", "--end-of-options", "remote.origin.url", repo.url], { cwd: dir });
-    await runGit(["-c", "gc.auto=0", "fetch", "--quiet", "--prune", "--prune-tags", "--force", "origin"], {
-      cwd: dir,
-      timeoutMs: this.#fetchTimeoutMs,
-    });
+    // Refspecs on the command line replace the configured ones, so pull heads are only fetched when wanted.
+    const refspecs = repo.on?.pullRequest ? [...REFSPECS, ...PULL_REFSPECS] : [];
+    await runGit(
+      ["-c", "gc.auto=0", "fetch", "--quiet", "--prune", "--prune-tags", "--force", "origin", ...refspecs],
+      {
+        cwd: dir,
+        timeoutMs: this.#fetchTimeoutMs,
+      },
+    );
   }
 
   async #refreshBranches(repo: RepoConfig): Promise<void> {

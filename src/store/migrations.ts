@@ -81,4 +81,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_pending_by_id ON outbox(id) WHERE state = 'pending';
   CREATE INDEX outbox_created ON outbox(created_at);
   `,
+  // 5: what started a build that nobody typed (push, pull request, schedule), as JSON; NULL = typed.
+  `
+  ALTER TABLE builds ADD COLUMN trigger TEXT;
+  `,
+  // 6: one outbox, several sinks (chat posts, commit statuses), each delivered and ordered on its own.
+  `
+  ALTER TABLE outbox ADD COLUMN sink TEXT NOT NULL DEFAULT 'chat';
+  CREATE INDEX outbox_sink_pending ON outbox(sink, state, next_attempt_at);
+  `,
+  // 7: when each schedule last fired, so a run missed while slashbuild was down happens once at start-up.
+  `
+  CREATE TABLE schedule_runs (
+    repo        TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    last_run_at INTEGER NOT NULL,
+    PRIMARY KEY (repo, name)
+  );
+  `,
 ];

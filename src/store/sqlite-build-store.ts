@@ -23,6 +23,7 @@ interface BuildRow {
   reason: string | null;
   rebuild_of: number | null;
   external: string;
+  trigger: string | null;
 }
 
 interface StepRow {
@@ -72,9 +73,9 @@ export class SqliteBuildStore implements BuildStore {
     this.#guard = guard;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
-         backend, status, created_at, rebuild_of)
+         backend, status, created_at, rebuild_of, trigger)
        VALUES (@repo, @branch, @requestedRevision, @requester, @requesterId, @channelId, @channelName,
-         @backend, 'queued', @createdAt, @rebuildOf)
+         @backend, 'queued', @createdAt, @rebuildOf, @trigger)
        RETURNING *`,
     );
     this.#byId = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
@@ -95,7 +96,9 @@ export class SqliteBuildStore implements BuildStore {
 
   create(build: NewBuild): Build {
     // RETURNING: the stored row without reading it back; a new build has no steps yet.
-    const row = this.#guard.run(() => this.#insert.get(build)) as BuildRow;
+    const row = this.#guard.run(() =>
+      this.#insert.get({ ...build, trigger: build.trigger ? JSON.stringify(build.trigger) : null }),
+    ) as BuildRow;
     return this.#toBuild(row, []);
   }
 
@@ -226,6 +229,7 @@ export class SqliteBuildStore implements BuildStore {
       reason: row.reason,
       rebuildOf: row.rebuild_of,
       external: JSON.parse(row.external) as Record<string, unknown>,
+      trigger: row.trigger === null ? null : (JSON.parse(row.trigger) as Build["trigger"]),
       steps: steps.map((step) => ({
         index: step.idx,
         name: step.name,

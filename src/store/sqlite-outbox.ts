@@ -38,10 +38,18 @@ interface OutboxRow {
   created_at: number;
 }
 
-/** Oldest pending message per build (or build-less message): the only ones allowed out. A draft holds later ones back. */
-const HEAD_OF_BUILD = `o.state = 'pending'
+/**
+ * Oldest pending message per build (or build-less message) of this sink: the only ones allowed out.
+ * A draft holds later ones back. Order is kept within a sink: a Git host that is down never holds
+ * chat posts back, nor the reverse.
+ */
+const HEAD_OF_BUILD = `o.state = 'pending' AND o.sink = @sink
   AND (o.build_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM outbox p WHERE p.state IN ('pending', 'draft') AND p.build_id = o.build_id AND p.id < o.id))`;
+    SELECT 1 FROM outbox p
+    WHERE p.state IN ('pending', 'draft') AND p.sink = @sink AND p.build_id = o.build_id AND p.id < o.id))`;
+
+/** Messages for Mattermost; other sinks (commit statuses: "forge") share the table and its guarantees. */
+export const CHAT_SINK = "chat";
 
 /** notify/'s OutboxSink and DeliverableOutbox, in SQLite. */
 export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
@@ -64,26 +72,37 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #listeners = new Set<() => void>();
 
   readonly #guard: StorageGuard;
+  readonly #sink: string;
 
-  constructor(db: Db, clock: () => number = Date.now, guard: StorageGuard = UNGUARDED) {
+  /**
+   * `guard` turns a full disk into STORAGE_FULL; `sink` names whose messages this outbox holds
+   * (several deliverers share one table, each its own sink).
+   */
+  constructor(
+    db: Db,
+    clock: () => number = Date.now,
+    guard: StorageGuard = UNGUARDED,
+    sink: string = CHAT_SINK,
+  ) {
     this.#clock = clock;
     this.#guard = guard;
-    this.#insert = db.prepare<[number | null, string, string, string, number, number]>(
-      "INSERT INTO outbox (build_id, kind, payload, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    this.#sink = sink;
+    this.#insert = db.prepare<[number | null, string, string, string, number, number, string]>(
+      "INSERT INTO outbox (build_id, kind, payload, state, next_attempt_at, created_at, sink) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.#complete = db.prepare<[string | null, number, number]>(
       "UPDATE outbox SET payload = COALESCE(?, payload), state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'draft'",
     );
-    this.#drafts = db.prepare<[], { id: number; build_id: number | null; kind: string }>(
-      "SELECT id, build_id, kind FROM outbox WHERE state = 'draft' ORDER BY id",
+    this.#drafts = db.prepare<[string], { id: number; build_id: number | null; kind: string }>(
+      "SELECT id, build_id, kind FROM outbox WHERE state = 'draft' AND sink = ? ORDER BY id",
     );
-    this.#nextDue = db.prepare<[number], OutboxRow>(
+    this.#nextDue = db.prepare<{ sink: string; now: number }, OutboxRow>(
       // Walks pending rows oldest first and stops at the first sendable one, instead of sorting
       // every due row (the planner, without statistics, would pick outbox_pending and sort).
       `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id
-       WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 1`,
+       WHERE ${HEAD_OF_BUILD} AND o.next_attempt_at <= @now ORDER BY o.id LIMIT 1`,
     );
-    this.#nextAttemptAt = db.prepare<[], { at: number | null }>(
+    this.#nextAttemptAt = db.prepare<{ sink: string }, { at: number | null }>(
       `SELECT MIN(o.next_attempt_at) AS at FROM outbox o WHERE ${HEAD_OF_BUILD}`,
     );
     this.#delivered = db.prepare<[number, number]>(
@@ -95,36 +114,37 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
     this.#failed = db.prepare<[string, number]>(
       "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'",
     );
-    this.#pending = db.prepare<[], { n: number; oldest: number | null }>(
-      "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state = 'pending'",
+    this.#pending = db.prepare<[string], { n: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state = 'pending' AND sink = ?",
     );
     // Pending messages of this build and kind queued after the build's last pending message of any other kind.
-    this.#supersede = db.prepare<{ build: number; kind: string }>(
+    this.#supersede = db.prepare<{ build: number; kind: string; sink: string }>(
       `UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer update'
-       WHERE state = 'pending' AND build_id = @build AND kind = @kind
+       WHERE state = 'pending' AND sink = @sink AND build_id = @build AND kind = @kind
          AND id > COALESCE((SELECT MAX(id) FROM outbox
-                            WHERE state IN ('pending', 'draft') AND build_id = @build AND kind != @kind), 0)`,
+                            WHERE state IN ('pending', 'draft') AND sink = @sink AND build_id = @build AND kind != @kind), 0)`,
     );
-    this.#dropStale = db.prepare<[string, number, string]>(
+    this.#dropStale = db.prepare<[string, number, string, string]>(
       `UPDATE outbox SET state = 'superseded', last_error = ?
-       WHERE state = 'pending' AND build_id = ? AND kind IN (SELECT value FROM json_each(?))`,
+       WHERE state = 'pending' AND build_id = ? AND sink = ? AND kind IN (SELECT value FROM json_each(?))`,
     );
-    this.#resumeAll = db.prepare<[number, number]>(
-      "UPDATE outbox INDEXED BY outbox_pending_by_id SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
+    this.#resumeAll = db.prepare<{ now: number; sink: string }>(
+      "UPDATE outbox INDEXED BY outbox_pending_by_id SET next_attempt_at = @now WHERE state = 'pending' AND sink = @sink AND next_attempt_at > @now",
     );
-    this.#heads = db.prepare<[number], OutboxRow>(
-      `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id WHERE ${HEAD_OF_BUILD} ORDER BY o.id LIMIT ?`,
+    this.#heads = db.prepare<{ sink: string; limit: number }, OutboxRow>(
+      `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id WHERE ${HEAD_OF_BUILD} ORDER BY o.id LIMIT @limit`,
     );
     this.#markMany = db.transaction((ids: readonly number[], at: number) => {
       for (const id of ids) this.#delivered.run(at, id);
     });
     this.#enqueue = db.transaction((message: NewOutboxMessage, now: number): number => {
       if (message.coalesce && message.buildId !== null)
-        this.#supersede.run({ build: message.buildId, kind: message.kind });
+        this.#supersede.run({ build: message.buildId, kind: message.kind, sink: this.#sink });
       if (message.supersedes?.length && message.buildId !== null)
         this.#dropStale.run(
           `superseded by ${message.kind}`,
           message.buildId,
+          this.#sink,
           JSON.stringify(message.supersedes),
         );
       const state = message.draft ? "draft" : "pending";
@@ -135,6 +155,7 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
         state,
         now,
         now,
+        this.#sink,
       );
       return Number(info.lastInsertRowid);
     });
@@ -156,18 +177,18 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
 
   /** Drafts not completed yet: after a start, those a crash left behind. */
   drafts(): DraftMessage[] {
-    return this.#drafts.all().map((row) => ({ id: row.id, buildId: row.build_id, kind: row.kind }));
+    return this.#drafts.all(this.#sink).map((row) => ({ id: row.id, buildId: row.build_id, kind: row.kind }));
   }
 
   /** The oldest pending message that is due at `now` and has no older pending sibling in its build. */
   nextDue(now: number): OutboxMessage | undefined {
-    const row = this.#nextDue.get(now);
+    const row = this.#nextDue.get({ sink: this.#sink, now });
     return row ? toMessage(row) : undefined;
   }
 
   /** When the earliest sendable message becomes due (maybe in the past); null when nothing is pending. */
   nextAttemptAt(): number | null {
-    return this.#nextAttemptAt.get()?.at ?? null;
+    return this.#nextAttemptAt.get({ sink: this.#sink })?.at ?? null;
   }
 
   markDelivered(id: number, at: number): void {
@@ -184,12 +205,12 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
 
   /** Makes every pending message due now (after an outage); returns how many were waiting out a backoff. */
   resumeAll(now: number): number {
-    return this.#resumeAll.run(now, now).changes;
+    return this.#resumeAll.run({ now, sink: this.#sink }).changes;
   }
 
   /** Up to `limit` pending messages first in line in their build, oldest first (due or not). */
   pendingHeads(limit: number): OutboxMessage[] {
-    return this.#heads.all(limit).map(toMessage);
+    return this.#heads.all({ sink: this.#sink, limit }).map(toMessage);
   }
 
   markManyDelivered(ids: readonly number[], at: number): void {
@@ -197,12 +218,12 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   }
 
   pendingCount(): number {
-    return this.#pending.get()?.n ?? 0;
+    return this.#pending.get(this.#sink)?.n ?? 0;
   }
 
   /** How many messages wait and since when (created_at of the oldest), for metrics and health. */
   pendingSummary(): { readonly pending: number; readonly oldestCreatedAt: number | null } {
-    const row = this.#pending.get();
+    const row = this.#pending.get(this.#sink);
     return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest ?? null };
   }
 

@@ -67,7 +67,8 @@ export interface LayerRule {
  */
 export const RULES: Readonly<Record<string, LayerRule>> = {
   core: { runtime: [], typesFrom: ["config"], packages: [] },
-  config: { runtime: ["core"], packages: ["zod", "yaml"] },
+  // croner: schedules' cron patterns and time zones are checked when the config loads.
+  config: { runtime: ["core"], packages: ["zod", "yaml", "croner"] },
   notify: { runtime: ["core", "config"], packages: [] },
   git: { runtime: ["core", "config"], packages: ["pino"] },
   store: { runtime: ["core"], typesFrom: ["notify", "chat"], packages: ["better-sqlite3"] },
@@ -76,6 +77,10 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
     runtime: ["core", "config", "notify"],
     packages: ["fastify", "@fastify/formbody", "@mattermost/types"],
   },
+  // Git hosts: webhook receivers (payload → core ForgeEvent) and the commit-status sink on notify's ports.
+  forges: { runtime: ["core", "config", "notify"], packages: ["fastify", "zod"] },
+  // Cron schedules: fire triggered builds through core at the times croner computes.
+  schedules: { runtime: ["core", "config"], packages: ["croner"] },
   http: { runtime: ["core"], packages: ["fastify"] },
   // zod: the Mattermost sign-in validates the answers of Mattermost's OAuth endpoints.
   web: { runtime: ["core", "config", "http"], packages: ["fastify", "@fastify/formbody", "zod"] },

@@ -30,6 +30,8 @@ export interface ChatDeps {
   readonly rootPosts: RootPostStore;
   /** For the "Full log" answer, and a web rebuild's original channel. */
   readonly findBuild: (id: number) => Build | undefined;
+  /** The branch's previous build with a verdict, so a finish can say who broke or fixed it. */
+  readonly previous?: (build: Build) => Build | undefined;
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
   readonly out: Writable;
@@ -91,8 +93,8 @@ export function createMattermostChat(config: Config, deps: ChatDeps): Mattermost
     transport,
     formatter:
       mode === "bot"
-        ? botFormatter(config, actions, deps.findBuild)
-        : webhookFormatter(config, actions, mode),
+        ? botFormatter(config, actions, deps.findBuild, deps.previous)
+        : webhookFormatter(config, actions, mode, deps.previous),
     paced: mode !== "console",
     ...(mode === "webhook" ? { digest: webhookDigest(config, deps.findBuild) } : {}),
     actionSecret,

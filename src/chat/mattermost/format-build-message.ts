@@ -12,6 +12,7 @@ import { formatDuration } from "../../core/format-duration.js";
 import { maskText } from "../../core/mask-secrets.js";
 import { codeBlock, type Excerpt } from "../../notify/failure-excerpt.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
+import { blameText, triggerField } from "./format-trigger.js";
 import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
 
 /**
@@ -38,6 +39,10 @@ export interface BuildMessageOptions {
   readonly actions?: ActionOptions | null;
   /** The failing command's output, shown in the finish post. */
   readonly excerpt?: Excerpt | null;
+  /** Chat users behind a triggered build (core/triggers/people-to-mention.ts), mentioned on failure. */
+  readonly people?: readonly string[];
+  /** Whether this finish broke or fixed the branch (for `notify: changes`); null = neither known. */
+  readonly change?: "broke" | "fixed" | null;
 }
 
 const COLORS: Readonly<Record<FinalStatus, string>> = {
@@ -54,7 +59,13 @@ export function formatBuildStarted(build: Build, options: BuildMessageOptions): 
   const subject = describe(build, options.publicUrl, secrets);
   const headline = `Build ${subject.link} of ${subject.what} started for ${subject.requester}.`;
   const plain = `Build #${build.id} of ${subject.what} started for ${subject.requester}.`;
-  return finish(headline, { fallback: plain, color: STARTED_COLOR, ...subject.title }, options, build);
+  const trigger = triggerField(build.trigger, secrets);
+  return finish(
+    headline,
+    { fallback: plain, color: STARTED_COLOR, ...subject.title, ...(trigger ? { fields: [trigger] } : {}) },
+    options,
+    build,
+  );
 }
 
 export function formatBuildFinished(build: Build, options: BuildMessageOptions): IncomingWebhookRequest {
@@ -64,10 +75,15 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
   const duration = durationMs(build);
   const after = duration === null ? "" : ` after ${formatDuration(duration)}`;
   const result = `${STATUS_WORDS[status]}${after}`;
-  const headline = `Build ${subject.link} of ${subject.what} ${result}. Requested by ${subject.requester}.`;
+  // Mentions notify only in the post's text, never inside an attachment.
+  const failed = status === "failed" || status === "timed_out";
+  const blame = blameText(options.people ?? [], options.change ?? null, failed);
+  const headline = `Build ${subject.link} of ${subject.what} ${result}. Requested by ${subject.requester}.${blame}`;
   const plain = `Build #${build.id} of ${subject.what} ${result}. Requested by ${subject.requester}.`;
 
   const fields: MessageAttachmentField[] = [];
+  const trigger = triggerField(build.trigger, secrets);
+  if (trigger) fields.push(trigger);
   if (build.failingStep) {
     fields.push({ title: "Failing command", value: clean(build.failingStep, secrets), short: false });
   }
@@ -133,7 +149,10 @@ function describe(build: Build, publicUrl: string, secrets: readonly string[]): 
   return {
     link: `[#${build.id}](${url})`,
     what: `**${repo}** (branch **${clean(build.branch, secrets)}** at ${shaText})`,
-    requester: mentionUser(maskText(build.requester, secrets)),
+    // A triggered build's requester is a forge login or "schedule", not a Mattermost user: never @ it.
+    requester: build.trigger
+      ? clean(build.requester, secrets)
+      : mentionUser(maskText(build.requester, secrets)),
     title: { title: `${repo} #${build.id}`, title_link: url },
   };
 }

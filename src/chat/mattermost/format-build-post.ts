@@ -12,6 +12,7 @@ import {
   mentionUser,
   truncateRunes,
 } from "./format-build-message.js";
+import { blameText, triggerField } from "./format-trigger.js";
 
 /**
  * Bot mode's posts: the one root post per build, rendered whole from the build's current state
@@ -23,6 +24,9 @@ export interface BuildPostOptions {
   readonly publicUrl: string;
   readonly secrets?: readonly string[];
   readonly actions?: ActionOptions | null;
+  /** Chat users behind a triggered build, mentioned in the finish reply when it failed. */
+  readonly people?: readonly string[];
+  readonly change?: "broke" | "fixed" | null;
 }
 
 const ICONS: Readonly<Record<Build["status"], string>> = {
@@ -69,6 +73,8 @@ export function formatRootPost(build: Build, options: BuildPostOptions): PostCon
   const took = durationMs(build);
   if (took !== null) fields.push({ title: "Duration", value: formatDuration(took), short: true });
   if (build.rebuildOf) fields.push({ title: "Rebuild of", value: `#${build.rebuildOf}`, short: true });
+  const trigger = triggerField(build.trigger, secrets);
+  if (trigger) fields.push(trigger);
   if (build.steps.length > 0) fields.push({ title: "Steps", value: stepList(build, secrets), short: false });
   if (build.reason) {
     fields.push({
@@ -103,7 +109,11 @@ export function formatFinishReply(build: Build, excerpt: Excerpt | null, options
   const took = durationMs(build);
   const after = took === null ? "" : ` after ${formatDuration(took)}`;
   const at = build.failingStep ? ` at ${clean(build.failingStep, secrets)}` : "";
-  const headline = `${mentionUser(build.requester)} build [#${build.id}](${url}) of ${subject(build, secrets)} **${STATUS_WORDS[build.status]}**${after}${at}.`;
+  const failed = build.status === "failed" || build.status === "timed_out";
+  const blame = blameText(options.people ?? [], options.change ?? null, failed);
+  // A triggered build's requester is a forge login or "schedule": mention the people instead.
+  const who = build.trigger ? "" : `${mentionUser(build.requester)} `;
+  const headline = `${who}${who ? "build" : "Build"} [#${build.id}](${url}) of ${subject(build, secrets)} **${STATUS_WORDS[build.status]}**${after}${at}.${blame}`;
   const body = excerpt ? `${headline}\n\n${excerptText(excerpt, secrets)}` : headline;
   return maskDeep(truncateRunes(body, MAX_POST_RUNES), secrets) as string;
 }

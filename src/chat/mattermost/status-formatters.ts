@@ -1,6 +1,7 @@
 import type { Config, RepoConfig } from "../../config/config.js";
-import type { Build } from "../../core/build.js";
-import { routeChannel } from "../../notify/notify-policy.js";
+import { type Build, isFinal } from "../../core/build.js";
+import { peopleToMention } from "../../core/triggers/people-to-mention.js";
+import { routeChannel, verdict } from "../../notify/notify-policy.js";
 import type { Excerpt, OutboxDraft, StatusFormatter } from "../../notify/ports.js";
 import type { BotPayload } from "./bot-payload.js";
 import type { ActionOptions } from "./build-actions.js";
@@ -31,13 +32,17 @@ export const BOT_REPLY = "thread_reply";
 /** Buttons on posts; null = none (the console, where nobody can click). */
 export type FormatterActions = ActionOptions | null;
 
+/** The branch's previous build with a verdict (notify-policy previousVerdict); absent = unknown. */
+export type PreviousBuild = (build: Build) => Build | undefined;
+
 export function webhookFormatter(
   config: Config,
   actions: FormatterActions = null,
   mode: Exclude<ChatMode, "bot"> = "webhook",
+  previous: PreviousBuild = () => undefined,
 ): StatusFormatter {
   const options = (build: Build, excerpt: Excerpt | null) => ({
-    ...postOptions(config, actions, build, mode),
+    ...postOptions(config, actions, build, mode, previous),
     // Webhook mode: the hook's own channel unless routing names one.
     channel: routeChannel(repoOf(config, build), build.branch),
     username: config.mattermost.username,
@@ -65,6 +70,7 @@ export function botFormatter(
   config: Config,
   actions: FormatterActions = null,
   findBuild?: FindBuild,
+  previous: PreviousBuild = () => undefined,
 ): StatusFormatter {
   const upsert = (build: Build): OutboxDraft[] => {
     const place = placeOf(config, "bot", build, findBuild);
@@ -75,7 +81,7 @@ export function botFormatter(
       op: "upsert_root",
       buildId: build.id,
       channel,
-      ...formatRootPost(build, postOptions(config, actions, build, "bot", findBuild)),
+      ...formatRootPost(build, postOptions(config, actions, build, "bot", previous, findBuild)),
     };
     return [{ kind: BOT_UPDATE, payload, coalesce: true }];
   };
@@ -91,7 +97,11 @@ export function botFormatter(
         op: "reply",
         buildId: build.id,
         channel,
-        message: formatFinishReply(build, excerpt, postOptions(config, actions, build, "bot", findBuild)),
+        message: formatFinishReply(
+          build,
+          excerpt,
+          postOptions(config, actions, build, "bot", previous, findBuild),
+        ),
       };
       return [...upsert(build), { kind: BOT_REPLY, payload: reply }];
     },
@@ -108,6 +118,7 @@ function postOptions(
   actions: FormatterActions,
   build: Build,
   mode: ChatMode,
+  previous: PreviousBuild,
   findBuild?: FindBuild,
 ) {
   const repo = repoOf(config, build);
@@ -115,5 +126,17 @@ function postOptions(
     publicUrl: config.publicUrl,
     secrets: repo ? Object.values(repo.secrets) : [],
     actions: actionsFor(config, build, placeOf(config, mode, build, findBuild), actions),
+    // Triggered builds: who pushed (or opened the PR) is who hears about a failure.
+    people: peopleToMention(build.trigger, repo?.forge ? config.forges?.[repo.forge] : undefined),
+    change: isFinal(build.status) ? changeOf(build, previous(build)) : null,
   };
+}
+
+/** Broke: a failure after a pass (or the first ever); fixed: a pass after a failure; else null. */
+function changeOf(build: Build, previous: Build | undefined): "broke" | "fixed" | null {
+  const now = verdict(build);
+  const before = previous ? verdict(previous) : null;
+  if (now === "fail" && before !== "fail") return "broke";
+  if (now === "pass" && before === "fail") return "fixed";
+  return null;
 }

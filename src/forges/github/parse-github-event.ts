@@ -1,0 +1,108 @@
+import { z } from "zod";
+import type { ForgeEvent, ForgeRepoRef } from "../../core/triggers/trigger.js";
+import { commitSchema, parseWith, sha, splitRef, toTriggerCommits, ZERO_SHA } from "../payload-fields.js";
+
+/**
+ * GitHub webhook payload → ForgeEvent (forges CONTRACT §2-3). Pure: the receiver has already
+ * checked the signature and parsed the JSON.
+ */
+
+const repoSchema = z.object({
+  full_name: z.string().min(1),
+  clone_url: z.string().nullish(),
+  ssh_url: z.string().nullish(),
+  html_url: z.string().nullish(),
+});
+
+const pushSchema = z.object({
+  ref: z.string(),
+  after: z.string(),
+  deleted: z.boolean().default(false),
+  compare: z.string().nullish(),
+  commits: z.array(commitSchema).default([]),
+  head_commit: commitSchema.nullish(),
+  pusher: z.object({ name: z.string().default("") }).prefault({}),
+  sender: z.object({ login: z.string() }).nullish(),
+  repository: repoSchema,
+});
+
+const pullSchema = z.object({
+  action: z.string(),
+  number: z.number().int(),
+  pull_request: z.object({
+    title: z.string().default(""),
+    html_url: z.string().nullish(),
+    user: z.object({ login: z.string() }),
+    head: z.object({ sha, repo: z.object({ full_name: z.string() }).nullish() }),
+    base: z.object({ repo: z.object({ full_name: z.string() }) }),
+  }),
+  repository: repoSchema,
+});
+
+/** Actions that put a new head up for building. */
+const BUILDING_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
+
+export function repoRef(repo: z.output<typeof repoSchema>, projectId: number | null = null): ForgeRepoRef {
+  return {
+    fullName: repo.full_name,
+    cloneUrls: [repo.clone_url, repo.ssh_url, repo.html_url].filter((u): u is string => !!u),
+    projectId,
+  };
+}
+
+export function parseGithubEvent(event: string, payload: unknown): ForgeEvent {
+  if (event === "ping") return { kind: "ping" };
+  if (event === "push") {
+    const push = parseWith(pushSchema, payload, "GitHub push");
+    const repo = repoRef(push.repository);
+    const ref = splitRef(push.ref);
+    if (!ref || push.deleted || ZERO_SHA.test(push.after)) {
+      return { kind: "ignored", why: `push to ${push.ref} deletes it or is not a branch or tag`, repo };
+    }
+    const head = push.head_commit ?? push.commits.at(-1);
+    return {
+      kind: "push",
+      repo,
+      ref: ref.name,
+      tag: ref.tag,
+      sha: parseWith(sha, push.after, "GitHub push `after`"),
+      headMessage: head?.message ?? "",
+      trigger: {
+        kind: "push",
+        forge: "github",
+        pusher: push.pusher.name,
+        pusherLogin: push.sender?.login ?? (push.pusher.name || null),
+        commits: toTriggerCommits(push.commits),
+        totalCommits: push.commits.length,
+        compareUrl: push.compare ?? null,
+        tag: ref.tag,
+      },
+    };
+  }
+  if (event === "pull_request") {
+    const pull = parseWith(pullSchema, payload, "GitHub pull_request");
+    const repo = repoRef(pull.repository);
+    if (!BUILDING_ACTIONS.has(pull.action)) {
+      return { kind: "ignored", why: `pull request action ${pull.action} brings no new head`, repo };
+    }
+    const pr = pull.pull_request;
+    return {
+      kind: "pull_request",
+      repo,
+      sha: pr.head.sha,
+      // GitHub's pull_request payload carries no commit message; only a push event does.
+      headMessage: null,
+      trigger: {
+        kind: "pull_request",
+        forge: "github",
+        number: pull.number,
+        title: pr.title,
+        url: pr.html_url ?? null,
+        author: pr.user.login,
+        // A deleted fork (head.repo null) is a fork all the same.
+        fork: pr.head.repo?.full_name !== pr.base.repo.full_name,
+      },
+    };
+  }
+  return { kind: "ignored", why: `event ${event} is not built`, repo: null };
+}

@@ -1,0 +1,92 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ForgeConfig, RepoConfig } from "../config/config.js";
+import type { Admission } from "../core/triggers/admit-forge-event.js";
+import type { ForgeEvent, ForgeKind } from "../core/triggers/trigger.js";
+import { decodeWebhook } from "./decode-webhook.js";
+
+/**
+ * `POST /hooks/github`, `/hooks/gitea` (Forgejo too), `/hooks/gitlab`: the webhook receivers.
+ * Translation only: the body is kept as raw bytes so the signature is checked on exactly what the
+ * host signed (decode-webhook.ts); the admission decides what to build.
+ */
+
+export function webhookPath(kind: ForgeKind): string {
+  return `/hooks/${kind}`;
+}
+
+/** GitHub caps payloads at 25 MB; a push of 2048 commits with file lists can come close. */
+export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
+export interface WebhookRouteOptions {
+  readonly forge: ForgeConfig;
+  readonly repos: readonly RepoConfig[];
+  readonly admit: (
+    repo: RepoConfig,
+    event: Extract<ForgeEvent, { kind: "push" | "pull_request" }>,
+  ) => Promise<Admission>;
+}
+
+export const webhookRoute: FastifyPluginAsync<WebhookRouteOptions> = async (app, options) => {
+  // Scoped to this plugin: every body arrives as a Buffer, whatever its content type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
+  const { forge } = options;
+  app.post(webhookPath(forge.kind), { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const header = (name: string): string | undefined => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const decoded = decodeWebhook(forge, options.repos, header, body, header("content-type") ?? "");
+    const delivery =
+      header("x-github-delivery") ?? header("x-gitea-delivery") ?? header("x-gitlab-event-uuid");
+    switch (decoded.kind) {
+      case "unauthenticated":
+        request.log.warn({ forge: forge.kind, delivery }, "webhook refused: missing or wrong signature");
+        return reply.code(401).send({
+          error: "AUTH_TOKEN_INVALID",
+          message: `Missing or wrong webhook signature: set the webhook's secret to the ${forge.kind} webhook_secret in slashbuild's config.`,
+        });
+      case "ping":
+        return reply.code(200).send({ ok: true });
+      case "ignored":
+        request.log.info({ forge: forge.kind, delivery, why: decoded.why }, "webhook ignored");
+        return reply.code(202).send({ builds: [], ignored: [decoded.why] });
+      case "unknown_repo":
+        request.log.info(
+          { forge: forge.kind, delivery, repo: decoded.fullName },
+          "webhook for a repository that is not configured: nothing built",
+        );
+        return reply.code(202).send({ builds: [], ignored: [`${decoded.fullName} is not configured`] });
+      case "event": {
+        const builds: number[] = [];
+        const ignored: string[] = [];
+        for (const repo of decoded.repos) {
+          const admission = await options.admit(repo, decoded.event);
+          if (admission.outcome === "built") {
+            builds.push(admission.build.id);
+            request.log.info(
+              {
+                forge: forge.kind,
+                delivery,
+                repo: repo.name,
+                buildId: admission.build.id,
+                superseded: admission.superseded,
+              },
+              "build started by webhook",
+            );
+          } else {
+            ignored.push(admission.why);
+            request.log.info(
+              { forge: forge.kind, delivery, repo: repo.name, why: admission.why },
+              "webhook ignored",
+            );
+          }
+        }
+        return reply.code(202).send({ builds, ignored });
+      }
+    }
+  });
+};

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { stringify } from "yaml";
+import { type App, createApp } from "../../../src/app.js";
+import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
+import type { BuildbotConfig } from "../../../src/config/buildbot-schema.js";
+import type { Config } from "../../../src/config/config.js";
+import { parseConfig } from "../../../src/config/load-config.js";
+import { FakeForge, sendWebhook } from "../../fakes/fake-forge.js";
+import { FakeMattermost } from "../../fakes/fake-mattermost.js";
+import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
+import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
+import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
+import { freePort } from "../../helpers/service-process.js";
+import { FULL_NAME, githubPush, SECRET } from "../forges/forge-app.js";
+
+/**
+ * Builds on push for a repo on Buildbot: the whole service (createApp) with a real master and
+ * worker, the fake Git host and the fake Mattermost. The push goes through the same force path
+ * as /build, so Buildbot's own GitHub hook is not needed.
+ */
+
+let repo: TestRepo;
+let forge: FakeForge;
+let mattermost: FakeMattermost;
+let harness: BuildbotHarness;
+let app: App;
+let dir: string;
+let url: string;
+
+describeWithBuildbot("build on push, on a real Buildbot master", () => {
+  beforeAll(async () => {
+    repo = createTestRepo();
+    forge = await FakeForge.start();
+    mattermost = await FakeMattermost.start();
+    dir = await makeTempDir("slashbuild-bb-push-");
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    let config: Config | null = null;
+    harness = await startBuildbot({
+      masterCfg: (ports) => {
+        config = parseConfig(
+          stringify({
+            listen: `127.0.0.1:${port}`,
+            public_url: url,
+            data_dir: dir,
+            log_level: "silent",
+            mattermost: { token: "slash-token-0123456789", webhook_url: mattermost.addIncomingWebhook("ci") },
+            delivery: { initial_backoff: "50ms", max_backoff: "500ms" },
+            buildbot: {
+              url: ports.url,
+              username: "slashbuild",
+              password: "bb-pass",
+              status_secret: "status-secret-0123456789",
+              follow_interval: "500ms",
+              workers: [{ name: ports.workerName, password: ports.workerPassword }],
+              worker_port: ports.workerPort,
+            },
+            forges: {
+              github: { api_url: forge.apiUrl("github"), token: "t0ken-0123456789", webhook_secret: SECRET },
+            },
+            repos: {
+              app: {
+                url: repo.dir,
+                full_name: FULL_NAME,
+                backend: "buildbot",
+                commands: ["git rev-parse HEAD"],
+                on: { push: ["main"] },
+              },
+            },
+          }),
+          { baseDir: dir, env: {} },
+        );
+        return generateMasterCfg(config, config.buildbot as BuildbotConfig);
+      },
+    });
+    app = await createApp(config as unknown as Config);
+    await app.start();
+    await app.server.listen({ host: "127.0.0.1", port });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await harness?.close();
+    await forge?.close();
+    await mattermost?.close();
+    repo?.close();
+    if (dir) await removeDir(dir);
+  });
+
+  it("a push builds exactly the pushed commit on Buildbot, with pending and final statuses", async () => {
+    // `first` is not the tip of main: the build must be of the pushed commit all the same.
+    const answer = await sendWebhook(
+      `${url}/hooks/github`,
+      "github",
+      "push",
+      githubPush("main", repo.first),
+      SECRET,
+    );
+    expect(answer.status).toBe(202);
+    const id = (answer.body.builds as number[])[0] as number;
+    const done = await vi.waitFor(
+      () => {
+        const build = app.service.findBuild(id);
+        if (!build || build.finishedAt === null) throw new Error("not finished");
+        return build;
+      },
+      { timeout: 90_000, interval: 200 },
+    );
+    expect(done).toMatchObject({
+      status: "succeeded",
+      sha: repo.first,
+      backend: "buildbot",
+      requester: "carol-gh",
+    });
+    await vi.waitFor(
+      () =>
+        expect(forge.accepted().map((call) => [call.sha, call.body.state])).toEqual([
+          [repo.first, "pending"],
+          [repo.first, "success"],
+        ]),
+      { timeout: 30_000, interval: 100 },
+    );
+  }, 120_000);
+});
