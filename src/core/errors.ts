@@ -22,6 +22,7 @@ export type ErrorCode =
   | "BACKEND_UNAVAILABLE"
   | "REPO_UNREACHABLE"
   | "REQUEST_INVALID"
+  | "REQUEST_UNSUPPORTED"
   | "NOT_FOUND";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -42,6 +43,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BACKEND_UNAVAILABLE: 503,
   REPO_UNREACHABLE: 502,
   REQUEST_INVALID: 400,
+  REQUEST_UNSUPPORTED: 415,
   NOT_FOUND: 404,
 };
 
