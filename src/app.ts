@@ -2,20 +2,24 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { BuildbotBackend } from "./backends/buildbot/buildbot-backend.js";
 import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
 import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
+import { maskText } from "./backends/local/mask-secrets.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
-import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
+import { deriveActionSecret } from "./chat/mattermost/action-signature.js";
 import { slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
+import type { Reply } from "./core/chat-command.js";
 import { handleCommand } from "./core/handle-command.js";
+import { knownSecrets } from "./core/known-secrets.js";
 import type { Clock } from "./core/ports.js";
 import { GitMirrors } from "./git/git-mirrors.js";
+import { createLogger } from "./http/create-logger.js";
 import { errorHandler } from "./http/error-handler.js";
 import { createChat } from "./notify/create-chat.js";
 import { openDatabase } from "./store/open-database.js";
@@ -51,18 +55,12 @@ const DRAIN_MS = 5000;
 /** Builds the whole service from a config. Never listens: main.ts does, tests use inject() or listen(0). */
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? Date.now;
-  const logger =
-    deps.logger ??
-    pino(
-      {
-        level: config.logLevel,
-        // Tokens travel in the slash command's form, its query string (GET) and the Authorization header.
-        redact: { paths: ["req.headers.authorization", "token", "*.token"], censor: "****" },
-        serializers: { req: safeRequestSerializer as never },
-      },
-      // The service log goes to stderr: stdout carries console-mode status posts for people to read.
-      pino.destination(2),
-    );
+  // Every secret the service knows, masked wherever text leaves it (issue 8): logs, chat, pages.
+  const secrets = [
+    ...knownSecrets(config),
+    deriveActionSecret(config.mattermost.actionSecret, config.mattermost.tokens),
+  ];
+  const logger = deps.logger ?? createLogger(config.logLevel, secrets);
   const db = openDatabase(path.join(config.dataDir, "slashbuild.db"));
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
@@ -75,6 +73,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     logs: new LogFiles(config.dataDir),
     logger,
     clock,
+    secrets,
     out: deps.out ?? process.stdout,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
@@ -86,7 +85,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     sink: service.applyEvent,
     clock,
     logger,
-    extraSecrets: config.mattermost.tokens,
+    extraSecrets: secrets,
   });
   service.attachBackend(local);
   // Builds of repos with `backend: buildbot` run on the master; status returns by push and reconcile.
@@ -110,22 +109,27 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   server.get("/healthz", async () => ({ ok: true }));
   await server.register(slashRoute, {
     tokens: config.mattermost.tokens,
-    handleCommand: (command) => handleCommand(service, config, command),
+    handleCommand: async (command) => maskReply(await handleCommand(service, config, command), secrets),
   });
   await server.register(actionRoute, {
     secret: chat.actionSecret,
-    handleCommand: (command) => handleCommand(service, config, command),
+    handleCommand: async (command) => maskReply(await handleCommand(service, config, command), secrets),
     fullLog: (id) => chat.fullLog(id),
   });
   await server.register(webRoutes, {
     service,
     config,
     clock,
+    secrets,
     // Each backend's logs as byte ranges: files on disk, or Buildbot's REST API.
     logs: logSourceByBackend({
       local: fileLogStreamSource(local.logs, local),
       ...(buildbot
-        ? { buildbot: textLogStreamSource(new BuildbotLogSource({ client: buildbot.client, config })) }
+        ? {
+            buildbot: textLogStreamSource(
+              new BuildbotLogSource({ client: buildbot.client, config, secrets }),
+            ),
+          }
         : {}),
     }),
   });
@@ -178,4 +182,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       db.close();
     },
   };
+}
+
+/** A chat answer may echo what someone typed; a secret in it is masked like everywhere else. */
+function maskReply(reply: Reply, secrets: readonly string[]): Reply {
+  return { ...reply, text: maskText(reply.text, secrets) };
 }

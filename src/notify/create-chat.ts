@@ -35,6 +35,8 @@ export interface ChatDeps {
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
   readonly out: Writable;
+  /** Every secret slashbuild knows, masked in every post (app.ts: core/known-secrets.ts + the button key). */
+  readonly secrets?: readonly string[];
 }
 
 export interface Chat {
@@ -93,6 +95,7 @@ export function createChat(config: Config, deps: ChatDeps): Chat {
     actions,
     ...(deps.logs ? { logs: deps.logs } : {}),
     previous: (build) => previousVerdict(deps.store, build),
+    ...(deps.secrets ? { secrets: deps.secrets } : {}),
     onError: (error, build) =>
       deps.logger.warn({ err: error, buildId: build.id }, "could not read the log for a failure excerpt"),
   });
@@ -126,7 +129,7 @@ export function createChat(config: Config, deps: ChatDeps): Chat {
       const repo = config.repos[build.repo];
       return formatFullLog(build, {
         publicUrl: config.publicUrl,
-        secrets: repo ? Object.values(repo.secrets) : [],
+        secrets: deps.secrets ?? (repo ? Object.values(repo.secrets) : []),
       });
     },
     async checkBot() {

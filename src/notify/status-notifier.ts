@@ -34,6 +34,8 @@ export interface NotifierOptions {
   readonly previous?: (build: Build) => Build | undefined;
   /** Called when reading a log for an excerpt fails; the post goes out without it. */
   readonly onError?: (error: unknown, build: Build) => void;
+  /** Every secret slashbuild knows, masked in posts and excerpts; absent = the build's repo secrets. */
+  readonly secrets?: readonly string[];
 }
 
 export const BOT_UPDATE = "post_update";
@@ -151,7 +153,8 @@ export class OutboxStatusNotifier implements StatusNotifier {
     return Object.hasOwn(this.#config.repos, build.repo) ? this.#config.repos[build.repo] : undefined;
   }
 
-  #secrets(repo: RepoConfig | undefined): string[] {
+  #secrets(repo: RepoConfig | undefined): readonly string[] {
+    if (this.#options.secrets) return this.#options.secrets;
     return repo ? Object.values(repo.secrets) : [];
   }
 

@@ -17,6 +17,8 @@ export interface WebContext {
   readonly windows: LogWindows;
   readonly auth: WebAuth;
   readonly clock: Clock;
+  /** Every secret slashbuild knows (masked in answers). */
+  readonly secrets: readonly string[];
 }
 
 /** A build number from a URL: digits only, or a 404 that says what is expected. */

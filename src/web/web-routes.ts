@@ -1,5 +1,6 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
+import { maskText } from "../backends/local/mask-secrets.js";
 import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
 import type { Clock } from "../core/ports.js";
@@ -22,6 +23,8 @@ export interface WebRoutesOptions {
   /** Every backend's logs as byte ranges (see log/log-stream-source.ts). */
   readonly logs: LogStreamSource;
   readonly clock?: Clock;
+  /** Every secret slashbuild knows: masked in every page, JSON answer and live-log event. */
+  readonly secrets?: readonly string[];
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -53,9 +56,13 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     windows: new LogWindows(index),
     auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock),
     clock: options.clock ?? Date.now,
+    secrets: options.secrets ?? [],
   };
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
+    // Pages and JSON show build reasons, step names and log windows: whatever a backend or a build
+    // wrote there, no secret leaves in them. (Raw logs stream from files masked when written.)
+    if (typeof payload === "string") payload = maskText(payload, ctx.secrets);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
     }

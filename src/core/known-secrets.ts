@@ -1,0 +1,24 @@
+import type { Config } from "../config/config.js";
+
+/**
+ * Every secret slashbuild knows, for masking (issue 8): the slash tokens, the bot token, the button
+ * key, the web session secret, the Buildbot password and status secret, and every repo's secrets.
+ * One list for every place text leaves the service (build logs, chat posts, failure excerpts,
+ * pages, the service log), so a secret added to the config is masked everywhere at once. All
+ * repos' secrets are masked in every repo's output: a build may print another repo's secret only
+ * if it stole it, and that is exactly when it must not be shown.
+ */
+export function knownSecrets(config: Config): string[] {
+  const { mattermost, web, buildbot } = config;
+  const values = [
+    ...mattermost.tokens,
+    mattermost.botToken,
+    mattermost.actionSecret,
+    web.sessionSecret,
+    buildbot?.password,
+    buildbot?.statusSecret,
+    ...(buildbot?.workers ?? []).map((worker) => worker.password),
+    ...Object.values(config.repos).flatMap((repo) => Object.values(repo.secrets)),
+  ];
+  return [...new Set(values.filter((value): value is string => typeof value === "string" && value !== ""))];
+}

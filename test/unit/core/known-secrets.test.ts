@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { knownSecrets } from "../../../src/core/known-secrets.js";
+import { makeConfig } from "../../helpers/make-config.js";
+
+describe("knownSecrets", () => {
+  it("lists every secret in the config: tokens, bot token, session and Buildbot secrets, repo secrets", () => {
+    const config = makeConfig({
+      mattermost: {
+        token: ["slash-1", "slash-2"],
+        url: "http://mm.example.com",
+        bot_token: "bot-token",
+        action_secret: "action-secret-0123456789",
+      },
+      web: { session_secret: "x".repeat(32) },
+      buildbot: {
+        url: "http://127.0.0.1:1",
+        username: "slashbuild",
+        password: "bb-password",
+        status_secret: "bb-status-secret-0123",
+        workers: [{ name: "w1", password: "worker-pw" }],
+      },
+      repos: {
+        a: { url: "/a", commands: ["true"], secrets: { KEY: "repo-a-key" } },
+        b: { url: "/b", commands: ["true"], secrets: { KEY: "repo-b-key", SAME: "repo-a-key" } },
+      },
+    });
+    expect(knownSecrets(config).sort()).toEqual(
+      [
+        "slash-1",
+        "slash-2",
+        "bot-token",
+        "action-secret-0123456789",
+        "x".repeat(32),
+        "bb-password",
+        "bb-status-secret-0123",
+        "worker-pw",
+        "repo-a-key",
+        "repo-b-key",
+      ].sort(),
+    );
+  });
+});
