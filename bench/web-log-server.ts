@@ -12,7 +12,7 @@ const bench = await startSlashbuild({
   public_url: "http://127.0.0.1:8080",
   repos: { app: { url: "/nonexistent/app.git", commands: ["make test", "make deploy"] } },
 });
-const { store } = bench.app.service;
+const { store } = bench.app;
 const build = store.create({
   repo: "app",
   branch: "main",

@@ -41,6 +41,8 @@ export interface App {
   readonly config: Config;
   readonly server: FastifyInstance;
   readonly service: BuildService;
+  /** The build records, for tests that seed history; the running service reads them through BuildService. */
+  readonly store: SqliteBuildStore;
   readonly local: LocalBackend;
   readonly outbox: SqliteOutbox;
   /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
@@ -144,6 +146,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     config,
     server,
     service,
+    store,
     local,
     outbox,
     async start() {

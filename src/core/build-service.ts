@@ -1,23 +1,22 @@
 import type { Config, RepoConfig } from "../config/config.js";
-import { checkBranchName, checkRevision } from "../git/validate-ref.js";
-import { allowedChannels, buildableRepos, channelAllowed, isAdmin, mayBuild } from "./authorize.js";
-import { type BackendName, type Build, isFinal } from "./build.js";
+import { isAdmin, mayBuild } from "./authorize.js";
+import { type BackendName, type Build, isFinal, type Step } from "./build.js";
+import { BuildAdmission, type BuildRequest } from "./build-admission.js";
+import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
-import { findDuplicate } from "./find-duplicate.js";
-import type { BuildBackend, BuildStore, Clock, RefChecker, StatusNotifier } from "./ports.js";
+import type {
+  BuildBackend,
+  BuildFilter,
+  BuildPatch,
+  BuildStore,
+  Clock,
+  RefChecker,
+  StatusNotifier,
+} from "./ports.js";
 
-export interface BuildRequest {
-  readonly repo: string;
-  readonly branch: string | null;
-  readonly revision: string | null;
-  readonly user: ChatUser;
-  readonly channel: ChatChannel;
-  readonly rebuildOf?: number;
-  /** Start one even if the same repo, branch and commit is already queued or running. */
-  readonly again?: boolean;
-}
+export type { BuildRequest } from "./build-admission.js";
 
 /** The answer to a build request: a new build, or the queued/running one that already builds the same. */
 export interface Admission {
@@ -36,14 +35,15 @@ export interface BuildServiceDeps {
 export type BuildListener = (build: Build, event: BuildEvent | { readonly type: "queued" }) => void;
 
 /**
- * The heart of slashbuild: checks and queues build requests, stops and rebuilds, and is the single
- * place where backend events change a stored Build (so the state machine is the same for every
- * backend). Knows nothing of HTTP, SQLite, Mattermost or Buildbot: only the ports.
+ * The heart of slashbuild: the one way a build comes to exist (requestBuild, after BuildAdmission's
+ * checks), stops and rebuilds, and the single place where backend events change a stored Build
+ * (build-state-machine.ts decides, this persists and notifies). Knows nothing of HTTP, SQLite,
+ * Mattermost or Buildbot: only the ports. Readers get queries (findBuild, listBuilds), never the store.
  */
 export class BuildService {
   readonly #config: Config;
   readonly #store: BuildStore;
-  readonly #refs: RefChecker;
+  readonly #admission: BuildAdmission;
   readonly #notifier: StatusNotifier;
   readonly #clock: Clock;
   readonly #backends = new Map<BackendName, BuildBackend>();
@@ -52,7 +52,7 @@ export class BuildService {
   constructor(deps: BuildServiceDeps) {
     this.#config = deps.config;
     this.#store = deps.store;
-    this.#refs = deps.refs;
+    this.#admission = new BuildAdmission({ config: deps.config, store: deps.store, refs: deps.refs });
     this.#notifier = deps.notifier;
     this.#clock = deps.clock ?? Date.now;
   }
@@ -68,42 +68,16 @@ export class BuildService {
     return () => this.#listeners.delete(listener);
   }
 
-  get store(): BuildStore {
-    return this.#store;
-  }
-
-  /** Validates everything a person typed, then stores and hands the build to its backend (no deduplication). */
-  async requestBuild(request: BuildRequest): Promise<Build> {
-    return (await this.submitBuild({ ...request, again: true })).build;
-  }
-
   /**
-   * Like requestBuild, but a request for what is already queued or running (find-duplicate.ts)
-   * answers with that build instead of starting a second one, unless `again` is set. Checked after
-   * every permission check, so nobody learns of builds they could not have started.
+   * The one entry point for a new build, whoever asks (chat, web, tests): admission checks, then,
+   * unless `again` is set, a request for what is already queued or running (find-duplicate.ts)
+   * answers with that build instead of starting a second one. Otherwise the build is stored and
+   * handed to its backend.
    */
-  async submitBuild(request: BuildRequest): Promise<Admission> {
-    const repo = this.#repoFor(request.repo, request.user, request.channel);
-    this.#checkChannel(repo, request.channel);
-    const branch = request.branch ?? repo.defaultBranch;
-    checkBranchName(branch);
-    const revision = request.revision === null ? null : checkRevision(request.revision);
-    const permission = mayBuild(this.#config, repo, branch, request.user);
-    if (!permission.ok) throw new SlashbuildError("NOT_PERMITTED", `Sorry, ${permission.why}`);
-    if (!request.again) {
-      const existing = findDuplicate(this.#store.unfinished({ repo: repo.name, branch }), {
-        repo: repo.name,
-        branch,
-        revision,
-      });
-      if (existing) return { build: existing, duplicate: true };
-    }
-    if (!(await this.#refs.branchExists(repo, branch))) {
-      throw new SlashbuildError(
-        "BRANCH_UNKNOWN",
-        `Branch \`${branch}\` does not exist in ${repo.name}. Push it first, or build the default branch with \`/build ${repo.name}\`.`,
-      );
-    }
+  async requestBuild(request: BuildRequest): Promise<Admission> {
+    const decision = await this.#admission.decide(request);
+    if (decision.kind === "duplicate") return { build: decision.build, duplicate: true };
+    const { repo, branch, revision } = decision;
     const backend = this.#backendFor(repo);
     const build = this.#store.create({
       repo: repo.name,
@@ -135,6 +109,28 @@ export class BuildService {
     return { build, duplicate: false };
   }
 
+  /**
+   * Builds the same repo, branch and commit again (the resolved sha when known), through
+   * requestBuild: so two people clicking Rebuild, in chat or on the web, get one build unless `again`.
+   */
+  async rebuild(
+    id: number,
+    user: ChatUser,
+    channel: ChatChannel,
+    options: { readonly again?: boolean } = {},
+  ): Promise<Admission> {
+    const original = this.#existing(id);
+    return this.requestBuild({
+      repo: original.repo,
+      branch: original.branch,
+      revision: original.sha ?? original.requestedRevision,
+      user,
+      channel,
+      rebuildOf: original.id,
+      again: options.again === true,
+    });
+  }
+
   async stopBuild(id: number, user: ChatUser): Promise<Build> {
     const build = this.#existing(id);
     if (isFinal(build.status)) {
@@ -158,78 +154,36 @@ export class BuildService {
     return this.#store.get(id) ?? build;
   }
 
-  /** Builds the same repo, branch and commit again (the resolved sha when known). */
-  async rebuild(id: number, user: ChatUser, channel: ChatChannel): Promise<Build> {
-    return (await this.submitRebuild(id, user, channel, true)).build;
-  }
-
-  /** rebuild with deduplication (two people clicking Rebuild get one build), unless `again`. */
-  async submitRebuild(id: number, user: ChatUser, channel: ChatChannel, again = false): Promise<Admission> {
-    const original = this.#existing(id);
-    return this.submitBuild({
-      repo: original.repo,
-      branch: original.branch,
-      revision: original.sha ?? original.requestedRevision,
-      user,
-      channel,
-      rebuildOf: original.id,
-      again,
-    });
-  }
-
+  /** A build by number, or BUILD_UNKNOWN with what to do instead. */
   getBuild(id: number): Build {
     return this.#existing(id);
   }
 
-  /** The sink every backend reports to. Events for finished builds are ignored (push and poll may overlap). */
+  /** A build by number, or undefined (for readers that poll and must not throw). */
+  findBuild(id: number): Build | undefined {
+    return this.#store.get(id);
+  }
+
+  /** Builds newest first, filtered (the chat `status` answer and the web list). */
+  listBuilds(filter: BuildFilter = {}): Build[] {
+    return this.#store.list(filter);
+  }
+
+  /** The sink every backend reports to: the state machine decides, this persists, notifies and emits. */
   applyEvent = (event: BuildEvent): void => {
     const current = this.#store.get(event.buildId);
-    if (!current || isFinal(current.status)) return;
-    let build: Build;
-    switch (event.type) {
+    if (!current) return;
+    const transition = nextBuild(current, event);
+    if (!transition) return;
+    const build = this.#persist(current, transition.build, event.type === "started");
+    switch (transition.announce) {
       case "started":
-        this.#store.setSteps(current.id, event.steps);
-        build = this.#store.update(current.id, { status: "running", sha: event.sha, startedAt: event.at });
         this.#notifier.buildStarted(build);
         break;
-      case "step_started":
-        this.#store.updateStep(current.id, event.index, {
-          status: "running",
-          startedAt: event.at,
-          ...(event.name ? { name: event.name } : {}),
-        });
-        build = this.#store.get(current.id) as Build;
+      case "progressed":
         this.#notifier.buildProgressed?.(build);
         break;
-      case "step_finished":
-        this.#store.updateStep(current.id, event.index, {
-          status: event.status,
-          exitCode: event.exitCode,
-          finishedAt: event.at,
-        });
-        build = this.#store.get(current.id) as Build;
-        break;
-      case "external":
-        build = this.#store.update(current.id, { external: { ...current.external, ...event.external } });
-        break;
       case "finished":
-        for (const step of current.steps) {
-          if (step.status === "pending")
-            this.#store.updateStep(current.id, step.index, { status: "skipped" });
-          if (step.status === "running") {
-            this.#store.updateStep(current.id, step.index, {
-              status: event.status === "timed_out" ? "timed_out" : "cancelled",
-              finishedAt: event.at,
-            });
-          }
-        }
-        build = this.#store.update(current.id, {
-          status: event.status,
-          finishedAt: event.at,
-          failingStep: event.failingStep ?? null,
-          reason: event.reason ?? null,
-          ...(event.external ? { external: { ...current.external, ...event.external } } : {}),
-        });
         this.#notifier.buildFinished(build);
         break;
     }
@@ -247,6 +201,34 @@ export class BuildService {
     }
   }
 
+  /** Channel check for commands that are not tied to one repo (list, status, stop). */
+  checkGlobalChannel(channel: ChatChannel): void {
+    this.#admission.checkChannel(null, channel);
+  }
+
+  /** Writes what changed between `before` and `after` and returns the build as stored. */
+  #persist(before: Build, after: Build, freshSteps: boolean): Build {
+    const patch: { -readonly [K in keyof BuildPatch]: BuildPatch[K] } = {};
+    for (const key of PATCHABLE) {
+      if (before[key] !== after[key]) Object.assign(patch, { [key]: after[key] });
+    }
+    if (Object.keys(patch).length > 0) this.#store.update(before.id, patch);
+    if (freshSteps) {
+      // `started`: a fresh list of pending steps replaces whatever was there.
+      this.#store.setSteps(
+        before.id,
+        after.steps.map((step) => step.name),
+      );
+    } else {
+      for (const step of after.steps) {
+        const old = before.steps.find((s) => s.index === step.index);
+        const changes = stepChanges(old, step);
+        if (changes) this.#store.updateStep(before.id, step.index, changes);
+      }
+    }
+    return this.#store.get(before.id) as Build;
+  }
+
   #emit(build: Build, event: BuildEvent | { readonly type: "queued" }): void {
     for (const listener of this.#listeners) listener(build, event);
   }
@@ -261,28 +243,6 @@ export class BuildService {
     return build;
   }
 
-  #repoFor(name: string, user: ChatUser, channel: ChatChannel): RepoConfig {
-    const repo = Object.hasOwn(this.#config.repos, name) ? this.#config.repos[name] : undefined;
-    if (repo) return repo;
-    const choices = buildableRepos(this.#config, user, channel).map((r) => r.name);
-    throw new SlashbuildError(
-      "REPO_UNKNOWN",
-      choices.length > 0
-        ? `Sorry, there is no repo \`${name}\`. You can build: ${choices.map((c) => `\`${c}\``).join(", ")}.`
-        : `Sorry, there is no repo \`${name}\`, and there is no repo you may build from this channel.`,
-    );
-  }
-
-  #checkChannel(repo: RepoConfig | null, channel: ChatChannel): void {
-    if (channelAllowed(this.#config, repo, channel)) return;
-    const allowed = allowedChannels(this.#config, repo) ?? [];
-    const what = repo ? `${repo.name} can be built` : "/build works";
-    throw new SlashbuildError(
-      "CHANNEL_NOT_ALLOWED",
-      `Sorry, ${what} only in ${allowed.map((c) => `~${c}`).join(", ")}. Run the command there.`,
-    );
-  }
-
   #backendFor(repo: RepoConfig): BuildBackend {
     const backend = this.#backends.get(repo.backend);
     if (!backend) {
@@ -293,9 +253,16 @@ export class BuildService {
     }
     return backend;
   }
+}
 
-  /** Channel check for commands that are not tied to one repo (list, status, stop, rebuild). */
-  checkGlobalChannel(channel: ChatChannel): void {
-    this.#checkChannel(null, channel);
+const PATCHABLE = ["status", "sha", "startedAt", "finishedAt", "failingStep", "reason", "external"] as const;
+const STEP_FIELDS = ["name", "status", "exitCode", "startedAt", "finishedAt"] as const;
+
+/** The fields of a step that differ; all of them (with its name, which creates the row) for a new step. */
+function stepChanges(before: Step | undefined, after: Step): Partial<Omit<Step, "index">> | null {
+  const changes: Record<string, unknown> = {};
+  for (const key of STEP_FIELDS) {
+    if (before === undefined || before[key] !== after[key]) changes[key] = after[key];
   }
+  return Object.keys(changes).length > 0 ? (changes as Partial<Omit<Step, "index">>) : null;
 }

@@ -53,7 +53,7 @@ async function dispatch(
       if (parsed.target && "id" in parsed.target)
         return ephemeral(describeBuild(config, service.getBuild(parsed.target.id)));
       const repo = parsed.target?.repo;
-      const builds = service.store.list({ ...(repo ? { repo } : {}), limit: RECENT });
+      const builds = service.listBuilds({ ...(repo ? { repo } : {}), limit: RECENT });
       if (builds.length === 0) return ephemeral(repo ? `No builds of ${code(repo)} yet.` : "No builds yet.");
       return ephemeral(builds.map((b) => `- ${describeBuild(config, b)}`).join("\n"));
     }
@@ -63,11 +63,11 @@ async function dispatch(
       return ephemeral(`Stopping build #${build.id} (${code(build.repo)} ${code(build.branch)}).`);
     }
     case "rebuild": {
-      const admission = await service.submitRebuild(parsed.id, user, channel, parsed.again === true);
+      const admission = await service.rebuild(parsed.id, user, channel, { again: parsed.again === true });
       return ephemeral(admitted(config, admission, `/build rebuild ${parsed.id} --again`));
     }
     case "build": {
-      const admission = await service.submitBuild({
+      const admission = await service.requestBuild({
         repo: parsed.repo,
         branch: parsed.branch,
         revision: parsed.revision,

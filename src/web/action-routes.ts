@@ -62,8 +62,10 @@ export function actionRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.post<{ Params: { id: string }; Body: { csrf?: unknown } }>(
     "/builds/:id/rebuild",
     guarded(async (request, reply, user, id) => {
-      const build = await ctx.service.rebuild(id, WebAuth.chatUser(user), WEB_CHANNEL);
-      request.log.info({ user, buildId: id, rebuild: build.id }, "rebuild requested from the web");
+      // Deduplicated as the chat button is: a second click, or a click while someone's rebuild of
+      // the same commit is queued or running, lands on that build instead of starting another.
+      const { build, duplicate } = await ctx.service.rebuild(id, WebAuth.chatUser(user), WEB_CHANNEL);
+      request.log.info({ user, buildId: id, rebuild: build.id, duplicate }, "rebuild requested from the web");
       return reply.redirect(`/builds/${build.id}`, 303);
     }),
   );

@@ -81,7 +81,7 @@ export function logRoutes(app: FastifyInstance, ctx: WebContext): void {
         await streamLiveLog({
           buildId: build.id,
           from,
-          getBuild: () => ctx.service.store.get(build.id),
+          getBuild: () => ctx.service.findBuild(build.id),
           source: ctx.logs,
           windows: ctx.windows,
           onBuildChange: (listener) =>

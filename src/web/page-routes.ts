@@ -12,7 +12,7 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get("/", async (request, reply) => {
     const query = parseListQuery(request.query as Record<string, unknown>);
     // One more than a page tells whether an older page exists without counting.
-    const found = ctx.service.store.list({ ...query.filter, limit: PAGE_SIZE + 1 });
+    const found = ctx.service.listBuilds({ ...query.filter, limit: PAGE_SIZE + 1 });
     reply.type("text/html; charset=utf-8");
     return renderBuildListPage({
       builds: found.slice(0, PAGE_SIZE),

@@ -66,15 +66,17 @@ export class WebApp {
     return new WebApp(app, address, dir, gate, repo);
   }
 
-  /** Requests a build of `app` as chat would (user alice in ~ci). */
-  requestBuild(branch: string | null = null): Promise<Build> {
-    return this.app.service.requestBuild({
+  /** Requests a new build of `app` as chat would (user alice in ~ci), even if one is queued already. */
+  async requestBuild(branch: string | null = null): Promise<Build> {
+    const { build } = await this.app.service.requestBuild({
+      again: true,
       repo: "app",
       branch,
       revision: null,
       user: { id: "uid-alice", name: "alice" },
       channel: { id: "chan-ci", name: "ci" },
     });
+    return build;
   }
 
   build(id: number): Build {

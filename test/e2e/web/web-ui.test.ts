@@ -139,7 +139,7 @@ describe("the web UI in chromium", () => {
     web = await WebApp.start({
       commands: [`printf '%s\\n' '${hostile}'; ${gate("go")}; printf '%s\\n' '${image}'`],
     });
-    const record = web.app.service.store.create({
+    const record = web.app.store.create({
       repo: "app",
       branch: `feature/${hostile}`,
       requestedRevision: null,

@@ -7,6 +7,7 @@ import { BuildbotLogSource } from "../../../src/backends/buildbot/buildbot-log-s
 import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
 import type { Config } from "../../../src/config/config.js";
 import type { Build } from "../../../src/core/build.js";
+import { requestNew } from "../../fakes/request-new.js";
 import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
 import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
 import {
@@ -107,7 +108,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("force: builds the branch tip and reports start and finish by push, with Buildbot's link", async () => {
-    const build = await wired.service.requestBuild({
+    const build = await requestNew(wired.service, {
       repo: "app",
       branch: null,
       revision: null,
@@ -134,7 +135,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("checks out exactly the requested revision, passes env, and keeps secrets out of logs", async () => {
-    const build = await wired.service.requestBuild({
+    const build = await requestNew(wired.service, {
       repo: "app",
       branch: "main",
       revision: repo.first,
@@ -154,7 +155,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("names the failing step of a failed build", async () => {
-    const build = await wired.service.requestBuild({
+    const build = await requestNew(wired.service, {
       repo: "broken",
       branch: null,
       revision: null,
@@ -170,7 +171,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     const hooked = wireService(config, bb("change_hook"));
     status.receivers.add(hooked.backend);
     try {
-      const build = await hooked.service.requestBuild({
+      const build = await requestNew(hooked.service, {
         repo: "app",
         branch: "dev",
         revision: null,
@@ -189,7 +190,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   it("follows a running build (start post with sha, step progress), refuses forged pushes, stops a waiting request and the running build", async () => {
     const live = wireService(config, bb("force", { follow_interval: "200ms" }));
     status.receivers.add(live.backend);
-    const build = await live.service.requestBuild({
+    const build = await requestNew(live.service, {
       repo: "slow",
       branch: null,
       revision: null,
@@ -230,7 +231,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     expect(live.notifier.of(build.id, "finished")).toHaveLength(0);
 
     // The builder's one worker is busy: a second build waits as a Buildbot build request.
-    const waiting = await live.service.requestBuild({
+    const waiting = await requestNew(live.service, {
       repo: "slow",
       branch: null,
       revision: null,
@@ -254,7 +255,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("rebuild: builds the same commit again as a new build", async () => {
-    const original = await wired.service.requestBuild({
+    const original = await requestNew(wired.service, {
       repo: "app",
       branch: "main",
       revision: repo.first,
@@ -262,7 +263,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
       channel: ci,
     });
     await finished(wired, original.id);
-    const again = await wired.service.rebuild(original.id, alice, ci);
+    const { build: again } = await wired.service.rebuild(original.id, alice, ci, { again: true });
     const done = await finished(wired, again.id);
     expect(done).toMatchObject({ status: "succeeded", sha: repo.first, rebuildOf: original.id });
     expect(done.external.buildid).not.toBe(wired.service.getBuild(original.id).external.buildid);
@@ -271,7 +272,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   it("a push lost while slashbuild was down is recovered by reconcile at the next start", async () => {
     status.down = true;
     const before = wireService(config, bb("force"));
-    const build = await before.service.requestBuild({
+    const build = await requestNew(before.service, {
       repo: "app",
       branch: null,
       revision: null,
@@ -303,7 +304,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     status.down = true;
     const quiet = wireService(config, bb("force", { reconcile_interval: "200ms" }));
     try {
-      const build = await quiet.service.requestBuild({
+      const build = await requestNew(quiet.service, {
         repo: "app",
         branch: null,
         revision: null,
@@ -320,7 +321,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
 
   it("wrong credentials: a clear refusal, nothing queued", async () => {
     const wrong = wireService(config, bb("force", { password: "not-the-password" }));
-    const attempt = wrong.service.requestBuild({
+    const attempt = requestNew(wrong.service, {
       repo: "app",
       branch: null,
       revision: null,

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestNew } from "../../fakes/request-new.js";
 import { freePort } from "../../helpers/buildbot-harness.js";
 import { bbConfig, wireService } from "../../helpers/buildbot-service.js";
 import { makeConfig } from "../../helpers/make-config.js";
@@ -44,7 +45,7 @@ describe("Buildbot unavailable", () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const { service, notifier, store } = wireService(config, configFor(url));
     await expect(
-      service.requestBuild({ repo: "app", branch: null, revision: null, user: alice, channel: ci }),
+      requestNew(service, { repo: "app", branch: null, revision: null, user: alice, channel: ci }),
     ).rejects.toMatchObject({
       code: "BACKEND_UNAVAILABLE",
       message: expect.stringContaining(`Buildbot at ${url} is not available (ECONNREFUSED)`),
@@ -56,7 +57,7 @@ describe("Buildbot unavailable", () => {
   it("hanging: gives up at the request deadline with a message saying so", async () => {
     const { service, backend } = wireService(config, configFor(silentUrl));
     await expect(
-      service.requestBuild({ repo: "app", branch: null, revision: null, user: alice, channel: ci }),
+      requestNew(service, { repo: "app", branch: null, revision: null, user: alice, channel: ci }),
     ).rejects.toMatchObject({
       code: "BACKEND_UNAVAILABLE",
       message: expect.stringContaining("no answer within 1000 ms"),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
 import { type BackendContractEnv, buildBackendContract } from "../../contracts/build-backend-contract.js";
+import { requestNew } from "../../fakes/request-new.js";
 import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
 import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
 import {
@@ -59,7 +60,7 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
       tip: repo.tip,
       previous: repo.first,
       request: (name, revision) =>
-        wired.service.requestBuild({
+        requestNew(wired.service, {
           repo: name,
           branch: "main",
           revision: revision ?? null,

@@ -140,7 +140,7 @@ describe("web actions", () => {
     const refused = await post(`/builds/${build.id}/rebuild`, bob, { csrf });
     expect(refused.statusCode).toBe(403);
     expect(refused.body).toContain("add web to the allowed channels");
-    expect(web?.app.service.store.list({}).length).toBe(1);
+    expect(web?.app.service.listBuilds({}).length).toBe(1);
   });
 
   it("rebuilds where the allow-list names `web`, as the signed-in user", async () => {
@@ -154,7 +154,7 @@ describe("web actions", () => {
     const csrf = csrfOf((await inject({ url: `/builds/${build.id}`, headers: { cookie: bob } })).body);
     const response = await post(`/builds/${build.id}/rebuild`, bob, { csrf });
     expect(response.statusCode).toBe(303);
-    const again = web?.app.service.store.list({})[0];
+    const again = web?.app.service.listBuilds({})[0];
     expect(response.headers.location).toBe(`/builds/${again?.id}`);
     expect(again).toMatchObject({
       rebuildOf: build.id,
@@ -162,6 +162,27 @@ describe("web actions", () => {
       requesterId: "web:bob",
       channelName: "web",
     });
+  });
+
+  it("dedupes Rebuild as the chat button does: a second click lands on the rebuild already running", async () => {
+    const build = await start({
+      commands: RUNNING,
+      users: { bob: "pw-bob" },
+      extra: { mattermost: { token: "web-test-token", channels: ["ci", "web"] } },
+    });
+    const bob = await signIn("bob", "pw-bob");
+    const csrf = csrfOf((await inject({ url: `/builds/${build.id}`, headers: { cookie: bob } })).body);
+    await post(`/builds/${build.id}/stop`, bob, { csrf });
+    await web?.waitForStatus(build.id, (b) => b.status === "cancelled");
+    const first = await post(`/builds/${build.id}/rebuild`, bob, { csrf });
+    const rebuilt = web?.app.service.listBuilds({})[0];
+    expect(rebuilt?.rebuildOf).toBe(build.id);
+    expect(first.headers.location).toBe(`/builds/${rebuilt?.id}`);
+    const second = await post(`/builds/${build.id}/rebuild`, bob, { csrf });
+    expect(second.statusCode).toBe(303);
+    expect(second.headers.location).toBe(`/builds/${rebuilt?.id}`);
+    expect(web?.app.service.listBuilds({})).toHaveLength(2);
+    await post(`/builds/${rebuilt?.id}/stop`, bob, { csrf });
   });
 
   it("signs out only with the session's token", async () => {

@@ -83,7 +83,7 @@ describe("raw logs and pages", () => {
 
   it("lists builds newest first with filters and keyset pages, and sets security headers", async () => {
     web = await WebApp.start({ commands: ["echo hi"] });
-    const store = web.app.service.store;
+    const store = web.app.store;
     for (let i = 0; i < 30; i++) {
       const b = store.create({
         repo: "app",

@@ -5,6 +5,7 @@ import type { StatusNotifier } from "../../../src/core/ports.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { RecordingBackend } from "../../fakes/recording-backend.js";
+import { requestNew } from "../../fakes/request-new.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 const alice = { id: "uid-alice", name: "alice" };
@@ -57,7 +58,7 @@ describe("BuildService", () => {
   });
 
   it("queues a build of the default branch and hands it to the backend", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: null,
       revision: null,
@@ -70,7 +71,7 @@ describe("BuildService", () => {
   });
 
   it("keeps the requested revision, normalised", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: "ABCDEF1",
@@ -91,7 +92,7 @@ describe("BuildService", () => {
     [{ repo: "app", branch: "gone" }, "BRANCH_UNKNOWN", /does not exist in app/],
   ])("refuses %j with %s and queues nothing", async (request, code, message) => {
     const full = { branch: null, revision: null, user: alice, channel: ci, ...request };
-    await expect(t.service.requestBuild(full)).rejects.toMatchObject({
+    await expect(requestNew(t.service, full)).rejects.toMatchObject({
       code,
       message: expect.stringMatching(message),
     });
@@ -102,7 +103,7 @@ describe("BuildService", () => {
 
   it("checks the format before asking git about a branch", async () => {
     await expect(
-      t.service.requestBuild({ repo: "app", branch: "-x", revision: null, user: alice, channel: ci }),
+      requestNew(t.service, { repo: "app", branch: "-x", revision: null, user: alice, channel: ci }),
     ).rejects.toThrow();
     expect(t.refsAsked).toEqual([]);
   });
@@ -110,7 +111,7 @@ describe("BuildService", () => {
   it("closes the record and explains when the backend refuses", async () => {
     t.backend.refuse = true;
     await expect(
-      t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci }),
+      requestNew(t.service, { repo: "app", branch: "dev", revision: null, user: bob, channel: ci }),
     ).rejects.toMatchObject({ code: "BACKEND_UNAVAILABLE" });
     expect(t.store.get(1)).toMatchObject({
       status: "failed",
@@ -120,7 +121,7 @@ describe("BuildService", () => {
   });
 
   it("applies backend events: started, steps, finished with the failing step", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,
@@ -170,7 +171,7 @@ describe("BuildService", () => {
   });
 
   it("ignores events for a finished build (a late push after reconcile changes nothing)", async () => {
-    const build = await t.service.requestBuild({
+    const build = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,
@@ -184,7 +185,7 @@ describe("BuildService", () => {
   });
 
   it("lets the requester, permitted users and admins stop a build, and nobody else", async () => {
-    const onMain = await t.service.requestBuild({
+    const onMain = await requestNew(t.service, {
       repo: "app",
       branch: "main",
       revision: null,
@@ -196,7 +197,7 @@ describe("BuildService", () => {
     expect(stopped.status).toBe("cancelled");
     await expect(t.service.stopBuild(onMain.id, alice)).rejects.toMatchObject({ code: "BUILD_FINISHED" });
     await expect(t.service.stopBuild(99, alice)).rejects.toMatchObject({ code: "BUILD_UNKNOWN" });
-    const onDev = await t.service.requestBuild({
+    const onDev = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,
@@ -211,7 +212,7 @@ describe("BuildService", () => {
   });
 
   it("rebuilds the exact commit of the original, checking permission again", async () => {
-    const original = await t.service.requestBuild({
+    const original = await requestNew(t.service, {
       repo: "app",
       branch: "main",
       revision: null,
@@ -226,7 +227,7 @@ describe("BuildService", () => {
       steps: ["make"],
     });
     await expect(t.service.rebuild(original.id, bob, ci)).rejects.toMatchObject({ code: "NOT_PERMITTED" });
-    const again = await t.service.rebuild(original.id, alice, ci);
+    const { build: again } = await t.service.rebuild(original.id, alice, ci, { again: true });
     expect(again).toMatchObject({
       id: 2,
       branch: "main",
@@ -236,8 +237,8 @@ describe("BuildService", () => {
   });
 
   it("hands unfinished builds to their backend at recovery", async () => {
-    await t.service.requestBuild({ repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
-    const done = await t.service.requestBuild({
+    await requestNew(t.service, { repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
+    const done = await requestNew(t.service, {
       repo: "app",
       branch: "dev",
       revision: null,

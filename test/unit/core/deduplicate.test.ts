@@ -126,11 +126,12 @@ describe("deduplicated /build", () => {
     expect((await run("app main", bob)).text).toMatch(/protected/);
   });
 
-  it("leaves the programmatic requestBuild undeduplicated", async () => {
+  it("dedupes the one entry point, requestBuild, for every caller unless `again`", async () => {
     const { service, backend } = setup();
     const request = { repo: "app", branch: null, revision: null, user: alice, channel: ci };
-    await service.requestBuild(request);
-    await service.requestBuild(request);
+    const first = await service.requestBuild(request);
+    expect(await service.requestBuild(request)).toEqual({ build: first.build, duplicate: true });
+    expect(await service.requestBuild({ ...request, again: true })).toMatchObject({ duplicate: false });
     expect(backend.started).toHaveLength(2);
   });
 });

@@ -7,6 +7,7 @@ import { GitMirrors } from "../../../../src/git/git-mirrors.js";
 import { openDatabase } from "../../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../../src/store/sqlite-build-store.js";
 import { type BackendContractEnv, buildBackendContract } from "../../../contracts/build-backend-contract.js";
+import { requestNew } from "../../../fakes/request-new.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 import { waitFor } from "../../../helpers/service-process.js";
@@ -61,7 +62,7 @@ describe("LocalBackend honours the BuildBackend contract", () => {
       tip,
       previous,
       request: (name, revision) =>
-        service.requestBuild({
+        requestNew(service, {
           repo: name,
           branch: "main",
           revision: revision ?? null,
