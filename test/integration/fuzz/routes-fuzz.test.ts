@@ -47,7 +47,7 @@ const ROUTES = [
 function endlessStream(url: string): boolean {
   const id = /^\/builds\/(\d{1,12})\/events(?:\?|$)/.exec(url)?.[1];
   if (id === undefined) return false;
-  const build = app.service.store.get(Number(id));
+  const build = app.service.findBuild(Number(id));
   return build !== null && build !== undefined && !isFinal(build.status);
 }
 
