@@ -1,5 +1,6 @@
 import type { BuildbotConfig } from "../backends/buildbot/buildbot-config.js";
 import type { BackendName } from "../core/build.js";
+import type { QueueLimits } from "../core/queue-limits.js";
 
 /** The validated, frozen configuration every module receives. Built once by loadConfig(). */
 export interface Config {
@@ -19,6 +20,8 @@ export interface Config {
     readonly burst: number;
   };
   readonly web: WebConfig;
+  /** Bounds on queued builds, per person and in all. */
+  readonly queue: QueueLimits;
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;

@@ -93,6 +93,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       sessionTtlMs: parsed.web.session_ttl,
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
     },
+    queue: { maxPerUser: parsed.queue.max_per_user, maxTotal: parsed.queue.max_total },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     repos: Object.fromEntries(
       Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),

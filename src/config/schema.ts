@@ -109,6 +109,14 @@ const deliverySchema = z
   })
   .strict();
 
+/** Bounds on builds waiting to start (issue 8): over one, a request gets an ephemeral refusal. */
+const queueSchema = z
+  .object({
+    max_per_user: z.number().int().positive().default(10),
+    max_total: z.number().int().positive().default(100),
+  })
+  .strict();
+
 /** Web UI sign-in (issue 4). Without users the web UI is read-only. */
 const webSchema = z
   .object({
@@ -140,6 +148,7 @@ export const configSchema = z
     mattermost: mattermostSchema,
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
+    queue: queueSchema.prefault({}),
     web: webSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
     repos: z

@@ -23,6 +23,7 @@ export type ErrorCode =
   | "REPO_UNREACHABLE"
   | "REQUEST_INVALID"
   | "REQUEST_UNSUPPORTED"
+  | "QUEUE_FULL"
   | "NOT_FOUND";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -44,6 +45,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REPO_UNREACHABLE: 502,
   REQUEST_INVALID: 400,
   REQUEST_UNSUPPORTED: 415,
+  QUEUE_FULL: 429,
   NOT_FOUND: 404,
 };
 
