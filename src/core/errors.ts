@@ -24,6 +24,7 @@ export type ErrorCode =
   | "REQUEST_INVALID"
   | "REQUEST_UNSUPPORTED"
   | "QUEUE_FULL"
+  | "HOST_NOT_ALLOWED"
   | "NOT_FOUND";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -46,6 +47,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REQUEST_INVALID: 400,
   REQUEST_UNSUPPORTED: 415,
   QUEUE_FULL: 429,
+  HOST_NOT_ALLOWED: 421,
   NOT_FOUND: 404,
 };
 

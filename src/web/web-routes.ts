@@ -3,8 +3,10 @@ import type { FastifyInstance } from "fastify";
 import { maskText } from "../backends/local/mask-secrets.js";
 import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
+import { SlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
 import { actionRoutes } from "./action-routes.js";
+import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
 import { registerAssets } from "./assets/assets.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
@@ -58,6 +60,17 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     clock: options.clock ?? Date.now,
     secrets: options.secrets ?? [],
   };
+  const hosts = allowedHostnames(options.config);
+  // Before anything else, even a 404: a rebinding page must learn nothing from this server.
+  app.addHook("onRequest", async (request) => {
+    const name = hostnameOf(request.headers.host);
+    if (name === null || !hosts.has(name)) {
+      throw new SlashbuildError(
+        "HOST_NOT_ALLOWED",
+        `This slashbuild answers at ${options.config.publicUrl}; open it there (the Host header named another site).`,
+      );
+    }
+  });
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
     // Pages and JSON show build reasons, step names and log windows: whatever a backend or a build

@@ -75,6 +75,18 @@ describe("WebAuth", () => {
     });
   });
 
+  it("alone accepts a DNS-rebinding shape (Origin == attacker's Host): why web-routes gates the Host first", async () => {
+    const auth = new WebAuth(config, PUBLIC);
+    const cookie = cookieHeader((await auth.signIn("bob", "pw-bob")) ?? []);
+    const token = auth.viewer(request({ cookie })).csrf ?? "";
+    const rebound = {
+      headers: { host: "rebind.evil.example", cookie, origin: "https://rebind.evil.example" },
+      protocol: "https",
+    } as unknown as FastifyRequest;
+    // The attack succeeds at this layer; test/integration/web/host-header.test.ts shows it refused.
+    expect(auth.checkPost(rebound, token, "action").ok).toBe(true);
+  });
+
   it("gives each session its own token and ends sessions on expiry or removal of the user", async () => {
     let now = 1_000_000;
     const auth = new WebAuth(config, PUBLIC, () => now);
