@@ -36,6 +36,8 @@ export interface WebConfig {
   readonly sessionTtlMs: number;
   /** Secure flag on cookies; defaults to whether public_url is https. */
   readonly secureCookies: boolean;
+  /** Who may read builds: "signed_in" (default) sends everyone else to the sign-in page. */
+  readonly read: "public" | "signed_in";
 }
 
 export interface MattermostConfig {

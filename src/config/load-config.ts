@@ -92,6 +92,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       sessionSecret: parsed.web.session_secret ?? null,
       sessionTtlMs: parsed.web.session_ttl,
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
+      read: parsed.web.read,
     },
     queue: { maxPerUser: parsed.queue.max_per_user, maxTotal: parsed.queue.max_total },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,

@@ -136,6 +136,8 @@ const webSchema = z
       .optional(),
     session_ttl: duration.default(12 * 3_600_000),
     secure_cookies: z.boolean().optional(),
+    /** Who may read build pages, logs and /api: signed-in users only (default), or anyone. */
+    read: z.enum(["public", "signed_in"]).default("signed_in"),
   })
   .strict();
 

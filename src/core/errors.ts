@@ -25,6 +25,7 @@ export type ErrorCode =
   | "REQUEST_UNSUPPORTED"
   | "QUEUE_FULL"
   | "HOST_NOT_ALLOWED"
+  | "SIGN_IN_REQUIRED"
   | "NOT_FOUND";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -48,6 +49,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   REQUEST_UNSUPPORTED: 415,
   QUEUE_FULL: 429,
   HOST_NOT_ALLOWED: 421,
+  SIGN_IN_REQUIRED: 401,
   NOT_FOUND: 404,
 };
 

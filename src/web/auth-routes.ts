@@ -11,14 +11,19 @@ export function safeNext(value: unknown): string {
   return typeof value === "string" && /^\/(?![/\\])[A-Za-z0-9/_.~?=&%#-]{0,200}$/.test(value) ? value : "/";
 }
 
+/** Why a careful team keeps builds behind sign-in; shown where sign-in is asked for. */
+export const WHY_SIGN_IN =
+  "Build pages and logs can show source code, commit messages, internal names and whatever a build prints, so this slashbuild shows them to signed-in users only.";
+
 /** Sign-in and sign-out. Present only in effect when web.users is configured. */
 export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const signedInOnly = ctx.config.web.read === "signed_in";
   const loginPage = (reply: FastifyReply, next: string, error?: string, name = "") => {
     const form = ctx.auth.loginForm();
     reply.header("set-cookie", form.cookie).type("text/html; charset=utf-8");
     return layout(
       "Sign in",
-      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}
+      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}${signedInOnly ? html`<p class="muted">${WHY_SIGN_IN}</p>` : ""}
 <form class="login" method="post" action="/login">
 <input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="next" value="${next}">
 <label>User name<input name="user" value="${name}" autocomplete="username" required autofocus></label>
@@ -30,15 +35,21 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   const readOnly = (reply: FastifyReply) =>
     reply
-      .status(404)
+      .status(signedInOnly ? 401 : 404)
       .type("text/html; charset=utf-8")
       .send(
-        renderMessagePage(
-          "Sign-in is not configured",
-          "This slashbuild's web UI is read-only: there are no web users (web.users in the configuration).",
-          { signInEnabled: false, user: null, csrf: null },
-          "/",
-        ),
+        signedInOnly
+          ? renderMessagePage(
+              "Sign-in is needed, and not set up yet",
+              `${WHY_SIGN_IN} Nobody can sign in yet: an admin adds web users (web.users, hashes made by \`slashbuild hash-password\`), or sets web.read: public to show builds to anyone who can reach this address.`,
+              { signInEnabled: false, user: null, csrf: null },
+            )
+          : renderMessagePage(
+              "Sign-in is not configured",
+              "This slashbuild's web UI is read-only: there are no web users (web.users in the configuration).",
+              { signInEnabled: false, user: null, csrf: null },
+              "/",
+            ),
       );
 
   app.get<{ Querystring: { next?: string } }>("/login", async (request, reply) => {

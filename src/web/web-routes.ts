@@ -17,6 +17,7 @@ import type { LogStreamSource } from "./log/log-stream-source.js";
 import { LogWindows } from "./log/log-window.js";
 import { logRoutes } from "./log-routes.js";
 import { pageRoutes } from "./page-routes.js";
+import { registerReadGate } from "./read-gate.js";
 import type { WebContext } from "./web-context.js";
 
 export interface WebRoutesOptions {
@@ -71,6 +72,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
       );
     }
   });
+  registerReadGate(app, ctx);
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
     // Pages and JSON show build reasons, step names and log windows: whatever a backend or a build

@@ -18,6 +18,8 @@ export interface WebAppOptions {
   /** Extra top-level config keys, in the file's snake_case. */
   readonly extra?: Record<string, unknown>;
   readonly repoExtra?: Record<string, unknown>;
+  /** web.read; "public" here (most web tests are about pages, not who may read them). */
+  readonly read?: "public" | "signed_in";
 }
 
 /**
@@ -46,7 +48,10 @@ export class WebApp {
       data_dir: "./data",
       log_level: "silent",
       mattermost: { token: "web-test-token" },
-      web: Object.keys(users).length > 0 ? { users, session_secret: "s".repeat(40) } : {},
+      web: {
+        read: options.read ?? "public",
+        ...(Object.keys(users).length > 0 ? { users, session_secret: "s".repeat(40) } : {}),
+      },
       repos: {
         app: {
           url: repo.dir,

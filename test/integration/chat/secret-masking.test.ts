@@ -41,7 +41,7 @@ describe("secret masking", () => {
         commands: ['echo "stolen: $STOLEN"; exit 1'],
       },
       {
-        web: { session_secret: SESSION_SECRET },
+        web: { session_secret: SESSION_SECRET, read: "public" },
         buildbot: {
           url: "http://127.0.0.1:1",
           username: "slashbuild",

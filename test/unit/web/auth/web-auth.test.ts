@@ -13,6 +13,7 @@ beforeAll(async () => {
     sessionSecret: "s".repeat(40),
     sessionTtlMs: 60_000,
     secureCookies: true,
+    read: "signed_in",
   };
 });
 
