@@ -8,22 +8,25 @@ import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
 import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
-import { maskText } from "./backends/local/mask-secrets.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
 import { deriveActionSecret } from "./chat/mattermost/action-signature.js";
+import { createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
 import { slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
 import type { Reply } from "./core/chat-command.js";
 import { handleCommand } from "./core/handle-command.js";
 import { knownSecrets } from "./core/known-secrets.js";
+import { maskText } from "./core/mask-secrets.js";
 import type { Clock } from "./core/ports.js";
+import { createLogger } from "./create-logger.js";
 import { GitMirrors } from "./git/git-mirrors.js";
-import { createLogger } from "./http/create-logger.js";
 import { errorHandler } from "./http/error-handler.js";
-import { createChat } from "./notify/create-chat.js";
+import { createStatusSink } from "./notify/create-status-sink.js";
+import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
 import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
+import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
@@ -67,19 +70,27 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
-  const chat = createChat(config, {
-    db,
-    outbox,
-    store,
-    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
-    logs: new LogFiles(config.dataDir),
-    logger,
+  // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
+  const chat = createMattermostChat(config, {
+    rootPosts: new SqliteChatPosts(db, clock),
+    findBuild: (id) => store.get(id),
     clock,
     secrets,
     out: deps.out ?? process.stdout,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  const { notifier, deliverer } = chat;
+  const { notifier, deliverer } = createStatusSink(config, {
+    outbox,
+    transport: chat.transport,
+    formatter: chat.formatter,
+    filter: repoNotifyFilter(config, (build) => previousVerdict(store, build)),
+    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
+    logs: new LogFiles(config.dataDir),
+    paced: chat.paced,
+    logger,
+    clock,
+    secrets,
+  });
   const service = new BuildService({ config, store, refs: mirrors, notifier, clock });
   const local = new LocalBackend({
     config,
@@ -154,12 +165,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       deliverer.start();
       chat.checkBot().then(
         (problem) => problem && logger.error(problem),
-        (error: unknown) => logger.warn({ err: error }, "could not check the bot token"),
+        (error: unknown) =>
+          logger.warn(
+            { err: error, url: config.mattermost.url, configKey: "mattermost.bot_token" },
+            `could not ask Mattermost at ${config.mattermost.url} who the bot is: check mattermost.url and mattermost.bot_token`,
+          ),
       );
       // Clone mirrors in the background so the first /build of each repo is answered quickly.
       for (const repo of Object.values(config.repos)) {
         mirrors.branchExists(repo, repo.defaultBranch).catch((error: unknown) => {
-          logger.warn({ repo: repo.name, err: error }, "could not prepare the repository mirror yet");
+          // GitMirrors logged the url and key already; this says the first /build will try again.
+          logger.warn(
+            { repo: repo.name, configKey: `repos.${repo.name}.url`, err: error },
+            `could not prepare the mirror of ${repo.name} yet: the first /build of it will fetch again`,
+          );
         });
       }
     },

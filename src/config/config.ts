@@ -1,6 +1,6 @@
-import type { BuildbotConfig } from "../backends/buildbot/buildbot-config.js";
 import type { BackendName } from "../core/build.js";
 import type { QueueLimits } from "../core/queue-limits.js";
+import type { BuildbotConfig } from "./buildbot-schema.js";
 
 /** The validated, frozen configuration every module receives. Built once by loadConfig(). */
 export interface Config {

@@ -1,30 +1,12 @@
 import { z } from "zod";
-import { buildbotConfigSchema } from "../backends/buildbot/buildbot-config.js";
-import { parseDuration, parseSize } from "./units.js";
+import { buildbotConfigSchema } from "./buildbot-schema.js";
+import { duration, httpUrl, size } from "./schema-types.js";
 
 /**
  * The config file's schema: every key, its type, its default. docs/configuration.md describes the
  * same keys for people; keep the two together. Unknown keys are errors (`.strict()`), so a typo
  * never silently turns a setting off.
  */
-
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration: write e.g. 90s, 30m or 2h` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const size = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const bytes = parseSize(value);
-  if (bytes === null) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a size: write e.g. 512KB or 10MB` });
-    return z.NEVER;
-  }
-  return bytes;
-});
 
 const listen = z
   .string()
@@ -33,8 +15,6 @@ const listen = z
     const colon = value.lastIndexOf(":");
     return { host: value.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(value.slice(colon + 1)) };
   });
-
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
 const stringList = z
   .union([z.string().min(1), z.array(z.string().min(1))])

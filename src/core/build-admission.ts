@@ -1,12 +1,12 @@
 import type { Config, RepoConfig } from "../config/config.js";
-import { checkBranchName, checkRevision } from "../git/validate-ref.js";
 import { allowedChannels, buildableRepos, channelAllowed, mayBuild } from "./authorize.js";
 import type { Build } from "./build.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
-import { SlashbuildError } from "./errors.js";
+import { SlashbuildError, sentence } from "./errors.js";
 import { findDuplicate } from "./find-duplicate.js";
 import type { BuildStore, RefChecker } from "./ports.js";
 import { checkQueueLimits } from "./queue-limits.js";
+import { checkBranchName, checkRevision } from "./validate-ref.js";
 
 export interface BuildRequest {
   readonly repo: string;
@@ -61,7 +61,7 @@ export class BuildAdmission {
     checkBranchName(branch);
     const revision = request.revision === null ? null : checkRevision(request.revision);
     const permission = mayBuild(this.#config, repo, branch, request.user);
-    if (!permission.ok) throw new SlashbuildError("NOT_PERMITTED", `Sorry, ${permission.why}`);
+    if (!permission.ok) throw new SlashbuildError("NOT_PERMITTED", sentence(permission.why));
     if (!request.again) {
       const existing = findDuplicate(this.#store.unfinished({ repo: repo.name, branch }), {
         repo: repo.name,
@@ -87,7 +87,7 @@ export class BuildAdmission {
     const what = repo ? `${repo.name} can be built` : "/build works";
     throw new SlashbuildError(
       "CHANNEL_NOT_ALLOWED",
-      `Sorry, ${what} only in ${allowed.map((c) => `~${c}`).join(", ")}. Run the command there.`,
+      `${what} only in ${allowed.map((c) => `~${c}`).join(", ")}. Run the command there.`,
     );
   }
 
@@ -98,8 +98,8 @@ export class BuildAdmission {
     throw new SlashbuildError(
       "REPO_UNKNOWN",
       choices.length > 0
-        ? `Sorry, there is no repo \`${name}\`. You can build: ${choices.map((c) => `\`${c}\``).join(", ")}.`
-        : `Sorry, there is no repo \`${name}\`, and there is no repo you may build from this channel.`,
+        ? `There is no repo \`${name}\`. You can build: ${choices.map((c) => `\`${c}\``).join(", ")}.`
+        : `There is no repo \`${name}\`, and there is no repo you may build from this channel.`,
     );
   }
 }

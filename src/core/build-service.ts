@@ -4,7 +4,7 @@ import { type BackendName, type Build, isFinal, type Step } from "./build.js";
 import { BuildAdmission, type BuildRequest } from "./build-admission.js";
 import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
-import { SlashbuildError } from "./errors.js";
+import { SlashbuildError, sentence } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import type {
   BuildBackend,
@@ -100,7 +100,7 @@ export class BuildService {
       this.#store.update(build.id, { status: "failed", finishedAt: this.#clock(), reason });
       throw error instanceof SlashbuildError
         ? error
-        : new SlashbuildError("BACKEND_UNAVAILABLE", `Sorry, ${reason}; try again in a minute.`, {
+        : new SlashbuildError("BACKEND_UNAVAILABLE", `${sentence(reason)}; try again in a minute.`, {
             cause: error,
           });
     }
@@ -147,7 +147,7 @@ export class BuildService {
     if (!allowed || repo === undefined) {
       throw new SlashbuildError(
         "NOT_PERMITTED",
-        `Sorry, only @${build.requester}, an admin, or someone allowed to build ${build.repo} ${build.branch} may stop #${id}.`,
+        `Only @${build.requester}, an admin, or someone allowed to build ${build.repo} ${build.branch} may stop #${id}.`,
       );
     }
     await this.#backendFor(repo).stop(build, repo, user.name);
@@ -248,7 +248,7 @@ export class BuildService {
     if (!backend) {
       throw new SlashbuildError(
         "BACKEND_UNAVAILABLE",
-        `Sorry, ${repo.name} builds on ${repo.backend}, which is not set up in this slashbuild; ask an admin.`,
+        `${repo.name} builds on ${repo.backend}, which is not set up in this slashbuild; ask an admin.`,
       );
     }
     return backend;

@@ -24,4 +24,6 @@ export interface Reply {
   readonly visibility: "ephemeral" | "in_channel";
   /** Markdown. */
   readonly text: string;
+  /** A refusal (a SlashbuildError's message): the chat edge words it as an apology. */
+  readonly refusal?: true;
 }

@@ -15,7 +15,6 @@ export type ErrorCode =
   | "BRANCH_MALFORMED"
   | "REVISION_MALFORMED"
   | "NOT_PERMITTED"
-  | "COMMAND_UNKNOWN"
   | "COMMAND_MALFORMED"
   | "BUILD_UNKNOWN"
   | "BUILD_FINISHED"
@@ -39,7 +38,6 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BRANCH_MALFORMED: 400,
   REVISION_MALFORMED: 400,
   NOT_PERMITTED: 403,
-  COMMAND_UNKNOWN: 400,
   COMMAND_MALFORMED: 400,
   BUILD_UNKNOWN: 404,
   BUILD_FINISHED: 409,
@@ -53,6 +51,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
 };
 
+/** Every code, for the test that holds docs/errors.md and the code base to this list. */
+export const ERROR_CODES: readonly ErrorCode[] = Object.keys(HTTP_STATUS) as ErrorCode[];
+
 export class SlashbuildError extends Error {
   override readonly name = "SlashbuildError";
   readonly code: ErrorCode;
@@ -63,6 +64,14 @@ export class SlashbuildError extends Error {
     this.code = code;
     this.httpStatus = HTTP_STATUS[code];
   }
+}
+
+/**
+ * A message as a sentence of its own (first letter upper-case): messages are shown as they are on
+ * the web and in HTTP answers; the chat edge puts "Sorry, " in front (chat/mattermost/apologize.ts).
+ */
+export function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function isSlashbuildError(error: unknown): error is SlashbuildError {

@@ -22,7 +22,7 @@ export async function handleCommand(
   try {
     return await dispatch(service, config, command, parseBuildCommand(command.text));
   } catch (error) {
-    if (isSlashbuildError(error)) return { visibility: "ephemeral", text: error.message };
+    if (isSlashbuildError(error)) return { visibility: "ephemeral", text: error.message, refusal: true };
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.js";
+import { maskText } from "./mask-secrets.js";
 
 /**
  * Every secret slashbuild knows, for masking (issue 8): the slash tokens, the bot token, the button
@@ -21,4 +22,20 @@ export function knownSecrets(config: Config): string[] {
     ...Object.values(config.repos).flatMap((repo) => Object.values(repo.secrets)),
   ];
   return [...new Set(values.filter((value): value is string => typeof value === "string" && value !== ""))];
+}
+
+/** Masks every string inside a JSON-shaped value (a chat payload), keys included. */
+export function maskDeep<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  const walk = (item: unknown): unknown => {
+    if (typeof item === "string") return maskText(item, secrets);
+    if (Array.isArray(item)) return item.map(walk);
+    if (item !== null && typeof item === "object") {
+      return Object.fromEntries(
+        Object.entries(item).map(([key, inner]) => [maskText(key, secrets), walk(inner)]),
+      );
+    }
+    return item;
+  };
+  return walk(value) as T;
 }

@@ -1,4 +1,4 @@
-import { SlashbuildError } from "./errors.js";
+import { SlashbuildError, sentence } from "./errors.js";
 
 /** What a person can type after `/build`. Parsing only splits and classifies; validation of names happens later. */
 export type ParsedCommand =
@@ -87,5 +87,5 @@ function expectArgs(rest: readonly string[], max: number, message: string): void
 }
 
 function malformed(message: string): SlashbuildError {
-  return new SlashbuildError("COMMAND_MALFORMED", `Sorry, ${message}\n${USAGE}`);
+  return new SlashbuildError("COMMAND_MALFORMED", `${sentence(message)}\n${USAGE}`);
 }

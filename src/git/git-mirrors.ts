@@ -5,10 +5,10 @@ import type { Logger } from "pino";
 import type { RepoConfig } from "../config/config.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { RefChecker } from "../core/ports.js";
+import { checkBranchName, checkRevision } from "../core/validate-ref.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { findCommit, isAncestor, revParse } from "./read-commits.js";
 import { GitError, runGit } from "./run-git.js";
-import { checkBranchName, checkRevision } from "./validate-ref.js";
 
 export interface GitMirrorsOptions {
   /** Mirrors live in `<dataDir>/git/<repo>.git`. */
@@ -176,7 +176,13 @@ export class GitMirrors implements RefChecker {
         }
       }
     } catch (error) {
-      this.#logger?.warn({ repo: repo.name, err: error }, "fetch failed");
+      // Name what to check: the repo, where it was fetched from (without credentials), and the key.
+      const url = redactCredentials(repo.url);
+      const configKey = `repos.${repo.name}.url`;
+      this.#logger?.warn(
+        { repo: repo.name, url, configKey, err: error },
+        `could not fetch ${repo.name} from ${url}: check ${configKey} and that this machine can reach it`,
+      );
       throw unreachable(repo, error);
     }
     await this.#refreshBranches(repo);
@@ -211,7 +217,7 @@ function unreachable(repo: RepoConfig, error: unknown): SlashbuildError {
   const said = error instanceof GitError ? firstLine(error.stderr) || error.message : String(error);
   return new SlashbuildError(
     "REPO_UNREACHABLE",
-    `Sorry, slashbuild could not fetch ${repo.name} (${redactCredentials(said)}). Check the repo's url in the config and that this machine can reach it (network, ssh keys), then try again.`,
+    `slashbuild could not fetch ${repo.name} (${redactCredentials(said)}). Check the repo's url in the config (repos.${repo.name}.url) and that this machine can reach it (network, ssh keys), then try again.`,
     { cause: error },
   );
 }

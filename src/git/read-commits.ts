@@ -42,7 +42,7 @@ export async function findCommit(dir: string, hex: string): Promise<string | nul
   if (commits.length > 1) {
     throw new SlashbuildError(
       "REVISION_MALFORMED",
-      `Sorry, the short id ${hex} matches ${commits.length} commits; type more of its hex digits.`,
+      `The short id ${hex} matches ${commits.length} commits; type more of its hex digits.`,
     );
   }
   return commits[0] ?? null;

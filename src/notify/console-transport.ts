@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { ChatTransport, SendOutcome } from "./chat-transport.js";
+import type { ChatTransport, SendOutcome } from "./ports.js";
 
 /**
  * Stands in for Mattermost when no webhook is configured (the quick start): status posts are

@@ -1,7 +1,8 @@
-import type { NotifyFilter, RepoConfig } from "../config/config.js";
+import type { Config, NotifyFilter, RepoConfig } from "../config/config.js";
 import { branchMatches } from "../core/authorize.js";
 import type { Build } from "../core/build.js";
 import type { BuildStore } from "../core/ports.js";
+import type { SinkFilter } from "./ports.js";
 
 /**
  * Where a build's status goes and whether the channel hears about it at all. Pure functions over
@@ -62,4 +63,17 @@ export function previousVerdict(store: Pick<BuildStore, "list">, build: Build): 
   return store
     .list({ repo: build.repo, branch: build.branch, beforeId: build.id, limit: 50 })
     .find((earlier) => verdict(earlier) !== null);
+}
+
+/** Chat's SinkFilter: each repo's `notify` filter (all, failures, changes) decides. */
+export function repoNotifyFilter(
+  config: Config,
+  previous: (build: Build) => Build | undefined = () => undefined,
+): SinkFilter {
+  const repo = (build: Build) =>
+    Object.hasOwn(config.repos, build.repo) ? config.repos[build.repo] : undefined;
+  return {
+    progress: (build) => announcesProgress(repo(build)),
+    finish: (build) => announcesFinish(repo(build), build, previous(build)),
+  };
 }

@@ -1,24 +1,15 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
-import type { OutboxMessage } from "../store/sqlite-outbox.js";
-import type { ChatTransport, SendOutcome } from "./chat-transport.js";
+import type { DeliverableOutbox, OutboxMessage, SendOutcome, Transport } from "./ports.js";
 import type { TokenBucket } from "./token-bucket.js";
 
+export type { DeliverableOutbox } from "./ports.js";
+
 /**
- * Drains the outbox into a chat transport, one message at a time. Everything it knows lives in
+ * Drains the outbox into one sink's transport, one message at a time. Everything it knows lives in
  * SQLite (attempts, next attempt, errors), so a new deliverer after a restart simply carries on.
  * One send at a time keeps per-build order trivially and means a 429 pause covers all sending.
  */
-
-/** The part of SqliteOutbox the deliverer needs (tests may pass another implementation). */
-export interface DeliverableOutbox {
-  nextDue(now: number): OutboxMessage | undefined;
-  nextAttemptAt(): number | null;
-  markDelivered(id: number, at: number): void;
-  reschedule(id: number, at: number, error: string): void;
-  markFailed(id: number, error: string): void;
-  onEnqueue(listener: () => void): () => void;
-}
 
 /** Resolves after `ms`, or early (without throwing) once `signal` aborts. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -32,7 +23,7 @@ export interface DeliveryLogger {
 
 export interface OutboxDelivererOptions {
   readonly outbox: DeliverableOutbox;
-  readonly transport: ChatTransport;
+  readonly transport: Transport;
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
   readonly clock?: Clock;

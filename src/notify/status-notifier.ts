@@ -1,45 +1,30 @@
-import type { BotPayload, ChannelRef } from "../chat/mattermost/bot-payload.js";
-import type { ActionOptions } from "../chat/mattermost/build-actions.js";
-import { type Excerpt, extractFailureExcerpt, failingStep } from "../chat/mattermost/failure-excerpt.js";
-import { formatBuildFinished, formatBuildStarted } from "../chat/mattermost/format-build-message.js";
-import { formatFinishReply, formatRootPost } from "../chat/mattermost/format-build-post.js";
 import type { Config, RepoConfig } from "../config/config.js";
 import type { Build } from "../core/build.js";
+import { maskDeep } from "../core/known-secrets.js";
 import type { LogSource, StatusNotifier } from "../core/ports.js";
-import type { NewOutboxMessage } from "../store/sqlite-outbox.js";
-import { announcesFinish, announcesProgress, routeChannel } from "./notify-policy.js";
+import { extractFailureExcerpt, failingStep } from "./failure-excerpt.js";
+import type { Excerpt, OutboxDraft, OutboxSink, SinkFilter, StatusFormatter } from "./ports.js";
 
 /**
- * StatusNotifier over the outbox: decides what the channel hears (routing and filters), formats
- * it and stores it; the OutboxDeliverer sends it. Nothing here talks to the network, so the core's
- * calls never fail because Mattermost is down.
- *
- * Webhook mode: a post when a build starts and one when it finishes.
- * Bot mode: one root post per build, created when it is queued and patched as it moves (each
- * patch the whole post, so later ones make earlier ones redundant: they coalesce in the outbox),
- * and a thread reply at the finish that @-mentions the requester and quotes the failure.
+ * StatusNotifier over the outbox, for one sink: decides whether each moment is announced (the
+ * sink's filter), reads the failure excerpt, lets the sink's formatter shape the messages, and
+ * stores them; the OutboxDeliverer sends them. Nothing here talks to the network, so the core's
+ * calls never fail because a peer is down. It knows no sink: Mattermost's formatters live in
+ * chat/mattermost/status-formatters.ts.
  */
 
-export interface OutboxSink {
-  enqueue(message: NewOutboxMessage): number;
-}
-
 export interface NotifierOptions {
-  readonly mode?: "webhook" | "bot";
-  /** Buttons on posts; null/absent = none. */
-  readonly actions?: ActionOptions | null;
+  /** Shapes this sink's messages. */
+  readonly formatter: StatusFormatter;
+  /** Which moments this sink announces; absent = every one. */
+  readonly filter?: SinkFilter;
   /** Step logs, for failure excerpts; absent = no excerpts. */
   readonly logs?: LogSource;
-  /** The branch's previous build with a verdict, for `notify: changes`. */
-  readonly previous?: (build: Build) => Build | undefined;
-  /** Called when reading a log for an excerpt fails; the post goes out without it. */
+  /** Called when reading a log for an excerpt fails; the message goes out without it. */
   readonly onError?: (error: unknown, build: Build) => void;
-  /** Every secret slashbuild knows, masked in posts and excerpts; absent = the build's repo secrets. */
+  /** Every secret slashbuild knows, masked in excerpts and in every stored message; absent = the build's repo secrets. */
   readonly secrets?: readonly string[];
 }
-
-export const BOT_UPDATE = "post_update";
-export const BOT_REPLY = "thread_reply";
 
 export class OutboxStatusNotifier implements StatusNotifier {
   readonly #outbox: OutboxSink;
@@ -47,42 +32,26 @@ export class OutboxStatusNotifier implements StatusNotifier {
   readonly #options: NotifierOptions;
   readonly #pending = new Set<Promise<void>>();
 
-  constructor(outbox: OutboxSink, config: Config, options: NotifierOptions = {}) {
+  constructor(outbox: OutboxSink, config: Config, options: NotifierOptions) {
     this.#outbox = outbox;
     this.#config = config;
     this.#options = options;
   }
 
-  get #bot(): boolean {
-    return this.#options.mode === "bot";
-  }
-
   buildQueued(build: Build): void {
-    // Webhook mode posts nothing on queueing: the slash command's own answer told the requester.
-    if (this.#bot && announcesProgress(this.#repo(build))) this.#upsert(build);
+    if (this.#progress(build)) this.#enqueue(build, this.#options.formatter.queued(build));
   }
 
   buildStarted(build: Build): void {
-    if (!announcesProgress(this.#repo(build))) return;
-    if (this.#bot) {
-      this.#upsert(build);
-      return;
-    }
-    this.#outbox.enqueue({
-      buildId: build.id,
-      kind: "build_started",
-      payload: formatBuildStarted(build, this.#webhookOptions(build, null)),
-    });
+    if (this.#progress(build)) this.#enqueue(build, this.#options.formatter.started(build));
   }
 
-  /** "running: step k of n" in bot mode; webhook mode has no post to edit, so stays quiet. */
   buildProgressed(build: Build): void {
-    if (this.#bot && announcesProgress(this.#repo(build))) this.#upsert(build);
+    if (this.#progress(build)) this.#enqueue(build, this.#options.formatter.progressed(build));
   }
 
   buildFinished(build: Build): void {
-    const repo = this.#repo(build);
-    if (!announcesFinish(repo, build, this.#options.previous?.(build))) return;
+    if (this.#options.filter && !this.#options.filter.finish(build)) return;
     const step = build.status === "failed" || build.status === "timed_out" ? failingStep(build) : undefined;
     const { logs } = this.#options;
     if (!step || !logs) {
@@ -95,7 +64,7 @@ export class OutboxStatusNotifier implements StatusNotifier {
       .read(build, step.index)
       .then(
         (log) => {
-          const text = log === null ? null : extractFailureExcerpt(log, { secrets: this.#secrets(repo) });
+          const text = log === null ? null : extractFailureExcerpt(log, { secrets: this.#secrets(build) });
           return text === null ? null : { step, text };
         },
         (error: unknown) => {
@@ -115,65 +84,26 @@ export class OutboxStatusNotifier implements StatusNotifier {
   }
 
   #finish(build: Build, excerpt: Excerpt | null): void {
-    if (!this.#bot) {
-      this.#outbox.enqueue({
-        buildId: build.id,
-        kind: "build_finished",
-        payload: formatBuildFinished(build, this.#webhookOptions(build, excerpt)),
-      });
-      return;
+    this.#enqueue(build, this.#options.formatter.finished(build, excerpt));
+  }
+
+  #progress(build: Build): boolean {
+    return this.#options.filter?.progress(build) ?? true;
+  }
+
+  #enqueue(build: Build, drafts: readonly OutboxDraft[]): void {
+    // Whatever a formatter put in a message (reason, step names, excerpt), no secret is stored or sent.
+    const secrets = this.#secrets(build);
+    for (const draft of drafts) {
+      this.#outbox.enqueue({ ...draft, payload: maskDeep(draft.payload, secrets), buildId: build.id });
     }
-    this.#upsert(build);
-    const payload: BotPayload = {
-      op: "reply",
-      buildId: build.id,
-      channel: this.#channel(build),
-      message: formatFinishReply(build, excerpt, this.#postOptions(build)),
-    };
-    this.#outbox.enqueue({ buildId: build.id, kind: BOT_REPLY, payload });
   }
 
-  #upsert(build: Build): void {
-    const payload: BotPayload = {
-      op: "upsert_root",
-      buildId: build.id,
-      channel: this.#channel(build),
-      ...formatRootPost(build, this.#postOptions(build)),
-    };
-    this.#outbox.enqueue({ buildId: build.id, kind: BOT_UPDATE, payload, coalesce: true });
-  }
-
-  /** Bot mode posts where the repo's routing says, else where /build was typed. */
-  #channel(build: Build): ChannelRef {
-    const routed = routeChannel(this.#repo(build), build.branch);
-    return routed ? { name: routed } : { id: build.channelId };
-  }
-
-  #repo(build: Build): RepoConfig | undefined {
-    return Object.hasOwn(this.#config.repos, build.repo) ? this.#config.repos[build.repo] : undefined;
-  }
-
-  #secrets(repo: RepoConfig | undefined): readonly string[] {
+  #secrets(build: Build): readonly string[] {
     if (this.#options.secrets) return this.#options.secrets;
+    const repo: RepoConfig | undefined = Object.hasOwn(this.#config.repos, build.repo)
+      ? this.#config.repos[build.repo]
+      : undefined;
     return repo ? Object.values(repo.secrets) : [];
-  }
-
-  #postOptions(build: Build) {
-    return {
-      publicUrl: this.#config.publicUrl,
-      secrets: this.#secrets(this.#repo(build)),
-      actions: this.#options.actions ?? null,
-    };
-  }
-
-  #webhookOptions(build: Build, excerpt: Excerpt | null) {
-    return {
-      ...this.#postOptions(build),
-      // Webhook mode: the hook's own channel unless routing names one.
-      channel: routeChannel(this.#repo(build), build.branch),
-      username: this.#config.mattermost.username,
-      iconUrl: this.#config.mattermost.iconUrl,
-      excerpt,
-    };
   }
 }

@@ -1,3 +1,4 @@
+import type { RootPost, RootPostStore } from "../chat/mattermost/root-post-store.js";
 import type { Db } from "./open-database.js";
 
 /**
@@ -5,19 +6,6 @@ import type { Db } from "./open-database.js";
  * only step that is not idempotent, so its id is stored the moment Mattermost answers 201; every
  * later update of the build is a patch of that post, and replies thread under it.
  */
-
-export interface RootPost {
-  readonly buildId: number;
-  readonly postId: string;
-  readonly channelId: string;
-}
-
-/** The port the bot transport needs (tests can pass a Map-backed one). */
-export interface RootPostStore {
-  get(buildId: number): RootPost | undefined;
-  set(post: RootPost): void;
-  delete(buildId: number): void;
-}
 
 interface Row {
   build_id: number;

@@ -1,4 +1,7 @@
+import type { DeliverableOutbox, NewOutboxMessage, OutboxMessage, OutboxSink } from "../notify/ports.js";
 import type { Db } from "./open-database.js";
+
+export type { NewOutboxMessage, OutboxMessage } from "../notify/ports.js";
 
 /**
  * The durable outbox: every chat message is stored here before any attempt to send it, so a
@@ -11,29 +14,6 @@ import type { Db } from "./open-database.js";
  * older updates 'superseded' (never sent). Only updates with nothing else of the build pending
  * after them are dropped, so a thread reply never overtakes the post it belongs under.
  */
-
-export interface NewOutboxMessage {
-  /** null for messages tied to no build; those are ordered by nothing but their own schedule. */
-  readonly buildId: number | null;
-  /** What the message is about, e.g. "build_started" (for logs and later bot-mode updates). */
-  readonly kind: string;
-  /** JSON-serialisable body handed to the chat transport as is. */
-  readonly payload: unknown;
-  /** This message carries the full state: older pending messages of the same build and kind may be skipped. */
-  readonly coalesce?: boolean;
-}
-
-export interface OutboxMessage {
-  readonly id: number;
-  readonly buildId: number | null;
-  readonly kind: string;
-  readonly payload: unknown;
-  /** Attempts made so far (0 for a message never tried). */
-  readonly attempts: number;
-  readonly nextAttemptAt: number;
-  readonly lastError: string | null;
-  readonly createdAt: number;
-}
 
 interface OutboxRow {
   id: number;
@@ -51,7 +31,8 @@ const HEAD_OF_BUILD = `o.state = 'pending'
   AND (o.build_id IS NULL OR NOT EXISTS (
     SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.build_id = o.build_id AND p.id < o.id))`;
 
-export class SqliteOutbox {
+/** notify/'s OutboxSink and DeliverableOutbox, in SQLite. */
+export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #insert;
   readonly #nextDue;
   readonly #nextAttemptAt;

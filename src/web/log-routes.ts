@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
-import { maskText } from "../backends/local/mask-secrets.js";
 import { SlashbuildError } from "../core/errors.js";
+import { maskText } from "../core/mask-secrets.js";
 import { describeBuild } from "./build-page.js";
 import { ansiToHtml } from "./log/ansi-to-html.js";
 import { findFirstError } from "./log/find-first-error.js";

@@ -1,9 +1,9 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
-import { maskText } from "../backends/local/mask-secrets.js";
 import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
 import { SlashbuildError } from "../core/errors.js";
+import { maskText } from "../core/mask-secrets.js";
 import type { Clock } from "../core/ports.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";

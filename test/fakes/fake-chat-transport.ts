@@ -1,4 +1,4 @@
-import type { ChatTransport, SendOutcome } from "../../src/notify/chat-transport.js";
+import type { ChatTransport, SendOutcome } from "../../src/notify/ports.js";
 
 /**
  * In-process ChatTransport: answers from a script (then "delivered"), and records every send with

@@ -15,7 +15,7 @@ export class RecordingBackend implements BuildBackend {
 
   async start(build: Build, _repo: RepoConfig): Promise<void> {
     if (this.refuse)
-      throw new SlashbuildError("BACKEND_UNAVAILABLE", "Sorry, the backend is down; try again later.");
+      throw new SlashbuildError("BACKEND_UNAVAILABLE", "The backend is down; try again later.");
     this.started.push(build);
   }
 

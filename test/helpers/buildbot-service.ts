@@ -1,12 +1,12 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { BuildbotBackend } from "../../src/backends/buildbot/buildbot-backend.js";
+import { buildbotStatusRoute } from "../../src/backends/buildbot/status-route.js";
 import {
   type BuildbotConfig,
   type BuildbotConfigInput,
   buildbotConfigSchema,
   toBuildbotConfig,
-} from "../../src/backends/buildbot/buildbot-config.js";
-import { buildbotStatusRoute } from "../../src/backends/buildbot/status-route.js";
+} from "../../src/config/buildbot-schema.js";
 import type { Config } from "../../src/config/config.js";
 import type { Build } from "../../src/core/build.js";
 import { BuildService } from "../../src/core/build-service.js";

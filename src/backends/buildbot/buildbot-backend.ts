@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
+import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
 import type { Build, StepStatus } from "../../core/build.js";
 import type { BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
 import { BuildbotClient } from "./buildbot-client.js";
-import { type BuildbotConfig, CORRELATION_PROPERTY } from "./buildbot-config.js";
+import { CORRELATION_PROPERTY } from "./buildbot-properties.js";
 import { type BbBuild, bbBuildSchema, propertyOf } from "./buildbot-types.js";
 import { type Observation, observe, type TrackedState } from "./map-build-state.js";
 import { slashbuildStepNames, stepIndexByName } from "./step-names.js";
@@ -197,7 +198,10 @@ export class BuildbotBackend implements BuildBackend {
     try {
       seen = await this.#observe(tracked, pushed);
     } catch (error) {
-      this.#logger?.warn({ err: error, buildId: id }, "buildbot: cannot read build state; will retry");
+      this.#logger?.warn(
+        { err: error, buildId: id, url: this.#bb.url, configKey: "buildbot.url" },
+        `could not read build #${id} from Buildbot at ${this.#bb.url}; will retry (check buildbot.url, buildbot.username and buildbot.password)`,
+      );
       if (!pushed) return;
       seen = { request: null, build: pushed, steps: [] };
     }

@@ -71,7 +71,7 @@ export class BuildbotClient {
     if (response.status >= 400 || !cookie) {
       throw new SlashbuildError(
         "BACKEND_UNAVAILABLE",
-        `Sorry, Buildbot at ${this.#url} refused slashbuild's login as \`${this.#username}\` (HTTP ${response.status}). ` +
+        `Buildbot at ${this.#url} refused slashbuild's login as \`${this.#username}\` (HTTP ${response.status}). ` +
           "An admin should check buildbot.username and buildbot.password against the master's UserPasswordAuth.",
       );
     }
@@ -185,7 +185,7 @@ export class BuildbotClient {
         : "";
       throw new SlashbuildError(
         "BACKEND_UNAVAILABLE",
-        `Sorry, Buildbot at ${this.#url} refused ${method}: ${answer.error}.${hint}`,
+        `Buildbot at ${this.#url} refused ${method}: ${answer.error}.${hint}`,
       );
     }
     return answer.result;
@@ -262,7 +262,7 @@ function describeNetworkError(error: unknown): string {
 function unavailable(url: string, why: string, cause?: unknown): SlashbuildError {
   return new SlashbuildError(
     "BACKEND_UNAVAILABLE",
-    `Sorry, Buildbot at ${url} is not available (${why}). Try again in a minute; if it persists, an admin should check the master.`,
+    `Buildbot at ${url} is not available (${why}). Try again in a minute; if it persists, an admin should check the master.`,
     { cause },
   );
 }

@@ -1,7 +1,7 @@
 import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
+import { maskText } from "../../core/mask-secrets.js";
 import type { LogSource } from "../../core/ports.js";
-import { maskText } from "../local/mask-secrets.js";
 import type { BuildbotClient } from "./buildbot-client.js";
 import { buildbotStepNames } from "./step-names.js";
 

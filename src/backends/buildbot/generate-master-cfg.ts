@@ -1,6 +1,7 @@
+import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
 import { SlashbuildError } from "../../core/errors.js";
-import { type BuildbotConfig, CORRELATION_PROPERTY, REQUESTER_PROPERTY } from "./buildbot-config.js";
+import { CORRELATION_PROPERTY, REQUESTER_PROPERTY } from "./buildbot-properties.js";
 import { call, PyCode, type PyValue, py } from "./python-literal.js";
 import { buildbotStepNames, CHECKOUT_STEP } from "./step-names.js";
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
+import { SlashbuildError } from "../../core/errors.js";
 
 /**
  * `POST /buildbot/status`: where Buildbot's HttpStatusPush reports build starts and finishes.
@@ -21,11 +22,11 @@ export const buildbotStatusRoute: FastifyPluginAsync<BuildbotStatusRouteOptions>
   app.post(BUILDBOT_STATUS_PATH, { bodyLimit: STATUS_BODY_LIMIT }, async (request, reply) => {
     if (!secretMatches(presentedSecret(request.headers), options.secret)) {
       request.log.warn("buildbot status push refused: missing or wrong secret");
-      return reply.code(401).send({
-        error: "AUTH_TOKEN_INVALID",
-        message:
-          "Missing or wrong status secret: HttpStatusPush must send buildbot.status_secret (see master.cfg).",
-      });
+      // Answered by http/error-handler.ts, like every other SlashbuildError on HTTP.
+      throw new SlashbuildError(
+        "AUTH_TOKEN_INVALID",
+        "Missing or wrong status secret: HttpStatusPush must send buildbot.status_secret (see master.cfg).",
+      );
     }
     try {
       const matched = await options.onStatus(request.body);

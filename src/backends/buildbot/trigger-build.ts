@@ -1,12 +1,8 @@
+import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { RepoConfig } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import type { BuildbotClient } from "./buildbot-client.js";
-import {
-  type BuildbotConfig,
-  CORRELATION_PROPERTY,
-  changeProject,
-  REQUESTER_PROPERTY,
-} from "./buildbot-config.js";
+import { CORRELATION_PROPERTY, changeProject, REQUESTER_PROPERTY } from "./buildbot-properties.js";
 
 /**
  * The two ways to hand a build to Buildbot. Both carry the correlation property, so a build can be

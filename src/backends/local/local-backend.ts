@@ -82,10 +82,7 @@ export class LocalBackend implements BuildBackend {
 
   async start(build: Build, repo: RepoConfig): Promise<void> {
     if (this.#closed) {
-      throw new SlashbuildError(
-        "BACKEND_UNAVAILABLE",
-        "Sorry, slashbuild is shutting down; try again in a minute.",
-      );
+      throw new SlashbuildError("BACKEND_UNAVAILABLE", "slashbuild is shutting down; try again in a minute.");
     }
     this.#enqueue(build, repo);
     // Started on the next turn, so no event can reach the sink before start() has returned.

@@ -182,6 +182,6 @@ function stopOutcome(reason: StopReason, command: string | null, when: string): 
 }
 
 function explain(error: unknown, fallback: string): string {
-  if (isSlashbuildError(error)) return error.message.replace(/^Sorry, /, "");
+  if (isSlashbuildError(error)) return error.message;
   return `${fallback}: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { StringDecoder } from "node:string_decoder";
-import { createSecretMasker } from "./mask-secrets.js";
+import { createSecretMasker } from "../../core/mask-secrets.js";
 
 /** One output stream of a step (stdout or stderr) feeding the step's log. */
 export interface StepLogInput {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ChatCommand, Reply } from "../../core/chat-command.js";
 import { type ActionName, verifyAction } from "./action-signature.js";
+import { replyText } from "./apologize.js";
 
 /**
  * The button receiver (CONTRACT §6). Mattermost POSTs a click here as JSON with no auth header,
@@ -57,7 +58,7 @@ export const actionRoute: FastifyPluginAsync<ActionRouteOptions> = async (app, o
       const text = `${COMMANDS[verified.action]} ${verified.build}`;
       try {
         const result = await options.handleCommand({ text, user, channel });
-        answer = { ephemeral_text: result.text };
+        answer = { ephemeral_text: replyText(result) };
       } catch (error) {
         request.log.error(
           { err: error, action: verified.action, build: verified.build },

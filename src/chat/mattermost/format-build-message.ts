@@ -1,6 +1,5 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
-import { buildbotBuildLink } from "../../backends/buildbot/buildbot-link.js";
-import { maskText } from "../../backends/local/mask-secrets.js";
+import { backendPageLink } from "../../core/backend-link.js";
 import {
   type Build,
   durationMs,
@@ -10,8 +9,9 @@ import {
   shortSha,
 } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
+import { maskText } from "../../core/mask-secrets.js";
+import { codeBlock, type Excerpt } from "../../notify/failure-excerpt.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
-import { codeBlock, type Excerpt } from "./failure-excerpt.js";
 import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
 
 /**
@@ -78,7 +78,7 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
       short: false,
     });
   }
-  const buildbotUrl = buildbotBuildLink(build);
+  const buildbotUrl = backendPageLink(build);
   if (buildbotUrl) fields.push({ title: "Buildbot", value: `[build page](${buildbotUrl})`, short: true });
   const attachment: MessageAttachment = { fallback: plain, color: COLORS[status], ...subject.title, fields };
   if (options.excerpt) attachment.text = excerptText(options.excerpt, secrets);

@@ -1,9 +1,9 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
 import { type Build, durationMs, isFinal, STATUS_WORDS, type Step, shortSha } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
+import type { Excerpt } from "../../notify/failure-excerpt.js";
 import type { PostContent } from "./bot-payload.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
-import type { Excerpt } from "./failure-excerpt.js";
 import {
   clean,
   excerptText,

@@ -1,4 +1,4 @@
-import type { SendOutcome } from "../../notify/chat-transport.js";
+import type { SendOutcome } from "../../notify/ports.js";
 import { classifyResponse } from "./webhook-transport.js";
 
 /**

@@ -1,7 +1,8 @@
 import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ChatCommand, Reply } from "../../core/chat-command.js";
-import { isSlashbuildError } from "../../core/errors.js";
+import { isSlashbuildError, SlashbuildError } from "../../core/errors.js";
+import { apologize, replyText } from "./apologize.js";
 import {
   extractToken,
   type FormRecord,
@@ -42,11 +43,10 @@ export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, opt
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     // Mattermost POSTs a form (CONTRACT §1); a JSON or text body is not from it, whatever it holds.
     if (request.method === "POST" && !isForm(request.headers["content-type"])) {
-      return reply.code(415).send({
-        error: "REQUEST_UNSUPPORTED",
-        message:
-          "A slash command arrives as a form (application/x-www-form-urlencoded POST) or a GET query; point a Mattermost slash command at this URL.",
-      });
+      throw new SlashbuildError(
+        "REQUEST_UNSUPPORTED",
+        "A slash command arrives as a form (application/x-www-form-urlencoded POST) or a GET query; point a Mattermost slash command at this URL.",
+      );
     }
     // Mattermost sends the form as the body for POST and as the query string for GET.
     const source = request.method === "GET" ? request.query : request.body;
@@ -55,20 +55,15 @@ export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, opt
 
     if (!verifyToken(extractToken(form, headers), options.tokens)) {
       request.log.warn("slash command refused: missing or wrong token");
-      return reply.code(401).send({
-        error: "AUTH_TOKEN_INVALID",
-        message:
-          "Missing or wrong slash-command token: copy the token of the Mattermost slash command into mattermost.token.",
-      });
+      // Answered by http/error-handler.ts, like every other SlashbuildError on HTTP.
+      throw new SlashbuildError(
+        "AUTH_TOKEN_INVALID",
+        "Missing or wrong slash-command token: copy the token of the Mattermost slash command into mattermost.token.",
+      );
     }
 
-    let command: ChatCommand;
-    try {
-      command = parseSlashRequest(form, headers).command;
-    } catch (error) {
-      if (!isSlashbuildError(error)) throw error;
-      return reply.code(error.httpStatus).send({ error: error.code, message: error.message });
-    }
+    // A malformed form throws REQUEST_INVALID, answered the same way.
+    const command: ChatCommand = parseSlashRequest(form, headers).command;
 
     const answer = await answerCommand(options.handleCommand, command, request);
     return reply.code(200).type("application/json").send(answer);
@@ -87,9 +82,9 @@ async function answerCommand(
 ): Promise<SlashResponse> {
   try {
     const reply = await handleCommand(command);
-    return { response_type: reply.visibility, text: reply.text };
+    return { response_type: reply.visibility, text: replyText(reply) };
   } catch (error) {
-    if (isSlashbuildError(error)) return { response_type: "ephemeral", text: error.message };
+    if (isSlashbuildError(error)) return { response_type: "ephemeral", text: apologize(error.message) };
     request.log.error({ err: error }, "slash command failed");
     // Mattermost would show a non-200 only as "returned response 500"; say something useful instead.
     return {

@@ -1,4 +1,4 @@
-import type { ChatTransport, SendOutcome } from "../../notify/chat-transport.js";
+import type { ChatTransport, SendOutcome } from "../../notify/ports.js";
 
 /**
  * Sends outbox payloads to a Mattermost incoming webhook (CONTRACT §4). The hook id in the URL

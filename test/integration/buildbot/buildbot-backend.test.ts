@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  type BuildbotConfig,
-  OLD_INTEGRATION_PROJECT,
-} from "../../../src/backends/buildbot/buildbot-config.js";
 import { BuildbotLogSource } from "../../../src/backends/buildbot/buildbot-log-source.js";
+import { OLD_INTEGRATION_PROJECT } from "../../../src/backends/buildbot/buildbot-properties.js";
 import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
+import type { BuildbotConfig } from "../../../src/config/buildbot-schema.js";
 import type { Config } from "../../../src/config/config.js";
 import type { Build } from "../../../src/core/build.js";
 import { requestNew } from "../../fakes/request-new.js";

@@ -6,6 +6,7 @@ import { safeRequestSerializer } from "../../../src/chat/mattermost/safe-request
 import { slashRoute } from "../../../src/chat/mattermost/slash-route.js";
 import type { ChatCommand, Reply } from "../../../src/core/chat-command.js";
 import { SlashbuildError } from "../../../src/core/errors.js";
+import { errorHandler } from "../../../src/http/error-handler.js";
 import { sendSlashCommand } from "../../fakes/send-slash-command.js";
 
 const TOKEN = "cuzrenun5z3jqip98q1zxoi65f";
@@ -31,6 +32,7 @@ beforeEach(async () => {
     },
   });
   app = Fastify({ logger: { level: "debug", stream, serializers: { req: safeRequestSerializer } } });
+  app.setErrorHandler(errorHandler);
   await app.register(slashRoute, {
     tokens: [TOKEN, ROTATED],
     handleCommand: (command) => {
@@ -153,14 +155,23 @@ describe("slash route", () => {
     expect(received[0]?.text).toBe("app cc @bob @carol");
   });
 
-  it("turns a refusal from the core into an ephemeral answer", async () => {
+  it('turns a refusal from the core into an ephemeral apology (the one place "Sorry, " is added)', async () => {
     answer = async () => {
-      throw new SlashbuildError("REPO_UNKNOWN", "Sorry, there is no repo x; you can build app.");
+      throw new SlashbuildError("REPO_UNKNOWN", "There is no repo x; you can build app.");
     };
     const outcome = await sendSlashCommand({ url: url(), token: TOKEN, text: "x" });
     expect(outcome).toMatchObject({
       ok: true,
       response: { response_type: "ephemeral", text: "Sorry, there is no repo x; you can build app." },
+    });
+    answer = async () => ({
+      visibility: "ephemeral",
+      text: "Buildbot at http://bb is not available.",
+      refusal: true,
+    });
+    const refused = await sendSlashCommand({ url: url(), token: TOKEN, text: "x" });
+    expect(refused).toMatchObject({
+      response: { text: "Sorry, Buildbot at http://bb is not available." },
     });
   });
 

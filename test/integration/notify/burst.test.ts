@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createBotTransport } from "../../../src/chat/mattermost/bot-transport.js";
 import { createMattermostApi } from "../../../src/chat/mattermost/mattermost-api.js";
+import { botFormatter } from "../../../src/chat/mattermost/status-formatters.js";
 import type { Build } from "../../../src/core/build.js";
+import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
 import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import { TokenBucket } from "../../../src/notify/token-bucket.js";
@@ -50,7 +52,10 @@ afterEach(async () => {
 function wire(rateLimit: TokenBucket | undefined) {
   const outbox = new SqliteOutbox(db, clock.now);
   const config = makeConfig({ mattermost: { token: "t", url: mattermost.url, bot_token: "bot" } });
-  const notifier = new OutboxStatusNotifier(outbox, config, { mode: "bot" });
+  const notifier = new OutboxStatusNotifier(outbox, config, {
+    formatter: botFormatter(config),
+    filter: repoNotifyFilter(config),
+  });
   const api = createMattermostApi({ url: mattermost.url, token: "bot", timeoutMs: 10_000, clock: clock.now });
   deliverer = new OutboxDeliverer({
     outbox,

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { webhookFormatter } from "../../../src/chat/mattermost/status-formatters.js";
 import { createWebhookTransport } from "../../../src/chat/mattermost/webhook-transport.js";
 import type { Build } from "../../../src/core/build.js";
+import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
 import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
@@ -54,7 +56,15 @@ function open() {
     sleep: clock.sleep,
   });
   opened.push({ db, deliverer });
-  return { db, outbox, deliverer, notifier: new OutboxStatusNotifier(outbox, config) };
+  return {
+    db,
+    outbox,
+    deliverer,
+    notifier: new OutboxStatusNotifier(outbox, config, {
+      formatter: webhookFormatter(config),
+      filter: repoNotifyFilter(config),
+    }),
+  };
 }
 
 function lifecycle(notifier: OutboxStatusNotifier, id: number): void {

@@ -35,7 +35,7 @@ describe("parseBuildCommand", () => {
   });
 
   it.each([
-    ["", /tell me what to build/],
+    ["", /Tell me what to build/],
     ["stop", /takes one build number/],
     ["stop abc", /takes one build number/],
     ["stop 1 2", /takes one build number/],

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import type { Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RepoConfig } from "../../../src/config/config.js";
 import { SlashbuildError } from "../../../src/core/errors.js";
@@ -131,6 +132,24 @@ describe("GitMirrors", () => {
       expect(error.message).toContain("could not fetch missing");
       expect(error.message).toContain("Check the repo's url in the config");
       expect(await readdir(path.join(dataDir, "git"))).toEqual([]);
+    });
+
+    it("logs which repo, which url (without credentials) and which config key to check", async () => {
+      const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+      const logger = {
+        warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+      } as unknown as Logger;
+      const logged = new GitMirrors({ dataDir, logger });
+      await refusal(logged.fetch(repoConfig("https://builder:s3cr3t-pass@127.0.0.1:1/app.git", "private")));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.fields).toMatchObject({
+        repo: "private",
+        url: "https://127.0.0.1:1/app.git",
+        configKey: "repos.private.url",
+      });
+      expect(warnings[0]?.message).toBe(
+        "could not fetch private from https://127.0.0.1:1/app.git: check repos.private.url and that this machine can reach it",
+      );
     });
 
     it("never repeats credentials from the url", async () => {

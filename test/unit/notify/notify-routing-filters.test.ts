@@ -1,15 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { BotPayload } from "../../../src/chat/mattermost/bot-payload.js";
 import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
+import {
+  BOT_REPLY,
+  BOT_UPDATE,
+  botFormatter,
+  webhookFormatter,
+} from "../../../src/chat/mattermost/status-formatters.js";
 import type { Build } from "../../../src/core/build.js";
 import type { LogSource } from "../../../src/core/ports.js";
-import { announcesFinish, routeChannel } from "../../../src/notify/notify-policy.js";
-import { BOT_REPLY, BOT_UPDATE, OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
+import { announcesFinish, repoNotifyFilter, routeChannel } from "../../../src/notify/notify-policy.js";
+import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
 import { makeBuild } from "../../fakes/make-build.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 const SECRET = "hunter2-secret-value";
+const actions = { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) };
 
 function setup(
   mode: "bot" | "webhook",
@@ -22,10 +29,9 @@ function setup(
     repos: { app: { url: "/x.git", commands: ["make", "make test"], secrets: { KEY: SECRET }, ...repo } },
   });
   const notifier = new OutboxStatusNotifier({ enqueue: (message) => enqueued.push(message) }, config, {
-    mode,
-    actions: { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) },
+    formatter: (mode === "bot" ? botFormatter : webhookFormatter)(config, actions),
+    filter: repoNotifyFilter(config, () => extra.previous),
     ...(extra.logs ? { logs: extra.logs } : {}),
-    previous: () => extra.previous,
   });
   return { notifier, enqueued };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
+import { webhookFormatter } from "../../../src/chat/mattermost/status-formatters.js";
+import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
 import { makeBuild } from "../../fakes/make-build.js";
@@ -21,6 +23,7 @@ function setup(repoExtra: Record<string, unknown> = {}) {
       },
     },
     config,
+    { formatter: webhookFormatter(config), filter: repoNotifyFilter(config) },
   );
   return { notifier, enqueued };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildbotConfigSchema, toBuildbotConfig } from "../../../../src/backends/buildbot/buildbot-config.js";
 import { generateMasterCfg } from "../../../../src/backends/buildbot/generate-master-cfg.js";
+import { buildbotConfigSchema, toBuildbotConfig } from "../../../../src/config/buildbot-schema.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
 const bb = toBuildbotConfig(

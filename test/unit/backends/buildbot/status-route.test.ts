@@ -5,6 +5,7 @@ import {
   presentedSecret,
   secretMatches,
 } from "../../../../src/backends/buildbot/status-route.js";
+import { errorHandler } from "../../../../src/http/error-handler.js";
 
 const SECRET = "status-secret-0123456789";
 const basic = (user: string, password: string) =>
@@ -34,6 +35,8 @@ describe("presentedSecret / secretMatches", () => {
 describe("POST /buildbot/status", () => {
   const received: unknown[] = [];
   const app = Fastify();
+  // As in app.ts: the one error handler answers the route's SlashbuildErrors.
+  app.setErrorHandler(errorHandler);
   app.register(buildbotStatusRoute, {
     secret: SECRET,
     onStatus: async (payload) => {

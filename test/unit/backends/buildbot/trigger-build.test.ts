@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildbotConfigSchema,
-  OLD_INTEGRATION_PROJECT,
-  toBuildbotConfig,
-} from "../../../../src/backends/buildbot/buildbot-config.js";
-import { buildbotBuildLink } from "../../../../src/backends/buildbot/buildbot-link.js";
+import { OLD_INTEGRATION_PROJECT } from "../../../../src/backends/buildbot/buildbot-properties.js";
 import { changeFields, forceParams } from "../../../../src/backends/buildbot/trigger-build.js";
+import { buildbotConfigSchema, toBuildbotConfig } from "../../../../src/config/buildbot-schema.js";
+import { backendPageLink } from "../../../../src/core/backend-link.js";
 import type { Build } from "../../../../src/core/build.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
@@ -52,12 +49,12 @@ describe("trigger parameters", () => {
   });
 });
 
-describe("buildbotBuildLink", () => {
+describe("backendPageLink", () => {
   it("links Buildbot builds to their page, and nothing else", () => {
     const url = "http://bb:8010/#/builders/1/builds/3";
-    expect(buildbotBuildLink({ backend: "buildbot", external: { url } })).toBe(url);
-    expect(buildbotBuildLink({ backend: "local", external: { url } })).toBeNull();
-    expect(buildbotBuildLink({ backend: "buildbot", external: {} })).toBeNull();
-    expect(buildbotBuildLink({ backend: "buildbot", external: { url: "javascript:alert(1)" } })).toBeNull();
+    expect(backendPageLink({ backend: "buildbot", external: { url } })).toBe(url);
+    expect(backendPageLink({ backend: "local", external: { url } })).toBeNull();
+    expect(backendPageLink({ backend: "buildbot", external: {} })).toBeNull();
+    expect(backendPageLink({ backend: "buildbot", external: { url: "javascript:alert(1)" } })).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
-import { maskText } from "../../backends/local/mask-secrets.js";
-import type { Build, Step } from "../../core/build.js";
+import type { Build, Step } from "../core/build.js";
+import { maskText } from "../core/mask-secrets.js";
 
 /**
  * The useful part of a failure, for chat: the failing command's last lines, preceded by its first
@@ -18,10 +18,7 @@ export interface ExcerptOptions {
   readonly secrets?: readonly string[];
 }
 
-export interface Excerpt {
-  readonly step: Step;
-  readonly text: string;
-}
+export type { Excerpt } from "./ports.js";
 
 const ERROR_LINE = /\b(error|errors|fatal|failed|failure|exception|panic|traceback|assert(ion)?)\b/i;
 const MAX_LINE_RUNES = 300;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSecretMasker, MASK, maskText } from "../../../../src/backends/local/mask-secrets.js";
+import { createSecretMasker, MASK, maskText } from "../../../src/core/mask-secrets.js";
 
 /** Feeds `text` to a streaming masker cut at the given offsets and returns everything it wrote. */
 function streamed(

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { extractToken, parseSlashRequest } from "../../../src/chat/mattermost/parse-slash-request.js";
-import { isSlashbuildError } from "../../../src/core/errors.js";
+import { extractToken, parseSlashRequest } from "../../../../src/chat/mattermost/parse-slash-request.js";
+import { isSlashbuildError } from "../../../../src/core/errors.js";
 
 const form = JSON.parse(
-  readFileSync(new URL("../../fixtures/mattermost/slash-command-request.form.json", import.meta.url), "utf8"),
+  readFileSync(
+    new URL("../../../fixtures/mattermost/slash-command-request.form.json", import.meta.url),
+    "utf8",
+  ),
 ) as Record<string, string>;
 
 describe("parseSlashRequest", () => {

@@ -1,4 +1,4 @@
-import { SlashbuildError } from "../core/errors.js";
+import { SlashbuildError, sentence } from "./errors.js";
 
 /**
  * Checks on the branch and revision a person typed in chat, before they go anywhere near git.
@@ -76,7 +76,7 @@ export function validateBranchName(name: string): RefVerdict {
 export function checkBranchName(name: string): string {
   const verdict = validateBranchName(name);
   if (verdict.ok) return verdict.value;
-  throw new SlashbuildError("BRANCH_MALFORMED", `Sorry, ${verdict.reason}.`);
+  throw new SlashbuildError("BRANCH_MALFORMED", `${sentence(verdict.reason)}.`);
 }
 
 /** Abbreviated ids shorter than 4 are refused by git itself; 64 is a full SHA-256 object id. */
@@ -95,5 +95,5 @@ export function validateRevision(revision: string): RefVerdict {
 export function checkRevision(revision: string): string {
   const verdict = validateRevision(revision);
   if (verdict.ok) return verdict.value;
-  throw new SlashbuildError("REVISION_MALFORMED", `Sorry, ${verdict.reason}.`);
+  throw new SlashbuildError("REVISION_MALFORMED", `${sentence(verdict.reason)}.`);
 }

@@ -6,7 +6,7 @@ import {
   checkRevision,
   validateBranchName,
   validateRevision,
-} from "../../../src/git/validate-ref.js";
+} from "../../../src/core/validate-ref.js";
 
 function refusal(fn: () => unknown): SlashbuildError {
   try {
@@ -99,7 +99,7 @@ describe("checkBranchName", () => {
 
   it("says exactly what is wrong with a leading dash", () => {
     expect(refusal(() => checkBranchName("-x")).message).toBe(
-      "Sorry, branch names may not start with '-'; type the branch as it appears in `git branch`.",
+      "Branch names may not start with '-'; type the branch as it appears in `git branch`.",
     );
   });
 });

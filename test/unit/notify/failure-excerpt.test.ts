@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeBlock, extractFailureExcerpt } from "../../../src/chat/mattermost/failure-excerpt.js";
+import { codeBlock, extractFailureExcerpt } from "../../../src/notify/failure-excerpt.js";
 
 const lines = (n: number, prefix = "line") => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`);
 

@@ -3,7 +3,7 @@ import {
   classifyResponse,
   createWebhookTransport,
   parseRetryAfter,
-} from "../../../src/chat/mattermost/webhook-transport.js";
+} from "../../../../src/chat/mattermost/webhook-transport.js";
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatBuildFinished } from "../../../src/chat/mattermost/format-build-message.js";
-import { makeBuild } from "../../fakes/make-build.js";
+import { formatBuildFinished } from "../../../../src/chat/mattermost/format-build-message.js";
+import { makeBuild } from "../../../fakes/make-build.js";
 
 const options = { publicUrl: "https://ci.example.com" };
 

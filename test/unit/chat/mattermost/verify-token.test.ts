@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verifyToken } from "../../../src/chat/mattermost/verify-token.js";
+import { verifyToken } from "../../../../src/chat/mattermost/verify-token.js";
 
 describe("verifyToken", () => {
   it("accepts the configured token", () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { verifyAction } from "../../../src/chat/mattermost/action-signature.js";
-import type { IntegrationAction } from "../../../src/chat/mattermost/build-actions.js";
-import { MAX_POST_RUNES } from "../../../src/chat/mattermost/format-build-message.js";
+import { verifyAction } from "../../../../src/chat/mattermost/action-signature.js";
+import type { IntegrationAction } from "../../../../src/chat/mattermost/build-actions.js";
+import { MAX_POST_RUNES } from "../../../../src/chat/mattermost/format-build-message.js";
 import {
   formatFinishReply,
   formatFullLog,
   formatRootPost,
-} from "../../../src/chat/mattermost/format-build-post.js";
-import { makeBuild } from "../../fakes/make-build.js";
-import { makeConfig } from "../../helpers/make-config.js";
+} from "../../../../src/chat/mattermost/format-build-post.js";
+import { makeBuild } from "../../../fakes/make-build.js";
+import { makeConfig } from "../../../helpers/make-config.js";
 
 const SECRET = "k".repeat(32);
 const options = {

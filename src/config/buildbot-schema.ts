@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "../../config/units.js";
+import { duration, httpUrl } from "./schema-types.js";
 
 /**
  * The top-level `buildbot:` section of the config file (snake_case, strict like the rest of the
@@ -7,23 +7,6 @@ import { parseDuration } from "../../config/units.js";
  * with `backend: buildbot` build on the master described here.
  */
 
-/** The Buildbot property that carries the slashbuild build id, on every trigger path. */
-export const CORRELATION_PROPERTY = "slashbuild_build_id";
-/** Carries the requester's chat name into the build (SLASHBUILD_USER on the worker). */
-export const REQUESTER_PROPERTY = "slashbuild_user";
-/** The old Mattermost-to-Buildbot integration's change project naming, for masters routed on it. */
-export const OLD_INTEGRATION_PROJECT = "mattermost_build_{repo}_{branch}";
-
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration: write e.g. 5s or 30s` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 /** Buildbot builder and scheduler names end up in URLs and Python source: keep them plain. */
 const bbName = z
   .string()
@@ -122,9 +105,4 @@ export function toBuildbotConfig(parsed: ParsedBuildbotConfig, publicUrl: string
       };
     },
   });
-}
-
-/** The change project for a repo and branch under the configured template. */
-export function changeProject(template: string, repo: string, branch: string): string {
-  return template.replaceAll("{repo}", repo).replaceAll("{branch}", branch);
 }

@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from "pino";
-import { maskText } from "../backends/local/mask-secrets.js";
-import { safeRequestSerializer } from "../chat/mattermost/safe-request-serializer.js";
+import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
+import { maskText } from "./core/mask-secrets.js";
 
 /**
  * The service log. Tokens travel in the slash command's form, its query string (GET) and the

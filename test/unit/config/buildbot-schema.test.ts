@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildbotConfigSchema,
-  changeProject,
-  OLD_INTEGRATION_PROJECT,
-  toBuildbotConfig,
-} from "../../../../src/backends/buildbot/buildbot-config.js";
+import { buildbotConfigSchema, toBuildbotConfig } from "../../../src/config/buildbot-schema.js";
 
 const minimal = {
   url: "http://bb.example.com:8010/",
@@ -66,12 +61,5 @@ describe("buildbotConfigSchema", () => {
     const result = buildbotConfigSchema.safeParse(input);
     expect(result.success).toBe(false);
     expect(JSON.stringify(result.error?.issues)).toContain(message);
-  });
-});
-
-describe("changeProject", () => {
-  it("keeps the old integration's naming available", () => {
-    expect(changeProject(OLD_INTEGRATION_PROJECT, "app", "feature/x")).toBe("mattermost_build_app_feature/x");
-    expect(changeProject("{repo}", "app", "main")).toBe("app");
   });
 });

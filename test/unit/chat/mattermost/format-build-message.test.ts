@@ -6,9 +6,9 @@ import {
   MAX_POST_RUNES,
   mentionUser,
   truncateRunes,
-} from "../../../src/chat/mattermost/format-build-message.js";
-import { type FinalStatus, STATUS_WORDS } from "../../../src/core/build.js";
-import { makeBuild } from "../../fakes/make-build.js";
+} from "../../../../src/chat/mattermost/format-build-message.js";
+import { type FinalStatus, STATUS_WORDS } from "../../../../src/core/build.js";
+import { makeBuild } from "../../../fakes/make-build.js";
 
 const options = { publicUrl: "http://ci.example.com:8080" };
 const finished = (status: FinalStatus, extra = {}) =>

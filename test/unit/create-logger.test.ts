@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../../src/http/create-logger.js";
+import { createLogger } from "../../src/create-logger.js";
 
 function capture(): { stream: Writable; text: () => string } {
   let text = "";

@@ -3,7 +3,7 @@ import {
   deriveActionSecret,
   signAction,
   verifyAction,
-} from "../../../src/chat/mattermost/action-signature.js";
+} from "../../../../src/chat/mattermost/action-signature.js";
 
 const KEY = "a-long-enough-action-secret-key";
 

@@ -1,0 +1,111 @@
+import type { Writable } from "node:stream";
+import type { Config } from "../../config/config.js";
+import type { Build } from "../../core/build.js";
+import type { Clock } from "../../core/ports.js";
+import { createConsoleTransport } from "../../notify/console-transport.js";
+import type { StatusFormatter, Transport } from "../../notify/ports.js";
+import { ACTION_PATH } from "./action-route.js";
+import { deriveActionSecret } from "./action-signature.js";
+import { createBotTransport } from "./bot-transport.js";
+import type { ActionOptions } from "./build-actions.js";
+import { formatFullLog } from "./format-build-post.js";
+import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
+import type { RootPostStore } from "./root-post-store.js";
+import { botFormatter, webhookFormatter } from "./status-formatters.js";
+import { createWebhookTransport } from "./webhook-transport.js";
+
+/**
+ * Chooses the chat mode from the config and builds Mattermost's implementations of notify/'s
+ * ports (transport, formatter) plus what the action route needs, so app.ts only wires:
+ * bot mode (mattermost.url + bot_token: REST API, one post per build), webhook mode
+ * (webhook_url), or the console (neither: posts printed for the quick start).
+ */
+
+export type ChatMode = "bot" | "webhook" | "console";
+
+export interface ChatDeps {
+  /** Bot mode's root post per build (store/sqlite-chat-posts.ts). */
+  readonly rootPosts: RootPostStore;
+  /** For the "Full log" answer. */
+  readonly findBuild: (id: number) => Build | undefined;
+  readonly clock: Clock;
+  readonly fetch?: typeof fetch;
+  readonly out: Writable;
+  /** Every secret slashbuild knows (core/known-secrets.ts), masked in the "Full log" answer. */
+  readonly secrets?: readonly string[];
+}
+
+export interface MattermostChat {
+  readonly mode: ChatMode;
+  readonly transport: Transport;
+  readonly formatter: StatusFormatter;
+  /** Whether sends are paced by config.delivery (the console has no rate limit to respect). */
+  readonly paced: boolean;
+  /** HMAC key for buttons (the action route verifies with it). */
+  readonly actionSecret: string;
+  /** Text of the "Full log" answer for a build id. */
+  fullLog(buildId: number): string;
+  /** Bot mode: asks Mattermost who the token belongs to, so a bad token shows at startup. */
+  checkBot(): Promise<string | null>;
+}
+
+export function chatMode(config: Config): ChatMode {
+  if (config.mattermost.url && config.mattermost.botToken) return "bot";
+  return config.mattermost.webhookUrl ? "webhook" : "console";
+}
+
+export function createMattermostChat(config: Config, deps: ChatDeps): MattermostChat {
+  const mode = chatMode(config);
+  const actionSecret = deriveActionSecret(config.mattermost.actionSecret, config.mattermost.tokens);
+  // Nobody can click a button printed on the console.
+  const actions: ActionOptions | null =
+    mode === "console" ? null : { url: `${config.publicUrl}${ACTION_PATH}`, secret: actionSecret };
+  const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
+
+  let api: MattermostApi | null = null;
+  let transport: Transport;
+  if (mode === "bot") {
+    api = createMattermostApi({
+      url: config.mattermost.url as string,
+      token: config.mattermost.botToken as string,
+      timeoutMs: config.delivery.timeoutMs,
+      clock: deps.clock,
+      ...fetchOption,
+    });
+    transport = createBotTransport({ api, posts: deps.rootPosts, team: config.mattermost.team });
+  } else if (mode === "webhook") {
+    transport = createWebhookTransport({
+      webhookUrl: config.mattermost.webhookUrl as string,
+      timeoutMs: config.delivery.timeoutMs,
+      clock: deps.clock,
+      ...fetchOption,
+    });
+  } else {
+    transport = createConsoleTransport(deps.out);
+  }
+
+  return {
+    mode,
+    transport,
+    formatter: mode === "bot" ? botFormatter(config, actions) : webhookFormatter(config, actions),
+    paced: mode !== "console",
+    actionSecret,
+    fullLog(buildId) {
+      const build = deps.findBuild(buildId);
+      if (!build) return `There is no build #${buildId} any more.`;
+      const repo = config.repos[build.repo];
+      return formatFullLog(build, {
+        publicUrl: config.publicUrl,
+        secrets: deps.secrets ?? (repo ? Object.values(repo.secrets) : []),
+      });
+    },
+    async checkBot() {
+      if (!api) return null;
+      const me = await api.me();
+      if (me.ok) return null;
+      return me.status === 401
+        ? "mattermost.bot_token was refused (401): create a bot account's access token and put it there"
+        : `could not ask Mattermost who the bot is: ${me.outcome.error}`;
+    },
+  };
+}
