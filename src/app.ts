@@ -28,6 +28,7 @@ import { openDatabase } from "./store/open-database.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
+import { SqliteWebSessions } from "./store/sqlite-web-sessions.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
@@ -134,6 +135,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     config,
     clock,
     secrets,
+    sessions: new SqliteWebSessions(db),
     // Each backend's logs as byte ranges: files on disk, or Buildbot's REST API.
     logs: logSourceByBackend({
       local: fileLogStreamSource(local.logs, local),

@@ -70,11 +70,21 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const name = typeof body.user === "string" ? body.user.slice(0, 64) : "";
     const password = typeof body.password === "string" ? body.password.slice(0, 1024) : "";
+    // Refused before the password is even checked while this address or user name is backing off.
+    const wait = ctx.throttle.retryAfterMs(request.ip, name);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      reply.status(429).header("retry-after", String(seconds));
+      return loginPage(reply, next, `Too many failed sign-ins; try again in ${seconds} s.`, name);
+    }
     const cookies = await ctx.auth.signIn(name, password);
     if (!cookies) {
+      ctx.throttle.failed(request.ip, name);
+      request.log.warn({ user: name }, "web sign-in failed");
       reply.status(401);
       return loginPage(reply, next, "Wrong user name or password.", name);
     }
+    ctx.throttle.succeeded(request.ip, name);
     request.log.info({ user: name }, "web sign-in");
     return reply.header("set-cookie", cookies).redirect(next, 303);
   });
@@ -87,6 +97,6 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
         .type("text/html; charset=utf-8")
         .send(renderMessagePage("Not signed out", check.why, ctx.auth.viewer(request), "/"));
     }
-    return reply.header("set-cookie", ctx.auth.signOutCookies()).redirect("/", 303);
+    return reply.header("set-cookie", ctx.auth.signOut(request)).redirect("/", 303);
   });
 }

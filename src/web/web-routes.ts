@@ -5,9 +5,11 @@ import type { BuildService } from "../core/build-service.js";
 import { SlashbuildError } from "../core/errors.js";
 import { maskText } from "../core/mask-secrets.js";
 import type { Clock } from "../core/ports.js";
+import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
 import { registerAssets } from "./assets/assets.js";
+import { LoginThrottle } from "./auth/login-throttle.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
@@ -28,6 +30,8 @@ export interface WebRoutesOptions {
   readonly clock?: Clock;
   /** Every secret slashbuild knows: masked in every page, JSON answer and live-log event. */
   readonly secrets?: readonly string[];
+  /** Where web sessions live (SQLite in app.ts); default: memory. */
+  readonly sessions?: WebSessionStore;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -57,7 +61,8 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     logs: options.logs,
     index,
     windows: new LogWindows(index),
-    auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock),
+    auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock, options.sessions),
+    throttle: new LoginThrottle(options.clock ? { clock: options.clock } : {}),
     clock: options.clock ?? Date.now,
     secrets: options.secrets ?? [],
   };

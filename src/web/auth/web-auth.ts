@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { WebConfig } from "../../config/config.js";
 import type { ChatUser } from "../../core/chat-command.js";
 import type { Clock } from "../../core/ports.js";
+import { MemoryWebSessions, type WebSessionStore } from "../../core/web-sessions.js";
 import { verifyPassword } from "./password-hash.js";
 import { safeEqual, TokenSigner } from "./signed-token.js";
 
@@ -23,7 +24,11 @@ export type PostCheck =
 const SESSION_COOKIE = "sb_session";
 /** A short-lived nonce for the sign-in form, so even signing in needs a CSRF token. */
 const LOGIN_COOKIE = "sb_login";
-const LOGIN_TTL_MS = 60 * 60_000;
+const LOGIN_TTL_MS = 15 * 60_000;
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("base64url");
+}
 
 function cookies(request: FastifyRequest): Map<string, string> {
   const jar = new Map<string, string>();
@@ -55,9 +60,16 @@ export class WebAuth {
   readonly #publicOrigin: string;
   readonly #signer: TokenSigner;
   readonly #clock: Clock;
+  readonly #sessions: WebSessionStore;
 
-  constructor(config: WebConfig, publicUrl: string, clock: Clock = Date.now) {
+  constructor(
+    config: WebConfig,
+    publicUrl: string,
+    clock: Clock = Date.now,
+    sessions: WebSessionStore = new MemoryWebSessions(),
+  ) {
     this.#config = config;
+    this.#sessions = sessions;
     this.#publicOrigin = new URL(publicUrl).origin;
     // Without a configured secret, sign-ins last until the process restarts.
     this.#signer = new TokenSigner(config.sessionSecret ?? randomBytes(32).toString("hex"));
@@ -95,20 +107,36 @@ export class WebAuth {
   async signIn(name: string, password: string): Promise<string[] | null> {
     const stored = Object.hasOwn(this.#config.users, name) ? (this.#config.users[name] ?? null) : null;
     if (!(await verifyPassword(password, stored)) || stored === null) return null;
-    // A new nonce at sign-in: a token planted before it (session fixation) is worth nothing.
-    const nonce = randomBytes(16).toString("base64url");
-    const token = this.#signer.sign("session", {
-      u: name,
-      n: nonce,
-      e: this.#clock() + this.#config.sessionTtlMs,
-    });
-    return [
-      this.#cookie(SESSION_COOKIE, token, this.#config.sessionTtlMs),
-      this.#cookie(LOGIN_COOKIE, "", 0),
-    ];
+    return this.createSession(name, { kind: "password", credential: sha256(stored) });
   }
 
-  signOutCookies(): string[] {
+  /**
+   * Starts a server-side session for `user` and returns the Set-Cookie values that carry it. The
+   * one way in for every sign-in method: a password here, "sign in with Mattermost" elsewhere
+   * (kind "mattermost", credential null: that method checks its user itself). A password session
+   * remembers a fingerprint of the hash it was made with, so a changed password ends it.
+   */
+  createSession(user: string, options: { kind: string; credential: string | null }): string[] {
+    const now = this.#clock();
+    this.#sessions.prune(now);
+    // A fresh random id and nonce per sign-in: a cookie planted before it (fixation) is worth nothing.
+    const id = randomBytes(32).toString("base64url");
+    this.#sessions.create({
+      idHash: sha256(id),
+      user,
+      kind: options.kind,
+      credential: options.credential,
+      nonce: randomBytes(16).toString("base64url"),
+      createdAt: now,
+      expiresAt: now + this.#config.sessionTtlMs,
+    });
+    return [this.#cookie(SESSION_COOKIE, id, this.#config.sessionTtlMs), this.#cookie(LOGIN_COOKIE, "", 0)];
+  }
+
+  /** Ends the request's session on the server (a replayed cookie is worth nothing) and clears it. */
+  signOut(request: FastifyRequest): string[] {
+    const id = cookies(request).get(SESSION_COOKIE);
+    if (id) this.#sessions.delete(sha256(id));
     return [this.#cookie(SESSION_COOKIE, "", 0)];
   }
 
@@ -139,7 +167,9 @@ export class WebAuth {
         payload &&
         typeof payload.n === "string" &&
         typeof payload.e === "number" &&
-        payload.e > this.#clock()
+        payload.e > this.#clock() &&
+        // Single use: a captured or replayed sign-in form is refused the second time.
+        this.#sessions.useNonce(payload.n, payload.e)
       )
         nonce = payload.n;
     } else {
@@ -161,12 +191,25 @@ export class WebAuth {
   }
 
   #session(request: FastifyRequest): { user: string; nonce: string } | null {
-    const payload = this.#signer.verify("session", cookies(request).get(SESSION_COOKIE));
-    if (!payload) return null;
-    const { u, n, e } = payload;
-    if (typeof u !== "string" || typeof n !== "string" || typeof e !== "number") return null;
-    if (e <= this.#clock() || !Object.hasOwn(this.#config.users, u)) return null;
-    return { user: u, nonce: n };
+    const id = cookies(request).get(SESSION_COOKIE);
+    if (!id || id.length > 100) return null;
+    const session = this.#sessions.find(sha256(id));
+    if (!session) return null;
+    if (
+      session.expiresAt <= this.#clock() ||
+      !this.#stillValid(session.kind, session.user, session.credential)
+    ) {
+      this.#sessions.delete(session.idHash);
+      return null;
+    }
+    return { user: session.user, nonce: session.nonce };
+  }
+
+  /** A password session ends when its user leaves web.users or their password hash changes. */
+  #stillValid(kind: string, user: string, credential: string | null): boolean {
+    if (kind !== "password") return true;
+    const stored = Object.hasOwn(this.#config.users, user) ? this.#config.users[user] : undefined;
+    return stored !== undefined && credential === sha256(stored);
   }
 
   /** Browsers send Origin on POSTs; Referer is the fallback. Either must be this site. */
