@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WebConfig } from "../../../../src/config/config.js";
+import { MemoryWebSessions } from "../../../../src/core/web-sessions.js";
 import { hashPassword } from "../../../../src/web/auth/password-hash.js";
 import { WebAuth } from "../../../../src/web/auth/web-auth.js";
 
@@ -86,6 +87,19 @@ describe("WebAuth", () => {
     } as unknown as FastifyRequest;
     // The attack succeeds at this layer; test/integration/web/host-header.test.ts shows it refused.
     expect(auth.checkPost(rebound, token, "action").ok).toBe(true);
+  });
+
+  it("ends a password session when the password changes (issue 8, item 2)", async () => {
+    const sessions = new MemoryWebSessions();
+    const before = new WebAuth(config, PUBLIC, Date.now, sessions);
+    const cookie = cookieHeader((await before.signIn("bob", "pw-bob")) ?? []);
+    expect(before.viewer(request({ cookie })).user).toBe("bob");
+    const changed = { ...config, users: { bob: await hashPassword("new-password") } };
+    const after = new WebAuth(changed, PUBLIC, Date.now, sessions);
+    expect(after.viewer(request({ cookie })).user).toBeNull();
+    // createSession is the way in for other sign-in methods (no password to fingerprint).
+    const other = cookieHeader(after.createSession("carol", { kind: "mattermost", credential: null }));
+    expect(after.viewer(request({ cookie: other })).user).toBe("carol");
   });
 
   it("gives each session its own token and ends sessions on expiry or removal of the user", async () => {
