@@ -23,7 +23,7 @@ interface Schema {
 }
 
 /** Every object key reachable in the schema, as a path: `mattermost.token`, `repos.*.url`, `buildbot.workers[].name`. */
-export function schemaKeys(schema: Schema, path = "", out: string[] = []): string[] {
+function schemaKeys(schema: Schema, path = "", out: string[] = []): string[] {
   const def = schema._zod.def;
   switch (def.type) {
     case "object":
@@ -63,7 +63,7 @@ interface DocRow {
 }
 
 /** The table rows of the docs' key sections, each key as a full path. */
-export function documentedKeys(markdown: string, sections: ReadonlySet<string>): DocRow[] {
+function documentedKeys(markdown: string, sections: ReadonlySet<string>): DocRow[] {
   const rows: DocRow[] = [];
   let section: string | null = null;
   for (const line of markdown.split("\n")) {

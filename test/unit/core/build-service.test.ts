@@ -170,6 +170,47 @@ describe("BuildService", () => {
     expect(t.notifier.posts).toEqual([`queued #1`, `started #1 ${sha}`, "finished #1 failed make test"]);
   });
 
+  it("stores a step first reported with a name (Buildbot discovers steps as it goes), and skips it at the end", async () => {
+    const build = await requestNew(t.service, {
+      repo: "app",
+      branch: "dev",
+      revision: null,
+      user: bob,
+      channel: ci,
+    });
+    t.service.applyEvent({
+      type: "started",
+      buildId: build.id,
+      at: 2000,
+      sha: "c".repeat(40),
+      steps: ["make"],
+    });
+    t.service.applyEvent({ type: "step_started", buildId: build.id, at: 2100, index: 1, name: "upload" });
+    t.service.applyEvent({
+      type: "step_finished",
+      buildId: build.id,
+      at: 2200,
+      index: 7,
+      status: "failed",
+      exitCode: 1,
+    });
+    expect(t.store.get(build.id)?.steps.map((s) => [s.index, s.name, s.status, s.startedAt])).toEqual([
+      [0, "make", "pending", null],
+      [1, "upload", "running", 2100],
+    ]);
+    t.service.applyEvent({
+      type: "finished",
+      buildId: build.id,
+      at: 3000,
+      status: "timed_out",
+      failingStep: "upload",
+    });
+    expect(t.store.get(build.id)?.steps.map((s) => [s.status, s.finishedAt])).toEqual([
+      ["skipped", null],
+      ["timed_out", 3000],
+    ]);
+  });
+
   it("ignores events for a finished build (a late push after reconcile changes nothing)", async () => {
     const build = await requestNew(t.service, {
       repo: "app",
