@@ -10,18 +10,22 @@ import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
 import { deriveActionSecret } from "./chat/mattermost/action-signature.js";
-import { createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
-import { slashRoute } from "./chat/mattermost/slash-route.js";
+import { chatMode, createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
+import { SLASH_PATHS, slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
 import type { Reply } from "./core/chat-command.js";
 import { handleCommand } from "./core/handle-command.js";
 import { knownSecrets } from "./core/known-secrets.js";
 import { maskText } from "./core/mask-secrets.js";
-import type { Clock } from "./core/ports.js";
+import type { Clock, CommandExtras } from "./core/ports.js";
 import { createLogger } from "./create-logger.js";
 import { GitMirrors } from "./git/git-mirrors.js";
+import { databaseCheck, diskCheck, reachableCheck } from "./health/checks.js";
+import { checkReadiness, type ReadinessCheck } from "./health/readiness.js";
 import { errorHandler } from "./http/error-handler.js";
+import { healthRoutes } from "./metrics/health-routes.js";
+import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { createStatusSink } from "./notify/create-status-sink.js";
 import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
 import { openDatabase } from "./store/open-database.js";
@@ -49,6 +53,7 @@ export interface App {
   readonly store: SqliteBuildStore;
   readonly local: LocalBackend;
   readonly outbox: SqliteOutbox;
+  readonly metrics: Metrics;
   /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
   start(): Promise<void>;
   /** Graceful stop: no new requests, running builds reported interrupted, pending posts given a moment to go out. */
@@ -70,6 +75,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const db = openDatabase(path.join(config.dataDir, "slashbuild.db"));
   const store = new SqliteBuildStore(db);
   const outbox = new SqliteOutbox(db, clock);
+  const sink = chatMode(config);
+  const queueSnapshot = () => {
+    const queued = store.unfinished().filter((b) => b.status === "queued");
+    return { depth: queued.length, oldestCreatedAt: queued[0]?.createdAt ?? null };
+  };
+  // Readiness probes reach objects made below; they only run once requests arrive.
+  const readiness = () => checkReadiness(readinessChecks);
+  const metrics = new Metrics({
+    clock,
+    queue: queueSnapshot,
+    sink,
+    outbox: () => outbox.pendingSummary(),
+    checks: async () => (await readiness()).checks,
+  });
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
   // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
   const chat = createMattermostChat(config, {
@@ -78,7 +97,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clock,
     secrets,
     out: deps.out ?? process.stdout,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    fetch: countingFetch(deps.fetch ?? fetch, "mattermost", metrics),
   });
   const { notifier, deliverer } = createStatusSink(config, {
     outbox,
@@ -91,6 +110,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     logger,
     clock,
     secrets,
+    onDelivered: (message, at) =>
+      metrics.deliveryLatency.observe({ sink }, Math.max(0, at - message.createdAt) / 1000),
   });
   const service = new BuildService({ config, store, refs: mirrors, notifier, clock });
   const local = new LocalBackend({
@@ -100,14 +121,50 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clock,
     logger,
     extraSecrets: secrets,
+    onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
   });
   service.attachBackend(local);
+  service.subscribe((build, event) => {
+    if (event.type === "started") metrics.buildStarted(build);
+    else if (event.type === "finished") metrics.buildFinished(build);
+  });
   // Builds of repos with `backend: buildbot` run on the master; status returns by push and reconcile.
   // (deps.fetch is Mattermost's in tests, so Buildbot keeps the real fetch.)
   const buildbot = config.buildbot
-    ? new BuildbotBackend({ config, buildbot: config.buildbot, sink: service.applyEvent, clock, logger })
+    ? new BuildbotBackend({
+        config,
+        buildbot: config.buildbot,
+        sink: service.applyEvent,
+        clock,
+        logger,
+        fetch: countingFetch(fetch, "buildbot", metrics),
+      })
     : null;
   if (buildbot) service.attachBackend(buildbot);
+  const readinessChecks: ReadinessCheck[] = [
+    databaseCheck(db),
+    diskCheck(config.dataDir, config.health.minFreeDiskBytes),
+    ...(sink === "bot"
+      ? [
+          reachableCheck("mattermost", async () => {
+            const problem = await chat.checkBot();
+            if (problem) throw new Error(problem);
+          }),
+        ]
+      : []),
+    ...(buildbot ? [reachableCheck("buildbot", () => buildbot.client.ping())] : []),
+  ];
+  const extras: CommandExtras = {
+    health: async () => {
+      const [result, queue, pending] = [await readiness(), queueSnapshot(), outbox.pendingSummary()];
+      const age = (at: number | null) => (at === null ? null : clock() - at);
+      return {
+        ...result,
+        queue: { depth: queue.depth, oldestAgeMs: age(queue.oldestCreatedAt) },
+        outbox: { pending: pending.pending, oldestAgeMs: age(pending.oldestCreatedAt) },
+      };
+    },
+  };
 
   // Typed as the default instance: with a pino Logger as loggerInstance, Fastify's generics would
   // otherwise leak pino's Logger type into every plugin signature.
@@ -120,14 +177,21 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     request.log.debug({ req: request, status: reply.statusCode, ms: reply.elapsedTime }, "request");
   });
   server.setErrorHandler(errorHandler);
-  server.get("/healthz", async () => ({ ok: true }));
+  // Slash acknowledgement latency: Mattermost gives up after 3 s.
+  const slashPaths = new Set<string>(SLASH_PATHS);
+  server.addHook("onResponse", async (request, reply) => {
+    if (slashPaths.has(request.routeOptions.url ?? "")) metrics.slashAck.observe(reply.elapsedTime / 1000);
+  });
+  await server.register(healthRoutes, { metrics, access: config.metrics, readiness });
   await server.register(slashRoute, {
     tokens: config.mattermost.tokens,
-    handleCommand: async (command) => maskReply(await handleCommand(service, config, command), secrets),
+    handleCommand: async (command) =>
+      maskReply(await handleCommand(service, config, command, extras), secrets),
   });
   await server.register(actionRoute, {
     secret: chat.actionSecret,
-    handleCommand: async (command) => maskReply(await handleCommand(service, config, command), secrets),
+    handleCommand: async (command) =>
+      maskReply(await handleCommand(service, config, command, extras), secrets),
     fullLog: (id) => chat.fullLog(id),
   });
   await server.register(webRoutes, {
@@ -162,6 +226,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     store,
     local,
     outbox,
+    metrics,
     async start() {
       await service.recover();
       deliverer.start();

@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { isSlashbuildError } from "../core/errors.js";
+import { backupCommand } from "./backup.js";
 import { buildbotConfigCommand } from "./buildbot-config.js";
 import { checkConfigCommand } from "./check-config.js";
 import { hashPasswordCommand } from "./hash-password.js";
@@ -13,6 +14,7 @@ Usage:
   slashbuild serve --config FILE          start the service
   slashbuild try [--config FILE] "TEXT"   send a slash command to the running service, follow the build
   slashbuild check-config FILE            validate a config file; exits 1 with the reasons
+  slashbuild backup --config FILE DEST    copy the database safely, even while serve runs
   slashbuild hash-password                hash a password read from stdin, for web.users
   slashbuild buildbot-config --config FILE  print a Buildbot master.cfg for the repos with backend: buildbot
   slashbuild help                         show this
@@ -47,6 +49,8 @@ export async function runCli(
         return checkConfigCommand(positionals[0] ?? values.config, io);
       case "buildbot-config":
         return buildbotConfigCommand(values.config ?? positionals[0], io);
+      case "backup":
+        return await backupCommand(values.config, positionals[0], io);
       case "hash-password":
         return await hashPasswordCommand(io);
       case "try":

@@ -22,6 +22,9 @@ export interface Config {
   readonly web: WebConfig;
   /** Bounds on queued builds, per person and in all. */
   readonly queue: QueueLimits;
+  /** Who may read /metrics: loopback only (default), a bearer token, or nobody. */
+  readonly metrics: { readonly access: "loopback" | "token" | "off"; readonly token: string | null };
+  readonly health: { readonly minFreeDiskBytes: number };
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
@@ -38,6 +41,15 @@ export interface WebConfig {
   readonly secureCookies: boolean;
   /** Who may read builds: "signed_in" (default) sends everyone else to the sign-in page. */
   readonly read: "public" | "signed_in";
+  /** Sign in with Mattermost (OAuth 2.0 authorization code); null = only the local users. Optional for hand-built configs. */
+  readonly mattermostSignIn?: MattermostSignIn | null;
+}
+
+export interface MattermostSignIn {
+  /** Mattermost's SiteURL, without a trailing slash. */
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 export interface MattermostConfig {

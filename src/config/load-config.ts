@@ -93,8 +93,17 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       sessionTtlMs: parsed.web.session_ttl,
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
       read: parsed.web.read,
+      mattermostSignIn: parsed.web.mattermost_sign_in
+        ? {
+            url: (parsed.web.mattermost_sign_in.url ?? parsed.mattermost.url) as string,
+            clientId: parsed.web.mattermost_sign_in.client_id,
+            clientSecret: parsed.web.mattermost_sign_in.client_secret,
+          }
+        : null,
     },
     queue: { maxPerUser: parsed.queue.max_per_user, maxTotal: parsed.queue.max_total },
+    metrics: { access: parsed.metrics.access, token: parsed.metrics.token ?? null },
+    health: { minFreeDiskBytes: parsed.health.min_free_disk },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     repos: Object.fromEntries(
       Object.entries(parsed.repos).map(([name, repo]) => [name, toRepo(name, repo, baseDir)]),

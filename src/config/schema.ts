@@ -118,6 +118,35 @@ const webSchema = z
     secure_cookies: z.boolean().optional(),
     /** Who may read build pages, logs and /api: signed-in users only (default), or anyone. */
     read: z.enum(["public", "signed_in"]).default("signed_in"),
+    /** Sign in with Mattermost (an OAuth 2.0 application registered in Mattermost). */
+    mattermost_sign_in: z
+      .object({
+        /** The Mattermost server's SiteURL; default mattermost.url. */
+        url: httpUrl.transform((u) => u.replace(/\/+$/, "")).optional(),
+        client_id: z.string().min(1),
+        client_secret: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** /metrics access (issue 11): off the public web unless a bearer token is configured. */
+const metricsSchema = z
+  .object({
+    /** loopback: only requests made directly from this machine; token: Authorization: Bearer; off: no /metrics. */
+    access: z.enum(["loopback", "token", "off"]).default("loopback"),
+    token: z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
+  })
+  .strict()
+  .refine((m) => m.access !== "token" || m.token !== undefined, {
+    message: "access: token needs metrics.token (the scraper sends it as Authorization: Bearer <token>)",
+  });
+
+const healthSchema = z
+  .object({
+    /** /readyz fails when data_dir's filesystem has less than this free. */
+    min_free_disk: size.default(100_000_000),
   })
   .strict();
 
@@ -132,6 +161,8 @@ export const configSchema = z
     delivery: deliverySchema.prefault({}),
     queue: queueSchema.prefault({}),
     web: webSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
+    health: healthSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
     repos: z
       .record(z.string().regex(REPO_NAME, "repo names use letters, digits, '.', '_' and '-'"), repoSchema)
@@ -139,6 +170,14 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const signIn = config.web.mattermost_sign_in;
+    if (signIn && !signIn.url && !config.mattermost.url) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["web", "mattermost_sign_in", "url"],
+        message: "needs the Mattermost server's URL: set web.mattermost_sign_in.url (or mattermost.url)",
+      });
+    }
     // A repo may only name a backend that is configured.
     const onBuildbot = Object.entries(config.repos)
       .filter(([, repo]) => repo.backend === "buildbot")

@@ -25,7 +25,11 @@ export type ErrorCode =
   | "QUEUE_FULL"
   | "HOST_NOT_ALLOWED"
   | "SIGN_IN_REQUIRED"
-  | "NOT_FOUND";
+  | "NOT_FOUND"
+  | "DATABASE_TOO_NEW"
+  | "METRICS_FORBIDDEN"
+  | "SIGN_IN_STATE_INVALID"
+  | "SIGN_IN_FAILED";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -49,6 +53,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   HOST_NOT_ALLOWED: 421,
   SIGN_IN_REQUIRED: 401,
   NOT_FOUND: 404,
+  DATABASE_TOO_NEW: 500,
+  METRICS_FORBIDDEN: 403,
+  SIGN_IN_STATE_INVALID: 403,
+  SIGN_IN_FAILED: 502,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */

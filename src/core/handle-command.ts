@@ -1,11 +1,13 @@
 import type { Config } from "../config/config.js";
-import { buildableRepos } from "./authorize.js";
+import { buildableRepos, isAdmin } from "./authorize.js";
 import { type Build, shortSha } from "./build.js";
 import type { Admission, BuildService } from "./build-service.js";
 import type { ChatCommand, Reply } from "./chat-command.js";
-import { isSlashbuildError } from "./errors.js";
+import { isSlashbuildError, SlashbuildError } from "./errors.js";
+import { formatHealth } from "./format-health.js";
 import { buildLink, code, describeBuild, queuedReply } from "./format-reply.js";
 import { type ParsedCommand, parseBuildCommand, USAGE } from "./parse-build-command.js";
+import type { CommandExtras } from "./ports.js";
 
 const RECENT = 10;
 
@@ -18,9 +20,10 @@ export async function handleCommand(
   service: BuildService,
   config: Config,
   command: ChatCommand,
+  extras: CommandExtras = {},
 ): Promise<Reply> {
   try {
-    return await dispatch(service, config, command, parseBuildCommand(command.text));
+    return await dispatch(service, config, command, parseBuildCommand(command.text), extras);
   } catch (error) {
     if (isSlashbuildError(error)) return { visibility: "ephemeral", text: error.message, refusal: true };
     throw error;
@@ -32,11 +35,22 @@ async function dispatch(
   config: Config,
   command: ChatCommand,
   parsed: ParsedCommand,
+  extras: CommandExtras,
 ): Promise<Reply> {
   const { user, channel } = command;
   switch (parsed.kind) {
     case "help":
       return ephemeral(`**slashbuild**\n${USAGE}`);
+    case "health": {
+      if (!isAdmin(config, user)) {
+        throw new SlashbuildError(
+          "NOT_PERMITTED",
+          "`/build health` is for admins (mattermost.admins); ask one of them.",
+        );
+      }
+      if (!extras.health) return ephemeral("Health checks are not available in this setup.");
+      return ephemeral(formatHealth(await extras.health()));
+    }
     case "list": {
       service.checkGlobalChannel(channel);
       const repos = buildableRepos(config, user, channel);

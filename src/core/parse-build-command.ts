@@ -4,6 +4,7 @@ import { SlashbuildError, sentence } from "./errors.js";
 export type ParsedCommand =
   | { readonly kind: "help" }
   | { readonly kind: "list" }
+  | { readonly kind: "health" }
   | { readonly kind: "status"; readonly target: { readonly repo: string } | { readonly id: number } | null }
   | { readonly kind: "stop"; readonly id: number }
   | { readonly kind: "rebuild"; readonly id: number; readonly again?: true }
@@ -23,6 +24,7 @@ export const USAGE = [
   "`/build stop N` stops build #N",
   "`/build rebuild N` builds #N's repo, branch and commit again",
   "Add `--again` (or `!`) to start a build even if the same one is already queued or running",
+  "`/build health` (admins) says whether slashbuild can do its job",
   "`/build help` shows this",
 ].join("\n");
 
@@ -45,7 +47,7 @@ export function parseBuildCommand(text: string): ParsedCommand {
   const [first, ...rest] = words;
   if (first === undefined) throw malformed("tell me what to build.");
   const sub = first.toLowerCase();
-  if (words.length < all.length && ["help", "list", "status", "stop"].includes(sub)) {
+  if (words.length < all.length && ["help", "list", "health", "status", "stop"].includes(sub)) {
     throw malformed("`--again` only goes with a build or a rebuild.");
   }
   switch (sub) {
@@ -54,6 +56,9 @@ export function parseBuildCommand(text: string): ParsedCommand {
     case "list":
       expectArgs(rest, 0, "`/build list` takes no arguments.");
       return { kind: "list" };
+    case "health":
+      expectArgs(rest, 0, "`/build health` takes no arguments.");
+      return { kind: "health" };
     case "status": {
       expectArgs(rest, 1, "`/build status` takes at most one repo or build number.");
       const [target] = rest;

@@ -91,3 +91,16 @@ export type Clock = () => number;
 export interface LogSource {
   read(build: Build, stepIndex: number): Promise<string | null>;
 }
+
+/** What `/build health` reports: the /readyz checks, and the queue and outbox at a glance. */
+export interface HealthFacts {
+  readonly ready: boolean;
+  readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
+  readonly queue: { readonly depth: number; readonly oldestAgeMs: number | null };
+  readonly outbox: { readonly pending: number; readonly oldestAgeMs: number | null };
+}
+
+/** Optional extras of handleCommand that live outside the core (health probes). */
+export interface CommandExtras {
+  readonly health?: () => Promise<HealthFacts>;
+}

@@ -7,6 +7,8 @@ export interface WebSession {
   /** SHA-256 of the cookie's id: the database never holds a usable cookie. */
   readonly idHash: string;
   readonly user: string;
+  /** The identity permission checks use (web:<name>, or the Mattermost user id). */
+  readonly userId: string;
   /** How the user signed in: "password" (web.users), or another method (e.g. "mattermost"). */
   readonly kind: string;
   /** Fingerprint of the credential the session was made with; when it changes, the session ends. */

@@ -1,6 +1,6 @@
 import type { Config } from "../config/config.js";
 import type { Clock, LogSource } from "../core/ports.js";
-import { type DeliveryLogger, OutboxDeliverer } from "./outbox-deliverer.js";
+import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
 import type { DeliverableOutbox, OutboxSink, SinkFilter, StatusFormatter, Transport } from "./ports.js";
 import { OutboxStatusNotifier } from "./status-notifier.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -24,6 +24,8 @@ export interface StatusSinkParts {
   readonly clock: Clock;
   /** Every secret slashbuild knows: masked in every message this sink stores (core/known-secrets.ts). */
   readonly secrets?: readonly string[];
+  /** Every message the sink accepted (the delivery latency metric). */
+  readonly onDelivered?: OutboxDelivererOptions["onDelivered"];
 }
 
 export interface StatusSink {
@@ -47,6 +49,7 @@ export function createStatusSink(config: Config, parts: StatusSinkParts): Status
     maxBackoffMs: config.delivery.maxBackoffMs,
     clock: parts.clock,
     logger: parts.logger,
+    ...(parts.onDelivered ? { onDelivered: parts.onDelivered } : {}),
     ...(parts.paced
       ? {
           rateLimit: new TokenBucket({

@@ -33,6 +33,8 @@ export interface OutboxDelivererOptions {
   readonly logger?: DeliveryLogger;
   /** Paces sends (config.delivery.rate_per_second / burst); absent = as fast as the peer answers. */
   readonly rateLimit?: TokenBucket;
+  /** Told of every message the chat accepted, when (for the delivery latency metric). */
+  readonly onDelivered?: (message: OutboxMessage, at: number) => void;
 }
 
 export const realSleep: Sleep = (ms, signal) =>
@@ -150,6 +152,7 @@ export class OutboxDeliverer {
     switch (outcome.kind) {
       case "delivered":
         outbox.markDelivered(message.id, now);
+        this.#options.onDelivered?.(message, now);
         return;
       case "rate_limited": {
         const waitMs =

@@ -73,6 +73,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE web_sessions (
     id_hash    TEXT    PRIMARY KEY,
     user       TEXT    NOT NULL,
+    user_id    TEXT    NOT NULL,
     kind       TEXT    NOT NULL,
     credential TEXT,
     nonce      TEXT    NOT NULL,

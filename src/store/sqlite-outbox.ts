@@ -65,7 +65,9 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
     this.#failed = db.prepare<[string, number]>(
       "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'",
     );
-    this.#pending = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'");
+    this.#pending = db.prepare<[], { n: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state = 'pending'",
+    );
     // Pending messages of this build and kind queued after the build's last pending message of any other kind.
     this.#supersede = db.prepare<{ build: number; kind: string }>(
       `UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer update'
@@ -113,6 +115,12 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
 
   pendingCount(): number {
     return this.#pending.get()?.n ?? 0;
+  }
+
+  /** How many messages wait and since when (created_at of the oldest), for metrics and health. */
+  pendingSummary(): { readonly pending: number; readonly oldestCreatedAt: number | null } {
+    const row = this.#pending.get();
+    return { pending: row?.n ?? 0, oldestCreatedAt: row?.oldest ?? null };
   }
 
   /** Calls `listener` after every enqueue (the deliverer wakes up on it). Returns the unsubscribe. */

@@ -4,6 +4,7 @@ import type { Db } from "./open-database.js";
 interface SessionRow {
   id_hash: string;
   user: string;
+  user_id: string;
   kind: string;
   credential: string | null;
   nonce: string;
@@ -23,8 +24,8 @@ export class SqliteWebSessions implements WebSessionStore {
 
   constructor(db: Db) {
     this.#insert = db.prepare(
-      `INSERT INTO web_sessions (id_hash, user, kind, credential, nonce, created_at, expires_at)
-       VALUES (@idHash, @user, @kind, @credential, @nonce, @createdAt, @expiresAt)`,
+      `INSERT INTO web_sessions (id_hash, user, user_id, kind, credential, nonce, created_at, expires_at)
+       VALUES (@idHash, @user, @userId, @kind, @credential, @nonce, @createdAt, @expiresAt)`,
     );
     this.#find = db.prepare<[string], SessionRow>("SELECT * FROM web_sessions WHERE id_hash = ?");
     this.#delete = db.prepare("DELETE FROM web_sessions WHERE id_hash = ?");
@@ -44,6 +45,7 @@ export class SqliteWebSessions implements WebSessionStore {
       ? {
           idHash: row.id_hash,
           user: row.user,
+          userId: row.user_id,
           kind: row.kind,
           credential: row.credential,
           nonce: row.nonce,

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ChatChannel } from "../core/chat-command.js";
+import type { ChatChannel, ChatUser } from "../core/chat-command.js";
 import { isSlashbuildError } from "../core/errors.js";
-import { WebAuth } from "./auth/web-auth.js";
 import { renderMessagePage } from "./error-page.js";
 import { buildFromParam, type WebContext } from "./web-context.js";
 
@@ -24,7 +23,7 @@ export function actionRoutes(app: FastifyInstance, ctx: WebContext): void {
       .send(renderMessagePage("Not done", why, ctx.auth.viewer(request), back));
 
   const guarded =
-    (act: (request: ActionRequest, reply: FastifyReply, user: string, id: number) => Promise<unknown>) =>
+    (act: (request: ActionRequest, reply: FastifyReply, user: ChatUser, id: number) => Promise<unknown>) =>
     async (request: ActionRequest, reply: FastifyReply) => {
       const back = `/builds/${encodeURIComponent(request.params.id)}`;
       const check = ctx.auth.checkPost(request, request.body?.csrf, "action");
@@ -53,8 +52,8 @@ export function actionRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.post<{ Params: { id: string }; Body: { csrf?: unknown } }>(
     "/builds/:id/stop",
     guarded(async (request, reply, user, id) => {
-      await ctx.service.stopBuild(id, WebAuth.chatUser(user));
-      request.log.info({ user, buildId: id }, "build stopped from the web");
+      await ctx.service.stopBuild(id, user);
+      request.log.info({ user: user.name, buildId: id }, "build stopped from the web");
       return reply.redirect(`/builds/${id}`, 303);
     }),
   );
@@ -64,8 +63,11 @@ export function actionRoutes(app: FastifyInstance, ctx: WebContext): void {
     guarded(async (request, reply, user, id) => {
       // Deduplicated as the chat button is: a second click, or a click while someone's rebuild of
       // the same commit is queued or running, lands on that build instead of starting another.
-      const { build, duplicate } = await ctx.service.rebuild(id, WebAuth.chatUser(user), WEB_CHANNEL);
-      request.log.info({ user, buildId: id, rebuild: build.id, duplicate }, "rebuild requested from the web");
+      const { build, duplicate } = await ctx.service.rebuild(id, user, WEB_CHANNEL);
+      request.log.info(
+        { user: user.name, buildId: id, rebuild: build.id, duplicate },
+        "rebuild requested from the web",
+      );
       return reply.redirect(`/builds/${build.id}`, 303);
     }),
   );

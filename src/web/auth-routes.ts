@@ -15,20 +15,26 @@ export function safeNext(value: unknown): string {
 export const WHY_SIGN_IN =
   "Build pages and logs can show source code, commit messages, internal names and whatever a build prints, so this slashbuild shows them to signed-in users only.";
 
-/** Sign-in and sign-out. Present only in effect when web.users is configured. */
+/** Sign-in (password; Mattermost's is in mattermost-sign-in-routes.ts) and sign-out. In effect only when sign-in is configured. */
 export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
   const signedInOnly = ctx.config.web.read === "signed_in";
   const loginPage = (reply: FastifyReply, next: string, error?: string, name = "") => {
     const form = ctx.auth.loginForm();
     reply.header("set-cookie", form.cookie).type("text/html; charset=utf-8");
+    // Mattermost first: where it is configured, it is how most people sign in.
+    const mattermost = ctx.auth.mattermostEnabled
+      ? html`<p><a class="button primary" id="sign-in-mattermost" href="/login/mattermost?next=${encodeURIComponent(next)}">Sign in with Mattermost</a></p>`
+      : "";
+    const passwords = ctx.auth.passwordsEnabled
+      ? html`<form class="login" method="post" action="/login">
+<input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="next" value="${next}">
+<label>User name<input name="user" value="${name}" autocomplete="username" required></label>
+<label>Password<input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit" class="primary">Sign in</button></form>`
+      : "";
     return layout(
       "Sign in",
-      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}${signedInOnly ? html`<p class="muted">${WHY_SIGN_IN}</p>` : ""}
-<form class="login" method="post" action="/login">
-<input type="hidden" name="csrf" value="${form.csrf}"><input type="hidden" name="next" value="${next}">
-<label>User name<input name="user" value="${name}" autocomplete="username" required autofocus></label>
-<label>Password<input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit" class="primary">Sign in</button></form>`,
+      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}${signedInOnly ? html`<p class="muted">${WHY_SIGN_IN}</p>` : ""}${mattermost}${passwords}`,
       { viewer: { signInEnabled: true, user: null, csrf: null } },
     ).value;
   };
@@ -41,12 +47,12 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
         signedInOnly
           ? renderMessagePage(
               "Sign-in is needed, and not set up yet",
-              `${WHY_SIGN_IN} Nobody can sign in yet: an admin adds web users (web.users, hashes made by \`slashbuild hash-password\`), or sets web.read: public to show builds to anyone who can reach this address.`,
+              `${WHY_SIGN_IN} Nobody can sign in yet: an admin adds web users (web.users, hashes made by \`slashbuild hash-password\`) or sign-in with Mattermost (web.mattermost_sign_in), or sets web.read: public to show builds to anyone who can reach this address.`,
               { signInEnabled: false, user: null, csrf: null },
             )
           : renderMessagePage(
               "Sign-in is not configured",
-              "This slashbuild's web UI is read-only: there are no web users (web.users in the configuration).",
+              "This slashbuild's web UI is read-only: there are no web users (web.users) and no sign-in with Mattermost (web.mattermost_sign_in) in the configuration.",
               { signInEnabled: false, user: null, csrf: null },
               "/",
             ),
@@ -77,7 +83,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
       reply.status(429).header("retry-after", String(seconds));
       return loginPage(reply, next, `Too many failed sign-ins; try again in ${seconds} s.`, name);
     }
-    const cookies = await ctx.auth.signIn(name, password);
+    const cookies = ctx.auth.passwordsEnabled ? await ctx.auth.signIn(name, password) : null;
     if (!cookies) {
       ctx.throttle.failed(request.ip, name);
       request.log.warn({ user: name }, "web sign-in failed");

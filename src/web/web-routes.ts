@@ -18,6 +18,7 @@ import { LineIndex } from "./log/line-index.js";
 import type { LogStreamSource } from "./log/log-stream-source.js";
 import { LogWindows } from "./log/log-window.js";
 import { logRoutes } from "./log-routes.js";
+import { mattermostSignInRoutes } from "./mattermost-sign-in-routes.js";
 import { pageRoutes } from "./page-routes.js";
 import { registerReadGate } from "./read-gate.js";
 import type { WebContext } from "./web-context.js";
@@ -94,5 +95,6 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   pageRoutes(app, ctx);
   logRoutes(app, ctx);
   authRoutes(app, ctx);
+  mattermostSignInRoutes(app, ctx);
   actionRoutes(app, ctx);
 }

@@ -77,7 +77,10 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
     packages: ["fastify", "@fastify/formbody", "@mattermost/types"],
   },
   http: { runtime: ["core"], packages: ["fastify"] },
-  web: { runtime: ["core", "config", "http"], packages: ["fastify", "@fastify/formbody"] },
+  // zod: the Mattermost sign-in validates the answers of Mattermost's OAuth endpoints.
+  web: { runtime: ["core", "config", "http"], packages: ["fastify", "@fastify/formbody", "zod"] },
+  health: { runtime: ["core"], typesFrom: ["store"], packages: [] },
+  metrics: { runtime: ["core", "config"], typesFrom: ["health"], packages: ["prom-client", "fastify"] },
 };
 
 const COMPOSITION_ROOTS = new Set(["", "cli"]);

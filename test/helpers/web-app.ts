@@ -20,6 +20,10 @@ export interface WebAppOptions {
   readonly repoExtra?: Record<string, unknown>;
   /** web.read; "public" here (most web tests are about pages, not who may read them). */
   readonly read?: "public" | "signed_in";
+  /** Extra keys of the `web:` section (merged with the users above). */
+  readonly webExtra?: Record<string, unknown>;
+  /** Listen on this port (and make public_url point at it) instead of a random one: for OAuth redirects. */
+  readonly port?: number;
 }
 
 /**
@@ -44,13 +48,14 @@ export class WebApp {
     for (const [name, password] of Object.entries(options.users ?? {}))
       users[name] = await hashPassword(password);
     const document = {
-      public_url: "http://ci.example.com:8080",
+      public_url: options.port ? `http://127.0.0.1:${options.port}` : "http://ci.example.com:8080",
       data_dir: "./data",
       log_level: "silent",
       mattermost: { token: "web-test-token" },
       web: {
         read: options.read ?? "public",
         ...(Object.keys(users).length > 0 ? { users, session_secret: "s".repeat(40) } : {}),
+        ...options.webExtra,
       },
       repos: {
         app: {
@@ -67,7 +72,7 @@ export class WebApp {
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
     const app = await createApp(config, { out: sink, logger: pino({ level: "silent" }) });
     await app.start();
-    const address = await app.server.listen({ port: 0, host: "127.0.0.1" });
+    const address = await app.server.listen({ port: options.port ?? 0, host: "127.0.0.1" });
     return new WebApp(app, address, dir, gate, repo);
   }
 

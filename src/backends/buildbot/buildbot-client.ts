@@ -96,6 +96,13 @@ export class BuildbotClient {
     return { buildsetId: result[0], buildRequestIds: result[1] as Record<string, number> };
   }
 
+  /** Reachability for /readyz: the REST root answers below 500 within the timeout. */
+  async ping(): Promise<void> {
+    const response = await this.#send("/api/v2", { method: "GET" }, this.#deadline());
+    await response.body?.cancel();
+    if (response.status >= 500) throw unavailable(this.#url, `HTTP ${response.status}`);
+  }
+
   async stopBuild(buildid: number, reason: string): Promise<void> {
     await this.#rpc(`/api/v2/builds/${buildid}`, "stop", { reason });
   }

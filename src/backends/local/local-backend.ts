@@ -23,6 +23,8 @@ export interface LocalBackendOptions {
   readonly parentEnv?: NodeJS.ProcessEnv;
   /** Between SIGTERM and SIGKILL when a step is stopped; default 5 s. */
   readonly killGraceMs?: number;
+  /** Metrics port: a build step's sandboxed process could not be started. */
+  readonly onSandboxStartFailure?: (repo: string) => void;
 }
 
 /** Live output of a step, exactly as written to its log file (masked). */
@@ -53,6 +55,7 @@ export class LocalBackend implements BuildBackend {
   readonly #extraSecrets: readonly string[];
   readonly #parentEnv: NodeJS.ProcessEnv;
   readonly #killGraceMs: number;
+  readonly #onSandboxStartFailure: ((repo: string) => void) | undefined;
   readonly #queue: BuildQueue<Job>;
   readonly #logListeners = new Set<LogListener>();
   #closed = false;
@@ -66,6 +69,7 @@ export class LocalBackend implements BuildBackend {
     this.#extraSecrets = options.extraSecrets ?? [];
     this.#parentEnv = options.parentEnv ?? process.env;
     this.#killGraceMs = options.killGraceMs ?? 5000;
+    this.#onSandboxStartFailure = options.onSandboxStartFailure;
     this.#queue = new BuildQueue(options.config.runner.concurrency);
     this.logs = new LogFiles(options.config.dataDir);
   }
@@ -189,6 +193,7 @@ export class LocalBackend implements BuildBackend {
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),
         clock: this.#clock,
         ...(this.#logger ? { logger: this.#logger } : {}),
+        onStartFailure: () => this.#onSandboxStartFailure?.(job.build.repo),
       });
     } catch (error) {
       this.#logger?.error({ buildId: job.build.id, err: error }, "build crashed in the runner");

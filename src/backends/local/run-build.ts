@@ -40,6 +40,8 @@ export interface RunBuildOptions {
   readonly onLog: (index: number, text: string) => void;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** A step's process could not be started (the sandbox start failure metric). */
+  readonly onStartFailure?: () => void;
 }
 
 /** How a build ended; null when slashbuild is closing and reports nothing. */
@@ -124,6 +126,7 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       signal,
       killGraceMs: options.killGraceMs,
       onGroup: (pgid) => recordGroup(options.workspace, pgid),
+      ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),
     });
     await forgetGroup(options.workspace);
     await log.close().catch((error: unknown) => {

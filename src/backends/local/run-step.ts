@@ -15,6 +15,8 @@ export interface RunStepOptions {
   readonly killGraceMs: number;
   /** Called with the step's process group id once it runs (recorded so a crash can be cleaned up). */
   readonly onGroup?: (pgid: number) => Promise<void>;
+  /** Called when the step's (sandboxed) process could not be started at all (metrics). */
+  readonly onStartFailure?: () => void;
 }
 
 export interface StepResult {
@@ -61,6 +63,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   } catch (error) {
     // spawn failed (no `sh`, workspace gone): the step fails with the reason in its log.
     options.log.append(`[slashbuild: could not start the command: ${(error as Error).message}]\n`);
+    options.onStartFailure?.();
   } finally {
     options.signal.removeEventListener("abort", kill);
   }

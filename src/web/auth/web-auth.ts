@@ -3,7 +3,7 @@ import type { FastifyRequest } from "fastify";
 import type { WebConfig } from "../../config/config.js";
 import type { ChatUser } from "../../core/chat-command.js";
 import type { Clock } from "../../core/ports.js";
-import { MemoryWebSessions, type WebSessionStore } from "../../core/web-sessions.js";
+import { MemoryWebSessions, type WebSession, type WebSessionStore } from "../../core/web-sessions.js";
 import { verifyPassword } from "./password-hash.js";
 import { safeEqual, TokenSigner } from "./signed-token.js";
 
@@ -18,13 +18,23 @@ export interface Viewer {
 }
 
 export type PostCheck =
-  | { readonly ok: true; readonly user: string | null }
+  | { readonly ok: true; readonly user: ChatUser | null }
   | { readonly ok: false; readonly status: 401 | 403; readonly why: string };
 
 const SESSION_COOKIE = "sb_session";
 /** A short-lived nonce for the sign-in form, so even signing in needs a CSRF token. */
 const LOGIN_COOKIE = "sb_login";
 const LOGIN_TTL_MS = 15 * 60_000;
+/** The OAuth round trip's state, bound to this browser; Mattermost's codes live 10 minutes too. */
+const OAUTH_COOKIE = "sb_oauth";
+const OAUTH_TTL_MS = 10 * 60_000;
+
+/** Who a session belongs to: a local web user, or a Mattermost user signed in through OAuth. */
+export interface SessionIdentity {
+  readonly id: string;
+  readonly name: string;
+  readonly via: "password" | "mattermost";
+}
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("base64url");
@@ -76,8 +86,17 @@ export class WebAuth {
     this.#clock = clock;
   }
 
+  /** Sign-in of either kind is configured; without it the UI is read-only. */
   get enabled(): boolean {
+    return this.passwordsEnabled || this.mattermostEnabled;
+  }
+
+  get passwordsEnabled(): boolean {
     return Object.keys(this.#config.users).length > 0;
+  }
+
+  get mattermostEnabled(): boolean {
+    return Boolean(this.#config.mattermostSignIn);
   }
 
   /** The identity web actions use in permission checks: matched by name, like a Mattermost user. */
@@ -107,30 +126,54 @@ export class WebAuth {
   async signIn(name: string, password: string): Promise<string[] | null> {
     const stored = Object.hasOwn(this.#config.users, name) ? (this.#config.users[name] ?? null) : null;
     if (!(await verifyPassword(password, stored)) || stored === null) return null;
-    return this.createSession(name, { kind: "password", credential: sha256(stored) });
+    return this.startSession({ ...WebAuth.chatUser(name), via: "password" }, sha256(stored));
   }
 
   /**
-   * Starts a server-side session for `user` and returns the Set-Cookie values that carry it. The
-   * one way in for every sign-in method: a password here, "sign in with Mattermost" elsewhere
-   * (kind "mattermost", credential null: that method checks its user itself). A password session
-   * remembers a fingerprint of the hash it was made with, so a changed password ends it.
+   * The one way a session begins, whatever proved the identity (password or Mattermost): stored
+   * server-side (issue 8), returned as the Set-Cookie values carrying a random id. A fresh id and
+   * nonce each time: a cookie planted before (session fixation) is worth nothing. A password
+   * session remembers a fingerprint of the hash it was made with, so a changed password ends it.
    */
-  createSession(user: string, options: { kind: string; credential: string | null }): string[] {
+  startSession(identity: SessionIdentity, credential: string | null = null): string[] {
     const now = this.#clock();
     this.#sessions.prune(now);
-    // A fresh random id and nonce per sign-in: a cookie planted before it (fixation) is worth nothing.
     const id = randomBytes(32).toString("base64url");
     this.#sessions.create({
       idHash: sha256(id),
-      user,
-      kind: options.kind,
-      credential: options.credential,
+      user: identity.name,
+      userId: identity.id,
+      kind: identity.via,
+      credential,
       nonce: randomBytes(16).toString("base64url"),
       createdAt: now,
       expiresAt: now + this.#config.sessionTtlMs,
     });
-    return [this.#cookie(SESSION_COOKIE, id, this.#config.sessionTtlMs), this.#cookie(LOGIN_COOKIE, "", 0)];
+    return [
+      this.#cookie(SESSION_COOKIE, id, this.#config.sessionTtlMs),
+      this.#cookie(LOGIN_COOKIE, "", 0),
+      this.#cookie(OAUTH_COOKIE, "", 0),
+    ];
+  }
+
+  /** Starts a Mattermost sign-in: the state to send, and the cookie that binds it to this browser. */
+  beginMattermostSignIn(next: string): { readonly state: string; readonly cookie: string } {
+    const state = randomBytes(24).toString("base64url");
+    const token = this.#signer.sign("oauth", { s: state, x: next, e: this.#clock() + OAUTH_TTL_MS });
+    return { state, cookie: this.#cookie(OAUTH_COOKIE, token, OAUTH_TTL_MS) };
+  }
+
+  /**
+   * Checks the state Mattermost sent back against this browser's cookie (constant time): a code
+   * injected into someone else's browser (login CSRF) carries no matching cookie. Returns where
+   * to go after sign-in, or null.
+   */
+  checkMattermostState(request: FastifyRequest, state: unknown): { readonly next: string } | null {
+    const payload = this.#signer.verify("oauth", cookies(request).get(OAUTH_COOKIE));
+    if (!payload || typeof payload.s !== "string" || typeof payload.x !== "string") return null;
+    if (typeof payload.e !== "number" || payload.e <= this.#clock()) return null;
+    if (typeof state !== "string" || !safeEqual(state, payload.s)) return null;
+    return { next: payload.x };
   }
 
   /** Ends the request's session on the server (a replayed cookie is worth nothing) and clears it. */
@@ -156,11 +199,11 @@ export class WebAuth {
       return {
         ok: false,
         status: 403,
-        why: "This slashbuild's web UI is read-only: sign-in is not configured (see web.users in the configuration).",
+        why: "This slashbuild's web UI is read-only: sign-in is not configured (see web.users and web.mattermost_sign_in in the configuration).",
       };
     }
     let nonce: string | null = null;
-    let user: string | null = null;
+    let user: ChatUser | null = null;
     if (purpose === "login") {
       const payload = this.#signer.verify("login", cookies(request).get(LOGIN_COOKIE));
       if (
@@ -177,7 +220,7 @@ export class WebAuth {
       if (!session)
         return { ok: false, status: 401, why: "Please sign in first; your session may have expired." };
       nonce = session.nonce;
-      user = session.user;
+      user = { id: session.id, name: session.user };
     }
     const expected = nonce === null ? null : this.#signer.mac("csrf", nonce);
     if (expected === null || typeof token !== "string" || !safeEqual(token, expected)) {
@@ -190,26 +233,29 @@ export class WebAuth {
     return { ok: true, user };
   }
 
-  #session(request: FastifyRequest): { user: string; nonce: string } | null {
+  #session(request: FastifyRequest): { user: string; id: string; nonce: string } | null {
     const id = cookies(request).get(SESSION_COOKIE);
     if (!id || id.length > 100) return null;
     const session = this.#sessions.find(sha256(id));
     if (!session) return null;
-    if (
-      session.expiresAt <= this.#clock() ||
-      !this.#stillValid(session.kind, session.user, session.credential)
-    ) {
+    if (session.expiresAt <= this.#clock() || !this.#stillValid(session)) {
       this.#sessions.delete(session.idHash);
       return null;
     }
-    return { user: session.user, nonce: session.nonce };
+    return { user: session.user, id: session.userId, nonce: session.nonce };
   }
 
-  /** A password session ends when its user leaves web.users or their password hash changes. */
-  #stillValid(kind: string, user: string, credential: string | null): boolean {
-    if (kind !== "password") return true;
-    const stored = Object.hasOwn(this.#config.users, user) ? this.#config.users[user] : undefined;
-    return stored !== undefined && credential === sha256(stored);
+  /**
+   * Mattermost vouched for its users; their sessions end when Mattermost sign-in is turned off. A
+   * password session ends when its user leaves web.users or their password hash changes.
+   */
+  #stillValid(session: WebSession): boolean {
+    if (session.kind === "mattermost") return this.mattermostEnabled;
+    if (session.kind !== "password") return false;
+    const stored = Object.hasOwn(this.#config.users, session.user)
+      ? this.#config.users[session.user]
+      : undefined;
+    return stored !== undefined && session.credential === sha256(stored);
   }
 
   /** Browsers send Origin on POSTs; Referer is the fallback. Either must be this site. */

@@ -55,7 +55,7 @@ describe("WebAuth", () => {
     const token = viewer.csrf ?? "";
     expect(auth.checkPost(request({ cookie, origin: PUBLIC }), token, "action")).toEqual({
       ok: true,
-      user: "bob",
+      user: { id: "web:bob", name: "bob" },
     });
     // The request's own host counts as this site too (a second name for the same server).
     expect(
@@ -97,9 +97,9 @@ describe("WebAuth", () => {
     const changed = { ...config, users: { bob: await hashPassword("new-password") } };
     const after = new WebAuth(changed, PUBLIC, Date.now, sessions);
     expect(after.viewer(request({ cookie })).user).toBeNull();
-    // createSession is the way in for other sign-in methods (no password to fingerprint).
-    const other = cookieHeader(after.createSession("carol", { kind: "mattermost", credential: null }));
-    expect(after.viewer(request({ cookie: other })).user).toBe("carol");
+    // startSession is the way in for every method; a Mattermost session ends while that sign-in is off.
+    const other = cookieHeader(after.startSession({ id: "mm-carol", name: "carol", via: "mattermost" }));
+    expect(after.viewer(request({ cookie: other })).user).toBeNull();
   });
 
   it("gives each session its own token and ends sessions on expiry or removal of the user", async () => {

@@ -1,0 +1,84 @@
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { copyFile, cp, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { makeTempDir, removeDir } from "../helpers/git-repo.js";
+import { freePort, waitFor } from "../helpers/service-process.js";
+
+const exec = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await removeDir(dir);
+  dir = undefined;
+});
+
+/**
+ * The README's production install, `npm ci && npm prune --omit=dev`: after the prune no dev
+ * dependency (TypeScript, Vitest, …) is left, and `slashbuild serve` still starts and answers.
+ * The checkout's own node_modules stands for what `npm ci` installed (hard links, so the copy is
+ * cheap; the prune only removes names, and npm rewrites its lock file by rename, not in place).
+ */
+describe("production install", () => {
+  it("runs slashbuild serve after npm prune --omit=dev", async () => {
+    dir = await makeTempDir("slashbuild-prod-");
+    for (const name of ["package.json", "package-lock.json", ".npmrc"]) {
+      if (existsSync(path.join(ROOT, name))) await copyFile(path.join(ROOT, name), path.join(dir, name));
+    }
+    for (const name of ["bin", "dist", "examples"]) {
+      await cp(path.join(ROOT, name), path.join(dir, name), { recursive: true });
+    }
+    await exec("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
+    // The one file npm might write: a private copy.
+    const lock = path.join(dir, "node_modules", ".package-lock.json");
+    if (existsSync(lock)) {
+      await rm(lock);
+      await copyFile(path.join(ROOT, "node_modules", ".package-lock.json"), lock);
+    }
+
+    await exec("npm", ["prune", "--omit=dev", "--offline", "--no-audit", "--no-fund"], { cwd: dir });
+    for (const dev of ["typescript", "vitest", "@biomejs/biome", "playwright-core", "tsx"]) {
+      expect(existsSync(path.join(dir, "node_modules", dev)), `${dev} is pruned`).toBe(false);
+    }
+    expect(existsSync(path.join(dir, "node_modules", "fastify"))).toBe(true);
+
+    const port = await freePort();
+    const config = path.join(dir, "slashbuild.yaml");
+    await writeFile(
+      config,
+      stringify({
+        listen: `127.0.0.1:${port}`,
+        public_url: `http://127.0.0.1:${port}`,
+        data_dir: path.join(dir, "data"),
+        log_level: "warn",
+        mattermost: { token: "prod-test-token-0123456789" },
+        repos: { demo: { url: path.join(dir, "examples/demo.bundle"), commands: ["true"] } },
+      }),
+    );
+    const child = spawn(path.join(dir, "bin/slashbuild.js"), ["serve", "--config", config], {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = once(child, "exit");
+    try {
+      const health = await waitFor("the pruned install to answer /healthz", async () => {
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
+        return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null)) ?? undefined;
+      });
+      expect(health.status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+});

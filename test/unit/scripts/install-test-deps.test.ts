@@ -1,0 +1,88 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { planInstall, REQUIREMENTS, type Situation } from "../../../scripts/install-test-deps.js";
+
+const base: Situation = { missing: [], isRoot: false, hasAptGet: true, hasSudo: true, interactive: true };
+const SCRIPT = path.resolve("scripts/install-test-deps.ts");
+const TSX = path.resolve("node_modules/.bin/tsx");
+
+describe("planInstall", () => {
+  it("does nothing when every package is there", () => {
+    expect(planInstall({ ...base, missing: [] })).toEqual({ kind: "nothing" });
+  });
+
+  it("as root, updates the package lists and installs exactly the missing packages", () => {
+    const plan = planInstall({ ...base, isRoot: true, missing: ["chromium", "bubblewrap"] });
+    expect(plan).toMatchObject({
+      kind: "run",
+      commands: [
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium", "bubblewrap"],
+      ],
+    });
+  });
+
+  it("as a user with sudo, announces the exact command and uses sudo; without a terminal sudo -n never waits", () => {
+    const onTerminal = planInstall({ ...base, missing: ["systemd"] });
+    expect(onTerminal.kind === "run" && onTerminal.announce).toContain(
+      "sudo apt-get install -y --no-install-recommends systemd",
+    );
+    expect(onTerminal.kind === "run" && onTerminal.commands[0]?.slice(0, 2)).toEqual(["sudo", "apt-get"]);
+    const batch = planInstall({ ...base, interactive: false, missing: ["systemd"] });
+    expect(batch.kind === "run" && batch.commands.every((c) => c[0] === "sudo" && c[1] === "-n")).toBe(true);
+  });
+
+  it("without sudo, stops with one line naming the command", () => {
+    const plan = planInstall({ ...base, hasSudo: false, missing: ["buildbot", "buildbot-worker"] });
+    expect(plan).toEqual({
+      kind: "stop",
+      line: "npm test needs Debian packages; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends buildbot buildbot-worker",
+    });
+  });
+
+  it("without apt-get, names the packages and installs nothing", () => {
+    const plan = planInstall({ ...base, isRoot: true, hasAptGet: false, missing: ["bubblewrap"] });
+    expect(plan.kind).toBe("stop");
+  });
+});
+
+describe("install-test-deps.ts as npm test runs it", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A PATH holding node and the named real executables only (links to the machine's own). */
+  function pathWith(names: readonly string[]): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "slashbuild-path-"));
+    dirs.push(dir);
+    symlinkSync(process.execPath, path.join(dir, "node"));
+    for (const name of names) {
+      const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
+      if (found) symlinkSync(found, path.join(dir, name));
+    }
+    return dir;
+  }
+
+  const onPath = REQUIREMENTS.map((r) => r.executable).filter((e) => !e.includes("/"));
+
+  it("exits 0 silently when everything is installed", () => {
+    const run = spawnSync(TSX, [SCRIPT], {
+      env: { PATH: pathWith([...onPath, "apt-get"]) },
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+  });
+
+  it("stops with one line naming what is missing when it cannot install", () => {
+    const noBwrap = onPath.filter((e) => e !== "bwrap");
+    const run = spawnSync(TSX, [SCRIPT], { env: { PATH: pathWith(noBwrap) }, encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain("bubblewrap");
+  });
+});
