@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { BuildbotBackend } from "./backends/buildbot/buildbot-backend.js";
 import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
 import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
@@ -11,15 +11,19 @@ import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { prepareSandbox } from "./backends/local/sandbox/prepare-sandbox.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
+import { deriveActionSecret } from "./chat/mattermost/action-signature.js";
 import { chatMode, createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
-import { safeRequestSerializer } from "./chat/mattermost/safe-request-serializer.js";
 import { SLASH_PATHS, slashRoute } from "./chat/mattermost/slash-route.js";
 import type { Config } from "./config/config.js";
 import { BuildService } from "./core/build-service.js";
+import type { Reply } from "./core/chat-command.js";
 import { isSlashbuildError } from "./core/errors.js";
 import { handleCommand } from "./core/handle-command.js";
+import { knownSecrets } from "./core/known-secrets.js";
+import { maskText } from "./core/mask-secrets.js";
 import type { Clock, CommandExtras } from "./core/ports.js";
 import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
+import { createLogger } from "./create-logger.js";
 import { commitStatusFormatter } from "./forges/status/commit-status-formatter.js";
 import { createCommitStatusTransport } from "./forges/status/commit-status-transport.js";
 import { webhookRoute } from "./forges/webhook-route.js";
@@ -40,6 +44,7 @@ import { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
+import { SqliteWebSessions } from "./store/sqlite-web-sessions.js";
 import { StorageGuard } from "./store/storage-guard.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
@@ -78,18 +83,12 @@ const DRAIN_MS = 5000;
 /** Builds the whole service from a config. Never listens: main.ts does, tests use inject() or listen(0). */
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? Date.now;
-  const logger =
-    deps.logger ??
-    pino(
-      {
-        level: config.logLevel,
-        // Tokens travel in the slash command's form, its query string (GET) and the Authorization header.
-        redact: { paths: ["req.headers.authorization", "token", "*.token"], censor: "****" },
-        serializers: { req: safeRequestSerializer as never },
-      },
-      // The service log goes to stderr: stdout carries console-mode status posts for people to read.
-      pino.destination(2),
-    );
+  // Every secret the service knows, masked wherever text leaves it (issue 8): logs, chat, pages.
+  const secrets = [
+    ...knownSecrets(config),
+    deriveActionSecret(config.mattermost.actionSecret, config.mattermost.tokens),
+  ];
+  const logger = deps.logger ?? createLogger(config.logLevel, secrets);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
   // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
@@ -128,6 +127,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     findBuild: (id) => store.get(id),
     previous: (build) => previousVerdict(store, build),
     clock,
+    secrets,
     out: deps.out ?? process.stdout,
     fetch: countingFetch(deps.fetch ?? fetch, "mattermost", metrics),
   });
@@ -142,6 +142,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     ...(chat.digest ? { digest: chat.digest } : {}),
     logger,
     clock,
+    secrets,
     onDelivered: (message, at) =>
       metrics.deliveryLatency.observe({ sink }, Math.max(0, at - message.createdAt) / 1000),
   });
@@ -175,15 +176,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     sink: service.applyEvent,
     clock,
     logger,
-    // Masked in build logs too: the Mattermost tokens and every Git host token and webhook secret.
-    extraSecrets: [
-      ...config.mattermost.tokens,
-      ...Object.values(config.forges ?? {}).flatMap((forge) => [
-        forge.token ?? "",
-        forge.webhookSecret ?? "",
-      ]),
-      ...Object.values(config.repos).map((repo) => repo.webhookSecret ?? ""),
-    ].filter((secret) => secret.length > 0),
+    extraSecrets: secrets,
     sandbox,
     onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
   });
@@ -249,22 +242,30 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await server.register(healthRoutes, { metrics, access: config.metrics, readiness });
   await server.register(slashRoute, {
     tokens: config.mattermost.tokens,
-    handleCommand: (command) => handleCommand(service, config, command, extras),
+    handleCommand: async (command) =>
+      maskReply(await handleCommand(service, config, command, extras), secrets),
   });
   await server.register(actionRoute, {
     secret: chat.actionSecret,
-    handleCommand: (command) => handleCommand(service, config, command, extras),
+    handleCommand: async (command) =>
+      maskReply(await handleCommand(service, config, command, extras), secrets),
     fullLog: (id) => chat.fullLog(id),
   });
   await server.register(webRoutes, {
     service,
     config,
     clock,
+    secrets,
+    sessions: new SqliteWebSessions(db),
     // Each backend's logs as byte ranges: files on disk, or Buildbot's REST API.
     logs: logSourceByBackend({
       local: fileLogStreamSource(local.logs, local),
       ...(buildbot
-        ? { buildbot: textLogStreamSource(new BuildbotLogSource({ client: buildbot.client, config })) }
+        ? {
+            buildbot: textLogStreamSource(
+              new BuildbotLogSource({ client: buildbot.client, config, secrets }),
+            ),
+          }
         : {}),
     }),
   });
@@ -379,4 +380,9 @@ function storageGuard(file: string, logger: Logger, clock: Clock): StorageGuard 
       `disk full: slashbuild cannot write its database ${path}; builds cannot be stored and status posts are paused until space is freed on that filesystem`,
     );
   });
+}
+
+/** A chat answer may echo what someone typed; a secret in it is masked like everywhere else. */
+function maskReply(reply: Reply, secrets: readonly string[]): Reply {
+  return { ...reply, text: maskText(reply.text, secrets) };
 }

@@ -50,7 +50,13 @@ export async function tryCommand(file: string, text: string, io: CliIo): Promise
   if (!id) return 0;
   let last = "";
   for (;;) {
-    const build = (await (await fetch(`${base}/api/builds/${id}`)).json()) as Build;
+    const response = await fetch(`${base}/api/builds/${id}`);
+    if (response.status === 401) {
+      // web.read: signed_in (the default): the build's progress is for signed-in browsers only.
+      io.out.write(`Follow it at ${config.publicUrl}/builds/${id} (sign in first: web.read is signed_in).\n`);
+      return 0;
+    }
+    const build = (await response.json()) as Build;
     const line = `#${build.id} ${STATUS_WORDS[build.status]}${build.failingStep ? ` at ${build.failingStep}` : ""}`;
     if (line !== last) io.out.write(`${line}\n`);
     last = line;

@@ -1,4 +1,5 @@
 import type { BackendName } from "../core/build.js";
+import type { QueueLimits } from "../core/queue-limits.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import type { BuildbotConfig } from "./buildbot-schema.js";
 
@@ -25,6 +26,8 @@ export interface Config {
     readonly digestAfter: number;
   };
   readonly web: WebConfig;
+  /** Bounds on queued builds, per person and in all. */
+  readonly queue: QueueLimits;
   /** Who may read /metrics: loopback only (default), a bearer token, or nobody. */
   readonly metrics: { readonly access: "loopback" | "token" | "off"; readonly token: string | null };
   readonly health: { readonly minFreeDiskBytes: number };
@@ -79,6 +82,8 @@ export interface WebConfig {
   readonly sessionTtlMs: number;
   /** Secure flag on cookies; defaults to whether public_url is https. */
   readonly secureCookies: boolean;
+  /** Who may read builds: "signed_in" (default) sends everyone else to the sign-in page. */
+  readonly read: "public" | "signed_in";
   /** Sign in with Mattermost (OAuth 2.0 authorization code); null = only the local users. Optional for hand-built configs. */
   readonly mattermostSignIn?: MattermostSignIn | null;
 }

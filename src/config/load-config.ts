@@ -120,6 +120,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       sessionSecret: parsed.web.session_secret ?? null,
       sessionTtlMs: parsed.web.session_ttl,
       secureCookies: parsed.web.secure_cookies ?? parsed.public_url.startsWith("https:"),
+      read: parsed.web.read,
       mattermostSignIn: parsed.web.mattermost_sign_in
         ? {
             url: (parsed.web.mattermost_sign_in.url ?? parsed.mattermost.url) as string,
@@ -128,6 +129,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
           }
         : null,
     },
+    queue: { maxPerUser: parsed.queue.max_per_user, maxTotal: parsed.queue.max_total },
     metrics: { access: parsed.metrics.access, token: parsed.metrics.token ?? null },
     health: { minFreeDiskBytes: parsed.health.min_free_disk },
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,

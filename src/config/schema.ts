@@ -153,6 +153,14 @@ const retentionSchema = z
   })
   .strict();
 
+/** Bounds on builds waiting to start (issue 8): over one, a request gets an ephemeral refusal. */
+const queueSchema = z
+  .object({
+    max_per_user: z.number().int().positive().default(10),
+    max_total: z.number().int().positive().default(100),
+  })
+  .strict();
+
 /** Web UI sign-in (issue 4). Without users the web UI is read-only. */
 const webSchema = z
   .object({
@@ -172,6 +180,8 @@ const webSchema = z
       .optional(),
     session_ttl: duration.default(12 * 3_600_000),
     secure_cookies: z.boolean().optional(),
+    /** Who may read build pages, logs and /api: signed-in users only (default), or anyone. */
+    read: z.enum(["public", "signed_in"]).default("signed_in"),
     /** Sign in with Mattermost (an OAuth 2.0 application registered in Mattermost). */
     mattermost_sign_in: z
       .object({
@@ -214,6 +224,7 @@ export const configSchema = z
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
     retention: retentionSchema.prefault({}),
+    queue: queueSchema.prefault({}),
     web: webSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     health: healthSchema.prefault({}),

@@ -5,6 +5,7 @@ import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
 import { findDuplicate } from "./find-duplicate.js";
 import type { BuildStore, RefChecker } from "./ports.js";
+import { checkQueueLimits } from "./queue-limits.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 import { checkBranchName, checkRevision } from "./validate-ref.js";
 
@@ -39,19 +40,19 @@ export type AdmissionDecision =
 export interface BuildAdmissionDeps {
   readonly config: Config;
   /** Only read: the unfinished builds a request could duplicate. */
-  readonly store: Pick<BuildStore, "unfinished">;
+  readonly store: Pick<BuildStore, "unfinished" | "countQueued">;
   readonly refs: RefChecker;
 }
 
 /**
  * Admission: every check a build request passes before a build exists. Cheap checks first, in the
- * order a person fixes them (repo, channel, what they typed, permission), then deduplication, and
- * only then git (the branch must exist, a revision must be on it). The duplicate is looked for after every permission check,
+ * order a person fixes them (repo, channel, what they typed, permission), then deduplication, the
+ * queue limits (queue-limits.ts), and only then git (the branch must exist, a revision must be on it). The duplicate is looked for after every permission check,
  * so nobody learns of builds they could not have started. Stores nothing and starts nothing.
  */
 export class BuildAdmission {
   readonly #config: Config;
-  readonly #store: Pick<BuildStore, "unfinished">;
+  readonly #store: Pick<BuildStore, "unfinished" | "countQueued">;
   readonly #refs: RefChecker;
 
   constructor(deps: BuildAdmissionDeps) {
@@ -77,6 +78,7 @@ export class BuildAdmission {
       });
       if (existing) return { kind: "duplicate", build: existing };
     }
+    checkQueueLimits(this.#config.queue, this.#store.countQueued(request.user.id));
     if (!(await this.#refs.branchExists(repo, branch))) {
       throw new SlashbuildError(
         "BRANCH_UNKNOWN",

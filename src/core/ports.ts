@@ -45,6 +45,8 @@ export interface BuildStore {
   list(filter?: BuildFilter): Build[];
   /** Builds that are queued or running, oldest first; only those of `repo` and `branch` when given. */
   unfinished(where?: { readonly repo: string; readonly branch: string }): Build[];
+  /** Builds still waiting to start: all of them, and those one requester asked for (queue limits). */
+  countQueued(requesterId: string): { readonly total: number; readonly mine: number };
   update(id: number, patch: BuildPatch): Build;
   setSteps(id: number, names: readonly string[]): void;
   /**

@@ -31,6 +31,8 @@ export interface StatusSinkParts {
   readonly digest?: DigestPolicy;
   readonly logger: DeliveryLogger;
   readonly clock: Clock;
+  /** Every secret slashbuild knows: masked in every message this sink stores (core/known-secrets.ts). */
+  readonly secrets?: readonly string[];
   /** Every message the sink accepted (the delivery latency metric). */
   readonly onDelivered?: OutboxDelivererOptions["onDelivered"];
 }
@@ -45,6 +47,7 @@ export function createStatusSink(config: Config, parts: StatusSinkParts): Status
     formatter: parts.formatter,
     ...(parts.filter ? { filter: parts.filter } : {}),
     ...(parts.logs ? { logs: parts.logs } : {}),
+    ...(parts.secrets ? { secrets: parts.secrets } : {}),
     onError: (error, build) =>
       parts.logger.warn({ err: error, buildId: build.id }, "could not read the log for a failure excerpt"),
   });

@@ -1,5 +1,6 @@
 import type { Config, RepoConfig } from "../config/config.js";
 import type { Build, Step } from "../core/build.js";
+import { maskDeep } from "../core/known-secrets.js";
 import type { LogTailSource, PostDestination, StatusNotifier } from "../core/ports.js";
 import { EXCERPT_WINDOW_BYTES, extractFailureExcerpt, failingStep } from "./failure-excerpt.js";
 import type { Excerpt, OutboxDraft, OutboxSink, SinkFilter, StatusFormatter } from "./ports.js";
@@ -21,6 +22,8 @@ export interface NotifierOptions {
   readonly logs?: LogTailSource;
   /** Called when reading a log for an excerpt fails; the message goes out without it. */
   readonly onError?: (error: unknown, build: Build) => void;
+  /** Every secret slashbuild knows, masked in excerpts and in every stored message; absent = the build's repo secrets. */
+  readonly secrets?: readonly string[];
 }
 
 export class OutboxStatusNotifier implements StatusNotifier {
@@ -124,9 +127,11 @@ export class OutboxStatusNotifier implements StatusNotifier {
 
   #complete(ids: readonly number[], build: Build, excerpt: Excerpt | null): void {
     const messages = this.#options.formatter.finished(build, excerpt);
+    const secrets = this.#secrets(build);
     ids.forEach((id, index) => {
       // Same messages, same order (StatusFormatter's contract); anything else goes out as stored.
-      this.#outbox.complete(id, messages.length === ids.length ? messages[index]?.payload : undefined);
+      const payload = messages.length === ids.length ? messages[index]?.payload : undefined;
+      this.#outbox.complete(id, payload === undefined ? undefined : maskDeep(payload, secrets));
     });
   }
 
@@ -135,10 +140,15 @@ export class OutboxStatusNotifier implements StatusNotifier {
   }
 
   #enqueue(build: Build, drafts: readonly OutboxDraft[]): void {
-    for (const draft of drafts) this.#outbox.enqueue({ ...draft, buildId: build.id });
+    // Whatever a formatter put in a message (reason, step names, excerpt), no secret is stored or sent.
+    const secrets = this.#secrets(build);
+    for (const draft of drafts) {
+      this.#outbox.enqueue({ ...draft, payload: maskDeep(draft.payload, secrets), buildId: build.id });
+    }
   }
 
-  #secrets(build: Build): string[] {
+  #secrets(build: Build): readonly string[] {
+    if (this.#options.secrets) return this.#options.secrets;
     const repo: RepoConfig | undefined = Object.hasOwn(this.#config.repos, build.repo)
       ? this.#config.repos[build.repo]
       : undefined;

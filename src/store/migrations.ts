@@ -99,4 +99,23 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (repo, name)
   );
   `,
+  // 8: web sessions kept server-side (issue 8), so sign-out and a password change end them, and the
+  // sign-in form's nonces, each usable once. Cookies hold a random id; only its SHA-256 is stored.
+  `
+  CREATE TABLE web_sessions (
+    id_hash    TEXT    PRIMARY KEY,
+    user       TEXT    NOT NULL,
+    user_id    TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    credential TEXT,
+    nonce      TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX web_sessions_user ON web_sessions(user);
+  CREATE TABLE web_login_nonces (
+    nonce      TEXT    PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];

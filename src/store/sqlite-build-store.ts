@@ -65,6 +65,7 @@ export class SqliteBuildStore implements BuildStore {
   readonly #lists = new Map<string, Database.Statement<Record<string, unknown>, BuildRow>>();
   readonly #unfinished;
   readonly #unfinishedOf;
+  readonly #countQueued;
 
   readonly #guard: StorageGuard;
 
@@ -92,6 +93,15 @@ export class SqliteBuildStore implements BuildStore {
     this.#unfinishedOf = db.prepare<[string, string], BuildRow>(
       "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
     );
+    // On the acknowledgement path too (queue limits): served by the builds_status index.
+    this.#countQueued = db.prepare<[string], { total: number; mine: number | null }>(
+      "SELECT COUNT(*) AS total, SUM(requester_id = ?) AS mine FROM builds WHERE status = 'queued'",
+    );
+  }
+
+  countQueued(requesterId: string): { readonly total: number; readonly mine: number } {
+    const row = this.#countQueued.get(requesterId);
+    return { total: row?.total ?? 0, mine: row?.mine ?? 0 };
   }
 
   create(build: NewBuild): Build {

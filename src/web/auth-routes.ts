@@ -11,8 +11,13 @@ export function safeNext(value: unknown): string {
   return typeof value === "string" && /^\/(?![/\\])[A-Za-z0-9/_.~?=&%#-]{0,200}$/.test(value) ? value : "/";
 }
 
+/** Why a careful team keeps builds behind sign-in; shown where sign-in is asked for. */
+export const WHY_SIGN_IN =
+  "Build pages and logs can show source code, commit messages, internal names and whatever a build prints, so this slashbuild shows them to signed-in users only.";
+
 /** Sign-in (password; Mattermost's is in mattermost-sign-in-routes.ts) and sign-out. In effect only when sign-in is configured. */
 export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const signedInOnly = ctx.config.web.read === "signed_in";
   const loginPage = (reply: FastifyReply, next: string, error?: string, name = "") => {
     const form = ctx.auth.loginForm();
     reply.header("set-cookie", form.cookie).type("text/html; charset=utf-8");
@@ -29,22 +34,28 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
       : "";
     return layout(
       "Sign in",
-      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}${mattermost}${passwords}`,
+      html`<h1>Sign in</h1>${error ? html`<p class="notice error" role="alert">${error}</p>` : ""}${signedInOnly ? html`<p class="muted">${WHY_SIGN_IN}</p>` : ""}${mattermost}${passwords}`,
       { viewer: { signInEnabled: true, user: null, csrf: null } },
     ).value;
   };
 
   const readOnly = (reply: FastifyReply) =>
     reply
-      .status(404)
+      .status(signedInOnly ? 401 : 404)
       .type("text/html; charset=utf-8")
       .send(
-        renderMessagePage(
-          "Sign-in is not configured",
-          "This slashbuild's web UI is read-only: there are no web users (web.users) and no sign-in with Mattermost (web.mattermost_sign_in) in the configuration.",
-          { signInEnabled: false, user: null, csrf: null },
-          "/",
-        ),
+        signedInOnly
+          ? renderMessagePage(
+              "Sign-in is needed, and not set up yet",
+              `${WHY_SIGN_IN} Nobody can sign in yet: an admin adds web users (web.users, hashes made by \`slashbuild hash-password\`) or sign-in with Mattermost (web.mattermost_sign_in), or sets web.read: public to show builds to anyone who can reach this address.`,
+              { signInEnabled: false, user: null, csrf: null },
+            )
+          : renderMessagePage(
+              "Sign-in is not configured",
+              "This slashbuild's web UI is read-only: there are no web users (web.users) and no sign-in with Mattermost (web.mattermost_sign_in) in the configuration.",
+              { signInEnabled: false, user: null, csrf: null },
+              "/",
+            ),
       );
 
   app.get<{ Querystring: { next?: string } }>("/login", async (request, reply) => {
@@ -65,11 +76,21 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const name = typeof body.user === "string" ? body.user.slice(0, 64) : "";
     const password = typeof body.password === "string" ? body.password.slice(0, 1024) : "";
+    // Refused before the password is even checked while this address or user name is backing off.
+    const wait = ctx.throttle.retryAfterMs(request.ip, name);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      reply.status(429).header("retry-after", String(seconds));
+      return loginPage(reply, next, `Too many failed sign-ins; try again in ${seconds} s.`, name);
+    }
     const cookies = ctx.auth.passwordsEnabled ? await ctx.auth.signIn(name, password) : null;
     if (!cookies) {
+      ctx.throttle.failed(request.ip, name);
+      request.log.warn({ user: name }, "web sign-in failed");
       reply.status(401);
       return loginPage(reply, next, "Wrong user name or password.", name);
     }
+    ctx.throttle.succeeded(request.ip, name);
     request.log.info({ user: name }, "web sign-in");
     return reply.header("set-cookie", cookies).redirect(next, 303);
   });
@@ -82,6 +103,6 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
         .type("text/html; charset=utf-8")
         .send(renderMessagePage("Not signed out", check.why, ctx.auth.viewer(request), "/"));
     }
-    return reply.header("set-cookie", ctx.auth.signOutCookies()).redirect("/", 303);
+    return reply.header("set-cookie", ctx.auth.signOut(request)).redirect("/", 303);
   });
 }

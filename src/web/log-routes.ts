@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { SlashbuildError } from "../core/errors.js";
+import { maskText } from "../core/mask-secrets.js";
 import { describeBuild } from "./build-page.js";
 import { ansiToHtml } from "./log/ansi-to-html.js";
 import { findFirstError } from "./log/find-first-error.js";
@@ -31,10 +32,10 @@ function windowJson(window: LogWindow) {
 }
 
 /** Writes with backpressure: a slow viewer makes the stream wait instead of buffering in memory. */
-function writer(raw: ServerResponse, signal: AbortSignal) {
+function writer(raw: ServerResponse, signal: AbortSignal, secrets: readonly string[]) {
   return async (text: string): Promise<void> => {
     if (signal.aborted || raw.destroyed) return;
-    if (raw.write(text)) return;
+    if (raw.write(maskText(text, secrets))) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         raw.off("drain", done);
@@ -88,7 +89,7 @@ export function logRoutes(app: FastifyInstance, ctx: WebContext): void {
               if (changed.id === build.id) listener();
             }),
           describeBuild: (current) => describeBuild(current, viewer, ctx.clock()),
-          send: writer(raw, abort.signal),
+          send: writer(raw, abort.signal, ctx.secrets),
           signal: abort.signal,
         });
       } catch (error) {

@@ -5,6 +5,7 @@ import { type BuildPageView, renderBuildPage } from "./build-page.js";
 import { PAGE_SIZE, parseListQuery } from "./list-query.js";
 import type { Cursor } from "./log/live-log-stream.js";
 import type { LogWindow } from "./log/log-window.js";
+import { anonymousBuild } from "./read-gate.js";
 import { buildFromParam, type WebContext } from "./web-context.js";
 
 /** The build list, the build page and the build's JSON (which `slashbuild try` follows). */
@@ -42,7 +43,8 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
     return renderBuildPage(view);
   });
 
-  app.get<{ Params: { id: string } }>("/api/builds/:id", async (request) =>
-    buildFromParam(ctx, request.params.id),
-  );
+  app.get<{ Params: { id: string } }>("/api/builds/:id", async (request) => {
+    const build = buildFromParam(ctx, request.params.id);
+    return ctx.auth.viewer(request).user === null ? anonymousBuild(build) : build;
+  });
 }

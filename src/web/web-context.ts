@@ -3,6 +3,7 @@ import type { Build } from "../core/build.js";
 import type { BuildService } from "../core/build-service.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
+import type { LoginThrottle } from "./auth/login-throttle.js";
 import type { WebAuth } from "./auth/web-auth.js";
 import type { LineIndex } from "./log/line-index.js";
 import type { LogStreamSource } from "./log/log-stream-source.js";
@@ -16,7 +17,10 @@ export interface WebContext {
   readonly index: LineIndex;
   readonly windows: LogWindows;
   readonly auth: WebAuth;
+  readonly throttle: LoginThrottle;
   readonly clock: Clock;
+  /** Every secret slashbuild knows (masked in answers). */
+  readonly secrets: readonly string[];
 }
 
 /** A build number from a URL: digits only, or a 404 that says what is expected. */

@@ -2,9 +2,14 @@ import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
+import { SlashbuildError } from "../core/errors.js";
+import { maskText } from "../core/mask-secrets.js";
 import type { Clock } from "../core/ports.js";
+import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
+import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
 import { registerAssets } from "./assets/assets.js";
+import { LoginThrottle } from "./auth/login-throttle.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
@@ -15,6 +20,7 @@ import { LogWindows } from "./log/log-window.js";
 import { logRoutes } from "./log-routes.js";
 import { mattermostSignInRoutes } from "./mattermost-sign-in-routes.js";
 import { pageRoutes } from "./page-routes.js";
+import { registerReadGate } from "./read-gate.js";
 import type { WebContext } from "./web-context.js";
 
 export interface WebRoutesOptions {
@@ -23,6 +29,10 @@ export interface WebRoutesOptions {
   /** Every backend's logs as byte ranges (see log/log-stream-source.ts). */
   readonly logs: LogStreamSource;
   readonly clock?: Clock;
+  /** Every secret slashbuild knows: masked in every page, JSON answer and live-log event. */
+  readonly secrets?: readonly string[];
+  /** Where web sessions live (SQLite in app.ts); default: memory. */
+  readonly sessions?: WebSessionStore;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -52,11 +62,28 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     logs: options.logs,
     index,
     windows: new LogWindows(index),
-    auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock),
+    auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock, options.sessions),
+    throttle: new LoginThrottle(options.clock ? { clock: options.clock } : {}),
     clock: options.clock ?? Date.now,
+    secrets: options.secrets ?? [],
   };
+  const hosts = allowedHostnames(options.config);
+  // Before anything else, even a 404: a rebinding page must learn nothing from this server.
+  app.addHook("onRequest", async (request) => {
+    const name = hostnameOf(request.headers.host);
+    if (name === null || !hosts.has(name)) {
+      throw new SlashbuildError(
+        "HOST_NOT_ALLOWED",
+        `This slashbuild answers at ${options.config.publicUrl}; open it there (the Host header named another site).`,
+      );
+    }
+  });
+  registerReadGate(app, ctx);
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
+    // Pages and JSON show build reasons, step names and log windows: whatever a backend or a build
+    // wrote there, no secret leaves in them. (Raw logs stream from files masked when written.)
+    if (typeof payload === "string") payload = maskText(payload, ctx.secrets);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
     }

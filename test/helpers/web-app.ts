@@ -18,6 +18,8 @@ export interface WebAppOptions {
   /** Extra top-level config keys, in the file's snake_case. */
   readonly extra?: Record<string, unknown>;
   readonly repoExtra?: Record<string, unknown>;
+  /** web.read; "public" here (most web tests are about pages, not who may read them). */
+  readonly read?: "public" | "signed_in";
   /** Extra keys of the `web:` section (merged with the users above). */
   readonly webExtra?: Record<string, unknown>;
   /** Listen on this port (and make public_url point at it) instead of a random one: for OAuth redirects. */
@@ -51,6 +53,7 @@ export class WebApp {
       log_level: "silent",
       mattermost: { token: "web-test-token" },
       web: {
+        read: options.read ?? "public",
         ...(Object.keys(users).length > 0 ? { users, session_secret: "s".repeat(40) } : {}),
         ...options.webExtra,
       },

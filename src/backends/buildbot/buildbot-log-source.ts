@@ -8,20 +8,24 @@ import { buildbotStepNames } from "./step-names.js";
 export interface BuildbotLogSourceOptions {
   readonly client: BuildbotClient;
   readonly config: Config;
+  /** Every secret slashbuild knows (core/known-secrets.ts); default: this repo's secrets only. */
+  readonly secrets?: readonly string[];
 }
 
 /**
  * Step output for the build pages, read from Buildbot's REST API (`logs/{id}/raw`). Buildbot keeps
  * the logs; slashbuild does not copy them. The master already redacts secrets it rendered; the
- * repo's secrets are masked again here in case a command printed one some other way.
+ * secrets slashbuild knows are masked again here in case a command printed one some other way.
  */
 export class BuildbotLogSource implements LogSource {
   readonly #client: BuildbotClient;
   readonly #config: Config;
+  readonly #secrets: readonly string[] | null;
 
   constructor(options: BuildbotLogSourceOptions) {
     this.#client = options.client;
     this.#config = options.config;
+    this.#secrets = options.secrets ?? null;
   }
 
   async read(build: Build, stepIndex: number): Promise<string | null> {
@@ -39,6 +43,6 @@ export class BuildbotLogSource implements LogSource {
       logs.length === 1
         ? (texts[0] ?? "")
         : logs.map((log, i) => `--- ${log.name} ---\n${texts[i]}`).join("\n");
-    return maskText(text, Object.values(repo.secrets));
+    return maskText(text, this.#secrets ?? Object.values(repo.secrets));
   }
 }

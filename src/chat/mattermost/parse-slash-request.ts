@@ -75,7 +75,12 @@ export function extractToken(form: FormRecord, headers: HeaderRecord): string | 
   return match?.[1] ?? null;
 }
 
-/** The first value of a possibly repeated key. */
-export function first(value: string | readonly string[] | undefined): string | undefined {
-  return typeof value === "string" ? value : value?.[0];
+/**
+ * The first value of a possibly repeated key, and only if it is a string: a body that is not a
+ * form (JSON, say) can hold anything, and nothing else may reach the token hash or the core.
+ */
+export function first(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  const head: unknown = Array.isArray(value) ? value[0] : undefined;
+  return typeof head === "string" ? head : undefined;
 }

@@ -41,6 +41,13 @@ export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, opt
   }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Mattermost POSTs a form (CONTRACT §1); a JSON or text body is not from it, whatever it holds.
+    if (request.method === "POST" && !isForm(request.headers["content-type"])) {
+      throw new SlashbuildError(
+        "REQUEST_UNSUPPORTED",
+        "A slash command arrives as a form (application/x-www-form-urlencoded POST) or a GET query; point a Mattermost slash command at this URL.",
+      );
+    }
     // Mattermost sends the form as the body for POST and as the query string for GET.
     const source = request.method === "GET" ? request.query : request.body;
     const form: FormRecord = isRecord(source) ? (source as FormRecord) : {};
@@ -85,6 +92,10 @@ async function answerCommand(
       text: `Sorry, slashbuild failed to handle that command (request ${request.id}); its log has the details.`,
     };
   }
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

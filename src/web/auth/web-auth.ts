@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { WebConfig } from "../../config/config.js";
 import type { ChatUser } from "../../core/chat-command.js";
 import type { Clock } from "../../core/ports.js";
+import { MemoryWebSessions, type WebSession, type WebSessionStore } from "../../core/web-sessions.js";
 import { verifyPassword } from "./password-hash.js";
 import { safeEqual, TokenSigner } from "./signed-token.js";
 
@@ -23,7 +24,7 @@ export type PostCheck =
 const SESSION_COOKIE = "sb_session";
 /** A short-lived nonce for the sign-in form, so even signing in needs a CSRF token. */
 const LOGIN_COOKIE = "sb_login";
-const LOGIN_TTL_MS = 60 * 60_000;
+const LOGIN_TTL_MS = 15 * 60_000;
 /** The OAuth round trip's state, bound to this browser; Mattermost's codes live 10 minutes too. */
 const OAUTH_COOKIE = "sb_oauth";
 const OAUTH_TTL_MS = 10 * 60_000;
@@ -33,6 +34,10 @@ export interface SessionIdentity {
   readonly id: string;
   readonly name: string;
   readonly via: "password" | "mattermost";
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("base64url");
 }
 
 function cookies(request: FastifyRequest): Map<string, string> {
@@ -65,9 +70,16 @@ export class WebAuth {
   readonly #publicOrigin: string;
   readonly #signer: TokenSigner;
   readonly #clock: Clock;
+  readonly #sessions: WebSessionStore;
 
-  constructor(config: WebConfig, publicUrl: string, clock: Clock = Date.now) {
+  constructor(
+    config: WebConfig,
+    publicUrl: string,
+    clock: Clock = Date.now,
+    sessions: WebSessionStore = new MemoryWebSessions(),
+  ) {
     this.#config = config;
+    this.#sessions = sessions;
     this.#publicOrigin = new URL(publicUrl).origin;
     // Without a configured secret, sign-ins last until the process restarts.
     this.#signer = new TokenSigner(config.sessionSecret ?? randomBytes(32).toString("hex"));
@@ -114,24 +126,31 @@ export class WebAuth {
   async signIn(name: string, password: string): Promise<string[] | null> {
     const stored = Object.hasOwn(this.#config.users, name) ? (this.#config.users[name] ?? null) : null;
     if (!(await verifyPassword(password, stored)) || stored === null) return null;
-    return this.startSession({ ...WebAuth.chatUser(name), via: "password" });
+    return this.startSession({ ...WebAuth.chatUser(name), via: "password" }, sha256(stored));
   }
 
   /**
-   * The one way a session begins, whatever proved the identity (password or Mattermost): returns
-   * the Set-Cookie values. A new nonce each time: a token planted before (session fixation) is worth nothing.
+   * The one way a session begins, whatever proved the identity (password or Mattermost): stored
+   * server-side (issue 8), returned as the Set-Cookie values carrying a random id. A fresh id and
+   * nonce each time: a cookie planted before (session fixation) is worth nothing. A password
+   * session remembers a fingerprint of the hash it was made with, so a changed password ends it.
    */
-  startSession(identity: SessionIdentity): string[] {
-    const nonce = randomBytes(16).toString("base64url");
-    const token = this.#signer.sign("session", {
-      u: identity.name,
-      i: identity.id,
-      v: identity.via,
-      n: nonce,
-      e: this.#clock() + this.#config.sessionTtlMs,
+  startSession(identity: SessionIdentity, credential: string | null = null): string[] {
+    const now = this.#clock();
+    this.#sessions.prune(now);
+    const id = randomBytes(32).toString("base64url");
+    this.#sessions.create({
+      idHash: sha256(id),
+      user: identity.name,
+      userId: identity.id,
+      kind: identity.via,
+      credential,
+      nonce: randomBytes(16).toString("base64url"),
+      createdAt: now,
+      expiresAt: now + this.#config.sessionTtlMs,
     });
     return [
-      this.#cookie(SESSION_COOKIE, token, this.#config.sessionTtlMs),
+      this.#cookie(SESSION_COOKIE, id, this.#config.sessionTtlMs),
       this.#cookie(LOGIN_COOKIE, "", 0),
       this.#cookie(OAUTH_COOKIE, "", 0),
     ];
@@ -157,7 +176,10 @@ export class WebAuth {
     return { next: payload.x };
   }
 
-  signOutCookies(): string[] {
+  /** Ends the request's session on the server (a replayed cookie is worth nothing) and clears it. */
+  signOut(request: FastifyRequest): string[] {
+    const id = cookies(request).get(SESSION_COOKIE);
+    if (id) this.#sessions.delete(sha256(id));
     return [this.#cookie(SESSION_COOKIE, "", 0)];
   }
 
@@ -188,7 +210,9 @@ export class WebAuth {
         payload &&
         typeof payload.n === "string" &&
         typeof payload.e === "number" &&
-        payload.e > this.#clock()
+        payload.e > this.#clock() &&
+        // Single use: a captured or replayed sign-in form is refused the second time.
+        this.#sessions.useNonce(payload.n, payload.e)
       )
         nonce = payload.n;
     } else {
@@ -210,19 +234,28 @@ export class WebAuth {
   }
 
   #session(request: FastifyRequest): { user: string; id: string; nonce: string } | null {
-    const payload = this.#signer.verify("session", cookies(request).get(SESSION_COOKIE));
-    if (!payload) return null;
-    const { u, i, v, n, e } = payload;
-    if (typeof u !== "string" || typeof n !== "string" || typeof e !== "number") return null;
-    if (e <= this.#clock()) return null;
-    if (v === "mattermost") {
-      // Mattermost vouched for this user; the session ends when Mattermost sign-in is turned off.
-      if (!this.mattermostEnabled || typeof i !== "string") return null;
-      return { user: u, id: i, nonce: n };
+    const id = cookies(request).get(SESSION_COOKIE);
+    if (!id || id.length > 100) return null;
+    const session = this.#sessions.find(sha256(id));
+    if (!session) return null;
+    if (session.expiresAt <= this.#clock() || !this.#stillValid(session)) {
+      this.#sessions.delete(session.idHash);
+      return null;
     }
-    // A local user removed from the config is signed out at once.
-    if (!Object.hasOwn(this.#config.users, u)) return null;
-    return { user: u, id: WebAuth.chatUser(u).id, nonce: n };
+    return { user: session.user, id: session.userId, nonce: session.nonce };
+  }
+
+  /**
+   * Mattermost vouched for its users; their sessions end when Mattermost sign-in is turned off. A
+   * password session ends when its user leaves web.users or their password hash changes.
+   */
+  #stillValid(session: WebSession): boolean {
+    if (session.kind === "mattermost") return this.mattermostEnabled;
+    if (session.kind !== "password") return false;
+    const stored = Object.hasOwn(this.#config.users, session.user)
+      ? this.#config.users[session.user]
+      : undefined;
+    return stored !== undefined && session.credential === sha256(stored);
   }
 
   /** Browsers send Origin on POSTs; Referer is the fallback. Either must be this site. */

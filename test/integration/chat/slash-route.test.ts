@@ -196,6 +196,39 @@ describe("slash route", () => {
     expect(received).toEqual([]);
   });
 
+  it("answers a body that is not a form with 4xx, never a 500, and never calls the core (issue 8, item 1)", async () => {
+    // The attack: a JSON token that is not a string reached the token hash (TypeError, HTTP 500).
+    const bodies: Array<[string, string]> = [
+      ["application/json", JSON.stringify({ token: [123] })],
+      ["application/json", JSON.stringify({ token: { a: 1 }, user_id: 1, user_name: [], channel_id: {} })],
+      [
+        "application/json",
+        JSON.stringify({
+          token: TOKEN,
+          user_id: "u",
+          user_name: "n",
+          channel_id: "c",
+          channel_name: "c",
+          text: "app",
+        }),
+      ],
+      ["application/json", "[1,2,3]"],
+      ["application/json", "null"],
+      ["text/plain", "token=x"],
+      ["application/octet-stream", "\u0000\u0001"],
+    ];
+    for (const [type, body] of bodies) {
+      const response = await fetch(url(), { method: "POST", headers: { "content-type": type }, body });
+      expect(response.status, `${type} ${body}`).toBeGreaterThanOrEqual(400);
+      expect(response.status, `${type} ${body}`).toBeLessThan(500);
+    }
+    // A GET query with repeated or odd keys is still a form: strings only reach the token check.
+    const odd = await fetch(`${url()}?token[]=1&token[x]=2&user_id=`);
+    expect(odd.status).toBe(401);
+    expect(received).toEqual([]);
+    expect(log).not.toContain('"level":50');
+  });
+
   it("never writes a token to the request log, for GET or POST, right or wrong", async () => {
     await sendSlashCommand({ url: url(), token: TOKEN, text: "app", method: "GET" });
     await sendSlashCommand({

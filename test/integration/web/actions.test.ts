@@ -65,29 +65,34 @@ describe("web actions", () => {
     expect(web?.build(build.id).status).toBe("running");
   });
 
-  it("signs in only with the right password and a valid form token", async () => {
+  it("signs in only with the right password and a valid form token, each form once", async () => {
     await start({ commands: RUNNING, users: { bob: "pw-bob" } });
-    const form = await inject({ url: "/login" });
-    const cookie = cookiesOf(form.headers["set-cookie"]);
-    expect(form.headers["set-cookie"]).toMatch(/HttpOnly; SameSite=Lax/);
+    const fresh = async () => {
+      const form = await inject({ url: "/login" });
+      expect(form.headers["set-cookie"]).toMatch(/HttpOnly; SameSite=Lax/);
+      return { cookie: cookiesOf(form.headers["set-cookie"]), csrf: csrfOf(form.body) };
+    };
     const attempt = (
+      form: { cookie: string; csrf: string },
       payload: Record<string, string>,
-      headers: Record<string, string> = { cookie, origin: ORIGIN },
-    ) => inject({ method: "POST", url: "/login", headers, payload });
-    expect((await attempt({ user: "bob", password: "nope", csrf: csrfOf(form.body) })).statusCode).toBe(401);
-    expect((await attempt({ user: "bob", password: "pw-bob", csrf: "forged" })).statusCode).toBe(403);
+      headers: Record<string, string> = { cookie: form.cookie, origin: ORIGIN },
+    ) => inject({ method: "POST", url: "/login", headers, payload: { csrf: form.csrf, ...payload } });
+    expect((await attempt(await fresh(), { user: "bob", password: "nope" })).statusCode).toBe(401);
     expect(
-      (await attempt({ user: "bob", password: "pw-bob", csrf: csrfOf(form.body) }, { cookie })).statusCode,
+      (await attempt(await fresh(), { user: "bob", password: "pw-bob", csrf: "forged" })).statusCode,
     ).toBe(403);
-    const ok = await attempt({
-      user: "bob",
-      password: "pw-bob",
-      csrf: csrfOf(form.body),
-      next: "//evil.example",
-    });
+    const noOrigin = await fresh();
+    expect(
+      (await attempt(noOrigin, { user: "bob", password: "pw-bob" }, { cookie: noOrigin.cookie })).statusCode,
+    ).toBe(403);
+    const form = await fresh();
+    const ok = await attempt(form, { user: "bob", password: "pw-bob", next: "//evil.example" });
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe("/");
     expect(ok.headers["set-cookie"]?.[0]).toMatch(/^sb_session=.+; HttpOnly; SameSite=Lax/);
+    // Issue 8: the same sign-in form (nonce cookie and token) replayed is refused.
+    const replay = await attempt(form, { user: "bob", password: "pw-bob" });
+    expect(replay.statusCode).toBe(403);
   });
 
   it("stops a build only with a session, this origin and the session's CSRF token", async () => {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WebConfig } from "../../../../src/config/config.js";
+import { MemoryWebSessions } from "../../../../src/core/web-sessions.js";
 import { hashPassword } from "../../../../src/web/auth/password-hash.js";
 import { WebAuth } from "../../../../src/web/auth/web-auth.js";
 
@@ -13,6 +14,7 @@ beforeAll(async () => {
     sessionSecret: "s".repeat(40),
     sessionTtlMs: 60_000,
     secureCookies: true,
+    read: "signed_in",
   };
 });
 
@@ -41,7 +43,7 @@ describe("WebAuth", () => {
     expect(await auth.signIn("nobody", "pw-bob")).toBeNull();
     const cookies = await auth.signIn("bob", "pw-bob");
     expect(cookies?.[0]).toMatch(
-      /^sb_session=[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=60; Secure$/,
+      /^sb_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=60; Secure$/,
     );
   });
 
@@ -73,6 +75,31 @@ describe("WebAuth", () => {
       ok: false,
       status: 401,
     });
+  });
+
+  it("alone accepts a DNS-rebinding shape (Origin == attacker's Host): why web-routes gates the Host first", async () => {
+    const auth = new WebAuth(config, PUBLIC);
+    const cookie = cookieHeader((await auth.signIn("bob", "pw-bob")) ?? []);
+    const token = auth.viewer(request({ cookie })).csrf ?? "";
+    const rebound = {
+      headers: { host: "rebind.evil.example", cookie, origin: "https://rebind.evil.example" },
+      protocol: "https",
+    } as unknown as FastifyRequest;
+    // The attack succeeds at this layer; test/integration/web/host-header.test.ts shows it refused.
+    expect(auth.checkPost(rebound, token, "action").ok).toBe(true);
+  });
+
+  it("ends a password session when the password changes (issue 8, item 2)", async () => {
+    const sessions = new MemoryWebSessions();
+    const before = new WebAuth(config, PUBLIC, Date.now, sessions);
+    const cookie = cookieHeader((await before.signIn("bob", "pw-bob")) ?? []);
+    expect(before.viewer(request({ cookie })).user).toBe("bob");
+    const changed = { ...config, users: { bob: await hashPassword("new-password") } };
+    const after = new WebAuth(changed, PUBLIC, Date.now, sessions);
+    expect(after.viewer(request({ cookie })).user).toBeNull();
+    // startSession is the way in for every method; a Mattermost session ends while that sign-in is off.
+    const other = cookieHeader(after.startSession({ id: "mm-carol", name: "carol", via: "mattermost" }));
+    expect(after.viewer(request({ cookie: other })).user).toBeNull();
   });
 
   it("gives each session its own token and ends sessions on expiry or removal of the user", async () => {

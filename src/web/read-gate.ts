@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Build } from "../core/build.js";
+import { SlashbuildError } from "../core/errors.js";
+import { safeNext } from "./auth-routes.js";
+import type { WebContext } from "./web-context.js";
+
+/**
+ * `web.read: signed_in` (the default, issue 8 item 7): build pages, logs and the JSON API only for
+ * signed-in users. Build logs show source, commit messages, paths and whatever a build prints;
+ * anyone who could reach the port read them all. A browser asking for a page is sent to the
+ * sign-in page (which says why); anything else gets 401. The sign-in pages and the static assets
+ * stay open, and POSTs keep their own checks (session + CSRF).
+ */
+export function registerReadGate(app: FastifyInstance, ctx: WebContext): void {
+  if (ctx.config.web.read === "public") return;
+  app.addHook("onRequest", async (request, reply) => {
+    if (!mustBeSignedIn(request) || ctx.auth.viewer(request).user !== null) return;
+    if ((request.headers.accept ?? "").includes("text/html")) {
+      return reply.redirect(`/login?next=${encodeURIComponent(safeNext(request.url))}`, 303);
+    }
+    throw new SlashbuildError(
+      "SIGN_IN_REQUIRED",
+      `This slashbuild shows builds to signed-in users only (web.read: signed_in): sign in at ${ctx.config.publicUrl}/login.`,
+    );
+  });
+}
+
+function mustBeSignedIn(request: FastifyRequest): boolean {
+  if (request.method !== "GET" && request.method !== "HEAD") return false;
+  const path = request.url.split("?")[0] ?? "";
+  return path !== "/login" && !path.startsWith("/assets/");
+}
+
+/**
+ * A build as anyone may see it (web.read: public, no sign-in): without the Mattermost user and
+ * channel ids, which are internal to the team's Mattermost and useful only to someone probing it.
+ */
+export function anonymousBuild(build: Build): Omit<Build, "requesterId" | "channelId"> {
+  const { requesterId: _user, channelId: _channel, ...rest } = build;
+  return rest;
+}

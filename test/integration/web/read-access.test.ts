@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { WebApp, type WebAppOptions } from "../../helpers/web-app.js";
+import { webClient } from "../../helpers/web-inject.js";
+
+/**
+ * Issue 8, item 7: who can read builds. The attack: anyone who reached the port read every log and
+ * /api/builds/N with its Mattermost user and channel ids. `web.read: signed_in` (the default) keeps
+ * all of it behind sign-in; `public` shows it to anyone (the attack then succeeds, shown below),
+ * but never the internal ids.
+ */
+
+let web: WebApp | null = null;
+afterEach(async () => {
+  await web?.close();
+  web = null;
+});
+
+async function start(options: WebAppOptions) {
+  web = await WebApp.start({ commands: ["echo the-log-line"], ...options });
+  const build = await web.requestBuild();
+  await web.waitForStatus(build.id, (b) => b.status === "succeeded");
+  return { web, build, client: webClient(web) };
+}
+
+const READS = (id: number) => [
+  "/",
+  `/builds/${id}`,
+  `/api/builds/${id}`,
+  `/builds/${id}/steps/1/raw`,
+  `/builds/${id}/steps/1/lines`,
+  `/builds/${id}/first-error`,
+  `/builds/${id}/events`,
+];
+
+describe("web.read", () => {
+  it("signed_in (the default): anonymous reads get the sign-in page or 401; signed-in users read all", async () => {
+    const { build, client } = await start({ read: "signed_in", users: { bob: "pw-bob" } });
+    for (const url of READS(build.id)) {
+      const api = await client.inject({ url });
+      expect(api.statusCode, url).toBe(401);
+      expect(api.json(), url).toMatchObject({ error: "SIGN_IN_REQUIRED" });
+      expect(api.body).not.toContain("the-log-line");
+      const page = await client.inject({ url, headers: { accept: "text/html" } });
+      expect(page.statusCode, url).toBe(303);
+      expect(page.headers.location).toBe(`/login?next=${encodeURIComponent(url)}`);
+    }
+    const login = await client.inject({ url: "/login" });
+    expect(login.statusCode).toBe(200);
+    expect(login.body).toContain("shows them to signed-in users only");
+
+    const cookie = await client.signIn("bob", "pw-bob");
+    const raw = await client.inject({ url: `/builds/${build.id}/steps/1/raw`, headers: { cookie } });
+    expect(raw.body).toContain("the-log-line");
+    const api = await client.inject({ url: `/api/builds/${build.id}`, headers: { cookie } });
+    expect(api.json()).toMatchObject({ requesterId: "uid-alice", channelId: "chan-ci" });
+  });
+
+  it("is the default in a config that does not say", async () => {
+    const { build, client } = await start({ extra: { web: {} } });
+    expect((await client.inject({ url: `/api/builds/${build.id}` })).statusCode).toBe(401);
+    // Nobody can sign in: the page says why sign-in is needed and how to set it up.
+    const login = await client.inject({ url: "/login" });
+    expect(login.statusCode).toBe(401);
+    expect(login.body).toContain("shows them to signed-in users only");
+    expect(login.body).toContain("web.read: public");
+  });
+
+  it("public: anyone reads builds and logs, but anonymous answers carry no Mattermost ids", async () => {
+    const { build, client } = await start({ read: "public" });
+    const raw = await client.inject({ url: `/builds/${build.id}/steps/1/raw` });
+    expect(raw.statusCode).toBe(200);
+    expect(raw.body).toContain("the-log-line");
+    const api = await client.inject({ url: `/api/builds/${build.id}` });
+    expect(api.statusCode).toBe(200);
+    expect(api.json()).toMatchObject({ id: build.id, repo: "app", requester: "alice" });
+    expect(api.body).not.toContain("uid-alice");
+    expect(api.body).not.toContain("chan-ci");
+  });
+});
