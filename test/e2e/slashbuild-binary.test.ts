@@ -57,6 +57,8 @@ async function serve(
     data_dir: "./data",
     runner: { writable_paths: [path.dirname(outFile())], ...runner },
     log_level: "warn",
+    // Build pages are read anonymously here; sign-in for reading is tested in test/integration/web.
+    web: { read: "public" },
     mattermost: { token: TOKEN, webhook_url: mattermost.addIncomingWebhook("ci") },
     delivery: { initial_backoff: "100ms", max_backoff: "1s" },
     repos: {

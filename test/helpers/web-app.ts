@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
@@ -43,6 +43,10 @@ export class WebApp {
     const dir = await makeTempDir("slashbuild-web-");
     const gate = path.join(dir, "gate");
     await mkdir(gate);
+    // Builds run sandboxed as an unprivileged uid: they are granted the gate read-only (runner
+    // below), and its folders must be searchable by that uid. data_dir stays 0700 and hidden.
+    await chmod(dir, 0o755);
+    await chmod(gate, 0o755);
     const repo = await GitRepoFixture.create();
     const users: Record<string, string> = {};
     for (const [name, password] of Object.entries(options.users ?? {}))
@@ -67,6 +71,10 @@ export class WebApp {
         },
       },
       ...options.extra,
+      runner: {
+        ...((options.extra?.runner as Record<string, unknown> | undefined) ?? {}),
+        read_only_paths: [gate],
+      },
     };
     const config = parseConfig(stringify(document), { baseDir: dir, env: {} });
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -25,9 +25,15 @@ function present<T>(value: T | undefined): T {
 
 function gateDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "slashbuild-gates-"));
+  // Builds run sandboxed, as an unprivileged uid, with their own /tmp: the gate folder is granted
+  // to them read-only (see sandboxSees) and must be searchable by that uid.
+  chmodSync(dir, 0o755);
   gateDirs.push(dir);
   return dir;
 }
+
+/** Config that lets a sandboxed build see the gate folder. */
+const sandboxSees = (dir: string) => ({ runner: { read_only_paths: [dir] } });
 
 const wait = <T>(fn: () => T) => vi.waitFor(fn, { timeout: 20_000, interval: 20 });
 
@@ -43,7 +49,7 @@ function release(dir: string, n: number): void {
 describe("bot mode", () => {
   it("posts one root post per build, patches it through queued, running step k of n and the result, and replies in its thread mentioning the requester", async () => {
     const gates = gateDir();
-    t = await startBotApp({ commands: ["echo one", gate(gates, 1), "echo three"] });
+    t = await startBotApp({ commands: ["echo one", gate(gates, 1), "echo three"] }, sandboxSees(gates));
     const answer = await t.slash("app");
     expect(answer).toMatch(/Queued build \[#1\]/);
 
@@ -55,7 +61,7 @@ describe("bot mode", () => {
     const rest = t.rest;
     expect(rest.actions(root.id).map((a) => a.name)).toEqual(["Stop"]);
     release(gates, 1);
-    await wait(() => expect(root.message).toMatch(/succeeded\*\* after \d+s\./));
+    await wait(() => expect(root.message).toMatch(/succeeded\*\* after [\d.]+s\./));
     await wait(() => expect(rest.replies(root.id)).toHaveLength(1));
 
     expect(rest.roots()).toHaveLength(1);
@@ -70,7 +76,7 @@ describe("bot mode", () => {
     expect(rest.actions(root.id).map((a) => a.name)).toEqual(["Rebuild", "Full log"]);
     expect(rest.actions(root.id)[0]?.integration?.url).toBe(`${t.url}/mattermost/action`);
     const [reply] = rest.replies(root.id);
-    expect(reply?.message).toMatch(/^@alice build \[#1\].*\*\*succeeded\*\* after \d+s\.$/);
+    expect(reply?.message).toMatch(/^@alice build \[#1\].*\*\*succeeded\*\* after [\d.]+s\.$/);
     expect(reply?.rootId).toBe(root.id);
   });
 
@@ -95,7 +101,7 @@ describe("bot mode", () => {
       expect(r).toBeDefined();
       return r;
     });
-    expect(reply?.message).toMatch(/^@alice build \[#1\].*\*\*failed\*\* after \d+s at echo/);
+    expect(reply?.message).toMatch(/^@alice build \[#1\].*\*\*failed\*\* after [\d.]+s at echo/);
     expect(reply?.message).toContain("Output of step 2");
     expect(reply?.message).toContain("error: tests failed (3 of 9)");
     expect(reply?.message).toContain("using key ****");
@@ -104,7 +110,7 @@ describe("bot mode", () => {
 
   it("answers a repeated /build with the running build's link, and starts one with !", async () => {
     const gates = gateDir();
-    t = await startBotApp({ commands: [gate(gates, 1)], concurrency: 2 });
+    t = await startBotApp({ commands: [gate(gates, 1)], concurrency: 2 }, sandboxSees(gates));
     await t.slash("app");
     const rest = t.rest;
     await wait(() => expect(rest.roots()[0]?.message).toMatch(/is running/));
@@ -127,7 +133,10 @@ describe("bot mode", () => {
 
   it("Stop: refuses forged clicks, answers a forbidden clicker ephemerally, stops for a permitted one and the post follows", async () => {
     const gates = gateDir();
-    t = await startBotApp({ commands: [gate(gates, 1)], protected_branches: { main: ["alice"] } });
+    t = await startBotApp(
+      { commands: [gate(gates, 1)], protected_branches: { main: ["alice"] } },
+      sandboxSees(gates),
+    );
     await t.slash("app");
     const rest = t.rest;
     const root = await wait(() => {
