@@ -1,9 +1,9 @@
-/** Parsers for the human units the config file accepts: durations ("90s", "30m", "2h") and sizes ("10MB"). */
+/** Parsers for the human units the config file accepts: durations ("90s", "30m", "2h", "30d") and sizes ("10MB"). */
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
-const DURATION_FACTORS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const DURATION_FACTORS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** A number is seconds; a string may carry ms, s, m or h. Returns milliseconds, or null if unreadable. */
+/** A number is seconds; a string may carry ms, s, m, h or d. Returns milliseconds, or null if unreadable. */
 export function parseDuration(value: string | number): number | null {
   if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value * 1000 : null;
   const match = DURATION.exec(value.trim());

@@ -29,7 +29,12 @@ export type ErrorCode =
   | "DATABASE_TOO_NEW"
   | "METRICS_FORBIDDEN"
   | "SIGN_IN_STATE_INVALID"
-  | "SIGN_IN_FAILED";
+  | "SIGN_IN_FAILED"
+  | "ACTION_CONTEXT_INVALID"
+  | "ACTION_SIGNATURE_INVALID"
+  | "ACTION_EXPIRED"
+  | "ACTION_WRONG_POST"
+  | "ACTION_USER_UNKNOWN";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -57,6 +62,11 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   METRICS_FORBIDDEN: 403,
   SIGN_IN_STATE_INVALID: 403,
   SIGN_IN_FAILED: 502,
+  ACTION_CONTEXT_INVALID: 400,
+  ACTION_SIGNATURE_INVALID: 403,
+  ACTION_EXPIRED: 410,
+  ACTION_WRONG_POST: 403,
+  ACTION_USER_UNKNOWN: 403,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */

@@ -18,6 +18,10 @@ export interface ActionOptions {
   readonly url: string;
   /** HMAC key that signs each button's context. */
   readonly secret: string;
+  /** How long a signed context stays valid (mattermost.button_lifetime). */
+  readonly lifetimeMs: number;
+  /** The time a context is signed at, in ms: the formatting runs when the post is queued. */
+  readonly clock: () => number;
 }
 
 const BUTTONS: Readonly<Record<ActionName, { id: string; name: string; style: string }>> = {
@@ -36,7 +40,13 @@ export function buildActions(build: Build, options: ActionOptions): IntegrationA
       type: "button",
       name: button.name,
       style: button.style,
-      integration: { url: options.url, context: signAction(options.secret, name, build.id) },
+      integration: {
+        url: options.url,
+        context: signAction(options.secret, name, build.id, {
+          now: options.clock(),
+          lifetimeMs: options.lifetimeMs,
+        }),
+      },
     };
   });
 }
