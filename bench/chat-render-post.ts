@@ -16,7 +16,12 @@ import type { Build, Step } from "../src/core/build.js";
 
 const options = {
   publicUrl: "https://ci.example.com",
-  actions: { url: "https://ci.example.com/mattermost/action", secret: "example-action-secret-0123456789" },
+  actions: {
+    url: "https://ci.example.com/mattermost/action",
+    secret: "example-action-secret-0123456789",
+    lifetimeMs: 30 * 86_400_000,
+    clock: Date.now,
+  },
 };
 const names = ["make clean", "make test", "make deploy"];
 const statuses: Step["status"][] = ["succeeded", "failed", "skipped"];

@@ -250,6 +250,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     handleCommand: async (command) =>
       maskReply(await handleCommand(service, config, command, extras), secrets),
     fullLog: (id) => chat.fullLog(id),
+    clock,
+    rootPostOf: chat.rootPostOf,
+    whoIs: chat.whoIs,
   });
   await server.register(webRoutes, {
     service,

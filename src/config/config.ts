@@ -113,6 +113,8 @@ export interface MattermostConfig {
   readonly team: string | null;
   /** Explicit HMAC key for buttons; null = derived from the first slash token. */
   readonly actionSecret: string | null;
+  /** How long a signed button context stays valid after it was signed; optional for hand-built configs (default 30 days). */
+  readonly buttonLifetimeMs?: number;
 }
 
 /** The embedded runner. Fields past logLimitBytes are optional so configs built in code get the safe defaults. */

@@ -87,6 +87,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       botToken: parsed.mattermost.bot_token ?? null,
       team: parsed.mattermost.team ?? null,
       actionSecret: parsed.mattermost.action_secret ?? null,
+      buttonLifetimeMs: parsed.mattermost.button_lifetime,
     },
     runner: {
       concurrency: parsed.runner.concurrency,

@@ -97,6 +97,8 @@ const mattermostSchema = z
     team: z.string().min(1).optional(),
     /** Key of the HMAC that signs button clicks; default: derived from the first slash token. */
     action_secret: z.string().min(16, "must be at least 16 characters").optional(),
+    /** How long a button keeps working after the post carrying it was last written. */
+    button_lifetime: duration.default(30 * 86_400_000),
   })
   .strict()
   .refine((m) => (m.url === undefined) === (m.bot_token === undefined), {

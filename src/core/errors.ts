@@ -33,7 +33,12 @@ export type ErrorCode =
   | "SIGN_IN_STATE_INVALID"
   | "SIGN_IN_FAILED"
   | "STORAGE_FULL"
-  | "SANDBOX_UNAVAILABLE";
+  | "SANDBOX_UNAVAILABLE"
+  | "ACTION_CONTEXT_INVALID"
+  | "ACTION_SIGNATURE_INVALID"
+  | "ACTION_EXPIRED"
+  | "ACTION_WRONG_POST"
+  | "ACTION_USER_UNKNOWN";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -65,6 +70,11 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   SIGN_IN_STATE_INVALID: 403,
   SIGN_IN_FAILED: 502,
   SANDBOX_UNAVAILABLE: 500,
+  ACTION_CONTEXT_INVALID: 400,
+  ACTION_SIGNATURE_INVALID: 403,
+  ACTION_EXPIRED: 410,
+  ACTION_WRONG_POST: 403,
+  ACTION_USER_UNKNOWN: 403,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */

@@ -73,9 +73,10 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   git: { runtime: ["core", "config"], packages: ["pino"] },
   store: { runtime: ["core"], typesFrom: ["notify", "chat"], packages: ["better-sqlite3"] },
   backends: { runtime: ["core", "config"], packages: ["fastify", "pino", "zod"] },
+  // zod: button contexts and clicks are decoded strictly (issue 8 item 5).
   chat: {
     runtime: ["core", "config", "notify"],
-    packages: ["fastify", "@fastify/formbody", "@mattermost/types"],
+    packages: ["fastify", "@fastify/formbody", "@mattermost/types", "zod"],
   },
   // Git hosts: webhook receivers (payload → core ForgeEvent) and the commit-status sink on notify's ports.
   forges: { runtime: ["core", "config", "notify"], packages: ["fastify", "zod"] },

@@ -10,7 +10,8 @@ import {
 /**
  * REST API v4 and interactive buttons for the fake Mattermost (CONTRACT §6-7), installed as routes
  * on a FakeMattermost so its outages and rate limiter apply to them too: create post (201), patch
- * post (200; `props` replaces all props), channel by team and name, users/me, Bearer or Token auth
+ * post (200; `props` replaces all props), channel by team and name, users/me, a user by id
+ * (404 for an unknown id, `delete_at` set once deactivated), Bearer or Token auth
  * with AppError 401s. `click()` does what the server does when someone presses a button: POST the
  * action request to the button's integration URL with no auth header, then apply `update`.
  */
@@ -63,6 +64,7 @@ export class FakeRestApi {
   readonly #token: string;
   readonly #team: { readonly id: string; readonly name: string };
   readonly #channels = new Map<string, Channel>();
+  readonly #users = new Map<string, { id: string; username: string; deleteAt: number }>();
   readonly #clock: () => number;
 
   constructor(fake: FakeMattermost, options: { token: string; team?: string; clock?: () => number }) {
@@ -78,9 +80,24 @@ export class FakeRestApi {
     fake.route("GET", /^\/api\/v4\/users\/me$/, (request) =>
       this.#authed(request, () => ({ status: 200, body: { id: this.botUserId, username: "slashbuild" } })),
     );
+    fake.route("GET", /^\/api\/v4\/users\/([^/]+)$/, (request) =>
+      this.#authed(request, () => this.#user(request.params[0] ?? "")),
+    );
     fake.route("GET", /^\/api\/v4\/teams\/name\/([^/]+)\/channels\/name\/([^/]+)$/, (request) =>
       this.#authed(request, () => this.#channelByName(request)),
     );
+  }
+
+  /** Adds a user (clicking a button adds its clicker too: only existing people can click). */
+  addUser(user: Clicker): void {
+    if (!this.#users.has(user.id))
+      this.#users.set(user.id, { id: user.id, username: user.name, deleteAt: 0 });
+  }
+
+  /** Deactivates a user: the API still answers for them, with `delete_at` set. */
+  deactivateUser(id: string): void {
+    const user = this.#users.get(id);
+    if (user) user.deleteAt = this.#clock();
   }
 
   /** Adds a channel (the bot a member unless told otherwise); returns its id. */
@@ -125,6 +142,7 @@ export class FakeRestApi {
     const action = this.actions(postId).find((a) => a.id === actionId);
     if (!post || !action?.integration)
       return { status: 404, integrationStatus: null, ephemeralText: null, response: null };
+    this.addUser(clicker);
     const channel = this.#channels.get(post.channelId);
     const body = {
       user_id: clicker.id,
@@ -259,6 +277,34 @@ export class FakeRestApi {
       at: this.#clock(),
     });
     return { status: 200, body: toWire(post) };
+  }
+
+  /** `GET /api/v4/users/{user_id}`: a UserProfile (sanitised: no email or auth data for a bot). */
+  #user(id: string): FakeResponse {
+    if (!/^[a-z0-9]{26}$/.test(id)) {
+      return appError(
+        400,
+        "api.context.invalid_url_param.app_error",
+        "Invalid or missing user_id parameter in request URL.",
+      );
+    }
+    const user = this.#users.get(id);
+    if (!user) return appError(404, "app.user.missing_account.const", "Unable to find the user.");
+    return {
+      status: 200,
+      body: {
+        id: user.id,
+        username: user.username,
+        create_at: 0,
+        update_at: 0,
+        delete_at: user.deleteAt,
+        roles: "system_user",
+        locale: "en",
+        first_name: "",
+        last_name: "",
+        nickname: "",
+      },
+    };
   }
 
   #channelByName(request: FakeRequest): FakeResponse {

@@ -24,6 +24,10 @@ export interface ActionOptions {
    * A button that could only answer "can be built only in ~x" is not shown.
    */
   readonly usable?: { readonly stop: boolean; readonly rebuild: boolean };
+  /** How long a signed context stays valid (mattermost.button_lifetime). */
+  readonly lifetimeMs: number;
+  /** The time a context is signed at, in ms: the formatting runs when the post is queued. */
+  readonly clock: () => number;
 }
 
 const BUTTONS: Readonly<Record<ActionName, { id: string; name: string; style: string }>> = {
@@ -45,7 +49,13 @@ export function buildActions(build: Build, options: ActionOptions): IntegrationA
         type: "button",
         name: button.name,
         style: button.style,
-        integration: { url: options.url, context: signAction(options.secret, name, build.id) },
+        integration: {
+          url: options.url,
+          context: signAction(options.secret, name, build.id, {
+            now: options.clock(),
+            lifetimeMs: options.lifetimeMs,
+          }),
+        },
       };
     });
 }

@@ -4,8 +4,8 @@ import type { Build } from "../../core/build.js";
 import type { Clock } from "../../core/ports.js";
 import { createConsoleTransport } from "../../notify/console-transport.js";
 import type { DigestPolicy, StatusFormatter, Transport } from "../../notify/ports.js";
-import { ACTION_PATH } from "./action-route.js";
-import { deriveActionSecret } from "./action-signature.js";
+import { ACTION_PATH, type ClickerLookup } from "./action-route.js";
+import { DEFAULT_BUTTON_LIFETIME_MS, deriveActionSecret } from "./action-signature.js";
 import { createBotTransport } from "./bot-transport.js";
 import type { ActionOptions } from "./build-actions.js";
 import { formatFullLog } from "./format-build-post.js";
@@ -51,6 +51,10 @@ export interface MattermostChat {
   readonly actionSecret: string;
   /** Text of the "Full log" answer for a build id. */
   fullLog(buildId: number): string;
+  /** Bot mode: the post a build's buttons are on; null in webhook mode (post ids are never learned). */
+  readonly rootPostOf: ((buildId: number) => string | undefined) | null;
+  /** Bot mode: who Mattermost says a user id is, for button clicks; null in webhook mode. */
+  readonly whoIs: ((userId: string) => Promise<ClickerLookup>) | null;
   /** Bot mode: asks Mattermost who the token belongs to, so a bad token shows at startup. */
   checkBot(): Promise<string | null>;
 }
@@ -65,7 +69,14 @@ export function createMattermostChat(config: Config, deps: ChatDeps): Mattermost
   const actionSecret = deriveActionSecret(config.mattermost.actionSecret, config.mattermost.tokens);
   // Nobody can click a button printed on the console.
   const actions: ActionOptions | null =
-    mode === "console" ? null : { url: `${config.publicUrl}${ACTION_PATH}`, secret: actionSecret };
+    mode === "console"
+      ? null
+      : {
+          url: `${config.publicUrl}${ACTION_PATH}`,
+          secret: actionSecret,
+          lifetimeMs: config.mattermost.buttonLifetimeMs ?? DEFAULT_BUTTON_LIFETIME_MS,
+          clock: deps.clock,
+        };
   const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
 
   let api: MattermostApi | null = null;
@@ -90,9 +101,12 @@ export function createMattermostChat(config: Config, deps: ChatDeps): Mattermost
     transport = createConsoleTransport(deps.out);
   }
 
+  const botApi = api;
   return {
     mode,
     transport,
+    rootPostOf: mode === "bot" ? (buildId) => deps.rootPosts.get(buildId)?.postId : null,
+    whoIs: botApi ? (userId) => lookUpClicker(botApi, userId) : null,
     formatter:
       mode === "bot"
         ? botFormatter(config, actions, deps.findBuild, deps.previous)
@@ -118,4 +132,17 @@ export function createMattermostChat(config: Config, deps: ChatDeps): Mattermost
         : `could not ask Mattermost who the bot is: ${me.outcome.error}`;
     },
   };
+}
+
+/** A 404 (or an id that is not one) means no such user; a deactivated account counts as none. */
+async function lookUpClicker(api: MattermostApi, userId: string): Promise<ClickerLookup> {
+  const found = await api.user(userId);
+  if (found.ok) {
+    const { username, delete_at: deletedAt } = found.body;
+    if (typeof username !== "string" || username === "" || (deletedAt ?? 0) > 0) return { kind: "unknown" };
+    return { kind: "user", name: username };
+  }
+  return found.status === 404 || found.status === 400
+    ? { kind: "unknown" }
+    : { kind: "unavailable", error: found.outcome.error };
 }

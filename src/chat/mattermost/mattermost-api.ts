@@ -48,6 +48,15 @@ export interface MattermostApi {
   patchPost(postId: string, body: PatchPostBody): Promise<ApiResult<ApiPost>>;
   channelByName(team: string, name: string): Promise<ApiResult<{ readonly id: string }>>;
   me(): Promise<ApiResult<{ readonly id: string; readonly username: string }>>;
+  /** A user by id (`GET /api/v4/users/{id}`): who really clicked a button. */
+  user(id: string): Promise<ApiResult<ApiUser>>;
+}
+
+export interface ApiUser {
+  readonly id: string;
+  readonly username: string;
+  /** Non-zero once the account is deactivated. */
+  readonly delete_at?: number;
 }
 
 /** Ids are 26 lower-case alphanumerics; anything else is refused before it becomes part of a URL. */
@@ -111,5 +120,13 @@ export function createMattermostApi(options: ApiOptions): MattermostApi {
     channelByName: (team, name) =>
       call("GET", `/api/v4/teams/name/${encodeURIComponent(team)}/channels/name/${encodeURIComponent(name)}`),
     me: () => call("GET", "/api/v4/users/me"),
+    user: (id) =>
+      ID.test(id)
+        ? call("GET", `/api/v4/users/${id}`)
+        : Promise.resolve({
+            ok: false,
+            status: 404,
+            outcome: { kind: "permanent", error: `not a user id: ${JSON.stringify(id.slice(0, 40))}` },
+          }),
   };
 }

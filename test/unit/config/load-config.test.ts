@@ -71,6 +71,15 @@ describe("config", () => {
     expect(() => parse(`${MINIMAL}runner: {read_only_paths: [opt]}\n`)).toThrow(/absolute path/);
   });
 
+  it("reads mattermost.button_lifetime in days, 30 days by default", () => {
+    expect(parse(MINIMAL).mattermost.buttonLifetimeMs).toBe(30 * 86_400_000);
+    const set = parse(MINIMAL.replace("mattermost:\n", "mattermost:\n  button_lifetime: 7d\n"));
+    expect(set.mattermost.buttonLifetimeMs).toBe(7 * 86_400_000);
+    expect(() =>
+      parse(MINIMAL.replace("mattermost:\n", "mattermost:\n  button_lifetime: forever\n")),
+    ).toThrow(/button_lifetime/);
+  });
+
   it("is frozen", () => {
     const config = parse(MINIMAL);
     expect(Object.isFrozen(config)).toBe(true);

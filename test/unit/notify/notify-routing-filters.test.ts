@@ -17,7 +17,12 @@ import { RecordingOutbox } from "../../fakes/recording-outbox.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 const SECRET = "hunter2-secret-value";
-const actions = { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) };
+const actions = {
+  url: "http://ci.example.com:8080/mattermost/action",
+  secret: "k".repeat(32),
+  lifetimeMs: 86_400_000,
+  clock: () => 0,
+};
 
 function setup(
   mode: "bot" | "webhook",

@@ -35,7 +35,12 @@ function notifierFor(
 ) {
   const outbox = new RecordingOutbox();
   const enqueued = outbox.messages;
-  const actions = { url: "http://ci.example.com:8080/mattermost/action", secret: "k".repeat(32) };
+  const actions = {
+    url: "http://ci.example.com:8080/mattermost/action",
+    secret: "k".repeat(32),
+    lifetimeMs: 86_400_000,
+    clock: () => 0,
+  };
   const findBuild = (id: number) => builds.find((b) => b.id === id);
   const notifier = new OutboxStatusNotifier(outbox, config, {
     formatter: mode === "bot" ? botFormatter(config, actions, findBuild) : webhookFormatter(config, actions),

@@ -11,10 +11,16 @@ import { makeBuild } from "../../../fakes/make-build.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
 const SECRET = "k".repeat(32);
+const NOW = Date.UTC(2026, 10, 30);
 const options = {
   publicUrl: "http://ci.example.com:8080",
   secrets: ["hunter2-secret"],
-  actions: { url: "http://ci.example.com:8080/mattermost/action", secret: SECRET },
+  actions: {
+    url: "http://ci.example.com:8080/mattermost/action",
+    secret: SECRET,
+    lifetimeMs: 86_400_000,
+    clock: () => NOW,
+  },
 };
 const step = (index: number, name: string, status: "succeeded" | "running" | "pending" | "failed") => ({
   index,
@@ -47,7 +53,13 @@ describe("formatRootPost", () => {
       style: "danger",
       integration: { url: options.actions.url },
     });
-    expect(verifyAction(SECRET, stop?.integration.context)).toEqual({ action: "stop", build: 12 });
+    expect(verifyAction(SECRET, stop?.integration.context, NOW)).toEqual({
+      ok: true,
+      action: "stop",
+      build: 12,
+    });
+    // Signed at formatting time, for mattermost.button_lifetime.
+    expect(stop?.integration.context.exp).toBe((NOW + 86_400_000) / 1000);
     const fields = (post.props.attachments as { fields: { title: string; value: string }[] }[])[0]?.fields;
     expect(fields?.find((f) => f.title === "Steps")?.value).toBe(
       "✓ 1. make (5s)\n▶ 2. make test\n· 3. make deploy",
