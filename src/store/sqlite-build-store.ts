@@ -106,9 +106,11 @@ export class SqliteBuildStore implements BuildStore {
 
   create(build: NewBuild): Build {
     // RETURNING: the stored row without reading it back; a new build has no steps yet.
-    const row = this.#guard.run(() =>
-      this.#insert.get({ ...build, trigger: build.trigger ? JSON.stringify(build.trigger) : null }),
-    ) as BuildRow;
+    // In a transaction of its own (a savepoint when nested): `get()` on INSERT … RETURNING resets
+    // the statement without reporting a failed autocommit, so a full disk would pass unnoticed and
+    // a build that was never stored would be announced. An explicit COMMIT reports it.
+    const values = { ...build, trigger: build.trigger ? JSON.stringify(build.trigger) : null };
+    const row = this.#guard.run(() => this.#db.transaction(() => this.#insert.get(values))()) as BuildRow;
     return this.#toBuild(row, []);
   }
 

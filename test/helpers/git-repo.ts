@@ -12,7 +12,8 @@ export function makeTempDir(prefix = "slashbuild-test-"): Promise<string> {
 }
 
 export function removeDir(dir: string): Promise<void> {
-  return rm(dir, { recursive: true, force: true });
+  // Retries ENOTEMPTY: a git child of a just-stopped service may still be finishing a write there.
+  return rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 }
 
 export interface CommitOptions {

@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { chmod, rm } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
@@ -41,11 +41,11 @@ export class WebApp {
 
   static async start(options: WebAppOptions = {}): Promise<WebApp> {
     const dir = await makeTempDir("slashbuild-web-");
-    const gate = path.join(dir, "gate");
-    await mkdir(gate);
-    // Builds run sandboxed as an unprivileged uid: they are granted the gate read-only (runner
-    // below), and its folders must be searchable by that uid. data_dir stays 0700 and hidden.
-    await chmod(dir, 0o755);
+    // Builds run sandboxed as an unprivileged uid with a /tmp of their own: the gate is a folder of
+    // its own directly under the host's tmpdir (the sandbox rebuilds a granted path's parents, and
+    // a nested one would sit under a 0700 temp folder), searchable by that uid and granted
+    // read-only (runner below).
+    const gate = await makeTempDir("slashbuild-gate-");
     await chmod(gate, 0o755);
     const repo = await GitRepoFixture.create();
     const users: Record<string, string> = {};
@@ -117,5 +117,6 @@ export class WebApp {
     await this.repo.remove();
     // A mirror clone started by app.start() may still be finishing its temp dir: retry briefly.
     await rm(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    await rm(this.gate, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Build } from "../../../src/core/build.js";
@@ -153,7 +153,12 @@ describe("supersede", () => {
   it("a newer push replaces the still-queued older build of the branch", async () => {
     const gateDir = await makeTempDir("slashbuild-gate-");
     const gate = path.join(gateDir, "gate");
-    const app = await startForgeApp({ commands: [`while [ ! -f "${gate}" ]; do sleep 0.05; done`] });
+    // The build is sandboxed as an unprivileged uid: it sees the gate folder only where granted.
+    await chmod(gateDir, 0o755);
+    const app = await startForgeApp(
+      { commands: [`while [ ! -f "${gate}" ]; do sleep 0.05; done`] },
+      { runner: { read_only_paths: [gateDir] } },
+    );
     env = app;
     try {
       const a = await app.repo.commit();
