@@ -1,5 +1,4 @@
 import { chmod, rm } from "node:fs/promises";
-import path from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { stringify } from "yaml";
