@@ -64,7 +64,7 @@ export function planInstall(s: Situation): Plan {
   if (s.isRoot) {
     return {
       kind: "run",
-      announce: `npm test: installing ${list} with apt-get`,
+      announce: `slashbuild: installing ${list} with apt-get`,
       commands: [update, install],
     };
   }
@@ -73,7 +73,7 @@ export function planInstall(s: Situation): Plan {
     const sudo = s.interactive ? ["sudo"] : ["sudo", "-n"];
     return {
       kind: "run",
-      announce: `npm test: installing ${list} with: ${installCommand(s.missing)}`,
+      announce: `slashbuild: installing ${list} with: ${installCommand(s.missing)}`,
       commands: [
         [...sudo, ...update],
         [...sudo, "env", "DEBIAN_FRONTEND=noninteractive", ...install],
@@ -99,14 +99,23 @@ export function onPath(name: string, envPath: string | undefined): boolean {
     .some((dir) => dir !== "" && isExecutable(path.join(dir, name)));
 }
 
-export function missingPackages(envPath: string | undefined): string[] {
-  const missing = REQUIREMENTS.filter((r) => !onPath(r.executable, envPath)).map((r) => r.pkg);
+/** The Debian packages missing from PATH; `only` narrows the check to these packages (e.g. `npm start` needs bubblewrap alone). */
+export function missingPackages(envPath: string | undefined, only: readonly string[] = []): string[] {
+  const wanted = only.length > 0 ? REQUIREMENTS.filter((r) => only.includes(r.pkg)) : REQUIREMENTS;
+  const missing = wanted.filter((r) => !onPath(r.executable, envPath)).map((r) => r.pkg);
   return [...new Set(missing)];
+}
+
+/** `--only PKG[,PKG]`: check and install just these (the README's first command needs bubblewrap only). */
+function onlyFromArgs(argv: readonly string[]): string[] {
+  const index = argv.indexOf("--only");
+  return index >= 0 ? (argv[index + 1] ?? "").split(",").filter((pkg) => pkg !== "") : [];
 }
 
 function main(): number {
   const envPath = process.env.PATH;
-  const missing = missingPackages(envPath);
+  const only = onlyFromArgs(process.argv.slice(2));
+  const missing = missingPackages(envPath, only);
   const plan = planInstall({
     missing,
     isRoot: process.getuid?.() === 0,
@@ -126,14 +135,14 @@ function main(): number {
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
     if (result.status !== 0) {
-      process.stderr.write(`npm test could not install them; run: ${installCommand(missing)}\n`);
+      process.stderr.write(`slashbuild could not install them; run: ${installCommand(missing)}\n`);
       return 1;
     }
   }
-  const still = missingPackages(envPath);
+  const still = missingPackages(envPath, only);
   if (still.length > 0) {
     process.stderr.write(
-      `npm test: still missing after apt-get: ${still.join(" ")}; run: ${installCommand(still)}\n`,
+      `slashbuild: still missing after apt-get: ${still.join(" ")}; run: ${installCommand(still)}\n`,
     );
     return 1;
   }

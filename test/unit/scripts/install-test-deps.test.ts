@@ -85,4 +85,17 @@ describe("install-test-deps.ts as npm test runs it", () => {
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toContain("bubblewrap");
   });
+
+  it("with --only bubblewrap (npm start), needs bwrap alone", () => {
+    const bwrapOnly = pathWith(["bwrap"]);
+    const start = spawnSync(TSX, [SCRIPT, "--only", "bubblewrap"], {
+      env: { PATH: bwrapOnly },
+      encoding: "utf8",
+    });
+    expect(start.stderr).toBe("");
+    expect(start.status).toBe(0);
+    // The same PATH fails the full check (buildbot, chromium, ... are missing there).
+    const full = spawnSync(TSX, [SCRIPT], { env: { PATH: bwrapOnly }, encoding: "utf8" });
+    expect(full.status).toBe(1);
+  });
 });
