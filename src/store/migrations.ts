@@ -89,6 +89,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox ADD COLUMN sink TEXT NOT NULL DEFAULT 'chat';
   CREATE INDEX outbox_sink_pending ON outbox(sink, state, next_attempt_at);
+  CREATE INDEX outbox_sink_state_id ON outbox(sink, state, id);
   `,
   // 7: when each schedule last fired, so a run missed while slashbuild was down happens once at start-up.
   `

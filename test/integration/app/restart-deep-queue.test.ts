@@ -38,6 +38,8 @@ describe("restart with a deep queue", () => {
       {
         data_dir: dataDir,
         runner: { concurrency: 1 },
+        // Thousands queued by one requester on purpose: the queue bounds are not what this tests.
+        queue: { max_per_user: 100000, max_total: 100000 },
         repos: { app: { url: remote.dir, branch: "main", commands: ["sleep 300"] } },
       },
       dataDir,
@@ -72,7 +74,10 @@ describe("restart with a deep queue", () => {
     await app.start();
 
     const find = (id: number) => app?.service.findBuild(id);
-    expect(find(wasRunning)).toMatchObject({ status: "interrupted" });
+    // Recovery ends the old build's processes in the background while the service already listens.
+    await vi.waitFor(() => expect(find(wasRunning)).toMatchObject({ status: "interrupted" }), {
+      timeout: 30_000,
+    });
     // The oldest queued build takes the only runner slot; the next ones wait their turn.
     await vi.waitFor(() => expect(find(queued[0] as number)?.status).toBe("running"), { timeout: 30_000 });
     expect(find(queued[1] as number)?.status).toBe("queued");

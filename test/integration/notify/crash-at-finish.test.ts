@@ -49,7 +49,7 @@ async function configFile(): Promise<string> {
       public_url: "http://127.0.0.1:1",
       data_dir: dir,
       log_level: "silent",
-      mattermost: { token: "t", webhook_url: mattermost.addIncomingWebhook("ci") },
+      mattermost: { token: "crash-test-slash-token-26c", webhook_url: mattermost.addIncomingWebhook("ci") },
       delivery: { initial_backoff: "50ms", max_backoff: "1s" },
       repos: { app: { url: path.join(dir, "none.git"), commands: ["make test"] } },
     }),
