@@ -1,6 +1,7 @@
 import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { RepoConfig } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
+import { pullHeadRef } from "../../core/triggers/pull-ref.js";
 import type { BuildbotClient } from "./buildbot-client.js";
 import { CORRELATION_PROPERTY, changeProject, REQUESTER_PROPERTY } from "./buildbot-properties.js";
 
@@ -15,10 +16,22 @@ export interface Triggered {
   readonly buildrequestid: number | null;
 }
 
+/**
+ * The branch Buildbot's Git step fetches. A pull request head is on no branch of the repo (a
+ * fork's never is): the step is given the host's ref for it (refs/pull/<n>/head, or GitLab's
+ * refs/merge-requests/<n>/head), which Buildbot 3.7's Git step clones with --no-checkout and
+ * then fetches by name, before checking out the exact revision. Built from the stored number
+ * and shape-checked, so no webhook text reaches the worker's git command line.
+ */
+export function buildbotBranch(build: Pick<Build, "branch" | "trigger">): string {
+  const trigger = build.trigger;
+  return trigger?.kind === "pull_request" ? pullHeadRef(trigger.forge, trigger.number) : build.branch;
+}
+
 /** The force scheduler's parameters: the default codebase's fields plus the declared properties. */
 export function forceParams(build: Build): Record<string, string> {
   return {
-    branch: build.branch,
+    branch: buildbotBranch(build),
     // Empty means the branch tip; otherwise the Git step checks out exactly this commit.
     revision: build.requestedRevision ?? "",
     reason: `/build #${build.id} by @${build.requester}`,
@@ -29,10 +42,12 @@ export function forceParams(build: Build): Record<string, string> {
 
 /** The `base` change hook's form fields, as the old integration sent them, plus the correlation. */
 export function changeFields(build: Build, repo: RepoConfig, bb: BuildbotConfig): Record<string, string> {
+  const branch = buildbotBranch(build);
   return {
     category: bb.category,
-    project: changeProject(bb.projectTemplate, repo.name, build.branch),
-    branch: build.branch,
+    // The same branch as the change's, so the scheduler's project filter matches.
+    project: changeProject(bb.projectTemplate, repo.name, branch),
+    branch,
     repository: repo.url,
     revision: build.requestedRevision ?? "",
     author: build.requester,

@@ -127,3 +127,23 @@ describe("GitLab payloads", () => {
     );
   });
 });
+
+describe("pull request numbers name a ref: only positive whole numbers pass", () => {
+  it("0, negative or fractional numbers are a 400 on every host", () => {
+    const github = githubExamples("pull_request").find((e) => e.action === "opened") as Record<
+      string,
+      unknown
+    >;
+    const gitea = fixture("gitea-pull_request.json");
+    const gitlab = fixture("gitlab-merge_request.json");
+    for (const bad of [0, -3, 1.5]) {
+      const invalid = expect.objectContaining({ code: "REQUEST_INVALID", httpStatus: 400 });
+      expect(() => parseGithubEvent("pull_request", { ...github, number: bad })).toThrow(invalid);
+      expect(() => parseGiteaEvent("pull_request", { ...gitea, number: bad })).toThrow(invalid);
+      const attributes = { ...(gitlab.object_attributes as object), iid: bad };
+      expect(() =>
+        parseGitlabEvent("Merge Request Hook", { ...gitlab, object_attributes: attributes }),
+      ).toThrow(invalid);
+    }
+  });
+});
