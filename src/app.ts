@@ -45,6 +45,7 @@ import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
 import { SqliteWebSessions } from "./store/sqlite-web-sessions.js";
+import { SqliteWebhookDeliveries } from "./store/sqlite-webhook-deliveries.js";
 import { StorageGuard } from "./store/storage-guard.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
@@ -290,11 +291,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     logger,
   });
   // Builds on push and pull request: one receiver per configured Git host.
+  const deliveries = new SqliteWebhookDeliveries(db);
   for (const forge of Object.values(config.forges ?? {})) {
     await server.register(webhookRoute, {
       forge,
       repos: Object.values(config.repos),
       admit: (repo, event) => admitForgeEvent(service, repo, event),
+      deliveries,
+      clock,
     });
   }
   if (buildbot && config.buildbot) {

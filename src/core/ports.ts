@@ -142,6 +142,17 @@ export interface ScheduleRuns {
   record(repo: string, name: string, at: number): void;
 }
 
+/**
+ * Webhook deliveries already received, by the Git host's delivery id, so a redelivery (a host's
+ * retry after a timeout, or someone's "Redeliver") builds nothing twice.
+ */
+export interface WebhookDeliveries {
+  /** Records the delivery; false when it was already recorded (a repeat). */
+  claim(forge: string, delivery: string, at: number): boolean;
+  /** Forgets a claim whose handling failed, so the host's next attempt is handled afresh. */
+  release(forge: string, delivery: string): void;
+}
+
 /** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */
 export interface LogSource {
   read(build: Build, stepIndex: number): Promise<string | null>;

@@ -119,4 +119,15 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  // 9: webhook deliveries already received (by the host's delivery id), so a redelivery builds nothing
+  // twice; the retention pruner forgets them by age (webhook_deliveries_received).
+  `
+  CREATE TABLE webhook_deliveries (
+    forge       TEXT    NOT NULL,
+    delivery    TEXT    NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (forge, delivery)
+  );
+  CREATE INDEX webhook_deliveries_received ON webhook_deliveries(received_at);
+  `,
 ];
