@@ -1,7 +1,15 @@
 import { z } from "zod";
 import type { ForgeEvent } from "../../core/triggers/trigger.js";
 import { repoRef } from "../github/parse-github-event.js";
-import { commitSchema, parseWith, sha, splitRef, toTriggerCommits, ZERO_SHA } from "../payload-fields.js";
+import {
+  commitSchema,
+  parseWith,
+  pushedCommit,
+  sha,
+  splitRef,
+  toTriggerCommits,
+  ZERO_SHA,
+} from "../payload-fields.js";
 import { pullNumber, pullRequestEvent, pullRequestFields } from "../pull-request-event.js";
 
 /**
@@ -57,7 +65,7 @@ export function parseGiteaEvent(event: string, payload: unknown): ForgeEvent {
       repo,
       ref: ref.name,
       tag: ref.tag,
-      sha: parseWith(sha, push.after, "Gitea push `after`"),
+      sha: parseWith(sha, pushedCommit(push.after, ref.tag, push.head_commit?.id), "Gitea push `after`"),
       headMessage: head?.message ?? "",
       trigger: {
         kind: "push",

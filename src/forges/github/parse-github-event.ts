@@ -1,6 +1,14 @@
 import { z } from "zod";
 import type { ForgeEvent, ForgeRepoRef } from "../../core/triggers/trigger.js";
-import { commitSchema, parseWith, sha, splitRef, toTriggerCommits, ZERO_SHA } from "../payload-fields.js";
+import {
+  commitSchema,
+  parseWith,
+  pushedCommit,
+  sha,
+  splitRef,
+  toTriggerCommits,
+  ZERO_SHA,
+} from "../payload-fields.js";
 import { pullNumber, pullRequestEvent, pullRequestFields } from "../pull-request-event.js";
 
 /**
@@ -64,7 +72,7 @@ export function parseGithubEvent(event: string, payload: unknown): ForgeEvent {
       repo,
       ref: ref.name,
       tag: ref.tag,
-      sha: parseWith(sha, push.after, "GitHub push `after`"),
+      sha: parseWith(sha, pushedCommit(push.after, ref.tag, push.head_commit?.id), "GitHub push `after`"),
       headMessage: head?.message ?? "",
       trigger: {
         kind: "push",

@@ -31,6 +31,32 @@ describe("GitHub payloads (@octokit/webhooks-examples)", () => {
     expect(event.trigger.commits[0]?.sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it("an annotated tag push builds the commit head_commit names, not the tag object in `after`", () => {
+    const example = githubExamples("push").find(
+      (e) => e.ref === "refs/tags/simple-tag" && e.created === true,
+    );
+    const commit = (example?.head_commit as { id: string }).id;
+    const event = parseGithubEvent("push", { ...example, after: "f".repeat(40) });
+    expect(event).toMatchObject({ kind: "push", tag: true, ref: "simple-tag", sha: commit });
+    const gitea = fixture("gitea-push.json");
+    const giteaHead =
+      (gitea.head_commit as { id: string } | undefined)?.id ?? (gitea.commits as { id: string }[])[0]?.id;
+    expect(
+      parseGiteaEvent("push", {
+        ...gitea,
+        ref: "refs/tags/v1",
+        after: "e".repeat(40),
+        head_commit: { ...(gitea.commits as object[])[0] },
+      }),
+    ).toMatchObject({ tag: true, sha: giteaHead });
+    // A branch push still builds `after`.
+    expect(
+      parseGithubEvent("push", { ...example, ref: "refs/heads/x", after: "f".repeat(40) }),
+    ).toMatchObject({
+      sha: "f".repeat(40),
+    });
+  });
+
   it("a tag delete (after = zeros) builds nothing", () => {
     const deleted = githubExamples("push").filter((e) => e.deleted === true);
     expect(deleted.length).toBeGreaterThan(0);
