@@ -35,7 +35,8 @@ describe("GitHub payloads (@octokit/webhooks-examples)", () => {
     const example = githubExamples("push").find(
       (e) => e.ref === "refs/tags/simple-tag" && e.created === true,
     );
-    const commit = (example?.head_commit as { id: string }).id;
+    if (!example) throw new Error("no tag creation example");
+    const commit = (example.head_commit as { id: string }).id;
     const event = parseGithubEvent("push", { ...example, after: "f".repeat(40) });
     expect(event).toMatchObject({ kind: "push", tag: true, ref: "simple-tag", sha: commit });
     const gitea = fixture("gitea-push.json");
