@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { type App, createApp } from "../../../src/app.js";
+import { type App, type AppDeps, createApp } from "../../../src/app.js";
 import { parseConfig } from "../../../src/config/load-config.js";
 import { FakeForge, type ForgeKind, type SendOptions, sendWebhook } from "../../fakes/fake-forge.js";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
@@ -48,6 +48,7 @@ export async function startForgeApp(
   repoOverrides: Record<string, unknown> = {},
   extra: Record<string, unknown> = {},
   reuse?: Reuse,
+  deps: AppDeps = {},
 ): Promise<ForgeApp> {
   const forge = reuse?.forge ?? (await FakeForge.start());
   const mattermost = reuse?.mattermost ?? (await FakeMattermost.start());
@@ -86,7 +87,7 @@ export async function startForgeApp(
     }),
     { baseDir: dir, env: {} },
   );
-  const app = await createApp(config);
+  const app = await createApp(config, deps);
   await app.start();
   await app.server.listen({ host: "127.0.0.1", port });
   return {
