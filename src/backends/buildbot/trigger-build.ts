@@ -2,8 +2,19 @@ import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { RepoConfig } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import { pullHeadRef } from "../../core/triggers/pull-ref.js";
+import { withholdsSecrets } from "../../core/triggers/trigger.js";
 import type { BuildbotClient } from "./buildbot-client.js";
-import { CORRELATION_PROPERTY, changeProject, REQUESTER_PROPERTY } from "./buildbot-properties.js";
+import {
+  CORRELATION_PROPERTY,
+  changeProject,
+  REQUESTER_PROPERTY,
+  SECRETS_PROPERTY,
+} from "./buildbot-properties.js";
+
+/** The secrets property's value (buildbot-properties.ts): a fork's pull request gets none. */
+function secretsAllowed(build: Pick<Build, "trigger">): string {
+  return withholdsSecrets(build.trigger) ? "" : "yes";
+}
 
 /**
  * The two ways to hand a build to Buildbot. Both carry the correlation property, so a build can be
@@ -37,6 +48,7 @@ export function forceParams(build: Build): Record<string, string> {
     reason: `/build #${build.id} by @${build.requester}`,
     [CORRELATION_PROPERTY]: String(build.id),
     [REQUESTER_PROPERTY]: build.requester,
+    [SECRETS_PROPERTY]: secretsAllowed(build),
   };
 }
 
@@ -55,6 +67,7 @@ export function changeFields(build: Build, repo: RepoConfig, bb: BuildbotConfig)
     properties: JSON.stringify({
       [CORRELATION_PROPERTY]: String(build.id),
       [REQUESTER_PROPERTY]: build.requester,
+      [SECRETS_PROPERTY]: secretsAllowed(build),
     }),
   };
 }

@@ -38,14 +38,6 @@ export async function admitForgeEvent(
     branch = event.ref;
   } else {
     if (!on?.pullRequest) return { outcome: "ignored", why: `${repo.name} does not build pull requests` };
-    if (repo.backend === "buildbot" && event.trigger.fork && Object.keys(repo.secrets).length > 0) {
-      // The generated master.cfg gives every build of the repo its secrets; the embedded runner
-      // can withhold them from a fork's build, Buildbot cannot, so a fork's PR is not built there.
-      return {
-        outcome: "ignored",
-        why: `pull request #${event.trigger.number} of ${repo.name} comes from a fork and is not built on Buildbot: the master would give it the repo's secrets`,
-      };
-    }
     branch = pullBranch(event.trigger.number);
   }
   if (skipsCi(event.headMessage)) {

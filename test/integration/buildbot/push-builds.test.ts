@@ -64,8 +64,8 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
                 url: repo.dir,
                 full_name: FULL_NAME,
                 backend: "buildbot",
-                commands: ["git rev-parse HEAD"],
-                // A fork's PR is not built on Buildbot while the repo has secrets (the master gives them to every build).
+                // The second command succeeds only with the repo's secret in the environment.
+                commands: ["git rev-parse HEAD", 'test -n "$DEPLOY_KEY"'],
                 secrets: { DEPLOY_KEY: "deploy-key-value-0123456789" },
                 on: { push: ["main"], pull_request: true },
               },
@@ -178,7 +178,8 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
       { timeout: 30_000, interval: 100 },
     );
 
-    // A fork's PR is refused on Buildbot while the repo has secrets: the master would give them to it.
+    // The same head as a fork's PR builds too, but without the repo's secrets: the step that
+    // needs DEPLOY_KEY fails (the same-repo PR above passed it).
     const fork = await sendWebhook(
       `${url}/hooks/github`,
       "github",
@@ -187,6 +188,15 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
       SECRET,
     );
     expect(fork.status).toBe(202);
-    expect(fork.body).toMatchObject({ builds: [], ignored: [expect.stringContaining("comes from a fork")] });
+    const forkId = (fork.body.builds as number[])[0] as number;
+    const forkDone = await vi.waitFor(
+      () => {
+        const build = app.service.findBuild(forkId);
+        if (!build || build.finishedAt === null) throw new Error("not finished");
+        return build;
+      },
+      { timeout: 90_000, interval: 200 },
+    );
+    expect(forkDone).toMatchObject({ status: "failed", sha: head, failingStep: 'test -n "$DEPLOY_KEY"' });
   }, 120_000);
 });

@@ -22,6 +22,7 @@ describe("trigger parameters", () => {
       reason: "/build #12 by @alice",
       slashbuild_build_id: "12",
       slashbuild_user: "alice",
+      slashbuild_secrets: "yes",
     });
     expect(forceParams({ ...build, requestedRevision: null }).revision).toBe("");
   });
@@ -49,6 +50,7 @@ describe("trigger parameters", () => {
     expect(JSON.parse(fields.properties as string)).toEqual({
       slashbuild_build_id: "12",
       slashbuild_user: "alice",
+      slashbuild_secrets: "yes",
     });
   });
 });
@@ -88,6 +90,28 @@ describe("pull request builds on Buildbot", () => {
       branch: "refs/merge-requests/4/head",
       project: "mattermost_build_app_refs/merge-requests/4/head",
     });
+  });
+
+  it("a fork's pull request is forced without the secrets property, on both trigger paths", () => {
+    const fork = {
+      ...pr("github", 7),
+      trigger: { ...(pr("github", 7).trigger as object), fork: true },
+    } as Build;
+    expect(forceParams(fork).slashbuild_secrets).toBe("");
+    expect(forceParams(pr("github", 7)).slashbuild_secrets).toBe("yes");
+    const bb = toBuildbotConfig(
+      buildbotConfigSchema.parse({
+        url: "http://bb:8010",
+        username: "u",
+        password: "p",
+        status_secret: "0123456789abcdef",
+      }),
+      "http://x",
+    );
+    const properties = JSON.parse(
+      changeFields(fork, repo as NonNullable<typeof repo>, bb).properties as string,
+    );
+    expect(properties.slashbuild_secrets).toBe("");
   });
 
   it("a stored number that is not a positive whole number never reaches the worker's git", () => {
