@@ -66,6 +66,7 @@ export class SqliteBuildStore implements BuildStore {
   readonly #unfinished;
   readonly #unfinishedOf;
   readonly #countQueued;
+  readonly #oldestQueued;
 
   readonly #guard: StorageGuard;
 
@@ -93,10 +94,25 @@ export class SqliteBuildStore implements BuildStore {
     this.#unfinishedOf = db.prepare<[string, string], BuildRow>(
       "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
     );
-    // On the acknowledgement path too (queue limits): served by the builds_status index.
-    this.#countQueued = db.prepare<[string], { total: number; mine: number | null }>(
-      "SELECT COUNT(*) AS total, SUM(requester_id = ?) AS mine FROM builds WHERE status = 'queued'",
+    // On the acknowledgement path too (queue limits): two primary-key reads of the counts the
+    // triggers of migration 9 keep, never a count of the queued rows (that grew with the queue).
+    this.#countQueued = db.prepare<[string], { total: number | null; mine: number | null }>(
+      `SELECT (SELECT n FROM queue_counts WHERE scope = 'total') AS total,
+              (SELECT n FROM queue_counts WHERE scope = 'user:' || ?) AS mine`,
     );
+    this.#oldestQueued = db.prepare<[], { created_at: number }>(
+      "SELECT created_at FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1",
+    );
+  }
+
+  /**
+   * The queue's depth and its oldest build's creation time, for /metrics and `/build health`: the
+   * count the triggers keep, and the first row of builds_status (ordered by id within a status), so
+   * a scrape costs the same at any depth (it used to read every unfinished build with its steps).
+   */
+  queueSummary(): { readonly depth: number; readonly oldestCreatedAt: number | null } {
+    const depth = this.#countQueued.get("")?.total ?? 0;
+    return { depth, oldestCreatedAt: depth > 0 ? (this.#oldestQueued.get()?.created_at ?? null) : null };
   }
 
   countQueued(requesterId: string): { readonly total: number; readonly mine: number } {

@@ -73,6 +73,9 @@ describe("query plans", () => {
     store.updateStep(build.id, 5, { name: "late", status: "running" });
     store.unfinished();
     store.unfinished({ repo: build.repo, branch: build.branch });
+    store.countQueued(build.requesterId);
+    store.create({ ...build, trigger: null });
+    store.queueSummary();
     const keys = ["repo", "branch", "status", "requester", "beforeId"] as const;
     for (let mask = 0; mask < 2 ** keys.length; mask++) {
       const filter: Record<string, unknown> = {};
@@ -113,6 +116,27 @@ describe("query plans", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("the queue bounds read two counts by primary key, never a range of queued builds", () => {
+    // An index SEARCH passes the rule above, yet COUNT(*) over builds_status reads every queued
+    // row: on every acknowledgement, it grew with the queue (issue 13's profile: half the CPU).
+    const { db, statements } = recordingDb();
+    new SqliteBuildStore(db).countQueued("uid-alice");
+    const sql = [...statements].find((s) => /queue_counts/.test(s));
+    expect(sql).toBeDefined();
+    const onePerKey = (step: string) =>
+      /^(SCALAR SUBQUERY|SCAN CONSTANT ROW)/.test(step) ||
+      /^SEARCH queue_counts USING PRIMARY KEY \(scope=\?\)$/.test(step);
+    const plan = explain(db, sql as string);
+    expect(plan.length).toBeGreaterThan(0);
+    expect(plan.filter((step) => !onePerKey(step))).toEqual([]);
+    // Not vacuous: the old count is a range search that this rule refuses.
+    const old = explain(
+      db,
+      "SELECT COUNT(*) AS total, SUM(requester_id = ?) AS mine FROM builds WHERE status = 'queued'",
+    );
+    expect(old.filter((step) => !onePerKey(step)).length).toBeGreaterThan(0);
   });
 
   it("the rule catches a query without an index (the check is not vacuous)", () => {
