@@ -177,6 +177,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     extraSecrets: secrets,
     sandbox,
     onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
+    // Waiting builds are held as their numbers and read back when they start.
+    findBuild: (id) => store.get(id),
   });
   service.attachBackend(local);
   service.subscribe((build, event) => {
