@@ -90,12 +90,12 @@ export class SqliteBuildStore implements BuildStore {
     this.#unfinished = db.prepare<[], BuildRow>(
       "SELECT * FROM builds WHERE status IN ('queued', 'running') ORDER BY id",
     );
-    // On the acknowledgement path (duplicate check): served by the partial index builds_unfinished
-    // (migration 4), which holds only queued and running builds, whatever the history's length.
+    // Not on the acknowledgement path (it reads the branch's whole queue; the duplicate check seeks
+    // with #sameTip / #sameRevision): served by the partial index builds_unfinished.
     this.#unfinishedOf = db.prepare<[string, string], BuildRow>(
       "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
     );
-    // On the acknowledgement path too (queue limits): two primary-key reads of the counts the
+    // On the acknowledgement path (queue limits): two primary-key reads of the counts the
     // triggers of migration 9 keep, never a count of the queued rows (that grew with the queue).
     this.#countQueued = db.prepare<[string], { total: number | null; mine: number | null }>(
       `SELECT (SELECT n FROM queue_counts WHERE scope = 'total') AS total,
