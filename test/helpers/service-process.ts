@@ -35,6 +35,12 @@ export async function waitFor<T>(
   }
 }
 
+/** A host user to run the service as (the test must be root to switch to it). */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** The `slashbuild serve` binary, run as a user runs it, on a config written to `dir`. */
 export class ServiceProcess {
   readonly url: string;
@@ -46,6 +52,8 @@ export class ServiceProcess {
     readonly configFile: string,
     readonly port: number,
     readonly env: Readonly<Record<string, string>> = {},
+    /** Omitted: the test's own user. Node drops supplementary groups when it switches. */
+    readonly runAs?: RunAs,
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -68,6 +76,7 @@ export class ServiceProcess {
     const child = spawn(process.execPath, [BIN, "serve", "--config", this.configFile], {
       env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
+      ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
     });
     this.#child = child;
     child.stdout?.on("data", (chunk: Buffer) => {
