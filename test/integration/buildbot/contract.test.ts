@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { GitMirrors } from "../../../src/git/git-mirrors.js";
-import { type BackendContractEnv, buildBackendContract } from "../../contracts/build-backend-contract.js";
-import { requestNew } from "../../fakes/request-new.js";
+import {
+  type BackendContractEnv,
+  buildBackendContract,
+  viaService,
+} from "../../contracts/build-backend-contract.js";
 import { describeWithBuildbot } from "../../helpers/buildbot-harness.js";
 import { type BuildbotMaster, startBuildbotMaster } from "../../helpers/buildbot-master.js";
 import { waitFor } from "../../helpers/buildbot-service.js";
-
-const alice = { id: "uid-alice", name: "alice" };
-const ci = { id: "chan-ci", name: "ci" };
 
 describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real master and worker)", () => {
   let master: BuildbotMaster;
@@ -41,21 +41,11 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
         return ((await response.json()) as { buildrequests: unknown[] }).buildrequests.length;
       },
       stored: () => wired.store.list({ limit: 1000 }).length,
-      request: (name, revision) =>
-        requestNew(wired.service, {
-          repo: name,
-          branch: "main",
-          revision: revision ?? null,
-          user: alice,
-          channel: ci,
-        }),
+      ...viaService(wired.service),
       finished: (id) => waitFor(`#${id} finished`, () => of(id, "finished")),
       started: (id) => waitFor(`#${id} started`, () => of(id, "started")),
       notifications: (id) =>
         wired.notifier.posts.filter((p) => p.build.id === id && p.kind !== "queued").map((p) => p.kind),
-      stop: async (id) => {
-        await wired.service.stopBuild(id, alice);
-      },
     };
   });
 
