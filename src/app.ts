@@ -101,10 +101,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = new SqliteBuildStore(db, storage);
   const outbox = new SqliteOutbox(db, clock, storage);
   const sink = chatMode(config);
-  const queueSnapshot = () => {
-    const queued = store.unfinished().filter((b) => b.status === "queued");
-    return { depth: queued.length, oldestCreatedAt: queued[0]?.createdAt ?? null };
-  };
+  // On every /metrics scrape and `/build health`: O(1) at any queue depth.
+  const queueSnapshot = () => store.queueSummary();
   // Readiness probes reach objects made below; they only run once requests arrive.
   const readiness = () => checkReadiness(readinessChecks);
   const metrics = new Metrics({
@@ -180,6 +178,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     extraSecrets: secrets,
     sandbox,
     onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
+    // Waiting builds are held as their numbers and read back when they start.
+    findBuild: (id) => store.get(id),
   });
   service.attachBackend(local);
   service.subscribe((build, event) => {

@@ -45,6 +45,17 @@ export interface BuildStore {
   list(filter?: BuildFilter): Build[];
   /** Builds that are queued or running, oldest first; only those of `repo` and `branch` when given. */
   unfinished(where?: { readonly repo: string; readonly branch: string }): Build[];
+  /**
+   * The newest queued or running build of `repo` and `branch` that builds the same commit as asked
+   * (find-duplicate.ts's rule: a tip build for the tip; for a revision, a typed revision or sha
+   * that is a prefix of it or has it as prefix), or none. Read through an index: the duplicate
+   * check runs on every acknowledgement and must not read the whole queue of the branch.
+   */
+  newestSameUnfinished(wanted: {
+    readonly repo: string;
+    readonly branch: string;
+    readonly revision: string | null;
+  }): Build[];
   /** Builds still waiting to start: all of them, and those one requester asked for (queue limits). */
   countQueued(requesterId: string): { readonly total: number; readonly mine: number };
   update(id: number, patch: BuildPatch): Build;

@@ -1,7 +1,7 @@
 import type { WebhookDeliveries } from "../core/ports.js";
 import type { Db } from "./open-database.js";
 
-/** Delivery ids of webhooks already received (migration 9); one INSERT decides first or repeat. */
+/** Delivery ids of webhooks already received (migration 11); one INSERT decides first or repeat. */
 export class SqliteWebhookDeliveries implements WebhookDeliveries {
   readonly #insert;
   readonly #delete;

@@ -6,7 +6,7 @@ import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
 import { SqliteWebhookDeliveries } from "../../../src/store/sqlite-webhook-deliveries.js";
-import { makeBuild } from "../../fakes/make-build.js";
+import { makeBuild, makeNewBuild } from "../../fakes/make-build.js";
 
 /**
  * Every statement the stores prepare is recorded (by wrapping db.prepare while each store method
@@ -55,18 +55,17 @@ describe("query plans", () => {
     const posts = new SqliteChatPosts(db);
     // Exercise every statement, with every filter combination of the list page.
     const b = makeBuild();
-    const build = store.create({
-      repo: b.repo,
-      branch: b.branch,
-      requestedRevision: null,
-      requester: b.requester,
-      requesterId: b.requesterId,
-      channelId: b.channelId,
-      channelName: b.channelName,
-      backend: "local",
-      rebuildOf: null,
-      createdAt: 1,
-    });
+    const build = store.create(
+      makeNewBuild({
+        repo: b.repo,
+        branch: b.branch,
+        requester: b.requester,
+        requesterId: b.requesterId,
+        channelId: b.channelId,
+        channelName: b.channelName,
+        createdAt: 1,
+      }),
+    );
     store.get(build.id);
     store.update(build.id, { status: "running", startedAt: 2 });
     store.setSteps(build.id, ["make", "make test"]);
@@ -74,6 +73,11 @@ describe("query plans", () => {
     store.updateStep(build.id, 5, { name: "late", status: "running" });
     store.unfinished();
     store.unfinished({ repo: build.repo, branch: build.branch });
+    store.countQueued(build.requesterId);
+    store.newestSameUnfinished({ repo: build.repo, branch: build.branch, revision: null });
+    store.newestSameUnfinished({ repo: build.repo, branch: build.branch, revision: "abc1234" });
+    store.create({ ...build, trigger: null });
+    store.queueSummary();
     const keys = ["repo", "branch", "status", "requester", "beforeId"] as const;
     for (let mask = 0; mask < 2 ** keys.length; mask++) {
       const filter: Record<string, unknown> = {};
@@ -118,6 +122,44 @@ describe("query plans", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("an acknowledgement reads no range of queued builds: counts by key, the duplicate by index seek", () => {
+    // An index SEARCH passes the rule above, yet a range over every queued build of a status or a
+    // branch grows with the queue, on every acknowledgement (issue 13's profile: COUNT(*) over
+    // builds_status was half the CPU at depth; the old duplicate check read the branch's queue).
+    const { db, statements } = recordingDb();
+    const store = new SqliteBuildStore(db);
+    store.countQueued("uid-alice");
+    store.newestSameUnfinished({ repo: "app", branch: "main", revision: null });
+    store.newestSameUnfinished({ repo: "app", branch: "main", revision: "abc1234" });
+    const queueWide = (step: string) =>
+      /^SCAN builds\b/.test(step) ||
+      /USING (COVERING )?INDEX builds_status \(status=\?\)/.test(step) ||
+      /USING (COVERING )?INDEX builds_unfinished \(repo=\? AND branch=\?\)$/.test(step) ||
+      /USING (COVERING )?INDEX builds_(repo|repo_branch) /.test(step);
+    const ack = [...statements].filter(
+      (sql) => /^SELECT/.test(sql) && /queue_counts|requested_revision/.test(sql),
+    );
+    expect(ack).toHaveLength(3);
+    for (const sql of ack) {
+      const plan = explain(db, sql);
+      expect(plan.length).toBeGreaterThan(0);
+      expect(plan.filter(queueWide), sql).toEqual([]);
+    }
+    expect(explain(db, ack.find((sql) => /queue_counts/.test(sql)) as string)).toEqual([
+      "SCAN CONSTANT ROW",
+      "SCALAR SUBQUERY 1",
+      "SEARCH queue_counts USING PRIMARY KEY (scope=?)",
+      "SCALAR SUBQUERY 2",
+      "SEARCH queue_counts USING PRIMARY KEY (scope=?)",
+    ]);
+    // Not vacuous: the statements they replaced are refused by the same rule.
+    for (const old of [
+      "SELECT COUNT(*) AS total, SUM(requester_id = ?) AS mine FROM builds WHERE status = 'queued'",
+      "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
+    ])
+      expect(explain(db, old).filter(queueWide), old).not.toEqual([]);
   });
 
   it("the rule catches a query without an index (the check is not vacuous)", () => {
