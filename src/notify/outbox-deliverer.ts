@@ -70,6 +70,12 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number, ran
 /** How many pending heads a digest looks at, at most (a digest of more would be split anyway). */
 const DIGEST_SCAN = 2000;
 
+/** The chosen message when the digest carries it, else the first message the digest carries. */
+function standIn(part: DigestPart, group: readonly OutboxMessage[], chosen: OutboxMessage): OutboxMessage {
+  if (part.covers.includes(chosen.id)) return chosen;
+  return group.find((m) => part.covers.includes(m.id)) ?? chosen;
+}
+
 const NO_LOG: DeliveryLogger = { info() {}, warn() {}, error() {} };
 
 export class OutboxDeliverer {
@@ -159,12 +165,14 @@ export class OutboxDeliverer {
     rateLimit?.tryTake();
     const digest = this.#digestFor(message, now);
     if (digest) {
-      const outcome = await this.#send({ ...message, payload: digest.payload });
+      const outcome = await this.#send({ ...digest.stand, payload: digest.part.payload });
       if (outcome.kind === "delivered") {
-        outbox.markManyDelivered?.(digest.covers, this.#clock());
+        outbox.markManyDelivered?.(digest.part.covers, this.#clock());
         this.#backInBusiness(this.#clock());
       } else {
-        this.#record(message, outcome);
+        // A failed digest counts against a message it carries: its attempts mark the backlog as an
+        // outage's, and a digest refused for good drops that one message, not an unrelated one.
+        this.#record(digest.stand, outcome);
       }
       return 0;
     }
@@ -183,18 +191,53 @@ export class OutboxDeliverer {
   }
 
   /**
-   * When more than the policy's `after` messages of this one's digest group are pending (a
-   * backlog, typically after an outage), the first digest post for them; else null.
+   * When more than the policy's `after` messages of one digest group are pending (a backlog,
+   * typically after an outage), the first digest post for them, and the message it stands for in
+   * the outbox's books (the chosen one when the digest carries it); else null.
    */
-  #digestFor(message: OutboxMessage, now: number): DigestPart | null {
+  #digestFor(message: OutboxMessage, now: number): { part: DigestPart; stand: OutboxMessage } | null {
     const policy = this.#options.digest;
     const { outbox } = this.#options;
-    if (!policy || !outbox.pendingHeads) return null;
+    if (!policy) return null;
+    if (policy.ahead !== undefined) return this.#digestAhead(policy, policy.ahead, message, now);
+    if (!outbox.pendingHeads) return null;
     const key = policy.key(message);
     if (key === null) return null;
     const group = outbox.pendingHeads(DIGEST_SCAN).filter((m) => policy.key(m) === key);
     if (group.length <= policy.after) return null;
-    return policy.compose(group, now)[0] ?? null;
+    const part = policy.compose(group, now)[0];
+    return part ? { part, stand: standIn(part, group, message) } : null;
+  }
+
+  /**
+   * A policy whose digests go elsewhere than the messages they carry (bot mode): every pending
+   * message of its kind counts, whatever comes up next. The chosen message's group first, then the
+   * oldest group over the threshold.
+   */
+  #digestAhead(
+    policy: DigestPolicy,
+    kind: string,
+    message: OutboxMessage,
+    now: number,
+  ): { part: DigestPart; stand: OutboxMessage } | null {
+    const pending = this.#options.outbox.pendingOfKind?.(kind, DIGEST_SCAN) ?? [];
+    if (pending.length <= policy.after) return null;
+    const groups = new Map<string, OutboxMessage[]>();
+    const own = policy.key(message);
+    if (own !== null) groups.set(own, []);
+    for (const candidate of pending) {
+      const key = policy.key(candidate);
+      if (key === null) continue;
+      const group = groups.get(key);
+      if (group) group.push(candidate);
+      else groups.set(key, [candidate]);
+    }
+    for (const group of groups.values()) {
+      if (group.length <= policy.after) continue;
+      const part = policy.compose(group, now)[0];
+      if (part) return { part, stand: standIn(part, group, message) };
+    }
+    return null;
   }
 
   /** A send got through: if it ended an outage, every post waiting out its own backoff is due now. */
