@@ -1,13 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
-import type {
-  DeliverableOutbox,
-  DigestPart,
-  DigestPolicy,
-  OutboxMessage,
-  SendOutcome,
-  Transport,
-} from "./ports.js";
+import { DigestPicker } from "./digest-picker.js";
+import type { DeliverableOutbox, DigestPolicy, OutboxMessage, SendOutcome, Transport } from "./ports.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 export type { DeliverableOutbox } from "./ports.js";
@@ -67,15 +61,6 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number, ran
   return Math.round(Math.min(maxMs, Math.max(initialMs, jittered)));
 }
 
-/** How many pending heads a digest looks at, at most (a digest of more would be split anyway). */
-const DIGEST_SCAN = 2000;
-
-/** The chosen message when the digest carries it, else the first message the digest carries. */
-function standIn(part: DigestPart, group: readonly OutboxMessage[], chosen: OutboxMessage): OutboxMessage {
-  if (part.covers.includes(chosen.id)) return chosen;
-  return group.find((m) => part.covers.includes(m.id)) ?? chosen;
-}
-
 const NO_LOG: DeliveryLogger = { info() {}, warn() {}, error() {} };
 
 export class OutboxDeliverer {
@@ -84,6 +69,7 @@ export class OutboxDeliverer {
   readonly #sleep: Sleep;
   readonly #random: () => number;
   readonly #log: DeliveryLogger;
+  readonly #digests: DigestPicker | null;
   #loop: Promise<void> | null = null;
   #stopping = false;
   #waking: AbortController | null = null;
@@ -107,6 +93,7 @@ export class OutboxDeliverer {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#log = options.logger ?? NO_LOG;
+    this.#digests = options.digest ? new DigestPicker(options.digest, options.outbox) : null;
   }
 
   start(): void {
@@ -163,11 +150,12 @@ export class OutboxDeliverer {
       return at === null ? null : Math.max(1, at - now);
     }
     rateLimit?.tryTake();
-    const digest = this.#digestFor(message, now);
+    const digest = this.#digests?.pick(message, now);
     if (digest) {
       const outcome = await this.#send({ ...digest.stand, payload: digest.part.payload });
       if (outcome.kind === "delivered") {
         outbox.markManyDelivered?.(digest.part.covers, this.#clock());
+        this.#digests?.delivered(digest);
         this.#backInBusiness(this.#clock());
       } else {
         // A failed digest counts against a message it carries: its attempts mark the backlog as an
@@ -188,56 +176,6 @@ export class OutboxDeliverer {
       return this.#recordBackoff(1);
     }
     return 0;
-  }
-
-  /**
-   * When more than the policy's `after` messages of one digest group are pending (a backlog,
-   * typically after an outage), the first digest post for them, and the message it stands for in
-   * the outbox's books (the chosen one when the digest carries it); else null.
-   */
-  #digestFor(message: OutboxMessage, now: number): { part: DigestPart; stand: OutboxMessage } | null {
-    const policy = this.#options.digest;
-    const { outbox } = this.#options;
-    if (!policy) return null;
-    if (policy.ahead !== undefined) return this.#digestAhead(policy, policy.ahead, message, now);
-    if (!outbox.pendingHeads) return null;
-    const key = policy.key(message);
-    if (key === null) return null;
-    const group = outbox.pendingHeads(DIGEST_SCAN).filter((m) => policy.key(m) === key);
-    if (group.length <= policy.after) return null;
-    const part = policy.compose(group, now)[0];
-    return part ? { part, stand: standIn(part, group, message) } : null;
-  }
-
-  /**
-   * A policy whose digests go elsewhere than the messages they carry (bot mode): every pending
-   * message of its kind counts, whatever comes up next. The chosen message's group first, then the
-   * oldest group over the threshold.
-   */
-  #digestAhead(
-    policy: DigestPolicy,
-    kind: string,
-    message: OutboxMessage,
-    now: number,
-  ): { part: DigestPart; stand: OutboxMessage } | null {
-    const pending = this.#options.outbox.pendingOfKind?.(kind, DIGEST_SCAN) ?? [];
-    if (pending.length <= policy.after) return null;
-    const groups = new Map<string, OutboxMessage[]>();
-    const own = policy.key(message);
-    if (own !== null) groups.set(own, []);
-    for (const candidate of pending) {
-      const key = policy.key(candidate);
-      if (key === null) continue;
-      const group = groups.get(key);
-      if (group) group.push(candidate);
-      else groups.set(key, [candidate]);
-    }
-    for (const group of groups.values()) {
-      if (group.length <= policy.after) continue;
-      const part = policy.compose(group, now)[0];
-      if (part) return { part, stand: standIn(part, group, message) };
-    }
-    return null;
   }
 
   /** A send got through: if it ended an outage, every post waiting out its own backoff is due now. */

@@ -34,6 +34,8 @@ import { makeConfig } from "../../helpers/make-config.js";
 const BOT_TOKEN = "bottoken9x8w7v6u5t4s3r2q1p";
 const TOWN_SQUARE = "1vrjnvgfygwwqc38hyf9sxmeco";
 const DEV = "devdevdevdevdevdevdevdevde";
+/** Builds whose digest needs two posts (about 160 lines fit in one), the second with fewer than 20. */
+const TWO_PARTS = 175;
 const DIGEST_HEAD = /^While Mattermost could not be reached \(posts waiting since [\d-]+ [\d:]+ UTC\), /;
 
 let dir: string;
@@ -257,46 +259,100 @@ describe("bot mode after an outage", () => {
       expect(rest.replies((rootOf(id)[0] as RestPost).id)).toEqual([]);
   });
 
-  it("loses nothing and sends nothing twice when slashbuild restarts in the middle of the drain", {
+  it("sends a backlog too long for one post as several digest posts, the tail too, and no reply", {
+    timeout: 60_000,
+  }, async () => {
+    // Two parts: the second carries fewer than digest_after builds, and is still a digest part.
+    const count = TWO_PARTS;
+    await outageWithBuilds(count, 10);
+    mattermost.outage = "none";
+    await vi.waitFor(() => expect(outbox.pendingCount()).toBe(0), { timeout: 30_000, interval: 5 });
+
+    const digests = digestPosts();
+    expect(digests).toHaveLength(2);
+    expect(digests[0]?.message).toMatch(/\(1\/2\)\n/);
+    expect(digests[1]?.message).toMatch(/\(2\/2\)\n/);
+    const tail = (digests[1]?.message.split("\n") ?? []).filter((l) => l.startsWith("- "));
+    expect(tail.length).toBeGreaterThan(0);
+    expect(tail.length).toBeLessThanOrEqual(config.delivery.digestAfter);
+    expectDigestCovers(count, digests);
+    expect(threadReplies()).toEqual([]);
+    expectRootsFinal(count);
+    // The digest parts first, one after the other, then the root posts.
+    expect(rest.events.slice(10, 12).every((e) => DIGEST_HEAD.test(e.message))).toBe(true);
+  });
+
+  it("loses nothing and sends nothing twice when slashbuild restarts after the digest, among the root posts", {
     timeout: 60_000,
   }, async () => {
     const count = 40;
     await outageWithBuilds(count, 10);
-    // The first deliverer is stopped after its third post once Mattermost is back (the digest and
-    // two root posts), as a restart would stop it; a new one, with fresh chat parts, carries on.
-    const first = deliverers[0] as OutboxDeliverer;
-    let delivered = 0;
-    let hold: (() => void) | null = null;
-    const held = new Promise<void>((resolve) => {
-      hold = resolve;
-    });
-    const parts = chat();
-    const counting: Transport = {
-      async send(payload): Promise<SendOutcome> {
-        const outcome = await parts.transport.send(payload);
-        if (outcome.kind === "delivered" && ++delivered === 3) await held;
-        return outcome;
-      },
-    };
-    await first.stop();
-    const second = startDeliverer(parts, counting);
-    mattermost.outage = "none";
-    await vi.waitFor(() => expect(delivered).toBe(3), { timeout: 30_000, interval: 5 });
-    const stopping = second.stop();
-    (hold as unknown as () => void)();
-    await stopping;
-    expect(outbox.pendingCount()).toBeGreaterThan(0);
+    // Stopped after its third post once Mattermost is back: the digest and two root posts.
+    await restartAfter(3);
     expect(digestPosts()).toHaveLength(1);
-
-    startDeliverer(chat());
-    await vi.waitFor(() => expect(outbox.pendingCount()).toBe(0), { timeout: 30_000, interval: 5 });
 
     expectRootsFinal(count);
     expectDigestCovers(count, digestPosts());
-    expect(digestPosts()).toHaveLength(1);
     expect(threadReplies()).toEqual([]);
     const afterOutage = rest.events.slice(10);
     expect(afterOutage.filter((e) => e.op === "create")).toHaveLength(1 + (count - 10));
     expect(afterOutage.filter((e) => e.op === "patch")).toHaveLength(10);
   });
+
+  it("loses nothing and sends nothing twice when slashbuild restarts between two digest parts", {
+    timeout: 60_000,
+  }, async () => {
+    const count = TWO_PARTS;
+    await outageWithBuilds(count, 10);
+    await restartAfter(1);
+
+    // The first part went out before the restart. The builds it did not carry are still pending
+    // and the rule is applied afresh: no more than digest_after, so they are thread replies.
+    const digests = digestPosts();
+    expect(digests).toHaveLength(1);
+    expect(digests[0]?.message).toMatch(/\(1\/2\)\n/);
+    const inDigest = digests[0]?.message.split("\n").filter((l) => l.startsWith("- ")) ?? [];
+    const digested = inDigest.map((line) => Number(/\[#(\d+)\]\(/.exec(line)?.[1]));
+    const replied = threadReplies().map((reply) => Number(/ build \[#(\d+)\]\(/.exec(reply.message)?.[1]));
+    expect(replied.length).toBeLessThanOrEqual(config.delivery.digestAfter);
+    for (const id of replied) expect(rest.replies((rootOf(id)[0] as RestPost).id)).toHaveLength(1);
+    expect([...digested, ...replied].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: count }, (_, i) => i + 1),
+    );
+    expectRootsFinal(count);
+    const afterOutage = rest.events.slice(10);
+    expect(afterOutage.filter((e) => e.op === "patch")).toHaveLength(10);
+    expect(afterOutage.filter((e) => e.op === "create")).toHaveLength(1 + (count - 10) + replied.length);
+  });
 });
+
+/**
+ * Once Mattermost is back, the running deliverer is stopped after its `posts`-th accepted post, as
+ * a restart stops it (the post in flight is recorded first); a new one, with fresh chat parts and
+ * only SQLite carried over, drains the rest.
+ */
+async function restartAfter(posts: number): Promise<void> {
+  await (deliverers[0] as OutboxDeliverer).stop();
+  let delivered = 0;
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const parts = chat();
+  const counting: Transport = {
+    async send(payload): Promise<SendOutcome> {
+      const outcome = await parts.transport.send(payload);
+      if (outcome.kind === "delivered" && ++delivered === posts) await held;
+      return outcome;
+    },
+  };
+  const second = startDeliverer(parts, counting);
+  mattermost.outage = "none";
+  await vi.waitFor(() => expect(delivered).toBe(posts), { timeout: 30_000, interval: 5 });
+  const stopping = second.stop();
+  release();
+  await stopping;
+  expect(outbox.pendingCount()).toBeGreaterThan(0);
+  startDeliverer(chat());
+  await vi.waitFor(() => expect(outbox.pendingCount()).toBe(0), { timeout: 30_000, interval: 5 });
+}
