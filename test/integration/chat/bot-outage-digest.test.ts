@@ -155,7 +155,7 @@ async function outageWithBuilds(count: number, before: number): Promise<{ notify
   const notify = notifier(parts);
   startDeliverer(parts);
   for (let id = 1; id <= before; id++) queue(notify, id);
-  await vi.waitFor(() => expect(rest.roots(TOWN_SQUARE)).toHaveLength(before), {
+  await vi.waitFor(() => expect(rest.roots()).toHaveLength(before), {
     timeout: 20_000,
     interval: 5,
   });
@@ -257,6 +257,31 @@ describe("bot mode after an outage", () => {
     expectDigestCovers(count, dev, after + 1);
     for (let id = after + 1; id <= count; id++)
       expect(rest.replies((rootOf(id)[0] as RestPost).id)).toEqual([]);
+  });
+
+  it("sends the digest to a channel named in the config (notify_channel), resolved by name", {
+    timeout: 60_000,
+  }, async () => {
+    config = makeConfig(
+      {
+        mattermost: { token: "t", url: mattermost.url, bot_token: BOT_TOKEN, team: "acme" },
+        repos: {
+          app: { url: "/nonexistent/app.git", branch: "main", commands: ["true"], notify_channel: "dev" },
+        },
+      },
+      dir,
+    );
+    const count = config.delivery.digestAfter + 5;
+    await outageWithBuilds(count, 5);
+    mattermost.outage = "none";
+    await vi.waitFor(() => expect(outbox.pendingCount()).toBe(0), { timeout: 30_000, interval: 5 });
+
+    expect(rest.roots(TOWN_SQUARE)).toEqual([]);
+    const digests = digestPosts(DEV);
+    expect(digests).toHaveLength(1);
+    expectDigestCovers(count, digests);
+    expect(rest.roots(DEV)).toHaveLength(count + 1);
+    expect(threadReplies()).toEqual([]);
   });
 
   it("sends a backlog too long for one post as several digest posts, the tail too, and no reply", {
