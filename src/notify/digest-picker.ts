@@ -1,4 +1,4 @@
-import type { DeliverableOutbox, DigestPart, DigestPolicy, OutboxMessage } from "./ports.js";
+import type { DeliverableOutbox, DigestContext, DigestPart, DigestPolicy, OutboxMessage } from "./ports.js";
 
 /**
  * Decides, for the deliverer, when a digest post goes out instead of the message that came up next
@@ -36,7 +36,7 @@ export class DigestPicker {
   }
 
   /** The digest post to send instead of `message`, or null to send `message` itself. */
-  pick(message: OutboxMessage, now: number): DigestPick | null {
+  pick(message: OutboxMessage, now: number, context: DigestContext = { failing: false }): DigestPick | null {
     const groups = this.#groups(message);
     if (groups.size === 0) return null;
     for (const [key, parts] of this.#later) {
@@ -51,7 +51,7 @@ export class DigestPicker {
     }
     for (const [key, group] of groups) {
       if (group.length <= this.#policy.after) continue;
-      const [part, ...later] = this.#policy.compose(group, now);
+      const [part, ...later] = this.#policy.compose(group, now, context);
       if (part) return { key, part, stand: standIn(part, group, message), later };
     }
     return null;

@@ -150,7 +150,7 @@ export class OutboxDeliverer {
       return at === null ? null : Math.max(1, at - now);
     }
     rateLimit?.tryTake();
-    const digest = this.#digests?.pick(message, now);
+    const digest = this.#digests?.pick(message, now, { failing: this.#failuresInARow > 0 });
     if (digest) {
       const outcome = await this.#send({ ...digest.stand, payload: digest.part.payload });
       if (outcome.kind === "delivered") {

@@ -118,7 +118,16 @@ export interface DigestPolicy {
   /** The digest group of a message (its channel), or null when it never goes in a digest. */
   key(message: OutboxMessage): string | null;
   /** The digest posts for these messages (one group), each with the ids of the messages it carries. */
-  compose(messages: readonly OutboxMessage[], now: number): readonly DigestPart[];
+  compose(messages: readonly OutboxMessage[], now: number, context?: DigestContext): readonly DigestPart[];
+}
+
+export interface DigestContext {
+  /**
+   * Sends were failing just before this digest (it is the probe that may end an outage). Messages
+   * a digest carries may never have been tried themselves (bot mode's replies wait behind their
+   * root posts), so their own attempts cannot tell.
+   */
+  readonly failing: boolean;
 }
 
 export interface DigestPart {

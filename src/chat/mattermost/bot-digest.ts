@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
-import type { DigestPart, DigestPolicy, OutboxMessage } from "../../notify/ports.js";
+import type { DigestContext, DigestPart, DigestPolicy, OutboxMessage } from "../../notify/ports.js";
 import type { BotPayload, ChannelRef } from "./bot-payload.js";
 import { formatDigestTexts } from "./format-digest.js";
 import { BOT_REPLY } from "./status-formatters.js";
@@ -29,7 +29,7 @@ export function botDigest(config: Config, findBuild: (id: number) => Build | und
       if (!channel) return null;
       return "id" in channel ? `id:${channel.id}` : `name:${channel.name}`;
     },
-    compose(messages: readonly OutboxMessage[]): DigestPart[] {
+    compose(messages: readonly OutboxMessage[], _now: number, context?: DigestContext): DigestPart[] {
       const byBuild = new Map<number, OutboxMessage>();
       const builds: Build[] = [];
       for (const message of messages) {
@@ -48,7 +48,7 @@ export function botDigest(config: Config, findBuild: (id: number) => Build | und
         window: {
           from: Math.min(...times),
           to: Math.max(...times),
-          outage: messages.some((m) => m.attempts > 0),
+          outage: context?.failing === true || messages.some((m) => m.attempts > 0),
         },
       }).map((part) => {
         const payload: BotPayload = { op: "post", channel, message: part.text };

@@ -74,4 +74,16 @@ describe("botDigest", () => {
       "- **succeeded** [#2](http://ci.example.com:8080/builds/2) app main, requested by carol",
     ]);
   });
+
+  it("says there was an outage when sends were failing, though the replies were never tried (they wait behind their roots)", () => {
+    const builds = new Map<number, Build>([[1, makeBuild({ id: 1, status: "succeeded" })]]);
+    const policy = botDigest(config, (id) => builds.get(id));
+    const replies = [message(10, 1, reply(1, { id: "c1" }))];
+    const quiet = policy.compose(replies, 0, { failing: false })[0]?.payload as BotPayload;
+    expect(quiet.message).toMatch(/^1 builds finished between /);
+    const failing = policy.compose(replies, 0, { failing: true })[0]?.payload as BotPayload;
+    expect(failing.message).toMatch(
+      /^While Mattermost could not be reached \(posts waiting since 2026-01-01 10:10 UTC\)/,
+    );
+  });
 });
