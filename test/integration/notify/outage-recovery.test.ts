@@ -164,31 +164,17 @@ describe("an outage backlog of 200 builds", () => {
     expect(mattermost.posts[0]?.message).toMatch(/^While Mattermost could not be reached/);
     expect(mattermost.posts.some((post) => /started/.test(post.message))).toBe(false);
   });
+
   it("sends the tail of a backlog too long for one post as a digest part too, never post by post", {
     timeout: 60_000,
   }, async () => {
     // About 160 lines fit in a post: 175 builds make a second part with fewer than digest_after.
     const count = 175;
-    const hookUrl = mattermost.addIncomingWebhook("ci");
-    db = openDatabase(path.join(dir, "slashbuild.db"));
-    const outbox = new SqliteOutbox(db, clock.now);
-    const config = makeConfig({ mattermost: { token: "t", webhook_url: hookUrl } }, dir);
     const builds = new Map<number, Build>();
-    deliverer = new OutboxDeliverer({
-      outbox,
-      transport: createWebhookTransport({ webhookUrl: hookUrl, timeoutMs: 10_000, clock: clock.now }),
-      initialBackoffMs: config.delivery.initialBackoffMs,
-      maxBackoffMs: config.delivery.maxBackoffMs,
+    const { outbox, notifier } = webhookSink((config) => ({
       probeIntervalMs: config.delivery.probeIntervalMs,
-      clock: clock.now,
-      sleep: clock.sleep,
-      rateLimit: new TokenBucket({ ratePerSecond: RATE, burst: BURST, clock: clock.now }),
       digest: webhookDigest(config, (id) => builds.get(id)),
-    });
-    const notifier = new OutboxStatusNotifier(outbox, config, {
-      formatter: webhookFormatter(config),
-      filter: repoNotifyFilter(config),
-    });
+    }));
     mattermost.outage = "503";
     deliverer.start();
     for (let id = 1; id <= count; id++) {
