@@ -1,13 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
-import type {
-  DeliverableOutbox,
-  DigestPart,
-  DigestPolicy,
-  OutboxMessage,
-  SendOutcome,
-  Transport,
-} from "./ports.js";
+import { DigestPicker } from "./digest-picker.js";
+import type { DeliverableOutbox, DigestPolicy, OutboxMessage, SendOutcome, Transport } from "./ports.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 export type { DeliverableOutbox } from "./ports.js";
@@ -67,9 +61,6 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number, ran
   return Math.round(Math.min(maxMs, Math.max(initialMs, jittered)));
 }
 
-/** How many pending heads a digest looks at, at most (a digest of more would be split anyway). */
-const DIGEST_SCAN = 2000;
-
 const NO_LOG: DeliveryLogger = { info() {}, warn() {}, error() {} };
 
 export class OutboxDeliverer {
@@ -78,6 +69,7 @@ export class OutboxDeliverer {
   readonly #sleep: Sleep;
   readonly #random: () => number;
   readonly #log: DeliveryLogger;
+  readonly #digests: DigestPicker | null;
   #loop: Promise<void> | null = null;
   #stopping = false;
   #waking: AbortController | null = null;
@@ -101,6 +93,7 @@ export class OutboxDeliverer {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#log = options.logger ?? NO_LOG;
+    this.#digests = options.digest ? new DigestPicker(options.digest, options.outbox) : null;
   }
 
   start(): void {
@@ -157,14 +150,17 @@ export class OutboxDeliverer {
       return at === null ? null : Math.max(1, at - now);
     }
     rateLimit?.tryTake();
-    const digest = this.#digestFor(message, now);
+    const digest = this.#digests?.pick(message, now, { failing: this.#failuresInARow > 0 });
     if (digest) {
-      const outcome = await this.#send({ ...message, payload: digest.payload });
+      const outcome = await this.#send({ ...digest.stand, payload: digest.part.payload });
       if (outcome.kind === "delivered") {
-        outbox.markManyDelivered?.(digest.covers, this.#clock());
+        outbox.markManyDelivered?.(digest.part.covers, this.#clock());
+        this.#digests?.delivered(digest);
         this.#backInBusiness(this.#clock());
       } else {
-        this.#record(message, outcome);
+        // A failed digest counts against a message it carries: its attempts mark the backlog as an
+        // outage's, and a digest refused for good drops that one message, not an unrelated one.
+        this.#record(digest.stand, outcome);
       }
       return 0;
     }
@@ -180,21 +176,6 @@ export class OutboxDeliverer {
       return this.#recordBackoff(1);
     }
     return 0;
-  }
-
-  /**
-   * When more than the policy's `after` messages of this one's digest group are pending (a
-   * backlog, typically after an outage), the first digest post for them; else null.
-   */
-  #digestFor(message: OutboxMessage, now: number): DigestPart | null {
-    const policy = this.#options.digest;
-    const { outbox } = this.#options;
-    if (!policy || !outbox.pendingHeads) return null;
-    const key = policy.key(message);
-    if (key === null) return null;
-    const group = outbox.pendingHeads(DIGEST_SCAN).filter((m) => policy.key(m) === key);
-    if (group.length <= policy.after) return null;
-    return policy.compose(group, now)[0] ?? null;
   }
 
   /** A send got through: if it ended an outage, every post waiting out its own backoff is due now. */

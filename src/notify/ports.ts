@@ -95,6 +95,8 @@ export interface DeliverableOutbox {
   resumeAll?(now: number): number;
   /** Up to `limit` pending messages that are first in line in their build, oldest first, due or not. */
   pendingHeads?(limit: number): OutboxMessage[];
+  /** Up to `limit` pending messages of this kind, oldest first, due or not, first in line or not. */
+  pendingOfKind?(kind: string, limit: number): OutboxMessage[];
   /** Marks these pending messages delivered (a digest carried them). */
   markManyDelivered?(ids: readonly number[], at: number): void;
 }
@@ -105,10 +107,27 @@ export interface DeliverableOutbox {
  */
 export interface DigestPolicy {
   readonly after: number;
+  /**
+   * Absent: only messages first in line in their build are candidates (webhook mode: a finish
+   * post waits for its build's start post). A kind: every pending message of that kind is, even
+   * with older messages of its build still pending, because the digest goes somewhere else than
+   * they would (bot mode: one channel post instead of thread replies, while the root post patches
+   * before them go out on their own). Such a digest may be sent whatever message came up next.
+   */
+  readonly ahead?: string;
   /** The digest group of a message (its channel), or null when it never goes in a digest. */
   key(message: OutboxMessage): string | null;
   /** The digest posts for these messages (one group), each with the ids of the messages it carries. */
-  compose(messages: readonly OutboxMessage[], now: number): readonly DigestPart[];
+  compose(messages: readonly OutboxMessage[], now: number, context?: DigestContext): readonly DigestPart[];
+}
+
+export interface DigestContext {
+  /**
+   * Sends were failing just before this digest (it is the probe that may end an outage). Messages
+   * a digest carries may never have been tried themselves (bot mode's replies wait behind their
+   * root posts), so their own attempts cannot tell.
+   */
+  readonly failing: boolean;
 }
 
 export interface DigestPart {

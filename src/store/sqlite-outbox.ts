@@ -67,6 +67,7 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   readonly #dropStale;
   readonly #resumeAll;
   readonly #heads;
+  readonly #ofKind;
   readonly #markMany;
   readonly #clock: () => number;
   readonly #listeners = new Set<() => void>();
@@ -133,6 +134,10 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
     );
     this.#heads = db.prepare<{ sink: string; limit: number }, OutboxRow>(
       `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id WHERE ${HEAD_OF_BUILD} ORDER BY o.id LIMIT @limit`,
+    );
+    this.#ofKind = db.prepare<{ sink: string; kind: string; limit: number }, OutboxRow>(
+      `SELECT * FROM outbox o INDEXED BY outbox_pending_by_id
+       WHERE o.state = 'pending' AND o.sink = @sink AND o.kind = @kind ORDER BY o.id LIMIT @limit`,
     );
     this.#markMany = db.transaction((ids: readonly number[], at: number) => {
       for (const id of ids) this.#delivered.run(at, id);
@@ -211,6 +216,11 @@ export class SqliteOutbox implements OutboxSink, DeliverableOutbox {
   /** Up to `limit` pending messages first in line in their build, oldest first (due or not). */
   pendingHeads(limit: number): OutboxMessage[] {
     return this.#heads.all({ sink: this.#sink, limit }).map(toMessage);
+  }
+
+  /** Up to `limit` pending messages of `kind`, oldest first, whether first in line in their build or not. */
+  pendingOfKind(kind: string, limit: number): OutboxMessage[] {
+    return this.#ofKind.all({ sink: this.#sink, kind, limit }).map(toMessage);
   }
 
   markManyDelivered(ids: readonly number[], at: number): void {

@@ -21,14 +21,19 @@ export type BotPayload =
       readonly buildId: number;
       readonly channel: ChannelRef;
       readonly message: string;
-    };
+    }
+  /**
+   * A channel post of its own, tied to no build: a digest of many builds' finish replies after an
+   * outage (bot-digest.ts). It belongs to no thread, so it waits for no root post.
+   */
+  | { readonly op: "post"; readonly channel: ChannelRef; readonly message: string };
 
 export function isBotPayload(value: unknown): value is BotPayload {
   if (typeof value !== "object" || value === null) return false;
   const payload = value as Record<string, unknown>;
+  const op = payload.op;
   return (
-    (payload.op === "upsert_root" || payload.op === "reply") &&
-    typeof payload.buildId === "number" &&
+    (op === "post" || ((op === "upsert_root" || op === "reply") && typeof payload.buildId === "number")) &&
     typeof payload.message === "string" &&
     typeof payload.channel === "object" &&
     payload.channel !== null

@@ -7,7 +7,8 @@ import type { RootPostStore } from "./root-post-store.js";
  * Delivers bot-mode outbox payloads through the REST API: the first update of a build creates its
  * root post (and its id is stored at once), later updates patch that post, replies thread under
  * it. Patches carry the whole post, so one delivered twice or late is harmless; the outbox keeps
- * a build's messages in order, so a reply never arrives before its root.
+ * a build's messages in order, so a reply never arrives before its root. A digest is a plain
+ * channel post.
  */
 
 export interface BotTransportOptions {
@@ -76,6 +77,13 @@ export function createBotTransport(options: BotTransportOptions): ChatTransport 
     return created.ok ? { kind: "delivered" } : created.outcome;
   }
 
+  async function post(payload: Extract<BotPayload, { op: "post" }>): Promise<SendOutcome> {
+    const channel = await channelId(payload.channel);
+    if (!("id" in channel)) return channel;
+    const created = await api.createPost({ channel_id: channel.id, message: payload.message });
+    return created.ok ? { kind: "delivered" } : created.outcome;
+  }
+
   return {
     async send(payload: unknown): Promise<SendOutcome> {
       if (!isBotPayload(payload)) {
@@ -84,7 +92,8 @@ export function createBotTransport(options: BotTransportOptions): ChatTransport 
           error: "not a bot-mode message (written in webhook mode before a switch?)",
         };
       }
-      return payload.op === "upsert_root" ? upsertRoot(payload) : reply(payload);
+      if (payload.op === "upsert_root") return upsertRoot(payload);
+      return payload.op === "reply" ? reply(payload) : post(payload);
     },
   };
 }

@@ -6,6 +6,7 @@ import { createConsoleTransport } from "../../notify/console-transport.js";
 import type { DigestPolicy, StatusFormatter, Transport } from "../../notify/ports.js";
 import { ACTION_PATH, type ClickerLookup } from "./action-route.js";
 import { DEFAULT_BUTTON_LIFETIME_MS, deriveActionSecret } from "./action-signature.js";
+import { botDigest } from "./bot-digest.js";
 import { createBotTransport } from "./bot-transport.js";
 import type { ActionOptions } from "./build-actions.js";
 import { formatFullLog } from "./format-build-post.js";
@@ -45,7 +46,10 @@ export interface MattermostChat {
   readonly formatter: StatusFormatter;
   /** Whether sends are paced by config.delivery (the console has no rate limit to respect). */
   readonly paced: boolean;
-  /** Webhook mode: backlogs of finish posts for one channel go as digest posts. */
+  /**
+   * Backlogs for one channel go as digest posts: webhook mode's finish posts; bot mode's finish
+   * replies (its root posts are still patched one by one). Absent on the console.
+   */
   readonly digest?: DigestPolicy;
   /** HMAC key for buttons (the action route verifies with it). */
   readonly actionSecret: string;
@@ -113,6 +117,7 @@ export function createMattermostChat(config: Config, deps: ChatDeps): Mattermost
         : webhookFormatter(config, actions, mode, deps.previous),
     paced: mode !== "console",
     ...(mode === "webhook" ? { digest: webhookDigest(config, deps.findBuild) } : {}),
+    ...(mode === "bot" ? { digest: botDigest(config, deps.findBuild) } : {}),
     actionSecret,
     fullLog(buildId) {
       const build = deps.findBuild(buildId);

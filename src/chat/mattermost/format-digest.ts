@@ -10,11 +10,15 @@ import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
  * never hidden in a digest. Successes name the requester without pinging them.
  */
 
-export interface DigestOptions {
+export interface DigestTextOptions {
   readonly publicUrl: string;
   readonly secrets: (build: Build) => readonly string[];
   /** Oldest and newest time the builds' posts were queued; `outage` when sending them had failed. */
   readonly window: { readonly from: number; readonly to: number; readonly outage: boolean };
+}
+
+/** Webhook mode's digest: the text plus where the hook posts it and as whom. */
+export interface DigestOptions extends DigestTextOptions {
   readonly channel?: string;
   readonly username?: string;
   readonly iconUrl?: string;
@@ -29,7 +33,25 @@ export interface DigestPost {
   readonly buildIds: readonly number[];
 }
 
+export interface DigestText {
+  /** Markdown, below Mattermost's post size limit (a REST create does not split: CONTRACT §7). */
+  readonly text: string;
+  /** The builds this text covers, in order. */
+  readonly buildIds: readonly number[];
+}
+
 export function formatDigest(builds: readonly Build[], options: DigestOptions): DigestPost[] {
+  return formatDigestTexts(builds, options).map(({ text, buildIds }) => {
+    const payload: IncomingWebhookRequest = { text };
+    if (options.channel) payload.channel = options.channel;
+    if (options.username) payload.username = options.username;
+    if (options.iconUrl) payload.icon_url = options.iconUrl;
+    return { payload, buildIds };
+  });
+}
+
+/** The digest's text, in as many parts as Mattermost's post size needs; the same in both chat modes. */
+export function formatDigestTexts(builds: readonly Build[], options: DigestTextOptions): DigestText[] {
   const failed = builds.filter((b) => b.status !== "succeeded").length;
   const { from, to, outage } = options.window;
   const what = `${builds.length} builds finished${failed > 0 ? ` (${failed} not successful)` : ""}`;
@@ -53,15 +75,11 @@ export function formatDigest(builds: readonly Build[], options: DigestOptions): 
   if (current.lines.length > 0) parts.push(current);
   return parts.map((part, index) => {
     const title = parts.length > 1 ? `${header} (${index + 1}/${parts.length})` : header;
-    const payload: IncomingWebhookRequest = { text: [title, ...part.lines].join("\n") };
-    if (options.channel) payload.channel = options.channel;
-    if (options.username) payload.username = options.username;
-    if (options.iconUrl) payload.icon_url = options.iconUrl;
-    return { payload, buildIds: part.ids };
+    return { text: [title, ...part.lines].join("\n"), buildIds: part.ids };
   });
 }
 
-function digestLine(build: Build, options: DigestOptions): string {
+function digestLine(build: Build, options: DigestTextOptions): string {
   const secrets = options.secrets(build);
   const word = isFinal(build.status) ? STATUS_WORDS[build.status] : build.status;
   const link = `[#${build.id}](${options.publicUrl}/builds/${build.id})`;

@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
-import type { DigestPart, DigestPolicy, OutboxMessage } from "../../notify/ports.js";
+import type { DigestContext, DigestPart, DigestPolicy, OutboxMessage } from "../../notify/ports.js";
 import { formatDigest } from "./format-digest.js";
 
 /**
@@ -20,7 +20,7 @@ export function webhookDigest(config: Config, findBuild: (id: number) => Build |
       const channel = (message.payload as { channel?: unknown } | null)?.channel;
       return typeof channel === "string" ? channel : "";
     },
-    compose(messages: readonly OutboxMessage[]): DigestPart[] {
+    compose(messages: readonly OutboxMessage[], _now: number, context?: DigestContext): DigestPart[] {
       const byBuild = new Map<number, OutboxMessage>();
       const builds: Build[] = [];
       for (const message of messages) {
@@ -40,7 +40,7 @@ export function webhookDigest(config: Config, findBuild: (id: number) => Build |
         window: {
           from: Math.min(...times),
           to: Math.max(...times),
-          outage: messages.some((m) => m.attempts > 0),
+          outage: context?.failing === true || messages.some((m) => m.attempts > 0),
         },
         ...(channel ? { channel } : {}),
         username: config.mattermost.username,

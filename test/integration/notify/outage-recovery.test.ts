@@ -164,4 +164,39 @@ describe("an outage backlog of 200 builds", () => {
     expect(mattermost.posts[0]?.message).toMatch(/^While Mattermost could not be reached/);
     expect(mattermost.posts.some((post) => /started/.test(post.message))).toBe(false);
   });
+
+  it("sends the tail of a backlog too long for one post as a digest part too, never post by post", {
+    timeout: 60_000,
+  }, async () => {
+    // About 160 lines fit in a post: 175 builds make a second part with fewer than digest_after.
+    const count = 175;
+    const builds = new Map<number, Build>();
+    const { outbox, notifier } = webhookSink((config) => ({
+      probeIntervalMs: config.delivery.probeIntervalMs,
+      digest: webhookDigest(config, (id) => builds.get(id)),
+    }));
+    mattermost.outage = "503";
+    deliverer.start();
+    for (let id = 1; id <= count; id++) {
+      const build = makeBuild({ id, status: id % 5 === 0 ? "failed" : "succeeded", finishedAt: clock.now() });
+      builds.set(id, build);
+      notifier.buildFinished(build);
+    }
+    await vi.waitFor(() => expect(mattermost.requests.length).toBeGreaterThan(2), {
+      timeout: 30_000,
+      interval: 5,
+    });
+    mattermost.outage = "none";
+    await vi.waitFor(() => expect(outbox.pendingCount()).toBe(0), { timeout: 30_000, interval: 5 });
+
+    expect(mattermost.posts).toHaveLength(2);
+    expect(mattermost.posts[1]?.message).toMatch(/^While Mattermost could not be reached .*\(2\/2\)\n/);
+    const ids = mattermost.posts.flatMap((post) =>
+      post.message
+        .split("\n")
+        .filter((l) => l.startsWith("- "))
+        .map((l) => Number(/\[#(\d+)\]\(/.exec(l)?.[1])),
+    );
+    expect(ids).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  });
 });
