@@ -3,7 +3,7 @@ import type { Build } from "../../core/build.js";
 import type { DigestContext, DigestPart, DigestPolicy, OutboxMessage } from "../../notify/ports.js";
 import type { BotPayload, ChannelRef } from "./bot-payload.js";
 import { formatDigestTexts } from "./format-digest.js";
-import { BOT_REPLY } from "./status-formatters.js";
+import { BOT_REPLY, peopleOf } from "./status-formatters.js";
 
 /**
  * Bot mode's digest rule. Root posts are always patched to their final state, one by one (an edit
@@ -45,6 +45,7 @@ export function botDigest(config: Config, findBuild: (id: number) => Build | und
       return formatDigestTexts(builds, {
         publicUrl: config.publicUrl,
         secrets,
+        people: (build) => peopleOf(config, build),
         window: {
           from: Math.min(...times),
           to: Math.max(...times),

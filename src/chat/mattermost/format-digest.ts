@@ -13,6 +13,8 @@ import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
 export interface DigestTextOptions {
   readonly publicUrl: string;
   readonly secrets: (build: Build) => readonly string[];
+  /** Who pushed (or opened the PR) behind a triggered build; mentioned with its requester on failure. */
+  readonly people?: (build: Build) => readonly string[];
   /** Oldest and newest time the builds' posts were queued; `outage` when sending them had failed. */
   readonly window: { readonly from: number; readonly to: number; readonly outage: boolean };
 }
@@ -84,11 +86,16 @@ function digestLine(build: Build, options: DigestTextOptions): string {
   const word = isFinal(build.status) ? STATUS_WORDS[build.status] : build.status;
   const link = `[#${build.id}](${options.publicUrl}/builds/${build.id})`;
   const what = `${clean(build.repo, secrets)} ${clean(build.branch, secrets)}`;
-  const requester =
-    build.status === "succeeded"
-      ? `requested by ${clean(build.requester, secrets)}`
-      : `requested by ${mentionUser(maskText(build.requester, secrets))}`;
-  return `- **${word}** ${link} ${what}, ${requester}`;
+  if (build.status === "succeeded")
+    return `- **${word}** ${link} ${what}, requested by ${clean(build.requester, secrets)}`;
+  // A failure pings whoever its own post would have: the requester and, for a push or PR, the
+  // people behind the commits (mapped to chat users), so none of them misses it in a digest.
+  const requester = maskText(build.requester, secrets);
+  const people = (options.people?.(build) ?? [])
+    .map((p) => maskText(p, secrets))
+    .filter((p) => p !== requester);
+  const pushed = people.length > 0 ? `; pushed by ${people.map(mentionUser).join(", ")}` : "";
+  return `- **${word}** ${link} ${what}, requested by ${mentionUser(requester)}${pushed}`;
 }
 
 function clock(at: number): string {

@@ -109,6 +109,12 @@ export function botFormatter(
   };
 }
 
+/** Who pushed (or opened the PR) behind a triggered build: they hear about its failure, in a post or a digest. */
+export function peopleOf(config: Config, build: Build): string[] {
+  const repo = repoOf(config, build);
+  return peopleToMention(build.trigger, repo?.forge ? config.forges?.[repo.forge] : undefined);
+}
+
 function repoOf(config: Config, build: Build): RepoConfig | undefined {
   return Object.hasOwn(config.repos, build.repo) ? config.repos[build.repo] : undefined;
 }
@@ -127,7 +133,7 @@ function postOptions(
     secrets: repo ? Object.values(repo.secrets) : [],
     actions: actionsFor(config, build, placeOf(config, mode, build, findBuild), actions),
     // Triggered builds: who pushed (or opened the PR) is who hears about a failure.
-    people: peopleToMention(build.trigger, repo?.forge ? config.forges?.[repo.forge] : undefined),
+    people: peopleOf(config, build),
     change: isFinal(build.status) ? changeOf(build, previous(build)) : null,
   };
 }

@@ -2,6 +2,7 @@ import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import type { DigestContext, DigestPart, DigestPolicy, OutboxMessage } from "../../notify/ports.js";
 import { formatDigest } from "./format-digest.js";
+import { peopleOf } from "./status-formatters.js";
 
 /**
  * Webhook mode's digest rule: finish posts are grouped by the channel they go to; when more than
@@ -37,6 +38,7 @@ export function webhookDigest(config: Config, findBuild: (id: number) => Build |
       return formatDigest(builds, {
         publicUrl: config.publicUrl,
         secrets,
+        people: (build) => peopleOf(config, build),
         window: {
           from: Math.min(...times),
           to: Math.max(...times),

@@ -48,4 +48,22 @@ describe("formatDigest", () => {
       "- **succeeded** [#2](https://ci.example.com/builds/2) app \\*\\*\\*\\*-\\*bold\\*, requested by carol",
     );
   });
+
+  it("pings the people behind a pushed failure too, as its own post would, and only on failure", () => {
+    const people = (build: { id: number }) => (build.id === 1 ? ["dave.mm", "octocat", "s3cret"] : ["erin"]);
+    const [post] = formatDigest(
+      [
+        makeBuild({ id: 1, status: "failed", requester: "octocat" }),
+        makeBuild({ id: 2, status: "succeeded", requester: "octocat" }),
+      ],
+      { ...options, people },
+    );
+    const lines = post?.payload.text?.split("\n") ?? [];
+    expect(lines[1]).toBe(
+      "- **failed** [#1](https://ci.example.com/builds/1) app main, requested by @octocat; pushed by @dave.mm, @\u200b\\*\\*\\*\\*",
+    );
+    expect(lines[2]).toBe(
+      "- **succeeded** [#2](https://ci.example.com/builds/2) app main, requested by octocat",
+    );
+  });
 });

@@ -86,4 +86,46 @@ describe("botDigest", () => {
       /^While Mattermost could not be reached \(posts waiting since 2026-01-01 10:10 UTC\)/,
     );
   });
+
+  it("pings the author of a pushed commit behind a failure, mapped to their chat name, as the build's own reply would", () => {
+    const hooked = makeConfig({
+      forges: {
+        github: {
+          webhook_secret: "webhook-secret-0123456789",
+          mattermost_users: { "dave@example.com": "dave.mm" },
+        },
+      },
+      repos: {
+        app: {
+          url: "https://github.com/acme/app.git",
+          branch: "main",
+          commands: ["true"],
+          on: { push: ["main"] },
+        },
+      },
+    });
+    const commit = {
+      sha: "a".repeat(40),
+      title: "break it",
+      authorName: "Dave",
+      authorEmail: "dave@example.com",
+    };
+    const trigger = {
+      kind: "push" as const,
+      forge: "github" as const,
+      ref: "refs/heads/main",
+      pusher: "octocat",
+      pusherLogin: "octocat",
+      commits: [commit],
+      totalCommits: 1,
+      compareUrl: null,
+      tag: false,
+    };
+    const build = makeBuild({ id: 1, status: "failed", requester: "octocat", trigger });
+    const policy = botDigest(hooked, (id) => (id === 1 ? build : undefined));
+    const payload = policy.compose([message(10, 1, reply(1, { id: "c1" }))], 0)[0]?.payload as BotPayload;
+    expect(payload.message.split("\n")[1]).toBe(
+      "- **failed** [#1](http://ci.example.com:8080/builds/1) app main, requested by @octocat; pushed by @dave.mm",
+    );
+  });
 });
