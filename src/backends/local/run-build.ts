@@ -62,6 +62,7 @@ type Outcome = {
  * (so whoever sees `finished` sees the workspace gone). The repo's timeout covers all of it.
  */
 export async function runBuild(options: RunBuildOptions): Promise<void> {
+  mark(options, "runner_start");
   const abort = new AbortController();
   const forward = (): void => abort.abort(options.stopSignal.reason);
   options.stopSignal.addEventListener("abort", forward, { once: true });
@@ -81,6 +82,18 @@ export async function runBuild(options: RunBuildOptions): Promise<void> {
     });
   }
   if (outcome) options.emit({ type: "finished", buildId: options.build.id, at: options.clock(), ...outcome });
+  mark(options, "finished");
+}
+
+/**
+ * The build's timeline at debug level (`log_level: debug`): where the time of a build goes, for
+ * bench/real/build-timeline.ts and for anyone asking why a build was slow to start.
+ */
+function mark(options: RunBuildOptions, phase: string, step?: number): void {
+  options.logger?.debug(
+    { buildId: options.build.id, phase, ...(step === undefined ? {} : { step }) },
+    "build timeline",
+  );
 }
 
 async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Promise<Outcome> {
@@ -94,6 +107,7 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
     return { status: "failed", reason: explain(resolved.error, "could not resolve the commit") };
   }
   const sha = resolved.value;
+  mark(options, "resolved");
 
   await rm(options.workspace, { recursive: true, force: true });
   try {
@@ -102,10 +116,13 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
     options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
     return { status: "failed", reason: explain(error, "could not create the working copy") };
   }
+  mark(options, "working_copy");
   if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
   // As root, builds run as the unprivileged build uid, which must own the working copy it writes.
-  if (options.sandbox?.asRoot)
+  if (options.sandbox?.asRoot) {
     await chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
+    mark(options, "chowned");
+  }
 
   // Kept with the build, so its page says so even after the config changes.
   const sandbox = options.sandbox ? "bwrap" : "none";
@@ -130,6 +147,7 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       secrets,
       onText: (text) => options.onLog(index, text),
     });
+    mark(options, "step_spawn", index);
     const { exitCode, gone } = await runStep({
       command,
       cwd: options.workspace,
@@ -141,9 +159,11 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
         ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command)
         : null,
       onRecord: (record) => recordGroup(options.workspace, record),
+      onExit: () => mark(options, "step_exit", index),
       ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),
     });
     // Only once nothing of the step is left: otherwise the next start must still find and end it.
+    mark(options, "step_done", index);
     if (gone) await forgetGroup(options.workspace);
     else options.logger?.error({ buildId: build.id, step: index }, "a step's processes could not be ended");
     await log.close().catch((error: unknown) => {
@@ -201,14 +221,19 @@ function stopOutcome(reason: StopReason, command: string | null, when: string): 
   return { status: "cancelled", reason: `stopped by @${reason.by}${suffix}` };
 }
 
-/** chown -R without following links (a symlink in the repo must not hand over a file elsewhere). */
+/**
+ * chown -R without following links (a symlink in the repo must not hand over a file elsewhere).
+ * One recursive listing (which does not descend into symlinked directories), then every chown at
+ * once: one after another, they were a visible share of a small build's start.
+ */
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   await chown(dir, uid, gid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(file, uid, gid);
-    else if (!entry.isSymbolicLink()) await chown(file, uid, gid);
-  }
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  await Promise.all(
+    entries
+      .filter((entry) => !entry.isSymbolicLink())
+      .map((entry) => chown(path.join(entry.parentPath, entry.name), uid, gid)),
+  );
 }
 
 function explain(error: unknown, fallback: string): string {

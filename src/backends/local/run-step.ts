@@ -20,6 +20,8 @@ export interface RunStepOptions {
   readonly sandbox: SandboxedCommand | null;
   /** Called with what the step is once it runs (recorded so a crash can be cleaned up). */
   readonly onRecord?: (record: StepRecord) => Promise<void>;
+  /** Called as soon as the step's process has exited (the build timeline). */
+  readonly onExit?: () => void;
   /** Called when the step's (sandboxed) process could not be started at all (metrics). */
   readonly onStartFailure?: () => void;
 }
@@ -85,6 +87,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   try {
     const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     exitCode = code;
+    options.onExit?.();
   } catch (error) {
     // spawn failed (no `sh` or `bwrap`, workspace gone): the step fails with the reason in its log.
     options.log.append(`[slashbuild: could not start the command: ${(error as Error).message}]\n`);
