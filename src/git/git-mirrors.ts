@@ -186,6 +186,13 @@ export class GitMirrors implements RefChecker {
     return sha;
   }
 
+  /** The branch's tip from the refs read at the last fetch (no git process); null when unknown. */
+  knownTip(repo: RepoConfig, branch: string): string | null {
+    const refs = this.#cached(repo);
+    if (!refs || refs.nonCommitHeads.has(branch)) return null;
+    return refs.heads.get(branch) ?? null;
+  }
+
   /** A fresh working copy of `sha` in `dir` (which must not exist), detached at that commit. */
   async createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void> {
     if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`not a full commit id: ${sha}`);

@@ -17,6 +17,11 @@ import { StepLog } from "./step-log.js";
 export interface BuildMirrors {
   resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string>;
   createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void>;
+  /**
+   * The branch's tip as the mirror has it now, without asking anyone (null when unknown). Only a
+   * guess to start the working copy early: `resolve` decides what is built.
+   */
+  knownTip?(repo: RepoConfig, branch: string): string | null;
 }
 
 /** Why a build was ended early; `closing` means slashbuild is shutting down and reports nothing. */
@@ -98,10 +103,19 @@ function mark(options: RunBuildOptions, phase: string, step?: number): void {
 
 async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Promise<Outcome> {
   const { build, repo } = options;
+  await rm(options.workspace, { recursive: true, force: true });
+  // While the remote is asked for the tip, the working copy of the tip the mirror already knows is
+  // made on the side: that is the commit built almost always, and the two waits overlap. It is
+  // only a guess: it is kept only if it is exactly the commit resolved, else it is thrown away.
+  const guess =
+    build.requestedRevision === null ? (options.mirrors.knownTip?.(repo, build.branch) ?? null) : null;
+  const early = guess === null ? null : workingCopy(options, guess);
   const resolved = await untilStopped(
     options.mirrors.resolve(repo, build.branch, build.requestedRevision),
     signal,
   );
+  // Settled before anything else touches the workspace (or the finally removes it).
+  const earlyError = early === null ? null : await early;
   if (resolved.kind === "stopped") return stopOutcome(signal.reason, null, "while fetching the repository");
   if (resolved.kind === "failed") {
     return { status: "failed", reason: explain(resolved.error, "could not resolve the commit") };
@@ -109,12 +123,13 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   const sha = resolved.value;
   mark(options, "resolved");
 
-  await rm(options.workspace, { recursive: true, force: true });
-  try {
-    await options.mirrors.createWorkingCopy(repo, sha, options.workspace);
-  } catch (error) {
-    options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
-    return { status: "failed", reason: explain(error, "could not create the working copy") };
+  if (early === null || sha !== guess || earlyError !== null) {
+    if (early !== null) await rm(options.workspace, { recursive: true, force: true });
+    const error = await workingCopy(options, sha);
+    if (error !== null) {
+      options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
+      return { status: "failed", reason: explain(error, "could not create the working copy") };
+    }
   }
   mark(options, "working_copy");
   if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
@@ -233,6 +248,14 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
     entries
       .filter((entry) => !entry.isSymbolicLink())
       .map((entry) => chown(path.join(entry.parentPath, entry.name), uid, gid)),
+  );
+}
+
+/** Makes the working copy of `sha`; resolves with the error instead of throwing it (null = made). */
+function workingCopy(options: RunBuildOptions, sha: string): Promise<unknown> {
+  return options.mirrors.createWorkingCopy(options.repo, sha, options.workspace).then(
+    () => null,
+    (error: unknown) => error ?? new Error("could not create the working copy"),
   );
 }
 

@@ -240,6 +240,15 @@ describe("GitMirrors", () => {
       ]);
     });
 
+    it("knownTip: the mirror's tip from memory, no git at all; null before the mirror is read", async () => {
+      expect(mirrors.knownTip(repo, "main")).toBeNull();
+      await mirrors.fetch(repo);
+      vi.mocked(runGit).mockClear();
+      expect(mirrors.knownTip(repo, "main")).toBe(await remote.sha("main"));
+      expect(mirrors.knownTip(repo, "nope")).toBeNull();
+      expect(gitCommands()).toEqual([]);
+    });
+
     it("fetches when the remote's tip moved since the mirror was fetched: never a stale mirror", async () => {
       await mirrors.branchExists(repo, "main");
       const newer = await remote.commit({ message: "pushed just before /build" });
