@@ -159,7 +159,10 @@ function ascending(values: readonly number[]): number[] {
 
 function countProcesses(builds: number): void {
   const text = readFileSync(traceFile, "utf8");
-  const execs = [...text.matchAll(/execve\("([^"]+)"[^\n]*= 0$/gm)].map((m) => path.basename(m[1] ?? ""));
+  // A program started: an execve that did not fail (strace -f splits some into "unfinished" + "resumed").
+  const execs = [...text.matchAll(/^\d+ +execve\("([^"]+)"(.*)$/gm)]
+    .filter((m) => !/= -1 /.test(m[2] ?? ""))
+    .map((m) => path.basename(m[1] ?? ""));
   const forks = [...text.matchAll(/(clone|clone3|fork|vfork)\([^\n]*= (\d+)$/gm)].filter(
     (m) => !(m[0] ?? "").includes("CLONE_THREAD"),
   ).length;
