@@ -104,6 +104,9 @@ function mark(options: RunBuildOptions, phase: string, step?: number): void {
 
 async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Promise<Outcome> {
   const { build, repo } = options;
+  const resolving = options.mirrors.resolve(repo, build.branch, build.requestedRevision);
+  // Awaited below, after other awaits: a failure meanwhile must not count as unhandled.
+  resolving.catch(() => {});
   await rm(options.workspace, { recursive: true, force: true });
   // While the remote is asked for the tip, the working copy of the tip the mirror already knows is
   // made on the side, and the first step's sandbox is set up around it: that is the commit built
@@ -115,10 +118,7 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   let handedOver = false;
   try {
     const early = guess === null ? null : workingCopy(options, guess);
-    const resolved = await untilStopped(
-      options.mirrors.resolve(repo, build.branch, build.requestedRevision),
-      signal,
-    );
+    const resolved = await untilStopped(resolving, signal);
     // Settled before anything else touches the workspace (or the finally removes it).
     const earlyError = early === null ? null : await early;
     if (resolved.kind === "stopped") return stopOutcome(signal.reason, null, "while fetching the repository");

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogFiles } from "../../../../src/backends/local/log-files.js";
 import { type BuildMirrors, runBuild } from "../../../../src/backends/local/run-build.js";
@@ -46,9 +47,13 @@ class GatedMirrors implements BuildMirrors {
     await writeFile(path.join(dir, "made-from"), `${sha}\n`);
   }
 
-  /** Answers the pending resolve once it has been asked. */
+  /** A call that must have been made before the remote answers (polled, turn by turn). */
+  answerAfter: string | null = null;
+
+  /** Answers the pending resolve once it has been asked (and `answerAfter` was called). */
   async answer(sha: string): Promise<void> {
     await this.#asked;
+    while (this.answerAfter !== null && !this.calls.includes(this.answerAfter)) await nextTurn();
     this.#release?.(sha);
   }
 }
@@ -101,9 +106,10 @@ describe("runBuild: the working copy made while the remote is asked", () => {
 
   it("starts the working copy of the mirror's tip before the remote has answered, and keeps it when that is the tip", async () => {
     const mirrors = new GatedMirrors(MIRROR_TIP);
+    // The remote answers only once the copy of the guessed tip was asked for: no deadlock proves it was.
+    mirrors.answerAfter = "working copy a";
     const { events, log } = await build(mirrors, null, MIRROR_TIP);
-    // The copy was asked for before resolve (which the test held until both were called).
-    expect(mirrors.calls).toEqual(["working copy a", "resolve tip"]);
+    expect(mirrors.calls).toEqual(["resolve tip", "working copy a"]);
     expect(events.find((e) => e.type === "started")).toMatchObject({ sha: MIRROR_TIP });
     expect(log).toBe(`built ${MIRROR_TIP} as ${MIRROR_TIP}\n`);
   });
@@ -111,7 +117,7 @@ describe("runBuild: the working copy made while the remote is asked", () => {
   it("throws the early copy away when the remote's tip moved: the build runs on the resolved commit only", async () => {
     const mirrors = new GatedMirrors(MIRROR_TIP);
     const { events, log } = await build(mirrors, null, MOVED_TIP);
-    expect(mirrors.calls).toEqual(["working copy a", "resolve tip", "working copy b"]);
+    expect(mirrors.calls).toEqual(["resolve tip", "working copy a", "working copy b"]);
     expect(events.find((e) => e.type === "started")).toMatchObject({ sha: MOVED_TIP });
     expect(log).toBe(`built ${MOVED_TIP} as ${MOVED_TIP}\n`);
   });
