@@ -1,5 +1,7 @@
 import { expect, it } from "vitest";
 import type { Build } from "../../src/core/build.js";
+import type { BuildService } from "../../src/core/build-service.js";
+import { requestNew } from "../fakes/request-new.js";
 
 /**
  * What every BuildBackend must do, seen through the BuildService (the port's only consumer).
@@ -28,6 +30,24 @@ export interface BackendContractEnv {
   handedOver(): Promise<number>;
   /** How many builds are stored. */
   stored(): number;
+}
+
+/** `request` and `stop` through `service`, as chat does them: alice in ~ci, on `main`. */
+export function viaService(service: BuildService): Pick<BackendContractEnv, "request" | "stop"> {
+  const alice = { id: "uid-alice", name: "alice" };
+  return {
+    request: (repo, revision) =>
+      requestNew(service, {
+        repo,
+        branch: "main",
+        revision: revision ?? null,
+        user: alice,
+        channel: { id: "chan-ci", name: "ci" },
+      }),
+    stop: async (id) => {
+      await service.stopBuild(id, alice);
+    },
+  };
 }
 
 export function buildBackendContract(env: () => BackendContractEnv): void {

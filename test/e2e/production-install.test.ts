@@ -1,23 +1,16 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { copyFile, cp, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, rm } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import { makeTempDir, removeDir } from "../helpers/git-repo.js";
-import { freePort, waitFor } from "../helpers/service-process.js";
+import { describe, expect, it } from "vitest";
+import { demoConfig, ROOT, ServiceProcess, waitForHealthz } from "../helpers/service-process.js";
+import { tempDirPerTest } from "../helpers/temp-dir-per-test.js";
 
 const exec = promisify(execFile);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await removeDir(dir);
-  dir = undefined;
-});
+const newDir = tempDirPerTest("slashbuild-prod-");
 
 /**
  * The README's production install, `npm ci && npm prune --omit=dev`: after the prune no dev
@@ -27,7 +20,7 @@ afterEach(async () => {
  */
 describe("production install", () => {
   it("runs slashbuild serve after npm prune --omit=dev", async () => {
-    dir = await makeTempDir("slashbuild-prod-");
+    const dir = await newDir();
     for (const name of ["package.json", "package-lock.json", ".npmrc"]) {
       if (existsSync(path.join(ROOT, name))) await copyFile(path.join(ROOT, name), path.join(dir, name));
     }
@@ -48,20 +41,11 @@ describe("production install", () => {
     }
     expect(existsSync(path.join(dir, "node_modules", "fastify"))).toBe(true);
 
-    const port = await freePort();
-    const config = path.join(dir, "slashbuild.yaml");
-    await writeFile(
-      config,
-      stringify({
-        listen: `127.0.0.1:${port}`,
-        public_url: `http://127.0.0.1:${port}`,
-        data_dir: path.join(dir, "data"),
-        log_level: "warn",
-        mattermost: { token: "prod-test-token-0123456789" },
-        repos: { demo: { url: path.join(dir, "examples/demo.bundle"), commands: ["true"] } },
-      }),
+    const service = await ServiceProcess.write(
+      dir,
+      demoConfig(dir, path.join(dir, "examples/demo.bundle"), "prod-test-token-0123456789"),
     );
-    const child = spawn(path.join(dir, "bin/slashbuild.js"), ["serve", "--config", config], {
+    const child = spawn(path.join(dir, "bin/slashbuild.js"), ["serve", "--config", service.configFile], {
       cwd: dir,
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -71,10 +55,12 @@ describe("production install", () => {
     });
     const exited = once(child, "exit");
     try {
-      const health = await waitFor("the pruned install to answer /healthz", async () => {
-        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-        return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null)) ?? undefined;
-      });
+      const health = await waitForHealthz(
+        child,
+        service.url,
+        "the pruned install to answer /healthz",
+        () => stderr,
+      );
       expect(health.status).toBe(200);
     } finally {
       child.kill("SIGTERM");

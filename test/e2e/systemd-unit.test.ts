@@ -2,18 +2,15 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import { makeTempDir, removeDir } from "../helpers/git-repo.js";
+import { describe, expect, it } from "vitest";
 import { processAlive } from "../helpers/process-alive.js";
-import { freePort, waitFor } from "../helpers/service-process.js";
+import { demoConfig, ROOT, ServiceProcess, waitForHealthz } from "../helpers/service-process.js";
+import { tempDirPerTest } from "../helpers/temp-dir-per-test.js";
 
 /**
  * examples/systemd/slashbuild.service as a sysadmin installs it. The unit assumes the code in
  * /opt/slashbuild; here that prefix is this checkout, exactly as someone installing elsewhere edits it.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const UNIT = path.join(ROOT, "examples/systemd/slashbuild.service");
 
 async function installedUnit(): Promise<string> {
@@ -27,15 +24,11 @@ function directive(unit: string, key: string): string[] {
     .map((line) => line.slice(key.length + 1).trim());
 }
 
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await removeDir(dir);
-  dir = undefined;
-});
+const newDir = tempDirPerTest("slashbuild-unit-");
 
 describe("examples/systemd/slashbuild.service", () => {
   it("passes systemd-analyze verify with no warning", async () => {
-    dir = await makeTempDir("slashbuild-unit-");
+    const dir = await newDir();
     const file = path.join(dir, "slashbuild.service");
     await writeFile(file, await installedUnit());
     const run = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
@@ -58,36 +51,26 @@ describe("examples/systemd/slashbuild.service", () => {
   });
 
   it("starts slashbuild itself: SIGTERM to the started process stops the service (npx would leave it running)", async () => {
-    dir = await makeTempDir("slashbuild-unit-");
-    const port = await freePort();
-    const config = path.join(dir, "slashbuild.yaml");
-    await writeFile(
-      config,
-      stringify({
-        listen: `127.0.0.1:${port}`,
-        public_url: `http://127.0.0.1:${port}`,
-        data_dir: path.join(dir, "data"),
-        log_level: "warn",
-        mattermost: { token: "unit-test-token-0123456789" },
-        repos: { demo: { url: path.join(ROOT, "examples/demo.bundle"), commands: ["true"] } },
-      }),
+    const dir = await newDir();
+    const service = await ServiceProcess.write(
+      dir,
+      demoConfig(dir, path.join(ROOT, "examples/demo.bundle"), "unit-test-token-0123456789"),
     );
     const [execStart] = directive(await installedUnit(), "ExecStart");
     expect(execStart).toBeDefined();
     // systemd splits ExecStart on spaces (no shell); the unit's command has no quoting.
-    const argv = (execStart as string).replace("/etc/slashbuild/slashbuild.yaml", config).split(/\s+/);
+    const argv = (execStart as string)
+      .replace("/etc/slashbuild/slashbuild.yaml", service.configFile)
+      .split(/\s+/);
     const child = spawn(argv[0] as string, argv.slice(1), { stdio: "ignore", detached: true });
     const exited = once(child, "exit");
-    const health = `http://127.0.0.1:${port}/healthz`;
-    await waitFor("the service to answer /healthz", async () => {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}`);
-      return (await fetch(health).catch(() => null))?.ok;
-    });
+    const health = await waitForHealthz(child, service.url, "the service to answer /healthz");
+    expect(health.status).toBe(200);
 
     process.kill(child.pid as number, "SIGTERM");
     await exited;
     // With `npx slashbuild serve` the pid above is npm's: npm exits, slashbuild keeps answering.
-    const stillAnswering = await fetch(health).then(
+    const stillAnswering = await fetch(`${service.url}/healthz`).then(
       () => true,
       () => false,
     );

@@ -1,4 +1,5 @@
 import type { Build } from "../../src/core/build.js";
+import type { NewBuild } from "../../src/core/ports.js";
 
 /** A finished-looking Build with every field set; override what the test is about. */
 export function makeBuild(overrides: Partial<Build> = {}): Build {
@@ -22,6 +23,23 @@ export function makeBuild(overrides: Partial<Build> = {}): Build {
     rebuildOf: null,
     external: {},
     steps: [],
+    ...overrides,
+  };
+}
+
+/** What BuildStore.create takes: a build of app/main by alice in ~ci; override what the test is about. */
+export function makeNewBuild(overrides: Partial<NewBuild> = {}): NewBuild {
+  return {
+    repo: "app",
+    branch: "main",
+    requestedRevision: null,
+    requester: "alice",
+    requesterId: "uid-alice",
+    channelId: "c",
+    channelName: "ci",
+    backend: "local",
+    rebuildOf: null,
+    createdAt: 1000,
     ...overrides,
   };
 }

@@ -21,6 +21,7 @@ import { OutboxStatusNotifier } from "../../src/notify/status-notifier.js";
 import { openDatabase } from "../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../src/store/sqlite-build-store.js";
 import { SqliteOutbox } from "../../src/store/sqlite-outbox.js";
+import { makeNewBuild } from "../fakes/make-build.js";
 
 const [dataDir, configFile, moment] = process.argv.slice(2) as [string, string, string];
 
@@ -65,18 +66,7 @@ const service = new BuildService({
   atomically: (work) => db.transaction(work)(),
 });
 
-const build = store.create({
-  repo: "app",
-  branch: "main",
-  requestedRevision: null,
-  requester: "alice",
-  requesterId: "uid-alice",
-  channelId: "chan-ci",
-  channelName: "ci",
-  backend: "local",
-  rebuildOf: null,
-  createdAt: Date.now(),
-});
+const build = store.create(makeNewBuild({ channelId: "chan-ci", createdAt: Date.now() }));
 const sha = "0123456789abcdef0123456789abcdef01234567";
 service.applyEvent({ type: "started", buildId: build.id, at: Date.now(), sha, steps: ["make test"] });
 service.applyEvent({ type: "step_started", buildId: build.id, at: Date.now(), index: 0 });

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** This checkout. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = path.join(ROOT, "bin", "slashbuild.js");
 
 /** A free loopback port (bind to 0, read, release). */
@@ -35,6 +36,38 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Waits until the `serve` process `child` answers `${url}/healthz` (any status: the caller checks
+ * it); fails at once, with what `stderr` gives, if the process exits first.
+ */
+export function waitForHealthz(
+  child: ChildProcess,
+  url: string,
+  what: string,
+  stderr: () => string = () => "",
+): Promise<Response> {
+  return waitFor(what, async () => {
+    if (child.exitCode !== null) throw new Error(`slashbuild exited ${child.exitCode}: ${stderr()}`);
+    return (await fetch(`${url}/healthz`).catch(() => null)) ?? undefined;
+  });
+}
+
+/** A minimal `serve` config: one repo, `demo`, from `url`, whose build runs `true`. */
+export function demoConfig(dir: string, url: string, token: string): Record<string, unknown> {
+  return {
+    data_dir: path.join(dir, "data"),
+    log_level: "warn",
+    mattermost: { token },
+    repos: { demo: { url, commands: ["true"] } },
+  };
+}
+
+/** A host user to run the service as (the test must be root to switch to it). */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** The `slashbuild serve` binary, run as a user runs it, on a config written to `dir`. */
 export class ServiceProcess {
   readonly url: string;
@@ -46,6 +79,8 @@ export class ServiceProcess {
     readonly configFile: string,
     readonly port: number,
     readonly env: Readonly<Record<string, string>> = {},
+    /** Omitted: the test's own user. Node drops supplementary groups when it switches. */
+    readonly runAs?: RunAs,
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -68,6 +103,7 @@ export class ServiceProcess {
     const child = spawn(process.execPath, [BIN, "serve", "--config", this.configFile], {
       env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
+      ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
     });
     this.#child = child;
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -76,13 +112,8 @@ export class ServiceProcess {
     child.stderr?.on("data", (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });
-    await waitFor(`slashbuild to answer /healthz (stderr: ${this.stderr})`, async () => {
-      if (child.exitCode !== null) throw new Error(`slashbuild exited ${child.exitCode}: ${this.stderr}`);
-      return fetch(`${this.url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-    });
+    const health = await waitForHealthz(child, this.url, "slashbuild to answer /healthz", () => this.stderr);
+    if (!health.ok) throw new Error(`slashbuild answered /healthz with ${health.status}: ${this.stderr}`);
   }
 
   /** Sends a signal and waits for the exit; returns the exit code (null when killed by the signal). */

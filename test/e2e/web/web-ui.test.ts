@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeNewBuild } from "../../fakes/make-build.js";
 import { DropProxy, launchBrowser, type TestBrowser } from "../../helpers/browser.js";
 import { waitFor } from "../../helpers/service-process.js";
 import { WebApp } from "../../helpers/web-app.js";
@@ -139,18 +140,16 @@ describe("the web UI in chromium", () => {
     web = await WebApp.start({
       commands: [`printf '%s\\n' '${hostile}'; ${gate("go")}; printf '%s\\n' '${image}'`],
     });
-    const record = web.app.store.create({
-      repo: "app",
-      branch: `feature/${hostile}`,
-      requestedRevision: null,
-      requester: image,
-      requesterId: "uid-x",
-      channelId: "chan",
-      channelName: hostile,
-      backend: "local",
-      rebuildOf: null,
-      createdAt: Date.now(),
-    });
+    const record = web.app.store.create(
+      makeNewBuild({
+        branch: `feature/${hostile}`,
+        requester: image,
+        requesterId: "uid-x",
+        channelId: "chan",
+        channelName: hostile,
+        createdAt: Date.now(),
+      }),
+    );
     const build = await web.requestBuild();
     await waitFor("the hostile line", async () =>
       (await readFile(web?.logPath(build.id, 0) ?? "", "utf8").catch(() => "")).includes("script"),

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { type App, createApp } from "../../../src/app.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
+import { makeNewBuild } from "../../fakes/make-build.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
@@ -49,18 +50,9 @@ describe("restart with a deep queue", () => {
     const db = openDatabase(path.join(dataDir, "slashbuild.db"));
     const store = new SqliteBuildStore(db);
     const newBuild = (createdAt: number) =>
-      store.create({
-        repo: "app",
-        branch: "main",
-        requestedRevision: null,
-        requester: "alice",
-        requesterId: alice.id,
-        channelId: channel.id,
-        channelName: channel.name,
-        backend: "local",
-        rebuildOf: null,
-        createdAt,
-      });
+      store.create(
+        makeNewBuild({ requesterId: alice.id, channelId: channel.id, channelName: channel.name, createdAt }),
+      );
     let wasRunning = 0;
     const queued: number[] = [];
     db.transaction(() => {

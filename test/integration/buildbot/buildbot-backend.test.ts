@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BuildbotLogSource } from "../../../src/backends/buildbot/buildbot-log-source.js";
 import { OLD_INTEGRATION_PROJECT } from "../../../src/backends/buildbot/buildbot-properties.js";
-import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
-import type { BuildbotConfig } from "../../../src/config/buildbot-schema.js";
+import type { BuildbotConfig, BuildbotConfigInput } from "../../../src/config/buildbot-schema.js";
 import type { Config } from "../../../src/config/config.js";
 import type { Build } from "../../../src/core/build.js";
+import type { BuildService } from "../../../src/core/build-service.js";
 import { requestNew } from "../../fakes/request-new.js";
-import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
-import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
+import type { TestRepo } from "../../helpers/buildbot-git-repo.js";
+import { type BuildbotHarness, describeWithBuildbot } from "../../helpers/buildbot-harness.js";
+import { type BuildbotMaster, startBuildbotMaster } from "../../helpers/buildbot-master.js";
 import {
-  bbConfig,
   type StatusServer,
-  startStatusServer,
   type WiredService,
   waitFor,
   wireService,
 } from "../../helpers/buildbot-service.js";
-import { makeConfig } from "../../helpers/make-config.js";
 
 /**
  * One real master and worker, configured by generateMasterCfg, shared by every test here. Periodic
@@ -29,28 +27,38 @@ const alice = { id: "uid-alice", name: "alice" };
 const bob = { id: "uid-bob", name: "bob" };
 const ci = { id: "chan-ci", name: "ci" };
 
+let master: BuildbotMaster;
 let repo: TestRepo;
 let harness: BuildbotHarness;
 let status: StatusServer;
 let config: Config;
-let masterCfg: string;
-let bb: (trigger: "force" | "change_hook", overrides?: Record<string, unknown>) => BuildbotConfig;
 let wired: WiredService;
+
+/** slashbuild's buildbot: section for the shared master, triggering by `trigger`. */
+function bb(trigger: "force" | "change_hook", overrides: Partial<BuildbotConfigInput> = {}): BuildbotConfig {
+  return master.bb({ trigger, ...overrides });
+}
 
 function finished(w: WiredService, id: number): Promise<Build> {
   return waitFor(`build #${id} to finish`, () => w.notifier.of(id, "finished")[0]);
 }
 
+/** A new build from ~ci; the tests vary the repo, the branch (null: the default) and the revision. */
+function request(
+  service: BuildService,
+  repoName: string,
+  branch: string | null = null,
+  revision: string | null = null,
+) {
+  return requestNew(service, { repo: repoName, branch, revision, user: alice, channel: ci });
+}
+
 describeWithBuildbot("Buildbot backend against a real master", () => {
   beforeAll(async () => {
-    repo = createTestRepo();
-    status = await startStatusServer(SECRET);
-    config = makeConfig({
+    master = await startBuildbotMaster({
+      secret: SECRET,
       repos: {
         app: {
-          url: repo.dir,
-          branch: "main",
-          backend: "buildbot",
           commands: [
             "git rev-parse HEAD",
             'echo "token=$TOKEN"',
@@ -58,61 +66,32 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
           ],
           secrets: { TOKEN },
         },
-        broken: {
-          url: repo.dir,
-          branch: "main",
-          backend: "buildbot",
-          commands: ["true", "exit 3", "echo never"],
-        },
-        slow: { url: repo.dir, branch: "main", backend: "buildbot", commands: ["sleep 60"] },
+        broken: { commands: ["true", "exit 3", "echo never"] },
+        slow: { commands: ["sleep 60"] },
+      },
+      settings: {
+        trigger: "force",
+        reconcile_interval: "1h",
+        follow_interval: "1h",
+        project: OLD_INTEGRATION_PROJECT,
       },
     });
-    harness = await startBuildbot({
-      masterCfg: (ports) => {
-        bb = (trigger, overrides = {}) =>
-          bbConfig({
-            url: ports.url,
-            username: "slashbuild",
-            password: "bb-pass",
-            trigger,
-            status_secret: SECRET,
-            status_url: status.url,
-            reconcile_interval: "1h",
-            follow_interval: "1h",
-            project: OLD_INTEGRATION_PROJECT,
-            workers: [{ name: ports.workerName, password: ports.workerPassword }],
-            worker_port: ports.workerPort,
-            ...overrides,
-          });
-        masterCfg = generateMasterCfg(config, bb("force"));
-        return masterCfg;
-      },
-    });
-    wired = wireService(config, bb("force"));
-    status.receivers.add(wired.backend);
+    ({ repo, harness, status, config } = master);
+    wired = master.wire();
   });
 
   afterAll(async () => {
-    await wired?.backend.close();
-    await harness?.close();
-    await status?.close();
-    repo?.close();
+    await master?.close();
   });
 
   it("generated master.cfg passes buildbot checkconfig", async () => {
-    const result = await harness.checkconfig(masterCfg);
+    const result = await harness.checkconfig(master.masterCfg);
     expect(result.output).toContain("Config file is good!");
     expect(result.ok).toBe(true);
   });
 
   it("force: builds the branch tip and reports start and finish by push, with Buildbot's link", async () => {
-    const build = await requestNew(wired.service, {
-      repo: "app",
-      branch: null,
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const build = await request(wired.service, "app");
     const done = await finished(wired, build.id);
     expect(done).toMatchObject({ status: "succeeded", sha: repo.tip, failingStep: null });
     expect(wired.notifier.of(build.id, "started")).toHaveLength(1);
@@ -133,13 +112,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("checks out exactly the requested revision, passes env, and keeps secrets out of logs", async () => {
-    const build = await requestNew(wired.service, {
-      repo: "app",
-      branch: "main",
-      revision: repo.first,
-      user: alice,
-      channel: ci,
-    });
+    const build = await request(wired.service, "app", "main", repo.first);
     const done = await finished(wired, build.id);
     expect(done).toMatchObject({ status: "succeeded", sha: repo.first });
     const logs = new BuildbotLogSource({ client: wired.backend.client, config });
@@ -153,29 +126,16 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("names the failing step of a failed build", async () => {
-    const build = await requestNew(wired.service, {
-      repo: "broken",
-      branch: null,
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const build = await request(wired.service, "broken");
     const done = await finished(wired, build.id);
     expect(done).toMatchObject({ status: "failed", failingStep: "exit 3" });
     expect(done.steps.map((s) => s.status)).toEqual(["succeeded", "succeeded", "failed", "skipped"]);
   });
 
   it("change_hook: triggers through /change_hook/base with the old project naming, correlated by property", async () => {
-    const hooked = wireService(config, bb("change_hook"));
-    status.receivers.add(hooked.backend);
+    const hooked = master.wire({ trigger: "change_hook" });
     try {
-      const build = await requestNew(hooked.service, {
-        repo: "app",
-        branch: "dev",
-        revision: null,
-        user: alice,
-        channel: ci,
-      });
+      const build = await request(hooked.service, "app", "dev");
       const done = await finished(hooked, build.id);
       expect(done).toMatchObject({ status: "succeeded", sha: repo.dev });
       expect(done.external).toMatchObject({ trigger: "change_hook", buildid: expect.any(Number) });
@@ -186,15 +146,8 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("follows a running build (start post with sha, step progress), refuses forged pushes, stops a waiting request and the running build", async () => {
-    const live = wireService(config, bb("force", { follow_interval: "200ms" }));
-    status.receivers.add(live.backend);
-    const build = await requestNew(live.service, {
-      repo: "slow",
-      branch: null,
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const live = master.wire({ trigger: "force", follow_interval: "200ms" });
+    const build = await request(live.service, "slow");
     const running = await waitFor("slow build to run", () => {
       const b = live.service.getBuild(build.id);
       return b.steps[1]?.status === "running" ? b : undefined;
@@ -229,13 +182,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     expect(live.notifier.of(build.id, "finished")).toHaveLength(0);
 
     // The builder's one worker is busy: a second build waits as a Buildbot build request.
-    const waiting = await requestNew(live.service, {
-      repo: "slow",
-      branch: null,
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const waiting = await request(live.service, "slow");
     await waitFor("build request id", () => live.service.getBuild(waiting.id).external.buildrequestid);
     await live.service.stopBuild(waiting.id, bob);
     const dropped = await finished(live, waiting.id);
@@ -253,13 +200,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   });
 
   it("rebuild: builds the same commit again as a new build", async () => {
-    const original = await requestNew(wired.service, {
-      repo: "app",
-      branch: "main",
-      revision: repo.first,
-      user: alice,
-      channel: ci,
-    });
+    const original = await request(wired.service, "app", "main", repo.first);
     await finished(wired, original.id);
     const { build: again } = await wired.service.rebuild(original.id, alice, ci, { again: true });
     const done = await finished(wired, again.id);
@@ -270,13 +211,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
   it("a push lost while slashbuild was down is recovered by reconcile at the next start", async () => {
     status.down = true;
     const before = wireService(config, bb("force"));
-    const build = await requestNew(before.service, {
-      repo: "app",
-      branch: null,
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const build = await request(before.service, "app");
     const brid = await waitFor(
       "build request id",
       () => before.service.getBuild(build.id).external.buildrequestid,
@@ -302,13 +237,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     status.down = true;
     const quiet = wireService(config, bb("force", { reconcile_interval: "200ms" }));
     try {
-      const build = await requestNew(quiet.service, {
-        repo: "app",
-        branch: null,
-        revision: null,
-        user: alice,
-        channel: ci,
-      });
+      const build = await request(quiet.service, "app");
       const done = await finished(quiet, build.id);
       expect(done).toMatchObject({ status: "succeeded", sha: repo.tip });
     } finally {
@@ -319,13 +248,7 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
 
   it("wrong credentials: a clear refusal, nothing queued", async () => {
     const wrong = wireService(config, bb("force", { password: "not-the-password" }));
-    const attempt = requestNew(wrong.service, {
-      repo: "app",
-      branch: null,
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const attempt = request(wrong.service, "app");
     await expect(attempt).rejects.toMatchObject({
       code: "BACKEND_UNAVAILABLE",
       message: expect.stringMatching(

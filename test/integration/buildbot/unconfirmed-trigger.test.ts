@@ -1,21 +1,12 @@
 import { createServer, type Server, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { CORRELATION_PROPERTY } from "../../../src/backends/buildbot/buildbot-properties.js";
-import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
 import { handleCommand } from "../../../src/core/handle-command.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
-import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
-import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
-import {
-  bbConfig,
-  type StatusServer,
-  startStatusServer,
-  type WiredService,
-  waitFor,
-  wireService,
-} from "../../helpers/buildbot-service.js";
-import { makeConfig } from "../../helpers/make-config.js";
+import { describeWithBuildbot } from "../../helpers/buildbot-harness.js";
+import { type BuildbotMaster, startBuildbotMaster } from "../../helpers/buildbot-master.js";
+import { type WiredService, waitFor } from "../../helpers/buildbot-service.js";
 
 /**
  * A force request that goes out and gets no answer (a paused master, a request lost on the way) is
@@ -23,7 +14,6 @@ import { makeConfig } from "../../helpers/make-config.js";
  * later whether it ran or never arrived. A real master, paused with SIGSTOP (only this test's own).
  */
 
-const SECRET = "unconfirmed-status-secret-01";
 const alice = { id: "uid-alice", name: "alice" };
 const ci = { id: "chan-ci", name: "ci" };
 
@@ -74,45 +64,20 @@ async function startRelay(targetPort: number): Promise<Relay> {
 }
 
 describeWithBuildbot("Buildbot trigger whose outcome is unknown (real master)", () => {
-  let repo: TestRepo;
-  let harness: BuildbotHarness;
-  let status: StatusServer;
+  let master: BuildbotMaster;
   let relay: Relay;
-  const config = () =>
-    makeConfig({
-      repos: { app: { url: repo.dir, branch: "main", backend: "buildbot", commands: ["true"] } },
-    });
   let paused: number | null = null;
   // One database for both tests: build ids go on, so no id matches another test's Buildbot build.
   const store = new SqliteBuildStore(openDatabase(":memory:"));
   const wired: WiredService[] = [];
 
-  const overrides = {
-    username: "slashbuild",
-    password: "bb-pass",
-    status_secret: SECRET,
-    trigger_timeout: "1s",
-    follow_interval: "300ms",
-    reconcile_interval: "1s",
-  };
-
   beforeAll(async () => {
-    repo = createTestRepo();
-    status = await startStatusServer(SECRET);
-    harness = await startBuildbot({
-      masterCfg: (ports) =>
-        generateMasterCfg(
-          config(),
-          bbConfig({
-            ...overrides,
-            url: ports.url,
-            status_url: status.url,
-            workers: [{ name: ports.workerName, password: ports.workerPassword }],
-            worker_port: ports.workerPort,
-          }),
-        ),
+    master = await startBuildbotMaster({
+      secret: "unconfirmed-status-secret-01",
+      repos: { app: { commands: ["true"] } },
+      settings: { trigger_timeout: "1s", follow_interval: "300ms", reconcile_interval: "1s" },
     });
-    relay = await startRelay(harness.wwwPort);
+    relay = await startRelay(master.harness.wwwPort);
   });
 
   afterEach(async () => {
@@ -120,42 +85,38 @@ describeWithBuildbot("Buildbot trigger whose outcome is unknown (real master)", 
     if (paused !== null) process.kill(paused, "SIGCONT");
     paused = null;
     for (const w of wired.splice(0)) await w.backend.close();
-    status.receivers.clear();
+    master.status.receivers.clear();
   });
 
   afterAll(async () => {
     await relay?.close();
-    await harness?.close();
-    await status?.close();
-    repo?.close();
+    await master?.close();
   });
 
   function wire(url: string, neverArrivedAfterMs?: number): WiredService {
-    const w = wireService(
-      config(),
-      bbConfig({ ...overrides, url, status_url: status.url }),
+    const w = master.wire(
+      { url },
       store,
       undefined,
       neverArrivedAfterMs === undefined ? {} : { neverArrivedAfterMs },
     );
-    status.receivers.add(w.backend);
     wired.push(w);
     return w;
   }
 
   async function buildsCarrying(id: number): Promise<number> {
-    const response = await fetch(`${harness.url}/api/v2/builds?property=${CORRELATION_PROPERTY}`);
+    const response = await fetch(`${master.harness.url}/api/v2/builds?property=${CORRELATION_PROPERTY}`);
     const body = (await response.json()) as { builds: { properties: Record<string, [unknown, string]> }[] };
     return body.builds.filter((b) => b.properties[CORRELATION_PROPERTY]?.[0] === String(id)).length;
   }
 
   it("paused master: the answer says 'not confirmed, do not retry'; the build runs once and is reported", async () => {
-    const w = wire(harness.url);
+    const w = wire(master.harness.url);
     await w.backend.client.login(); // as after earlier builds: the session exists, the force goes out
-    paused = harness.masterPid();
+    paused = master.harness.masterPid();
     process.kill(paused, "SIGSTOP");
 
-    const reply = await handleCommand(w.service, config(), { text: "app", user: alice, channel: ci });
+    const reply = await handleCommand(w.service, master.config, { text: "app", user: alice, channel: ci });
     expect(reply.visibility).toBe("ephemeral");
     expect(reply.text).toContain("was sent, but not confirmed");
     expect(reply.text).toContain("Do not run /build again");
@@ -176,7 +137,7 @@ describeWithBuildbot("Buildbot trigger whose outcome is unknown (real master)", 
     const w = wire(relay.url, 1500);
     await w.backend.client.login();
     relay.swallow = true;
-    const reply = await handleCommand(w.service, config(), { text: "app", user: alice, channel: ci });
+    const reply = await handleCommand(w.service, master.config, { text: "app", user: alice, channel: ci });
     relay.swallow = false;
     expect(reply.text).toContain("was sent, but not confirmed");
     const id = 2;

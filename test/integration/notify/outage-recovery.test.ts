@@ -5,9 +5,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { webhookFormatter } from "../../../src/chat/mattermost/status-formatters.js";
 import { webhookDigest } from "../../../src/chat/mattermost/webhook-digest.js";
 import { createWebhookTransport } from "../../../src/chat/mattermost/webhook-transport.js";
+import type { Config } from "../../../src/config/config.js";
 import type { Build } from "../../../src/core/build.js";
 import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
-import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
+import { OutboxDeliverer, type OutboxDelivererOptions } from "../../../src/notify/outbox-deliverer.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import { TokenBucket } from "../../../src/notify/token-bucket.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
@@ -47,28 +48,38 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * The webhook sink on a fresh database, as app.ts wires it, paced at RATE per second (BURST at
+ * once) on the virtual clock; `extra` adds or replaces deliverer options, given the config.
+ */
+function webhookSink(extra: (config: Config) => Partial<OutboxDelivererOptions>) {
+  const hookUrl = mattermost.addIncomingWebhook("ci");
+  db = openDatabase(path.join(dir, "slashbuild.db"));
+  const outbox = new SqliteOutbox(db, clock.now);
+  const config = makeConfig({ mattermost: { token: "t", webhook_url: hookUrl } }, dir);
+  deliverer = new OutboxDeliverer({
+    outbox,
+    transport: createWebhookTransport({ webhookUrl: hookUrl, timeoutMs: 10_000, clock: clock.now }),
+    initialBackoffMs: config.delivery.initialBackoffMs,
+    maxBackoffMs: config.delivery.maxBackoffMs,
+    probeIntervalMs: config.delivery.probeIntervalMs,
+    clock: clock.now,
+    sleep: clock.sleep,
+    rateLimit: new TokenBucket({ ratePerSecond: RATE, burst: BURST, clock: clock.now }),
+    ...extra(config),
+  });
+  const notifier = new OutboxStatusNotifier(outbox, config, {
+    formatter: webhookFormatter(config),
+    filter: repoNotifyFilter(config),
+  });
+  return { outbox, config, notifier };
+}
+
 describe("after an outage", () => {
   it("delivers every pending post within a probe interval plus the paced drain, once each", {
     timeout: 60_000,
   }, async () => {
-    const hookUrl = mattermost.addIncomingWebhook("ci");
-    db = openDatabase(path.join(dir, "slashbuild.db"));
-    const outbox = new SqliteOutbox(db, clock.now);
-    const config = makeConfig({ mattermost: { token: "t", webhook_url: hookUrl } }, dir);
-    deliverer = new OutboxDeliverer({
-      outbox,
-      transport: createWebhookTransport({ webhookUrl: hookUrl, timeoutMs: 10_000, clock: clock.now }),
-      initialBackoffMs: config.delivery.initialBackoffMs,
-      maxBackoffMs: config.delivery.maxBackoffMs,
-      probeIntervalMs: PROBE_MS,
-      clock: clock.now,
-      sleep: clock.sleep,
-      rateLimit: new TokenBucket({ ratePerSecond: RATE, burst: BURST, clock: clock.now }),
-    });
-    const notifier = new OutboxStatusNotifier(outbox, config, {
-      formatter: webhookFormatter(config),
-      filter: repoNotifyFilter(config),
-    });
+    const { outbox, notifier } = webhookSink(() => ({ probeIntervalMs: PROBE_MS }));
 
     mattermost.outage = "503";
     const down = clock.now();
@@ -101,27 +112,11 @@ describe("an outage backlog of 200 builds", () => {
   it("arrives as digest posts soon after recovery: every build once, failures with their @-mention", {
     timeout: 60_000,
   }, async () => {
-    const hookUrl = mattermost.addIncomingWebhook("ci");
-    db = openDatabase(path.join(dir, "slashbuild.db"));
-    const outbox = new SqliteOutbox(db, clock.now);
-    const config = makeConfig({ mattermost: { token: "t", webhook_url: hookUrl } }, dir);
-    expect(config.delivery.digestAfter).toBe(20);
     const builds = new Map<number, Build>();
-    deliverer = new OutboxDeliverer({
-      outbox,
-      transport: createWebhookTransport({ webhookUrl: hookUrl, timeoutMs: 10_000, clock: clock.now }),
-      initialBackoffMs: config.delivery.initialBackoffMs,
-      maxBackoffMs: config.delivery.maxBackoffMs,
-      probeIntervalMs: config.delivery.probeIntervalMs,
-      clock: clock.now,
-      sleep: clock.sleep,
-      rateLimit: new TokenBucket({ ratePerSecond: RATE, burst: BURST, clock: clock.now }),
+    const { outbox, config, notifier } = webhookSink((config) => ({
       digest: webhookDigest(config, (id) => builds.get(id)),
-    });
-    const notifier = new OutboxStatusNotifier(outbox, config, {
-      formatter: webhookFormatter(config),
-      filter: repoNotifyFilter(config),
-    });
+    }));
+    expect(config.delivery.digestAfter).toBe(20);
 
     mattermost.outage = "503";
     const down = clock.now();

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fileLogStreamSource } from "../../../src/web/log/file-log-stream-source.js";
 import type { LogStreamSource } from "../../../src/web/log/log-stream-source.js";
 import { webRoutes } from "../../../src/web/web-routes.js";
+import { makeNewBuild } from "../../fakes/make-build.js";
 import { WebApp } from "../../helpers/web-app.js";
 
 let web: WebApp | null = null;
@@ -85,18 +86,14 @@ describe("raw logs and pages", () => {
     web = await WebApp.start({ commands: ["echo hi"] });
     const store = web.app.store;
     for (let i = 0; i < 30; i++) {
-      const b = store.create({
-        repo: "app",
-        branch: i % 2 ? "main" : "dev",
-        requestedRevision: null,
-        requester: i % 3 ? "alice" : "bob",
-        requesterId: "u",
-        channelId: "c",
-        channelName: "ci",
-        backend: "local",
-        rebuildOf: null,
-        createdAt: 1_700_000_000_000 + i,
-      });
+      const b = store.create(
+        makeNewBuild({
+          branch: i % 2 ? "main" : "dev",
+          requester: i % 3 ? "alice" : "bob",
+          requesterId: "u",
+          createdAt: 1_700_000_000_000 + i,
+        }),
+      );
       if (i % 5 === 0) store.update(b.id, { status: "failed", finishedAt: 1_700_000_100_000 });
     }
     const ids = (html: string) =>

@@ -67,27 +67,19 @@ describe("BuildService", () => {
     t = setup();
   });
 
+  /** A new build of `app` from ~ci: what the tests below vary is the branch, who asks and the revision. */
+  const request = (branch: string | null, user = bob, revision: string | null = null) =>
+    requestNew(t.service, { repo: "app", branch, revision, user, channel: ci });
+
   it("queues a build of the default branch and hands it to the backend", async () => {
-    const build = await requestNew(t.service, {
-      repo: "app",
-      branch: null,
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const build = await request(null, alice);
     expect(build).toMatchObject({ id: 1, repo: "app", branch: "main", status: "queued", requester: "alice" });
     expect(t.backend.started.map((b) => b.id)).toEqual([1]);
     expect(t.refsAsked).toEqual(["main"]);
   });
 
   it("keeps the requested revision, normalised", async () => {
-    const build = await requestNew(t.service, {
-      repo: "app",
-      branch: "dev",
-      revision: "ABCDEF1",
-      user: bob,
-      channel: ci,
-    });
+    const build = await request("dev", bob, "ABCDEF1");
     expect(build.requestedRevision).toBe("abcdef1");
   });
 
@@ -112,17 +104,13 @@ describe("BuildService", () => {
   });
 
   it("checks the format before asking git about a branch", async () => {
-    await expect(
-      requestNew(t.service, { repo: "app", branch: "-x", revision: null, user: alice, channel: ci }),
-    ).rejects.toThrow();
+    await expect(request("-x", alice)).rejects.toThrow();
     expect(t.refsAsked).toEqual([]);
   });
 
   it("a backend refusal stores nothing and uses no build number", async () => {
     t.backend.refuse = true;
-    await expect(
-      requestNew(t.service, { repo: "app", branch: "dev", revision: null, user: bob, channel: ci }),
-    ).rejects.toMatchObject({
+    await expect(request("dev")).rejects.toMatchObject({
       code: "BACKEND_UNAVAILABLE",
       message: expect.stringContaining("backend is down"),
     });
@@ -130,20 +118,12 @@ describe("BuildService", () => {
     expect(t.store.unfinished()).toEqual([]);
     expect(t.notifier.posts).toEqual([]);
     t.backend.refuse = false;
-    const next = await requestNew(t.service, {
-      repo: "app",
-      branch: "dev",
-      revision: null,
-      user: bob,
-      channel: ci,
-    });
+    const next = await request("dev");
     expect(next.id).toBe(1);
   });
 
   it("refuses a revision not on the branch before anything is stored or handed to the backend", async () => {
-    await expect(
-      requestNew(t.service, { repo: "app", branch: "dev", revision: "bad1bad", user: bob, channel: ci }),
-    ).rejects.toMatchObject({ code: "REVISION_NOT_ON_BRANCH" });
+    await expect(request("dev", bob, "bad1bad")).rejects.toMatchObject({ code: "REVISION_NOT_ON_BRANCH" });
     expect(t.revisionsAsked).toEqual(["dev bad1bad"]);
     expect(t.backend.started).toEqual([]);
     expect(t.store.list()).toEqual([]);
@@ -164,13 +144,7 @@ describe("BuildService", () => {
   });
 
   it("applies backend events: started, steps, finished with the failing step", async () => {
-    const build = await requestNew(t.service, {
-      repo: "app",
-      branch: "dev",
-      revision: null,
-      user: bob,
-      channel: ci,
-    });
+    const build = await request("dev");
     const sha = "a".repeat(40);
     t.service.applyEvent({ type: "started", buildId: build.id, at: 2000, sha, steps: ["make", "make test"] });
     t.service.applyEvent({ type: "step_started", buildId: build.id, at: 2000, index: 0 });
@@ -214,13 +188,7 @@ describe("BuildService", () => {
   });
 
   it("stores a step first reported with a name (Buildbot discovers steps as it goes), and skips it at the end", async () => {
-    const build = await requestNew(t.service, {
-      repo: "app",
-      branch: "dev",
-      revision: null,
-      user: bob,
-      channel: ci,
-    });
+    const build = await request("dev");
     t.service.applyEvent({
       type: "started",
       buildId: build.id,
@@ -255,13 +223,7 @@ describe("BuildService", () => {
   });
 
   it("ignores events for a finished build (a late push after reconcile changes nothing)", async () => {
-    const build = await requestNew(t.service, {
-      repo: "app",
-      branch: "dev",
-      revision: null,
-      user: bob,
-      channel: ci,
-    });
+    const build = await request("dev");
     t.service.applyEvent({ type: "finished", buildId: build.id, at: 3000, status: "succeeded" });
     t.service.applyEvent({ type: "finished", buildId: build.id, at: 4000, status: "failed" });
     expect(t.store.get(build.id)?.status).toBe("succeeded");
@@ -269,25 +231,13 @@ describe("BuildService", () => {
   });
 
   it("lets the requester, permitted users and admins stop a build, and nobody else", async () => {
-    const onMain = await requestNew(t.service, {
-      repo: "app",
-      branch: "main",
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const onMain = await request("main", alice);
     await expect(t.service.stopBuild(onMain.id, bob)).rejects.toMatchObject({ code: "NOT_PERMITTED" });
     const stopped = await t.service.stopBuild(onMain.id, { id: "u-root", name: "root" });
     expect(stopped.status).toBe("cancelled");
     await expect(t.service.stopBuild(onMain.id, alice)).rejects.toMatchObject({ code: "BUILD_FINISHED" });
     await expect(t.service.stopBuild(99, alice)).rejects.toMatchObject({ code: "BUILD_UNKNOWN" });
-    const onDev = await requestNew(t.service, {
-      repo: "app",
-      branch: "dev",
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const onDev = await request("dev", alice);
     await t.service.stopBuild(onDev.id, bob);
     expect(t.backend.stopped.map((s) => [s.build.id, s.by])).toEqual([
       [onMain.id, "root"],
@@ -296,13 +246,7 @@ describe("BuildService", () => {
   });
 
   it("rebuilds the exact commit of the original, checking permission again", async () => {
-    const original = await requestNew(t.service, {
-      repo: "app",
-      branch: "main",
-      revision: null,
-      user: alice,
-      channel: ci,
-    });
+    const original = await request("main", alice);
     t.service.applyEvent({
       type: "started",
       buildId: original.id,
@@ -321,14 +265,8 @@ describe("BuildService", () => {
   });
 
   it("hands unfinished builds to their backend at recovery", async () => {
-    await requestNew(t.service, { repo: "app", branch: "dev", revision: null, user: bob, channel: ci });
-    const done = await requestNew(t.service, {
-      repo: "app",
-      branch: "dev",
-      revision: null,
-      user: bob,
-      channel: ci,
-    });
+    await request("dev");
+    const done = await request("dev");
     t.service.applyEvent({ type: "finished", buildId: done.id, at: 3000, status: "succeeded" });
     await t.service.recover();
     expect(t.backend.recovered.map((b) => b.id)).toEqual([1]);

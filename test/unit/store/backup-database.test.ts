@@ -8,6 +8,7 @@ import { runCli } from "../../../src/cli/index.js";
 import { backupDatabase } from "../../../src/store/backup-database.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
+import { makeNewBuild } from "../../fakes/make-build.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -36,18 +37,7 @@ function liveDatabase(dir: string) {
   db.pragma("wal_autocheckpoint = 0");
   const store = new SqliteBuildStore(db);
   for (let i = 0; i < 3; i++) {
-    store.create({
-      repo: "app",
-      branch: "main",
-      requestedRevision: null,
-      requester: "alice",
-      requesterId: "uid-alice",
-      channelId: "c",
-      channelName: "ci",
-      backend: "local",
-      rebuildOf: null,
-      createdAt: 1000 + i,
-    });
+    store.create(makeNewBuild({ createdAt: 1000 + i }));
   }
   return { file, db };
 }

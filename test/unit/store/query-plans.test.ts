@@ -5,7 +5,7 @@ import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
-import { makeBuild } from "../../fakes/make-build.js";
+import { makeBuild, makeNewBuild } from "../../fakes/make-build.js";
 
 /**
  * Every statement the stores prepare is recorded (by wrapping db.prepare while each store method
@@ -54,18 +54,17 @@ describe("query plans", () => {
     const posts = new SqliteChatPosts(db);
     // Exercise every statement, with every filter combination of the list page.
     const b = makeBuild();
-    const build = store.create({
-      repo: b.repo,
-      branch: b.branch,
-      requestedRevision: null,
-      requester: b.requester,
-      requesterId: b.requesterId,
-      channelId: b.channelId,
-      channelName: b.channelName,
-      backend: "local",
-      rebuildOf: null,
-      createdAt: 1,
-    });
+    const build = store.create(
+      makeNewBuild({
+        repo: b.repo,
+        branch: b.branch,
+        requester: b.requester,
+        requesterId: b.requesterId,
+        channelId: b.channelId,
+        channelName: b.channelName,
+        createdAt: 1,
+      }),
+    );
     store.get(build.id);
     store.update(build.id, { status: "running", startedAt: 2 });
     store.setSteps(build.id, ["make", "make test"]);

@@ -10,6 +10,7 @@ import { RetentionPruner } from "../../../src/store/retention-pruner.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
+import { makeNewBuild } from "../../fakes/make-build.js";
 import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
@@ -47,18 +48,7 @@ function pruner(overrides: Partial<RetentionConfig> = {}, batch = 2): RetentionP
 
 /** A build of `repo` in `status`, finished `daysAgo` days ago, with a step, a sent post, a root post and a log. */
 async function build(repo: string, status: BuildStatus = "succeeded", daysAgo = 1): Promise<number> {
-  const { id } = store.create({
-    repo,
-    branch: "main",
-    requestedRevision: null,
-    requester: "alice",
-    requesterId: "uid-alice",
-    channelId: "c",
-    channelName: "ci",
-    backend: "local",
-    rebuildOf: null,
-    createdAt: now - daysAgo * DAY - 1000,
-  });
+  const { id } = store.create(makeNewBuild({ repo, createdAt: now - daysAgo * DAY - 1000 }));
   store.setSteps(id, ["make"]);
   if (status !== "queued") {
     store.update(id, {

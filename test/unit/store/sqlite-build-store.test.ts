@@ -1,30 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { NewBuild } from "../../../src/core/ports.js";
 import { openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
-
-function newBuild(repo: string, branch: string): NewBuild {
-  return {
-    repo,
-    branch,
-    requestedRevision: null,
-    requester: "alice",
-    requesterId: "uid-alice",
-    channelId: "c",
-    channelName: "ci",
-    backend: "local",
-    rebuildOf: null,
-    createdAt: 1000,
-  };
-}
+import { makeNewBuild } from "../../fakes/make-build.js";
 
 describe("SqliteBuildStore", () => {
   it("numbers builds upwards and lists unfinished ones, all or of one repo and branch", () => {
     const store = new SqliteBuildStore(openDatabase(":memory:"));
-    const a = store.create(newBuild("app", "main"));
-    const b = store.create(newBuild("app", "dev"));
-    const c = store.create(newBuild("app", "main"));
-    const d = store.create(newBuild("web", "main"));
+    const a = store.create(makeNewBuild());
+    const b = store.create(makeNewBuild({ branch: "dev" }));
+    const c = store.create(makeNewBuild());
+    const d = store.create(makeNewBuild({ repo: "web" }));
     store.update(c.id, { status: "running" });
     store.update(a.id, { status: "succeeded", finishedAt: 2000 });
     expect([a.id, b.id, c.id, d.id]).toEqual([1, 2, 3, 4]);
@@ -35,7 +20,7 @@ describe("SqliteBuildStore", () => {
 
   it("keeps steps with their build", () => {
     const store = new SqliteBuildStore(openDatabase(":memory:"));
-    const build = store.create(newBuild("app", "main"));
+    const build = store.create(makeNewBuild());
     store.setSteps(build.id, ["make", "make test"]);
     store.updateStep(build.id, 1, { status: "failed", exitCode: 2 });
     expect(store.get(build.id)?.steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([

@@ -6,6 +6,9 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
 
+/** Steps that write what was checked out (`head`) and what the build was told (`revision`) to $OUT. */
+const RECORD_CHECKOUT = ['git rev-parse HEAD > "$OUT/head"', 'echo "$SLASHBUILD_REVISION" > "$OUT/revision"'];
+
 describe("LocalBackend builds (real git, real processes)", () => {
   let h: Harness;
   afterEach(async () => {
@@ -16,11 +19,7 @@ describe("LocalBackend builds (real git, real processes)", () => {
     h = await Harness.create({
       repos: {
         app: {
-          commands: [
-            'git rev-parse HEAD > "$OUT/head"',
-            'echo "$SLASHBUILD_REVISION" > "$OUT/revision"',
-            "echo hello from step 3",
-          ],
+          commands: [...RECORD_CHECKOUT, "echo hello from step 3"],
         },
       },
     });
@@ -64,11 +63,7 @@ describe("LocalBackend builds (real git, real processes)", () => {
     h = await Harness.create({
       repos: {
         app: {
-          commands: [
-            'git rev-parse HEAD > "$OUT/head"',
-            'echo "$SLASHBUILD_REVISION" > "$OUT/revision"',
-            'cp version.txt "$OUT/version"',
-          ],
+          commands: [...RECORD_CHECKOUT, 'cp version.txt "$OUT/version"'],
         },
       },
     });

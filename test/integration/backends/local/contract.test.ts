@@ -6,14 +6,14 @@ import type { StatusNotifier } from "../../../../src/core/ports.js";
 import { GitMirrors } from "../../../../src/git/git-mirrors.js";
 import { openDatabase } from "../../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../../src/store/sqlite-build-store.js";
-import { type BackendContractEnv, buildBackendContract } from "../../../contracts/build-backend-contract.js";
-import { requestNew } from "../../../fakes/request-new.js";
+import {
+  type BackendContractEnv,
+  buildBackendContract,
+  viaService,
+} from "../../../contracts/build-backend-contract.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 import { waitFor } from "../../../helpers/service-process.js";
-
-const alice = { id: "uid-alice", name: "alice" };
-const ci = { id: "chan-ci", name: "ci" };
 
 describe("LocalBackend honours the BuildBackend contract", () => {
   let remote: GitRepoFixture;
@@ -77,20 +77,10 @@ describe("LocalBackend honours the BuildBackend contract", () => {
       elsewhere,
       handedOver: async () => handed,
       stored: () => store.list({ limit: 1000 }).length,
-      request: (name, revision) =>
-        requestNew(service, {
-          repo: name,
-          branch: "main",
-          revision: revision ?? null,
-          user: alice,
-          channel: ci,
-        }),
+      ...viaService(service),
       finished: (id) => waitFor(`#${id} finished`, () => of(id, "finished")),
       started: (id) => waitFor(`#${id} started`, () => of(id, "started")),
       notifications: (id) => seen.filter((s) => s.build.id === id).map((s) => s.kind),
-      stop: async (id) => {
-        await service.stopBuild(id, alice);
-      },
     };
   });
 

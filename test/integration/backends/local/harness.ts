@@ -6,6 +6,7 @@ import type { Config, RepoConfig } from "../../../../src/config/config.js";
 import type { Build } from "../../../../src/core/build.js";
 import type { BuildEvent } from "../../../../src/core/events.js";
 import { GitMirrors } from "../../../../src/git/git-mirrors.js";
+import { makeBuild } from "../../../fakes/make-build.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
@@ -131,28 +132,18 @@ export class Harness {
 
   /** A stored-looking queued Build, with ids increasing like the store's. */
   newBuild(repo: string, fields: Partial<Build> = {}): Build {
-    return {
+    return makeBuild({
       id: this.#nextId++,
       repo,
-      branch: "main",
-      requestedRevision: null,
       sha: null,
-      requester: "alice",
       requesterId: "u-alice",
       channelId: "c-ci",
       channelName: "ci",
-      backend: "local",
       status: "queued",
       createdAt: 1000,
       startedAt: null,
-      finishedAt: null,
-      failingStep: null,
-      reason: null,
-      rebuildOf: null,
-      external: {},
-      steps: [],
       ...fields,
-    };
+    });
   }
 
   /** Starts a build and returns it; await `events.finished(build.id)` for its end. */

@@ -62,18 +62,11 @@ describe("LocalBackend stop and timeout (real processes)", () => {
     expect(existsSync(h.backend.workspaceFor(build.id))).toBe(false);
   });
 
-  it("escalates to SIGKILL when the step ignores SIGTERM", async () => {
-    h = await Harness.create({ repos: { app: { commands: [STUBBORN] } } });
-    const build = await h.start("app");
-    await h.waitForOut("grandchild");
-    expect(alive()).toBe(true);
-    await h.backend.stop(build, h.repo("app"), "bob");
-    expect((await h.events.finished(build.id)).status).toBe("cancelled");
-    expect(alive()).toBe(false);
-  });
-
-  it("ends a setsid grandchild when the build is stopped", async () => {
-    h = await Harness.create({ repos: { app: { commands: [ESCAPER] } } });
+  it.each([
+    ["escalates to SIGKILL when the step ignores SIGTERM", STUBBORN],
+    ["ends a setsid grandchild when the build is stopped", ESCAPER],
+  ])("%s", async (_title, command) => {
+    h = await Harness.create({ repos: { app: { commands: [command] } } });
     const build = await h.start("app");
     await h.waitForOut("grandchild");
     expect(alive()).toBe(true);

@@ -48,6 +48,25 @@ function withSha(build: BbBuild): BbBuild {
   return { ...build, properties: { ...build.properties, got_revision: [SHA, "Git"] } };
 }
 
+/** A complete Buildbot build (ids all 1) with a known sha; `fields` says how and when it ended. */
+function completeBuild(fields: {
+  results: number;
+  started_at: number;
+  complete_at: number;
+  state_string?: string;
+}): BbBuild {
+  return withSha(
+    bbBuildSchema.parse({
+      buildid: 1,
+      number: 1,
+      builderid: 1,
+      buildrequestid: 1,
+      complete: true,
+      ...fields,
+    }),
+  );
+}
+
 describe("mapResults", () => {
   it.each([
     [0, "succeeded"],
@@ -257,18 +276,7 @@ describe("resolvedSha", () => {
 
 describe("times from Buildbot's whole seconds", () => {
   const fast = (startedS: number, completeS: number): BbBuild =>
-    withSha(
-      bbBuildSchema.parse({
-        buildid: 1,
-        number: 1,
-        builderid: 1,
-        buildrequestid: 1,
-        complete: true,
-        results: 0,
-        started_at: startedS,
-        complete_at: completeS,
-      }),
-    );
+    completeBuild({ results: 0, started_at: startedS, complete_at: completeS });
 
   it("a build that finished within its start second gets slashbuild's finer clock, not 0s", () => {
     const createdAt = 2_000_100;
@@ -334,43 +342,23 @@ describe("times from Buildbot's whole seconds", () => {
 });
 
 describe("a master shutdown", () => {
-  it("is reported interrupted with Buildbot's reason, not cancelled", () => {
-    const build = withSha(
-      bbBuildSchema.parse({
-        buildid: 1,
-        number: 1,
-        builderid: 1,
-        buildrequestid: 1,
-        complete: true,
-        results: 6,
-        state_string: "cancelled (Master Shutdown)",
-        started_at: 1000,
-        complete_at: 1010,
-      }),
-    );
+  it.each([
+    {
+      title: "is reported interrupted with Buildbot's reason, not cancelled",
+      state_string: "cancelled (Master Shutdown)",
+      finished: {
+        status: "interrupted",
+        reason: expect.stringContaining("the Buildbot master shut down while it ran"),
+      },
+    },
+    {
+      title: "a stop from chat stays cancelled",
+      state_string: "cancelled (stopped from chat by @alice)",
+      finished: { status: "cancelled" },
+    },
+  ])("$title", ({ state_string, finished }) => {
+    const build = completeBuild({ results: 6, state_string, started_at: 1000, complete_at: 1010 });
     const { events } = observe(queued, { request: null, build, steps: [] }, ctx);
-    expect(events.at(-1)).toMatchObject({
-      type: "finished",
-      status: "interrupted",
-      reason: expect.stringContaining("the Buildbot master shut down while it ran"),
-    });
-  });
-
-  it("a stop from chat stays cancelled", () => {
-    const build = withSha(
-      bbBuildSchema.parse({
-        buildid: 1,
-        number: 1,
-        builderid: 1,
-        buildrequestid: 1,
-        complete: true,
-        results: 6,
-        state_string: "cancelled (stopped from chat by @alice)",
-        started_at: 1000,
-        complete_at: 1010,
-      }),
-    );
-    const { events } = observe(queued, { request: null, build, steps: [] }, ctx);
-    expect(events.at(-1)).toMatchObject({ type: "finished", status: "cancelled" });
+    expect(events.at(-1)).toMatchObject({ type: "finished", ...finished });
   });
 });
