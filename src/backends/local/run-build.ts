@@ -10,7 +10,6 @@ import { buildEnv } from "./build-env.js";
 import type { LogFiles } from "./log-files.js";
 import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { runStep } from "./run-step.js";
-import { GATE_FD, type PrestartedSandbox, prestartSandbox } from "./sandbox/prestarted-sandbox.js";
 import { type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
 
@@ -109,78 +108,46 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   resolving.catch(() => {});
   await rm(options.workspace, { recursive: true, force: true });
   // While the remote is asked for the tip, the working copy of the tip the mirror already knows is
-  // made on the side, and the first step's sandbox is set up around it: that is the commit built
-  // almost always, and the waits overlap. It is only a guess: both are kept only if the resolved
-  // commit is exactly it; else both are thrown away before anything of the build ran.
+  // made on the side: that is the commit built almost always, and the two waits overlap. It is
+  // only a guess: it is kept only if it is exactly the commit resolved, else it is thrown away.
   const guess =
     build.requestedRevision === null ? (options.mirrors.knownTip?.(repo, build.branch) ?? null) : null;
-  const prestarted = guess === null ? null : await prestartFirstStep(options, guess);
-  let handedOver = false;
-  try {
-    const early = guess === null ? null : workingCopy(options, guess);
-    const resolved = await untilStopped(resolving, signal);
-    // Settled before anything else touches the workspace (or the finally removes it).
-    const earlyError = early === null ? null : await early;
-    if (resolved.kind === "stopped") return stopOutcome(signal.reason, null, "while fetching the repository");
-    if (resolved.kind === "failed") {
-      return { status: "failed", reason: explain(resolved.error, "could not resolve the commit") };
-    }
-    const sha = resolved.value;
-    mark(options, "resolved");
-
-    const guessed = early !== null && sha === guess && earlyError === null;
-    if (!guessed) {
-      await prestarted?.discard();
-      if (early !== null) await rm(options.workspace, { recursive: true, force: true });
-      const error = await workingCopy(options, sha);
-      if (error !== null) {
-        options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
-        return { status: "failed", reason: explain(error, "could not create the working copy") };
-      }
-    }
-    mark(options, "working_copy");
-    if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
-    // As root, builds run as the unprivileged build uid, which must own the working copy it writes.
-    if (options.sandbox?.asRoot) {
-      await chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
-      mark(options, "chowned");
-    }
-
-    // Kept with the build, so its page says so even after the config changes.
-    const sandbox = options.sandbox ? "bwrap" : "none";
-    options.emit({ type: "external", buildId: build.id, at: options.clock(), external: { sandbox } });
-    options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
-    await mkdir(options.logs.dirFor(build.id), { recursive: true });
-    handedOver = guessed;
-    return await runSteps(options, sha, signal, guessed ? prestarted : null);
-  } finally {
-    if (prestarted && !handedOver) await prestarted.discard();
+  const early = guess === null ? null : workingCopy(options, guess);
+  const resolved = await untilStopped(resolving, signal);
+  // Settled before anything else touches the workspace (or the finally removes it).
+  const earlyError = early === null ? null : await early;
+  if (resolved.kind === "stopped") return stopOutcome(signal.reason, null, "while fetching the repository");
+  if (resolved.kind === "failed") {
+    return { status: "failed", reason: explain(resolved.error, "could not resolve the commit") };
   }
+  const sha = resolved.value;
+  mark(options, "resolved");
+
+  if (early === null || sha !== guess || earlyError !== null) {
+    if (early !== null) await rm(options.workspace, { recursive: true, force: true });
+    const error = await workingCopy(options, sha);
+    if (error !== null) {
+      options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
+      return { status: "failed", reason: explain(error, "could not create the working copy") };
+    }
+  }
+  mark(options, "working_copy");
+  if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
+  // As root, builds run as the unprivileged build uid, which must own the working copy it writes.
+  if (options.sandbox?.asRoot) {
+    await chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
+    mark(options, "chowned");
+  }
+
+  // Kept with the build, so its page says so even after the config changes.
+  const sandbox = options.sandbox ? "bwrap" : "none";
+  options.emit({ type: "external", buildId: build.id, at: options.clock(), external: { sandbox } });
+  options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
+  await mkdir(options.logs.dirFor(build.id), { recursive: true });
+  return runSteps(options, sha, signal);
 }
 
-/**
- * The first step's sandbox, set up for the guessed commit and waiting at its gate; null when
- * unsandboxed or without commands. The workspace must exist for bwrap to bind it: it is made
- * empty here, and the working copy fills it (the bind shows the same directory).
- */
-async function prestartFirstStep(options: RunBuildOptions, guess: string): Promise<PrestartedSandbox | null> {
-  const { build, repo, sandbox } = options;
-  const first = repo.commands[0];
-  if (!sandbox || first === undefined) return null;
-  await mkdir(options.workspace, { recursive: true });
-  const env = sandboxEnv(buildEnv(build, repo, guess, options.parentEnv));
-  const command = sandboxCommand(sandbox, repo, options.runnerLimits, options.workspace, first, GATE_FD);
-  const prestarted = prestartSandbox(command, env);
-  mark(options, "sandbox_prestarted");
-  return prestarted;
-}
-
-async function runSteps(
-  options: RunBuildOptions,
-  sha: string,
-  signal: AbortSignal,
-  prestarted: PrestartedSandbox | null,
-): Promise<Outcome> {
+async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSignal): Promise<Outcome> {
   const { build, repo } = options;
   const plainEnv = buildEnv(build, repo, sha, options.parentEnv);
   const env = options.sandbox ? sandboxEnv(plainEnv) : plainEnv;
@@ -206,7 +173,6 @@ async function runSteps(
       sandbox: options.sandbox
         ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command)
         : null,
-      ...(index === 0 && prestarted ? { prestarted } : {}),
       onRecord: (record) => recordGroup(options.workspace, record),
       onExit: () => mark(options, "step_exit", index),
       ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),

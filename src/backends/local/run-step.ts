@@ -3,7 +3,6 @@ import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { killProcessGroup, processGroupAlive } from "./kill-process-group.js";
 import type { StepRecord } from "./process-group-file.js";
-import type { PrestartedSandbox } from "./sandbox/prestarted-sandbox.js";
 import type { SandboxedCommand } from "./sandbox/sandbox-plan.js";
 import { killSandbox, type SandboxIdentity, sandboxAlive } from "./sandbox/sandbox-process.js";
 import type { StepLog } from "./step-log.js";
@@ -21,8 +20,6 @@ export interface RunStepOptions {
   readonly sandbox: SandboxedCommand | null;
   /** Called with what the step is once it runs (recorded so a crash can be cleaned up). */
   readonly onRecord?: (record: StepRecord) => Promise<void>;
-  /** Its sandbox, started ahead and waiting at its gate (`sandbox` is then not spawned again). */
-  readonly prestarted?: PrestartedSandbox;
   /** Called as soon as the step's process has exited (the build timeline). */
   readonly onExit?: () => void;
   /** Called when the step's (sandboxed) process could not be started at all (metrics). */
@@ -63,21 +60,19 @@ const SETTLE_POLL_MS = 2;
  * the shell exits (a backgrounded process must not hold the workspace and the log pipe).
  */
 export async function runStep(options: RunStepOptions): Promise<StepResult> {
-  const child = options.prestarted
-    ? options.prestarted.child
-    : options.sandbox
-      ? spawn(options.sandbox.file, [...options.sandbox.args], {
-          cwd: "/",
-          env: options.env,
-          detached: true,
-          stdio: ["ignore", "pipe", "pipe", "pipe"],
-        })
-      : spawn("sh", ["-c", options.command], {
-          cwd: options.cwd,
-          env: options.env,
-          detached: true,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+  const child = options.sandbox
+    ? spawn(options.sandbox.file, [...options.sandbox.args], {
+        cwd: "/",
+        env: options.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
+      })
+    : spawn("sh", ["-c", options.command], {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
   const handle = options.sandbox ? sandboxHandle(child, options.killGraceMs) : groupHandle(child, options);
   const streams = [child.stdout, child.stderr].filter((stream): stream is Readable => stream !== null);
   const inputs = streams.map((stream) => {
@@ -98,19 +93,10 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   options.signal.addEventListener("abort", kill, { once: true });
   if (options.signal.aborted) kill();
 
-  // Everything above listens now: the pre-started sandbox may run its command (unless stopped
-  // already: then its gate stays shut while it is killed).
-  if (!options.signal.aborted) options.prestarted?.release();
   let exitCode: number | null = null;
   try {
-    if (options.prestarted) {
-      const ended = await options.prestarted.exited;
-      if ("error" in ended) throw ended.error;
-      exitCode = ended.code;
-    } else {
-      const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
-      exitCode = code;
-    }
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    exitCode = code;
     options.onExit?.();
   } catch (error) {
     // spawn failed (no `sh` or `bwrap`, workspace gone): the step fails with the reason in its log.
@@ -157,8 +143,6 @@ function sandboxHandle(child: ChildProcess, graceMs: number): Handle {
     info?.on("error", () => resolve(null));
     child.once("exit", () => resolve(null));
     child.once("error", () => resolve(null));
-    // A pre-started sandbox may have ended before anyone listened.
-    if (child.exitCode !== null || child.signalCode !== null) resolve(null);
   });
   return {
     record,
@@ -198,7 +182,6 @@ function parseInfo(text: string): SandboxIdentity | null {
 
 function ended(stream: Readable): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.closed) resolve();
     stream.once("close", () => resolve());
     stream.once("error", () => resolve());
   });

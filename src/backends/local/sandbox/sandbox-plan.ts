@@ -89,8 +89,6 @@ export function sandboxCommand(
   runnerLimits: Config["runner"]["limits"],
   workspace: string,
   command: string,
-  /** A pre-started step: the sandbox is made, then waits for `go` on this fd before the command runs. */
-  gateFd?: number,
 ): SandboxedCommand {
   const args = [
     "--unshare-pid",
@@ -131,9 +129,7 @@ export function sandboxCommand(
     "--chdir",
     SANDBOX_WORKSPACE,
   ];
-  const shell =
-    gateFd === undefined ? ["sh", "-c", command] : ["sh", "-c", gate(gateFd), "slashbuild-gate", command];
-  const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), ...shell];
+  const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), "sh", "-c", command];
   if (plan.asRoot) {
     // bwrap mounts as root; then the build becomes the configured unprivileged host uid with no
     // capabilities, and gets a user namespace of its own in which it appears as SANDBOX_UID.
@@ -177,16 +173,6 @@ export function sandboxCommand(
       ...inner,
     ],
   };
-}
-
-/**
- * The last thing a pre-started sandbox runs before the command: it waits for the line `go` on
- * `fd`, closes it, and becomes the command's shell (so the command runs exactly as `sh -c` would
- * run it). Anything else fails closed: if slashbuild dies or discards the sandbox, the read meets
- * end-of-file and the command never runs (bwrap's own --block-fd would run it on end-of-file).
- */
-function gate(fd: number): string {
-  return `read -r go <&${fd} && [ "$go" = go ] && exec ${fd}<&- && exec sh -c "$1"`;
 }
 
 /** The environment adjusted to the sandbox's layout (HOME, TMPDIR and USER are its own). */

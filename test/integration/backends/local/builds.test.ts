@@ -1,8 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
 
@@ -115,40 +113,6 @@ describe("LocalBackend builds (real git, real processes)", () => {
     expect((await h.readOut("owners")).trim().split("\n")).toEqual(["1000", "1000", "1000", "1000"]);
     expect((await h.readOut("commit")).trim()).toBe("committed");
     expect((await stat(target)).uid).toBe(ownerBefore);
-  });
-
-  it("sets the first step's sandbox up while the remote is asked, and never runs it for a tip that moved", async () => {
-    const phases: string[] = [];
-    const logger = pino(
-      { level: "debug" },
-      new Writable({
-        write(chunk, _encoding, done) {
-          const line = JSON.parse(String(chunk)) as { phase?: string; buildId?: number };
-          if (line.phase) phases.push(`${line.buildId}:${line.phase}`);
-          done();
-        },
-      }),
-    );
-    h = await Harness.create({
-      repos: {
-        app: { commands: ['echo "$SLASHBUILD_REVISION $(git rev-parse HEAD)" >> "$OUT/ran"', "true"] },
-      },
-      backend: { logger },
-    });
-    const first = await h.remote.commit({ message: "first" });
-    expect((await h.run("app")).status).toBe("succeeded"); // #1: no mirror yet, nothing to guess
-    const moved = await h.remote.commit({ message: "pushed after #1" });
-    expect((await h.run("app")).status).toBe("succeeded"); // #2: guesses `first`, resolves `moved`
-    expect((await h.run("app")).status).toBe("succeeded"); // #3: guesses `moved`, right
-    expect((await h.readOut("ran")).trim().split("\n")).toEqual([
-      `${first} ${first}`,
-      `${moved} ${moved}`,
-      `${moved} ${moved}`,
-    ]);
-    expect(phases.filter((p) => p.endsWith(":sandbox_prestarted"))).toEqual([
-      "2:sandbox_prestarted",
-      "3:sandbox_prestarted",
-    ]);
   });
 
   it("fails a build of a branch that does not exist, with a reason", async () => {
