@@ -10,6 +10,8 @@ import { startSlashbuild } from "./slashbuild-fixture.js";
 const sizeMb = Number(process.env.SIZE_MB ?? 50);
 const bench = await startSlashbuild({
   public_url: "http://127.0.0.1:8080",
+  // The viewers load the pages anonymously: the default (`signed_in`) sends them to the sign-in page.
+  web: { read: "public" },
   repos: { app: { url: "/nonexistent/app.git", commands: ["make test", "make deploy"] } },
 });
 const { store } = bench.app;

@@ -45,6 +45,7 @@ import { SqliteChatPosts } from "./store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "./store/sqlite-outbox.js";
 import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
 import { SqliteWebSessions } from "./store/sqlite-web-sessions.js";
+import { SqliteWebhookDeliveries } from "./store/sqlite-webhook-deliveries.js";
 import { StorageGuard } from "./store/storage-guard.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
@@ -100,10 +101,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const store = new SqliteBuildStore(db, storage);
   const outbox = new SqliteOutbox(db, clock, storage);
   const sink = chatMode(config);
-  const queueSnapshot = () => {
-    const queued = store.unfinished().filter((b) => b.status === "queued");
-    return { depth: queued.length, oldestCreatedAt: queued[0]?.createdAt ?? null };
-  };
+  // On every /metrics scrape and `/build health`: O(1) at any queue depth.
+  const queueSnapshot = () => store.queueSummary();
   // Readiness probes reach objects made below; they only run once requests arrive.
   const readiness = () => checkReadiness(readinessChecks);
   const metrics = new Metrics({
@@ -179,6 +178,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     extraSecrets: secrets,
     sandbox,
     onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
+    // Waiting builds are held as their numbers and read back when they start.
+    findBuild: (id) => store.get(id),
   });
   service.attachBackend(local);
   service.subscribe((build, event) => {
@@ -290,11 +291,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     logger,
   });
   // Builds on push and pull request: one receiver per configured Git host.
+  const deliveries = new SqliteWebhookDeliveries(db);
   for (const forge of Object.values(config.forges ?? {})) {
     await server.register(webhookRoute, {
       forge,
       repos: Object.values(config.repos),
       admit: (repo, event) => admitForgeEvent(service, repo, event),
+      deliveries,
+      clock,
     });
   }
   if (buildbot && config.buildbot) {

@@ -9,12 +9,14 @@ import { seedDataDir } from "./seed-history.js";
 import { ServeProcess, slashForm } from "./serve-process.js";
 
 /**
- * Profiling aid, not a benchmark: `npx tsx bench/real/profile-ack.ts [--seeded] [SECONDS]` runs
+ * Profiling aid, not a benchmark: `npx tsx bench/real/profile-ack.ts [--seeded] [--no-profile] [SECONDS]` runs
  * the real serve process under `node --cpu-prof` with the acknowledgement load and prints the
  * functions with the most self time (the .cpuprofile stays in the printed dir for Chrome DevTools).
  */
 
 const seeded = process.argv.includes("--seeded");
+/** `--no-profile`: only the rates and CPU per request, without the profiler's own overhead. */
+const profiling = !process.argv.includes("--no-profile");
 const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 15);
 const profDir = mkdtempSync(path.join(tmpdir(), "slashbuild-prof-"));
 const repo = createTestRepo();
@@ -29,7 +31,7 @@ const dataDir = seeded
   : undefined;
 const serve = await ServeProcess.start({
   config: serveConfig(repo.dir, sink.url),
-  nodeFlags: ["--cpu-prof", "--cpu-prof-dir", profDir],
+  nodeFlags: profiling ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [],
   ...(dataDir ? { dataDir } : {}),
 });
 await fetch(`${serve.url}/mattermost/command`, {
@@ -38,12 +40,18 @@ await fetch(`${serve.url}/mattermost/command`, {
   body: slashForm("hello"),
 });
 for (let round = 1; round <= 3; round++) {
+  const cpu = serve.cpuMs();
   const r = await autocannon({ ...ackRequest(serve.url), seconds });
-  console.log(`round ${round}: ${r.perSecond.toFixed(1)} req/s, p99 ${r.p99Ms} ms, errors ${r.errors}`);
+  // CPU per request is what the load on a shared machine does not change much (wall figures do).
+  const perRequest = ((serve.cpuMs() - cpu) * 1000) / r.requests;
+  console.log(
+    `round ${round}: ${r.perSecond.toFixed(1)} req/s, p99 ${r.p99Ms} ms, errors ${r.errors}, server CPU ${perRequest.toFixed(0)} µs/request`,
+  );
 }
 await serve.stop();
 await sink.close();
 repo.close();
+if (!profiling) process.exit(0);
 
 interface Node {
   id: number;

@@ -15,7 +15,8 @@ import { freePort } from "../../test/helpers/service-process.js";
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = path.join(ROOT, "bin", "slashbuild.js");
+/** SLASHBUILD_BIN runs another tree's bin/slashbuild.js (built), for a before/after comparison. */
+const BIN = process.env.SLASHBUILD_BIN ?? path.join(ROOT, "bin", "slashbuild.js");
 export const TOKEN = "bench-token";
 
 export interface ServeOptions {
@@ -96,6 +97,14 @@ export class ServeProcess {
     const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
     const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
     return Number(kb ?? Number.NaN) * 1024;
+  }
+
+  /** CPU time the server process has used so far (user + system), in ms (Linux /proc, 10 ms ticks). */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   }
 
   /** SIGTERM (graceful stop), then waits for the exit; removes the data dir it created. */

@@ -3,7 +3,7 @@ import { allowedChannels, buildableRepos, channelAllowed, mayBuild } from "./aut
 import type { Build } from "./build.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
-import { findDuplicate } from "./find-duplicate.js";
+import { findDuplicate, type WantedBuild } from "./find-duplicate.js";
 import type { BuildStore, RefChecker } from "./ports.js";
 import { checkQueueLimits } from "./queue-limits.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
@@ -39,8 +39,8 @@ export type AdmissionDecision =
 
 export interface BuildAdmissionDeps {
   readonly config: Config;
-  /** Only read: the unfinished builds a request could duplicate. */
-  readonly store: Pick<BuildStore, "unfinished" | "countQueued">;
+  /** Only read: the unfinished build a request could duplicate, and the queue's counts. */
+  readonly store: Pick<BuildStore, "newestSameUnfinished" | "countQueued">;
   readonly refs: RefChecker;
 }
 
@@ -52,7 +52,7 @@ export interface BuildAdmissionDeps {
  */
 export class BuildAdmission {
   readonly #config: Config;
-  readonly #store: Pick<BuildStore, "unfinished" | "countQueued">;
+  readonly #store: Pick<BuildStore, "newestSameUnfinished" | "countQueued">;
   readonly #refs: RefChecker;
 
   constructor(deps: BuildAdmissionDeps) {
@@ -71,11 +71,7 @@ export class BuildAdmission {
     const permission = mayBuild(this.#config, repo, branch, request.user);
     if (!permission.ok) throw new SlashbuildError("NOT_PERMITTED", sentence(permission.why));
     if (!request.again) {
-      const existing = findDuplicate(this.#store.unfinished({ repo: repo.name, branch }), {
-        repo: repo.name,
-        branch,
-        revision,
-      });
+      const existing = this.#duplicate({ repo: repo.name, branch, revision });
       if (existing) return { kind: "duplicate", build: existing };
     }
     checkQueueLimits(this.#config.queue, this.#store.countQueued(request.user.id));
@@ -112,14 +108,15 @@ export class BuildAdmission {
     checkBranchName(branch);
     const revision = request.revision === null ? null : checkRevision(request.revision);
     if (!request.again) {
-      const existing = findDuplicate(this.#store.unfinished({ repo: repo.name, branch }), {
-        repo: repo.name,
-        branch,
-        revision,
-      });
+      const existing = this.#duplicate({ repo: repo.name, branch, revision });
       if (existing) return { kind: "duplicate", build: existing };
     }
     return { kind: "admit", repo, branch, revision };
+  }
+
+  /** The store narrows through an index; the pure rule (find-duplicate.ts) has the last word. */
+  #duplicate(wanted: WantedBuild): Build | undefined {
+    return findDuplicate(this.#store.newestSameUnfinished(wanted), wanted);
   }
 
   #repoFor(name: string, user: ChatUser, channel: ChatChannel): RepoConfig {

@@ -45,6 +45,17 @@ export interface BuildStore {
   list(filter?: BuildFilter): Build[];
   /** Builds that are queued or running, oldest first; only those of `repo` and `branch` when given. */
   unfinished(where?: { readonly repo: string; readonly branch: string }): Build[];
+  /**
+   * The newest queued or running build of `repo` and `branch` that builds the same commit as asked
+   * (find-duplicate.ts's rule: a tip build for the tip; for a revision, a typed revision or sha
+   * that is a prefix of it or has it as prefix), or none. Read through an index: the duplicate
+   * check runs on every acknowledgement and must not read the whole queue of the branch.
+   */
+  newestSameUnfinished(wanted: {
+    readonly repo: string;
+    readonly branch: string;
+    readonly revision: string | null;
+  }): Build[];
   /** Builds still waiting to start: all of them, and those one requester asked for (queue limits). */
   countQueued(requesterId: string): { readonly total: number; readonly mine: number };
   update(id: number, patch: BuildPatch): Build;
@@ -140,6 +151,17 @@ export type Atomically = <T>(work: () => T) => T;
 export interface ScheduleRuns {
   lastRun(repo: string, name: string): number | null;
   record(repo: string, name: string, at: number): void;
+}
+
+/**
+ * Webhook deliveries already received, by the Git host's delivery id, so a redelivery (a host's
+ * retry after a timeout, or someone's "Redeliver") builds nothing twice.
+ */
+export interface WebhookDeliveries {
+  /** Records the delivery; false when it was already recorded (a repeat). */
+  claim(forge: string, delivery: string, at: number): boolean;
+  /** Forgets a claim whose handling failed, so the host's next attempt is handled afresh. */
+  release(forge: string, delivery: string): void;
 }
 
 /** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */

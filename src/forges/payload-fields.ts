@@ -47,3 +47,13 @@ export function splitRef(ref: string): { name: string; tag: boolean } | null {
   if (ref.startsWith("refs/tags/")) return { name: ref.slice("refs/tags/".length), tag: true };
   return null;
 }
+
+/**
+ * The commit a push builds: `after`, except for a tag. For an annotated tag GitHub (and Gitea)
+ * send the tag object's id as `after`, which is no commit: a build of it fails and a commit status
+ * on it is refused. head_commit names the commit the tag points to (GitHub sends it for every tag
+ * push since 2021).
+ */
+export function pushedCommit(after: string, tag: boolean, headCommitId: string | undefined): string {
+  return tag && headCommitId ? headCommitId : after;
+}

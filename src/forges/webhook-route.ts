@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ForgeConfig, RepoConfig } from "../config/config.js";
+import type { Clock, WebhookDeliveries } from "../core/ports.js";
 import type { Admission } from "../core/triggers/admit-forge-event.js";
 import type { ForgeEvent, ForgeKind } from "../core/triggers/trigger.js";
 import { decodeWebhook } from "./decode-webhook.js";
+import { deliveryId } from "./delivery-id.js";
 
 /**
  * `POST /hooks/github`, `/hooks/gitea` (Forgejo too), `/hooks/gitlab`: the webhook receivers.
@@ -24,6 +26,9 @@ export interface WebhookRouteOptions {
     repo: RepoConfig,
     event: Extract<ForgeEvent, { kind: "push" | "pull_request" }>,
   ) => Promise<Admission>;
+  /** Delivery ids already received: a redelivery of an event builds nothing again. */
+  readonly deliveries: WebhookDeliveries;
+  readonly clock: Clock;
 }
 
 export const webhookRoute: FastifyPluginAsync<WebhookRouteOptions> = async (app, options) => {
@@ -40,8 +45,7 @@ export const webhookRoute: FastifyPluginAsync<WebhookRouteOptions> = async (app,
       return Array.isArray(value) ? value[0] : value;
     };
     const decoded = decodeWebhook(forge, options.repos, header, body, header("content-type") ?? "");
-    const delivery =
-      header("x-github-delivery") ?? header("x-gitea-delivery") ?? header("x-gitlab-event-uuid");
+    const delivery = deliveryId(forge.kind, header);
     switch (decoded.kind) {
       case "unauthenticated":
         request.log.warn({ forge: forge.kind, delivery }, "webhook refused: missing or wrong signature");
@@ -61,29 +65,48 @@ export const webhookRoute: FastifyPluginAsync<WebhookRouteOptions> = async (app,
         );
         return reply.code(202).send({ builds: [], ignored: [`${decoded.fullName} is not configured`] });
       case "event": {
+        // Only now, with the signature verified: an unsigned request can never use up an id.
+        if (delivery !== null && !options.deliveries.claim(forge.kind, delivery, options.clock())) {
+          request.log.info(
+            { forge: forge.kind, delivery },
+            "webhook redelivered: already received, nothing built",
+          );
+          return reply.code(200).send({
+            builds: [],
+            ignored: [],
+            duplicate: true,
+            message: `Delivery ${delivery} was already received: nothing was built again. To build again, push or use /build.`,
+          });
+        }
         const builds: number[] = [];
         const ignored: string[] = [];
-        for (const repo of decoded.repos) {
-          const admission = await options.admit(repo, decoded.event);
-          if (admission.outcome === "built") {
-            builds.push(admission.build.id);
-            request.log.info(
-              {
-                forge: forge.kind,
-                delivery,
-                repo: repo.name,
-                buildId: admission.build.id,
-                superseded: admission.superseded,
-              },
-              "build started by webhook",
-            );
-          } else {
-            ignored.push(admission.why);
-            request.log.info(
-              { forge: forge.kind, delivery, repo: repo.name, why: admission.why },
-              "webhook ignored",
-            );
+        try {
+          for (const repo of decoded.repos) {
+            const admission = await options.admit(repo, decoded.event);
+            if (admission.outcome === "built") {
+              builds.push(admission.build.id);
+              request.log.info(
+                {
+                  forge: forge.kind,
+                  delivery,
+                  repo: repo.name,
+                  buildId: admission.build.id,
+                  superseded: admission.superseded,
+                },
+                "build started by webhook",
+              );
+            } else {
+              ignored.push(admission.why);
+              request.log.info(
+                { forge: forge.kind, delivery, repo: repo.name, why: admission.why },
+                "webhook ignored",
+              );
+            }
           }
+        } catch (error) {
+          // Not handled after all: the host's retry (or a Redeliver) must be handled afresh.
+          if (delivery !== null && builds.length === 0) options.deliveries.release(forge.kind, delivery);
+          throw error;
         }
         return reply.code(202).send({ builds, ignored });
       }

@@ -119,4 +119,60 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  // 9: the queue bounds (issue 8) are checked on every acknowledgement; counting the queued rows
+  // (COUNT(*) over builds_status) grew with the queue and was half of the acknowledgement's CPU at
+  // 10,000 queued (issue 13's profile). Triggers keep the counts in the same transaction as the
+  // change, so they are exact across crashes and restarts and whoever writes the builds (discard,
+  // retention, a seeded database): one row for the total, one per requester with queued builds.
+  `
+  CREATE TABLE queue_counts (
+    scope TEXT    PRIMARY KEY, -- 'total', or 'user:' || requester_id
+    n     INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO queue_counts (scope, n)
+    SELECT 'total', COUNT(*) FROM builds WHERE status = 'queued';
+  INSERT INTO queue_counts (scope, n)
+    SELECT 'user:' || requester_id, COUNT(*) FROM builds WHERE status = 'queued' GROUP BY requester_id;
+  CREATE TRIGGER builds_queue_count_insert AFTER INSERT ON builds WHEN NEW.status = 'queued' BEGIN
+    INSERT INTO queue_counts (scope, n) VALUES ('total', 1), ('user:' || NEW.requester_id, 1)
+      ON CONFLICT (scope) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER builds_queue_count_enter AFTER UPDATE OF status ON builds
+    WHEN OLD.status != 'queued' AND NEW.status = 'queued' BEGIN
+    INSERT INTO queue_counts (scope, n) VALUES ('total', 1), ('user:' || NEW.requester_id, 1)
+      ON CONFLICT (scope) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER builds_queue_count_leave AFTER UPDATE OF status ON builds
+    WHEN OLD.status = 'queued' AND NEW.status != 'queued' BEGIN
+    UPDATE queue_counts SET n = n - 1 WHERE scope IN ('total', 'user:' || OLD.requester_id);
+    DELETE FROM queue_counts WHERE scope = 'user:' || OLD.requester_id AND n <= 0;
+  END;
+  CREATE TRIGGER builds_queue_count_delete AFTER DELETE ON builds WHEN OLD.status = 'queued' BEGIN
+    UPDATE queue_counts SET n = n - 1 WHERE scope IN ('total', 'user:' || OLD.requester_id);
+    DELETE FROM queue_counts WHERE scope = 'user:' || OLD.requester_id AND n <= 0;
+  END;
+  `,
+  // 10: the duplicate check (every /build without --again) read every unfinished build of the
+  // branch, with its steps: 10,000 queued made one /build take hundreds of ms. It now seeks the
+  // newest same-commit build: by typed revision (NULL for a tip build) in the first index, by sha
+  // in the second, which holds only unfinished builds that know their sha (running ones, mostly),
+  // so queuing a build writes no page of it.
+  `
+  DROP INDEX builds_unfinished;
+  CREATE INDEX builds_unfinished ON builds(repo, branch, requested_revision, id)
+    WHERE status IN ('queued', 'running');
+  CREATE INDEX builds_unfinished_sha ON builds(repo, branch, sha)
+    WHERE status IN ('queued', 'running') AND sha IS NOT NULL;
+  `,
+  // 11: webhook deliveries already received (by the host's delivery id), so a redelivery builds nothing
+  // twice; the retention pruner forgets them by age (webhook_deliveries_received).
+  `
+  CREATE TABLE webhook_deliveries (
+    forge       TEXT    NOT NULL,
+    delivery    TEXT    NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (forge, delivery)
+  );
+  CREATE INDEX webhook_deliveries_received ON webhook_deliveries(received_at);
+  `,
 ];

@@ -23,7 +23,14 @@ export interface PruneReport {
   readonly builds: number;
   readonly posts: number;
   readonly logs: number;
+  readonly deliveries: number;
 }
+
+/**
+ * How long a webhook's delivery id is remembered. GitHub offers redelivery of the last 3 days'
+ * deliveries, GitLab resends recent events; a week covers both with room to spare.
+ */
+export const WEBHOOK_DELIVERY_MEMORY_MS = 7 * 24 * 60 * 60_000;
 
 export interface RetentionPrunerOptions {
   readonly db: Db;
@@ -38,8 +45,8 @@ export interface RetentionPrunerOptions {
 
 /**
  * Applies the retention settings in the background: every `interval`, old finished builds beyond
- * the newest `builds_per_repo` of each repo, sent posts older than `delivered_posts`, and step logs
- * older than `logs`. Work is cut into small transactions with a turn of the event loop between
+ * the newest `builds_per_repo` of each repo, sent posts older than `delivered_posts`, webhook
+ * delivery ids older than a week, and step logs older than `logs`. Work is cut into small transactions with a turn of the event loop between
  * them, so an acknowledgement never waits for more than one batch. Build ids are never reused
  * (the builds table is AUTOINCREMENT), so links to pruned builds say "no build" instead of
  * showing another one.
@@ -87,7 +94,7 @@ export class RetentionPruner {
     this.#timer = setTimeout(() => {
       this.pruneNow()
         .then((report) => {
-          if (report.builds + report.posts + report.logs > 0)
+          if (report.builds + report.posts + report.logs + report.deliveries > 0)
             this.#options.logger?.info({ ...report }, "retention: pruned old history");
         })
         .catch((error: unknown) => this.#options.logger?.warn({ err: error }, "retention pass failed"))
@@ -104,7 +111,7 @@ export class RetentionPruner {
     const deletedIds: number[] = [];
     for (let repo = this.#sql.nextRepo(""); repo !== undefined; repo = this.#sql.nextRepo(repo)) {
       for (;;) {
-        if (this.#stopped) return { builds, posts, logs: 0 };
+        if (this.#stopped) return { builds, posts, logs: 0, deliveries: 0 };
         const ids = this.#sql.pruneBuilds(repo, retention.buildsPerRepo, this.#batch);
         builds += ids.length;
         deletedIds.push(...ids);
@@ -113,14 +120,22 @@ export class RetentionPruner {
       }
     }
     for (;;) {
-      if (this.#stopped) return { builds, posts, logs: 0 };
+      if (this.#stopped) return { builds, posts, logs: 0, deliveries: 0 };
       const n = this.#sql.pruneSentPosts(now - retention.deliveredPostsMs, this.#batch);
       posts += n;
       await yieldToEventLoop();
       if (n < this.#batch) break;
     }
+    let deliveries = 0;
+    for (;;) {
+      if (this.#stopped) return { builds, posts, logs: 0, deliveries };
+      const n = this.#sql.pruneDeliveries(now - WEBHOOK_DELIVERY_MEMORY_MS, this.#batch);
+      deliveries += n;
+      await yieldToEventLoop();
+      if (n < this.#batch) break;
+    }
     const logs = await this.#pruneLogs(now - retention.logsMs);
-    return { builds, posts, logs };
+    return { builds, posts, logs, deliveries };
   }
 
   /** Log directories of builds deleted above, or finished before `before`. */

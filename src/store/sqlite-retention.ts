@@ -18,6 +18,7 @@ export class SqliteRetention {
   readonly #logState;
   readonly #deleteBuilds;
   readonly #deleteSentBatch;
+  readonly #deleteDeliveries;
 
   constructor(db: Db) {
     this.#nextRepo = db.prepare<[string], { repo: string }>(
@@ -41,6 +42,10 @@ export class SqliteRetention {
     this.#deleteSentRow = db.prepare<[number]>("DELETE FROM outbox WHERE id = ?");
     this.#logState = db.prepare<[string], { id: number; status: string; finished_at: number | null }>(
       "SELECT id, status, finished_at FROM builds WHERE id IN (SELECT value FROM json_each(?))",
+    );
+    this.#deleteDeliveries = db.prepare<[number, number]>(
+      `DELETE FROM webhook_deliveries WHERE rowid IN
+       (SELECT rowid FROM webhook_deliveries WHERE received_at < ? ORDER BY received_at LIMIT ?)`,
     );
     this.#deleteBuilds = db.transaction((ids: readonly number[]) => {
       for (const id of ids) {
@@ -77,6 +82,11 @@ export class SqliteRetention {
     const ids = this.#oldSent.all(before, batch).map((row) => row.id);
     if (ids.length > 0) this.#deleteSentBatch(ids);
     return ids.length;
+  }
+
+  /** Forgets up to `batch` webhook delivery ids received before `before`; returns how many. */
+  pruneDeliveries(before: number, batch: number): number {
+    return this.#deleteDeliveries.run(before, batch).changes;
   }
 
   /** Of these build ids (log directories on disk), those whose logs may go: build deleted, or finished before `before`. */

@@ -236,6 +236,12 @@ describe("slashbuild serve (the binary)", () => {
     await waitFor("a refused delivery", () =>
       mattermost.requests.some((r) => r.status === 503 && r.path.startsWith("/hooks/")),
     );
+    // The outage lasts until the build has finished (its page says so), so both of its posts
+    // are waiting when Mattermost comes back, whatever the machine's speed.
+    await waitFor("the build to finish during the outage", async () => {
+      const answer = await fetch(`${service.url}/api/builds/1`).catch(() => null);
+      return answer?.ok === true && /"status":"succeeded"/.test(await answer.text());
+    });
     expect(postsAbout(1)).toEqual([]);
     // The outage lasts until the build has finished (its start post is still waiting then): ending
     // it earlier made the start post's retry race the build.

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -135,15 +135,18 @@ export class FakeForge {
   }
 }
 
-/** Headers a host sends with a webhook: event name, delivery id and its signature of exactly `body`. */
+/**
+ * Headers a host sends with a webhook: event name, delivery id and its signature of exactly `body`.
+ * Each delivery gets a fresh id unless `delivery` is given (a redelivery repeats the same one).
+ */
 export function webhookHeaders(
   kind: ForgeKind,
   event: string,
   body: string,
   secret: string | null,
+  delivery: string = randomUUID(),
 ): Record<string, string> {
   const hmac = secret === null ? "" : createHmac("sha256", secret).update(body).digest("hex");
-  const delivery = "6f1e2c7a-0000-4000-8000-000000000001";
   if (kind === "github") {
     return {
       "content-type": "application/json",
@@ -171,8 +174,17 @@ export function webhookHeaders(
     "user-agent": "GitLab/fake",
     "x-gitlab-event": event,
     "x-gitlab-event-uuid": delivery,
+    // GitLab 17.4+: the same across retries and resends of one event.
+    "idempotency-key": delivery,
     ...(secret === null ? {} : { "x-gitlab-token": secret }),
   };
+}
+
+export interface SendOptions {
+  /** The delivery id (default: a fresh one); the same id again is a redelivery. */
+  readonly delivery?: string;
+  /** Headers to add, or (null) to leave out, e.g. a host too old to send a delivery id. */
+  readonly headers?: Readonly<Record<string, string | null>>;
 }
 
 /** POSTs a signed webhook to `url` as the host would; returns the status and JSON answer. */
@@ -182,13 +194,15 @@ export async function sendWebhook(
   event: string,
   payload: unknown,
   secret: string | null,
+  options: SendOptions = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const body = JSON.stringify(payload);
-  const response = await fetch(url, {
-    method: "POST",
-    headers: webhookHeaders(kind, event, body, secret),
-    body,
-  });
+  const headers: Record<string, string> = webhookHeaders(kind, event, body, secret, options.delivery);
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (value === null) delete headers[name];
+    else headers[name] = value;
+  }
+  const response = await fetch(url, { method: "POST", headers, body });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }

@@ -7,6 +7,12 @@
 export const CORRELATION_PROPERTY = "slashbuild_build_id";
 /** Carries the requester's chat name into the build (SLASHBUILD_USER on the worker). */
 export const REQUESTER_PROPERTY = "slashbuild_user";
+/**
+ * "yes" when the build may have the repo's secrets; empty (or absent) when not: a pull request
+ * from a fork. The generated master.cfg renders each secret only when it says "yes", so a build
+ * that does not carry it gets none (default deny).
+ */
+export const SECRETS_PROPERTY = "slashbuild_secrets";
 /** The old Mattermost-to-Buildbot integration's change project naming, for masters routed on it. */
 export const OLD_INTEGRATION_PROJECT = "mattermost_build_{repo}_{branch}";
 

@@ -1,7 +1,7 @@
 import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
 import { SlashbuildError } from "../../core/errors.js";
-import { CORRELATION_PROPERTY, REQUESTER_PROPERTY } from "./buildbot-properties.js";
+import { CORRELATION_PROPERTY, REQUESTER_PROPERTY, SECRETS_PROPERTY } from "./buildbot-properties.js";
 import { call, PyCode, type PyValue, py } from "./python-literal.js";
 import { buildbotStepNames, CHECKOUT_STEP } from "./step-names.js";
 
@@ -115,10 +115,12 @@ function builder(repo: RepoConfig, bb: BuildbotConfig, workerNames: readonly str
   const stepNames = buildbotStepNames(repo.commands);
   const env: Record<string, PyValue> = {
     ...repo.env,
+    // Rendered (and so redacted in logs) only when the build says it may have them: a pull
+    // request from a fork, or a build that does not say, gets an empty value instead.
     ...Object.fromEntries(
       Object.keys(repo.secrets).map((k) => [
         k,
-        call("util.Interpolate", [`%(secret:${secretName(repo.name, k)})s`]),
+        call("util.Interpolate", [`%(prop:${SECRETS_PROPERTY}:#?|%(secret:${secretName(repo.name, k)})s|)s`]),
       ]),
     ),
     SLASHBUILD_REPO: repo.name,
@@ -167,6 +169,7 @@ ${commands.map((step) => `    factory.addStep(${py(step)})`).join("\n")}
         properties=[
             util.StringParameter(name=${py(CORRELATION_PROPERTY)}, default=""),
             util.StringParameter(name=${py(REQUESTER_PROPERTY)}, default=""),
+            util.StringParameter(name=${py(SECRETS_PROPERTY)}, default=""),
         ],
     ))
     # /build through the base change hook (trigger: change_hook), as the old integration did.

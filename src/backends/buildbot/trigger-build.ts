@@ -1,8 +1,20 @@
 import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { RepoConfig } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
+import { pullHeadRef } from "../../core/triggers/pull-ref.js";
+import { withholdsSecrets } from "../../core/triggers/trigger.js";
 import type { BuildbotClient } from "./buildbot-client.js";
-import { CORRELATION_PROPERTY, changeProject, REQUESTER_PROPERTY } from "./buildbot-properties.js";
+import {
+  CORRELATION_PROPERTY,
+  changeProject,
+  REQUESTER_PROPERTY,
+  SECRETS_PROPERTY,
+} from "./buildbot-properties.js";
+
+/** The secrets property's value (buildbot-properties.ts): a fork's pull request gets none. */
+function secretsAllowed(build: Pick<Build, "trigger">): string {
+  return withholdsSecrets(build.trigger) ? "" : "yes";
+}
 
 /**
  * The two ways to hand a build to Buildbot. Both carry the correlation property, so a build can be
@@ -15,24 +27,39 @@ export interface Triggered {
   readonly buildrequestid: number | null;
 }
 
+/**
+ * The branch Buildbot's Git step fetches. A pull request head is on no branch of the repo (a
+ * fork's never is): the step is given the host's ref for it (refs/pull/<n>/head, or GitLab's
+ * refs/merge-requests/<n>/head), which Buildbot 3.7's Git step clones with --no-checkout and
+ * then fetches by name, before checking out the exact revision. Built from the stored number
+ * and shape-checked, so no webhook text reaches the worker's git command line.
+ */
+export function buildbotBranch(build: Pick<Build, "branch" | "trigger">): string {
+  const trigger = build.trigger;
+  return trigger?.kind === "pull_request" ? pullHeadRef(trigger.forge, trigger.number) : build.branch;
+}
+
 /** The force scheduler's parameters: the default codebase's fields plus the declared properties. */
 export function forceParams(build: Build): Record<string, string> {
   return {
-    branch: build.branch,
+    branch: buildbotBranch(build),
     // Empty means the branch tip; otherwise the Git step checks out exactly this commit.
     revision: build.requestedRevision ?? "",
     reason: `/build #${build.id} by @${build.requester}`,
     [CORRELATION_PROPERTY]: String(build.id),
     [REQUESTER_PROPERTY]: build.requester,
+    [SECRETS_PROPERTY]: secretsAllowed(build),
   };
 }
 
 /** The `base` change hook's form fields, as the old integration sent them, plus the correlation. */
 export function changeFields(build: Build, repo: RepoConfig, bb: BuildbotConfig): Record<string, string> {
+  const branch = buildbotBranch(build);
   return {
     category: bb.category,
-    project: changeProject(bb.projectTemplate, repo.name, build.branch),
-    branch: build.branch,
+    // The same branch as the change's, so the scheduler's project filter matches.
+    project: changeProject(bb.projectTemplate, repo.name, branch),
+    branch,
     repository: repo.url,
     revision: build.requestedRevision ?? "",
     author: build.requester,
@@ -40,6 +67,7 @@ export function changeFields(build: Build, repo: RepoConfig, bb: BuildbotConfig)
     properties: JSON.stringify({
       [CORRELATION_PROPERTY]: String(build.id),
       [REQUESTER_PROPERTY]: build.requester,
+      [SECRETS_PROPERTY]: secretsAllowed(build),
     }),
   };
 }

@@ -28,13 +28,21 @@ export interface LocalBackendOptions {
   readonly sandbox?: SandboxPlan | null;
   /** Metrics port: a build step's sandboxed process could not be started. */
   readonly onSandboxStartFailure?: (repo: string) => void;
+  /**
+   * The stored build by number (app.ts: the store). Given, a waiting build is kept as its number
+   * only and read back when it starts, so a deep queue costs a small entry per build instead of
+   * its whole record (issue 13's memory bound); and a build that ended while it waited (stopped,
+   * superseded) is not run. Absent, the queue keeps the records it was given.
+   */
+  readonly findBuild?: (id: number) => Build | undefined;
 }
 
 /** Live output of a step, exactly as written to its log file (masked). */
 export type LogListener = (buildId: number, stepIndex: number, text: string) => void;
 
 interface Job extends QueueEntry {
-  readonly build: Build;
+  /** Set while it runs; while it waits, only without `findBuild`. */
+  build?: Build;
   readonly config: RepoConfig;
   /** Made when the build starts: a waiting build is stopped by taking it out of the queue, and
    * 10,000 waiting builds should not hold 10,000 AbortControllers (issue 13's memory bound). */
@@ -61,6 +69,7 @@ export class LocalBackend implements BuildBackend {
   readonly #parentEnv: NodeJS.ProcessEnv;
   readonly #killGraceMs: number;
   readonly #onSandboxStartFailure: ((repo: string) => void) | undefined;
+  readonly #findBuild: ((id: number) => Build | undefined) | undefined;
   readonly #queue: BuildQueue<Job>;
   readonly #logListeners = new Set<LogListener>();
   readonly #sandbox: SandboxPlan | null;
@@ -78,6 +87,7 @@ export class LocalBackend implements BuildBackend {
     this.#parentEnv = options.parentEnv ?? process.env;
     this.#killGraceMs = options.killGraceMs ?? options.config.runner.killGraceMs ?? 5000;
     this.#onSandboxStartFailure = options.onSandboxStartFailure;
+    this.#findBuild = options.findBuild;
     this.#sandbox =
       options.sandbox !== undefined
         ? options.sandbox
@@ -202,20 +212,30 @@ export class LocalBackend implements BuildBackend {
       buildId: build.id,
       repo: repo.name,
       repoLimit: repo.concurrency,
-      build,
+      ...(this.#findBuild ? {} : { build }),
       config: repo,
     });
   }
 
   #pump(): void {
     if (this.#closed || this.#recovering) return;
+    let again = false;
     for (const job of this.#queue.takeRunnable()) {
+      const build = job.build ?? this.#findBuild?.(job.buildId);
+      if (!build || (!job.build && build.status !== "queued")) {
+        // Ended (or gone) while it waited: nothing to run; its slot goes to the next one.
+        this.#queue.release(job.buildId);
+        again = true;
+        continue;
+      }
+      job.build = build;
       job.stop = new AbortController();
-      job.done = this.#run(job, job.stop.signal);
+      job.done = this.#run(job as Job & { build: Build }, job.stop.signal);
     }
+    if (again) this.#pump();
   }
 
-  async #run(job: Job, stopSignal: AbortSignal): Promise<void> {
+  async #run(job: Job & { readonly build: Build }, stopSignal: AbortSignal): Promise<void> {
     try {
       await runBuild({
         build: job.build,

@@ -34,11 +34,13 @@ export function triggerField(
     }
     case "pull_request": {
       const url = safeUrl(trigger.url);
-      const title = `#${trigger.number} ${clean(trigger.title, secrets)}`;
+      // GitLab writes a merge request as !n (#n is an issue there).
+      const gitlab = trigger.forge === "gitlab";
+      const title = `${gitlab ? "!" : "#"}${trigger.number} ${clean(trigger.title, secrets)}`;
       const fork = trigger.fork ? " (from a fork: built without the repo's secrets)" : "";
       return {
         title: "Trigger",
-        value: `Pull request ${url ? `[${title}](${url})` : title} by ${clean(trigger.author, secrets)}${fork}`,
+        value: `${gitlab ? "Merge request" : "Pull request"} ${url ? `[${title}](${url})` : title} by ${clean(trigger.author, secrets)}${fork}`,
         short: false,
       };
     }

@@ -38,13 +38,6 @@ export async function admitForgeEvent(
     branch = event.ref;
   } else {
     if (!on?.pullRequest) return { outcome: "ignored", why: `${repo.name} does not build pull requests` };
-    if (repo.backend !== "local") {
-      // Buildbot's Git step fetches branches of the repo url; a PR head (and a fork's) is not one.
-      return {
-        outcome: "ignored",
-        why: `pull requests of ${repo.name} are not built: its backend is ${repo.backend}`,
-      };
-    }
     branch = pullBranch(event.trigger.number);
   }
   if (skipsCi(event.headMessage)) {

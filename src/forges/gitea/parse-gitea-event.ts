@@ -1,7 +1,16 @@
 import { z } from "zod";
 import type { ForgeEvent } from "../../core/triggers/trigger.js";
 import { repoRef } from "../github/parse-github-event.js";
-import { commitSchema, parseWith, sha, splitRef, toTriggerCommits, ZERO_SHA } from "../payload-fields.js";
+import {
+  commitSchema,
+  parseWith,
+  pushedCommit,
+  sha,
+  splitRef,
+  toTriggerCommits,
+  ZERO_SHA,
+} from "../payload-fields.js";
+import { pullNumber, pullRequestEvent, pullRequestFields } from "../pull-request-event.js";
 
 /**
  * Gitea / Forgejo webhook payload → ForgeEvent (forges CONTRACT §2-3). `event` is X-Gitea-Event
@@ -28,11 +37,9 @@ const pushSchema = z.object({
 
 const pullSchema = z.object({
   action: z.string(),
-  number: z.number().int(),
+  number: pullNumber,
   pull_request: z.object({
-    title: z.string().default(""),
-    html_url: z.string().nullish(),
-    user: z.object({ login: z.string() }),
+    ...pullRequestFields,
     head: z.object({ sha, repo_id: z.number().int() }),
     base: z.object({ repo_id: z.number().int() }),
   }),
@@ -58,7 +65,7 @@ export function parseGiteaEvent(event: string, payload: unknown): ForgeEvent {
       repo,
       ref: ref.name,
       tag: ref.tag,
-      sha: parseWith(sha, push.after, "Gitea push `after`"),
+      sha: parseWith(sha, pushedCommit(push.after, ref.tag, push.head_commit?.id), "Gitea push `after`"),
       headMessage: head?.message ?? "",
       trigger: {
         kind: "push",
@@ -74,26 +81,9 @@ export function parseGiteaEvent(event: string, payload: unknown): ForgeEvent {
   }
   if (event === "pull_request") {
     const pull = parseWith(pullSchema, payload, "Gitea pull_request");
-    const repo = repoRef(pull.repository);
-    if (!BUILDING_ACTIONS.has(pull.action)) {
-      return { kind: "ignored", why: `pull request action ${pull.action} brings no new head`, repo };
-    }
     const pr = pull.pull_request;
-    return {
-      kind: "pull_request",
-      repo,
-      sha: pr.head.sha,
-      headMessage: null,
-      trigger: {
-        kind: "pull_request",
-        forge: "gitea",
-        number: pull.number,
-        title: pr.title,
-        url: pr.html_url ?? null,
-        author: pr.user.login,
-        fork: pr.head.repo_id !== pr.base.repo_id,
-      },
-    };
+    const fork = pr.head.repo_id !== pr.base.repo_id;
+    return pullRequestEvent("gitea", repoRef(pull.repository), pull, BUILDING_ACTIONS, fork);
   }
   return { kind: "ignored", why: `event ${event} is not built`, repo: null };
 }

@@ -1,6 +1,15 @@
 import { z } from "zod";
 import type { ForgeEvent, ForgeRepoRef } from "../../core/triggers/trigger.js";
-import { commitSchema, parseWith, sha, splitRef, toTriggerCommits, ZERO_SHA } from "../payload-fields.js";
+import {
+  commitSchema,
+  parseWith,
+  pushedCommit,
+  sha,
+  splitRef,
+  toTriggerCommits,
+  ZERO_SHA,
+} from "../payload-fields.js";
+import { pullNumber, pullRequestEvent, pullRequestFields } from "../pull-request-event.js";
 
 /**
  * GitHub webhook payload → ForgeEvent (forges CONTRACT §2-3). Pure: the receiver has already
@@ -28,11 +37,9 @@ const pushSchema = z.object({
 
 const pullSchema = z.object({
   action: z.string(),
-  number: z.number().int(),
+  number: pullNumber,
   pull_request: z.object({
-    title: z.string().default(""),
-    html_url: z.string().nullish(),
-    user: z.object({ login: z.string() }),
+    ...pullRequestFields,
     head: z.object({ sha, repo: z.object({ full_name: z.string() }).nullish() }),
     base: z.object({ repo: z.object({ full_name: z.string() }) }),
   }),
@@ -65,7 +72,7 @@ export function parseGithubEvent(event: string, payload: unknown): ForgeEvent {
       repo,
       ref: ref.name,
       tag: ref.tag,
-      sha: parseWith(sha, push.after, "GitHub push `after`"),
+      sha: parseWith(sha, pushedCommit(push.after, ref.tag, push.head_commit?.id), "GitHub push `after`"),
       headMessage: head?.message ?? "",
       trigger: {
         kind: "push",
@@ -81,28 +88,10 @@ export function parseGithubEvent(event: string, payload: unknown): ForgeEvent {
   }
   if (event === "pull_request") {
     const pull = parseWith(pullSchema, payload, "GitHub pull_request");
-    const repo = repoRef(pull.repository);
-    if (!BUILDING_ACTIONS.has(pull.action)) {
-      return { kind: "ignored", why: `pull request action ${pull.action} brings no new head`, repo };
-    }
     const pr = pull.pull_request;
-    return {
-      kind: "pull_request",
-      repo,
-      sha: pr.head.sha,
-      // GitHub's pull_request payload carries no commit message; only a push event does.
-      headMessage: null,
-      trigger: {
-        kind: "pull_request",
-        forge: "github",
-        number: pull.number,
-        title: pr.title,
-        url: pr.html_url ?? null,
-        author: pr.user.login,
-        // A deleted fork (head.repo null) is a fork all the same.
-        fork: pr.head.repo?.full_name !== pr.base.repo.full_name,
-      },
-    };
+    // A deleted fork (head.repo null) is a fork all the same.
+    const fork = pr.head.repo?.full_name !== pr.base.repo.full_name;
+    return pullRequestEvent("github", repoRef(pull.repository), pull, BUILDING_ACTIONS, fork);
   }
   return { kind: "ignored", why: `event ${event} is not built`, repo: null };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ForgeEvent, ForgeRepoRef } from "../../core/triggers/trigger.js";
 import { commitSchema, parseWith, sha, splitRef, toTriggerCommits, ZERO_SHA } from "../payload-fields.js";
+import { pullNumber } from "../pull-request-event.js";
 
 /**
  * GitLab webhook payload → ForgeEvent (forges CONTRACT §2-3). `event` is X-Gitlab-Event
@@ -31,7 +32,7 @@ const mergeSchema = z.object({
   user: z.object({ username: z.string() }).nullish(),
   project: projectSchema,
   object_attributes: z.object({
-    iid: z.number().int(),
+    iid: pullNumber,
     title: z.string().default(""),
     url: z.string().nullish(),
     action: z.string().nullish(),

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { type App, createApp } from "../../../src/app.js";
@@ -11,7 +12,7 @@ import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.j
 import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
 import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { freePort } from "../../helpers/service-process.js";
-import { FULL_NAME, githubPush, SECRET } from "../forges/forge-app.js";
+import { FULL_NAME, githubPull, githubPush, SECRET } from "../forges/forge-app.js";
 
 /**
  * Builds on push for a repo on Buildbot: the whole service (createApp) with a real master and
@@ -63,8 +64,10 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
                 url: repo.dir,
                 full_name: FULL_NAME,
                 backend: "buildbot",
-                commands: ["git rev-parse HEAD"],
-                on: { push: ["main"] },
+                // The second command succeeds only with the repo's secret in the environment.
+                commands: ["git rev-parse HEAD", 'test -n "$DEPLOY_KEY"'],
+                secrets: { DEPLOY_KEY: "deploy-key-value-0123456789" },
+                on: { push: ["main"], pull_request: true },
               },
             },
           }),
@@ -120,5 +123,80 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
         ]),
       { timeout: 30_000, interval: 100 },
     );
+  }, 120_000);
+
+  it("a pull request whose head is on no branch builds that exact sha on Buildbot (refs/pull/N/head)", async () => {
+    // As on GitHub: the PR's commit reaches the base repo only as refs/pull/7/head.
+    const git = (...args: string[]) =>
+      execFileSync("git", args, {
+        cwd: repo.dir,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: "pr",
+          GIT_AUTHOR_EMAIL: "pr@example.org",
+          GIT_COMMITTER_NAME: "pr",
+          GIT_COMMITTER_EMAIL: "pr@example.org",
+        },
+      }).trim();
+    const head = git("commit-tree", `${repo.tip}^{tree}`, "-p", repo.tip, "-m", "Add caching");
+    git("update-ref", "refs/pull/7/head", head);
+    expect(git("branch", "--contains", head)).toBe("");
+
+    const answer = await sendWebhook(
+      `${url}/hooks/github`,
+      "github",
+      "pull_request",
+      githubPull(7, head, false),
+      SECRET,
+    );
+    expect(answer.status).toBe(202);
+    const id = (answer.body.builds as number[])[0] as number;
+    const done = await vi.waitFor(
+      () => {
+        const build = app.service.findBuild(id);
+        if (!build || build.finishedAt === null) throw new Error("not finished");
+        return build;
+      },
+      { timeout: 90_000, interval: 200 },
+    );
+    expect(done).toMatchObject({
+      status: "succeeded",
+      sha: head,
+      branch: "pull/7",
+      backend: "buildbot",
+      requester: "Codertocat",
+    });
+    await vi.waitFor(
+      () =>
+        expect(
+          forge
+            .accepted()
+            .filter((call) => call.sha === head)
+            .map((call) => call.body.state),
+        ).toEqual(["pending", "success"]),
+      { timeout: 30_000, interval: 100 },
+    );
+
+    // The same head as a fork's PR builds too, but without the repo's secrets: the step that
+    // needs DEPLOY_KEY fails (the same-repo PR above passed it).
+    const fork = await sendWebhook(
+      `${url}/hooks/github`,
+      "github",
+      "pull_request",
+      githubPull(7, head, true),
+      SECRET,
+    );
+    expect(fork.status).toBe(202);
+    const forkId = (fork.body.builds as number[])[0] as number;
+    const forkDone = await vi.waitFor(
+      () => {
+        const build = app.service.findBuild(forkId);
+        if (!build || build.finishedAt === null) throw new Error("not finished");
+        return build;
+      },
+      { timeout: 90_000, interval: 200 },
+    );
+    expect(forkDone).toMatchObject({ status: "failed", sha: head, failingStep: 'test -n "$DEPLOY_KEY"' });
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { stringify } from "yaml";
-import { type App, createApp } from "../../../src/app.js";
+import { type App, type AppDeps, createApp } from "../../../src/app.js";
 import { parseConfig } from "../../../src/config/load-config.js";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { FakeRestApi } from "../../fakes/fake-mattermost-rest.js";
@@ -34,6 +34,7 @@ export interface BotApp {
 export async function startBotApp(
   repoOverrides: Record<string, unknown> = {},
   extra: Record<string, unknown> = {},
+  deps: AppDeps = {},
 ): Promise<BotApp> {
   const mattermost = await FakeMattermost.start();
   const rest = new FakeRestApi(mattermost, { token: BOT_TOKEN, team: "acme" });
@@ -62,7 +63,7 @@ export async function startBotApp(
     { baseDir: dir, env: {} },
   );
   const quiet = new Writable({ write: (_c, _e, done) => done() });
-  const app = await createApp(config, { logger: pino({ level: "silent" }), out: quiet });
+  const app = await createApp(config, { logger: pino({ level: "silent" }), out: quiet, ...deps });
   await app.start();
   await app.server.listen({ host: "127.0.0.1", port });
   return {

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
-import { type App, createApp } from "../../../src/app.js";
+import { type App, type AppDeps, createApp } from "../../../src/app.js";
 import { parseConfig } from "../../../src/config/load-config.js";
-import { FakeForge, type ForgeKind, sendWebhook } from "../../fakes/fake-forge.js";
+import { FakeForge, type ForgeKind, type SendOptions, sendWebhook } from "../../fakes/fake-forge.js";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { githubExamples } from "../../helpers/github-examples.js";
@@ -31,6 +31,7 @@ export interface ForgeApp {
     event: string,
     payload: unknown,
     secret?: string | null,
+    options?: SendOptions,
   ): ReturnType<typeof sendWebhook>;
   close(): Promise<void>;
 }
@@ -47,6 +48,7 @@ export async function startForgeApp(
   repoOverrides: Record<string, unknown> = {},
   extra: Record<string, unknown> = {},
   reuse?: Reuse,
+  deps: AppDeps = {},
 ): Promise<ForgeApp> {
   const forge = reuse?.forge ?? (await FakeForge.start());
   const mattermost = reuse?.mattermost ?? (await FakeMattermost.start());
@@ -85,7 +87,7 @@ export async function startForgeApp(
     }),
     { baseDir: dir, env: {} },
   );
-  const app = await createApp(config);
+  const app = await createApp(config, deps);
   await app.start();
   await app.server.listen({ host: "127.0.0.1", port });
   return {
@@ -95,8 +97,8 @@ export async function startForgeApp(
     repo,
     url,
     dir,
-    hook: (kind, event, payload, secret = SECRET) =>
-      sendWebhook(`${url}/hooks/${kind}`, kind, event, payload, secret),
+    hook: (kind, event, payload, secret = SECRET, options = {}) =>
+      sendWebhook(`${url}/hooks/${kind}`, kind, event, payload, secret, options),
     stopService: () => app.close(),
     async close() {
       await app.close().catch(() => {});
@@ -142,4 +144,29 @@ export function githubPush(
       html_url: `https://github.com/${FULL_NAME}`,
     },
   };
+}
+
+/** GitHub's "opened" example, for PR `number` with head `sha`, from a fork or not. */
+export function githubPull(number: number, sha: string, fork: boolean): Record<string, unknown> {
+  const example = structuredClone(githubExamples("pull_request").find((e) => e.action === "opened")) as {
+    number: number;
+    pull_request: Record<string, unknown> & { head: Record<string, unknown>; base: Record<string, unknown> };
+    repository: Record<string, unknown>;
+  };
+  const base = { ...(example.pull_request.base.repo as object), full_name: FULL_NAME };
+  example.number = number;
+  example.pull_request = {
+    ...example.pull_request,
+    number,
+    title: "Add caching",
+    html_url: `https://github.com/${FULL_NAME}/pull/${number}`,
+    head: { ...example.pull_request.head, sha, repo: fork ? { ...base, full_name: "mallory/app" } : base },
+    base: { ...example.pull_request.base, repo: base },
+  };
+  example.repository = {
+    ...example.repository,
+    full_name: FULL_NAME,
+    clone_url: `https://github.com/${FULL_NAME}.git`,
+  };
+  return example;
 }

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Build } from "../../../src/core/build.js";
-import { githubExamples } from "../../helpers/github-examples.js";
-import { type ForgeApp, FULL_NAME, githubPush, startForgeApp } from "./forge-app.js";
+import { type ForgeApp, githubPull, githubPush, startForgeApp } from "./forge-app.js";
 
 let env: ForgeApp | null = null;
 
@@ -19,31 +18,6 @@ async function finished(app: ForgeApp, id: number): Promise<Build> {
     if (!build || build.finishedAt === null) throw new Error(`build ${id} not finished`);
     return build;
   }, WAIT);
-}
-
-/** GitHub's "opened" example, for PR `number` with head `sha`, from a fork or not. */
-function githubPull(number: number, sha: string, fork: boolean): Record<string, unknown> {
-  const example = structuredClone(githubExamples("pull_request").find((e) => e.action === "opened")) as {
-    number: number;
-    pull_request: Record<string, unknown> & { head: Record<string, unknown>; base: Record<string, unknown> };
-    repository: Record<string, unknown>;
-  };
-  const base = { ...(example.pull_request.base.repo as object), full_name: FULL_NAME };
-  example.number = number;
-  example.pull_request = {
-    ...example.pull_request,
-    number,
-    title: "Add caching",
-    html_url: `https://github.com/${FULL_NAME}/pull/${number}`,
-    head: { ...example.pull_request.head, sha, repo: fork ? { ...base, full_name: "mallory/app" } : base },
-    base: { ...example.pull_request.base, repo: base },
-  };
-  example.repository = {
-    ...example.repository,
-    full_name: FULL_NAME,
-    clone_url: `https://github.com/${FULL_NAME}.git`,
-  };
-  return example;
 }
 
 describe("pull requests", () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BuildService } from "../../../src/core/build-service.js";
 import { handleCommand } from "../../../src/core/handle-command.js";
@@ -12,7 +15,7 @@ const carol = { id: "uid-carol", name: "carol" };
 const ci = { id: "chan-ci", name: "ci" };
 
 /** A service whose backend never starts anything, so every admitted build stays queued. */
-function setup(queue?: Record<string, number>) {
+function setup(queue?: Record<string, number>, dbFile = ":memory:") {
   const config = makeConfig({
     mattermost: { token: "t" },
     ...(queue ? { queue } : {}),
@@ -20,7 +23,7 @@ function setup(queue?: Record<string, number>) {
   });
   const service = new BuildService({
     config,
-    store: new SqliteBuildStore(openDatabase(":memory:")),
+    store: new SqliteBuildStore(openDatabase(dbFile)),
     notifier: { buildQueued() {}, buildStarted() {}, buildFinished() {} },
     refs: { branchExists: async () => true, assertOnBranch: async () => {} },
   });
@@ -66,6 +69,22 @@ describe("queue limits (issue 8, item 3)", () => {
       steps: ["true"],
     });
     expect((await t.slash("app --again")).text).toMatch(/Queued build/);
+  });
+
+  it("holds across a restart: the queue the last process left counts", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "slashbuild-ql-"));
+    try {
+      const file = path.join(dir, "slashbuild.db");
+      const before = setup({ max_per_user: 2, max_total: 3 }, file);
+      await before.slash("app --again");
+      await before.slash("app --again");
+      const after = setup({ max_per_user: 2, max_total: 3 }, file);
+      expect((await after.slash("app --again")).text).toContain("queue.max_per_user is 2");
+      expect((await after.slash("app --again", bob)).text).toMatch(/Queued build/);
+      expect((await after.slash("app --again", carol)).text).toContain("queue.max_total is 3");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("bounds a burst of 1000 --again requests by default (the attack queued all 1000)", async () => {

@@ -31,6 +31,33 @@ describe("GitHub payloads (@octokit/webhooks-examples)", () => {
     expect(event.trigger.commits[0]?.sha).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it("an annotated tag push builds the commit head_commit names, not the tag object in `after`", () => {
+    const example = githubExamples("push").find(
+      (e) => e.ref === "refs/tags/simple-tag" && e.created === true,
+    );
+    if (!example) throw new Error("no tag creation example");
+    const commit = (example.head_commit as { id: string }).id;
+    const event = parseGithubEvent("push", { ...example, after: "f".repeat(40) });
+    expect(event).toMatchObject({ kind: "push", tag: true, ref: "simple-tag", sha: commit });
+    const gitea = fixture("gitea-push.json");
+    const giteaHead =
+      (gitea.head_commit as { id: string } | undefined)?.id ?? (gitea.commits as { id: string }[])[0]?.id;
+    expect(
+      parseGiteaEvent("push", {
+        ...gitea,
+        ref: "refs/tags/v1",
+        after: "e".repeat(40),
+        head_commit: { ...(gitea.commits as object[])[0] },
+      }),
+    ).toMatchObject({ tag: true, sha: giteaHead });
+    // A branch push still builds `after`.
+    expect(
+      parseGithubEvent("push", { ...example, ref: "refs/heads/x", after: "f".repeat(40) }),
+    ).toMatchObject({
+      sha: "f".repeat(40),
+    });
+  });
+
   it("a tag delete (after = zeros) builds nothing", () => {
     const deleted = githubExamples("push").filter((e) => e.deleted === true);
     expect(deleted.length).toBeGreaterThan(0);
@@ -125,5 +152,25 @@ describe("GitLab payloads", () => {
     expect(parseGitlabEvent("Merge Request Hook", { ...payload, object_attributes: attributes }).kind).toBe(
       "ignored",
     );
+  });
+});
+
+describe("pull request numbers name a ref: only positive whole numbers pass", () => {
+  it("0, negative or fractional numbers are a 400 on every host", () => {
+    const github = githubExamples("pull_request").find((e) => e.action === "opened") as Record<
+      string,
+      unknown
+    >;
+    const gitea = fixture("gitea-pull_request.json");
+    const gitlab = fixture("gitlab-merge_request.json");
+    for (const bad of [0, -3, 1.5]) {
+      const invalid = expect.objectContaining({ code: "REQUEST_INVALID", httpStatus: 400 });
+      expect(() => parseGithubEvent("pull_request", { ...github, number: bad })).toThrow(invalid);
+      expect(() => parseGiteaEvent("pull_request", { ...gitea, number: bad })).toThrow(invalid);
+      const attributes = { ...(gitlab.object_attributes as object), iid: bad };
+      expect(() =>
+        parseGitlabEvent("Merge Request Hook", { ...gitlab, object_attributes: attributes }),
+      ).toThrow(invalid);
+    }
   });
 });

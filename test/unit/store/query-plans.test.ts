@@ -5,6 +5,7 @@ import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
+import { SqliteWebhookDeliveries } from "../../../src/store/sqlite-webhook-deliveries.js";
 import { makeBuild, makeNewBuild } from "../../fakes/make-build.js";
 
 /**
@@ -72,6 +73,11 @@ describe("query plans", () => {
     store.updateStep(build.id, 5, { name: "late", status: "running" });
     store.unfinished();
     store.unfinished({ repo: build.repo, branch: build.branch });
+    store.countQueued(build.requesterId);
+    store.newestSameUnfinished({ repo: build.repo, branch: build.branch, revision: null });
+    store.newestSameUnfinished({ repo: build.repo, branch: build.branch, revision: "abc1234" });
+    store.create({ ...build, trigger: null });
+    store.queueSummary();
     const keys = ["repo", "branch", "status", "requester", "beforeId"] as const;
     for (let mask = 0; mask < 2 ** keys.length; mask++) {
       const filter: Record<string, unknown> = {};
@@ -95,6 +101,10 @@ describe("query plans", () => {
     retention.pruneBuilds(build.repo, 1, 10);
     retention.pruneSentPosts(Date.now(), 10);
     retention.expiredLogs([build.id, 99], Date.now());
+    retention.pruneDeliveries(Date.now(), 10);
+    const deliveries = new SqliteWebhookDeliveries(db);
+    deliveries.claim("github", "d-1", 1);
+    deliveries.release("github", "d-1");
 
     const queries = [...statements].filter((sql) => /^(SELECT|UPDATE|DELETE)|RETURNING/i.test(sql));
     expect(queries.length).toBeGreaterThan(30);
@@ -105,13 +115,51 @@ describe("query plans", () => {
         // A SCAN of a table (with or without an index) reads all of it; a SEARCH reads a range. A
         // scan of a partial index of pending posts reads the backlog, never the history.
         const fullScan =
-          /^SCAN (builds|build_steps|outbox|chat_posts|o|p)\b/.test(step) &&
+          /^SCAN (builds|build_steps|outbox|chat_posts|webhook_deliveries|o|p)\b/.test(step) &&
           !/USING (COVERING )?INDEX outbox_pending_by_id/.test(step);
         const sortAll = /USE TEMP B-TREE/.test(step) && !/json_each|unfinished|status IN/i.test(sql);
         if (fullScan || sortAll) problems.push(`${sql}\n    → ${step}`);
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("an acknowledgement reads no range of queued builds: counts by key, the duplicate by index seek", () => {
+    // An index SEARCH passes the rule above, yet a range over every queued build of a status or a
+    // branch grows with the queue, on every acknowledgement (issue 13's profile: COUNT(*) over
+    // builds_status was half the CPU at depth; the old duplicate check read the branch's queue).
+    const { db, statements } = recordingDb();
+    const store = new SqliteBuildStore(db);
+    store.countQueued("uid-alice");
+    store.newestSameUnfinished({ repo: "app", branch: "main", revision: null });
+    store.newestSameUnfinished({ repo: "app", branch: "main", revision: "abc1234" });
+    const queueWide = (step: string) =>
+      /^SCAN builds\b/.test(step) ||
+      /USING (COVERING )?INDEX builds_status \(status=\?\)/.test(step) ||
+      /USING (COVERING )?INDEX builds_unfinished \(repo=\? AND branch=\?\)$/.test(step) ||
+      /USING (COVERING )?INDEX builds_(repo|repo_branch) /.test(step);
+    const ack = [...statements].filter(
+      (sql) => /^SELECT/.test(sql) && /queue_counts|requested_revision/.test(sql),
+    );
+    expect(ack).toHaveLength(3);
+    for (const sql of ack) {
+      const plan = explain(db, sql);
+      expect(plan.length).toBeGreaterThan(0);
+      expect(plan.filter(queueWide), sql).toEqual([]);
+    }
+    expect(explain(db, ack.find((sql) => /queue_counts/.test(sql)) as string)).toEqual([
+      "SCAN CONSTANT ROW",
+      "SCALAR SUBQUERY 1",
+      "SEARCH queue_counts USING PRIMARY KEY (scope=?)",
+      "SCALAR SUBQUERY 2",
+      "SEARCH queue_counts USING PRIMARY KEY (scope=?)",
+    ]);
+    // Not vacuous: the statements they replaced are refused by the same rule.
+    for (const old of [
+      "SELECT COUNT(*) AS total, SUM(requester_id = ?) AS mine FROM builds WHERE status = 'queued'",
+      "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
+    ])
+      expect(explain(db, old).filter(queueWide), old).not.toEqual([]);
   });
 
   it("the rule catches a query without an index (the check is not vacuous)", () => {

@@ -6,10 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RetentionConfig } from "../../../src/config/config.js";
 import type { BuildStatus } from "../../../src/core/build.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
-import { RetentionPruner } from "../../../src/store/retention-pruner.js";
+import { RetentionPruner, WEBHOOK_DELIVERY_MEMORY_MS } from "../../../src/store/retention-pruner.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
+import { SqliteWebhookDeliveries } from "../../../src/store/sqlite-webhook-deliveries.js";
 import { makeNewBuild } from "../../fakes/make-build.js";
 import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { makeConfig } from "../../helpers/make-config.js";
@@ -128,6 +129,21 @@ describe("RetentionPruner", () => {
     expect(report.posts).toBe(1);
     const left = (db.prepare("SELECT id FROM outbox ORDER BY id").all() as { id: number }[]).map((r) => r.id);
     expect(left).toEqual([oldPending, newSent]);
+  });
+
+  it("forgets webhook delivery ids after a week, in batches; a newer id is still recognised", async () => {
+    const deliveries = new SqliteWebhookDeliveries(db);
+    for (let i = 0; i < 5; i++)
+      deliveries.claim("github", `old-${i}`, now - WEBHOOK_DELIVERY_MEMORY_MS - 1000);
+    deliveries.claim("gitlab", "recent", now - DAY);
+
+    const report = await pruner().pruneNow();
+
+    expect(report.deliveries).toBe(5);
+    expect(count("SELECT COUNT(*) AS n FROM webhook_deliveries")).toBe(1);
+    expect(deliveries.claim("gitlab", "recent", now)).toBe(false);
+    // A forgotten id would be handled again (a redelivery a week later is a deliberate one).
+    expect(deliveries.claim("github", "old-0", now)).toBe(true);
   });
 
   it("never reuses a build number, even once every build is gone", async () => {

@@ -18,6 +18,27 @@ describe("SqliteBuildStore", () => {
     expect(store.unfinished({ repo: "app", branch: "dev" }).map((x) => x.id)).toEqual([2]);
   });
 
+  it("create returns the build exactly as stored (it is not read back)", () => {
+    const store = new SqliteBuildStore(openDatabase(":memory:"));
+    const typed = store.create(makeNewBuild({ requestedRevision: "abc1234", rebuildOf: 7 }));
+    const pushed = store.create({
+      ...makeNewBuild({ branch: "dev" }),
+      trigger: {
+        kind: "push",
+        forge: "github",
+        pusher: "Bob",
+        pusherLogin: "bob",
+        commits: [],
+        totalCommits: 0,
+        compareUrl: null,
+        tag: false,
+      },
+    });
+    expect(typed).toEqual(store.get(typed.id));
+    expect(pushed).toEqual(store.get(pushed.id));
+    expect(pushed.trigger).toMatchObject({ kind: "push" });
+  });
+
   it("keeps steps with their build", () => {
     const store = new SqliteBuildStore(openDatabase(":memory:"));
     const build = store.create(makeNewBuild());

@@ -56,7 +56,12 @@ describe("generateMasterCfg", () => {
       'name="make test", command=["sh", "-c", "make test"], env=env, haltOnFailure=True, maxTime=600',
     );
     expect(cfg).toContain('"EDITOR": "/usr/bin/vim"');
-    expect(cfg).toContain('"TOKEN": util.Interpolate("%(secret:app__TOKEN)s")');
+    // Only for builds that say they may have them (default deny: a fork's PR says nothing).
+    expect(cfg).toContain(
+      '"TOKEN": util.Interpolate("%(prop:slashbuild_secrets:#?|%(secret:app__TOKEN)s|)s")',
+    );
+    expect(cfg).not.toContain('util.Interpolate("%(secret:');
+    expect(cfg).toContain('util.StringParameter(name="slashbuild_secrets", default="")');
     expect(cfg).toContain('SlashbuildSecrets(secrets={"app__TOKEN": "s3cr3t"})');
     expect(cfg).toContain('"SLASHBUILD_BUILD_ID": util.Property("slashbuild_build_id", default="")');
     expect(cfg).toContain('"SLASHBUILD_REVISION": util.Property("got_revision", default="")');

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { OLD_INTEGRATION_PROJECT } from "../../../../src/backends/buildbot/buildbot-properties.js";
-import { changeFields, forceParams } from "../../../../src/backends/buildbot/trigger-build.js";
+import {
+  buildbotBranch,
+  changeFields,
+  forceParams,
+} from "../../../../src/backends/buildbot/trigger-build.js";
 import { buildbotConfigSchema, toBuildbotConfig } from "../../../../src/config/buildbot-schema.js";
 import { backendPageLink } from "../../../../src/core/backend-link.js";
 import type { Build } from "../../../../src/core/build.js";
@@ -18,6 +22,7 @@ describe("trigger parameters", () => {
       reason: "/build #12 by @alice",
       slashbuild_build_id: "12",
       slashbuild_user: "alice",
+      slashbuild_secrets: "yes",
     });
     expect(forceParams({ ...build, requestedRevision: null }).revision).toBe("");
   });
@@ -45,7 +50,76 @@ describe("trigger parameters", () => {
     expect(JSON.parse(fields.properties as string)).toEqual({
       slashbuild_build_id: "12",
       slashbuild_user: "alice",
+      slashbuild_secrets: "yes",
     });
+  });
+});
+
+describe("pull request builds on Buildbot", () => {
+  const pr = (forge: "github" | "gitea" | "gitlab", number: number) =>
+    ({
+      ...build,
+      branch: `pull/${number}`,
+      requestedRevision: "a".repeat(40),
+      trigger: { kind: "pull_request", forge, number, title: "t", url: null, author: "bob", fork: false },
+    }) as Build;
+
+  it("the Git step fetches the host's ref for the PR head, and checks out the exact head sha", () => {
+    expect(forceParams(pr("github", 7))).toMatchObject({
+      branch: "refs/pull/7/head",
+      revision: "a".repeat(40),
+    });
+    expect(forceParams(pr("gitea", 8)).branch).toBe("refs/pull/8/head");
+    expect(forceParams(pr("gitlab", 9)).branch).toBe("refs/merge-requests/9/head");
+    expect(buildbotBranch(build)).toBe("feature/x");
+  });
+
+  it("the change hook names the same ref in branch and project, so the scheduler's filter matches", () => {
+    const bb = toBuildbotConfig(
+      buildbotConfigSchema.parse({
+        url: "http://bb:8010",
+        username: "u",
+        password: "p",
+        status_secret: "0123456789abcdef",
+        project: OLD_INTEGRATION_PROJECT,
+      }),
+      "http://x",
+    );
+    const fields = changeFields(pr("gitlab", 4), repo as NonNullable<typeof repo>, bb);
+    expect(fields).toMatchObject({
+      branch: "refs/merge-requests/4/head",
+      project: "mattermost_build_app_refs/merge-requests/4/head",
+    });
+  });
+
+  it("a fork's pull request is forced without the secrets property, on both trigger paths", () => {
+    const fork = {
+      ...pr("github", 7),
+      trigger: { ...(pr("github", 7).trigger as object), fork: true },
+    } as Build;
+    expect(forceParams(fork).slashbuild_secrets).toBe("");
+    expect(forceParams(pr("github", 7)).slashbuild_secrets).toBe("yes");
+    const bb = toBuildbotConfig(
+      buildbotConfigSchema.parse({
+        url: "http://bb:8010",
+        username: "u",
+        password: "p",
+        status_secret: "0123456789abcdef",
+      }),
+      "http://x",
+    );
+    const properties = JSON.parse(
+      changeFields(fork, repo as NonNullable<typeof repo>, bb).properties as string,
+    );
+    expect(properties.slashbuild_secrets).toBe("");
+  });
+
+  it("a stored number that is not a positive whole number never reaches the worker's git", () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, 1e21]) {
+      expect(() => forceParams(pr("github", bad))).toThrow(
+        expect.objectContaining({ code: "REQUEST_INVALID" }),
+      );
+    }
   });
 });
 

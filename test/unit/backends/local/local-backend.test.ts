@@ -35,7 +35,11 @@ describe("LocalBackend queueing (deterministic, no processes)", () => {
   let repoConfigs: Readonly<Record<string, RepoConfig>>;
   const commands = ["true"];
 
-  function setUp(runnerConcurrency: number, repos: Record<string, number>): void {
+  function setUp(
+    runnerConcurrency: number,
+    repos: Record<string, number>,
+    findBuild?: (id: number) => Build | undefined,
+  ): void {
     const config = makeConfig({
       data_dir: dataDir,
       runner: { concurrency: runnerConcurrency },
@@ -43,7 +47,12 @@ describe("LocalBackend queueing (deterministic, no processes)", () => {
         Object.entries(repos).map(([name, concurrency]) => [name, { url: "/x", commands, concurrency }]),
       ),
     });
-    backend = new LocalBackend({ config, mirrors, sink: (event) => events.push(event) });
+    backend = new LocalBackend({
+      config,
+      mirrors,
+      sink: (event) => events.push(event),
+      ...(findBuild ? { findBuild } : {}),
+    });
     repoConfigs = config.repos;
   }
 
@@ -126,6 +135,25 @@ describe("LocalBackend queueing (deterministic, no processes)", () => {
     expect(mirrors.calls).toEqual([1, 3, 4, 2]);
     await end(4);
     expect(mirrors.calls).toEqual([1, 3, 4, 2, 5]);
+  });
+
+  it("with findBuild, runs the stored record when a slot frees, and skips one that ended while waiting", async () => {
+    // Waiting builds are held as numbers (issue 13's memory bound) and read back when they start.
+    const stored = new Map<number, Build>();
+    const record = (id: number, status: Build["status"]) =>
+      ({ id, repo: "a", branch: `b${id}`, requestedRevision: null, requester: "alice", status }) as Build;
+    setUp(1, { a: 1 }, (id) => stored.get(id));
+    for (const id of [1, 2, 3, 4]) {
+      stored.set(id, record(id, "queued"));
+      await start(id, "a");
+    }
+    await settle();
+    expect(mirrors.calls).toEqual([1]);
+    // #2 was superseded and #3's record is gone while they waited: neither may run.
+    stored.set(2, record(2, "cancelled"));
+    stored.delete(3);
+    await end(1);
+    expect(mirrors.calls).toEqual([1, 4]);
   });
 
   /** The events of a backend that reported nothing but build `buildId` cancelled, for `reason`. */
