@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
@@ -12,48 +11,49 @@ import { createTestRepo } from "../test/helpers/buildbot-git-repo.js";
 import { buildbotInstalled, freePort, startBuildbot } from "../test/helpers/buildbot-harness.js";
 import { type Benchmark, fmt } from "./benchmark.js";
 import { percentile } from "./load.js";
-import { slashForm, startSlashbuild, startWebhookSink } from "./slashbuild-fixture.js";
+import { ServeProcess, slashForm, TOKEN } from "./real/serve-process.js";
+import { startWebhookSink, type WebhookSink } from "./slashbuild-fixture.js";
 
 /**
  * From `/build` to the finish post arriving at the (fake, loopback) Mattermost webhook, for a
- * one-command build (`true`): the embedded runner against the same build on Buildbot, through the
- * same slashbuild process, alternating so both see the same machine state. Buildbot's status
- * returns by HttpStatusPush, as deployed.
+ * one-command build (`true`), on the real `slashbuild serve` process (bin/slashbuild.js on dist/,
+ * a YAML config, SQLite on disk): `demo` on the embedded runner (sandboxed, the default) against
+ * `demo-bb`, the same repository and command on a real Buildbot master and worker, through the
+ * same process, alternating so both see the same machine state. Buildbot's status returns by
+ * HttpStatusPush, as deployed. Where the embedded build's time goes: bench/real/build-timeline.ts.
  */
 
 const RUNS = Number(process.env.BENCH_BUILD_RUNS ?? 10);
+const WARMUP = 2;
 
 export const buildToResult: Benchmark = {
-  name: "/build to posted result: embedded runner (sandboxed) vs Buildbot",
+  name: "/build to posted result: embedded runner (sandboxed) vs Buildbot, on the real serve process",
   unavailable: () => (buildbotInstalled() ? null : "/usr/bin/buildbot is not installed"),
   async run() {
     const repo = createTestRepo();
     const webhook = await startWebhookSink();
     const port = await freePort();
-    const statusSecret = "bench-status-secret-000";
-    const repos = {
-      demo: { url: repo.dir, branch: "main", commands: ["true"] },
-      "demo-bb": { url: repo.dir, branch: "main", commands: ["true"], backend: "buildbot" },
-    };
     const document = (buildbot: Record<string, unknown>) => ({
       listen: `127.0.0.1:${port}`,
+      public_url: `http://127.0.0.1:${port}`,
       // Explicit, though it is the default: the embedded runner's builds run in the bwrap sandbox.
       runner: { sandbox: "bwrap" },
-      public_url: `http://127.0.0.1:${port}`,
-      mattermost: { token: "bench-token", webhook_url: webhook.url },
+      mattermost: { token: TOKEN, webhook_url: webhook.url },
       buildbot,
-      repos,
+      repos: {
+        demo: { url: repo.dir, branch: "main", commands: ["true"] },
+        "demo-bb": { url: repo.dir, branch: "main", commands: ["true"], backend: "buildbot" },
+      },
     });
     let section: Record<string, unknown> | undefined;
-    // The master first: its ports decide the buildbot: section slashbuild is then started with,
-    // so createApp wires the backend and the status route exactly as `serve` does.
+    // The master first: its ports decide the buildbot: section slashbuild is then started with.
     const master = await startBuildbot({
       masterCfg: (ports) => {
         section = {
           url: ports.url,
           username: "slashbuild",
           password: "bench-pass",
-          status_secret: statusSecret,
+          status_secret: "bench-status-secret-000",
           status_url: `http://127.0.0.1:${port}/buildbot/status`,
           workers: [{ name: ports.workerName, password: ports.workerPassword }],
           worker_port: ports.workerPort,
@@ -63,28 +63,26 @@ export const buildToResult: Benchmark = {
         return generateMasterCfg(config, config.buildbot);
       },
     });
-    if (!section) throw new Error("master.cfg was not generated");
-    const bench = await startSlashbuild(document(section)).catch(async (error: unknown) => {
-      await master.close();
-      throw error;
-    });
+    let serve: ServeProcess | undefined;
     try {
-      await bench.app.start();
-      await bench.app.server.listen({ host: "127.0.0.1", port });
-      const base = `http://127.0.0.1:${port}`;
-
-      await timeBuild(base, "demo", webhook); // warm-up both paths (mirror clone, worker checkout dir)
-      await timeBuild(base, "demo-bb", webhook);
+      if (!section) throw new Error("master.cfg was not generated");
+      const { listen: _l, public_url: _p, ...config } = document(section);
+      serve = await ServeProcess.start({ config, port });
+      // Warm-up: the mirror's first fetch, the worker's first checkout, both code paths.
+      for (let i = 0; i < WARMUP; i++) {
+        await timeBuild(serve.url, "demo", webhook);
+        await timeBuild(serve.url, "demo-bb", webhook);
+      }
       const local: number[] = [];
       const buildbot: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        local.push(await timeBuild(base, "demo", webhook));
-        buildbot.push(await timeBuild(base, "demo-bb", webhook));
+        local.push(await timeBuild(serve.url, "demo", webhook));
+        buildbot.push(await timeBuild(serve.url, "demo-bb", webhook));
       }
       local.sort((a, b) => a - b);
       buildbot.sort((a, b) => a - b);
       const ratio = percentile(buildbot, 0.5) / percentile(local, 0.5);
-      const startup = sandboxStartup(bench.config);
+      const startup = sandboxStartup(parseConfig(stringify(document(section)), { baseDir: "/tmp", env: {} }));
       return {
         table: [
           ["backend", "runs", "median ms", "p90 ms", "min ms", "max ms"],
@@ -98,12 +96,12 @@ export const buildToResult: Benchmark = {
           `sandbox start-up cost per step (median, sandboxed − plain) = ${fmt(percentile(startup.sandboxed, 0.5) - percentile(startup.plain, 0.5))} ms`,
         ],
         notes: [
-          `${RUNS} runs each, alternating, one \`true\` command, worker on the same machine`,
-          `the sandbox rows spawn the exact command line a step gets (${startup.asRoot ? "as root: bwrap, setpriv, unshare, prlimit" : "unprivileged: bwrap with a user namespace, prlimit"}), ${STARTUP_RUNS} times each`,
+          `real \`slashbuild serve\` (bin/slashbuild.js, dist/), webhook mode to a loopback sink; ${RUNS} runs each, alternating, after ${WARMUP} warm-up runs each; one \`true\` command; Buildbot worker on the same machine`,
+          `the sandbox rows spawn the exact command line a step gets from the bench process (${startup.asRoot ? "as root: bwrap, setpriv, unshare, prlimit" : "unprivileged: bwrap with a user namespace, prlimit"}), ${STARTUP_RUNS} times each`,
         ],
       };
     } finally {
-      await bench.close();
+      await serve?.stop();
       await master.close();
       await webhook.close();
       repo.close();
@@ -143,9 +141,14 @@ function sandboxStartup(config: Config): { plain: number[]; sandboxed: number[];
 }
 
 /** Posts `/build REPO` and resolves with the ms until that build's finish post reached the webhook. */
-async function timeBuild(base: string, repo: string, webhook: Awaited<ReturnType<typeof startWebhookSink>>) {
+export async function timeBuild(base: string, repo: string, webhook: WebhookSink): Promise<number> {
   const t0 = performance.now();
-  const answer = await postForm(`${base}/mattermost/command`, slashForm(repo));
+  const response = await fetch(`${base}/mattermost/command`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: slashForm(repo),
+  });
+  const answer = await response.text();
   const id = /Queued build \[#(\d+)\]/.exec(answer)?.[1];
   if (!id) throw new Error(`/build ${repo} was not queued: ${answer}`);
   const post = await webhook.waitFor(
@@ -153,25 +156,6 @@ async function timeBuild(base: string, repo: string, webhook: Awaited<ReturnType
   );
   if (!/succeeded/.test(post.body)) throw new Error(`build #${id} of ${repo} did not succeed: ${post.body}`);
   return post.at - t0;
-}
-
-function postForm(url: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve(text));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 function summary(label: string, sorted: readonly number[]): string[] {

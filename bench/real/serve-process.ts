@@ -26,6 +26,10 @@ export interface ServeOptions {
   readonly dataDir?: string;
   /** Extra node flags, e.g. --cpu-prof (profiling aid). */
   readonly nodeFlags?: readonly string[];
+  /** The port to listen on (default: a free one), for configs that must name it beforehand. */
+  readonly port?: number;
+  /** Every chunk the server writes to stderr (its log), e.g. to read a debug-level timeline. */
+  readonly onStderr?: (chunk: string) => void;
 }
 
 export class ServeProcess {
@@ -46,7 +50,7 @@ export class ServeProcess {
 
   static async start(options: ServeOptions): Promise<ServeProcess> {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "slashbuild-bench-real-"));
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const configFile = path.join(dataDir, "bench-slashbuild.yaml");
     writeFileSync(
@@ -68,7 +72,9 @@ export class ServeProcess {
     );
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-20_000);
+      const text = chunk.toString();
+      stderr = (stderr + text).slice(-20_000);
+      options.onStderr?.(text);
     });
     // stdout carries console-mode posts: read and drop them so the pipe never blocks the server.
     child.stdout?.resume();

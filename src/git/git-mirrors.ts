@@ -7,8 +7,10 @@ import { SlashbuildError } from "../core/errors.js";
 import type { RefChecker } from "../core/ports.js";
 import { checkBranchName, checkRevision } from "../core/validate-ref.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { type MirrorRefs, readMirrorRefs, remoteBranchTip } from "./mirror-refs.js";
 import { findCommit, isAncestor, revParse } from "./read-commits.js";
 import { GitError, runGit } from "./run-git.js";
+import { checkOutCopy, copyObjects } from "./working-copy.js";
 
 export interface GitMirrorsOptions {
   /** Mirrors live in `<dataDir>/git/<repo>.git`. */
@@ -41,17 +43,21 @@ interface FetchState {
 }
 
 /**
- * A bare mirror of each configured repository, fetched before every build, plus an in-memory set
- * of its branch names so `/build` can be acknowledged without touching the network when the branch
- * is known. Fetches of one repo never overlap, and a burst of callers shares one fetch.
+ * A bare mirror of each configured repository, plus an in-memory copy of its refs so `/build` can be
+ * acknowledged without touching the network when the branch is known. Before every build the
+ * remote is asked for the branch's tip (`git ls-remote`); the mirror is fetched only when it does
+ * not already have that tip, so what is built is always the tip at build time, never a stale
+ * mirror. Fetches of one repo never overlap, and a burst of callers shares one fetch.
  */
 export class GitMirrors implements RefChecker {
   readonly #root: string;
   readonly #logger: Logger | undefined;
   readonly #fetchTimeoutMs: number;
   readonly #mutex = new KeyedMutex();
-  readonly #branches = new Map<string, ReadonlySet<string>>();
+  readonly #refs = new Map<string, MirrorRefs>();
   readonly #fetches = new Map<string, FetchState>();
+  /** The url this process last wrote into each mirror's config: rewritten only when it changes. */
+  readonly #urls = new Map<string, string>();
 
   constructor(options: GitMirrorsOptions) {
     this.#root = path.join(options.dataDir, "git");
@@ -66,14 +72,14 @@ export class GitMirrors implements RefChecker {
 
   /** Answers from the cache when the branch is known; otherwise fetches once and looks again. */
   async branchExists(repo: RepoConfig, branch: string): Promise<boolean> {
-    if (this.#cached(repo)?.has(branch)) return true;
-    if (!this.#branches.has(repo.name) && existsSync(this.mirrorPath(repo))) {
+    if (this.#cached(repo)?.heads.has(branch)) return true;
+    if (!this.#refs.has(repo.name) && existsSync(this.mirrorPath(repo))) {
       // After a restart the mirror on disk is a good first answer for known branches.
-      await this.#refreshBranches(repo).catch(() => {});
-      if (this.#cached(repo)?.has(branch)) return true;
+      await this.#refreshRefs(repo).catch(() => {});
+      if (this.#cached(repo)?.heads.has(branch)) return true;
     }
     await this.fetch(repo);
-    return this.#cached(repo)?.has(branch) ?? false;
+    return this.#cached(repo)?.heads.has(branch) ?? false;
   }
 
   /**
@@ -106,8 +112,35 @@ export class GitMirrors implements RefChecker {
   async resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string> {
     checkBranchName(branch);
     const wanted = revision === null ? null : checkRevision(revision);
+    const started = performance.now();
+    const current = await this.#tipIfCurrent(repo, branch);
+    if (current !== null) {
+      // Any doubt (an unknown revision, one not on the branch) is settled after a fetch, as before.
+      const sha = await this.#locate(repo, branch, wanted, current).catch(() => null);
+      if (sha !== null) {
+        this.#logger?.debug({ repo: repo.name, fetched: false, ms: since(started) }, "commit resolved");
+        return sha;
+      }
+    }
     await this.fetch(repo);
-    return this.#locate(repo, branch, wanted);
+    const sha = await this.#locate(repo, branch, wanted);
+    this.#logger?.debug({ repo: repo.name, fetched: true, ms: since(started) }, "commit resolved");
+    return sha;
+  }
+
+  /**
+   * The branch's tip when the remote's tip (asked now) is already the mirror's: then nothing needs
+   * fetching. Null when the mirror lacks it, differs, or the remote could not be asked (the fetch
+   * that follows then reports why).
+   */
+  async #tipIfCurrent(repo: RepoConfig, branch: string): Promise<string | null> {
+    const mirror = this.mirrorPath(repo);
+    if (!existsSync(mirror)) return null;
+    const refs = this.#cached(repo) ?? (await this.#refreshRefs(repo).catch(() => undefined));
+    const known = refs?.heads.get(branch);
+    if (known === undefined || refs?.nonCommitHeads.has(branch)) return null;
+    const remote = await remoteBranchTip(mirror, repo.url, branch, this.#fetchTimeoutMs).catch(() => null);
+    return remote === known ? known : null;
   }
 
   /**
@@ -126,10 +159,10 @@ export class GitMirrors implements RefChecker {
     await this.#locate(repo, branch, wanted);
   }
 
-  async #locate(repo: RepoConfig, branch: string, wanted: string | null): Promise<string> {
+  /** `knownTip`: the branch's tip, already established; else it is read from the mirror. */
+  async #locate(repo: RepoConfig, branch: string, wanted: string | null, knownTip?: string): Promise<string> {
     const dir = this.mirrorPath(repo);
-    const tip =
-      (await revParse(dir, `refs/heads/${branch}^{commit}`)) ?? (await this.#nonBranchTip(repo, dir, branch));
+    const tip = knownTip ?? (await this.#mirrorTip(repo, dir, branch));
     if (tip === null) {
       throw new SlashbuildError(
         "BRANCH_UNKNOWN",
@@ -153,22 +186,35 @@ export class GitMirrors implements RefChecker {
     return sha;
   }
 
+  /** The branch's tip from the refs read at the last fetch (no git process); null when unknown. */
+  knownTip(repo: RepoConfig, branch: string): string | null {
+    const refs = this.#cached(repo);
+    if (!refs || refs.nonCommitHeads.has(branch)) return null;
+    return refs.heads.get(branch) ?? null;
+  }
+
   /** A fresh working copy of `sha` in `dir` (which must not exist), detached at that commit. */
   async createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void> {
     if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`not a full commit id: ${sha}`);
+    const started = performance.now();
     await mkdir(path.dirname(dir), { recursive: true });
-    // Under the repo's lock so a concurrent fetch cannot rewrite refs or repack mid-clone. Objects
-    // are copied, not hard-linked: the build owns (and may chmod and rewrite) every file of its
-    // working copy, and a shared inode would let it rewrite the mirror's objects too.
-    await this.#mutex.run(repo.name, () =>
-      runGit(["clone", "--quiet", "--no-hardlinks", "--no-checkout", "--", this.mirrorPath(repo), dir], {
-        timeoutMs: LOCAL_TIMEOUT_MS,
-      }),
-    );
-    await runGit(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", sha, "--"], {
-      cwd: dir,
-      timeoutMs: LOCAL_TIMEOUT_MS,
+    const mirror = this.mirrorPath(repo);
+    // Under the repo's lock so a concurrent fetch cannot rewrite refs or repack mid-copy.
+    const refs = await this.#mutex.run(repo.name, async () => {
+      const known = this.#cached(repo) ?? (await this.#refreshRefs(repo));
+      await copyObjects(mirror, dir);
+      return known;
     });
+    await checkOutCopy(mirror, dir, sha, refs);
+    this.#logger?.debug({ repo: repo.name, ms: since(started) }, "working copy made");
+  }
+
+  /** The branch's tip in the mirror: from the refs read at the last fetch, else from git. */
+  async #mirrorTip(repo: RepoConfig, dir: string, branch: string): Promise<string | null> {
+    const refs = this.#cached(repo);
+    const cached = refs?.nonCommitHeads.has(branch) ? undefined : refs?.heads.get(branch);
+    if (cached !== undefined) return cached;
+    return (await revParse(dir, `refs/heads/${branch}^{commit}`)) ?? this.#nonBranchTip(repo, dir, branch);
   }
 
   /**
@@ -182,8 +228,8 @@ export class GitMirrors implements RefChecker {
     return null;
   }
 
-  #cached(repo: RepoConfig): ReadonlySet<string> | undefined {
-    return this.#branches.get(repo.name);
+  #cached(repo: RepoConfig): MirrorRefs | undefined {
+    return this.#refs.get(repo.name);
   }
 
   #startFetch(repo: RepoConfig, state: FetchState): Promise<void> {
@@ -198,6 +244,8 @@ export class GitMirrors implements RefChecker {
 
   async #fetchNow(repo: RepoConfig): Promise<void> {
     const mirror = this.mirrorPath(repo);
+    // Until the refs are read again after this fetch, nothing may answer from the old ones.
+    this.#refs.delete(repo.name);
     try {
       if (existsSync(mirror)) {
         await this.#fetchInto(mirror, repo);
@@ -214,6 +262,7 @@ export class GitMirrors implements RefChecker {
           }
           await this.#fetchInto(scratch, repo);
           await rename(scratch, mirror);
+          this.#urls.set(repo.name, repo.url);
         } finally {
           await rm(scratch, { recursive: true, force: true });
         }
@@ -228,16 +277,35 @@ export class GitMirrors implements RefChecker {
       );
       throw unreachable(repo, error);
     }
-    await this.#refreshBranches(repo);
+    await this.#refreshRefs(repo);
   }
 
   async #fetchInto(dir: string, repo: RepoConfig): Promise<void> {
-    // Set the url every time: a changed config then takes effect without deleting the mirror.
-    await runGit(["config", "--end-of-options", "remote.origin.url", repo.url], { cwd: dir });
+    // A changed url in the config takes effect without deleting the mirror; an unchanged one is
+    // not written again (the first fetch of each process writes it).
+    const mirror = dir === this.mirrorPath(repo);
+    if (!mirror || this.#urls.get(repo.name) !== repo.url) {
+      await runGit(["config", "--end-of-options", "remote.origin.url", repo.url], { cwd: dir });
+      if (mirror) this.#urls.set(repo.name, repo.url);
+    }
     // Refspecs on the command line replace the configured ones, so pull heads are only fetched when wanted.
     const refspecs = repo.on?.pullRequest ? [...REFSPECS, ...PULL_REFSPECS] : [];
+    // No gc, and no `git maintenance run --auto` process after each fetch (with gc.auto=0 it had
+    // nothing to do anyway).
     await runGit(
-      ["-c", "gc.auto=0", "fetch", "--quiet", "--prune", "--prune-tags", "--force", "origin", ...refspecs],
+      [
+        "-c",
+        "gc.auto=0",
+        "-c",
+        "maintenance.auto=false",
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--prune-tags",
+        "--force",
+        "origin",
+        ...refspecs,
+      ],
       {
         cwd: dir,
         timeoutMs: this.#fetchTimeoutMs,
@@ -245,20 +313,15 @@ export class GitMirrors implements RefChecker {
     );
   }
 
-  async #refreshBranches(repo: RepoConfig): Promise<void> {
-    const { stdout } = await runGit(
-      ["for-each-ref", "--format=%(refname)", "--end-of-options", "refs/heads/"],
-      {
-        cwd: this.mirrorPath(repo),
-        timeoutMs: LOCAL_TIMEOUT_MS,
-      },
-    );
-    const names = stdout
-      .split("\n")
-      .filter((line) => line.startsWith("refs/heads/"))
-      .map((line) => line.slice("refs/heads/".length));
-    this.#branches.set(repo.name, new Set(names));
+  async #refreshRefs(repo: RepoConfig): Promise<MirrorRefs> {
+    const refs = await readMirrorRefs(this.mirrorPath(repo));
+    this.#refs.set(repo.name, refs);
+    return refs;
   }
+}
+
+function since(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
 }
 
 function unreachable(repo: RepoConfig, error: unknown): SlashbuildError {

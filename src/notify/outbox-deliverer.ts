@@ -17,6 +17,8 @@ export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 /** pino-compatible subset. */
 export interface DeliveryLogger {
+  /** Each post picked and sent (the build timeline at debug level); optional. */
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -164,7 +166,15 @@ export class OutboxDeliverer {
       }
       return 0;
     }
+    this.#log.debug?.(
+      { outboxId: message.id, buildId: message.buildId, kind: message.kind },
+      "status post picked",
+    );
     const outcome = await this.#send(message);
+    this.#log.debug?.(
+      { outboxId: message.id, buildId: message.buildId, kind: message.kind, outcome: outcome.kind },
+      "status post sent",
+    );
     try {
       this.#record(message, outcome);
     } catch (error) {

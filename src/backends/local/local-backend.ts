@@ -113,6 +113,7 @@ export class LocalBackend implements BuildBackend {
       throw new SlashbuildError("BACKEND_UNAVAILABLE", "slashbuild is shutting down; try again in a minute.");
     }
     this.#enqueue(build, repo);
+    this.#logger?.debug({ buildId: build.id, phase: "queued" }, "build timeline");
     // Started on the next turn, so no event can reach the sink before start() has returned.
     setImmediate(() => this.#pump());
   }

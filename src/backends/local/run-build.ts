@@ -17,6 +17,11 @@ import { StepLog } from "./step-log.js";
 export interface BuildMirrors {
   resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string>;
   createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void>;
+  /**
+   * The branch's tip as the mirror has it now, without asking anyone (null when unknown). Only a
+   * guess to start the working copy early: `resolve` decides what is built.
+   */
+  knownTip?(repo: RepoConfig, branch: string): string | null;
 }
 
 /** Why a build was ended early; `closing` means slashbuild is shutting down and reports nothing. */
@@ -62,6 +67,7 @@ type Outcome = {
  * (so whoever sees `finished` sees the workspace gone). The repo's timeout covers all of it.
  */
 export async function runBuild(options: RunBuildOptions): Promise<void> {
+  mark(options, "runner_start");
   const abort = new AbortController();
   const forward = (): void => abort.abort(options.stopSignal.reason);
   options.stopSignal.addEventListener("abort", forward, { once: true });
@@ -81,31 +87,57 @@ export async function runBuild(options: RunBuildOptions): Promise<void> {
     });
   }
   if (outcome) options.emit({ type: "finished", buildId: options.build.id, at: options.clock(), ...outcome });
+  mark(options, "finished");
+}
+
+/**
+ * The build's timeline at debug level (`log_level: debug`): where the time of a build goes, for
+ * bench/real/build-timeline.ts and for anyone asking why a build was slow to start.
+ */
+function mark(options: RunBuildOptions, phase: string, step?: number): void {
+  options.logger?.debug(
+    { buildId: options.build.id, phase, ...(step === undefined ? {} : { step }) },
+    "build timeline",
+  );
 }
 
 async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Promise<Outcome> {
   const { build, repo } = options;
-  const resolved = await untilStopped(
-    options.mirrors.resolve(repo, build.branch, build.requestedRevision),
-    signal,
-  );
+  const resolving = options.mirrors.resolve(repo, build.branch, build.requestedRevision);
+  // Awaited below, after other awaits: a failure meanwhile must not count as unhandled.
+  resolving.catch(() => {});
+  await rm(options.workspace, { recursive: true, force: true });
+  // While the remote is asked for the tip, the working copy of the tip the mirror already knows is
+  // made on the side: that is the commit built almost always, and the two waits overlap. It is
+  // only a guess: it is kept only if it is exactly the commit resolved, else it is thrown away.
+  const guess =
+    build.requestedRevision === null ? (options.mirrors.knownTip?.(repo, build.branch) ?? null) : null;
+  const early = guess === null ? null : workingCopy(options, guess);
+  const resolved = await untilStopped(resolving, signal);
+  // Settled before anything else touches the workspace (or the finally removes it).
+  const earlyError = early === null ? null : await early;
   if (resolved.kind === "stopped") return stopOutcome(signal.reason, null, "while fetching the repository");
   if (resolved.kind === "failed") {
     return { status: "failed", reason: explain(resolved.error, "could not resolve the commit") };
   }
   const sha = resolved.value;
+  mark(options, "resolved");
 
-  await rm(options.workspace, { recursive: true, force: true });
-  try {
-    await options.mirrors.createWorkingCopy(repo, sha, options.workspace);
-  } catch (error) {
-    options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
-    return { status: "failed", reason: explain(error, "could not create the working copy") };
+  if (early === null || sha !== guess || earlyError !== null) {
+    if (early !== null) await rm(options.workspace, { recursive: true, force: true });
+    const error = await workingCopy(options, sha);
+    if (error !== null) {
+      options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
+      return { status: "failed", reason: explain(error, "could not create the working copy") };
+    }
   }
+  mark(options, "working_copy");
   if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
   // As root, builds run as the unprivileged build uid, which must own the working copy it writes.
-  if (options.sandbox?.asRoot)
+  if (options.sandbox?.asRoot) {
     await chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
+    mark(options, "chowned");
+  }
 
   // Kept with the build, so its page says so even after the config changes.
   const sandbox = options.sandbox ? "bwrap" : "none";
@@ -130,6 +162,7 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       secrets,
       onText: (text) => options.onLog(index, text),
     });
+    mark(options, "step_spawn", index);
     const { exitCode, gone } = await runStep({
       command,
       cwd: options.workspace,
@@ -141,9 +174,11 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
         ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command)
         : null,
       onRecord: (record) => recordGroup(options.workspace, record),
+      onExit: () => mark(options, "step_exit", index),
       ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),
     });
     // Only once nothing of the step is left: otherwise the next start must still find and end it.
+    mark(options, "step_done", index);
     if (gone) await forgetGroup(options.workspace);
     else options.logger?.error({ buildId: build.id, step: index }, "a step's processes could not be ended");
     await log.close().catch((error: unknown) => {
@@ -201,14 +236,27 @@ function stopOutcome(reason: StopReason, command: string | null, when: string): 
   return { status: "cancelled", reason: `stopped by @${reason.by}${suffix}` };
 }
 
-/** chown -R without following links (a symlink in the repo must not hand over a file elsewhere). */
+/**
+ * chown -R without following links (a symlink in the repo must not hand over a file elsewhere).
+ * One recursive listing (which does not descend into symlinked directories), then every chown at
+ * once: one after another, they were a visible share of a small build's start.
+ */
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   await chown(dir, uid, gid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(file, uid, gid);
-    else if (!entry.isSymbolicLink()) await chown(file, uid, gid);
-  }
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  await Promise.all(
+    entries
+      .filter((entry) => !entry.isSymbolicLink())
+      .map((entry) => chown(path.join(entry.parentPath, entry.name), uid, gid)),
+  );
+}
+
+/** Makes the working copy of `sha`; resolves with the error instead of throwing it (null = made). */
+function workingCopy(options: RunBuildOptions, sha: string): Promise<unknown> {
+  return options.mirrors.createWorkingCopy(options.repo, sha, options.workspace).then(
+    () => null,
+    (error: unknown) => error ?? new Error("could not create the working copy"),
+  );
 }
 
 function explain(error: unknown, fallback: string): string {

@@ -20,6 +20,8 @@ export interface RunStepOptions {
   readonly sandbox: SandboxedCommand | null;
   /** Called with what the step is once it runs (recorded so a crash can be cleaned up). */
   readonly onRecord?: (record: StepRecord) => Promise<void>;
+  /** Called as soon as the step's process has exited (the build timeline). */
+  readonly onExit?: () => void;
   /** Called when the step's (sandboxed) process could not be started at all (metrics). */
   readonly onStartFailure?: () => void;
 }
@@ -39,7 +41,17 @@ interface Handle {
   readonly record: Promise<StepRecord | null>;
   kill(): Promise<boolean>;
   alive(): boolean;
+  /** Resolves once what is left ends by itself, if it is bound to (at most `ms`). */
+  settle(ms: number): Promise<void>;
 }
+
+/**
+ * A sandbox's init outlives the step's command by a moment: bwrap reports the command's exit, and
+ * init then dies with bwrap (--die-with-parent), taking any leftover with it. Waiting for that
+ * is cheap; killing it instead (a SIGTERM round over the namespace, then polling) cost ~50 ms.
+ */
+const SETTLE_MS = 250;
+const SETTLE_POLL_MS = 2;
 
 /**
  * Runs one command, feeding stdout and stderr to the step log. Sandboxed, it runs in its own PID
@@ -85,6 +97,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   try {
     const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     exitCode = code;
+    options.onExit?.();
   } catch (error) {
     // spawn failed (no `sh` or `bwrap`, workspace gone): the step fails with the reason in its log.
     options.log.append(`[slashbuild: could not start the command: ${(error as Error).message}]\n`);
@@ -93,6 +106,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
     options.signal.removeEventListener("abort", kill);
   }
   await recorded;
+  if (handle.alive()) await handle.settle(SETTLE_MS);
   if (handle.alive()) kill();
   const gone = (await killing) ?? true;
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, PIPE_DRAIN_MS).unref())]);
@@ -107,6 +121,8 @@ function groupHandle(child: ChildProcess, options: RunStepOptions): Handle {
     record: Promise.resolve(pgid === undefined ? null : { kind: "group", pgid }),
     kill: () => (pgid === undefined ? Promise.resolve(true) : killProcessGroup(pgid, options.killGraceMs)),
     alive: () => pgid !== undefined && processGroupAlive(pgid),
+    // A backgrounded process of a plain group has no reason to end: it is killed at once.
+    settle: async () => {},
   };
 }
 
@@ -141,6 +157,14 @@ function sandboxHandle(child: ChildProcess, graceMs: number): Handle {
       return true;
     },
     alive: () => identity !== null && sandboxAlive(identity),
+    async settle(ms) {
+      for (
+        let waited = 0;
+        identity !== null && sandboxAlive(identity) && waited < ms;
+        waited += SETTLE_POLL_MS
+      )
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    },
   };
 }
 

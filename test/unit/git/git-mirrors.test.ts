@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -9,6 +9,7 @@ import { SlashbuildError } from "../../../src/core/errors.js";
 import { GitMirrors } from "../../../src/git/git-mirrors.js";
 import { runGit } from "../../../src/git/run-git.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
+import { gitSubcommand, traceGitProcesses } from "../../helpers/git-trace.js";
 
 // Pass-through spy, so tests can count how many fetches really ran.
 vi.mock("../../../src/git/run-git.js", async (importOriginal) => {
@@ -36,6 +37,15 @@ function repoConfig(url: string, name = "app"): RepoConfig {
 
 function fetchCount(): number {
   return vi.mocked(runGit).mock.calls.filter(([args]) => args.includes("fetch")).length;
+}
+
+/** The git sub-commands slashbuild ran since the spy was last cleared. */
+function urlWrites(): number {
+  return vi.mocked(runGit).mock.calls.filter(([args]) => args.includes("remote.origin.url")).length;
+}
+
+function gitCommands(): string[] {
+  return vi.mocked(runGit).mock.calls.map(([args]) => gitSubcommand(["git", ...args]) ?? "?");
 }
 
 async function refusal(promise: Promise<unknown>): Promise<SlashbuildError> {
@@ -216,6 +226,76 @@ describe("GitMirrors", () => {
       await expect(mirrors.assertOnBranch(repo, "main", pushedLater)).resolves.toBeUndefined();
     });
 
+    it("asks the remote for the tip and fetches nothing when the mirror already has it", async () => {
+      await mirrors.branchExists(repo, "main");
+      const tip = await remote.sha("main");
+      vi.mocked(runGit).mockClear();
+      const { result, processes } = await traceGitProcesses(() => mirrors.resolve(repo, "main", null));
+      expect(result).toBe(tip);
+      expect(gitCommands()).toEqual(["ls-remote"]);
+      // ls-remote and its upload-pack (a local remote): no fetch, rev-list, maintenance or config.
+      expect(processes.map((p) => (p.kind === "git" ? gitSubcommand(p.argv) : "child"))).toEqual([
+        "ls-remote",
+        "child",
+      ]);
+    });
+
+    it("knownTip: the mirror's tip from memory, no git at all; null before the mirror is read", async () => {
+      expect(mirrors.knownTip(repo, "main")).toBeNull();
+      await mirrors.fetch(repo);
+      vi.mocked(runGit).mockClear();
+      expect(mirrors.knownTip(repo, "main")).toBe(await remote.sha("main"));
+      expect(mirrors.knownTip(repo, "nope")).toBeNull();
+      expect(gitCommands()).toEqual([]);
+    });
+
+    it("fetches when the remote's tip moved since the mirror was fetched: never a stale mirror", async () => {
+      await mirrors.branchExists(repo, "main");
+      const newer = await remote.commit({ message: "pushed just before /build" });
+      const before = fetchCount();
+      const { result, processes } = await traceGitProcesses(() => mirrors.resolve(repo, "main", null));
+      expect(result).toBe(newer);
+      expect(fetchCount()).toBe(before + 1);
+      // The fetch starts no `git maintenance run --auto` behind it (gc is off for mirrors anyway).
+      expect(processes.filter((p) => p.argv.includes("maintenance"))).toEqual([]);
+      // And the mirror's refs were read again: the next build of the same tip fetches nothing.
+      vi.mocked(runGit).mockClear();
+      expect(await mirrors.resolve(repo, "main", null)).toBe(newer);
+      expect(gitCommands()).toEqual(["ls-remote"]);
+    });
+
+    it("builds an exact revision of the current tip without fetching, and still checks it is on the branch", async () => {
+      const older = await remote.commit({ message: "older" });
+      const elsewhere = await remote.commit({ branch: "dev", message: "unreviewed" });
+      await mirrors.fetch(repo);
+      const before = fetchCount();
+      expect(await mirrors.resolve(repo, "main", older.slice(0, 8))).toBe(older);
+      expect(fetchCount()).toBe(before);
+      expect((await refusal(mirrors.resolve(repo, "main", elsewhere))).code).toBe("REVISION_NOT_ON_BRANCH");
+    });
+
+    it("refuses a branch deleted upstream even while the mirror still has it", async () => {
+      await remote.createBranch("gone");
+      expect(await mirrors.branchExists(repo, "gone")).toBe(true);
+      await remote.deleteBranch("gone");
+      expect((await refusal(mirrors.resolve(repo, "gone", null))).code).toBe("BRANCH_UNKNOWN");
+    });
+
+    it("writes the url into the mirror's config once, and again only when the config changes it", async () => {
+      await mirrors.fetch(repo);
+      await remote.commit({ message: "newer" });
+      await mirrors.fetch(repo);
+      expect(urlWrites()).toBe(1); // into the new mirror
+      const moved = await GitRepoFixture.create();
+      try {
+        const tip = await moved.commit({ message: "elsewhere" });
+        expect(await mirrors.resolve({ ...repo, url: moved.dir }, "main", null)).toBe(tip);
+        expect(urlWrites()).toBe(2);
+      } finally {
+        await moved.remove();
+      }
+    });
+
     it("refuses an unknown branch", async () => {
       const error = await refusal(mirrors.resolve(repo, "nope", null));
       expect(error.code).toBe("BRANCH_UNKNOWN");
@@ -248,6 +328,49 @@ describe("GitMirrors", () => {
       const head = await runGit(["rev-parse", "HEAD"], { cwd: dir });
       expect(head.stdout.trim()).toBe(first);
       expect(await readFile(path.join(dir, "version.txt"), "utf8")).toBe("1\n");
+    });
+
+    it("makes it with one git process, shaped like a clone: origin/* branches, tags, a clean status", async () => {
+      await remote.git("tag", "-a", "-m", "release", "v1.0");
+      await remote.createBranch("dev");
+      const tip = await mirrors.resolve(repo, "main", null);
+      const dir = path.join(dataDir, "workspaces", "2");
+      vi.mocked(runGit).mockClear();
+      const { processes } = await traceGitProcesses(() => mirrors.createWorkingCopy(repo, tip, dir));
+      expect(processes).toHaveLength(1);
+      expect(gitCommands()).toEqual(["read-tree"]);
+      const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
+      expect(git("rev-parse", "HEAD")).toBe(tip);
+      expect(git("rev-parse", "--abbrev-ref", "HEAD")).toBe("HEAD"); // detached
+      expect(git("status", "--porcelain")).toBe("");
+      expect(git("describe", "--tags")).toBe("v1.0");
+      expect(
+        git("branch", "-r")
+          .split("\n")
+          .map((b) => b.trim()),
+      ).toEqual(["origin/dev", "origin/main"]);
+      expect(git("config", "remote.origin.url")).toBe(mirrors.mirrorPath(repo));
+      expect(git("fsck", "--no-dangling")).toBe("");
+    });
+
+    it("copies the mirror's objects: no file of the working copy shares an inode with the mirror", async () => {
+      const tip = await mirrors.resolve(repo, "main", null);
+      const dir = path.join(dataDir, "workspaces", "3");
+      await mirrors.createWorkingCopy(repo, tip, dir);
+      const mirrorObjects = path.join(mirrors.mirrorPath(repo), "objects");
+      const files = (await readdir(mirrorObjects, { recursive: true, withFileTypes: true })).filter((e) =>
+        e.isFile(),
+      );
+      expect(files.length).toBeGreaterThan(0);
+      for (const entry of files) {
+        const relative = path.relative(mirrorObjects, path.join(entry.parentPath, entry.name));
+        const [inMirror, inCopy] = await Promise.all([
+          stat(path.join(mirrorObjects, relative)),
+          stat(path.join(dir, ".git", "objects", relative)),
+        ]);
+        expect(inCopy.ino).not.toBe(inMirror.ino);
+        expect(inMirror.nlink).toBe(1);
+      }
     });
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
 
@@ -86,6 +87,32 @@ describe("LocalBackend builds (real git, real processes)", () => {
     );
     expect(h.events.events.some((e) => e.type === "started")).toBe(false);
     expect(h.outExists("ran")).toBe(false);
+  });
+
+  it("hands the whole working copy to the build's uid, nested files and .git too, but never a symlink's target", async () => {
+    h = await Harness.create({
+      repos: {
+        app: {
+          commands: [
+            'stat -c %u README.md a/b/c/deep.txt .git/HEAD .git/objects > "$OUT/owners"',
+            'git -c user.name=b -c user.email=b@x commit -q --allow-empty -m built && echo committed > "$OUT/commit"',
+          ],
+        },
+      },
+    });
+    // A file outside the workspace, owned by slashbuild, that a link in the repo points at.
+    const target = path.join(h.out, "not-yours");
+    await writeFile(target, "slashbuild's\n");
+    const ownerBefore = (await stat(target)).uid;
+    await symlink(target, path.join(h.remote.dir, "link"));
+    await h.remote.commit({ files: { "a/b/c/deep.txt": "deep\n" } });
+    const finished = await h.run("app");
+
+    expect(finished.status).toBe("succeeded");
+    // Inside its user namespace the build is uid 1000 and owns every file (as root: build_uid outside).
+    expect((await h.readOut("owners")).trim().split("\n")).toEqual(["1000", "1000", "1000", "1000"]);
+    expect((await h.readOut("commit")).trim()).toBe("committed");
+    expect((await stat(target)).uid).toBe(ownerBefore);
   });
 
   it("fails a build of a branch that does not exist, with a reason", async () => {
