@@ -47,6 +47,7 @@ import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
 import { SqliteWebSessions } from "./store/sqlite-web-sessions.js";
 import { SqliteWebhookDeliveries } from "./store/sqlite-webhook-deliveries.js";
 import { StorageGuard } from "./store/storage-guard.js";
+import { startWalCheckpointer, type WalCheckpointer } from "./store/wal-checkpointer.js";
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
@@ -98,6 +99,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const dbFile = path.join(config.dataDir, "slashbuild.db");
   const db = openDatabase(dbFile);
   const storage = storageGuard(dbFile, logger, clock);
+  // Started with the service (start()), stopped before the database closes.
+  let checkpointer: WalCheckpointer | undefined;
   const store = new SqliteBuildStore(db, storage);
   const outbox = new SqliteOutbox(db, clock, storage);
   const sink = chatMode(config);
@@ -318,6 +321,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     statusOutbox,
     metrics,
     async start() {
+      checkpointer ??= startWalCheckpointer(db, dbFile, logger);
       // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
       notifier.resumeDrafts((id) => store.get(id));
       await service.recover();
@@ -368,6 +372,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await deliverer.stop();
       await pruner.stop();
       await statuses.deliverer.stop();
+      await checkpointer?.stop();
       db.close();
     },
   };

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Db, openDatabase } from "../../../src/store/open-database.js";
+import { startWalCheckpointer, type WalCheckpointer } from "../../../src/store/wal-checkpointer.js";
+import { waitFor } from "../../helpers/service-process.js";
+
+const dirs: string[] = [];
+const open: { db: Db; checkpointer?: WalCheckpointer }[] = [];
+
+afterEach(async () => {
+  for (const { db, checkpointer } of open.splice(0)) {
+    await checkpointer?.stop();
+    db.close();
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function database(): { db: Db; file: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "slashbuild-ckpt-"));
+  dirs.push(dir);
+  const file = path.join(dir, "slashbuild.db");
+  const db = openDatabase(file);
+  db.exec("CREATE TABLE filler (id INTEGER PRIMARY KEY, data BLOB)");
+  open.push({ db });
+  return { db, file };
+}
+
+function fill(db: Db, rows: number): void {
+  const insert = db.prepare("INSERT INTO filler (data) VALUES (randomblob(2000))");
+  for (let i = 0; i < rows; i++) insert.run();
+}
+
+describe("startWalCheckpointer", () => {
+  it("leaves commits free of checkpoints and copies the WAL into the database from its own thread", async () => {
+    const { db, file } = database();
+    const checkpointer = startWalCheckpointer(db, file, pino({ level: "silent" }));
+    (open[0] as { checkpointer?: WalCheckpointer }).checkpointer = checkpointer;
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    const before = statSync(file).size;
+    fill(db, 3000); // ~1500 pages: past SQLite's own 1000-page checkpoint, which is now off
+    // Only a checkpoint writes the database file itself; the writer no longer does.
+    await waitFor("a checkpoint by the worker", () => statSync(file).size > before + 4_000_000);
+  });
+
+  it("gives checkpoints back to the connection when the thread fails, so the WAL stays bounded", async () => {
+    const { db } = database();
+    const warnings: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => warnings.push(line) });
+    const checkpointer = startWalCheckpointer(db, "/nonexistent/slashbuild.db", logger);
+    (open[0] as { checkpointer?: WalCheckpointer }).checkpointer = checkpointer;
+    await waitFor("the fallback", () => db.pragma("wal_autocheckpoint", { simple: true }) === 1000);
+    expect(warnings.join("")).toMatch(/checkpoint thread stopped/);
+  });
+});
