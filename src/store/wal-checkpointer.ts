@@ -62,9 +62,14 @@ export function startWalCheckpointer(db: Db, file: string, logger: Logger): WalC
   return {
     async stop() {
       stopping = true;
+      // Held until the thread is gone: an unreferenced thread and timer alone would let Node exit
+      // mid-await (exit code 13) once the server was closed.
+      worker.ref();
       const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       worker.postMessage("stop");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
       await worker.terminate();
       if (db.open) db.pragma("wal_checkpoint(PASSIVE)");
     },
