@@ -60,6 +60,12 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** How the scheduler waits (tests pass a virtual clock's sleep); default: real timers. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * WAL checkpoints on their own thread (store/wal-checkpointer.ts); default true. false leaves
+   * them to SQLite, inside commits: the disk-full test needs writes that must grow the WAL, and
+   * checkpoints every 200 ms let small writes reuse its space.
+   */
+  readonly backgroundCheckpoints?: boolean;
 }
 
 export interface App {
@@ -321,7 +327,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     statusOutbox,
     metrics,
     async start() {
-      checkpointer ??= startWalCheckpointer(db, dbFile, logger);
+      if (deps.backgroundCheckpoints !== false) checkpointer ??= startWalCheckpointer(db, dbFile, logger);
       // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
       notifier.resumeDrafts((id) => store.get(id));
       await service.recover();
