@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { App, AppDeps } from "./app-types.js";
 import { BuildbotBackend } from "./backends/buildbot/buildbot-backend.js";
 import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
 import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
@@ -48,42 +48,12 @@ import { SqliteWebSessions } from "./store/sqlite-web-sessions.js";
 import { SqliteWebhookDeliveries } from "./store/sqlite-webhook-deliveries.js";
 import { StorageGuard } from "./store/storage-guard.js";
 import { startWalCheckpointer, type WalCheckpointer } from "./store/wal-checkpointer.js";
+
+export type { App, AppDeps } from "./app-types.js";
+
 import { fileLogStreamSource } from "./web/log/file-log-stream-source.js";
 import { logSourceByBackend, textLogStreamSource } from "./web/log/log-stream-source.js";
 import { webRoutes } from "./web/web-routes.js";
-
-export interface AppDeps {
-  /** Where console-mode status posts are printed when no webhook is configured. */
-  readonly out?: Writable;
-  readonly logger?: Logger;
-  readonly fetch?: typeof fetch;
-  readonly clock?: Clock;
-  /** How the scheduler waits (tests pass a virtual clock's sleep); default: real timers. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /**
-   * WAL checkpoints on their own thread (store/wal-checkpointer.ts); default true. false leaves
-   * them to SQLite, inside commits: the disk-full test needs writes that must grow the WAL, and
-   * checkpoints every 200 ms let small writes reuse its space.
-   */
-  readonly backgroundCheckpoints?: boolean;
-}
-
-export interface App {
-  readonly config: Config;
-  readonly server: FastifyInstance;
-  readonly service: BuildService;
-  /** The build records, for tests that seed history; the running service reads them through BuildService. */
-  readonly store: SqliteBuildStore;
-  readonly local: LocalBackend;
-  readonly outbox: SqliteOutbox;
-  /** Commit statuses waiting for (or delivered to) the Git host: the outbox's "forge" sink. */
-  readonly statusOutbox: SqliteOutbox;
-  readonly metrics: Metrics;
-  /** Settles what the last process left unfinished and starts delivering status posts. Does not listen. */
-  start(): Promise<void>;
-  /** Graceful stop: no new requests, running builds reported interrupted, pending posts given a moment to go out. */
-  close(): Promise<void>;
-}
 
 /** How long a graceful stop waits for pending status posts before leaving them for the next start. */
 const DRAIN_MS = 5000;

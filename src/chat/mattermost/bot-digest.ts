@@ -2,8 +2,9 @@ import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import type { DigestContext, DigestPart, DigestPolicy, OutboxMessage } from "../../notify/ports.js";
 import type { BotPayload, ChannelRef } from "./bot-payload.js";
+import { digestInput } from "./digest-input.js";
 import { formatDigestTexts } from "./format-digest.js";
-import { BOT_REPLY, peopleOf } from "./status-formatters.js";
+import { BOT_REPLY } from "./status-formatters.js";
 
 /**
  * Bot mode's digest rule. Root posts are always patched to their final state, one by one (an edit
@@ -17,10 +18,6 @@ import { BOT_REPLY, peopleOf } from "./status-formatters.js";
  * the root post patches that remain: the news and the @-mentions first, the tidying after.
  */
 export function botDigest(config: Config, findBuild: (id: number) => Build | undefined): DigestPolicy {
-  const secrets = (build: Build) => {
-    const repo = Object.hasOwn(config.repos, build.repo) ? config.repos[build.repo] : undefined;
-    return repo ? Object.values(repo.secrets) : [];
-  };
   return {
     after: config.delivery.digestAfter,
     ahead: BOT_REPLY,
@@ -30,30 +27,12 @@ export function botDigest(config: Config, findBuild: (id: number) => Build | und
       return "id" in channel ? `id:${channel.id}` : `name:${channel.name}`;
     },
     compose(messages: readonly OutboxMessage[], _now: number, context?: DigestContext): DigestPart[] {
-      const byBuild = new Map<number, OutboxMessage>();
-      const builds: Build[] = [];
-      for (const message of messages) {
-        // A build no longer stored (pruned) keeps its own reply: the digest is made from the store.
-        const build = message.buildId === null ? undefined : findBuild(message.buildId);
-        if (!build || byBuild.has(build.id)) continue;
-        byBuild.set(build.id, message);
-        builds.push(build);
-      }
+      const input = digestInput(config, findBuild, messages, context);
       const channel = replyChannel(messages[0]);
-      if (builds.length === 0 || !channel) return [];
-      const times = messages.map((m) => m.createdAt);
-      return formatDigestTexts(builds, {
-        publicUrl: config.publicUrl,
-        secrets,
-        people: (build) => peopleOf(config, build),
-        window: {
-          from: Math.min(...times),
-          to: Math.max(...times),
-          outage: context?.failing === true || messages.some((m) => m.attempts > 0),
-        },
-      }).map((part) => {
+      if (input.builds.length === 0 || !channel) return [];
+      return formatDigestTexts(input.builds, input.text).map((part) => {
         const payload: BotPayload = { op: "post", channel, message: part.text };
-        return { payload, covers: part.buildIds.map((id) => (byBuild.get(id) as OutboxMessage).id) };
+        return { payload, covers: input.covers(part.buildIds) };
       });
     },
   };
