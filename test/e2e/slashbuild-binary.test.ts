@@ -5,7 +5,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FakeMattermost } from "../fakes/fake-mattermost.js";
 import { sendSlashCommand } from "../fakes/send-slash-command.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../helpers/git-repo.js";
-import { markedProcesses, markedSleeper, newMarker } from "../helpers/marked-processes.js";
+import {
+  markedProcesses,
+  markedSleeper,
+  newMarker,
+  sandboxInitsWaiting,
+} from "../helpers/marked-processes.js";
 import { processAlive } from "../helpers/process-alive.js";
 import { ServiceProcess, waitFor } from "../helpers/service-process.js";
 
@@ -222,6 +227,10 @@ describe("slashbuild serve (the binary)", () => {
     await serve([`setsid ${markedSleeper(marker)} & ${markedSleeper(marker)}`]);
     await ack("app");
     await waitFor("the build to run", () => markedProcesses(marker).length >= 2);
+    // bwrap's init arms its parent-death signal a moment after the build's command has started
+    // (under load, seen to come after both sleepers); a slashbuild killed before that leaves the
+    // sandbox to the next start's recovery (test/unit/backends/local/process-group-file.test.ts).
+    await waitFor("the sandbox's init to be up", () => sandboxInitsWaiting(marker));
     expect(await service.stop("SIGKILL")).toBe(null);
     // No restart needed: the sandbox dies with its parent (bwrap --die-with-parent, PID namespace).
     await waitFor("the build's processes to end", () => markedProcesses(marker).length === 0);
@@ -233,15 +242,16 @@ describe("slashbuild serve (the binary)", () => {
     await serve(["true"]);
     mattermost.outage = "503";
     await ack("app");
-    await waitFor("a refused delivery", () =>
-      mattermost.requests.some((r) => r.status === 503 && r.path.startsWith("/hooks/")),
+    // The outage lasts until the finish post itself has been refused once, so the build has
+    // finished meanwhile. Posts go one at a time: from then on no attempt at the start post can
+    // still be on the wire (one sent before the build finished but answered after the outage
+    // would be delivered; a post cannot be unsent). Without the stale-start rule, the start post
+    // would hold its build's queue and the finish post would never be tried during the outage.
+    await waitFor("a refused finish post", () =>
+      mattermost.requests.some(
+        (r) => r.status === 503 && r.body?.includes("[#1]") === true && /succeeded/.test(r.body),
+      ),
     );
-    // The outage lasts until the build has finished (its page says so), so both of its posts
-    // are waiting when Mattermost comes back, whatever the machine's speed.
-    await waitFor("the build to finish during the outage", async () => {
-      const answer = await fetch(`${service.url}/api/builds/1`).catch(() => null);
-      return answer?.ok === true && /"status":"succeeded"/.test(await answer.text());
-    });
     expect(postsAbout(1)).toEqual([]);
     mattermost.outage = "none";
     await finishedPost(1, /succeeded/);

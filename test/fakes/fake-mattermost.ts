@@ -38,6 +38,8 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly status: number | "closed";
   readonly at: number;
+  /** The request body as text (absent when the connection was closed before it was read). */
+  readonly body?: string;
   /** Headers of our answer (e.g. retry-after on a 429). */
   readonly responseHeaders: Readonly<Record<string, string>>;
 }
@@ -155,8 +157,19 @@ export class FakeMattermost {
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake");
     const at = this.#clock();
-    const record = (status: number | "closed", responseHeaders: Readonly<Record<string, string>> = {}) =>
-      this.requests.push({ method: req.method ?? "", path: url.pathname, status, at, responseHeaders });
+    const record = (
+      status: number | "closed",
+      responseHeaders: Readonly<Record<string, string>> = {},
+      text?: string,
+    ) =>
+      this.requests.push({
+        method: req.method ?? "",
+        path: url.pathname,
+        status,
+        at,
+        responseHeaders,
+        ...(text === undefined ? {} : { body: text }),
+      });
 
     if (this.outage === "close") {
       record("closed");
@@ -167,7 +180,7 @@ export class FakeMattermost {
     // Left open until the client gives up or close() destroys the socket.
     if (this.outage === "hang") return;
     const response = this.outage === "503" ? serviceUnavailable() : await this.#limited(req, url, body);
-    record(response.status, response.headers);
+    record(response.status, response.headers, body?.toString("utf8") ?? "");
     send(res, response);
   }
 

@@ -35,3 +35,30 @@ export function newMarker(prefix = "sbmark"): string {
 export function markedSleeper(marker: string, seconds = 300): string {
   return `sh -c 'sleep ${seconds}; true' ${marker}`;
 }
+
+/**
+ * Whether every sandbox whose command line carries `marker` has an init (bwrap's pid 1) waiting on
+ * its children, so past the point where bwrap arms its parent-death signal (then it dies with
+ * bwrap's outer process, and the sandbox with it). Before that moment, which follows the start
+ * of the build's command, a SIGKILLed slashbuild leaves the sandbox to recovery at the next start.
+ */
+export function sandboxInitsWaiting(marker: string): boolean {
+  const inits = markedProcesses(marker).filter((pid) => {
+    try {
+      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? "";
+      return nspid.trim().split(/\s+/).at(-1) === "1" && nspid.trim().split(/\s+/).length > 1;
+    } catch {
+      return false;
+    }
+  });
+  return (
+    inits.length > 0 &&
+    inits.every((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/wchan`, "utf8") === "do_wait";
+      } catch {
+        return false;
+      }
+    })
+  );
+}

@@ -1,7 +1,12 @@
 import { readlinkSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { killProcessGroup } from "./kill-process-group.js";
-import { killSandbox, pidNamespaceOf, type SandboxIdentity } from "./sandbox/sandbox-process.js";
+import {
+  killSandbox,
+  killSandboxesBinding,
+  pidNamespaceOf,
+  type SandboxIdentity,
+} from "./sandbox/sandbox-process.js";
 
 /**
  * What a running step is, kept in a file beside its workspace: its sandbox (init pid and PID
@@ -44,7 +49,8 @@ export async function readRecord(workspace: string): Promise<StepRecord | null> 
 /**
  * Ends what is recorded for `workspace`, if it is still ours (pids are reused: a sandbox's init
  * must still be in the recorded PID namespace; a group's leader must still work inside the
- * workspace). The record is removed only when nothing it names is left. Returns whether it was.
+ * workspace), and any sandbox still binding the workspace. The record is removed only when
+ * nothing it names is left. Returns whether it was.
  */
 export async function killRecordedGroup(workspace: string, graceMs: number): Promise<boolean> {
   const record = await readRecord(workspace);
@@ -54,6 +60,9 @@ export async function killRecordedGroup(workspace: string, graceMs: number): Pro
   } else if (record?.kind === "group" && leaderWorksIn(record.pgid, workspace)) {
     gone = await killProcessGroup(record.pgid, graceMs);
   }
+  // A sandbox can also be left unrecorded, or outlive its slashbuild though recorded (see
+  // sandboxesBinding): found by the workspace it binds.
+  if (!(await killSandboxesBinding(workspace, graceMs))) gone = false;
   if (gone) await forgetGroup(workspace);
   return gone;
 }

@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import path from "node:path";
+import { SANDBOX_WORKSPACE } from "./sandbox-plan.js";
 
 /**
  * A sandbox is known from outside by the host pid of its init (bwrap's pid 1) and the id of its
@@ -95,4 +97,64 @@ export async function killSandbox(sandbox: SandboxIdentity, graceMs: number): Pr
   if (pidNamespaceOf(sandbox.pid) === sandbox.pidns) signal(sandbox.pid, "SIGKILL");
   for (const pid of sandboxMembers(sandbox.pidns)) signal(pid, "SIGKILL");
   return waitUntilGone(sandbox, AFTER_KILL_MS);
+}
+
+/**
+ * The bwrap processes still binding `workspace` (found by their command line, which names the
+ * workspace: unique to this data_dir and build). A record names a step's sandbox, but a
+ * slashbuild killed while a step was starting can leave one unrecorded, and bwrap arms its init's
+ * parent-death signal only after the build's command has been started: under load, a
+ * slashbuild SIGKILLed in that moment leaves an init that outlives it. Recovery ends these too.
+ * `inits`: sandboxes (their init, in a namespace of its own); `monitors`: bwrap's outer process.
+ */
+export function sandboxesBinding(workspace: string): { inits: SandboxIdentity[]; monitors: number[] } {
+  const found = { inits: [] as SandboxIdentity[], monitors: [] as number[] };
+  const own = pidNamespaceOf(process.pid);
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const pid = Number(entry);
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue; // exited while we looked
+    }
+    if (path.basename(argv[0] ?? "") !== "bwrap" || !bindsWorkspace(argv, workspace)) continue;
+    const pidns = pidNamespaceOf(pid);
+    if (pidns === null) continue;
+    if (pidns === own) found.monitors.push(pid);
+    else found.inits.push({ pid, pidns });
+  }
+  return found;
+}
+
+/** Whether bwrap's arguments (before `--`, where the command starts) bind `workspace` as the build's. */
+function bindsWorkspace(argv: readonly string[], workspace: string): boolean {
+  const end = argv.indexOf("--");
+  const options = end === -1 ? argv : argv.slice(0, end);
+  for (let i = 1; i + 2 < options.length; i++) {
+    if (options[i] === "--bind" && options[i + 1] === workspace && options[i + 2] === SANDBOX_WORKSPACE)
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Ends every sandbox still bound to `workspace` (see sandboxesBinding), recorded or not.
+ * Resolves true once none is left.
+ */
+export async function killSandboxesBinding(workspace: string, graceMs: number): Promise<boolean> {
+  const { inits, monitors } = sandboxesBinding(workspace);
+  const ended = await Promise.all(inits.map((sandbox) => killSandbox(sandbox, graceMs)));
+  // A monitor left alive lost its parent before arming its own parent-death signal; its init,
+  // if any, is ended above. Checked again before the signal: a pid is only ours while it binds.
+  for (const pid of sandboxesBinding(workspace).monitors.filter((pid) => monitors.includes(pid)))
+    signal(pid, "SIGKILL");
+  return ended.every(Boolean);
 }

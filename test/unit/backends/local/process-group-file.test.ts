@@ -9,10 +9,11 @@ import {
   readRecord,
   recordGroup,
 } from "../../../../src/backends/local/process-group-file.js";
-import { pidNamespaceOf } from "../../../../src/backends/local/sandbox/sandbox-process.js";
+import { pidNamespaceOf, sandboxMembers } from "../../../../src/backends/local/sandbox/sandbox-process.js";
 import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 import { processAlive } from "../../../helpers/process-alive.js";
 import { waitFor } from "../../../helpers/service-process.js";
+import { startSandbox } from "../../../helpers/start-sandbox.js";
 
 const started: number[] = [];
 
@@ -99,6 +100,17 @@ describe("recorded process groups", () => {
     const workspace = path.join(dir, "9");
     await writeFile(groupFileFor(workspace), "1234\n");
     expect(await readRecord(workspace)).toEqual({ kind: "group", pgid: 1234 });
+    await removeDir(dir);
+  });
+
+  it("ends a sandbox still binding the workspace though nothing recorded it (slashbuild died as the step started)", async () => {
+    const dir = await makeTempDir();
+    const workspace = path.join(dir, "10");
+    await mkdir(workspace);
+    const sandbox = await startSandbox(workspace, "setsid sleep 300 & sleep 300", { armed: false });
+    while (sandboxMembers(sandbox.pidns).length < 3) await new Promise((r) => setTimeout(r, 20));
+    expect(await killRecordedGroup(workspace, 200)).toBe(true);
+    expect(sandboxMembers(sandbox.pidns)).toEqual([]);
     await removeDir(dir);
   });
 

@@ -1,37 +1,15 @@
-import { spawn } from "node:child_process";
-import { chown } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import { once } from "node:events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { planSandbox, sandboxCommand } from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
 import {
   killSandbox,
+  killSandboxesBinding,
   pidNamespaceOf,
-  type SandboxIdentity,
   sandboxAlive,
+  sandboxesBinding,
   sandboxMembers,
 } from "../../../../../src/backends/local/sandbox/sandbox-process.js";
 import { makeTempDir, removeDir } from "../../../../helpers/git-repo.js";
-import { makeConfig } from "../../../../helpers/make-config.js";
-
-/** A real sandbox running `command`, known by the identity bwrap reports on its info fd. */
-async function startSandbox(workspace: string, command: string): Promise<SandboxIdentity> {
-  const config = makeConfig();
-  const plan = planSandbox(config);
-  if (plan.asRoot) await chown(workspace, plan.hostUid, plan.hostGid);
-  const line = sandboxCommand(plan, { network: true }, undefined, workspace, command);
-  const child = spawn(line.file, [...line.args], {
-    stdio: ["ignore", "ignore", "ignore", "pipe"],
-    detached: true,
-  });
-  child.unref();
-  let text = "";
-  for await (const chunk of child.stdio[3] as Readable) {
-    text += String(chunk);
-    const info = /"child-pid": (\d+)[\s\S]*"pid-namespace": (\d+)/.exec(text);
-    if (info) return { pid: Number(info[1]), pidns: `pid:[${info[2]}]` };
-  }
-  throw new Error(`bwrap reported no sandbox: ${text}`);
-}
+import { startSandbox } from "../../../../helpers/start-sandbox.js";
 
 describe("sandboxAlive and killSandbox (real bubblewrap)", () => {
   let dir: string;
@@ -64,5 +42,37 @@ describe("sandboxAlive and killSandbox (real bubblewrap)", () => {
     expect(own).not.toBeNull();
     expect(sandboxAlive({ pid: process.pid, pidns: "pid:[1]" })).toBe(false);
     expect(sandboxAlive({ pid: process.pid, pidns: own ?? "" })).toBe(true);
+  });
+
+  it("finds a sandbox by the workspace it binds and ends it, even one whose init outlived its parent", async () => {
+    const other = await makeTempDir();
+    const sandbox = await startSandbox(dir, "setsid sleep 300 & sleep 300", { armed: false });
+    const neighbour = await startSandbox(other, "sleep 300");
+    while (sandboxMembers(sandbox.pidns).length < 3) await new Promise((r) => setTimeout(r, 20));
+    // The state a slashbuild SIGKILLed while a step started can leave: bwrap's outer process is
+    // gone, and its init, never told to die with it, keeps the build running.
+    const exited = once(sandbox.monitor, "exit");
+    sandbox.monitor.kill("SIGKILL");
+    await exited;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sandboxAlive(sandbox)).toBe(true);
+
+    expect(sandboxesBinding(dir).inits).toEqual([{ pid: sandbox.pid, pidns: sandbox.pidns }]);
+    expect(await killSandboxesBinding(dir, 200)).toBe(true);
+    expect(sandboxMembers(sandbox.pidns)).toEqual([]);
+    expect(sandboxesBinding(dir)).toEqual({ inits: [], monitors: [] });
+    // Another build's sandbox is not touched.
+    expect(sandboxAlive(neighbour)).toBe(true);
+    expect(await killSandbox(neighbour, 200)).toBe(true);
+    await removeDir(other);
+  });
+
+  it("ends bwrap's outer process too when it is still there", async () => {
+    const sandbox = await startSandbox(dir, "sleep 300");
+    expect(sandboxesBinding(dir).monitors).toEqual([sandbox.monitor.pid]);
+    const exited = once(sandbox.monitor, "exit");
+    expect(await killSandboxesBinding(dir, 200)).toBe(true);
+    await exited;
+    expect(sandboxesBinding(dir)).toEqual({ inits: [], monitors: [] });
   });
 });
