@@ -1,3 +1,4 @@
+import { localRemoteTip } from "./local-remote-tip.js";
 import { runGit } from "./run-git.js";
 
 /**
@@ -49,7 +50,8 @@ export async function readMirrorRefs(dir: string): Promise<MirrorRefs> {
 /**
  * The remote's tip of `branch` right now, asked with `git ls-remote` (one round trip, no objects),
  * or null when the remote has no such branch. Only the exact ref counts: ls-remote's patterns also
- * match refs that merely end in `refs/heads/<branch>`.
+ * match refs that merely end in `refs/heads/<branch>`. A remote on this machine (an absolute path)
+ * is read directly when its refs are plain files (local-remote-tip.ts).
  */
 export async function remoteBranchTip(
   mirror: string,
@@ -57,6 +59,8 @@ export async function remoteBranchTip(
   branch: string,
   timeoutMs: number,
 ): Promise<string | null> {
+  const local = await localRemoteTip(url, branch);
+  if (local !== undefined) return local;
   const ref = `refs/heads/${branch}`;
   const { stdout } = await runGit(["ls-remote", "--heads", "--end-of-options", url, ref], {
     cwd: mirror,

@@ -227,17 +227,32 @@ describe("GitMirrors", () => {
     });
 
     it("asks the remote for the tip and fetches nothing when the mirror already has it", async () => {
+      repo = repoConfig(`file://${remote.dir}`);
       await mirrors.branchExists(repo, "main");
       const tip = await remote.sha("main");
       vi.mocked(runGit).mockClear();
       const { result, processes } = await traceGitProcesses(() => mirrors.resolve(repo, "main", null));
       expect(result).toBe(tip);
       expect(gitCommands()).toEqual(["ls-remote"]);
-      // ls-remote and its upload-pack (a local remote): no fetch, rev-list, maintenance or config.
+      // ls-remote and its upload-pack: no fetch, rev-list, maintenance or config.
       expect(processes.map((p) => (p.kind === "git" ? gitSubcommand(p.argv) : "child"))).toEqual([
         "ls-remote",
         "child",
       ]);
+    });
+
+    it("reads the tip of a remote on this machine (a path) from its refs: no process at all", async () => {
+      await mirrors.branchExists(repo, "main");
+      const tip = await remote.sha("main");
+      vi.mocked(runGit).mockClear();
+      const { result, processes } = await traceGitProcesses(() => mirrors.resolve(repo, "main", null));
+      expect(result).toBe(tip);
+      expect(gitCommands()).toEqual([]);
+      expect(processes).toEqual([]);
+      // Still the tip at build time: a push since the mirror was made is seen and fetched.
+      const pushed = await remote.commit({ message: "pushed just before /build" });
+      expect(await mirrors.resolve(repo, "main", null)).toBe(pushed);
+      expect(gitCommands()).toContain("fetch");
     });
 
     it("knownTip: the mirror's tip from memory, no git at all; null before the mirror is read", async () => {
@@ -258,10 +273,11 @@ describe("GitMirrors", () => {
       expect(fetchCount()).toBe(before + 1);
       // The fetch starts no `git maintenance run --auto` behind it (gc is off for mirrors anyway).
       expect(processes.filter((p) => p.argv.includes("maintenance"))).toEqual([]);
-      // And the mirror's refs were read again: the next build of the same tip fetches nothing.
+      // And the mirror's refs were read again: the next build of the same tip fetches nothing
+      // (and runs no git at all: the remote is a path here, its tip read from its ref files).
       vi.mocked(runGit).mockClear();
       expect(await mirrors.resolve(repo, "main", null)).toBe(newer);
-      expect(gitCommands()).toEqual(["ls-remote"]);
+      expect(gitCommands()).toEqual([]);
     });
 
     it("builds an exact revision of the current tip without fetching, and still checks it is on the branch", async () => {
