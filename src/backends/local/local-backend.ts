@@ -9,6 +9,7 @@ import type { BuildBackend, Clock } from "../../core/ports.js";
 import { BuildQueue, type QueueEntry } from "./build-queue.js";
 import { LogFiles } from "./log-files.js";
 import { killRecordedGroup } from "./process-group-file.js";
+import { removeRetiredWorkspaces } from "./retire-workspace.js";
 import { type BuildMirrors, runBuild, type StopReason } from "./run-build.js";
 import { planSandbox, type SandboxPlan } from "./sandbox/sandbox-plan.js";
 
@@ -162,6 +163,10 @@ export class LocalBackend implements BuildBackend {
       }
       this.#enqueue(build, repo);
     }
+    // Workspaces a previous process set aside and did not finish removing (not waited for).
+    void removeRetiredWorkspaces(path.join(this.#config.dataDir, "workspaces"), (error) =>
+      this.#logger?.warn({ err: error }, "recovery: could not remove an old working copy"),
+    );
     const recovering = Promise.all(running.map((build) => this.#endInterrupted(build))).then(() => {});
     this.#recovering = recovering;
     void recovering.finally(() => {

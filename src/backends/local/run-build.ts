@@ -9,6 +9,7 @@ import type { Clock } from "../../core/ports.js";
 import { buildEnv } from "./build-env.js";
 import type { LogFiles } from "./log-files.js";
 import { forgetGroup, recordGroup } from "./process-group-file.js";
+import { retireWorkspace } from "./retire-workspace.js";
 import { runStep } from "./run-step.js";
 import { type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
@@ -63,8 +64,9 @@ type Outcome = {
 
 /**
  * One build from start to finish: resolve the commit, make a fresh working copy, run the commands
- * in order until one fails, report each step, remove the working copy, then report the result
- * (so whoever sees `finished` sees the workspace gone). The repo's timeout covers all of it.
+ * in order until one fails, report each step, take the working copy away (removed in the
+ * background), then report the result (so whoever sees `finished` sees the workspace gone). The
+ * repo's timeout covers all of it.
  */
 export async function runBuild(options: RunBuildOptions): Promise<void> {
   mark(options, "runner_start");
@@ -82,7 +84,7 @@ export async function runBuild(options: RunBuildOptions): Promise<void> {
   } finally {
     clearTimeout(timer);
     options.stopSignal.removeEventListener("abort", forward);
-    await rm(options.workspace, { recursive: true, force: true }).catch((error: unknown) => {
+    await retireWorkspace(options.workspace, (error: unknown) => {
       options.logger?.warn({ buildId: options.build.id, err: error }, "could not remove the working copy");
     });
   }

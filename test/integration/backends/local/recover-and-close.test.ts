@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { groupFileFor, recordGroup } from "../../../../src/backends/local/process-group-file.js";
 import { SlashbuildError } from "../../../../src/core/errors.js";
 import { markedProcesses, markedSleeper, newMarker } from "../../../helpers/marked-processes.js";
 import { processAlive } from "../../../helpers/process-alive.js";
+import { waitFor } from "../../../helpers/service-process.js";
 import { Harness } from "./harness.js";
 
 const marker = newMarker();
@@ -26,6 +28,9 @@ describe("LocalBackend recover and close (real processes)", () => {
     const queuedSecond = h.newBuild("app");
     const gone = h.newBuild("removed-repo");
     await mkdir(h.backend.workspaceFor(running.id), { recursive: true });
+    // A finished build's workspace the last process had set aside and not finished removing.
+    const retired = path.join(path.dirname(h.backend.workspaceFor(running.id)), ".retired-3-0a1b2c3d");
+    await mkdir(path.join(retired, "src"), { recursive: true });
 
     await h.backend.recover([queuedSecond, running, gone, queuedFirst], h.config.repos);
     await h.backend.recovered();
@@ -38,6 +43,7 @@ describe("LocalBackend recover and close (real processes)", () => {
       }),
     ]);
     expect(existsSync(h.backend.workspaceFor(running.id))).toBe(false);
+    await waitFor("the set-aside workspace to be removed", () => !existsSync(retired));
     expect(await h.events.finished(gone.id)).toMatchObject({
       status: "failed",
       reason: "the repo removed-repo is no longer in the configuration",
