@@ -9,8 +9,8 @@ import { checkBranchName, checkRevision } from "../core/validate-ref.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type MirrorRefs, readMirrorRefs, remoteBranchTip } from "./mirror-refs.js";
 import { findCommit, isAncestor, revParse } from "./read-commits.js";
-import { GitError, runGit } from "./run-git.js";
-import { checkOutCopy, copyObjects } from "./working-copy.js";
+import { GitError, runGit, SAFE_GIT_OPTIONS } from "./run-git.js";
+import { CHECKOUT_ARGS, checkOutCopy, copyObjects } from "./working-copy.js";
 
 export interface GitMirrorsOptions {
   /** Mirrors live in `<dataDir>/git/<repo>.git`. */
@@ -186,6 +186,13 @@ export class GitMirrors implements RefChecker {
     return sha;
   }
 
+  /**
+   * The program and arguments that write a working copy's files when it was made with
+   * `checkOut: false`, run in the working copy (the embedded runner runs it in the build's
+   * sandbox, as the build's user). Hooks and fsmonitor off, as for all of slashbuild's git.
+   */
+  readonly checkoutCommand: readonly string[] = ["git", ...SAFE_GIT_OPTIONS, ...CHECKOUT_ARGS];
+
   /** The branch's tip from the refs read at the last fetch (no git process); null when unknown. */
   knownTip(repo: RepoConfig, branch: string): string | null {
     const refs = this.#cached(repo);
@@ -193,8 +200,16 @@ export class GitMirrors implements RefChecker {
     return refs.heads.get(branch) ?? null;
   }
 
-  /** A fresh working copy of `sha` in `dir` (which must not exist), detached at that commit. */
-  async createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void> {
+  /**
+   * A fresh working copy of `sha` in `dir` (which must not exist), detached at that commit.
+   * `checkOut: false` leaves the files to CHECKOUT_ARGS, run later by whoever builds.
+   */
+  async createWorkingCopy(
+    repo: RepoConfig,
+    sha: string,
+    dir: string,
+    options: { readonly checkOut?: boolean } = {},
+  ): Promise<void> {
     if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`not a full commit id: ${sha}`);
     const started = performance.now();
     await mkdir(path.dirname(dir), { recursive: true });
@@ -205,7 +220,7 @@ export class GitMirrors implements RefChecker {
       await copyObjects(mirror, dir);
       return known;
     });
-    await checkOutCopy(mirror, dir, sha, refs);
+    await checkOutCopy(mirror, dir, sha, refs, options.checkOut ?? true);
     this.#logger?.debug({ repo: repo.name, ms: since(started) }, "working copy made");
   }
 

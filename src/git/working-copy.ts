@@ -46,12 +46,18 @@ export async function copyObjects(mirror: string, dir: string): Promise<void> {
   );
 }
 
-/** Writes HEAD, config and refs around the copied objects, then checks `sha` out (one git process). */
+/**
+ * Writes HEAD, config and refs around the copied objects, then checks `sha` out (one git process),
+ * unless `checkOut` is false: then the repository is complete but its files are not written yet,
+ * and CHECKOUT_ARGS, run in the working copy, writes them (inside the build's sandbox, as the
+ * build's user: see sandbox-plan.ts).
+ */
 export async function checkOutCopy(
   mirror: string,
   dir: string,
   sha: string,
   refs: MirrorRefs,
+  checkOut = true,
 ): Promise<void> {
   const gitDir = path.join(dir, ".git");
   await mkdir(path.join(gitDir, "refs", "heads"), { recursive: true });
@@ -59,12 +65,15 @@ export async function checkOutCopy(
   await writeFile(path.join(gitDir, "HEAD"), `${sha}\n`);
   await writeFile(path.join(gitDir, "config"), workingCopyConfig(mirror, sha.length === 64));
   await writeFile(path.join(gitDir, "packed-refs"), packedRefs(refs));
-  // read-tree --reset -u on an empty index: writes the index and every file of the commit's tree.
-  await runGit(["read-tree", "--reset", "-u", "--end-of-options", sha], {
-    cwd: dir,
-    timeoutMs: LOCAL_TIMEOUT_MS,
-  });
+  if (!checkOut) return;
+  await runGit([...CHECKOUT_ARGS], { cwd: dir, timeoutMs: LOCAL_TIMEOUT_MS });
 }
+
+/**
+ * Writes the files of the commit HEAD names, and the index: read-tree --reset -u on an empty
+ * index. HEAD, not a sha on the command line: whoever runs it needs nothing from the caller.
+ */
+export const CHECKOUT_ARGS = ["read-tree", "--reset", "-u", "--end-of-options", "HEAD"] as const;
 
 function workingCopyConfig(mirror: string, sha256: boolean): string {
   return [

@@ -11,13 +11,25 @@ import type { LogFiles } from "./log-files.js";
 import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { retireWorkspace } from "./retire-workspace.js";
 import { runStep } from "./run-step.js";
-import { type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
+import { CHECKED_OUT, type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
 
 /** What the runner needs from the git layer (GitMirrors provides it; tests may fake it). */
 export interface BuildMirrors {
   resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string>;
-  createWorkingCopy(repo: RepoConfig, sha: string, dir: string): Promise<void>;
+  /** `checkOut: false`: the repository without its files; `checkoutCommand` writes them later. */
+  createWorkingCopy(
+    repo: RepoConfig,
+    sha: string,
+    dir: string,
+    options?: { readonly checkOut?: boolean },
+  ): Promise<void>;
+  /**
+   * The command that writes a working copy's files, run in it. When offered, a sandboxed build
+   * checks out inside its first step's sandbox, as the build's user: an untrusted tree is then
+   * never written by slashbuild's own (root) process, and no process starts outside for it.
+   */
+  readonly checkoutCommand?: readonly string[];
   /**
    * The branch's tip as the mirror has it now, without asking anyone (null when unknown). Only a
    * guess to start the working copy early: `resolve` decides what is built.
@@ -124,6 +136,7 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   }
   const sha = resolved.value;
   mark(options, "resolved");
+  const deferred = checkoutInSandbox(options);
 
   if (early === null || sha !== guess || earlyError !== null) {
     if (early !== null) await rm(options.workspace, { recursive: true, force: true });
@@ -146,10 +159,20 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   options.emit({ type: "external", buildId: build.id, at: options.clock(), external: { sandbox } });
   options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
   await mkdir(options.logs.dirFor(build.id), { recursive: true });
-  return runSteps(options, sha, signal);
+  return runSteps(options, sha, signal, deferred);
 }
 
-async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSignal): Promise<Outcome> {
+/** The checkout to run in the first step's sandbox; null when the runner checks out itself. */
+function checkoutInSandbox(options: RunBuildOptions): readonly string[] | null {
+  return options.sandbox && options.mirrors.checkoutCommand ? options.mirrors.checkoutCommand : null;
+}
+
+async function runSteps(
+  options: RunBuildOptions,
+  sha: string,
+  signal: AbortSignal,
+  checkout: readonly string[] | null,
+): Promise<Outcome> {
   const { build, repo } = options;
   const plainEnv = buildEnv(build, repo, sha, options.parentEnv);
   const env = options.sandbox ? sandboxEnv(plainEnv) : plainEnv;
@@ -165,7 +188,7 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       onText: (text) => options.onLog(index, text),
     });
     mark(options, "step_spawn", index);
-    const { exitCode, gone } = await runStep({
+    const { exitCode, gone, reported } = await runStep({
       command,
       cwd: options.workspace,
       env,
@@ -173,7 +196,14 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       signal,
       killGraceMs: options.killGraceMs,
       sandbox: options.sandbox
-        ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command)
+        ? sandboxCommand(
+            options.sandbox,
+            repo,
+            options.runnerLimits,
+            options.workspace,
+            command,
+            index === 0 ? (checkout ?? undefined) : undefined,
+          )
         : null,
       onRecord: (record) => recordGroup(options.workspace, record),
       onExit: () => mark(options, "step_exit", index),
@@ -192,6 +222,11 @@ async function runSteps(options: RunBuildOptions, sha: string, signal: AbortSign
       const status = reason.kind === "timed_out" ? "timed_out" : "cancelled";
       options.emit({ type: "step_finished", ...stepEvent(index), status, exitCode });
       return stopOutcome(reason, command, "");
+    }
+    if (index === 0 && checkout !== null && !reported.includes(CHECKED_OUT)) {
+      // The step ended before its command ran: the working copy's files could not be written.
+      options.emit({ type: "step_finished", ...stepEvent(index), status: "failed", exitCode });
+      return { status: "failed", reason: "could not check out the commit (the first step's log says why)" };
     }
     const ok = exitCode === 0;
     options.emit({
@@ -255,7 +290,8 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
 
 /** Makes the working copy of `sha`; resolves with the error instead of throwing it (null = made). */
 function workingCopy(options: RunBuildOptions, sha: string): Promise<unknown> {
-  return options.mirrors.createWorkingCopy(options.repo, sha, options.workspace).then(
+  const checkOut = checkoutInSandbox(options) === null;
+  return options.mirrors.createWorkingCopy(options.repo, sha, options.workspace, { checkOut }).then(
     () => null,
     (error: unknown) => error ?? new Error("could not create the working copy"),
   );

@@ -31,6 +31,8 @@ export interface StepResult {
   readonly exitCode: number | null;
   /** Whether nothing of the step is left running (false only if it could not be killed). */
   readonly gone: boolean;
+  /** What the sandbox wrote on its report fd (SandboxedCommand.reportFd); "" without one. */
+  readonly reported: string;
 }
 
 /** Once the step is gone, output still in flight arrives promptly; a pipe held past this is abandoned. */
@@ -65,7 +67,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
         cwd: "/",
         env: options.env,
         detached: true,
-        stdio: ["ignore", "pipe", "pipe", "pipe"],
+        stdio: sandboxStdio(options.sandbox.reportFd),
       })
     : spawn("sh", ["-c", options.command], {
         cwd: options.cwd,
@@ -81,6 +83,14 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
     return input;
   });
   const drained = Promise.all(streams.map((stream) => ended(stream)));
+  let reported = "";
+  const report = options.sandbox?.reportFd
+    ? (child.stdio[options.sandbox.reportFd] as Readable | null)
+    : null;
+  report?.on("data", (chunk: Buffer) => {
+    reported += chunk.toString("utf8");
+  });
+  report?.on("error", () => {});
 
   let killing: Promise<boolean> | null = null;
   const kill = (): void => {
@@ -111,8 +121,19 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   const gone = (await killing) ?? true;
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, PIPE_DRAIN_MS).unref())]);
   for (const stream of streams) stream.destroy();
+  report?.destroy();
   for (const input of inputs) input.end();
-  return { exitCode, gone: gone && !handle.alive() };
+  return { exitCode, gone: gone && !handle.alive(), reported };
+}
+
+/** stdin closed; stdout, stderr, bwrap's info fd (3) and the report fd, if any, are pipes. */
+function sandboxStdio(reportFd: number | undefined): ("ignore" | "pipe")[] {
+  const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe", "pipe"];
+  if (reportFd !== undefined) {
+    while (stdio.length <= reportFd) stdio.push("ignore");
+    stdio[reportFd] = "pipe";
+  }
+  return stdio;
 }
 
 function groupHandle(child: ChildProcess, options: RunStepOptions): Handle {

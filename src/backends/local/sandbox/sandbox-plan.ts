@@ -77,7 +77,27 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
 export interface SandboxedCommand {
   readonly file: string;
   readonly args: readonly string[];
+  /** The fd on which the sandbox says `checked-out` before the command runs (a step that checks out). */
+  readonly reportFd?: number;
 }
+
+/** The fd a checking-out step reports on (0-2 are stdio, 3 is bwrap's info fd). */
+export const CHECKOUT_REPORT_FD = 4;
+/** What a checking-out step writes on CHECKOUT_REPORT_FD once the working copy's files are there. */
+export const CHECKED_OUT = "checked-out";
+
+/**
+ * The shell a checking-out step starts with: $1 is the step's command, the rest the checkout
+ * command (from the git layer). The checkout runs without the build's GIT_* variables that would
+ * point git elsewhere; then the shell reports, closes the report fd, and becomes the command's
+ * own shell (exec: exactly as `sh -c command` runs it, no variable of this script left behind).
+ */
+const CHECKOUT_THEN_RUN = [
+  "c=$1; shift",
+  '(unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_COMMON_DIR GIT_NAMESPACE GIT_CONFIG GIT_CONFIG_GLOBAL GIT_CONFIG_SYSTEM GIT_CONFIG_COUNT GIT_CONFIG_PARAMETERS; exec "$@")' +
+    ' || { echo "[slashbuild: could not check out the commit]" >&2; exit 125; }',
+  `echo ${CHECKED_OUT} >&${CHECKOUT_REPORT_FD}; exec ${CHECKOUT_REPORT_FD}>&-; exec sh -c "$c"`,
+].join("\n");
 
 /**
  * The bwrap command line for one step. The info fd (3) reports the host pid of the sandbox's
@@ -89,6 +109,12 @@ export function sandboxCommand(
   runnerLimits: Config["runner"]["limits"],
   workspace: string,
   command: string,
+  /**
+   * Write the working copy's files first, with this command run in the workspace as the build's
+   * user (the git layer's checkoutCommand): the host then never checks out an untrusted tree as
+   * root, and no process is started outside the sandbox for it.
+   */
+  checkout?: readonly string[],
 ): SandboxedCommand {
   const args = [
     "--unshare-pid",
@@ -129,7 +155,11 @@ export function sandboxCommand(
     "--chdir",
     SANDBOX_WORKSPACE,
   ];
-  const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), "sh", "-c", command];
+  const shell = checkout
+    ? ["sh", "-c", CHECKOUT_THEN_RUN, "slashbuild-checkout", command, ...checkout]
+    : ["sh", "-c", command];
+  const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), ...shell];
+  const report = checkout ? { reportFd: CHECKOUT_REPORT_FD } : {};
   if (plan.asRoot) {
     // bwrap mounts as root; then the build becomes the configured unprivileged host uid with no
     // capabilities, and gets a user namespace of its own in which it appears as SANDBOX_UID.
@@ -157,6 +187,7 @@ export function sandboxCommand(
         "--",
         ...inner,
       ],
+      ...report,
     };
   }
   // Unprivileged: a user namespace maps SANDBOX_UID to slashbuild's own uid, the only one it has.
@@ -172,6 +203,7 @@ export function sandboxCommand(
       "--",
       ...inner,
     ],
+    ...report,
   };
 }
 

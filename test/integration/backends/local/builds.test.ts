@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { GitMirrors } from "../../../../src/git/git-mirrors.js";
+import { gitSubcommand, traceGitProcesses } from "../../../helpers/git-trace.js";
 import { Harness } from "./harness.js";
 
 /** Steps that write what was checked out (`head`) and what the build was told (`revision`) to $OUT. */
@@ -113,6 +115,43 @@ describe("LocalBackend builds (real git, real processes)", () => {
     expect((await h.readOut("owners")).trim().split("\n")).toEqual(["1000", "1000", "1000", "1000"]);
     expect((await h.readOut("commit")).trim()).toBe("committed");
     expect((await stat(target)).uid).toBe(ownerBefore);
+  });
+
+  it("checks the commit out inside the build's sandbox, as the build's user: slashbuild's own git writes no file of it", async () => {
+    h = await Harness.create({
+      repos: { app: { commands: ['git status --porcelain > "$OUT/status"; cat src/app.txt > "$OUT/file"'] } },
+    });
+    await h.remote.commit({ files: { "src/app.txt": "from the tree\n" } });
+    const { result, processes } = await traceGitProcesses(async () => {
+      const build = await h.start("app");
+      return h.events.finished(build.id);
+    });
+    expect(result.status).toBe("succeeded");
+    expect(await h.readOut("file")).toBe("from the tree\n");
+    expect(await h.readOut("status")).toBe(""); // index and files match the commit
+    const hostGit = processes.filter((p) => p.kind === "git").map((p) => gitSubcommand(p.argv));
+    expect(hostGit).not.toContain("read-tree");
+    expect(hostGit).not.toContain("checkout");
+  });
+
+  it("fails a build whose checkout fails with a reason, no failing step, and its command never runs", async () => {
+    class BrokenCheckout extends GitMirrors {
+      override readonly checkoutCommand = ["sh", "-c", "echo 'fatal: disk quota exceeded' >&2; exit 3"];
+    }
+    h = await Harness.create({
+      repos: { app: { commands: ['touch "$OUT/ran"'] } },
+      mirrors: (dataDir) => new BrokenCheckout({ dataDir }),
+    });
+    await h.remote.commit({ message: "tip" });
+    const build = await h.start("app");
+    const finished = await h.events.finished(build.id);
+    expect(finished).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/could not check out/),
+    });
+    expect(finished.failingStep ?? null).toBeNull();
+    expect(existsSync(path.join(h.out, "ran"))).toBe(false);
+    expect(await h.backend.logs.read(build.id, 0)).toContain("fatal: disk quota exceeded");
   });
 
   it("fails a build of a branch that does not exist, with a reason", async () => {

@@ -65,6 +65,8 @@ export interface HarnessOptions {
   /** More runner keys, in the file's snake_case (e.g. sandbox: none). */
   readonly runner?: Record<string, unknown>;
   readonly backend?: Partial<Omit<LocalBackendOptions, "config" | "mirrors" | "sink">>;
+  /** Other mirrors than GitMirrors over the harness's data_dir (a subclass that misbehaves). */
+  readonly mirrors?: (dataDir: string) => GitMirrors;
 }
 
 /**
@@ -116,7 +118,7 @@ export class Harness {
     const events = new EventLog();
     const backend = new LocalBackend({
       config,
-      mirrors: new GitMirrors({ dataDir }),
+      mirrors: options.mirrors?.(dataDir) ?? new GitMirrors({ dataDir }),
       sink: events.sink,
       killGraceMs: 300,
       ...options.backend,
