@@ -369,6 +369,23 @@ describe("GitMirrors", () => {
       expect(git("fsck", "--no-dangling")).toBe("");
     });
 
+    it("checkOut: false makes the repository without its files and runs no git; checkoutCommand writes them", async () => {
+      await remote.commit({ files: { "src/app.txt": "from the tree\n" } });
+      const tip = await mirrors.resolve(repo, "main", null);
+      const dir = path.join(dataDir, "workspaces", "4");
+      vi.mocked(runGit).mockClear();
+      await mirrors.createWorkingCopy(repo, tip, dir, { checkOut: false });
+      expect(gitCommands()).toEqual([]);
+      expect(await readdir(dir)).toEqual([".git"]);
+      const [program = "", ...args] = mirrors.checkoutCommand;
+      execFileSync(program, args, { cwd: dir });
+      const git = (...a: string[]) => execFileSync("git", a, { cwd: dir, encoding: "utf8" }).trim();
+      expect(await readFile(path.join(dir, "src", "app.txt"), "utf8")).toBe("from the tree\n");
+      expect(git("rev-parse", "HEAD")).toBe(tip);
+      expect(git("status", "--porcelain")).toBe("");
+      expect(mirrors.checkoutCommand).toContain("core.hooksPath=/dev/null");
+    });
+
     it("copies the mirror's objects: no file of the working copy shares an inode with the mirror", async () => {
       const tip = await mirrors.resolve(repo, "main", null);
       const dir = path.join(dataDir, "workspaces", "3");
