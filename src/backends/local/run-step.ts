@@ -82,7 +82,6 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
     stream.on("data", (chunk: Buffer) => input.write(chunk));
     return input;
   });
-  const drained = Promise.all(streams.map((stream) => ended(stream)));
   let reported = "";
   const report = options.sandbox?.reportFd
     ? (child.stdio[options.sandbox.reportFd] as Readable | null)
@@ -91,6 +90,8 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
     reported += chunk.toString("utf8");
   });
   report?.on("error", () => {});
+  // The report too: what the sandbox said before it ended is read before the step is judged.
+  const drained = Promise.all([...streams, ...(report ? [report] : [])].map((stream) => ended(stream)));
 
   let killing: Promise<boolean> | null = null;
   const kill = (): void => {
