@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -124,6 +124,11 @@ describe("a full disk", () => {
     // Generous limits: safety nets for a loaded machine, not timing assertions.
     await waitFor("build #1 to finish", () => running.service.findBuild(1)?.status === "succeeded", 120_000);
     expect(running.outbox.pendingCount()).toBe(1);
+    // The finished build's workspace is removed in the background: once that is done, nothing
+    // frees space behind the test's back after the disk is filled.
+    await waitFor("the finished build's workspace to be removed", () =>
+      readdirSync(path.join(dataDir, "workspaces")).every((name) => !name.startsWith(".retired-")),
+    );
 
     fillDisk(path.join(mount, "filler"));
     mattermost.outage = "none";
