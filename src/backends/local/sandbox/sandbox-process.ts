@@ -25,18 +25,21 @@ export function pidNamespaceOf(pid: number): string | null {
   }
 }
 
+/** Every pid in the host's /proc (empty where there is none). */
+function hostPids(): number[] {
+  try {
+    return readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Host pids of the living (non-zombie) processes in the namespace `pidns`. */
 export function sandboxMembers(pidns: string): number[] {
   const members: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return members;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
+  for (const pid of hostPids()) {
     if (pidNamespaceOf(pid) !== pidns) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -110,15 +113,8 @@ export async function killSandbox(sandbox: SandboxIdentity, graceMs: number): Pr
 export function sandboxesBinding(workspace: string): { inits: SandboxIdentity[]; monitors: number[] } {
   const found = { inits: [] as SandboxIdentity[], monitors: [] as number[] };
   const own = pidNamespaceOf(process.pid);
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const pid = Number(entry);
+  for (const pid of hostPids()) {
+    if (pid === process.pid) continue;
     let argv: string[];
     try {
       argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
