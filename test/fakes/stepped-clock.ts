@@ -1,7 +1,7 @@
 import { vi } from "vitest";
 
 /**
- * Virtual time for the scheduler inside a whole app: every sleep the scheduler asks for is held
+ * Virtual time for the scheduler (alone or inside a whole app): every sleep it asks for is held
  * until the test lets it pass, which moves the clock by exactly that much. No real time passes and
  * nothing is timed; an aborted sleep (the app stopping) leaves the list.
  */
@@ -36,11 +36,19 @@ export class SteppedClock {
       { timeout: 30_000, interval: 50 },
     );
   }
-  /** Lets the pending sleep pass. */
-  async pass(): Promise<void> {
+  /** Lets the pending sleep pass; returns how long it was. */
+  async pass(): Promise<number> {
     await this.asleep();
     const wait = this.waits.shift() as { ms: number; resolve: () => void };
     this.now += wait.ms;
     wait.resolve();
+    return wait.ms;
+  }
+  /** Lets sleeps pass until `done` holds (at most `steps` sleeps, a guard against a loop gone wrong). */
+  async passUntil(done: () => boolean, steps = 200): Promise<void> {
+    for (let i = 0; i < steps && !done(); i++) await this.pass();
+    await vi.waitFor(() => {
+      if (!done()) throw new Error("not done after the sleeps passed");
+    });
   }
 }

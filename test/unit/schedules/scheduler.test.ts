@@ -1,46 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Build } from "../../../src/core/build.js";
 import type { BuildRequest } from "../../../src/core/build-admission.js";
 import { Scheduler } from "../../../src/schedules/scheduler.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteScheduleRuns } from "../../../src/store/sqlite-schedule-runs.js";
 import { makeBuild } from "../../fakes/make-build.js";
+import { SteppedClock } from "../../fakes/stepped-clock.js";
 import { makeConfig } from "../../helpers/make-config.js";
-
-/**
- * The scheduler on a stepped virtual clock: every sleep it asks for is held until the test lets
- * it pass, which moves the clock by exactly that much. No real time passes, nothing is timed.
- */
-class SteppedClock {
-  now: number;
-  readonly waits: { ms: number; resolve: () => void }[] = [];
-  constructor(start: number) {
-    this.now = start;
-  }
-  readonly clock = () => this.now;
-  readonly sleep = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      this.waits.push({ ms, resolve });
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-  /** Lets sleeps pass until `done` holds (at most `steps` sleeps, a guard against a loop gone wrong). */
-  async passUntil(done: () => boolean, steps = 200): Promise<void> {
-    for (let i = 0; i < steps && !done(); i++) await this.pass();
-    await vi.waitFor(() => expect(done()).toBe(true));
-  }
-
-  /** Lets the one pending sleep pass; returns how long it was. */
-  async pass(): Promise<number> {
-    await vi.waitFor(() => expect(this.waits.length).toBe(1));
-    const wait = this.waits.shift() as { ms: number; resolve: () => void };
-    this.now += wait.ms;
-    wait.resolve();
-    return wait.ms;
-  }
-}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
