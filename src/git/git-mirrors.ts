@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/config.js";
@@ -10,7 +10,7 @@ import { KeyedMutex } from "./keyed-mutex.js";
 import { type MirrorRefs, readMirrorRefs, remoteBranchTip } from "./mirror-refs.js";
 import { findCommit, isAncestor, revParse } from "./read-commits.js";
 import { GitError, runGit, SAFE_GIT_OPTIONS } from "./run-git.js";
-import { CHECKOUT_ARGS, checkOutCopy, copyObjects } from "./working-copy.js";
+import { CHECKOUT_ARGS, makeWorkingCopy } from "./working-copy.js";
 
 export interface GitMirrorsOptions {
   /** Mirrors live in `<dataDir>/git/<repo>.git`. */
@@ -32,6 +32,12 @@ const REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
  * A fork's head is only reachable this way.
  */
 const PULL_REFSPECS = ["+refs/pull/*/head:refs/pull/*/head", "+refs/merge-requests/*/head:refs/pull/*/head"];
+
+/** Written in a mirror once its objects are readable by builds, so the walk is done once ever. */
+const READABLE_MARKER = "slashbuild-objects-readable";
+
+/** Mirror files get this mode whatever the umask: readable by the build's user (see #makeReadable). */
+const SHARED_MODE = "0644";
 
 /** A pull request build's branch (core/triggers/admit-forge-event.ts pullBranch). */
 const PULL_BRANCH = /^pull\/(\d+)$/;
@@ -58,6 +64,8 @@ export class GitMirrors implements RefChecker {
   readonly #fetches = new Map<string, FetchState>();
   /** The url this process last wrote into each mirror's config: rewritten only when it changes. */
   readonly #urls = new Map<string, string>();
+  /** Mirrors whose objects are known to be readable by builds (#makeReadable). */
+  readonly #readable = new Set<string>();
 
   constructor(options: GitMirrorsOptions) {
     this.#root = path.join(options.dataDir, "git");
@@ -204,24 +212,54 @@ export class GitMirrors implements RefChecker {
    * A fresh working copy of `sha` in `dir` (which must not exist), detached at that commit.
    * `checkOut: false` leaves the files to CHECKOUT_ARGS, run later by whoever builds.
    */
+  /**
+   * A fresh working copy of `sha` in `dir`. Its objects are the mirror's, borrowed (working-copy.ts):
+   * `objectsAt` is where the build will see the mirror's objects directory (`objectsDir`), by
+   * default its path on this machine; a sandbox binds it elsewhere, read-only.
+   */
   async createWorkingCopy(
     repo: RepoConfig,
     sha: string,
     dir: string,
-    options: { readonly checkOut?: boolean } = {},
+    options: { readonly checkOut?: boolean; readonly objectsAt?: string } = {},
   ): Promise<void> {
     if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`not a full commit id: ${sha}`);
     const started = performance.now();
     await mkdir(path.dirname(dir), { recursive: true });
     const mirror = this.mirrorPath(repo);
-    // Under the repo's lock so a concurrent fetch cannot rewrite refs or repack mid-copy.
+    // Under the repo's lock so a concurrent fetch cannot change the refs while they are read.
     const refs = await this.#mutex.run(repo.name, async () => {
       const known = this.#cached(repo) ?? (await this.#refreshRefs(repo));
-      await copyObjects(mirror, dir);
+      await this.#makeReadable(repo);
       return known;
     });
-    await checkOutCopy(mirror, dir, sha, refs, options.checkOut ?? true);
+    await makeWorkingCopy(mirror, dir, sha, refs, {
+      objectsAt: options.objectsAt ?? this.objectsDir(repo),
+      checkOut: options.checkOut ?? true,
+    });
     this.#logger?.debug({ repo: repo.name, ms: since(started) }, "working copy made");
+  }
+
+  /** The mirror's objects, which every working copy of the repo borrows (read-only in a sandbox). */
+  objectsDir(repo: RepoConfig): string {
+    return path.join(this.mirrorPath(repo), "objects");
+  }
+
+  /**
+   * A sandboxed build reads the mirror's objects as its own unprivileged user. Mirrors are written
+   * with core.sharedRepository=0644 (see #fetchInto), whatever slashbuild's umask (the systemd
+   * unit's is 0027); a mirror written before that, under a stricter umask, is opened up once.
+   * Only the objects: the mirror itself stays inside data_dir (mode 0700), which builds never see.
+   */
+  async #makeReadable(repo: RepoConfig): Promise<void> {
+    if (this.#readable.has(repo.name)) return;
+    const objects = this.objectsDir(repo);
+    const marker = path.join(this.mirrorPath(repo), READABLE_MARKER);
+    if (!existsSync(marker)) {
+      await openUp(objects);
+      await writeFile(marker, "objects readable by builds (core.sharedRepository=0644)\n");
+    }
+    this.#readable.add(repo.name);
   }
 
   /** The branch's tip in the mirror: from the refs read at the last fetch, else from git. */
@@ -269,7 +307,10 @@ export class GitMirrors implements RefChecker {
         await mkdir(this.#root, { recursive: true });
         const scratch = `${mirror}.tmp-${process.pid}-${Date.now()}`;
         try {
-          await runGit(["init", "--quiet", "--bare", "--", scratch], { timeoutMs: LOCAL_TIMEOUT_MS });
+          await runGit(["init", "--quiet", "--bare", `--shared=${SHARED_MODE}`, "--", scratch], {
+            timeoutMs: LOCAL_TIMEOUT_MS,
+          });
+          await writeFile(path.join(scratch, READABLE_MARKER), "objects readable by builds\n");
           for (const spec of REFSPECS) {
             await runGit(["config", "--add", "--end-of-options", "remote.origin.fetch", spec], {
               cwd: scratch,
@@ -313,6 +354,9 @@ export class GitMirrors implements RefChecker {
         "gc.auto=0",
         "-c",
         "maintenance.auto=false",
+        // Objects a build can read (#makeReadable); written into mirrors from before it too.
+        "-c",
+        `core.sharedRepository=${SHARED_MODE}`,
         "fetch",
         "--quiet",
         "--prune",
@@ -360,4 +404,21 @@ function firstLine(text: string): string {
 /** git usually hides `user:password@` in URLs, but an error message is no place to bet on it. */
 function redactCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, "$1");
+}
+
+/** chmod a+rX over a tree (directories searchable, files readable), without following links. */
+async function openUp(dir: string): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const paths = [
+    dir,
+    ...entries.filter((e) => e.isDirectory() || e.isFile()).map((e) => path.join(e.parentPath, e.name)),
+  ];
+  await Promise.all(
+    paths.map(async (file) => {
+      const info = await stat(file);
+      const mode = info.mode & 0o7777;
+      const wanted = mode | (info.isDirectory() ? 0o555 : 0o444);
+      if (wanted !== mode) await chmod(file, wanted);
+    }),
+  );
 }

@@ -1,5 +1,4 @@
-import { constants, type Dirent } from "node:fs";
-import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { MirrorRefs } from "./mirror-refs.js";
 import { runGit } from "./run-git.js";
@@ -15,57 +14,55 @@ import { runGit } from "./run-git.js";
 
 const LOCAL_TIMEOUT_MS = 120_000;
 
-/**
- * Copies the mirror's objects into `<dir>/.git/objects`. Copied, never hard-linked: the build owns
- * every file of its working copy, and a shared inode would let it rewrite the mirror's objects.
- * (A copy-on-write clone, where the file system offers one, is a separate inode: just as safe.)
- * The caller holds the repo's lock, so no fetch rewrites or repacks the objects meanwhile.
- */
-export async function copyObjects(mirror: string, dir: string): Promise<void> {
-  const from = path.join(mirror, "objects");
-  const to = path.join(dir, ".git", "objects");
-  // One listing and plain copies: fs.cp's generality (a stat, a chmod and more per entry) cost
-  // several times the copying itself here.
-  const entries = await readdir(from, { recursive: true, withFileTypes: true });
-  await mkdir(to, { recursive: true });
-  const relative = (entry: Dirent) => path.relative(from, path.join(entry.parentPath, entry.name));
-  for (const entry of entries) {
-    if (entry.isDirectory()) await mkdir(path.join(to, relative(entry)), { recursive: true });
-  }
-  await Promise.all(
-    entries
-      // A mirror never has alternates (slashbuild makes it); a working copy must never point outside itself.
-      .filter((entry) => entry.isFile() && entry.name !== "alternates")
-      .map((entry) =>
-        copyFile(
-          path.join(from, relative(entry)),
-          path.join(to, relative(entry)),
-          constants.COPYFILE_FICLONE,
-        ),
-      ),
-  );
+export interface WorkingCopyOptions {
+  /**
+   * Where the build sees the mirror's objects: the mirror's own objects directory for a plain
+   * process, or the path a sandbox binds it to, read-only (sandbox-plan.ts).
+   */
+  readonly objectsAt: string;
+  /** False: the repository without its files; CHECKOUT_ARGS, run in it later, writes them. */
+  readonly checkOut: boolean;
 }
 
 /**
- * Writes HEAD, config and refs around the copied objects, then checks `sha` out (one git process),
+ * Writes a working copy's `.git` (HEAD, config, refs), then checks `sha` out (one git process)
  * unless `checkOut` is false: then the repository is complete but its files are not written yet,
  * and CHECKOUT_ARGS, run in the working copy, writes them (inside the build's sandbox, as the
  * build's user: see sandbox-plan.ts).
+ *
+ * Its objects are the mirror's, borrowed through git's alternates rather than copied: a working
+ * copy then costs the same whatever the repository's size and history, where a copy read and
+ * wrote every pack and loose object of the mirror for every build. Nothing is written there: the
+ * build's own objects go to its own `.git/objects`, a sandboxed build sees the mirror's objects
+ * read-only, and the mirror only ever gains objects (slashbuild's fetch never runs gc), so a
+ * fetch during a build removes nothing the build reads.
  */
-export async function checkOutCopy(
+export async function makeWorkingCopy(
   mirror: string,
   dir: string,
   sha: string,
   refs: MirrorRefs,
-  checkOut = true,
+  options: WorkingCopyOptions,
 ): Promise<void> {
+  if (!path.isAbsolute(options.objectsAt) || /[\n\r]/.test(options.objectsAt)) {
+    throw new Error(`not a usable objects path: ${JSON.stringify(options.objectsAt)}`);
+  }
   const gitDir = path.join(dir, ".git");
-  await mkdir(path.join(gitDir, "refs", "heads"), { recursive: true });
-  await mkdir(path.join(gitDir, "refs", "tags"), { recursive: true });
-  await writeFile(path.join(gitDir, "HEAD"), `${sha}\n`);
-  await writeFile(path.join(gitDir, "config"), workingCopyConfig(mirror, sha.length === 64));
-  await writeFile(path.join(gitDir, "packed-refs"), packedRefs(refs));
-  if (!checkOut) return;
+  await Promise.all(
+    [
+      ["refs", "heads"],
+      ["refs", "tags"],
+      ["objects", "info"],
+      ["objects", "pack"],
+    ].map((parts) => mkdir(path.join(gitDir, ...parts), { recursive: true })),
+  );
+  await Promise.all([
+    writeFile(path.join(gitDir, "objects", "info", "alternates"), `${options.objectsAt}\n`),
+    writeFile(path.join(gitDir, "HEAD"), `${sha}\n`),
+    writeFile(path.join(gitDir, "config"), workingCopyConfig(mirror, sha.length === 64)),
+    writeFile(path.join(gitDir, "packed-refs"), packedRefs(refs)),
+  ]);
+  if (!options.checkOut) return;
   await runGit([...CHECKOUT_ARGS], { cwd: dir, timeoutMs: LOCAL_TIMEOUT_MS });
 }
 

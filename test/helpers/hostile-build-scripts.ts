@@ -48,6 +48,9 @@ if [ -f "$ws" ] && echo "echo PWNED-WS" >> "$ws" 2>/dev/null; then res workspace
 hooks="$data/git/victim.git/hooks"
 if [ -d "$hooks" ] && printf '#!/bin/sh\\ntouch %s\\n' "$SB_WITNESS" > "$hooks/reference-transaction" 2>/dev/null && chmod +x "$hooks/reference-transaction"; then
   res hook-plant OK; else res hook-plant DENIED; fi
+# The working copy borrows its repo's objects from the mirror (git alternates): write there.
+objects=$(head -n 1 .git/objects/info/alternates 2>/dev/null)
+if [ -n "$objects" ] && echo planted > "$objects/PLANTED-OBJECT" 2>/dev/null; then res objects-write OK; else res objects-write DENIED; fi
 echo ATTACK-DONE
 `;
 
@@ -82,6 +85,7 @@ export const FILE_ATTACKS = [
   "log-append",
   "workspace-append",
   "hook-plant",
+  "objects-write",
 ] as const;
 
 /** The `RESULT <name> <verdict>` lines of a step log. */

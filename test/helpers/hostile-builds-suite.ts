@@ -165,7 +165,7 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
         return status && !["queued", "running"].includes(status) ? status : undefined;
       });
 
-    it("cannot read the config, slashbuild's environment, the database, other builds' logs and workspaces, nor write any of them or data_dir, nor plant a hook", async () => {
+    it("cannot read the config, slashbuild's environment, the database, other builds' logs and workspaces, nor write any of them or data_dir, nor plant a hook, nor write the repo objects its working copy borrows", async () => {
       const victim = await build("victim");
       expect(victim).toBe(1);
       await waitLong("the victim to run", async () => (await stepLog(victim)).includes("VICTIM-LOG-LINE"));
@@ -189,6 +189,7 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
           "PWNED-WS",
         ),
         "hook-plant": existsSync(path.join(dataDir, "git", "victim.git", "hooks", "reference-transaction")),
+        "objects-write": existsSync(path.join(dataDir, "git", "attacker.git", "objects", "PLANTED-OBJECT")),
       };
       const expected = Object.fromEntries(FILE_ATTACKS.map((name) => [name, !sandboxed]));
       expect(outside).toEqual(expected);

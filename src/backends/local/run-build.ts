@@ -11,19 +11,33 @@ import type { LogFiles } from "./log-files.js";
 import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { retireWorkspace } from "./retire-workspace.js";
 import { runStep } from "./run-step.js";
-import { CHECKED_OUT, type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
+import {
+  CHECKED_OUT,
+  SANDBOX_MIRROR_OBJECTS,
+  type SandboxPlan,
+  sandboxCommand,
+  sandboxEnv,
+} from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
 
 /** What the runner needs from the git layer (GitMirrors provides it; tests may fake it). */
 export interface BuildMirrors {
   resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string>;
-  /** `checkOut: false`: the repository without its files; `checkoutCommand` writes them later. */
+  /**
+   * `checkOut: false`: the repository without its files; `checkoutCommand` writes them later.
+   * `objectsAt`: where the build will see `objectsDir` (a sandbox binds it read-only elsewhere).
+   */
   createWorkingCopy(
     repo: RepoConfig,
     sha: string,
     dir: string,
-    options?: { readonly checkOut?: boolean },
+    options?: { readonly checkOut?: boolean; readonly objectsAt?: string },
   ): Promise<void>;
+  /**
+   * The repo's objects, which its working copies borrow instead of copying: a sandboxed build
+   * gets them bound read-only. Absent: the working copy holds its objects itself.
+   */
+  objectsDir?(repo: RepoConfig): string;
   /**
    * The command that writes a working copy's files, run in it. When offered, a sandboxed build
    * checks out inside its first step's sandbox, as the build's user: an untrusted tree is then
@@ -196,14 +210,10 @@ async function runSteps(
       signal,
       killGraceMs: options.killGraceMs,
       sandbox: options.sandbox
-        ? sandboxCommand(
-            options.sandbox,
-            repo,
-            options.runnerLimits,
-            options.workspace,
-            command,
-            index === 0 ? (checkout ?? undefined) : undefined,
-          )
+        ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command, {
+            ...(index === 0 && checkout !== null ? { checkout } : {}),
+            ...borrowedObjects(options),
+          })
         : null,
       onRecord: (record) => recordGroup(options.workspace, record),
       onExit: () => mark(options, "step_exit", index),
@@ -288,13 +298,22 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   );
 }
 
+/** The mirror's objects a sandboxed build borrows, bound read-only (none when the mirrors lend none). */
+function borrowedObjects(options: RunBuildOptions): { mirrorObjects?: string } {
+  if (!options.sandbox || !options.mirrors.objectsDir) return {};
+  return { mirrorObjects: options.mirrors.objectsDir(options.repo) };
+}
+
 /** Makes the working copy of `sha`; resolves with the error instead of throwing it (null = made). */
 function workingCopy(options: RunBuildOptions, sha: string): Promise<unknown> {
   const checkOut = checkoutInSandbox(options) === null;
-  return options.mirrors.createWorkingCopy(options.repo, sha, options.workspace, { checkOut }).then(
-    () => null,
-    (error: unknown) => error ?? new Error("could not create the working copy"),
-  );
+  const objectsAt = borrowedObjects(options).mirrorObjects ? { objectsAt: SANDBOX_MIRROR_OBJECTS } : {};
+  return options.mirrors
+    .createWorkingCopy(options.repo, sha, options.workspace, { checkOut, ...objectsAt })
+    .then(
+      () => null,
+      (error: unknown) => error ?? new Error("could not create the working copy"),
+    );
 }
 
 function explain(error: unknown, fallback: string): string {

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -386,23 +386,97 @@ describe("GitMirrors", () => {
       expect(mirrors.checkoutCommand).toContain("core.hooksPath=/dev/null");
     });
 
-    it("copies the mirror's objects: no file of the working copy shares an inode with the mirror", async () => {
+    it("borrows the mirror's objects (alternates): the same few files whatever the mirror holds", async () => {
+      const files = async (dir: string) =>
+        (await readdir(path.join(dir, ".git"), { recursive: true, withFileTypes: true }))
+          .filter((entry) => entry.isFile())
+          .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+          .sort();
+      const objectBytes = async () => {
+        let total = 0;
+        for (const entry of await readdir(mirrors.objectsDir(repo), {
+          recursive: true,
+          withFileTypes: true,
+        })) {
+          if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+        }
+        return total;
+      };
+      const small = path.join(dataDir, "workspaces", "3");
+      await mirrors.createWorkingCopy(repo, await mirrors.resolve(repo, "main", null), small, {
+        checkOut: false,
+      });
+      const smallMirror = await objectBytes();
+      for (let n = 0; n < 40; n++) await remote.commit({ files: { [`file-${n}.txt`]: `${n}\n` } });
       const tip = await mirrors.resolve(repo, "main", null);
-      const dir = path.join(dataDir, "workspaces", "3");
-      await mirrors.createWorkingCopy(repo, tip, dir);
-      const mirrorObjects = path.join(mirrors.mirrorPath(repo), "objects");
-      const files = (await readdir(mirrorObjects, { recursive: true, withFileTypes: true })).filter((e) =>
-        e.isFile(),
+      expect(await objectBytes()).toBeGreaterThan(2 * smallMirror);
+      const large = path.join(dataDir, "workspaces", "5");
+      await mirrors.createWorkingCopy(repo, tip, large, { checkOut: false });
+      // A copy held every object of the mirror, which has more than doubled; a borrower holds none.
+      expect(await files(large)).toEqual(await files(small));
+      expect(await files(large)).toEqual([
+        ".git/HEAD",
+        ".git/config",
+        ".git/objects/info/alternates",
+        ".git/packed-refs",
+      ]);
+      expect(await readFile(path.join(large, ".git", "objects", "info", "alternates"), "utf8")).toBe(
+        `${mirrors.objectsDir(repo)}\n`,
       );
-      expect(files.length).toBeGreaterThan(0);
-      for (const entry of files) {
-        const relative = path.relative(mirrorObjects, path.join(entry.parentPath, entry.name));
-        const [inMirror, inCopy] = await Promise.all([
-          stat(path.join(mirrorObjects, relative)),
-          stat(path.join(dir, ".git", "objects", relative)),
-        ]);
-        expect(inCopy.ino).not.toBe(inMirror.ino);
-        expect(inMirror.nlink).toBe(1);
+      const git = (...a: string[]) => execFileSync("git", a, { cwd: large, encoding: "utf8" }).trim();
+      expect(git("cat-file", "-t", tip)).toBe("commit");
+    });
+
+    it("names where the build will see the objects (objectsAt), for a sandbox that binds them elsewhere", async () => {
+      const tip = await mirrors.resolve(repo, "main", null);
+      const dir = path.join(dataDir, "workspaces", "6");
+      await mirrors.createWorkingCopy(repo, tip, dir, { checkOut: false, objectsAt: "/slashbuild/objects" });
+      expect(await readFile(path.join(dir, ".git", "objects", "info", "alternates"), "utf8")).toBe(
+        "/slashbuild/objects\n",
+      );
+      const refused = mirrors.createWorkingCopy(repo, tip, path.join(dataDir, "workspaces", "7"), {
+        objectsAt: "relative/objects",
+      });
+      await expect(refused).rejects.toThrow(/not a usable objects path/);
+    });
+
+    it("keeps the mirror's objects readable by a build's user, whatever slashbuild's umask", async () => {
+      const everyEntry = async () => [
+        mirrors.objectsDir(repo),
+        ...(await readdir(mirrors.objectsDir(repo), { recursive: true })).map((name) =>
+          path.join(mirrors.objectsDir(repo), name),
+        ),
+      ];
+      const closedToOthers = async () => {
+        const closed: string[] = [];
+        for (const entry of await everyEntry()) {
+          const info = await stat(entry);
+          const wanted = info.isDirectory() ? 0o005 : 0o004;
+          if ((info.mode & wanted) !== wanted) closed.push(entry);
+        }
+        return closed;
+      };
+      const previous = process.umask(0o077);
+      try {
+        // New mirror, new objects: written 0644 (core.sharedRepository) despite the umask.
+        await mirrors.fetch(repo);
+        await remote.commit({ files: { "later.txt": "later\n" } });
+        await mirrors.fetch(repo);
+        expect(await closedToOthers()).toEqual([]);
+        // A mirror from before (objects closed by a strict umask) is opened up by its next working copy.
+        const mirror = mirrors.mirrorPath(repo);
+        execFileSync("chmod", ["-R", "go-rwx", mirrors.objectsDir(repo)]);
+        await rm(path.join(mirror, "slashbuild-objects-readable"));
+        expect((await closedToOthers()).length).toBeGreaterThan(3);
+        const fresh = new GitMirrors({ dataDir });
+        await fresh.createWorkingCopy(
+          repo,
+          await fresh.resolve(repo, "main", null),
+          path.join(dataDir, "ws"),
+        );
+        expect(await closedToOthers()).toEqual([]);
+      } finally {
+        process.umask(previous);
       }
     });
   });

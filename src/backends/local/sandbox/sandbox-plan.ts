@@ -6,6 +6,8 @@ import { effectiveLimits, prlimitArgs } from "./sandbox-limits.js";
 /** Where a build finds itself inside the sandbox, whatever the host paths are. */
 export const SANDBOX_WORKSPACE = "/workspace";
 export const SANDBOX_HOME = "/home/build";
+/** Where a build sees its repo's mirror objects (read-only), which its working copy borrows. */
+export const SANDBOX_MIRROR_OBJECTS = "/slashbuild/mirror-objects";
 /** The uid and gid a build sees inside its user namespace (never 0, never slashbuild's own). */
 export const SANDBOX_UID = 1000;
 
@@ -99,6 +101,17 @@ const CHECKOUT_THEN_RUN = [
   `echo ${CHECKED_OUT} >&${CHECKOUT_REPORT_FD}; exec ${CHECKOUT_REPORT_FD}>&-; exec sh -c "$c"`,
 ].join("\n");
 
+export interface StepSandboxOptions {
+  /**
+   * Write the working copy's files first, with this command run in the workspace as the build's
+   * user (the git layer's checkoutCommand): the host then never checks out an untrusted tree as
+   * root, and no process is started outside the sandbox for it.
+   */
+  readonly checkout?: readonly string[] | undefined;
+  /** The repo mirror's objects, which the working copy borrows: bound read-only at SANDBOX_MIRROR_OBJECTS. */
+  readonly mirrorObjects?: string | undefined;
+}
+
 /**
  * The bwrap command line for one step. The info fd (3) reports the host pid of the sandbox's
  * init and its PID namespace, which is how a step is stopped and how a crash is cleaned up.
@@ -109,13 +122,9 @@ export function sandboxCommand(
   runnerLimits: Config["runner"]["limits"],
   workspace: string,
   command: string,
-  /**
-   * Write the working copy's files first, with this command run in the workspace as the build's
-   * user (the git layer's checkoutCommand): the host then never checks out an untrusted tree as
-   * root, and no process is started outside the sandbox for it.
-   */
-  checkout?: readonly string[],
+  options: StepSandboxOptions = {},
 ): SandboxedCommand {
+  const { checkout, mirrorObjects } = options;
   const args = [
     "--unshare-pid",
     "--unshare-ipc",
@@ -148,6 +157,19 @@ export function sandboxCommand(
     SANDBOX_HOME,
     // After the fresh /tmp: a granted path may lie under it (and a hidden one under a grant).
     ...plan.systemArgs,
+    // Its repo's objects only, read-only: the rest of the mirror and data_dir stay unseen.
+    // (bwrap would make the parent directory 0700, root's: the build could not reach below it.)
+    ...(mirrorObjects
+      ? [
+          "--perms",
+          "0755",
+          "--dir",
+          path.dirname(SANDBOX_MIRROR_OBJECTS),
+          "--ro-bind",
+          mirrorObjects,
+          SANDBOX_MIRROR_OBJECTS,
+        ]
+      : []),
     // Only this build's workspace, bound by itself: data_dir and its neighbours are not mounted.
     "--bind",
     workspace,
