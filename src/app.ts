@@ -35,7 +35,7 @@ import { healthRoutes } from "./metrics/health-routes.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { createStatusSink } from "./notify/create-status-sink.js";
 import { fanOutNotifier } from "./notify/fan-out-notifier.js";
-import { previousVerdict, repoNotifyFilter } from "./notify/notify-policy.js";
+import { repoNotifyFilter } from "./notify/notify-policy.js";
 import { realSleep } from "./notify/outbox-deliverer.js";
 import { Scheduler } from "./schedules/scheduler.js";
 import { openDatabase } from "./store/open-database.js";
@@ -103,7 +103,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const chat = createMattermostChat(config, {
     rootPosts: new SqliteChatPosts(db, clock),
     findBuild: (id) => store.get(id),
-    previous: (build) => previousVerdict(store, build),
+    previous: (build) => store.previousVerdict(build),
     clock,
     secrets,
     out: deps.out ?? process.stdout,
@@ -113,7 +113,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     outbox,
     transport: chat.transport,
     formatter: chat.formatter,
-    filter: repoNotifyFilter(config, (build) => previousVerdict(store, build)),
+    filter: repoNotifyFilter(config, (build) => store.previousVerdict(build)),
     // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
     logs: new LogFiles(config.dataDir),
     paced: chat.paced,

@@ -56,6 +56,12 @@ export interface BuildStore {
     readonly branch: string;
     readonly revision: string | null;
   }): Build[];
+  /**
+   * The status of the branch's latest earlier build that has a verdict (succeeded, failed or timed
+   * out), looking back a bounded page of builds; undefined when there is none. For "broke" and
+   * "fixed" and `notify: changes`, on every finish: one indexed row, never the history.
+   */
+  previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined;
   /** Builds still waiting to start: all of them, and those one requester asked for (queue limits). */
   countQueued(requesterId: string): { readonly total: number; readonly mine: number };
   update(id: number, patch: BuildPatch): Build;

@@ -1,7 +1,6 @@
 import type { Config, NotifyFilter, RepoConfig } from "../config/config.js";
 import { branchMatches } from "../core/authorize.js";
 import type { Build } from "../core/build.js";
-import type { BuildStore } from "../core/ports.js";
 import type { SinkFilter } from "./ports.js";
 
 /**
@@ -42,7 +41,7 @@ export function verdict(build: Pick<Build, "status">): "pass" | "fail" | null {
 export function announcesFinish(
   repo: RepoConfig | undefined,
   build: Build,
-  previous: Pick<Build, "status"> | undefined,
+  previous: PreviousVerdict,
 ): boolean {
   switch (filterOf(repo)) {
     case "all":
@@ -52,28 +51,22 @@ export function announcesFinish(
     case "changes": {
       const now = verdict(build);
       if (now === null) return false;
-      const before = previous ? verdict(previous) : null;
+      const earlier = previous(build);
+      const before = earlier ? verdict(earlier) : null;
       return before === null ? now === "fail" : before !== now;
     }
   }
 }
 
-/** The branch's latest earlier build that has a verdict (for `changes`); looks back a bounded page. */
-export function previousVerdict(store: Pick<BuildStore, "list">, build: Build): Build | undefined {
-  return store
-    .list({ repo: build.repo, branch: build.branch, beforeId: build.id, limit: 50 })
-    .find((earlier) => verdict(earlier) !== null);
-}
+/** What a finish needs of the branch's previous verdict, asked only when it matters (`changes`, broke/fixed). */
+export type PreviousVerdict = (build: Build) => Pick<Build, "status"> | undefined;
 
 /** Chat's SinkFilter: each repo's `notify` filter (all, failures, changes) decides. */
-export function repoNotifyFilter(
-  config: Config,
-  previous: (build: Build) => Build | undefined = () => undefined,
-): SinkFilter {
+export function repoNotifyFilter(config: Config, previous: PreviousVerdict = () => undefined): SinkFilter {
   const repo = (build: Build) =>
     Object.hasOwn(config.repos, build.repo) ? config.repos[build.repo] : undefined;
   return {
     progress: (build) => announcesProgress(repo(build)),
-    finish: (build) => announcesFinish(repo(build), build, previous(build)),
+    finish: (build) => announcesFinish(repo(build), build, previous),
   };
 }

@@ -36,6 +36,9 @@ interface StepRow {
   finished_at: number | null;
 }
 
+/** How far back a finish looks for the branch's previous verdict (cancelled and interrupted builds have none). */
+const VERDICT_LOOKBACK = 50;
+
 const PATCH_COLUMNS: Record<keyof BuildPatch, string> = {
   status: "status",
   sha: "sha",
@@ -69,6 +72,7 @@ export class SqliteBuildStore implements BuildStore {
   readonly #oldestQueued;
   readonly #sameTip;
   readonly #sameRevision;
+  readonly #previousVerdict;
 
   readonly #guard: StorageGuard;
 
@@ -103,6 +107,13 @@ export class SqliteBuildStore implements BuildStore {
     );
     // The duplicate check, on the acknowledgement path: index seeks (migration 10), never a walk of
     // the branch's queue. A tip request matches the newest unfinished tip build.
+    // The status of the branch's latest earlier build among its last VERDICT_LOOKBACK (index
+    // builds_repo_branch, read backwards): one row, whatever the history, and no steps.
+    this.#previousVerdict = db.prepare<[string, string, number, number], { status: BuildStatus }>(
+      `SELECT status FROM (
+         SELECT status, id FROM builds WHERE repo = ? AND branch = ? AND id < ? ORDER BY id DESC LIMIT ?
+       ) WHERE status IN ('succeeded', 'failed', 'timed_out') ORDER BY id DESC LIMIT 1`,
+    );
     this.#sameTip = db.prepare<[string, string], BuildRow>(
       `SELECT * FROM builds WHERE repo = ? AND branch = ? AND requested_revision IS NULL
          AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`,
@@ -154,6 +165,10 @@ export class SqliteBuildStore implements BuildStore {
   queueSummary(): { readonly depth: number; readonly oldestCreatedAt: number | null } {
     const depth = this.#countQueued.get("")?.total ?? 0;
     return { depth, oldestCreatedAt: depth > 0 ? (this.#oldestQueued.get()?.created_at ?? null) : null };
+  }
+
+  previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined {
+    return this.#previousVerdict.get(build.repo, build.branch, build.id, VERDICT_LOOKBACK);
   }
 
   countQueued(requesterId: string): { readonly total: number; readonly mine: number } {

@@ -32,7 +32,7 @@ export interface ChatDeps {
   /** For the "Full log" answer, and a web rebuild's original channel. */
   readonly findBuild: (id: number) => Build | undefined;
   /** The branch's previous build with a verdict, so a finish can say who broke or fixed it. */
-  readonly previous?: (build: Build) => Build | undefined;
+  readonly previous?: (build: Build) => Pick<Build, "status"> | undefined;
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
   readonly out: Writable;

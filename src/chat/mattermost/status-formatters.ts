@@ -32,8 +32,8 @@ export const BOT_REPLY = "thread_reply";
 /** Buttons on posts; null = none (the console, where nobody can click). */
 export type FormatterActions = ActionOptions | null;
 
-/** The branch's previous build with a verdict (notify-policy previousVerdict); absent = unknown. */
-export type PreviousBuild = (build: Build) => Build | undefined;
+/** The branch's previous build with a verdict (BuildStore.previousVerdict); absent = unknown. */
+export type PreviousBuild = (build: Build) => Pick<Build, "status"> | undefined;
 
 export function webhookFormatter(
   config: Config,
@@ -139,7 +139,7 @@ function postOptions(
 }
 
 /** Broke: a failure after a pass (or the first ever); fixed: a pass after a failure; else null. */
-function changeOf(build: Build, previous: Build | undefined): "broke" | "fixed" | null {
+function changeOf(build: Build, previous: Pick<Build, "status"> | undefined): "broke" | "fixed" | null {
   const now = verdict(build);
   const before = previous ? verdict(previous) : null;
   if (now === "fail" && before !== "fail") return "broke";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { BotPayload } from "../../../src/chat/mattermost/bot-payload.js";
 import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
 import {
@@ -127,6 +127,19 @@ describe("notify filters", () => {
     }
   });
 
+  it("asks for the branch's previous verdict only when the repo's filter needs it (changes)", () => {
+    for (const [notify, asked] of [
+      ["all", 0],
+      ["failures", 0],
+      ["changes", 1],
+    ] as const) {
+      const config = makeConfig({ repos: { app: { url: "/x", commands: ["true"], notify } } });
+      const previous = vi.fn(() => undefined);
+      repoNotifyFilter(config, previous).finish(makeBuild({ status: "failed" }));
+      expect(previous, notify).toHaveBeenCalledTimes(asked);
+    }
+  });
+
   it("changes: only broken (including a first failure) and fixed", () => {
     const cases: [Build["status"] | null, Build["status"], boolean][] = [
       [null, "succeeded", false],
@@ -141,9 +154,10 @@ describe("notify filters", () => {
       .app;
     for (const [before, now, announced] of cases) {
       const previous = before ? makeBuild({ id: 1, status: before }) : undefined;
-      expect(announcesFinish(repo, makeBuild({ status: now }), previous), `${before} → ${now}`).toBe(
-        announced,
-      );
+      expect(
+        announcesFinish(repo, makeBuild({ status: now }), () => previous),
+        `${before} → ${now}`,
+      ).toBe(announced);
     }
     const { notifier, enqueued } = setup(
       "webhook",

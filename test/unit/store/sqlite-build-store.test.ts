@@ -39,6 +39,37 @@ describe("SqliteBuildStore", () => {
     expect(pushed.trigger).toMatchObject({ kind: "push" });
   });
 
+  it("previousVerdict: the branch's latest earlier build that succeeded, failed or timed out, within 50 builds", () => {
+    const store = new SqliteBuildStore(openDatabase(":memory:"));
+    const finish = (
+      status: "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted",
+      fields = {},
+    ) => {
+      const build = store.create(makeNewBuild(fields));
+      store.update(build.id, { status, finishedAt: 2000 });
+      return build;
+    };
+    const first = store.create(makeNewBuild());
+    expect(store.previousVerdict(first)).toBeUndefined();
+    finish("failed");
+    const passed = finish("succeeded");
+    finish("timed_out", { branch: "dev" });
+    finish("failed", { repo: "web" });
+    finish("cancelled");
+    finish("interrupted");
+    store.create(makeNewBuild());
+    const latest = store.create(makeNewBuild());
+    // Other branches and repos, cancelled, interrupted and unfinished builds say nothing.
+    expect(store.previousVerdict(latest)).toEqual({ status: "succeeded" });
+    expect(store.previousVerdict(passed)).toEqual({ status: "failed" });
+    expect(store.previousVerdict({ repo: "app", branch: "dev", id: latest.id })).toEqual({
+      status: "timed_out",
+    });
+    // Only a bounded page back: 50 cancelled builds hide anything older.
+    for (let n = 0; n < 50; n++) finish("cancelled");
+    expect(store.previousVerdict(store.create(makeNewBuild()))).toBeUndefined();
+  });
+
   it("keeps steps with their build", () => {
     const store = new SqliteBuildStore(openDatabase(":memory:"));
     const build = store.create(makeNewBuild());
