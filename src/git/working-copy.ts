@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { MirrorRefs } from "./mirror-refs.js";
 import { runGit } from "./run-git.js";
@@ -47,21 +47,21 @@ export async function makeWorkingCopy(
   if (!path.isAbsolute(options.objectsAt) || /[\n\r]/.test(options.objectsAt)) {
     throw new Error(`not a usable objects path: ${JSON.stringify(options.objectsAt)}`);
   }
+  // Synchronous: four small files and a few directories, whatever the repository's size (well
+  // under a millisecond, where a thread-pool round trip each cost several on a busy machine).
   const gitDir = path.join(dir, ".git");
-  await Promise.all(
-    [
-      ["refs", "heads"],
-      ["refs", "tags"],
-      ["objects", "info"],
-      ["objects", "pack"],
-    ].map((parts) => mkdir(path.join(gitDir, ...parts), { recursive: true })),
-  );
-  await Promise.all([
-    writeFile(path.join(gitDir, "objects", "info", "alternates"), `${options.objectsAt}\n`),
-    writeFile(path.join(gitDir, "HEAD"), `${sha}\n`),
-    writeFile(path.join(gitDir, "config"), workingCopyConfig(mirror, sha.length === 64)),
-    writeFile(path.join(gitDir, "packed-refs"), packedRefs(refs)),
-  ]);
+  for (const parts of [
+    ["refs", "heads"],
+    ["refs", "tags"],
+    ["objects", "info"],
+    ["objects", "pack"],
+  ]) {
+    mkdirSync(path.join(gitDir, ...parts), { recursive: true });
+  }
+  writeFileSync(path.join(gitDir, "objects", "info", "alternates"), `${options.objectsAt}\n`);
+  writeFileSync(path.join(gitDir, "HEAD"), `${sha}\n`);
+  writeFileSync(path.join(gitDir, "config"), workingCopyConfig(mirror, sha.length === 64));
+  writeFileSync(path.join(gitDir, "packed-refs"), packedRefs(refs));
   if (!options.checkOut) return;
   await runGit([...CHECKOUT_ARGS], { cwd: dir, timeoutMs: LOCAL_TIMEOUT_MS });
 }

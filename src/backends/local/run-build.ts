@@ -1,4 +1,5 @@
-import { chown, mkdir, readdir, rm } from "node:fs/promises";
+import { chownSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { RepoConfig, SandboxLimits } from "../../config/config.js";
@@ -134,7 +135,8 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   const resolving = options.mirrors.resolve(repo, build.branch, build.requestedRevision);
   // Awaited below, after other awaits: a failure meanwhile must not count as unhandled.
   resolving.catch(() => {});
-  await rm(options.workspace, { recursive: true, force: true });
+  // A leftover (normally there is none: recovery removes them) must not become part of the copy.
+  if (existsSync(options.workspace)) await rm(options.workspace, { recursive: true, force: true });
   // While the remote is asked for the tip, the working copy of the tip the mirror already knows is
   // made on the side: that is the commit built almost always, and the two waits overlap. It is
   // only a guess: it is kept only if it is exactly the commit resolved, else it is thrown away.
@@ -164,7 +166,7 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   if (signal.aborted) return stopOutcome(signal.reason, null, "before its first command");
   // As root, builds run as the unprivileged build uid, which must own the working copy it writes.
   if (options.sandbox?.asRoot) {
-    await chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
+    chownTree(options.workspace, options.sandbox.hostUid, options.sandbox.hostGid);
     mark(options, "chowned");
   }
 
@@ -172,7 +174,7 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   const sandbox = options.sandbox ? "bwrap" : "none";
   options.emit({ type: "external", buildId: build.id, at: options.clock(), external: { sandbox } });
   options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
-  await mkdir(options.logs.dirFor(build.id), { recursive: true });
+  mkdirSync(options.logs.dirFor(build.id), { recursive: true });
   return runSteps(options, sha, signal, deferred);
 }
 
@@ -285,17 +287,16 @@ function stopOutcome(reason: StopReason, command: string | null, when: string): 
 
 /**
  * chown -R without following links (a symlink in the repo must not hand over a file elsewhere).
- * One recursive listing (which does not descend into symlinked directories), then every chown at
- * once: one after another, they were a visible share of a small build's start.
+ * One recursive listing (which does not descend into symlinked directories). Synchronous: when
+ * the checkout runs in the sandbox, as it does with a sandbox, this is only the working copy's
+ * `.git` (a dozen entries, well under a millisecond), where a round trip through the thread pool
+ * per entry cost several.
  */
-async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await chown(dir, uid, gid);
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  await Promise.all(
-    entries
-      .filter((entry) => !entry.isSymbolicLink())
-      .map((entry) => chown(path.join(entry.parentPath, entry.name), uid, gid)),
-  );
+function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isSymbolicLink()) chownSync(path.join(entry.parentPath, entry.name), uid, gid);
+  }
 }
 
 /** The mirror's objects a sandboxed build borrows, bound read-only (none when the mirrors lend none). */
