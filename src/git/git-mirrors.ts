@@ -210,12 +210,10 @@ export class GitMirrors implements RefChecker {
 
   /**
    * A fresh working copy of `sha` in `dir` (which must not exist), detached at that commit.
-   * `checkOut: false` leaves the files to CHECKOUT_ARGS, run later by whoever builds.
-   */
-  /**
-   * A fresh working copy of `sha` in `dir`. Its objects are the mirror's, borrowed (working-copy.ts):
-   * `objectsAt` is where the build will see the mirror's objects directory (`objectsDir`), by
-   * default its path on this machine; a sandbox binds it elsewhere, read-only.
+   * `checkOut: false` leaves the files to CHECKOUT_ARGS, run later by whoever builds. Its objects
+   * are the mirror's, borrowed (working-copy.ts): `objectsAt` is where the build will see the
+   * mirror's objects directory (`objectsDir`), by default its path on this machine; a sandbox
+   * binds it elsewhere, read-only.
    */
   async createWorkingCopy(
     repo: RepoConfig,

@@ -105,8 +105,6 @@ export class SqliteBuildStore implements BuildStore {
       `SELECT (SELECT n FROM queue_counts WHERE scope = 'total') AS total,
               (SELECT n FROM queue_counts WHERE scope = 'user:' || ?) AS mine`,
     );
-    // The duplicate check, on the acknowledgement path: index seeks (migration 10), never a walk of
-    // the branch's queue. A tip request matches the newest unfinished tip build.
     // The status of the branch's latest earlier build among its last VERDICT_LOOKBACK (index
     // builds_repo_branch, read backwards): one row, whatever the history, and no steps.
     this.#previousVerdict = db.prepare<[string, string, number, number], { status: BuildStatus }>(
@@ -114,6 +112,8 @@ export class SqliteBuildStore implements BuildStore {
          SELECT status, id FROM builds WHERE repo = ? AND branch = ? AND id < ? ORDER BY id DESC LIMIT ?
        ) WHERE status IN ('succeeded', 'failed', 'timed_out') ORDER BY id DESC LIMIT 1`,
     );
+    // The duplicate check, on the acknowledgement path: index seeks (migration 10), never a walk of
+    // the branch's queue. A tip request matches the newest unfinished tip build.
     this.#sameTip = db.prepare<[string, string], BuildRow>(
       `SELECT * FROM builds WHERE repo = ? AND branch = ? AND requested_revision IS NULL
          AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`,
