@@ -134,6 +134,31 @@ describe("LocalBackend builds (real git, real processes)", () => {
     expect(hostGit).not.toContain("checkout");
   });
 
+  it("borrows the repo's objects read-only; `git repack -a -d` and dropping the alternates make .git self-contained", async () => {
+    h = await Harness.create({
+      repos: {
+        app: {
+          commands: [
+            'git log --format=%s > "$OUT/log"; cat .git/objects/info/alternates > "$OUT/alternates"',
+            'touch "$(cat .git/objects/info/alternates)/PLANTED" 2> "$OUT/write-error" || true',
+            // The recipe in docs/configuration.md, for a build that ships its .git elsewhere.
+            'git repack -a -d -q && rm .git/objects/info/alternates && git fsck --no-dangling 2>&1 > "$OUT/fsck" && git log --format=%s > "$OUT/log-alone"',
+          ],
+        },
+      },
+    });
+    await h.remote.commit({ message: "second" });
+    const build = await h.start("app");
+    expect((await h.events.finished(build.id)).status).toBe("succeeded");
+    expect((await h.readOut("log")).split("\n")).toEqual(["second", "initial", ""]);
+    expect((await h.readOut("alternates")).trim()).toBe("/slashbuild/mirror-objects");
+    expect(await h.readOut("write-error")).toMatch(/Read-only file system/);
+    const objects = path.join(h.dataDir, "git", "app.git", "objects");
+    expect(existsSync(path.join(objects, "PLANTED"))).toBe(false);
+    expect(await h.readOut("fsck")).toBe("");
+    expect(await h.readOut("log-alone")).toBe(await h.readOut("log"));
+  });
+
   it("fails a build whose checkout fails with a reason, no failing step, and its command never runs", async () => {
     class BrokenCheckout extends GitMirrors {
       override readonly checkoutCommand = ["sh", "-c", "echo 'fatal: disk quota exceeded' >&2; exit 3"];
