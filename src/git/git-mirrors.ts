@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/config.js";
@@ -9,6 +9,7 @@ import { checkBranchName, checkRevision } from "../core/validate-ref.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type MirrorRefs, readMirrorRefs, remoteBranchTip } from "./mirror-refs.js";
 import { findCommit, isAncestor, revParse } from "./read-commits.js";
+import { ensureReadableObjects, markReadable, SHARED_MODE } from "./readable-objects.js";
 import { GitError, runGit, SAFE_GIT_OPTIONS } from "./run-git.js";
 import { CHECKOUT_ARGS, makeWorkingCopy } from "./working-copy.js";
 
@@ -32,12 +33,6 @@ const REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
  * A fork's head is only reachable this way.
  */
 const PULL_REFSPECS = ["+refs/pull/*/head:refs/pull/*/head", "+refs/merge-requests/*/head:refs/pull/*/head"];
-
-/** Written in a mirror once its objects are readable by builds, so the walk is done once ever. */
-const READABLE_MARKER = "slashbuild-objects-readable";
-
-/** Mirror files get this mode whatever the umask: readable by the build's user (see #makeReadable). */
-const SHARED_MODE = "0644";
 
 /** A pull request build's branch (core/triggers/admit-forge-event.ts pullBranch). */
 const PULL_BRANCH = /^pull\/(\d+)$/;
@@ -243,20 +238,10 @@ export class GitMirrors implements RefChecker {
     return path.join(this.mirrorPath(repo), "objects");
   }
 
-  /**
-   * A sandboxed build reads the mirror's objects as its own unprivileged user. Mirrors are written
-   * with core.sharedRepository=0644 (see #fetchInto), whatever slashbuild's umask (the systemd
-   * unit's is 0027); a mirror written before that, under a stricter umask, is opened up once.
-   * Only the objects: the mirror itself stays inside data_dir (mode 0700), which builds never see.
-   */
+  /** Once per process and mirror: readable-objects.ts. */
   async #makeReadable(repo: RepoConfig): Promise<void> {
     if (this.#readable.has(repo.name)) return;
-    const objects = this.objectsDir(repo);
-    const marker = path.join(this.mirrorPath(repo), READABLE_MARKER);
-    if (!existsSync(marker)) {
-      await openUp(objects);
-      await writeFile(marker, "objects readable by builds (core.sharedRepository=0644)\n");
-    }
+    await ensureReadableObjects(this.mirrorPath(repo));
     this.#readable.add(repo.name);
   }
 
@@ -308,7 +293,7 @@ export class GitMirrors implements RefChecker {
           await runGit(["init", "--quiet", "--bare", `--shared=${SHARED_MODE}`, "--", scratch], {
             timeoutMs: LOCAL_TIMEOUT_MS,
           });
-          await writeFile(path.join(scratch, READABLE_MARKER), "objects readable by builds\n");
+          await markReadable(scratch);
           for (const spec of REFSPECS) {
             await runGit(["config", "--add", "--end-of-options", "remote.origin.fetch", spec], {
               cwd: scratch,
@@ -352,7 +337,7 @@ export class GitMirrors implements RefChecker {
         "gc.auto=0",
         "-c",
         "maintenance.auto=false",
-        // Objects a build can read (#makeReadable); written into mirrors from before it too.
+        // Objects a build can read (readable-objects.ts), also in mirrors made before this.
         "-c",
         `core.sharedRepository=${SHARED_MODE}`,
         "fetch",
@@ -402,21 +387,4 @@ function firstLine(text: string): string {
 /** git usually hides `user:password@` in URLs, but an error message is no place to bet on it. */
 function redactCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, "$1");
-}
-
-/** chmod a+rX over a tree (directories searchable, files readable), without following links. */
-async function openUp(dir: string): Promise<void> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const paths = [
-    dir,
-    ...entries.filter((e) => e.isDirectory() || e.isFile()).map((e) => path.join(e.parentPath, e.name)),
-  ];
-  await Promise.all(
-    paths.map(async (file) => {
-      const info = await stat(file);
-      const mode = info.mode & 0o7777;
-      const wanted = mode | (info.isDirectory() ? 0o555 : 0o444);
-      if (wanted !== mode) await chmod(file, wanted);
-    }),
-  );
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RepoConfig } from "../../../src/config/config.js";
 import { SlashbuildError } from "../../../src/core/errors.js";
 import { GitMirrors } from "../../../src/git/git-mirrors.js";
+import { READABLE_MARKER } from "../../../src/git/readable-objects.js";
 import { runGit } from "../../../src/git/run-git.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { gitSubcommand, traceGitProcesses } from "../../helpers/git-trace.js";
@@ -466,7 +467,7 @@ describe("GitMirrors", () => {
         // A mirror from before (objects closed by a strict umask) is opened up by its next working copy.
         const mirror = mirrors.mirrorPath(repo);
         execFileSync("chmod", ["-R", "go-rwx", mirrors.objectsDir(repo)]);
-        await rm(path.join(mirror, "slashbuild-objects-readable"));
+        await rm(path.join(mirror, READABLE_MARKER));
         expect((await closedToOthers()).length).toBeGreaterThan(3);
         const fresh = new GitMirrors({ dataDir });
         await fresh.createWorkingCopy(
