@@ -5,6 +5,7 @@ import type { LocalBackend } from "./backends/local/local-backend.js";
 import type { Config } from "./config/config.js";
 import type { BuildService } from "./core/build-service.js";
 import type { Clock } from "./core/ports.js";
+import type { ForgeHosts } from "./forges/forge-host.js";
 import type { Metrics } from "./metrics/metrics.js";
 import type { SqliteBuildStore } from "./store/sqlite-build-store.js";
 import type { SqliteOutbox } from "./store/sqlite-outbox.js";
@@ -25,6 +26,8 @@ export interface AppDeps {
    * checkpoints every 200 ms let small writes reuse its space.
    */
   readonly backgroundCheckpoints?: boolean;
+  /** The Git hosts served (forges/forge-hosts.ts, FORGE_HOSTS by default); a test adds one to it. */
+  readonly forgeHosts?: ForgeHosts;
 }
 
 export interface App {

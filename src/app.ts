@@ -24,6 +24,8 @@ import { maskText } from "./core/mask-secrets.js";
 import type { Clock, CommandExtras } from "./core/ports.js";
 import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
 import { createLogger } from "./create-logger.js";
+import { configuredForges, hostNames, pullRequestHeadsOf } from "./forges/configured-forges.js";
+import { FORGE_HOSTS } from "./forges/forge-hosts.js";
 import { commitStatusFormatter } from "./forges/status/commit-status-formatter.js";
 import { createCommitStatusTransport } from "./forges/status/commit-status-transport.js";
 import { webhookRoute } from "./forges/webhook-route.js";
@@ -67,6 +69,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     deriveActionSecret(config.mattermost.actionSecret, config.mattermost.tokens),
   ];
   const logger = deps.logger ?? createLogger(config.logLevel, secrets);
+  // Every forges: entry names a host in the list (else CONFIG_INVALID, before anything is opened).
+  const forgeHosts = deps.forgeHosts ?? FORGE_HOSTS;
+  const forges = configuredForges(config, forgeHosts);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
   // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
@@ -98,7 +103,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clock,
     logger,
   });
-  const mirrors = new GitMirrors({ dataDir: config.dataDir, logger });
+  const mirrors = new GitMirrors({
+    dataDir: config.dataDir,
+    logger,
+    pullRequestHeads: pullRequestHeadsOf(forges),
+  });
   // Mattermost implements notify/'s ports; notify/ builds the durable path from them.
   const chat = createMattermostChat(config, {
     rootPosts: new SqliteChatPosts(db, clock),
@@ -130,7 +139,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const statuses = createStatusSink(config, {
     outbox: statusOutbox,
     transport: createCommitStatusTransport({
-      forges: config.forges ?? {},
+      forges,
       timeoutMs: config.delivery.timeoutMs,
       clock,
     }),
@@ -220,13 +229,16 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     if (slashPaths.has(request.routeOptions.url ?? "")) metrics.slashAck.observe(reply.elapsedTime / 1000);
   });
   await server.register(healthRoutes, { metrics, access: config.metrics, readiness });
+  const properNames = hostNames(forgeHosts);
   await server.register(slashRoute, {
     tokens: config.mattermost.tokens,
+    properNames,
     handleCommand: async (command) =>
       maskReply(await handleCommand(service, config, command, extras), secrets),
   });
   await server.register(actionRoute, {
     secret: chat.actionSecret,
+    properNames,
     handleCommand: async (command) =>
       maskReply(await handleCommand(service, config, command, extras), secrets),
     fullLog: (id) => chat.fullLog(id),
@@ -271,7 +283,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   // Builds on push and pull request: one receiver per configured Git host.
   const deliveries = new SqliteWebhookDeliveries(db);
-  for (const forge of Object.values(config.forges ?? {})) {
+  for (const forge of forges.values()) {
     await server.register(webhookRoute, {
       forge,
       repos: Object.values(config.repos),

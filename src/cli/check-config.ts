@@ -1,4 +1,6 @@
 import { loadConfig } from "../config/load-config.js";
+import { configuredForges } from "../forges/configured-forges.js";
+import { FORGE_HOSTS } from "../forges/forge-hosts.js";
 import type { CliIo } from "./index.js";
 
 /** `slashbuild check-config FILE`: loads the file exactly as `serve` would. Errors propagate to runCli. */
@@ -8,6 +10,8 @@ export function checkConfigCommand(file: string | undefined, io: CliIo): number 
     return 2;
   }
   const config = loadConfig(file);
+  // As serve's createApp does: each forges: entry must name a Git host slashbuild serves.
+  configuredForges(config, FORGE_HOSTS);
   const repos = Object.values(config.repos).map(
     (repo) => `${repo.name} (${repo.backend}, ${repo.defaultBranch})`,
   );

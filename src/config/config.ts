@@ -36,12 +36,13 @@ export interface Config {
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
   /** Git hosts that send webhooks and receive commit statuses; absent ones are not set up. Optional for hand-built configs. */
-  readonly forges?: Readonly<Partial<Record<ForgeKind, ForgeConfig>>>;
+  readonly forges?: Readonly<Record<ForgeKind, ForgeConfig>>;
 }
 
 export interface ForgeConfig {
   readonly kind: ForgeKind;
-  readonly apiUrl: string;
+  /** As the file sets it; null = the host's default (src/forges/, which also refuses a host without one). */
+  readonly apiUrl: string | null;
   /** Sets commit statuses; null = no statuses. A secret: masked in build logs. */
   readonly token: string | null;
   readonly webhookSecret: string | null;

@@ -6,7 +6,14 @@ import { z } from "zod";
  * block and the top-level `forges:` section. Kept apart from schema.ts so each stays readable.
  */
 
-export const FORGE_KINDS = ["github", "gitea", "gitlab"] as const;
+/**
+ * A Git host's name as the file writes it (`forges.<name>`, `repos.<repo>.forge`). Which names
+ * slashbuild serves is the host list's business (src/forges/forge-hosts.ts, checked at start-up
+ * and by check-config): config/ knows no host.
+ */
+export const forgeName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, "a Git host's name is lower-case, e.g. github, gitea or gitlab");
 
 const globList = z
   .union([z.boolean(), z.string().min(1), z.array(z.string().min(1))])
@@ -64,7 +71,7 @@ export const repoTriggersSchema = z
 
 export const forgeSchema = z
   .object({
-    /** API base, e.g. https://api.github.com, https://gitea.example.com/api/v1, https://gitlab.com/api/v4. */
+    /** API base, e.g. https://api.github.com, https://gitea.example.com/api/v1; absent = the host's default. */
     api_url: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
       .transform((u) => u.replace(/\/+$/, ""))
@@ -83,12 +90,4 @@ export const forgeSchema = z
   })
   .strict();
 
-export const forgesSchema = z
-  .object({ github: forgeSchema.optional(), gitea: forgeSchema.optional(), gitlab: forgeSchema.optional() })
-  .strict();
-
-export const DEFAULT_API_URL: Readonly<Record<(typeof FORGE_KINDS)[number], string | null>> = {
-  github: "https://api.github.com",
-  gitea: null,
-  gitlab: "https://gitlab.com/api/v4",
-};
+export const forgesSchema = z.record(forgeName, forgeSchema);

@@ -6,7 +6,6 @@ import { SlashbuildError } from "../core/errors.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
 import type { Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
-import { DEFAULT_API_URL, FORGE_KINDS } from "./forge-schema.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
 
@@ -144,14 +143,12 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
   };
 }
 
-function toForges(forges: ParsedConfig["forges"]): Partial<Record<ForgeKind, ForgeConfig>> {
-  const out: Partial<Record<ForgeKind, ForgeConfig>> = {};
-  for (const kind of FORGE_KINDS) {
-    const forge = forges[kind];
-    if (!forge) continue;
+function toForges(forges: ParsedConfig["forges"]): Record<ForgeKind, ForgeConfig> {
+  const out: Record<ForgeKind, ForgeConfig> = {};
+  for (const [kind, forge] of Object.entries(forges)) {
     out[kind] = {
       kind,
-      apiUrl: forge.api_url ?? DEFAULT_API_URL[kind] ?? "",
+      apiUrl: forge.api_url ?? null,
       token: forge.token ?? null,
       webhookSecret: forge.webhook_secret ?? null,
       statusContext: forge.status_context,
@@ -164,7 +161,7 @@ function toForges(forges: ParsedConfig["forges"]): Partial<Record<ForgeKind, For
 }
 
 function defaultForge(forges: ParsedConfig["forges"]): ForgeKind | null {
-  const configured = FORGE_KINDS.filter((kind) => forges[kind] !== undefined);
+  const configured = Object.keys(forges);
   return configured.length === 1 ? (configured[0] ?? null) : null;
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
-import { DEFAULT_API_URL, FORGE_KINDS, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
+import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
 
 /**
@@ -68,7 +68,7 @@ const repoSchema = z
     /** Builds on push, pull request and schedule (see forge-schema.ts). */
     on: repoTriggersSchema.optional(),
     /** Which forges: entry the repo lives on; default: the only one configured. */
-    forge: z.enum(FORGE_KINDS).optional(),
+    forge: forgeName.optional(),
     /** owner/name on the forge; default: taken from url. Webhooks are matched by it or by clone URL. */
     full_name: z
       .string()
@@ -274,19 +274,10 @@ type RawConfig = z.output<
 
 /** Webhook-triggered repos need a forge to hear from, and a secret to check its signatures with. */
 function checkForges(config: RawConfig, ctx: z.RefinementCtx): void {
-  const configured = FORGE_KINDS.filter((kind) => config.forges[kind] !== undefined);
-  for (const kind of configured) {
-    if (!config.forges[kind]?.api_url && DEFAULT_API_URL[kind] === null) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["forges", kind, "api_url"],
-        message: `is required for ${kind}: the API base, e.g. https://git.example.com/api/v1`,
-      });
-    }
-  }
+  const configured = Object.keys(config.forges);
   for (const [name, repo] of Object.entries(config.repos)) {
     const hooked = (repo.on?.push.length ?? 0) + (repo.on?.tags.length ?? 0) > 0 || repo.on?.pull_request;
-    if (repo.forge !== undefined && config.forges[repo.forge] === undefined) {
+    if (repo.forge !== undefined && !Object.hasOwn(config.forges, repo.forge)) {
       ctx.addIssue({
         code: "custom",
         path: ["repos", name, "forge"],
@@ -313,7 +304,7 @@ function checkForges(config: RawConfig, ctx: z.RefinementCtx): void {
         path: ["repos", name, "forge"],
         message:
           configured.length === 0
-            ? "on: push/pull_request needs a forges: section (github, gitea or gitlab) to receive webhooks from"
+            ? "on: push/pull_request needs a forges: section (e.g. forges.github) to receive webhooks from"
             : `several forges are configured: say which one this repo is on (forge: ${configured.join(" | ")})`,
       });
       continue;

@@ -1,11 +1,10 @@
-import type { ForgeConfig, RepoConfig } from "../config/config.js";
+import type { RepoConfig } from "../config/config.js";
 import { SlashbuildError } from "../core/errors.js";
 import { matchRepos } from "../core/triggers/match-repo.js";
-import type { ForgeEvent, ForgeKind } from "../core/triggers/trigger.js";
-import { parseGiteaEvent } from "./gitea/parse-gitea-event.js";
-import { parseGithubEvent } from "./github/parse-github-event.js";
-import { parseGitlabEvent } from "./gitlab/parse-gitlab-event.js";
-import { type HeaderGetter, matchSecret } from "./verify-signature.js";
+import type { ForgeEvent } from "../core/triggers/trigger.js";
+import type { ConfiguredForge } from "./configured-forges.js";
+import type { HeaderGetter } from "./forge-host.js";
+import { matchSecret } from "./verify-signature.js";
 
 /**
  * A webhook delivery, from raw bytes to "these repos, this event", in the only safe order:
@@ -13,7 +12,8 @@ import { type HeaderGetter, matchSecret } from "./verify-signature.js";
  * 2. only then the body is parsed and decoded;
  * 3. the repos named by the payload are kept only if the secret that signed it is theirs, so a
  *    repo's own secret cannot be used to trigger builds of another repo.
- * Pure apart from crypto; the Fastify route only translates the outcome into a status code.
+ * What is particular to a host (its headers, signature, payloads) is its ForgeHost's. Pure apart
+ * from crypto; the Fastify route only translates the outcome into a status code.
  */
 
 export type Decoded =
@@ -27,27 +27,14 @@ export type Decoded =
       readonly repos: readonly RepoConfig[];
     };
 
-const EVENT_HEADER: Readonly<Record<ForgeKind, readonly string[]>> = {
-  github: ["x-github-event"],
-  // Forgejo sends X-Forgejo-Event and, for compatibility, X-Gitea-Event.
-  gitea: ["x-gitea-event", "x-forgejo-event"],
-  gitlab: ["x-gitlab-event"],
-};
-
-const PARSERS: Readonly<Record<ForgeKind, (event: string, payload: unknown) => ForgeEvent>> = {
-  github: parseGithubEvent,
-  gitea: parseGiteaEvent,
-  gitlab: parseGitlabEvent,
-};
-
 export function decodeWebhook(
-  forge: ForgeConfig,
+  { host, config: forge }: ConfiguredForge,
   repos: readonly RepoConfig[],
   header: HeaderGetter,
   body: Buffer,
   contentType: string,
 ): Decoded {
-  const onForge = repos.filter((repo) => repo.forge === forge.kind);
+  const onForge = repos.filter((repo) => repo.forge === host.name);
   const secrets: { secret: string; owners: ReadonlySet<string> | null }[] = [];
   if (forge.webhookSecret) {
     // The receiver's secret speaks for every repo without one of its own.
@@ -58,7 +45,7 @@ export function decodeWebhook(
     if (repo.webhookSecret) secrets.push({ secret: repo.webhookSecret, owners: new Set([repo.name]) });
   }
   const index = matchSecret(
-    forge.kind,
+    host.webhook,
     header,
     body,
     secrets.map((s) => s.secret),
@@ -66,18 +53,18 @@ export function decodeWebhook(
   const signer = index === null ? undefined : secrets[index];
   if (!signer) return { kind: "unauthenticated" };
 
-  const eventName = EVENT_HEADER[forge.kind].map(header).find((value) => !!value);
+  const eventName = host.webhook.eventHeaders.map(header).find((value) => !!value);
   if (!eventName) {
     throw new SlashbuildError(
       "REQUEST_INVALID",
-      `no ${EVENT_HEADER[forge.kind][0]} header: this URL takes ${forge.kind} webhooks only`,
+      `no ${host.webhook.eventHeaders[0]} header: this URL takes ${host.displayNames.join(" and ")} webhooks only`,
     );
   }
   const payload = parseBody(body, contentType);
-  const event = PARSERS[forge.kind](eventName, payload);
+  const event = host.webhook.decode(eventName, payload);
   if (event.kind === "ping") return event;
   if (event.kind === "ignored") return { kind: "ignored", why: event.why };
-  const matched = matchRepos(onForge, forge.kind, event.repo).filter((repo) =>
+  const matched = matchRepos(onForge, host.name, event.repo).filter((repo) =>
     // A repo whose secret also signed is fine even if another secret came first.
     secrets.some((s) => s.owners?.has(repo.name) && s.secret === signer.secret),
   );

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { SlashbuildError } from "../core/errors.js";
-import { firstLine, MAX_TRIGGER_COMMITS, type TriggerCommit } from "../core/triggers/trigger.js";
+import {
+  type ForgeRepoRef,
+  firstLine,
+  MAX_TRIGGER_COMMITS,
+  type TriggerCommit,
+} from "../core/triggers/trigger.js";
 
 /**
  * Shared zod pieces for forge payloads. Only the fields slashbuild reads are declared; everything
@@ -14,6 +19,22 @@ export const commitSchema = z.object({
   message: z.string().default(""),
   author: z.object({ name: z.string().default(""), email: z.string().nullish() }).prefault({}),
 });
+
+/** The `repository` object GitHub and Gitea/Forgejo both send (Gitea copied GitHub's shape). */
+export const repositorySchema = z.object({
+  full_name: z.string().min(1),
+  clone_url: z.string().nullish(),
+  ssh_url: z.string().nullish(),
+  html_url: z.string().nullish(),
+});
+
+export function repositoryRef(repo: z.output<typeof repositorySchema>): ForgeRepoRef {
+  return {
+    fullName: repo.full_name,
+    cloneUrls: [repo.clone_url, repo.ssh_url, repo.html_url].filter((u): u is string => !!u),
+    projectId: null,
+  };
+}
 
 /** Hosts send the all-zero id as `after` when a branch or tag is deleted: nothing to build. */
 export const ZERO_SHA = /^0+$/;

@@ -1,16 +1,12 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { ForgeKind } from "../core/triggers/trigger.js";
+import type { HeaderGetter, WebhookScheme } from "./forge-host.js";
 
 /**
  * Webhook authentication, on the raw body before anything else reads it (forges CONTRACT §1).
- * GitHub: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(secret, body).
- * Gitea/Forgejo: X-Gitea-Signature (or X-Forgejo-Signature) = bare hex of the same HMAC.
- * GitLab: X-Gitlab-Token = the secret itself.
- * Every comparison is constant-time over equal-length digests, so neither the secret's length nor
- * how much of it matched leaks through timing.
+ * Each host says what it presents and how it signs (its WebhookScheme); the comparison is here,
+ * once for every host: constant-time over equal-length digests, so neither the secret's length
+ * nor how much of it matched leaks through timing.
  */
-
-export type HeaderGetter = (name: string) => string | undefined;
 
 function digest(value: string | Buffer): Buffer {
   return createHash("sha256").update(value).digest();
@@ -20,22 +16,8 @@ function equalConstantTime(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** The signature the host sent, normalised to what computeSignature returns; null when absent. */
-export function presentedSignature(kind: ForgeKind, header: HeaderGetter): string | null {
-  if (kind === "github") {
-    const value = header("x-hub-signature-256");
-    return value?.startsWith("sha256=") ? value.slice("sha256=".length).toLowerCase() : null;
-  }
-  if (kind === "gitea") {
-    // Gitea sends the headers even without a secret, but empty: that is no signature.
-    const value = header("x-gitea-signature") || header("x-forgejo-signature");
-    return value ? value.toLowerCase() : null;
-  }
-  return header("x-gitlab-token") || null;
-}
-
-export function computeSignature(kind: ForgeKind, secret: string, body: Buffer): string {
-  if (kind === "gitlab") return secret;
+/** Lower-case hex HMAC-SHA256 of the body: what GitHub and Gitea sign with (each in its own header). */
+export function hmacSha256Hex(secret: string, body: Buffer): string {
   return createHmac("sha256", secret).update(body).digest("hex");
 }
 
@@ -44,16 +26,16 @@ export function computeSignature(kind: ForgeKind, secret: string, body: Buffer):
  * presented). Every candidate is compared, matched or not.
  */
 export function matchSecret(
-  kind: ForgeKind,
+  scheme: Pick<WebhookScheme, "presented" | "sign">,
   header: HeaderGetter,
   body: Buffer,
   secrets: readonly string[],
 ): number | null {
-  const presented = presentedSignature(kind, header);
+  const presented = scheme.presented(header);
   if (presented === null) return null;
   let found: number | null = null;
   secrets.forEach((secret, index) => {
-    if (equalConstantTime(computeSignature(kind, secret, body), presented) && found === null) found = index;
+    if (equalConstantTime(scheme.sign(secret, body), presented) && found === null) found = index;
   });
   return found;
 }

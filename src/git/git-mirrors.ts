@@ -16,6 +16,8 @@ import { CHECKOUT_ARGS, makeWorkingCopy } from "./working-copy.js";
 export interface GitMirrorsOptions {
   /** Mirrors live in `<dataDir>/git/<repo>.git`. */
   readonly dataDir: string;
+  /** The repo's host's pull request heads (ForgeHost.pullRequests.heads); null = no host. */
+  readonly pullRequestHeads: (repo: RepoConfig) => string | null;
   readonly logger?: Logger;
   /** Budget for one fetch from the remote (network); default 10 minutes. */
   readonly fetchTimeoutMs?: number;
@@ -26,13 +28,6 @@ const LOCAL_TIMEOUT_MS = 120_000;
 
 /** Only branches and tags: a revision must be on a branch anyway, and pull-request refs can be huge. */
 const REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
-
-/**
- * Repos that build pull requests also fetch their heads: GitHub and Gitea publish them as
- * refs/pull/<n>/head, GitLab as refs/merge-requests/<n>/head; both land in refs/pull/<n>/head.
- * A fork's head is only reachable this way.
- */
-const PULL_REFSPECS = ["+refs/pull/*/head:refs/pull/*/head", "+refs/merge-requests/*/head:refs/pull/*/head"];
 
 /** A pull request build's branch (core/triggers/admit-forge-event.ts pullBranch). */
 const PULL_BRANCH = /^pull\/(\d+)$/;
@@ -54,6 +49,7 @@ export class GitMirrors implements RefChecker {
   readonly #root: string;
   readonly #logger: Logger | undefined;
   readonly #fetchTimeoutMs: number;
+  readonly #pullRequestHeads: (repo: RepoConfig) => string | null;
   readonly #mutex = new KeyedMutex();
   readonly #refs = new Map<string, MirrorRefs>();
   readonly #fetches = new Map<string, FetchState>();
@@ -66,6 +62,7 @@ export class GitMirrors implements RefChecker {
     this.#root = path.join(options.dataDir, "git");
     this.#logger = options.logger;
     this.#fetchTimeoutMs = options.fetchTimeoutMs ?? 10 * 60_000;
+    this.#pullRequestHeads = options.pullRequestHeads;
   }
 
   mirrorPath(repo: RepoConfig): string {
@@ -327,8 +324,10 @@ export class GitMirrors implements RefChecker {
       await runGit(["config", "--end-of-options", "remote.origin.url", repo.url], { cwd: dir });
       if (mirror) this.#urls.set(repo.name, repo.url);
     }
-    // Refspecs on the command line replace the configured ones, so pull heads are only fetched when wanted.
-    const refspecs = repo.on?.pullRequest ? [...REFSPECS, ...PULL_REFSPECS] : [];
+    // Refspecs on the command line replace the configured ones, so pull heads (a fork's head is
+    // reachable no other way) are only fetched when wanted, into refs/pull/<n>/head on every host.
+    const heads = repo.on?.pullRequest ? this.#pullRequestHeads(repo) : null;
+    const refspecs = heads ? [...REFSPECS, `+${heads}:refs/pull/*/head`] : [];
     // No gc, and no `git maintenance run --auto` process after each fetch (with gc.auto=0 it had
     // nothing to do anyway).
     await runGit(

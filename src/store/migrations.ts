@@ -175,4 +175,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX webhook_deliveries_received ON webhook_deliveries(received_at);
   `,
+  // 12: a pull request trigger carries its host's head ref and words (issue 19: each Git host says
+  // them itself). Triggers stored before have the number and the host's name only: given here what
+  // the three hosts of that time said.
+  `
+  UPDATE builds SET trigger = json_set(trigger,
+      '$.headRef', CASE json_extract(trigger, '$.forge') WHEN 'gitlab' THEN 'refs/merge-requests/' ELSE 'refs/pull/' END
+        || json_extract(trigger, '$.number') || '/head',
+      '$.noun', CASE json_extract(trigger, '$.forge') WHEN 'gitlab' THEN 'Merge request' ELSE 'Pull request' END,
+      '$.reference', CASE json_extract(trigger, '$.forge') WHEN 'gitlab' THEN '!' ELSE '#' END
+        || json_extract(trigger, '$.number'))
+    WHERE json_extract(trigger, '$.kind') = 'pull_request' AND json_extract(trigger, '$.headRef') IS NULL;
+  `,
 ];

@@ -3,16 +3,47 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 
 /**
- * A Git host on loopback, faithful to /work/shared/forges/CONTRACT.md where slashbuild meets it:
+ * A Git host on loopback, faithful to ../shared/forges/CONTRACT.md where slashbuild meets it:
  * it signs and sends webhooks the way each host does (§1), and takes commit statuses at each
  * host's API path (§4), recording every call. It can be told to fail: answer 500, or 403/429 with
  * rate-limit headers, for the next N status calls, or to be down (refuse connections) for a while.
+ * A test's own host (the fourth-host test) brings its status route.
  */
 
+/** The hosts whose wire this fake speaks as written from their documentation. */
 export type ForgeKind = "github" | "gitea" | "gitlab";
 
+/** Where a host takes commit statuses: its API base path, the status path (repo, sha) and auth header. */
+export interface StatusRoute {
+  readonly kind: string;
+  readonly apiBase: string;
+  readonly pattern: RegExp;
+  readonly authHeader: string;
+}
+
+export const HOST_ROUTES: readonly StatusRoute[] = [
+  {
+    kind: "gitea",
+    apiBase: "/api/v1",
+    pattern: /^\/api\/v1\/repos\/([^/]+\/[^/]+)\/statuses\/([0-9a-f]+)$/,
+    authHeader: "authorization",
+  },
+  {
+    kind: "gitlab",
+    apiBase: "/api/v4",
+    pattern: /^\/api\/v4\/projects\/([^/]+)\/statuses\/([0-9a-f]+)$/,
+    authHeader: "private-token",
+  },
+  {
+    kind: "github",
+    apiBase: "",
+    pattern: /^\/repos\/([^/]+\/[^/]+)\/statuses\/([0-9a-f]+)$/,
+    authHeader: "authorization",
+  },
+];
+
 export interface StatusCall {
-  readonly kind: ForgeKind;
+  readonly kind: string;
   /** owner/name, or GitLab's decoded project path. */
   readonly repo: string;
   readonly sha: string;
@@ -28,12 +59,6 @@ export interface ScriptedAnswer {
   readonly body?: string;
 }
 
-const PATHS: readonly { kind: ForgeKind; pattern: RegExp }[] = [
-  { kind: "gitea", pattern: /^\/api\/v1\/repos\/([^/]+\/[^/]+)\/statuses\/([0-9a-f]+)$/ },
-  { kind: "gitlab", pattern: /^\/api\/v4\/projects\/([^/]+)\/statuses\/([0-9a-f]+)$/ },
-  { kind: "github", pattern: /^\/repos\/([^/]+\/[^/]+)\/statuses\/([0-9a-f]+)$/ },
-];
-
 export class FakeForge {
   readonly calls: StatusCall[] = [];
   /** Answers used, in order, before the fake goes back to 201. */
@@ -47,7 +72,10 @@ export class FakeForge {
   #down = false;
   #url = "";
 
-  private constructor() {
+  readonly #routes: readonly StatusRoute[];
+
+  private constructor(routes: readonly StatusRoute[]) {
+    this.#routes = routes;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
     });
@@ -62,8 +90,8 @@ export class FakeForge {
     });
   }
 
-  static async start(): Promise<FakeForge> {
-    const fake = new FakeForge();
+  static async start(routes: readonly StatusRoute[] = HOST_ROUTES): Promise<FakeForge> {
+    const fake = new FakeForge(routes);
     await new Promise<void>((resolve) => fake.#server.listen(0, "127.0.0.1", resolve));
     fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
@@ -74,8 +102,10 @@ export class FakeForge {
   }
 
   /** API base for the config's forges.<kind>.api_url. */
-  apiUrl(kind: ForgeKind): string {
-    return kind === "github" ? this.#url : kind === "gitea" ? `${this.#url}/api/v1` : `${this.#url}/api/v4`;
+  apiUrl(kind: string): string {
+    const route = this.#routes.find((r) => r.kind === kind);
+    if (!route) throw new Error(`this fake takes no statuses for ${kind}`);
+    return `${this.#url}${route.apiBase}`;
   }
 
   setDown(down: boolean): void {
@@ -97,17 +127,15 @@ export class FakeForge {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? "/", this.#url);
-    const route = PATHS.map((p) => ({ kind: p.kind, match: p.pattern.exec(url.pathname) })).find(
-      (r) => r.match,
-    );
+    const route = this.#routes
+      .map((r) => ({ route: r, match: r.pattern.exec(url.pathname) }))
+      .find((r) => r.match);
     if (req.method !== "POST" || !route?.match) {
       res.writeHead(404, { "content-type": "application/json" }).end('{"message":"Not Found"}');
       return;
     }
-    const auth =
-      route.kind === "gitlab"
-        ? ((req.headers["private-token"] as string | undefined) ?? null)
-        : (req.headers.authorization ?? null);
+    const sent = req.headers[route.route.authHeader];
+    const auth = (Array.isArray(sent) ? sent[0] : sent) ?? null;
     if (this.outage === "close") {
       req.socket.destroy();
       return;
@@ -122,7 +150,7 @@ export class FakeForge {
           ? { status: 404, body: '{"message":"Not Found"}' }
           : (this.script.shift() ?? { status: 201, body: '{"id":1}' });
     this.calls.push({
-      kind: route.kind,
+      kind: route.route.kind,
       repo,
       sha: route.match[2] ?? "",
       auth,

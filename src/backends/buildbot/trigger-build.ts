@@ -1,7 +1,7 @@
 import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { RepoConfig } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
-import { pullHeadRef } from "../../core/triggers/pull-ref.js";
+import { checkPullHeadRef } from "../../core/triggers/pull-ref.js";
 import { withholdsSecrets } from "../../core/triggers/trigger.js";
 import type { BuildbotClient } from "./buildbot-client.js";
 import {
@@ -29,14 +29,15 @@ export interface Triggered {
 
 /**
  * The branch Buildbot's Git step fetches. A pull request head is on no branch of the repo (a
- * fork's never is): the step is given the host's ref for it (refs/pull/<n>/head, or GitLab's
- * refs/merge-requests/<n>/head), which Buildbot 3.7's Git step clones with --no-checkout and
- * then fetches by name, before checking out the exact revision. Built from the stored number
- * and shape-checked, so no webhook text reaches the worker's git command line.
+ * fork's never is): the step is given the host's ref for it (the trigger's headRef:
+ * refs/pull/<n>/head, or GitLab's refs/merge-requests/<n>/head), which Buildbot 3.7's Git step
+ * clones with --no-checkout and then fetches by name, before checking out the exact revision.
+ * The host made it from the number alone, and it is shape-checked again here, so no webhook text
+ * reaches the worker's git command line.
  */
 export function buildbotBranch(build: Pick<Build, "branch" | "trigger">): string {
   const trigger = build.trigger;
-  return trigger?.kind === "pull_request" ? pullHeadRef(trigger.forge, trigger.number) : build.branch;
+  return trigger?.kind === "pull_request" ? checkPullHeadRef(trigger.headRef) : build.branch;
 }
 
 /** The force scheduler's parameters: the default codebase's fields plus the declared properties. */

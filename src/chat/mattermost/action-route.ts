@@ -30,6 +30,8 @@ export type ClickerLookup =
 export interface ActionRouteOptions {
   readonly secret: string;
   readonly handleCommand: (command: ChatCommand) => Promise<Reply>;
+  /** Names that keep their capital after "Sorry, " (apologize.ts): the Git hosts'. */
+  readonly properNames: readonly string[];
   /** The ephemeral answer to "Full log": links to the build page and its steps. */
   readonly fullLog: (buildId: number) => string;
   /** Milliseconds since the epoch; contexts expire against it. */
@@ -120,7 +122,7 @@ export const actionRoute: FastifyPluginAsync<ActionRouteOptions> = async (app, o
     const channel = { id: click.data.channel_id, name: click.data.channel_name };
     try {
       const result = await options.handleCommand({ text: `${COMMANDS[action]} ${build}`, user, channel });
-      return answer(reply, { ephemeral_text: replyText(result) });
+      return answer(reply, { ephemeral_text: replyText(result, options.properNames) });
     } catch (error) {
       request.log.error({ err: error, action, build }, "button click failed");
       return answer(reply, {

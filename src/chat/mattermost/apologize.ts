@@ -5,16 +5,23 @@ import type { Reply } from "../../core/chat-command.js";
  * sentences (the web and HTTP answers show them as they are); in chat they read as an apology.
  */
 
-/** First words that stay capitalised after "Sorry, " (names, not sentence starts). */
-const PROPER = /^(?:Buildbot|Mattermost|Git|GitHub|GitLab|Gitea|Forgejo|I)\b/;
+/** Names of slashbuild's own peers that stay capitalised after "Sorry, " (not sentence starts). */
+const OWN_NAMES = ["Buildbot", "Mattermost", "Git", "I"];
 
-export function apologize(message: string): string {
+/**
+ * `names`: further names that keep their capital, the Git hosts' (each ForgeHost's displayNames,
+ * given by the app), so chat needs no edit when a host is added.
+ */
+export function apologize(message: string, names: readonly string[]): string {
   if (/^Sorry\b/.test(message)) return message;
-  const lowered = /^[A-Z][a-z]/.test(message) && !PROPER.test(message);
+  const proper = [...OWN_NAMES, ...names].some(
+    (name) => message.startsWith(name) && !/[\p{L}\p{N}]/u.test(message.charAt(name.length)),
+  );
+  const lowered = /^[A-Z][a-z]/.test(message) && !proper;
   return `Sorry, ${lowered ? message.charAt(0).toLowerCase() + message.slice(1) : message}`;
 }
 
 /** The text chat shows for a reply from the core. */
-export function replyText(reply: Reply): string {
-  return reply.refusal ? apologize(reply.text) : reply.text;
+export function replyText(reply: Reply, names: readonly string[]): string {
+  return reply.refusal ? apologize(reply.text, names) : reply.text;
 }

@@ -34,13 +34,13 @@ export function triggerField(
     }
     case "pull_request": {
       const url = safeUrl(trigger.url);
-      // GitLab writes a merge request as !n (#n is an issue there).
-      const gitlab = trigger.forge === "gitlab";
-      const title = `${gitlab ? "!" : "#"}${trigger.number} ${clean(trigger.title, secrets)}`;
+      // In the host's own words ("Merge request !3" on GitLab, where #3 is an issue): made by the
+      // host's code from the number, not taken from the payload, so shown as they are.
+      const title = `${trigger.reference} ${clean(trigger.title, secrets)}`;
       const fork = trigger.fork ? " (from a fork: built without the repo's secrets)" : "";
       return {
         title: "Trigger",
-        value: `${gitlab ? "Merge request" : "Pull request"} ${url ? `[${title}](${url})` : title} by ${clean(trigger.author, secrets)}${fork}`,
+        value: `${trigger.noun} ${url ? `[${title}](${url})` : title} by ${clean(trigger.author, secrets)}${fork}`,
         short: false,
       };
     }

@@ -25,6 +25,8 @@ export const SLASH_BODY_LIMIT = 64 * 1024;
 export interface SlashRouteOptions {
   readonly handleCommand: (command: ChatCommand) => Promise<Reply>;
   readonly tokens: readonly string[];
+  /** Names that keep their capital after "Sorry, " (apologize.ts): the Git hosts'. */
+  readonly properNames: readonly string[];
   readonly bodyLimit?: number;
 }
 
@@ -65,7 +67,7 @@ export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, opt
     // A malformed form throws REQUEST_INVALID, answered the same way.
     const command: ChatCommand = parseSlashRequest(form, headers).command;
 
-    const answer = await answerCommand(options.handleCommand, command, request);
+    const answer = await answerCommand(options, command, request);
     return reply.code(200).type("application/json").send(answer);
   };
 
@@ -76,15 +78,16 @@ export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, opt
 
 /** Refusals (SlashbuildErrors) become ephemeral replies; anything unexpected too, but logged. */
 async function answerCommand(
-  handleCommand: SlashRouteOptions["handleCommand"],
+  { handleCommand, properNames }: Pick<SlashRouteOptions, "handleCommand" | "properNames">,
   command: ChatCommand,
   request: FastifyRequest,
 ): Promise<SlashResponse> {
   try {
     const reply = await handleCommand(command);
-    return { response_type: reply.visibility, text: replyText(reply) };
+    return { response_type: reply.visibility, text: replyText(reply, properNames) };
   } catch (error) {
-    if (isSlashbuildError(error)) return { response_type: "ephemeral", text: apologize(error.message) };
+    if (isSlashbuildError(error))
+      return { response_type: "ephemeral", text: apologize(error.message, properNames) };
     request.log.error({ err: error }, "slash command failed");
     // Mattermost would show a non-200 only as "returned response 500"; say something useful instead.
     return {

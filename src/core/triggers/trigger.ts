@@ -5,7 +5,12 @@
  * the BuildTrigger stored with the build.
  */
 
-export type ForgeKind = "github" | "gitea" | "gitlab";
+/**
+ * A Git host's name: its key in the config's `forges:` and in the host list
+ * (src/forges/forge-hosts.ts), e.g. "github". The core treats it as a name only: what differs
+ * between hosts lives in each host's folder under src/forges/.
+ */
+export type ForgeKind = string;
 
 export interface TriggerCommit {
   readonly sha: string;
@@ -37,6 +42,14 @@ export type BuildTrigger =
       readonly author: string;
       /** The head lives in another repository: the build never gets the repo's secrets. */
       readonly fork: boolean;
+      /**
+       * Where the host publishes the head (refs/pull/7/head; GitLab refs/merge-requests/7/head),
+       * made by the host from the number alone (pull-ref.ts). Buildbot's Git step fetches it.
+       */
+      readonly headRef: string;
+      /** How the host names it in text: "Pull request" and "#7"; GitLab "Merge request" and "!7". */
+      readonly noun: string;
+      readonly reference: string;
     }
   | { readonly kind: "schedule"; readonly name: string };
 

@@ -1,28 +1,27 @@
 import { z } from "zod";
 import type { ForgeEvent } from "../../core/triggers/trigger.js";
-import { repoRef } from "../github/parse-github-event.js";
 import {
   commitSchema,
   parseWith,
   pushedCommit,
+  repositoryRef,
+  repositorySchema,
   sha,
   splitRef,
   toTriggerCommits,
   ZERO_SHA,
 } from "../payload-fields.js";
-import { pullNumber, pullRequestEvent, pullRequestFields } from "../pull-request-event.js";
+import {
+  type PullRequestHost,
+  pullNumber,
+  pullRequestEvent,
+  pullRequestFields,
+} from "../pull-request-event.js";
 
 /**
  * Gitea / Forgejo webhook payload → ForgeEvent (forges CONTRACT §2-3). `event` is X-Gitea-Event
  * (the grouped name: push, pull_request), which Forgejo sends too.
  */
-
-const repoSchema = z.object({
-  full_name: z.string().min(1),
-  clone_url: z.string().nullish(),
-  ssh_url: z.string().nullish(),
-  html_url: z.string().nullish(),
-});
 
 const pushSchema = z.object({
   ref: z.string(),
@@ -32,7 +31,7 @@ const pushSchema = z.object({
   total_commits: z.number().int().nullish(),
   head_commit: commitSchema.nullish(),
   pusher: z.object({ login: z.string().nullish(), full_name: z.string().nullish() }).prefault({}),
-  repository: repoSchema,
+  repository: repositorySchema,
 });
 
 const pullSchema = z.object({
@@ -43,16 +42,16 @@ const pullSchema = z.object({
     head: z.object({ sha, repo_id: z.number().int() }),
     base: z.object({ repo_id: z.number().int() }),
   }),
-  repository: repoSchema,
+  repository: repositorySchema,
 });
 
 /** Gitea spells the new-commits action "synchronized" (not GitHub's "synchronize"). */
 const BUILDING_ACTIONS = new Set(["opened", "reopened", "synchronized"]);
 
-export function parseGiteaEvent(event: string, payload: unknown): ForgeEvent {
+export function parseGiteaEvent(host: PullRequestHost, event: string, payload: unknown): ForgeEvent {
   if (event === "push") {
     const push = parseWith(pushSchema, payload, "Gitea push");
-    const repo = repoRef(push.repository);
+    const repo = repositoryRef(push.repository);
     const ref = splitRef(push.ref);
     if (!ref || ZERO_SHA.test(push.after)) {
       return { kind: "ignored", why: `push to ${push.ref} deletes it or is not a branch or tag`, repo };
@@ -69,7 +68,7 @@ export function parseGiteaEvent(event: string, payload: unknown): ForgeEvent {
       headMessage: head?.message ?? "",
       trigger: {
         kind: "push",
-        forge: "gitea",
+        forge: host.name,
         pusher: push.pusher.full_name || login || "",
         pusherLogin: login,
         commits: toTriggerCommits(commits),
@@ -83,7 +82,7 @@ export function parseGiteaEvent(event: string, payload: unknown): ForgeEvent {
     const pull = parseWith(pullSchema, payload, "Gitea pull_request");
     const pr = pull.pull_request;
     const fork = pr.head.repo_id !== pr.base.repo_id;
-    return pullRequestEvent("gitea", repoRef(pull.repository), pull, BUILDING_ACTIONS, fork);
+    return pullRequestEvent(host, repositoryRef(pull.repository), pull, BUILDING_ACTIONS, fork);
   }
   return { kind: "ignored", why: `event ${event} is not built`, repo: null };
 }

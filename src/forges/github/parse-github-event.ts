@@ -1,27 +1,27 @@
 import { z } from "zod";
-import type { ForgeEvent, ForgeRepoRef } from "../../core/triggers/trigger.js";
+import type { ForgeEvent } from "../../core/triggers/trigger.js";
 import {
   commitSchema,
   parseWith,
   pushedCommit,
+  repositoryRef,
+  repositorySchema,
   sha,
   splitRef,
   toTriggerCommits,
   ZERO_SHA,
 } from "../payload-fields.js";
-import { pullNumber, pullRequestEvent, pullRequestFields } from "../pull-request-event.js";
+import {
+  type PullRequestHost,
+  pullNumber,
+  pullRequestEvent,
+  pullRequestFields,
+} from "../pull-request-event.js";
 
 /**
  * GitHub webhook payload → ForgeEvent (forges CONTRACT §2-3). Pure: the receiver has already
  * checked the signature and parsed the JSON.
  */
-
-const repoSchema = z.object({
-  full_name: z.string().min(1),
-  clone_url: z.string().nullish(),
-  ssh_url: z.string().nullish(),
-  html_url: z.string().nullish(),
-});
 
 const pushSchema = z.object({
   ref: z.string(),
@@ -32,7 +32,7 @@ const pushSchema = z.object({
   head_commit: commitSchema.nullish(),
   pusher: z.object({ name: z.string().default("") }).prefault({}),
   sender: z.object({ login: z.string() }).nullish(),
-  repository: repoSchema,
+  repository: repositorySchema,
 });
 
 const pullSchema = z.object({
@@ -43,25 +43,17 @@ const pullSchema = z.object({
     head: z.object({ sha, repo: z.object({ full_name: z.string() }).nullish() }),
     base: z.object({ repo: z.object({ full_name: z.string() }) }),
   }),
-  repository: repoSchema,
+  repository: repositorySchema,
 });
 
 /** Actions that put a new head up for building. */
 const BUILDING_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
 
-export function repoRef(repo: z.output<typeof repoSchema>, projectId: number | null = null): ForgeRepoRef {
-  return {
-    fullName: repo.full_name,
-    cloneUrls: [repo.clone_url, repo.ssh_url, repo.html_url].filter((u): u is string => !!u),
-    projectId,
-  };
-}
-
-export function parseGithubEvent(event: string, payload: unknown): ForgeEvent {
+export function parseGithubEvent(host: PullRequestHost, event: string, payload: unknown): ForgeEvent {
   if (event === "ping") return { kind: "ping" };
   if (event === "push") {
     const push = parseWith(pushSchema, payload, "GitHub push");
-    const repo = repoRef(push.repository);
+    const repo = repositoryRef(push.repository);
     const ref = splitRef(push.ref);
     if (!ref || push.deleted || ZERO_SHA.test(push.after)) {
       return { kind: "ignored", why: `push to ${push.ref} deletes it or is not a branch or tag`, repo };
@@ -76,7 +68,7 @@ export function parseGithubEvent(event: string, payload: unknown): ForgeEvent {
       headMessage: head?.message ?? "",
       trigger: {
         kind: "push",
-        forge: "github",
+        forge: host.name,
         pusher: push.pusher.name,
         pusherLogin: push.sender?.login ?? (push.pusher.name || null),
         commits: toTriggerCommits(push.commits),
@@ -91,7 +83,7 @@ export function parseGithubEvent(event: string, payload: unknown): ForgeEvent {
     const pr = pull.pull_request;
     // A deleted fork (head.repo null) is a fork all the same.
     const fork = pr.head.repo?.full_name !== pr.base.repo.full_name;
-    return pullRequestEvent("github", repoRef(pull.repository), pull, BUILDING_ACTIONS, fork);
+    return pullRequestEvent(host, repositoryRef(pull.repository), pull, BUILDING_ACTIONS, fork);
   }
   return { kind: "ignored", why: `event ${event} is not built`, repo: null };
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ForgeEvent, ForgeRepoRef } from "../../core/triggers/trigger.js";
 import { commitSchema, parseWith, sha, splitRef, toTriggerCommits, ZERO_SHA } from "../payload-fields.js";
-import { pullNumber } from "../pull-request-event.js";
+import { type PullRequestHost, pullNumber, pullRequestTrigger } from "../pull-request-event.js";
 
 /**
  * GitLab webhook payload → ForgeEvent (forges CONTRACT §2-3). `event` is X-Gitlab-Event
@@ -51,7 +51,7 @@ function projectRef(project: z.output<typeof projectSchema>): ForgeRepoRef {
   };
 }
 
-export function parseGitlabEvent(event: string, payload: unknown): ForgeEvent {
+export function parseGitlabEvent(host: PullRequestHost, event: string, payload: unknown): ForgeEvent {
   if (event === "Push Hook" || event === "Tag Push Hook") {
     const push = parseWith(pushSchema, payload, `GitLab ${event}`);
     const repo = projectRef(push.project);
@@ -72,7 +72,7 @@ export function parseGitlabEvent(event: string, payload: unknown): ForgeEvent {
       headMessage: headCommit?.message ?? "",
       trigger: {
         kind: "push",
-        forge: "gitlab",
+        forge: host.name,
         pusher: push.user_name,
         pusherLogin: push.user_username ?? null,
         commits: toTriggerCommits(commits),
@@ -96,15 +96,13 @@ export function parseGitlabEvent(event: string, payload: unknown): ForgeEvent {
       repo,
       sha: mr.last_commit.id,
       headMessage: mr.last_commit.message ?? null,
-      trigger: {
-        kind: "pull_request",
-        forge: "gitlab",
+      trigger: pullRequestTrigger(host, {
         number: mr.iid,
         title: mr.title,
         url: mr.url ?? null,
         author: merge.user?.username ?? "",
         fork: mr.source_project_id !== mr.target_project_id,
-      },
+      }),
     };
   }
   return { kind: "ignored", why: `event ${event} is not built`, repo: null };

@@ -29,7 +29,7 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
     });
     dataDir = mkdtempSync(path.join(tmpdir(), "slashbuild-bb-contract-"));
     // Real mirrors, as src/app.ts wires them: the revision check runs on the repo's own history.
-    const wired = master.wire({}, undefined, new GitMirrors({ dataDir }));
+    const wired = master.wire({}, undefined, new GitMirrors({ dataDir, pullRequestHeads: () => null }));
     const { repo, harness } = master;
     const of = (id: number, kind: "started" | "finished") => wired.notifier.of(id, kind)[0];
     env = {

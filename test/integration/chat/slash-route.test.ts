@@ -35,6 +35,7 @@ beforeEach(async () => {
   app.setErrorHandler(errorHandler);
   await app.register(slashRoute, {
     tokens: [TOKEN, ROTATED],
+    properNames: ["GitHub"],
     handleCommand: (command) => {
       received.push(command);
       return answer(command);

@@ -49,13 +49,14 @@ describe("on: and forges: in the config", () => {
       ],
     });
     expect(config.forges?.github).toMatchObject({
-      apiUrl: "https://api.github.com",
+      // The host's default applies where the host list is known (forges/configured-forges.ts).
+      apiUrl: null,
       statusContext: "slashbuild",
       mattermostUsers: { "alice@example.com": "alice" },
     });
   });
 
-  it("refuses a bad cron, a bad time zone, a missing secret, an unknown forge and a Gitea without api_url", () => {
+  it("refuses a bad cron, a bad time zone, a missing secret, a repo on a host not configured, a bad host name", () => {
     const base = { forges: { github: { webhook_secret: secret } } };
     expect(
       problems({ ...base, repos: { app: { ...hooked, on: { schedule: [{ cron: "61 * * * *" }] } } } }),
@@ -73,8 +74,9 @@ describe("on: and forges: in the config", () => {
     expect(problems({ ...base, repos: { app: { ...hooked, forge: "gitlab" } } })).toMatch(
       /no forges\.gitlab section/,
     );
-    expect(problems({ forges: { gitea: { webhook_secret: secret } }, repos: { app: hooked } })).toMatch(
-      /forges\.gitea\.api_url: is required for gitea/,
+    // Which hosts exist, and which need api_url, is the host list's to say (test/unit/forges/configured-forges.test.ts).
+    expect(problems({ forges: { GitHub: { webhook_secret: secret } }, repos: { app: hooked } })).toMatch(
+      /forges\.GitHub: a Git host's name is lower-case/,
     );
     expect(problems({ forges: { github: { webhook_secret: "short" } }, repos: { app: hooked } })).toMatch(
       /at least 16 characters/,

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { ForgeConfig } from "../../../src/config/config.js";
+import { type ConfiguredForge, configuredForges } from "../../../src/forges/configured-forges.js";
 import { decodeWebhook } from "../../../src/forges/decode-webhook.js";
-import { matchSecret } from "../../../src/forges/verify-signature.js";
-import { webhookHeaders } from "../../fakes/fake-forge.js";
+import { FORGE_HOSTS } from "../../../src/forges/forge-hosts.js";
+import { type ForgeKind, webhookHeaders } from "../../fakes/fake-forge.js";
 import { githubExamples } from "../../helpers/github-examples.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
@@ -36,13 +36,20 @@ const config = makeConfig({
   },
 });
 const repos = Object.values(config.repos);
-const github = config.forges?.github as ForgeConfig;
-const gitlab = config.forges?.gitlab as ForgeConfig;
+const forges = configuredForges(config, FORGE_HOSTS);
+const github = forges.get("github") as ConfiguredForge;
+const gitlab = forges.get("gitlab") as ConfiguredForge;
 const pushExample = githubExamples("push").find((e) => e.ref === "refs/heads/master");
 
-function decode(forge: ForgeConfig, event: string, payload: unknown, secret: string | null, tamper = false) {
+function decode(
+  forge: ConfiguredForge,
+  event: string,
+  payload: unknown,
+  secret: string | null,
+  tamper = false,
+) {
   const body = JSON.stringify(payload);
-  const headers = webhookHeaders(forge.kind, event, body, secret);
+  const headers = webhookHeaders(forge.host.name as ForgeKind, event, body, secret);
   const sent = tamper ? body.replace("Codertocat", "Codertocaz") : body;
   return decodeWebhook(forge, repos, (name) => headers[name], Buffer.from(sent), "application/json");
 }
@@ -104,12 +111,28 @@ describe("webhook authentication", () => {
     });
   });
 
-  it("matchSecret: a Gitea signature is the bare hex HMAC; empty headers are no signature", () => {
-    const body = Buffer.from('{"a":1}');
-    const headers = webhookHeaders("gitea", "push", body.toString(), SECRET);
-    expect(matchSecret("gitea", (n) => headers[n], body, [OTHER, SECRET])).toBe(1);
-    const unsigned = webhookHeaders("gitea", "push", body.toString(), null);
-    expect(unsigned["x-gitea-signature"]).toBe("");
-    expect(matchSecret("gitea", (n) => unsigned[n], body, [SECRET])).toBeNull();
+  it("a GitHub or Gitea body sent as a form is read from its payload field, after the signature", () => {
+    const body = new URLSearchParams({ payload: JSON.stringify(pushExample) }).toString();
+    const headers = webhookHeaders("github", "push", body, SECRET);
+    const decoded = decodeWebhook(
+      github,
+      repos,
+      (name) => headers[name],
+      Buffer.from(body),
+      "application/x-www-form-urlencoded",
+    );
+    expect(decoded.kind === "event" && decoded.repos.map((r) => r.name)).toEqual(["hello"]);
+  });
+
+  it("a body that is not JSON, once signed, is a 400 that says which content type to set", () => {
+    const headers = webhookHeaders("github", "push", "not json", SECRET);
+    expect(() =>
+      decodeWebhook(github, repos, (name) => headers[name], Buffer.from("not json"), "application/json"),
+    ).toThrow(
+      expect.objectContaining({
+        code: "REQUEST_INVALID",
+        message: expect.stringContaining("application/json"),
+      }),
+    );
   });
 });

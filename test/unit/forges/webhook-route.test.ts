@@ -1,10 +1,12 @@
+import { Writable } from "node:stream";
 import Fastify from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ForgeConfig } from "../../../src/config/config.js";
 import type { Build } from "../../../src/core/build.js";
 import type { Admission } from "../../../src/core/triggers/admit-forge-event.js";
-import { deliveryId } from "../../../src/forges/delivery-id.js";
+import { type ConfiguredForge, configuredForges } from "../../../src/forges/configured-forges.js";
+import { FORGE_HOSTS } from "../../../src/forges/forge-hosts.js";
 import { webhookRoute } from "../../../src/forges/webhook-route.js";
+import { errorHandler } from "../../../src/http/error-handler.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteWebhookDeliveries } from "../../../src/store/sqlite-webhook-deliveries.js";
 import { webhookHeaders } from "../../fakes/fake-forge.js";
@@ -13,7 +15,7 @@ import { makeConfig } from "../../helpers/make-config.js";
 
 const SECRET = "receiver-secret-0123456789";
 const config = makeConfig({
-  forges: { github: { webhook_secret: SECRET } },
+  forges: { github: { webhook_secret: SECRET }, gitlab: { webhook_secret: SECRET } },
   repos: {
     hello: {
       url: "https://github.com/Codertocat/Hello-World.git",
@@ -23,6 +25,7 @@ const config = makeConfig({
     },
   },
 });
+const forges = configuredForges(config, FORGE_HOSTS);
 const push = githubExamples("push").find((e) => e.ref === "refs/heads/master");
 
 let db: Db | null = null;
@@ -31,26 +34,67 @@ afterEach(() => {
   db = null;
 });
 
-async function route(admit: () => Promise<Admission>) {
+/** The route as app.ts mounts it: behind the one error handler, logging at debug into `log`. */
+async function route(admit: () => Promise<Admission>, kind: "github" | "gitlab" = "github") {
   db = openDatabase(":memory:");
-  const app = Fastify();
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const app = Fastify({ logger: { level: "debug", stream } });
+  app.setErrorHandler(errorHandler);
   await app.register(webhookRoute, {
-    forge: config.forges?.github as ForgeConfig,
+    forge: forges.get(kind) as ConfiguredForge,
     repos: Object.values(config.repos),
     admit,
     deliveries: new SqliteWebhookDeliveries(db),
     clock: () => 1,
   });
   const body = JSON.stringify(push);
-  const send = () =>
+  const send = (secret = SECRET) =>
     app.inject({
       method: "POST",
-      url: "/hooks/github",
-      headers: webhookHeaders("github", "push", body, SECRET, "delivery-1"),
+      url: `/hooks/${kind}`,
+      headers: webhookHeaders(kind, kind === "github" ? "push" : "Push Hook", body, secret, "delivery-1"),
       payload: body,
     });
-  return { app, send };
+  return { app, send, log: () => lines.join("") };
 }
+
+describe("webhook route: a missing or wrong signature", () => {
+  const never = async (): Promise<Admission> => {
+    throw new Error("nothing may be admitted");
+  };
+
+  it("is WEBHOOK_SIGNATURE_INVALID, a 401 that names the config key to set, not the slash-command token's code", async () => {
+    const { send } = await route(never);
+    const refused = await send("guessed-secret-0123456789");
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toEqual({
+      error: "WEBHOOK_SIGNATURE_INVALID",
+      message: expect.stringContaining("forges.github.webhook_secret"),
+    });
+  });
+
+  it.each(["github", "gitlab"] as const)(
+    "is logged with the host and delivery id, never with what was presented (%s)",
+    async (kind) => {
+      const { send, log } = await route(never, kind);
+      const guessed = "guessed-secret-0123456789";
+      const presented = webhookHeaders(kind, "push", JSON.stringify(push), guessed);
+      const signature = presented["x-hub-signature-256"] ?? presented["x-gitlab-token"] ?? "";
+      expect(signature).not.toBe("");
+      expect((await send(guessed)).statusCode).toBe(401);
+      expect(log()).toContain("webhook refused: missing or wrong signature");
+      expect(log()).toContain("delivery-1");
+      expect(log()).not.toContain(signature.replace(/^sha256=/, ""));
+      expect(log()).not.toContain(guessed);
+    },
+  );
+});
 
 describe("webhook route: delivery ids", () => {
   it("a delivery whose handling failed is handled afresh when the host sends it again", async () => {
@@ -67,26 +111,5 @@ describe("webhook route: delivery ids", () => {
     // Handled once: the next repeat is one.
     expect((await send()).json()).toMatchObject({ duplicate: true, builds: [] });
     expect(calls).toBe(2);
-  });
-});
-
-describe("deliveryId", () => {
-  const headers = (values: Record<string, string>) => (name: string) => values[name];
-
-  it("reads only the host's own headers, GitLab's Idempotency-Key before its event UUID", () => {
-    expect(deliveryId("github", headers({ "x-github-delivery": "g-1", "x-gitea-delivery": "x" }))).toBe(
-      "g-1",
-    );
-    expect(deliveryId("gitea", headers({ "x-github-delivery": "g-1" }))).toBeNull();
-    expect(deliveryId("gitea", headers({ "x-forgejo-delivery": "f-1" }))).toBe("f-1");
-    expect(deliveryId("gitlab", headers({ "idempotency-key": "k", "x-gitlab-event-uuid": "u" }))).toBe("k");
-    expect(deliveryId("gitlab", headers({ "x-gitlab-event-uuid": "u" }))).toBe("u");
-  });
-
-  it("a value that is not a plain token counts as no id", () => {
-    expect(deliveryId("github", headers({ "x-github-delivery": "a b" }))).toBeNull();
-    expect(deliveryId("github", headers({ "x-github-delivery": "x".repeat(201) }))).toBeNull();
-    expect(deliveryId("github", headers({ "x-github-delivery": "a\u0000b" }))).toBeNull();
-    expect(deliveryId("github", headers({}))).toBeNull();
   });
 });

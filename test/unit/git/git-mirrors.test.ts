@@ -68,7 +68,7 @@ describe("GitMirrors", () => {
   beforeEach(async () => {
     remote = await GitRepoFixture.create();
     dataDir = await makeTempDir();
-    mirrors = new GitMirrors({ dataDir });
+    mirrors = new GitMirrors({ dataDir, pullRequestHeads: () => null });
     repo = repoConfig(remote.dir);
     vi.mocked(runGit).mockClear();
   });
@@ -122,7 +122,7 @@ describe("GitMirrors", () => {
     it("uses the mirror on disk after a restart", async () => {
       await mirrors.branchExists(repo, "main");
       await remote.remove();
-      const restarted = new GitMirrors({ dataDir });
+      const restarted = new GitMirrors({ dataDir, pullRequestHeads: () => null });
       expect(await restarted.branchExists(repo, "main")).toBe(true);
     });
 
@@ -151,7 +151,7 @@ describe("GitMirrors", () => {
       const logger = {
         warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
       } as unknown as Logger;
-      const logged = new GitMirrors({ dataDir, logger });
+      const logged = new GitMirrors({ dataDir, logger, pullRequestHeads: () => null });
       await refusal(logged.fetch(repoConfig("https://builder:s3cr3t-pass@127.0.0.1:1/app.git", "private")));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]?.fields).toMatchObject({
@@ -469,7 +469,7 @@ describe("GitMirrors", () => {
         execFileSync("chmod", ["-R", "go-rwx", mirrors.objectsDir(repo)]);
         await rm(path.join(mirror, READABLE_MARKER));
         expect((await closedToOthers()).length).toBeGreaterThan(3);
-        const fresh = new GitMirrors({ dataDir });
+        const fresh = new GitMirrors({ dataDir, pullRequestHeads: () => null });
         await fresh.createWorkingCopy(
           repo,
           await fresh.resolve(repo, "main", null),
@@ -489,7 +489,7 @@ describe("GitMirrors and code planted in a mirror", () => {
     const dataDir = await makeTempDir();
     const witness = path.join(dataDir, "hook-ran");
     try {
-      const mirrors = new GitMirrors({ dataDir });
+      const mirrors = new GitMirrors({ dataDir, pullRequestHeads: () => null });
       const repo = repoConfig(remote.dir);
       await mirrors.fetch(repo);
       // What a build with access to data_dir did in issue 8: a hook that runs in slashbuild's fetch.

@@ -165,7 +165,7 @@ describe("LocalBackend builds (real git, real processes)", () => {
     }
     h = await Harness.create({
       repos: { app: { commands: ['touch "$OUT/ran"'] } },
-      mirrors: (dataDir) => new BrokenCheckout({ dataDir }),
+      mirrors: (dataDir) => new BrokenCheckout({ dataDir, pullRequestHeads: () => null }),
     });
     await h.remote.commit({ message: "tip" });
     const build = await h.start("app");

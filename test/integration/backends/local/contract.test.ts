@@ -49,7 +49,7 @@ describe("LocalBackend honours the BuildBackend contract", () => {
       buildStarted: record("started"),
       buildFinished: record("finished"),
     };
-    const mirrors = new GitMirrors({ dataDir });
+    const mirrors = new GitMirrors({ dataDir, pullRequestHeads: () => null });
     const store = new SqliteBuildStore(openDatabase(":memory:"));
     const service = new BuildService({
       config,

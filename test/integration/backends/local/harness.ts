@@ -118,7 +118,7 @@ export class Harness {
     const events = new EventLog();
     const backend = new LocalBackend({
       config,
-      mirrors: options.mirrors?.(dataDir) ?? new GitMirrors({ dataDir }),
+      mirrors: options.mirrors?.(dataDir) ?? new GitMirrors({ dataDir, pullRequestHeads: () => null }),
       sink: events.sink,
       killGraceMs: 300,
       ...options.backend,

@@ -56,22 +56,49 @@ describe("trigger parameters", () => {
 });
 
 describe("pull request builds on Buildbot", () => {
-  const pr = (forge: "github" | "gitea" | "gitlab", number: number) =>
+  /** A pull request build as a host's decoder leaves it: the host named its head ref. */
+  const pr = (forge: "github" | "gitea" | "gitlab", number: number, headRef?: string) =>
     ({
       ...build,
       branch: `pull/${number}`,
       requestedRevision: "a".repeat(40),
-      trigger: { kind: "pull_request", forge, number, title: "t", url: null, author: "bob", fork: false },
+      trigger: {
+        kind: "pull_request",
+        forge,
+        number,
+        title: "t",
+        url: null,
+        author: "bob",
+        fork: false,
+        headRef:
+          headRef ?? (forge === "gitlab" ? `refs/merge-requests/${number}/head` : `refs/pull/${number}/head`),
+        noun: "Pull request",
+        reference: `#${number}`,
+      },
     }) as Build;
 
-  it("the Git step fetches the host's ref for the PR head, and checks out the exact head sha", () => {
+  it("the Git step fetches the ref the host published the PR head at, and checks out the exact head sha", () => {
     expect(forceParams(pr("github", 7))).toMatchObject({
       branch: "refs/pull/7/head",
       revision: "a".repeat(40),
     });
-    expect(forceParams(pr("gitea", 8)).branch).toBe("refs/pull/8/head");
     expect(forceParams(pr("gitlab", 9)).branch).toBe("refs/merge-requests/9/head");
+    expect(forceParams(pr("github", 3, "refs/reviews/3/head")).branch).toBe("refs/reviews/3/head");
     expect(buildbotBranch(build)).toBe("feature/x");
+  });
+
+  it("a stored head ref that is not a plain ref never reaches the worker's git", () => {
+    for (const bad of [
+      "--upload-pack=touch /tmp/x",
+      "refs/pull/7/head;id",
+      "refs/../../etc",
+      "refs/pull/7/HEAD",
+      "main",
+    ]) {
+      expect(() => forceParams(pr("github", 7, bad))).toThrow(
+        expect.objectContaining({ code: "REQUEST_INVALID" }),
+      );
+    }
   });
 
   it("the change hook names the same ref in branch and project, so the scheduler's filter matches", () => {
@@ -112,14 +139,6 @@ describe("pull request builds on Buildbot", () => {
       changeFields(fork, repo as NonNullable<typeof repo>, bb).properties as string,
     );
     expect(properties.slashbuild_secrets).toBe("");
-  });
-
-  it("a stored number that is not a positive whole number never reaches the worker's git", () => {
-    for (const bad of [0, -1, 1.5, Number.NaN, 1e21]) {
-      expect(() => forceParams(pr("github", bad))).toThrow(
-        expect.objectContaining({ code: "REQUEST_INVALID" }),
-      );
-    }
   });
 });
 

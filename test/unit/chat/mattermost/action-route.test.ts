@@ -80,6 +80,7 @@ async function start(defended = true): Promise<Harness> {
         ? { visibility: "ephemeral", text: `Rebuilding as ${command.user.name}` }
         : { visibility: "ephemeral", text: `only an admin may rebuild`, refusal: true };
     },
+    properNames: [],
     fullLog: (id) => `log of #${id}`,
     clock: () => harness.now,
     rootPostOf: defended ? chat.rootPostOf : null,

@@ -1,24 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { apologize, replyText } from "../../../../src/chat/mattermost/apologize.js";
 
+/** The Git hosts' names come from the host list; chat lists none of its own. */
+const HOSTS = ["GitHub", "Gitea", "Forgejo", "GitLab"];
+
 describe("apologize", () => {
   it("puts Sorry in front of a refusal, lower-casing an ordinary first word", () => {
-    expect(apologize("There is no build #9.")).toBe("Sorry, there is no build #9.");
-    expect(apologize("Branch `x` does not exist in app.")).toBe("Sorry, branch `x` does not exist in app.");
+    expect(apologize("There is no build #9.", HOSTS)).toBe("Sorry, there is no build #9.");
+    expect(apologize("Branch `x` does not exist in app.", HOSTS)).toBe(
+      "Sorry, branch `x` does not exist in app.",
+    );
   });
 
   it("keeps names, identifiers and an existing apology as they are", () => {
-    expect(apologize("Buildbot at http://bb is not available.")).toBe(
+    expect(apologize("Buildbot at http://bb is not available.", HOSTS)).toBe(
       "Sorry, Buildbot at http://bb is not available.",
     );
-    expect(apologize("app builds on buildbot")).toBe("Sorry, app builds on buildbot");
-    expect(apologize("`/build` works only in ~ci.")).toBe("Sorry, `/build` works only in ~ci.");
-    expect(apologize("Sorry, already said.")).toBe("Sorry, already said.");
+    expect(apologize("app builds on buildbot", HOSTS)).toBe("Sorry, app builds on buildbot");
+    expect(apologize("`/build` works only in ~ci.", HOSTS)).toBe("Sorry, `/build` works only in ~ci.");
+    expect(apologize("Sorry, already said.", HOSTS)).toBe("Sorry, already said.");
+  });
+
+  it("keeps the names it is given, whole words only: a new Git host's name needs no edit here", () => {
+    expect(apologize("Forgejo refused the status.", HOSTS)).toBe("Sorry, Forgejo refused the status.");
+    expect(apologize("Forgejo refused the status.", [])).toBe("Sorry, forgejo refused the status.");
+    expect(apologize("Tinyforge is down.", ["Tinyforge"])).toBe("Sorry, Tinyforge is down.");
+    expect(apologize("Gitealike words start here.", HOSTS)).toBe("Sorry, gitealike words start here.");
   });
 
   it("applies to refusals only", () => {
-    expect(replyText({ visibility: "ephemeral", text: "Queued build #1." })).toBe("Queued build #1.");
-    expect(replyText({ visibility: "ephemeral", text: "No such build.", refusal: true })).toBe(
+    expect(replyText({ visibility: "ephemeral", text: "Queued build #1." }, HOSTS)).toBe("Queued build #1.");
+    expect(replyText({ visibility: "ephemeral", text: "No such build.", refusal: true }, HOSTS)).toBe(
       "Sorry, no such build.",
     );
   });

@@ -1,0 +1,61 @@
+import type { Config, ForgeConfig, RepoConfig } from "../config/config.js";
+import { SlashbuildError } from "../core/errors.js";
+import { type ForgeHost, type ForgeHosts, forgeHostNamed } from "./forge-host.js";
+
+/**
+ * The config's `forges:` entries, each with the host that serves it. config/ reads any lower-case
+ * name there; here each must name a host in the list, and the host's defaults apply. createApp
+ * refuses to start (and check-config to pass) otherwise, before anything is opened.
+ */
+
+export interface ConfiguredForge {
+  readonly host: ForgeHost;
+  readonly config: ForgeConfig;
+  /** forges.<name>.api_url, else the host's default. */
+  readonly apiUrl: string;
+}
+
+export type ConfiguredForges = ReadonlyMap<string, ConfiguredForge>;
+
+export function configuredForges(config: Pick<Config, "forges">, hosts: ForgeHosts): ConfiguredForges {
+  const problems: string[] = [];
+  const configured = new Map<string, ConfiguredForge>();
+  for (const [name, forge] of Object.entries(config.forges ?? {})) {
+    const host = forgeHostNamed(hosts, name);
+    if (!host) {
+      problems.push(`forges.${name}: slashbuild serves no Git host named ${name}: use ${hostChoices(hosts)}`);
+      continue;
+    }
+    const apiUrl = forge.apiUrl ?? host.api.defaultUrl;
+    if (apiUrl === null) {
+      problems.push(
+        `forges.${name}.api_url: is required for ${host.displayNames[0]}: the API base, e.g. ${host.api.example}`,
+      );
+      continue;
+    }
+    configured.set(name, { host, config: forge, apiUrl });
+  }
+  if (problems.length > 0) {
+    throw new SlashbuildError(
+      "CONFIG_INVALID",
+      `config is invalid:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
+    );
+  }
+  return configured;
+}
+
+/** "github (GitHub), gitea (Gitea, Forgejo) or gitlab (GitLab)". */
+function hostChoices(hosts: ForgeHosts): string {
+  const choices = Object.values(hosts).map((host) => `${host.name} (${host.displayNames.join(", ")})`);
+  return choices.length > 1 ? `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}` : (choices[0] ?? "");
+}
+
+/** The ref pattern of the repo's host's pull request heads, for the mirror's fetch; null = no host. */
+export function pullRequestHeadsOf(forges: ConfiguredForges): (repo: RepoConfig) => string | null {
+  return (repo) => (repo.forge ? (forges.get(repo.forge)?.host.pullRequests.heads ?? null) : null);
+}
+
+/** Every name of every host in the list: chat keeps them capitalised after "Sorry, ". */
+export function hostNames(hosts: ForgeHosts): string[] {
+  return Object.values(hosts).flatMap((host) => host.displayNames);
+}
