@@ -76,8 +76,9 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const name = typeof body.user === "string" ? body.user.slice(0, 64) : "";
     const password = typeof body.password === "string" ? body.password.slice(0, 1024) : "";
-    // Refused before the password is even checked while this address or user name is backing off.
-    const wait = ctx.throttle.retryAfterMs(request.ip, name);
+    // Refused before the password is even checked while this attempt's keys are backing off.
+    const attempt = { address: request.ip, user: name, device: ctx.devices.idFor(request, name) };
+    const wait = ctx.throttle.retryAfterMs(attempt);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       reply.status(429).header("retry-after", String(seconds));
@@ -85,14 +86,14 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const cookies = ctx.auth.passwordsEnabled ? await ctx.auth.signIn(name, password) : null;
     if (!cookies) {
-      ctx.throttle.failed(request.ip, name);
+      ctx.throttle.failed(attempt);
       request.log.warn({ user: name }, "web sign-in failed");
       reply.status(401);
       return loginPage(reply, next, "Wrong user name or password.", name);
     }
-    ctx.throttle.succeeded(request.ip, name);
+    ctx.throttle.succeeded(attempt);
     request.log.info({ user: name }, "web sign-in");
-    return reply.header("set-cookie", cookies).redirect(next, 303);
+    return reply.header("set-cookie", [...cookies, ctx.devices.issue(name)]).redirect(next, 303);
   });
 
   app.post<{ Body: { csrf?: unknown } }>("/logout", async (request, reply) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/config.js";
@@ -9,6 +10,7 @@ import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
 import { registerAssets } from "./assets/assets.js";
+import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
@@ -33,6 +35,8 @@ export interface WebRoutesOptions {
   readonly secrets?: readonly string[];
   /** Where web sessions live (SQLite in app.ts); default: memory. */
   readonly sessions?: WebSessionStore;
+  /** Sign-in throttling; default: auth/login-throttle.ts's keying (tests pass another to compare). */
+  readonly throttle?: LoginThrottle;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -63,7 +67,13 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     index,
     windows: new LogWindows(index),
     auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock, options.sessions),
-    throttle: new LoginThrottle(options.clock ? { clock: options.clock } : {}),
+    throttle: options.throttle ?? new LoginThrottle(options.clock ? { clock: options.clock } : {}),
+    // Signed with the session secret; without one, device cookies last until a restart, as sessions do.
+    devices: new DeviceCookies(
+      options.config.web.sessionSecret ?? randomBytes(32).toString("hex"),
+      options.config.web.secureCookies,
+      options.clock,
+    ),
     clock: options.clock ?? Date.now,
     secrets: options.secrets ?? [],
   };
