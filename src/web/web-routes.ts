@@ -14,6 +14,7 @@ import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
+import { defaultToNotStored } from "./cache-control.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
 import { webErrorHandler } from "./error-page.js";
 import { LineIndex } from "./log/line-index.js";
@@ -97,6 +98,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
     }
+    defaultToNotStored(reply);
     return payload;
   });
   app.setErrorHandler(webErrorHandler((request) => ctx.auth.viewer(request)));
