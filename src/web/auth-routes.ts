@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { START_PATH } from "./auth/mattermost-oauth.js";
 import { renderMessagePage } from "./error-page.js";
 import { html } from "./html.js";
 import { layout } from "./layout.js";
@@ -23,7 +24,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     reply.header("set-cookie", form.cookie).type("text/html; charset=utf-8");
     // Mattermost first: where it is configured, it is how most people sign in.
     const mattermost = ctx.auth.mattermostEnabled
-      ? html`<p><a class="button primary" id="sign-in-mattermost" href="/login/mattermost?next=${encodeURIComponent(next)}">Sign in with Mattermost</a></p>`
+      ? html`<p><a class="button primary" id="sign-in-mattermost" href="${START_PATH}?next=${encodeURIComponent(next)}">Sign in with Mattermost</a></p>`
       : "";
     const passwords = ctx.auth.passwordsEnabled
       ? html`<form class="login" method="post" action="/login">

@@ -38,6 +38,8 @@ export interface WebRoutesOptions {
   readonly sessions?: WebSessionStore;
   /** Sign-in throttling; default: auth/login-throttle.ts's keying (tests pass another to compare). */
   readonly throttle?: LoginThrottle;
+  /** What anyone may GET under web.read: signed_in; default: SIGN_IN_PATHS (tests pass another to compare). */
+  readonly openPaths?: ReadonlySet<string>;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -89,7 +91,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
       );
     }
   });
-  registerReadGate(app, ctx);
+  registerReadGate(app, ctx, options.openPaths);
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
     // Pages and JSON show build reasons, step names and log windows: whatever a backend or a build
