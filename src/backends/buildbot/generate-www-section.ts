@@ -9,7 +9,7 @@ import { py } from "./python-literal.js";
  */
 
 /** The role slashbuild's user has on the generated master; nobody else has any. */
-export const SLASHBUILD_ROLE = "slashbuild";
+const SLASHBUILD_ROLE = "slashbuild";
 
 /** Where the www port listens when the config does not say: this machine only. */
 const LOOPBACK = "127.0.0.1";
@@ -66,7 +66,7 @@ export function workerPort(bb: BuildbotConfig): number | string {
 }
 
 /** A Twisted strports description listening on one address; an IPv6 address's colons are escaped. */
-export function strport(port: number, address: string): string {
+function strport(port: number, address: string): string {
   return address.includes(":")
     ? `tcp6:${port}:interface=${address.replaceAll(":", "\\:")}`
     : `tcp:${port}:interface=${address}`;

@@ -38,7 +38,7 @@ export interface ThrottleKey {
 export type ThrottleKeying = (attempt: SignInAttempt) => readonly ThrottleKey[];
 
 /** The keys described above. */
-export const keyByPairAddressAndDevice: ThrottleKeying = ({ address, user, device }) => {
+const keyByPairAddressAndDevice: ThrottleKeying = ({ address, user, device }) => {
   const name = user.toLowerCase();
   if (device !== null) return [{ key: `d:${device}`, free: 5, clearedBySuccess: true }];
   const from = addressKey(address);
