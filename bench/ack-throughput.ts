@@ -82,6 +82,7 @@ async function measureChangeHook(repoDir: string): Promise<LoadResult> {
   });
   let auth = "";
   const master = await startBuildbot({
+    user: { name: "slashbuild", password: "bench-pass" },
     worker: false,
     masterCfg: (ports) => {
       const bb = bbConfig({

@@ -48,6 +48,7 @@ export const buildToResult: Benchmark = {
     let section: Record<string, unknown> | undefined;
     // The master first: its ports decide the buildbot: section slashbuild is then started with.
     const master = await startBuildbot({
+      user: { name: "slashbuild", password: "bench-pass" },
       masterCfg: (ports) => {
         section = {
           url: ports.url,

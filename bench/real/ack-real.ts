@@ -202,6 +202,7 @@ async function measureChangeHook(repoDir: string): Promise<CannonResult> {
     repos: { demo: { url: repoDir, branch: "main", backend: "buildbot", commands: ["true"] } },
   });
   const master = await startBuildbot({
+    user: { name: "slashbuild", password: "bench-pass" },
     worker: false,
     masterCfg: (ports) =>
       generateMasterCfg(

@@ -6,7 +6,8 @@
 #   examples/buildbot/try-buildbot.sh stop DIR    # stops that master and worker (by their own pid files)
 #
 # Needs Debian's buildbot and buildbot-worker (apt-get install buildbot buildbot-worker) and
-# `npm ci` done in this clone. Ports: BB_WWW_PORT (8010) and BB_WORKER_PORT (9989), on 127.0.0.1.
+# `npm ci` done in this clone. Ports: BB_WWW_PORT (8010) and BB_WORKER_PORT (9989), both listening
+# on 127.0.0.1 only (the config's url and worker_interface); the REST API answers slashbuild's user only.
 set -eu
 
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }

@@ -12,6 +12,11 @@ const bbName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/, "use letters, digits, '.', '_', '-' (max 50)");
 
+/** An address the generated master listens on: an IP literal; 0.0.0.0 (or ::) is every interface. */
+const listenAddress = z.union([z.ipv4(), z.ipv6()], {
+  error: "must be an IP address, e.g. 127.0.0.1, or 0.0.0.0 for every interface",
+});
+
 const workerSchema = z.object({ name: bbName, password: z.string().min(1) }).strict();
 
 const builderOverride = z
@@ -56,6 +61,10 @@ export const buildbotConfigSchema = z
     workers: z.array(workerSchema).default([]),
     // Coerced: `${BB_WORKER_PORT:-9989}` in the file arrives as a string.
     worker_port: z.coerce.number().int().min(1).max(65535).default(9989),
+    /** For `buildbot-config`: where the master's www port listens; loopback when not said. */
+    www_interface: listenAddress.optional(),
+    /** For `buildbot-config`: where the worker port listens; every interface when not said. */
+    worker_interface: listenAddress.optional(),
     /** Per-repo names on an existing master; generated names are used when omitted. */
     builders: z.record(z.string(), builderOverride).default({}),
   })
@@ -85,6 +94,10 @@ export interface BuildbotConfig {
   readonly category: string;
   readonly workers: readonly { readonly name: string; readonly password: string }[];
   readonly workerPort: number;
+  /** The www port's address in the generated master.cfg; null: not said (loopback). */
+  readonly wwwInterface: string | null;
+  /** The worker port's address in the generated master.cfg; null: not said (every interface). */
+  readonly workerInterface: string | null;
   readonly names: (repo: string) => BuildbotNames;
 }
 
@@ -106,6 +119,8 @@ export function toBuildbotConfig(parsed: ParsedBuildbotConfig, publicUrl: string
     category: parsed.category,
     workers: Object.freeze(parsed.workers.map((w) => Object.freeze({ ...w }))),
     workerPort: parsed.worker_port,
+    wwwInterface: parsed.www_interface ?? null,
+    workerInterface: parsed.worker_interface ?? null,
     names: (repo: string): BuildbotNames => {
       const own = Object.hasOwn(overrides, repo) ? overrides[repo] : undefined;
       return {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { START_PATH } from "./auth/mattermost-oauth.js";
 import { renderMessagePage } from "./error-page.js";
 import { html } from "./html.js";
 import { layout } from "./layout.js";
@@ -23,7 +24,7 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     reply.header("set-cookie", form.cookie).type("text/html; charset=utf-8");
     // Mattermost first: where it is configured, it is how most people sign in.
     const mattermost = ctx.auth.mattermostEnabled
-      ? html`<p><a class="button primary" id="sign-in-mattermost" href="/login/mattermost?next=${encodeURIComponent(next)}">Sign in with Mattermost</a></p>`
+      ? html`<p><a class="button primary" id="sign-in-mattermost" href="${START_PATH}?next=${encodeURIComponent(next)}">Sign in with Mattermost</a></p>`
       : "";
     const passwords = ctx.auth.passwordsEnabled
       ? html`<form class="login" method="post" action="/login">
@@ -76,8 +77,9 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const name = typeof body.user === "string" ? body.user.slice(0, 64) : "";
     const password = typeof body.password === "string" ? body.password.slice(0, 1024) : "";
-    // Refused before the password is even checked while this address or user name is backing off.
-    const wait = ctx.throttle.retryAfterMs(request.ip, name);
+    // Refused before the password is even checked while this attempt's keys are backing off.
+    const attempt = { address: request.ip, user: name, device: ctx.devices.idFor(request, name) };
+    const wait = ctx.throttle.retryAfterMs(attempt);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       reply.status(429).header("retry-after", String(seconds));
@@ -85,14 +87,14 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const cookies = ctx.auth.passwordsEnabled ? await ctx.auth.signIn(name, password) : null;
     if (!cookies) {
-      ctx.throttle.failed(request.ip, name);
+      ctx.throttle.failed(attempt);
       request.log.warn({ user: name }, "web sign-in failed");
       reply.status(401);
       return loginPage(reply, next, "Wrong user name or password.", name);
     }
-    ctx.throttle.succeeded(request.ip, name);
+    ctx.throttle.succeeded(attempt);
     request.log.info({ user: name }, "web sign-in");
-    return reply.header("set-cookie", cookies).redirect(next, 303);
+    return reply.header("set-cookie", [...cookies, ctx.devices.issue(name)]).redirect(next, 303);
   });
 
   app.post<{ Body: { csrf?: unknown } }>("/logout", async (request, reply) => {

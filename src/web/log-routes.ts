@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { SlashbuildError } from "../core/errors.js";
 import { maskText } from "../core/mask-secrets.js";
 import { describeBuild } from "./build-page.js";
+import { NOT_STORED } from "./cache-control.js";
 import { ansiToHtml } from "./log/ansi-to-html.js";
 import { findFirstError } from "./log/find-first-error.js";
 import { parseCursor, streamLiveLog } from "./log/live-log-stream.js";
@@ -72,7 +73,7 @@ export function logRoutes(app: FastifyInstance, ctx: WebContext): void {
       raw.on("close", () => abort.abort());
       raw.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-store",
+        "cache-control": NOT_STORED,
         connection: "keep-alive",
         "x-accel-buffering": "no",
         "x-content-type-options": "nosniff",

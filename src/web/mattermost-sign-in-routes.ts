@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isSlashbuildError, SlashbuildError } from "../core/errors.js";
-import { authorizeUrl, CALLBACK_PATH, callbackUrl, signInWithCode } from "./auth/mattermost-oauth.js";
+import {
+  authorizeUrl,
+  CALLBACK_PATH,
+  callbackUrl,
+  START_PATH,
+  signInWithCode,
+} from "./auth/mattermost-oauth.js";
 import { safeNext } from "./auth-routes.js";
 import { renderMessagePage } from "./error-page.js";
 import type { WebContext } from "./web-context.js";
@@ -31,7 +37,7 @@ export function mattermostSignInRoutes(
 
   const settings = () => ctx.config.web.mattermostSignIn ?? null;
 
-  app.get<{ Querystring: { next?: string } }>("/login/mattermost", async (request, reply) => {
+  app.get<{ Querystring: { next?: string } }>(START_PATH, async (request, reply) => {
     const signIn = settings();
     if (!signIn) {
       return refuse(

@@ -3,6 +3,7 @@ import type { Build } from "../core/build.js";
 import type { BuildService } from "../core/build-service.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
+import type { DeviceCookies } from "./auth/device-cookie.js";
 import type { LoginThrottle } from "./auth/login-throttle.js";
 import type { WebAuth } from "./auth/web-auth.js";
 import type { LineIndex } from "./log/line-index.js";
@@ -18,6 +19,8 @@ export interface WebContext {
   readonly windows: LogWindows;
   readonly auth: WebAuth;
   readonly throttle: LoginThrottle;
+  /** Browsers that signed in before, which the throttle counts apart (auth/device-cookie.ts). */
+  readonly devices: DeviceCookies;
   readonly clock: Clock;
   /** Every secret slashbuild knows (masked in answers). */
   readonly secrets: readonly string[];

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/config.js";
@@ -9,9 +10,11 @@ import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
 import { registerAssets } from "./assets/assets.js";
+import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
+import { defaultToNotStored } from "./cache-control.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
 import { webErrorHandler } from "./error-page.js";
 import { LineIndex } from "./log/line-index.js";
@@ -33,6 +36,10 @@ export interface WebRoutesOptions {
   readonly secrets?: readonly string[];
   /** Where web sessions live (SQLite in app.ts); default: memory. */
   readonly sessions?: WebSessionStore;
+  /** Sign-in throttling; default: auth/login-throttle.ts's keying (tests pass another to compare). */
+  readonly throttle?: LoginThrottle;
+  /** What anyone may GET under web.read: signed_in; default: SIGN_IN_PATHS (tests pass another to compare). */
+  readonly openPaths?: ReadonlySet<string>;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -63,7 +70,13 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     index,
     windows: new LogWindows(index),
     auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock, options.sessions),
-    throttle: new LoginThrottle(options.clock ? { clock: options.clock } : {}),
+    throttle: options.throttle ?? new LoginThrottle(options.clock ? { clock: options.clock } : {}),
+    // Signed with the session secret; without one, device cookies last until a restart, as sessions do.
+    devices: new DeviceCookies(
+      options.config.web.sessionSecret ?? randomBytes(32).toString("hex"),
+      options.config.web.secureCookies,
+      options.clock,
+    ),
     clock: options.clock ?? Date.now,
     secrets: options.secrets ?? [],
   };
@@ -78,7 +91,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
       );
     }
   });
-  registerReadGate(app, ctx);
+  registerReadGate(app, ctx, options.openPaths);
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
     // Pages and JSON show build reasons, step names and log windows: whatever a backend or a build
@@ -87,6 +100,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
     }
+    defaultToNotStored(reply);
     return payload;
   });
   app.setErrorHandler(webErrorHandler((request) => ctx.auth.viewer(request)));

@@ -99,8 +99,18 @@ describe("the slashbuild command line", () => {
         "",
       ].join("\n"),
     );
+    // The master is on another host, so it cannot listen on loopback only, as it does by default.
+    const refused = await cli(["buildbot-config", "--config", file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("buildbot.url points at buildbot.example.com");
+    expect(refused.stderr).toContain("set www_interface");
+    await writeFile(
+      file,
+      (await readFile(file, "utf8")).replace("  workers:", "  www_interface: 0.0.0.0\n  workers:"),
+    );
     const printed = await cli(["buildbot-config", "--config", file]);
     expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('"port": "tcp:8010:interface=0.0.0.0"');
     expect(printed.stdout).toContain('c["workers"] = [worker.Worker("w1", "wpw")]');
     expect(printed.stdout).toContain("make test");
     expect(printed.stdout).toContain("http://slashbuild.example.com:8080/buildbot/status");

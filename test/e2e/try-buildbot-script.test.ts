@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/load-config.js";
 import { requestNew } from "../fakes/request-new.js";
 import { describeWithBuildbot, freePort } from "../helpers/buildbot-harness.js";
 import { waitFor, wireService } from "../helpers/buildbot-service.js";
+import { listeningAddresses } from "../helpers/listening-addresses.js";
 import { processAlive } from "../helpers/process-alive.js";
 
 const exec = promisify(execFile);
@@ -16,8 +17,8 @@ const SCRIPT = path.join(ROOT, "examples", "buildbot", "try-buildbot.sh");
 const CONFIG = path.join(ROOT, "examples", "buildbot", "slashbuild.yaml");
 
 /**
- * examples/buildbot/try-buildbot.sh as a new user runs it: master and worker on loopback, free
- * ports, a temp dir; the demo repository builds on them through slashbuild; `stop` takes down
+ * examples/buildbot/try-buildbot.sh as a new user runs it: master and worker on loopback (both
+ * ports listen on 127.0.0.1 only, as the script says), free ports, a temp dir; the demo repository builds on them through slashbuild; `stop` takes down
  * exactly the two daemons it started (by their own pid files).
  */
 describeWithBuildbot("examples/buildbot/try-buildbot.sh", () => {
@@ -39,6 +40,12 @@ describeWithBuildbot("examples/buildbot/try-buildbot.sh", () => {
     };
     const started = await exec(SCRIPT, ["start", dir], { env });
     expect(started.stdout).toContain("Config file is good!");
+    // As the script says: both ports listen on loopback only, and the API answers nobody anonymous.
+    expect(listeningAddresses(Number(env.BB_WWW_PORT))).toEqual(["127.0.0.1"]);
+    expect(listeningAddresses(Number(env.BB_WORKER_PORT))).toEqual(["127.0.0.1"]);
+    const anonymous = await fetch(`http://127.0.0.1:${env.BB_WWW_PORT}/api/v2/builds`);
+    await anonymous.body?.cancel();
+    expect(anonymous.status).toBe(403);
     for (const name of ["master", "worker"]) {
       pids.push(Number(readFileSync(path.join(dir, name, "twistd.pid"), "utf8").trim()));
     }

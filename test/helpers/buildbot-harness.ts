@@ -55,6 +55,8 @@ export interface BuildbotHarness extends MasterPorts {
   readonly workerDir: string;
   readonly workerName: string;
   readonly workerPassword: string;
+  /** A GET as slashbuild's user (a fresh session): the generated master lets nobody else read. */
+  read(path: string): Promise<Response>;
   /** Writes a new master.cfg and runs `buildbot checkconfig` on it; resolves with its output. */
   checkconfig(masterCfg: string): Promise<{ ok: boolean; output: string }>;
   /**
@@ -70,6 +72,11 @@ export interface BuildbotHarness extends MasterPorts {
 }
 
 export interface StartOptions {
+  /**
+   * slashbuild's user on the master (its UserPasswordAuth): readiness reads the REST API as this
+   * user, since the generated master lets nobody else read.
+   */
+  readonly user: { readonly name: string; readonly password: string };
   /** Builds the master.cfg once ports are known. */
   readonly masterCfg: (ports: MasterPorts & { workerName: string; workerPassword: string }) => string;
   readonly workerName?: string;
@@ -92,6 +99,7 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
   const env = { ...process.env, PYTHONPATH: writeWwwPlugin(dir), PYTHONDONTWRITEBYTECODE: "1" };
   const [wwwPort, workerPort] = [await freePort(), await freePort()];
   const ports = { wwwPort, workerPort, url: `http://127.0.0.1:${wwwPort}` };
+  const read = (apiPath: string) => readAs(ports.url, options.user, apiPath);
   let closed = false;
 
   const close = async () => {
@@ -124,10 +132,10 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
       },
     );
     if (options.worker === false) {
-      await waitForWorker(ports.url, null);
+      await waitForWorker(read, null);
     } else {
       await run(BUILDBOT_WORKER, ["start", workerDir], { env });
-      await waitForWorker(ports.url, workerName);
+      await waitForWorker(read, workerName);
     }
   } catch (error) {
     await close();
@@ -142,6 +150,7 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
     workerName,
     workerPassword,
     close,
+    read,
     masterPid() {
       const pid = Number(readFileSync(path.join(masterDir, "twistd.pid"), "utf8").trim());
       if (
@@ -162,7 +171,7 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
     },
     async startMaster() {
       await run(BUILDBOT, ["start", masterDir], { env });
-      await waitForWorker(ports.url, options.worker === false ? null : workerName);
+      await waitForWorker(read, options.worker === false ? null : workerName);
     },
     async checkconfig(masterCfg: string) {
       const checkDir = mkdtempSync(path.join(dir, "check-"));
@@ -178,13 +187,30 @@ export async function startBuildbot(options: StartOptions): Promise<BuildbotHarn
   };
 }
 
+/** Signs in as `user` (HTTP Basic on /auth/login sets the session cookie), then GETs `apiPath` with it. */
+async function readAs(url: string, user: StartOptions["user"], apiPath: string): Promise<Response> {
+  const basic = Buffer.from(`${user.name}:${user.password}`).toString("base64");
+  const login = await fetch(`${url}/auth/login`, {
+    headers: { authorization: `Basic ${basic}` },
+    redirect: "manual",
+  });
+  await login.body?.cancel();
+  // Buildbot sets the cookie twice (anonymous, then the user): the last one is the user's.
+  const cookie = login.headers.getSetCookie().at(-1)?.split(";")[0];
+  if (!cookie) throw new Error(`Buildbot at ${url} refused ${user.name}'s login (HTTP ${login.status})`);
+  return fetch(`${url}${apiPath}`, { headers: { cookie } });
+}
+
 /** Readiness: the REST API answers and lists the worker as connected (or just answers, for null). */
-async function waitForWorker(url: string, workerName: string | null): Promise<void> {
+async function waitForWorker(
+  read: (apiPath: string) => Promise<Response>,
+  workerName: string | null,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   let last = "no answer";
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}/api/v2/workers`);
+      const response = await read("/api/v2/workers");
       const body = (await response.json()) as { workers?: { name: string; connected_to: unknown[] }[] };
       if (workerName === null && response.ok) return;
       const worker = body.workers?.find((w) => w.name === workerName);
@@ -195,7 +221,7 @@ async function waitForWorker(url: string, workerName: string | null): Promise<vo
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`Buildbot at ${url} not ready within 60 s: ${last}`);
+  throw new Error(`Buildbot not ready within 60 s: ${last}`);
 }
 
 /** A daemon that ignored `stop` is killed by the pid it wrote, never by name. */

@@ -49,6 +49,8 @@ export interface BuildbotMasterOptions {
   readonly repos: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** buildbot: keys beyond the master's url, the credentials, the status route and the workers. */
   readonly settings?: Partial<BuildbotConfigInput>;
+  /** The master runs `edit(generated)` instead of the generated master.cfg: a test's variant of it. */
+  readonly edit?: (generated: string) => string;
 }
 
 export async function startBuildbotMaster(options: BuildbotMasterOptions): Promise<BuildbotMaster> {
@@ -67,6 +69,7 @@ export async function startBuildbotMaster(options: BuildbotMasterOptions): Promi
   let harness: BuildbotHarness;
   try {
     harness = await startBuildbot({
+      user: { name: "slashbuild", password: "bb-pass" },
       masterCfg: (ports) => {
         settings = {
           url: ports.url,
@@ -78,7 +81,8 @@ export async function startBuildbotMaster(options: BuildbotMasterOptions): Promi
           worker_port: ports.workerPort,
           ...options.settings,
         };
-        masterCfg = generateMasterCfg(config, bbConfig(settings));
+        const generated = generateMasterCfg(config, bbConfig(settings));
+        masterCfg = options.edit ? options.edit(generated) : generated;
         return masterCfg;
       },
     });

@@ -23,6 +23,11 @@ export interface WebAppOptions {
   readonly webExtra?: Record<string, unknown>;
   /** Listen on this port (and make public_url point at it) instead of a random one: for OAuth redirects. */
   readonly port?: number;
+  /**
+   * false: build the app but do not listen (`url` is then public_url), for a test that serves the web
+   * routes on `port` from a server of its own. Default true.
+   */
+  readonly listen?: boolean;
 }
 
 /**
@@ -79,7 +84,10 @@ export class WebApp {
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
     const app = await createApp(config, { out: sink, logger: pino({ level: "silent" }) });
     await app.start();
-    const address = await app.server.listen({ port: options.port ?? 0, host: "127.0.0.1" });
+    const address =
+      options.listen === false
+        ? config.publicUrl
+        : await app.server.listen({ port: options.port ?? 0, host: "127.0.0.1" });
     return new WebApp(app, address, dir, gate, repo);
   }
 

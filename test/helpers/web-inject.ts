@@ -1,5 +1,5 @@
-import type { InjectOptions, LightMyRequestResponse } from "fastify";
-import type { WebApp } from "./web-app.js";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { WebApp } from "./web-app.js";
 
 /** The configured public_url of WebApp, as a browser on it sends Origin. */
 export const WEB_ORIGIN = "http://ci.example.com:8080";
@@ -15,9 +15,13 @@ export function csrfOf(html: string): string {
   return /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
 }
 
-/** Requests to a WebApp through inject, and a sign-in as a browser does it (form, nonce, POST). */
-export function webClient(web: WebApp) {
-  const inject = (options: InjectOptions): Promise<LightMyRequestResponse> => web.app.server.inject(options);
+/**
+ * Requests to a WebApp (or a server of a test's own with the web routes) through inject, and a
+ * sign-in as a browser does it (form, nonce, POST).
+ */
+export function webClient(web: WebApp | FastifyInstance) {
+  const server = web instanceof WebApp ? web.app.server : web;
+  const inject = (options: InjectOptions): Promise<LightMyRequestResponse> => server.inject(options);
   return {
     inject,
     /** Session cookie of a successful sign-in; throws with the answer otherwise. */

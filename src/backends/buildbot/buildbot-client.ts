@@ -1,6 +1,18 @@
 import type { z } from "zod";
 import { SlashbuildError } from "../../core/errors.js";
 import {
+  DEADLINES,
+  deadlineMs,
+  describeNetworkError,
+  readRefused,
+  rpcAnswer,
+  SESSION_COOKIE,
+  sessionCookie,
+  UnconfirmedRequest,
+  unavailable,
+  unconfirmedIfSent,
+} from "./buildbot-answers.js";
+import {
   type BbBuild,
   type BbBuildRequest,
   type BbLog,
@@ -15,7 +27,8 @@ import {
  * Buildbot 3.7's REST API as slashbuild uses it. Protocol facts (seen on a real master, see
  * ../shared/buildbot/NOTES.md):
  * - Control calls (force, stop) need a session: `GET /auth/login` with HTTP Basic answers 302 and
- *   sets `TWISTED_SESSION`. Basic auth on the RPC call itself is not honoured.
+ *   sets `TWISTED_SESSION`. Basic auth on the RPC call itself is not honoured. Reads carry the
+ *   session too: the generated master refuses them (403) to anyone but slashbuild's user.
  * - Control calls are JSON-RPC 2.0 POSTs; failures come back as `{"error": {...}}`, with HTTP 200 or
  *   4xx. A lost session shows as an error saying "you need to have role ...": log in again, once.
  * - Every operation has one deadline shared by its calls (login + RPC), so a slash command is
@@ -24,16 +37,7 @@ import {
  *   paused master reads it when it resumes. That is an UnconfirmedRequest, never "not available".
  */
 
-/** A control request was sent but not answered: the master may have acted on it, or may yet. */
-export class UnconfirmedRequest extends Error {
-  override readonly name = "UnconfirmedRequest";
-}
-
-/**
- * Network errors that prove the request never reached the master (no connection was made). Anything
- * else (a deadline, a reset, a closed socket) may come after the request was written.
- */
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+export { UnconfirmedRequest };
 
 export interface BuildbotClientOptions {
   readonly url: string;
@@ -50,8 +54,6 @@ export interface ForceResult {
   /** builderid (as a string, as Buildbot keys it) → build request id. */
   readonly buildRequestIds: Readonly<Record<string, number>>;
 }
-
-const SESSION_COOKIE = "TWISTED_SESSION";
 
 export class BuildbotClient {
   readonly #url: string;
@@ -145,7 +147,7 @@ export class BuildbotClient {
       response = await this.#send("/change_hook/base", init, signal);
       text = await response.text();
     } catch (error) {
-      throw this.#unconfirmedIfSent(error, signal);
+      throw unconfirmedIfSent(this.#url, error, signal);
     }
     if (!response.ok)
       throw unavailable(this.#url, `change hook answered HTTP ${response.status}: ${text.slice(0, 200)}`);
@@ -188,18 +190,19 @@ export class BuildbotClient {
   }
 
   async rawLog(logid: number): Promise<string> {
-    const response = await this.#send(`/api/v2/logs/${logid}/raw`, {}, this.#deadline());
-    if (!response.ok) throw unavailable(this.#url, `log ${logid} answered HTTP ${response.status}`);
+    const path = `/api/v2/logs/${logid}/raw`;
+    const response = await this.#read(path);
+    if (!response.ok) throw this.#refused(path, response);
     return response.text();
   }
 
   async #get<T extends z.ZodType>(path: string, key: string, schema: T): Promise<z.output<T>[]> {
-    const response = await this.#send(path, { headers: this.#cookieHeader() }, this.#deadline());
+    const response = await this.#read(path);
     if (response.status === 404) {
       await response.body?.cancel();
       return [];
     }
-    if (!response.ok) throw unavailable(this.#url, `GET ${path} answered HTTP ${response.status}`);
+    if (!response.ok) throw this.#refused(path, response);
     const body = (await response.json()) as Record<string, unknown>;
     const items = body[key];
     if (!Array.isArray(items)) throw unavailable(this.#url, `GET ${path} answered without "${key}"`);
@@ -209,6 +212,21 @@ export class BuildbotClient {
         throw unavailable(this.#url, `GET ${path} answered an unexpected ${key} entry`, parsed.error);
       return parsed.data;
     });
+  }
+
+  /**
+   * A GET as slashbuild's user. The generated master lets nobody else read (builds, steps, logs), so
+   * reads carry the session like control calls do: log in first when there is none, and once more
+   * if the master refuses it (a restarted master forgets its sessions).
+   */
+  async #read(path: string): Promise<Response> {
+    const signal = this.#deadline();
+    if (!this.#session) await this.login(signal);
+    const response = await this.#send(path, { headers: this.#cookieHeader() }, signal);
+    if (response.status !== 401 && response.status !== 403) return response;
+    await response.body?.cancel();
+    await this.login(signal);
+    return this.#send(path, { headers: this.#cookieHeader() }, signal);
   }
 
   /**
@@ -223,7 +241,7 @@ export class BuildbotClient {
   ): Promise<unknown> {
     const once = () =>
       this.#rpcOnce(path, method, params, signal).catch((error: unknown) => {
-        throw this.#unconfirmedIfSent(error, signal);
+        throw unconfirmedIfSent(this.#url, error, signal);
       });
     if (!this.#session) await this.login(signal);
     let answer = await once();
@@ -252,18 +270,7 @@ export class BuildbotClient {
     const body = JSON.stringify({ jsonrpc: "2.0", method, id: ++this.#rpcId, params });
     const headers = { "content-type": "application/json", ...this.#cookieHeader() };
     const response = await this.#send(path, { method: "POST", headers, body }, signal);
-    const text = await response.text();
-    const parsed = parseJson(text);
-    if (parsed && "error" in parsed && parsed.error) {
-      const error = parsed.error as { message?: unknown };
-      const message = String(error.message ?? JSON.stringify(error));
-      return { error: message, needsLogin: /need to have role|not authorized|unauthorized/i.test(message) };
-    }
-    if (!response.ok || !parsed) {
-      const needsLogin = response.status === 401 || response.status === 403;
-      return { error: `HTTP ${response.status} ${text.slice(0, 200)}`.trim(), needsLogin };
-    }
-    return { result: parsed.result, needsLogin: false };
+    return rpcAnswer(response.status, await response.text());
   }
 
   async #send(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
@@ -275,13 +282,9 @@ export class BuildbotClient {
     }
   }
 
-  /** An error of a control request: UnconfirmedRequest unless it proves nothing reached the master. */
-  #unconfirmedIfSent(error: unknown, signal: AbortSignal): unknown {
-    const cause = error instanceof SlashbuildError ? error.cause : error;
-    const code = (cause as { cause?: { code?: string } } | undefined)?.cause?.code;
-    if (!signal.aborted && code !== undefined && NOT_SENT.has(code)) return error;
-    const why = signal.aborted ? `no answer within ${deadlineMs(signal)} ms` : describeNetworkError(cause);
-    return new UnconfirmedRequest(`Buildbot at ${this.#url} did not answer (${why})`, { cause });
+  #refused(path: string, response: Response): SlashbuildError {
+    void response.body?.cancel();
+    return readRefused(this.#url, this.#username, path, response.status);
   }
 
   #cookieHeader(): Record<string, string> {
@@ -293,46 +296,4 @@ export class BuildbotClient {
     DEADLINES.set(signal, ms);
     return signal;
   }
-}
-
-/** Each operation's deadline in ms, for messages that say how long slashbuild waited. */
-const DEADLINES = new WeakMap<AbortSignal, number>();
-
-function deadlineMs(signal: AbortSignal): number | string {
-  return DEADLINES.get(signal) ?? "the";
-}
-
-/** A JSON object, or null for anything else (a proxy's error page, an empty body). */
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Buildbot sets the cookie twice on login (anonymous, then the user): the last one counts. */
-function sessionCookie(setCookies: readonly string[]): string | null {
-  let found: string | null = null;
-  for (const header of setCookies) {
-    const match = new RegExp(`^${SESSION_COOKIE}=([^;]+)`).exec(header.trim());
-    if (match?.[1]) found = match[1];
-  }
-  return found;
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
-}
-
-function unavailable(url: string, why: string, cause?: unknown): SlashbuildError {
-  return new SlashbuildError(
-    "BACKEND_UNAVAILABLE",
-    `Buildbot at ${url} is not available (${why}). Try again in a minute; if it persists, an admin should check the master.`,
-    { cause },
-  );
 }

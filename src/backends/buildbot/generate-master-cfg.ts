@@ -2,6 +2,7 @@ import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
 import { SlashbuildError } from "../../core/errors.js";
 import { CORRELATION_PROPERTY, REQUESTER_PROPERTY, SECRETS_PROPERTY } from "./buildbot-properties.js";
+import { generateWwwSection, workerPort } from "./generate-www-section.js";
 import { call, PyCode, type PyValue, py } from "./python-literal.js";
 import { buildbotStepNames, CHECKOUT_STEP } from "./step-names.js";
 
@@ -17,8 +18,6 @@ export interface MasterCfgOptions {
   /** The www port; defaults to the port of buildbot.url. */
   readonly wwwPort?: number;
 }
-
-const ROLE = "slashbuild";
 
 export function generateMasterCfg(
   config: Config,
@@ -44,7 +43,7 @@ export function generateMasterCfg(
     core(bb),
     secretsProvider(repos),
     ...repos.map((repo) => builder(repo, bb, workerNames)),
-    www(bb, options.wwwPort ?? wwwPortOf(bb.url)),
+    generateWwwSection(bb, options.wwwPort ?? wwwPortOf(bb.url)),
     statusPush(bb),
   ].join("\n");
 }
@@ -77,7 +76,7 @@ c["buildbotURL"] = ${py(`${bb.url}/`)}
 # No phoning home: masters here often have no internet access, and it only logs errors then.
 c["buildbotNetUsageData"] = None
 c["db"] = {"db_url": "sqlite:///state.sqlite"}
-c["protocols"] = {"pb": {"port": ${py(bb.workerPort)}}}
+c["protocols"] = {"pb": {"port": ${py(workerPort(bb))}}}
 c["workers"] = ${py(workers)}
 # Every /build is its own build: Buildbot must not merge two requests for the same branch into one,
 # or one slashbuild build would never get a Buildbot build.
@@ -186,29 +185,6 @@ ${commands.map((step) => `    factory.addStep(${py(step)})`).join("\n")}
 
 
 _${ident}()
-`;
-}
-
-function www(bb: BuildbotConfig, port: number): string {
-  const users = { [bb.username]: bb.password };
-  return `
-# The REST API, the change hook and /auth/login live in the www service. On Debian it also needs a
-# www plugin named "base" (the UI package is not packaged there): see slashbuild's README.
-_change_hook_users = InMemoryUsernamePasswordDatabaseDontUse()
-_change_hook_users.addUser(${py(bb.username)}.encode(), ${py(bb.password)}.encode())
-c["www"] = {
-    "port": ${py(port)},
-    "plugins": {},
-    "auth": util.UserPasswordAuth(${py(users)}),
-    # Reads stay open; controlling builds (force, stop, rebuild) needs slashbuild's role.
-    "authz": util.Authz(
-        allowRules=[util.AnyControlEndpointMatcher(role=${py(ROLE)})],
-        roleMatchers=[util.RolesFromUsername(roles=[${py(ROLE)}], usernames=[${py(bb.username)}])],
-    ),
-    "change_hook_dialects": {"base": True},
-    # Without this anyone who can reach the master could post changes and start builds.
-    "change_hook_auth": [_change_hook_users],
-}
 `;
 }
 

@@ -15,8 +15,11 @@ import { SlashbuildError } from "../../core/errors.js";
  * Plain functions with fetch passed in; the routes (auth-routes.ts) hold the state cookie.
  */
 
+/** Where a browser starts signing in with Mattermost (the sign-in page's button). */
+export const START_PATH = "/login/mattermost";
+
 /** Where Mattermost sends the browser back; register exactly this as the app's Callback URL. */
-export const CALLBACK_PATH = "/login/mattermost/callback";
+export const CALLBACK_PATH = `${START_PATH}/callback`;
 
 export interface SignedInUser {
   readonly id: string;

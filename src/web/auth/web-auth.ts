@@ -5,6 +5,7 @@ import type { ChatUser } from "../../core/chat-command.js";
 import type { Clock } from "../../core/ports.js";
 import { MemoryWebSessions, type WebSession, type WebSessionStore } from "../../core/web-sessions.js";
 import { verifyPassword } from "./password-hash.js";
+import { requestCookies } from "./request-cookies.js";
 import { safeEqual, TokenSigner } from "./signed-token.js";
 
 /** Who is looking at a page, and what they may do there. */
@@ -38,16 +39,6 @@ export interface SessionIdentity {
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("base64url");
-}
-
-function cookies(request: FastifyRequest): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const part of (request.headers.cookie ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    jar.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  return jar;
 }
 
 function originOf(value: string | undefined): string | null {
@@ -169,7 +160,7 @@ export class WebAuth {
    * to go after sign-in, or null.
    */
   checkMattermostState(request: FastifyRequest, state: unknown): { readonly next: string } | null {
-    const payload = this.#signer.verify("oauth", cookies(request).get(OAUTH_COOKIE));
+    const payload = this.#signer.verify("oauth", requestCookies(request).get(OAUTH_COOKIE));
     if (!payload || typeof payload.s !== "string" || typeof payload.x !== "string") return null;
     if (typeof payload.e !== "number" || payload.e <= this.#clock()) return null;
     if (typeof state !== "string" || !safeEqual(state, payload.s)) return null;
@@ -178,7 +169,7 @@ export class WebAuth {
 
   /** Ends the request's session on the server (a replayed cookie is worth nothing) and clears it. */
   signOut(request: FastifyRequest): string[] {
-    const id = cookies(request).get(SESSION_COOKIE);
+    const id = requestCookies(request).get(SESSION_COOKIE);
     if (id) this.#sessions.delete(sha256(id));
     return [this.#cookie(SESSION_COOKIE, "", 0)];
   }
@@ -205,7 +196,7 @@ export class WebAuth {
     let nonce: string | null = null;
     let user: ChatUser | null = null;
     if (purpose === "login") {
-      const payload = this.#signer.verify("login", cookies(request).get(LOGIN_COOKIE));
+      const payload = this.#signer.verify("login", requestCookies(request).get(LOGIN_COOKIE));
       if (
         payload &&
         typeof payload.n === "string" &&
@@ -234,7 +225,7 @@ export class WebAuth {
   }
 
   #session(request: FastifyRequest): { user: string; id: string; nonce: string } | null {
-    const id = cookies(request).get(SESSION_COOKIE);
+    const id = requestCookies(request).get(SESSION_COOKIE);
     if (!id || id.length > 100) return null;
     const session = this.#sessions.find(sha256(id));
     if (!session) return null;

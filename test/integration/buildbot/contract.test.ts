@@ -37,7 +37,7 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
       previous: repo.first,
       elsewhere: repo.dev,
       handedOver: async () => {
-        const response = await fetch(`${harness.url}/api/v2/buildrequests`);
+        const response = await harness.read("/api/v2/buildrequests");
         return ((await response.json()) as { buildrequests: unknown[] }).buildrequests.length;
       },
       stored: () => wired.store.list({ limit: 1000 }).length,

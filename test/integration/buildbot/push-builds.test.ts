@@ -38,6 +38,7 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
     url = `http://127.0.0.1:${port}`;
     let config: Config | null = null;
     harness = await startBuildbot({
+      user: { name: "slashbuild", password: "bb-pass" },
       masterCfg: (ports) => {
         config = parseConfig(
           stringify({

@@ -105,7 +105,7 @@ describeWithBuildbot("Buildbot trigger whose outcome is unknown (real master)", 
   }
 
   async function buildsCarrying(id: number): Promise<number> {
-    const response = await fetch(`${master.harness.url}/api/v2/builds?property=${CORRELATION_PROPERTY}`);
+    const response = await master.harness.read(`/api/v2/builds?property=${CORRELATION_PROPERTY}`);
     const body = (await response.json()) as { builds: { properties: Record<string, [unknown, string]> }[] };
     return body.builds.filter((b) => b.properties[CORRELATION_PROPERTY]?.[0] === String(id)).length;
   }

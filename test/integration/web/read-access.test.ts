@@ -1,4 +1,8 @@
+import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
+import { fileLogStreamSource } from "../../../src/web/log/file-log-stream-source.js";
+import { SIGN_IN_PATHS } from "../../../src/web/read-gate.js";
+import { webRoutes } from "../../../src/web/web-routes.js";
 import { WebApp, type WebAppOptions } from "../../helpers/web-app.js";
 import { webClient } from "../../helpers/web-inject.js";
 
@@ -10,7 +14,10 @@ import { webClient } from "../../helpers/web-inject.js";
  */
 
 let web: WebApp | null = null;
+let server: FastifyInstance | null = null;
 afterEach(async () => {
+  await server?.close();
+  server = null;
   await web?.close();
   web = null;
 });
@@ -75,5 +82,38 @@ describe("web.read", () => {
     expect(api.json()).toMatchObject({ id: build.id, repo: "app", requester: "alice" });
     expect(api.body).not.toContain("uid-alice");
     expect(api.body).not.toContain("chan-ci");
+  });
+
+  it("signed_in: every GET route refuses anonymous readers except the sign-in flows and the assets", async () => {
+    const { build } = await start({
+      read: "signed_in",
+      users: { bob: "pw-bob" },
+      webExtra: { mattermost_sign_in: { url: "http://127.0.0.1:9", client_id: "c", client_secret: "s" } },
+    });
+    const app = web as WebApp;
+    // The route table as webRoutes registers it: a route added later is checked without being listed.
+    const routes: RouteOptions[] = [];
+    server = Fastify();
+    server.addHook("onRoute", (route) => {
+      routes.push(route);
+    });
+    await server.register(webRoutes, {
+      service: app.app.service,
+      config: app.app.config,
+      logs: fileLogStreamSource(app.app.local.logs),
+    });
+    await server.ready();
+    const open: string[] = [];
+    for (const route of routes.filter((r) => [r.method].flat().includes("GET"))) {
+      const url = route.url.replace(":id", String(build.id)).replace(":step", "1");
+      const api = await server.inject({ url });
+      const page = await server.inject({ url, headers: { accept: "text/html" } });
+      const refused =
+        api.statusCode === 401 && page.statusCode === 303 && page.headers.location?.startsWith("/login?");
+      if (!refused) open.push(route.url);
+      expect(api.body, url).not.toContain("the-log-line");
+    }
+    expect(open.filter((url) => !url.startsWith("/assets/")).sort()).toEqual([...SIGN_IN_PATHS].sort());
+    expect(open.filter((url) => url.startsWith("/assets/"))).toHaveLength(2);
   });
 });

@@ -57,6 +57,8 @@ describe("buildbotConfigSchema", () => {
     [{ ...minimal, url: "ftp://bb" }, "http(s) URL"],
     [{ ...minimal, reconcile_interval: "soon" }, "not a duration"],
     [{ ...minimal, workers: [{ name: "w 1", password: "x" }] }, "letters, digits"],
+    [{ ...minimal, www_interface: "buildbot.example.com" }, "must be an IP address"],
+    [{ ...minimal, worker_interface: "127.0.0.1:9989" }, "must be an IP address"],
   ])("refuses %j", (input, message) => {
     const result = buildbotConfigSchema.safeParse(input);
     expect(result.success).toBe(false);

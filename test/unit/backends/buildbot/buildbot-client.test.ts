@@ -87,15 +87,47 @@ describe("BuildbotClient", () => {
   });
 
   it("reads: a missing build is null, answers are validated", async () => {
-    const { c } = client((url) =>
-      url.includes("/builds/5")
+    const { c } = client((url) => {
+      if (url.endsWith("/auth/login")) return login("s");
+      return url.includes("/builds/5")
         ? new Response("{}", { status: 404 })
-        : new Response(JSON.stringify({ builds: [{ buildid: "x" }] })),
-    );
+        : new Response(JSON.stringify({ builds: [{ buildid: "x" }] }));
+    });
     expect(await c.build(5)).toBeNull();
     await expect(c.buildsForRequest(1)).rejects.toMatchObject({
       code: "BACKEND_UNAVAILABLE",
       message: expect.stringContaining("unexpected builds entry"),
+    });
+  });
+
+  it("reads as slashbuild's user: logs in first, and again once when the master forgot the session", async () => {
+    let sessions = 0;
+    const { c, calls } = client((url, init) => {
+      if (url.endsWith("/auth/login")) return login(`s${++sessions}`);
+      // A restarted master: the first session is refused as anonymous is (Forbidden, 403).
+      return new Headers(init.headers).get("cookie") === "TWISTED_SESSION=s2"
+        ? new Response("line 1\n")
+        : new Response(JSON.stringify({ error: "you need to have role 'slashbuild'" }), { status: 403 });
+    });
+    expect(await c.rawLog(7)).toBe("line 1\n");
+    expect(calls.map((x) => `${x.url.replace("http://bb:8010", "")} ${x.cookie ?? "-"}`)).toEqual([
+      "/auth/login -",
+      "/api/v2/logs/7/raw TWISTED_SESSION=s1",
+      "/auth/login -",
+      "/api/v2/logs/7/raw TWISTED_SESSION=s2",
+    ]);
+    // The session is kept: the next read logs in no more.
+    await c.rawLog(7);
+    expect(calls.filter((x) => x.url.endsWith("/auth/login"))).toHaveLength(2);
+  });
+
+  it("a read still refused after a fresh login names the user and the authz to check", async () => {
+    const { c } = client((url) =>
+      url.endsWith("/auth/login") ? login("s") : new Response("{}", { status: 403 }),
+    );
+    await expect(c.build(3)).rejects.toMatchObject({
+      code: "BACKEND_UNAVAILABLE",
+      message: expect.stringMatching(/refused slashbuild's user `sb` reading \/api\/v2\/builds\/3.*authz/),
     });
   });
 });

@@ -3,9 +3,22 @@ import { generateMasterCfg } from "../../../../src/backends/buildbot/generate-ma
 import { buildbotConfigSchema, toBuildbotConfig } from "../../../../src/config/buildbot-schema.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
+const bbWith = (settings: Record<string, unknown> = {}) =>
+  toBuildbotConfig(
+    buildbotConfigSchema.parse({
+      url: "http://127.0.0.1:8010",
+      username: "slashbuild",
+      password: "pw-1",
+      status_secret: "status-secret-0123456789",
+      workers: [{ name: "w1", password: "wp" }],
+      worker_port: 9999,
+      ...settings,
+    }),
+    "http://ci.example.com:8080",
+  );
 const bb = toBuildbotConfig(
   buildbotConfigSchema.parse({
-    url: "http://bb.example.com:8010",
+    url: "http://127.0.0.1:8010",
     username: "slashbuild",
     password: "pw-1",
     status_secret: "status-secret-0123456789",
@@ -75,13 +88,43 @@ describe("generateMasterCfg", () => {
     expect(cfg).toContain('project = "{repo}".replace("{repo}", "app")');
   });
 
-  it("serves www with the base change hook behind auth, and lets only slashbuild's user control builds", () => {
-    expect(cfg).toContain('"port": 8010');
+  it("serves www on loopback with the base change hook behind auth, to slashbuild's user only", () => {
+    expect(cfg).toContain('"port": "tcp:8010:interface=127.0.0.1"');
     expect(cfg).toContain('"change_hook_dialects": {"base": True}');
     expect(cfg).toContain('"change_hook_auth": [_change_hook_users]');
     expect(cfg).toContain('util.UserPasswordAuth({"slashbuild": "pw-1"})');
-    expect(cfg).toContain('util.AnyControlEndpointMatcher(role="slashbuild")');
+    // Every endpoint, reads included, and everyone else denied (the real master: test/integration).
+    expect(cfg).toContain('allowRules=[util.AnyEndpointMatcher(role="slashbuild", defaultDeny=True)]');
+    expect(cfg).not.toContain("AnyControlEndpointMatcher");
     expect(cfg).toContain('util.RolesFromUsername(roles=["slashbuild"], usernames=["slashbuild"])');
+    expect(cfg).toContain(
+      'self.root.putChild(name, ForbiddenResource("this master serves no event streams"))',
+    );
+  });
+
+  it("listens where buildbot.www_interface and worker_interface say, IPv6 included", () => {
+    const wide = generateMasterCfg(
+      config,
+      bbWith({ www_interface: "0.0.0.0", worker_interface: "127.0.0.1" }),
+    );
+    expect(wide).toContain('"port": "tcp:8010:interface=0.0.0.0"');
+    expect(wide).toContain('c["protocols"] = {"pb": {"port": "tcp:9999:interface=127.0.0.1"}}');
+    const v6 = generateMasterCfg(config, bbWith({ url: "http://[::1]:8010", worker_interface: "::1" }));
+    // Twisted's strports escape the address's colons; a Python string needs the backslash doubled.
+    expect(v6).toContain('"port": "tcp6:8010:interface=\\\\:\\\\:1"');
+    expect(v6).toContain('{"pb": {"port": "tcp6:9999:interface=\\\\:\\\\:1"}}');
+  });
+
+  it("refuses a loopback-only master that buildbot.url says is on another host", () => {
+    const remote = bbWith({ url: "http://bb.example.com:8010" });
+    expect(() => generateMasterCfg(config, remote)).toThrow(
+      /buildbot\.url points at bb\.example\.com.*set www_interface/,
+    );
+    const said = generateMasterCfg(
+      config,
+      bbWith({ url: "http://bb.example.com:8010", www_interface: "10.0.0.5" }),
+    );
+    expect(said).toContain('"port": "tcp:8010:interface=10.0.0.5"');
   });
 
   it("pushes status to slashbuild with the shared secret as the Basic password", () => {
