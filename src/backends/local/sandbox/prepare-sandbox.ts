@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Config } from "../../../config/config.js";
 import { SlashbuildError } from "../../../core/errors.js";
 import { planSandbox, type SandboxPlan, sandboxCommand } from "./sandbox-plan.js";
+import { inputFiles } from "./sandbox-stdio.js";
 
 const HOW_TO_FIX =
   "Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`) and allow user namespaces " +
@@ -32,6 +33,11 @@ export function prepareSandbox(
     return null;
   }
   const plan = planSandbox(config, options);
+  if (plan.seccomp === null) {
+    logger?.warn(
+      `slashbuild knows no seccomp program for this architecture (${process.arch}): builds may use the kernel keyring, so a key one build stores can be read by later builds (see docs/security.md)`,
+    );
+  }
   if (plan.asRoot && (plan.hostUid === 0 || plan.hostGid === 0)) {
     throw new SlashbuildError(
       "SANDBOX_UNAVAILABLE",
@@ -41,11 +47,13 @@ export function prepareSandbox(
   const probe = mkdtempSync(path.join(os.tmpdir(), "slashbuild-sandbox-check-"));
   try {
     const command = sandboxCommand(plan, { network: true }, config.runner.limits, probe, "true");
+    const inputs = inputFiles(command, probe);
     const result = spawnSync(command.file, [...command.args], {
-      stdio: ["ignore", "ignore", "pipe", "pipe"],
+      stdio: inputs.stdio,
       encoding: "utf8",
       timeout: 30_000,
     });
+    inputs.close();
     if (result.error || result.status !== 0) {
       const said = result.error
         ? (result.error as NodeJS.ErrnoException).code === "ENOENT"
