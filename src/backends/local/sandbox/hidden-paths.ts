@@ -21,7 +21,7 @@ export function hiddenPathArgs(
     const file = realTarget(hidden.configFile) ?? hidden.configFile;
     const dir = path.dirname(file);
     if (dir !== path.parse(dir).root && !granted.includes(dir) && within(dir, granted)) {
-      args.push("--tmpfs", dir);
+      args.push(...emptyDir(dir));
     } else if (within(file, granted)) {
       args.push(...hide(file));
     }
@@ -29,9 +29,14 @@ export function hiddenPathArgs(
   return args;
 }
 
-/** An empty tmpfs over a directory, /dev/null over anything else. */
+/** An empty directory over a directory, /dev/null over anything else. */
 function hide(real: string): string[] {
-  return isDirectory(real) ? ["--tmpfs", real] : ["--ro-bind", "/dev/null", real];
+  return isDirectory(real) ? emptyDir(real) : ["--ro-bind", "/dev/null", real];
+}
+
+/** An empty, read-only tmpfs: nothing a build writes there can pass for slashbuild's. */
+function emptyDir(dir: string): string[] {
+  return ["--tmpfs", dir, "--remount-ro", dir];
 }
 
 function isDirectory(file: string): boolean {

@@ -19,13 +19,17 @@ describe("hiddenPathArgs", () => {
 
   it("hides the config file's whole directory when it lies inside a granted path (/etc/slashbuild under /etc)", () => {
     const configFile = path.join(dir, "conf", "slashbuild.yaml");
+    const conf = path.join(dir, "conf");
+    // An empty tmpfs, read-only: nothing a build writes there can pass for slashbuild's.
     expect(hiddenPathArgs({ dataDir: elsewhere, configFile }, [dir])).toEqual([
       "--tmpfs",
-      path.join(dir, "conf"),
+      conf,
+      "--remount-ro",
+      conf,
     ]);
     expect(
       hiddenPathArgs({ dataDir: elsewhere, configFile: "/etc/slashbuild/slashbuild.yaml" }, ["/usr", "/etc"]),
-    ).toEqual(["--tmpfs", "/etc/slashbuild"]);
+    ).toEqual(["--tmpfs", "/etc/slashbuild", "--remount-ro", "/etc/slashbuild"]);
   });
 
   it("masks only the file where its directory is a granted one itself, or the root: never /etc or /", () => {
@@ -63,7 +67,11 @@ describe("hiddenPathArgs", () => {
     expect(hiddenPathArgs({ dataDir: path.join(dir, "data"), configFile }, [dir])).toEqual([
       "--tmpfs",
       path.join(dir, "data"),
+      "--remount-ro",
+      path.join(dir, "data"),
       "--tmpfs",
+      path.join(dir, "conf"),
+      "--remount-ro",
       path.join(dir, "conf"),
     ]);
   });
