@@ -94,7 +94,7 @@ export interface SandboxedCommand {
   readonly inputs: Readonly<Record<number, Buffer>>;
 }
 
-/** The fd a checking-out step reports on (0-2 are stdio, 3 is bwrap's info fd). */
+/** The fd a checking-out step reports on (0-2 are stdio, 3 is bwrap's info fd, 5 its seccomp program). */
 export const CHECKOUT_REPORT_FD = 4;
 /** What a checking-out step writes on CHECKOUT_REPORT_FD once the working copy's files are there. */
 export const CHECKED_OUT = "checked-out";
@@ -194,7 +194,7 @@ export function sandboxCommand(
     : ["sh", "-c", command];
   const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), ...shell];
   const inputs: Record<number, Buffer> = plan.seccomp ? { [SECCOMP_FD]: plan.seccomp } : {};
-  const report = { ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}), inputs };
+  const fds = { ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}), inputs };
   if (plan.asRoot) {
     // bwrap mounts as root; then the build becomes the configured unprivileged host uid with no
     // capabilities, and gets a user namespace of its own in which it appears as SANDBOX_UID.
@@ -222,7 +222,7 @@ export function sandboxCommand(
         "--",
         ...inner,
       ],
-      ...report,
+      ...fds,
     };
   }
   // Unprivileged: a user namespace maps SANDBOX_UID to slashbuild's own uid, the only one it has
@@ -241,7 +241,7 @@ export function sandboxCommand(
       "--",
       ...inner,
     ],
-    ...report,
+    ...fds,
   };
 }
 
