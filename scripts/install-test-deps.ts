@@ -27,6 +27,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   // test/helpers/browser.ts launches exactly this path (Debian's chromium, no browser download).
   { executable: "/usr/bin/chromium", pkg: "chromium" },
   { executable: "bwrap", pkg: "bubblewrap" },
+  // The keyring attacks (issue 18) store and read keys with keyctl, in builds and around them.
+  { executable: "keyctl", pkg: "keyutils" },
   { executable: "systemd-analyze", pkg: "systemd" },
 ];
 

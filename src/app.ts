@@ -72,11 +72,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // Every forges: entry names a host in the list (else CONFIG_INVALID, before anything is opened).
   const forgeHosts = deps.forgeHosts ?? FORGE_HOSTS;
   const forges = configuredForges(config, forgeHosts);
-  // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
-  const sandbox = prepareSandbox(config, logger);
   // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
+  // Made first: the sandbox hides it from builds, which needs it to exist.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
+  // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
+  const sandbox = prepareSandbox(config, logger);
   const dbFile = path.join(config.dataDir, "slashbuild.db");
   const db = openDatabase(dbFile);
   const storage = storageGuard(dbFile, logger, clock);

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { createApp } from "./app.js";
+import { closeInheritedDescriptors } from "./close-inherited-descriptors.js";
 import type { Config } from "./config/config.js";
 
 export interface RunOptions {
@@ -13,7 +14,11 @@ export interface RunOptions {
  * when the process is done. Resolves after a graceful shutdown (SIGTERM or SIGINT).
  */
 export async function runServer(config: Config, options: RunOptions = {}): Promise<void> {
+  // First: builds must not be handed what slashbuild's parent left open.
+  const closed = closeInheritedDescriptors();
   const app = await createApp(config, { out: options.out ?? process.stdout });
+  if (closed.length > 0)
+    app.server.log.info({ descriptors: closed }, "closed descriptors inherited from slashbuild's parent");
   await app.start();
   const address = await app.server.listen({ host: config.listen.host, port: config.listen.port });
   app.server.log.info(`slashbuild listening on ${address}; build pages at ${config.publicUrl}`);

@@ -51,6 +51,23 @@ if [ -d "$hooks" ] && printf '#!/bin/sh\\ntouch %s\\n' "$SB_WITNESS" > "$hooks/r
 # The working copy borrows its repo's objects from the mirror (git alternates): write there.
 objects=$(head -n 1 .git/objects/info/alternates 2>/dev/null)
 if [ -n "$objects" ] && echo planted > "$objects/PLANTED-OBJECT" 2>/dev/null; then res objects-write OK; else res objects-write DENIED; fi
+# Issue 18. Beside the config: an editor's backup of it (hidden with the config's directory).
+if [ -r "$SB_CONFIG.bak" ]; then res config-sibling "OK $(h < "$SB_CONFIG.bak")"; else res config-sibling DENIED; fi
+# A file only slashbuild's group may read, where builds can see it.
+if [ -r "$SB_GROUP_SECRET" ]; then res group-read "OK $(h < "$SB_GROUP_SECRET")"; else res group-read DENIED; fi
+# Any descriptor above stderr: slashbuild's parent left one open on a file in a 0700 directory.
+python3 - <<'PY'
+import os
+wrote = []
+for fd in sorted(int(name) for name in os.listdir("/proc/self/fd")):
+    try:
+        if fd > 2:
+            os.write(fd, b"PWNED-FD\\n")
+            wrote.append(str(fd))
+    except OSError:
+        pass
+print("RESULT fd-write " + ("OK " + ",".join(wrote) if wrote else "DENIED"))
+PY
 echo ATTACK-DONE
 `;
 
@@ -74,6 +91,30 @@ while [ ! -e escaped ]; do sleep 0.05; done
 echo ESCAPE-STARTED
 sleep 300
 `;
+
+/** Stores a random key in the session keyring; prints its hash. */
+export const KEY_STORE = `#!/bin/sh
+secret=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n')
+if keyctl add user slashbuild-hostile-key "$secret" @s > /dev/null; then
+  echo "RESULT key-store OK $(printf %s "$secret" | sha256sum | cut -c1-64)"
+else echo "RESULT key-store DENIED"; fi
+`;
+
+/** A later build, of another repo: reads the key back from the session keyring; prints its hash. */
+export const KEY_STEAL = `#!/bin/sh
+if id=$(keyctl search @s user slashbuild-hostile-key) && value=$(keyctl pipe "$id"); then
+  echo "RESULT key-read OK $(printf %s "$value" | sha256sum | cut -c1-64)"
+else echo "RESULT key-read DENIED"; fi
+`;
+
+/** Waits, carrying the marker ($1) in its command line, until the test has looked at its groups. */
+export const GROUPS = `#!/bin/sh
+echo "GROUPS-WAITING $(id -G)"
+exec sh -c 'while [ ! -e release ]; do sleep 0.1; done' "$1"
+`;
+
+/** Issue 18's attacks in ATTACK: what lies beside the config, slashbuild's group, inherited descriptors. */
+export const SIDE_ATTACKS = ["config-sibling", "group-read", "fd-write"] as const;
 
 export const FILE_ATTACKS = [
   "config",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, open, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,12 +13,17 @@ import {
   attackResults,
   ESCAPE,
   FILE_ATTACKS,
+  GROUPS,
+  KEY_STEAL,
+  KEY_STORE,
   KILLER,
+  SIDE_ATTACKS,
   VICTIM,
 } from "./hostile-build-scripts.js";
 import { markedProcesses, newMarker } from "./marked-processes.js";
 import { processAlive } from "./process-alive.js";
 import { ServiceProcess, waitFor } from "./service-process.js";
+import { createSystemUser, type SystemUser } from "./system-user.js";
 import { assertUserNamespaces, handOver, takeBack, type UnprivilegedUser } from "./unprivileged-user.js";
 
 // Real builds on a shared, loaded 2-core machine: generous safety nets (nothing asserts on time).
@@ -29,6 +34,9 @@ const alice = { id: "uid-alice", name: "alice" };
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 
 type Mode = "bwrap" | "none";
+
+/** Where the test leaves slashbuild a descriptor open (past Node's own marking of 0-15, behind a gap). */
+const INHERITED_FD = 40;
 
 /**
  * Hostile builds (issue 8): a user allowed to build one repo puts commands of their own in it and
@@ -47,11 +55,17 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
   describe.each<Mode>(["bwrap", "none"])(`hostile builds, slashbuild ${who}, runner.sandbox: %s`, (mode) => {
     const sandboxed = mode === "bwrap";
     const marker = newMarker(`hostile-${mode}`);
+    const groupsMarker = newMarker(`groups-${mode}`);
     let repo: GitRepoFixture;
     let dir: string;
     let dataDir: string;
     let witness: string;
     let service: ServiceProcess;
+    /** Issue 18's witnesses: the config's backup, the group's file, the inherited descriptor's file. */
+    let configBackup: string;
+    let groupSecret: string;
+    let fdTarget: string;
+    let system: SystemUser | undefined;
     /** The attacker's step log, from the first test. */
     let attackLog = "";
 
@@ -64,16 +78,23 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
 
     beforeAll(async () => {
       if (user) assertUserNamespaces(user);
+      // newgidmap, which gives unprivileged builds a group of their own, needs a user of the machine.
+      if (user?.switched) system = await createSystemUser(user.uid);
       repo = await GitRepoFixture.create();
       dir = await makeTempDir("slashbuild-hostile-");
       dataDir = path.join(dir, "data");
       witness = path.join(dir, "hook-ran");
-      const written = await ServiceProcess.write(dir, {
-        data_dir: "./data",
+      // The config in a directory of its own, inside a path builds may read (as /etc/slashbuild in /etc).
+      const confDir = path.join(dir, "conf");
+      await mkdir(confDir);
+      configBackup = path.join(confDir, "slashbuild.yaml.bak");
+      groupSecret = path.join(dir, "group-secret");
+      const written = await ServiceProcess.write(confDir, {
+        data_dir: "../data",
         log_level: "warn",
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's ${ENV} syntax, on purpose
         mattermost: { token: "${SB_SLASH_TOKEN}" },
-        runner: { concurrency: 3, sandbox: mode },
+        runner: { concurrency: 3, sandbox: mode, read_only_paths: [dir] },
         repos: Object.fromEntries(
           [
             ["victim", ["sh ci/victim.sh"], 600],
@@ -81,6 +102,9 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
             ["escaper", [`sh ci/escape.sh ${marker}`], 600],
             ["escaper-timeout", [`sh ci/escape.sh ${marker}`], 10],
             ["killer", ["sh ci/killer.sh"], 600],
+            ["key-store", ["sh ci/key-store.sh"], 600],
+            ["key-steal", ["sh ci/key-steal.sh"], 600],
+            ["groups", [`sh ci/groups.sh ${groupsMarker}`], 600],
           ].map(([name, commands, timeout]) => [
             name,
             {
@@ -89,25 +113,49 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
               commands,
               timeout,
               // What an attacker can easily learn (paths are no secret); the pid is committed below.
-              env: { SB_DATA: dataDir, SB_CONFIG: path.join(dir, "slashbuild.yaml"), SB_WITNESS: witness },
+              env: {
+                SB_DATA: dataDir,
+                SB_CONFIG: path.join(confDir, "slashbuild.yaml"),
+                SB_WITNESS: witness,
+                SB_GROUP_SECRET: groupSecret,
+              },
             },
           ]),
         ),
       });
+      await writeFile(configBackup, await readFile(written.configFile));
+      await chmod(configBackup, 0o644);
       if (user) await handOver(user, dir);
-      // The service holds the token in its environment, as with `token: ${SB_SLASH_TOKEN}` in production.
+      // Readable by slashbuild's group only (root:slashbuild 640), where builds can see it.
+      await writeFile(groupSecret, "only slashbuild's group reads this\n", { mode: 0o640 });
+      await chown(groupSecret, 0, slashbuildIds.gid);
+      await chmod(dir, 0o755);
+      // A file in a directory only the test may enter, and slashbuild given a descriptor open on it.
+      const privateDir = await makeTempDir("slashbuild-hostile-private-");
+      fdTarget = path.join(privateDir, "target");
+      const inherited = await open(fdTarget, "a", 0o600);
+      // The service holds the token in its environment, as with `token: ${SB_SLASH_TOKEN}` in production;
+      // and it has a session keyring of its own, as a systemd service has.
       service = new ServiceProcess(
         written.configFile,
         written.port,
         { SB_SLASH_TOKEN: TOKEN, ...(user?.switched ? { HOME: dir } : {}) },
         user?.switched ? user : undefined,
+        { launcher: ["keyctl", "session", "-"], fds: { [INHERITED_FD]: inherited.fd } },
       );
-      await service.start();
+      try {
+        await service.start();
+      } finally {
+        await inherited.close();
+      }
       await commit("hostile", {
         "ci/attack.sh": ATTACK,
         "ci/killer.sh": KILLER,
         "ci/victim.sh": VICTIM,
         "ci/escape.sh": ESCAPE,
+        "ci/key-store.sh": KEY_STORE,
+        "ci/key-steal.sh": KEY_STEAL,
+        "ci/groups.sh": GROUPS,
         "ci/build.sh": "echo original build script\n",
         "ci/target-pid": `${service.pid}\n`,
       });
@@ -119,6 +167,8 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
       for (const pid of markedProcesses(marker)) process.kill(pid, "SIGKILL");
       await repo.remove();
       await removeDir(dir);
+      if (fdTarget) await removeDir(path.dirname(fdTarget));
+      await system?.remove();
     });
 
     async function build(text: string): Promise<number> {
@@ -173,7 +223,7 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
       await finished(attacker);
       attackLog = await stepLog(attacker);
       const said = attackResults(attackLog);
-      expect([...said.keys()].sort()).toEqual([...FILE_ATTACKS].sort());
+      expect([...said.keys()].sort()).toEqual([...FILE_ATTACKS, ...SIDE_ATTACKS].sort());
 
       // What is true from outside, whatever the attacker says.
       const victimWorkspace = path.join(dataDir, "workspaces", String(victim));
@@ -193,8 +243,11 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
       };
       const expected = Object.fromEntries(FILE_ATTACKS.map((name) => [name, !sandboxed]));
       expect(outside).toEqual(expected);
-      for (const name of FILE_ATTACKS)
-        expect(said.get(name)?.startsWith(sandboxed ? "DENIED" : "OK")).toBe(true);
+      // And what it says itself.
+      const verdicts = Object.fromEntries(FILE_ATTACKS.map((name) => [name, said.get(name)?.split(" ")[0]]));
+      expect(verdicts).toEqual(
+        Object.fromEntries(FILE_ATTACKS.map((name) => [name, sandboxed ? "DENIED" : "OK"])),
+      );
 
       // The victim finishes normally; its build script is as the repo has it only with the sandbox.
       await writeFile(path.join(victimWorkspace, "release"), "");
@@ -215,6 +268,70 @@ export function describeHostileBuilds(user?: UnprivilegedUser): void {
       } else {
         expect(seen).toEqual({ uid: slashbuildIds.uid, gid: slashbuildIds.gid });
       }
+    });
+
+    it("cannot read what lies beside the config, nor a file of slashbuild's group, nor write through a descriptor slashbuild inherited", async () => {
+      const said = attackResults(attackLog);
+      // What is true from outside, whatever the attacker says.
+      const outside = {
+        "config-sibling": said.get("config-sibling") === `OK ${sha256(await readFile(configBackup))}`,
+        "group-read": said.get("group-read") === `OK ${sha256(await readFile(groupSecret))}`,
+        "fd-write": (await readFile(fdTarget, "utf8")).includes("PWNED-FD"),
+      };
+      // Unsandboxed, a build is slashbuild's own process: it reads what slashbuild reads. The
+      // inherited descriptor is closed at start-up whatever the sandbox (its test with the
+      // closing off: test/integration/backends/local/inherited-descriptors.test.ts).
+      expect(outside).toEqual({ "config-sibling": !sandboxed, "group-read": !sandboxed, "fd-write": false });
+      expect(said.get("fd-write")).toBe("DENIED");
+    });
+
+    it("cannot read a key another repo's earlier build stored in the kernel keyring", async () => {
+      const store = await build("key-store");
+      expect(await finished(store)).toBe("succeeded");
+      const steal = await build("key-steal");
+      expect(await finished(steal)).toBe("succeeded");
+      const stored = attackResults(await stepLog(store)).get("key-store");
+      const read = attackResults(await stepLog(steal)).get("key-read");
+      if (sandboxed) {
+        expect([stored, read]).toEqual(["DENIED", "DENIED"]);
+      } else {
+        // The second build printed the hash of the random value only the first one knew.
+        expect(stored).toMatch(/^OK [0-9a-f]{64}$/);
+        expect(read).toBe(stored);
+      }
+    });
+
+    it("runs with none of slashbuild's groups, as the host sees its process", async () => {
+      const id = await build("groups");
+      await waitLong("the build to wait", async () => (await stepLog(id)).includes("GROUPS-WAITING"));
+      // The build's own process, whose last argument is the marker (bwrap's and its launchers'
+      // carry it inside the step's command).
+      const [pid] = await waitLong("its process", async () => {
+        const found: number[] = [];
+        for (const candidate of markedProcesses(groupsMarker)) {
+          const argv = (await readFile(`/proc/${candidate}/cmdline`, "utf8").catch(() => "")).split("\0");
+          if (argv.at(-2) === groupsMarker) found.push(candidate); // the cmdline ends with a NUL
+        }
+        return found.length > 0 ? found : undefined;
+      });
+      const status = await readFile(`/proc/${pid}/status`, "utf8");
+      const gids = (/^Gid:\s+(.*)$/m.exec(status)?.[1] ?? "").trim().split(/\s+/).map(Number);
+      const groups = (/^Groups:[ \t]*(.*)$/m.exec(status)?.[1] ?? "")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+      await writeFile(path.join(dataDir, "workspaces", String(id), "release"), "");
+      expect(await finished(id)).toBe("succeeded");
+      if (!sandboxed) {
+        expect(gids).toEqual([slashbuildIds.gid, slashbuildIds.gid, slashbuildIds.gid, slashbuildIds.gid]);
+        return;
+      }
+      // As root: runner.build_gid (65534 by default). Unprivileged: the user's subordinate gid.
+      const expected = user ? (system?.subgid ?? gids[0]) : 65534;
+      expect(gids).toEqual([expected, expected, expected, expected]);
+      expect(gids).not.toContain(slashbuildIds.gid);
+      expect(groups).toEqual([]);
     });
 
     it("never runs a planted hook in slashbuild's own git, even where the build could plant one", async () => {

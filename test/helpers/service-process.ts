@@ -68,6 +68,14 @@ export interface RunAs {
   readonly gid: number;
 }
 
+/** How the service is started, besides its user. */
+export interface StartOptions {
+  /** A command that starts `node` (and execs it), e.g. `keyctl session -` for a keyring of its own. */
+  readonly launcher?: readonly string[];
+  /** Descriptors of the test the service inherits, by the number it sees them at (no close-on-exec). */
+  readonly fds?: Readonly<Record<number, number>>;
+}
+
 /** The `slashbuild serve` binary, run as a user runs it, on a config written to `dir`. */
 export class ServiceProcess {
   readonly url: string;
@@ -81,6 +89,7 @@ export class ServiceProcess {
     readonly env: Readonly<Record<string, string>> = {},
     /** Omitted: the test's own user. Node drops supplementary groups when it switches. */
     readonly runAs?: RunAs,
+    readonly options: StartOptions = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -100,11 +109,22 @@ export class ServiceProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, "serve", "--config", this.configFile], {
-      env: { ...process.env, ...this.env },
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
-    });
+    const [launcher, ...launcherArgs] = this.options.launcher ?? [];
+    const node = [process.execPath, BIN, "serve", "--config", this.configFile];
+    const stdio: ("ignore" | "pipe" | number)[] = ["ignore", "pipe", "pipe"];
+    for (const [at, fd] of Object.entries(this.options.fds ?? {})) {
+      while (stdio.length <= Number(at)) stdio.push("ignore");
+      stdio[Number(at)] = fd;
+    }
+    const child = spawn(
+      launcher ?? (node[0] as string),
+      launcher ? [...launcherArgs, ...node] : node.slice(1),
+      {
+        env: { ...process.env, ...this.env },
+        stdio,
+        ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
+      },
+    );
     this.#child = child;
     child.stdout?.on("data", (chunk: Buffer) => {
       this.stdout += chunk.toString();

@@ -3,6 +3,7 @@ import { chown } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { planSandbox, sandboxCommand } from "../../src/backends/local/sandbox/sandbox-plan.js";
 import type { SandboxIdentity } from "../../src/backends/local/sandbox/sandbox-process.js";
+import { feedInputs, sandboxStdio } from "../../src/backends/local/sandbox/sandbox-stdio.js";
 import { makeConfig } from "./make-config.js";
 
 export interface StartedSandbox extends SandboxIdentity {
@@ -25,10 +26,9 @@ export async function startSandbox(
   if (plan.asRoot) await chown(workspace, plan.hostUid, plan.hostGid);
   const line = sandboxCommand(plan, { network: true }, undefined, workspace, command);
   const args = options.armed === false ? line.args.filter((arg) => arg !== "--die-with-parent") : line.args;
-  const monitor = spawn(line.file, [...args], {
-    stdio: ["ignore", "ignore", "ignore", "pipe"],
-    detached: true,
-  });
+  const stdio = sandboxStdio(line).map((kind, fd) => (fd === 1 || fd === 2 ? "ignore" : kind));
+  const monitor = spawn(line.file, [...args], { stdio, detached: true });
+  feedInputs(monitor, line);
   monitor.unref();
   let text = "";
   for await (const chunk of monitor.stdio[3] as Readable) {

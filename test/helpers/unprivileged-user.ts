@@ -1,5 +1,6 @@
 import { execFile, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { randomInt } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { SANDBOX_UID } from "../../src/backends/local/sandbox/sandbox-plan.js";
 import type { RunAs } from "./service-process.js";
@@ -18,18 +19,37 @@ const FIRST_CANDIDATE = 61_000;
 const LAST_CANDIDATE = 61_999;
 
 /**
- * A non-root user for slashbuild. Run as root (as CI does), it is an id no entry of /etc/passwd
- * or /etc/group uses: nothing is added to the machine, and files it owns live only in the test's
- * temp dirs. Run unprivileged, it is the test's own user.
+ * A non-root id for slashbuild. Run as root (as CI does), it is an id no entry of /etc/passwd or
+ * /etc/group uses and no process runs as (other tests may use one without an entry), picked at
+ * random; a test that needs a user of the machine with that id adds one (system-user.ts). Files
+ * it owns live only in the test's temp dirs. Run unprivileged, it is the test's own user.
  */
 export function unprivilegedUser(): UnprivilegedUser {
   const uid = process.getuid?.() ?? 0;
   if (uid !== 0) return { uid, gid: process.getgid?.() ?? uid, switched: false };
-  const taken = new Set([...idsIn("/etc/passwd", 2), ...idsIn("/etc/group", 2)]);
-  for (let id = FIRST_CANDIDATE; id <= LAST_CANDIDATE; id++) {
-    if (id !== SANDBOX_UID && !taken.has(id)) return { uid: id, gid: id, switched: true };
+  const taken = new Set([...idsIn("/etc/passwd", 2), ...idsIn("/etc/group", 2), ...processUids()]);
+  const free: number[] = [];
+  for (let id = FIRST_CANDIDATE; id <= LAST_CANDIDATE; id++)
+    if (id !== SANDBOX_UID && !taken.has(id)) free.push(id);
+  const id = free[randomInt(Math.max(free.length, 1))];
+  if (id === undefined)
+    throw new Error(`no free id in ${FIRST_CANDIDATE}..${LAST_CANDIDATE} for an unprivileged test user`);
+  return { uid: id, gid: id, switched: true };
+}
+
+/** The real uids of the machine's processes. */
+function processUids(): number[] {
+  const uids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1];
+      if (uid !== undefined) uids.push(Number(uid));
+    } catch {
+      // exited while we looked
+    }
   }
-  throw new Error(`no free id in ${FIRST_CANDIDATE}..${LAST_CANDIDATE} for an unprivileged test user`);
+  return uids;
 }
 
 /**

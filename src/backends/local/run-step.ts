@@ -5,6 +5,7 @@ import { killProcessGroup, processGroupAlive } from "./kill-process-group.js";
 import type { StepRecord } from "./process-group-file.js";
 import type { SandboxedCommand } from "./sandbox/sandbox-plan.js";
 import { killSandbox, type SandboxIdentity, sandboxAlive } from "./sandbox/sandbox-process.js";
+import { feedInputs, sandboxStdio } from "./sandbox/sandbox-stdio.js";
 import type { StepLog } from "./step-log.js";
 
 export interface RunStepOptions {
@@ -67,7 +68,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
         cwd: "/",
         env: options.env,
         detached: true,
-        stdio: sandboxStdio(options.sandbox.reportFd),
+        stdio: sandboxStdio(options.sandbox),
       })
     : spawn("sh", ["-c", options.command], {
         cwd: options.cwd,
@@ -75,6 +76,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
       });
+  if (options.sandbox) feedInputs(child, options.sandbox);
   const handle = options.sandbox ? sandboxHandle(child, options.killGraceMs) : groupHandle(child, options);
   const streams = [child.stdout, child.stderr].filter((stream): stream is Readable => stream !== null);
   const inputs = streams.map((stream) => {
@@ -125,16 +127,6 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   report?.destroy();
   for (const input of inputs) input.end();
   return { exitCode, gone: gone && !handle.alive(), reported };
-}
-
-/** stdin closed; stdout, stderr, bwrap's info fd (3) and the report fd, if any, are pipes. */
-function sandboxStdio(reportFd: number | undefined): ("ignore" | "pipe")[] {
-  const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe", "pipe"];
-  if (reportFd !== undefined) {
-    while (stdio.length <= reportFd) stdio.push("ignore");
-    stdio[reportFd] = "pipe";
-  }
-  return stdio;
 }
 
 function groupHandle(child: ChildProcess, options: RunStepOptions): Handle {

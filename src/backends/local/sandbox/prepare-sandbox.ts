@@ -5,7 +5,9 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../../../config/config.js";
 import { SlashbuildError } from "../../../core/errors.js";
+import { groupLauncher } from "./build-groups.js";
 import { planSandbox, type SandboxPlan, sandboxCommand } from "./sandbox-plan.js";
+import { inputFiles } from "./sandbox-stdio.js";
 
 const HOW_TO_FIX =
   "Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`) and allow user namespaces " +
@@ -19,6 +21,7 @@ const HOW_TO_FIX =
  * Decides how the embedded runner isolates builds, at start-up, so a machine that cannot sandbox
  * is found before any build runs rather than by the first one. With the sandbox on, a real
  * sandboxed `true` is run with the exact options builds get; any failure refuses the start.
+ * Where giving builds a group of their own fails, the sandbox goes on without it, and says why.
  */
 export function prepareSandbox(
   config: Config,
@@ -31,34 +34,63 @@ export function prepareSandbox(
     );
     return null;
   }
-  const plan = planSandbox(config, options);
+  // Unprivileged, builds get a group of their own where slashbuild's user has a subordinate gid.
+  const own = process.getuid?.() !== 0 ? groupLauncher() : null;
+  let plan = planSandbox(config, {
+    ...options,
+    ...(own && "launcher" in own ? { launcher: own.launcher } : {}),
+  });
+  if (plan.seccomp === null) {
+    logger?.warn(
+      `slashbuild knows no seccomp program for this architecture (${process.arch}): builds may use the kernel keyring, so a key one build stores can be read by later builds (see docs/security.md)`,
+    );
+  }
   if (plan.asRoot && (plan.hostUid === 0 || plan.hostGid === 0)) {
     throw new SlashbuildError(
       "SANDBOX_UNAVAILABLE",
       "runner.build_uid and runner.build_gid must not be 0: builds would run as root. Pick an unused uid, e.g. 64055.",
     );
   }
-  const probe = mkdtempSync(path.join(os.tmpdir(), "slashbuild-sandbox-check-"));
+  let failure = probe(plan, config);
+  let why = own && "why" in own ? own.why : null;
+  if (failure !== null && plan.launcher.length > 0) {
+    // The sandbox may still work without a group of its own: say why not, and go on without.
+    why = `giving them a subordinate gid failed (${failure})`;
+    plan = planSandbox(config, options);
+    failure = probe(plan, config);
+  }
+  if (failure !== null) {
+    throw new SlashbuildError(
+      "SANDBOX_UNAVAILABLE",
+      `slashbuild cannot sandbox builds on this machine (${failure}). ${HOW_TO_FIX}`,
+    );
+  }
+  if (why !== null) {
+    logger?.warn(
+      `builds keep slashbuild's group (gid ${process.getgid?.()}) and supplementary groups: ${why}. They can read what those groups can (see docs/security.md, "Which groups a build has", for the set-up that avoids it).`,
+    );
+  }
+  return plan;
+}
+
+/** Runs a sandboxed `true` with the exact options builds get; what went wrong, or null. */
+function probe(plan: SandboxPlan, config: Config): string | null {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "slashbuild-sandbox-check-"));
   try {
-    const command = sandboxCommand(plan, { network: true }, config.runner.limits, probe, "true");
+    const command = sandboxCommand(plan, { network: true }, config.runner.limits, dir, "true");
+    const inputs = inputFiles(command, dir);
     const result = spawnSync(command.file, [...command.args], {
-      stdio: ["ignore", "ignore", "pipe", "pipe"],
+      stdio: inputs.stdio,
       encoding: "utf8",
       timeout: 30_000,
     });
-    if (result.error || result.status !== 0) {
-      const said = result.error
-        ? (result.error as NodeJS.ErrnoException).code === "ENOENT"
-          ? `\`${plan.bwrap}\` is not installed`
-          : result.error.message
-        : result.stderr.trim() || `bwrap exited with ${result.status}`;
-      throw new SlashbuildError(
-        "SANDBOX_UNAVAILABLE",
-        `slashbuild cannot sandbox builds on this machine (${said}). ${HOW_TO_FIX}`,
-      );
-    }
+    inputs.close();
+    if (!result.error && result.status === 0) return null;
+    if (!result.error) return result.stderr.trim() || `${command.file} exited with ${result.status}`;
+    return (result.error as NodeJS.ErrnoException).code === "ENOENT"
+      ? `\`${command.file}\` is not installed`
+      : result.error.message;
   } finally {
-    rmSync(probe, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
-  return plan;
 }

@@ -1,6 +1,8 @@
-import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import type { Config, RepoConfig } from "../../../config/config.js";
+import { hiddenPathArgs, realTarget, within } from "./hidden-paths.js";
+import { keyringFilter, SECCOMP_FD } from "./keyring-filter.js";
 import { effectiveLimits, prlimitArgs } from "./sandbox-limits.js";
 
 /** Where a build finds itself inside the sandbox, whatever the host paths are. */
@@ -23,6 +25,13 @@ export interface SandboxPlan {
   readonly asRoot: boolean;
   readonly hostUid: number;
   readonly hostGid: number;
+  /** The seccomp program refusing the keyring calls (keyring-filter.ts); null where none is known. */
+  readonly seccomp: Buffer | null;
+  /**
+   * Unprivileged: the command bwrap is started by, which gives builds a group of their own
+   * (build-groups.ts); empty where they keep slashbuild's.
+   */
+  readonly launcher: readonly string[];
 }
 
 /** Directories a normal `make test` reads; bound read-only where present. */
@@ -32,6 +41,10 @@ export interface PlanOptions {
   readonly bwrap?: string;
   /** Default: process.getuid() === 0. */
   readonly asRoot?: boolean;
+  /** Default: none (see SandboxPlan.launcher). */
+  readonly launcher?: readonly string[];
+  /** Default: process.arch (see keyringFilter). */
+  readonly arch?: string;
 }
 
 export function planSandbox(config: Config, options: PlanOptions = {}): SandboxPlan {
@@ -58,14 +71,8 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
   // resolv.conf is often a link into /run, which is not granted: bind its target so DNS works.
   const resolv = realTarget("/etc/resolv.conf");
   if (resolv && !within(resolv, granted)) args.push("--ro-bind-try", resolv, resolv);
-  // The data_dir and the config file stay hidden even when an admin put them under a granted path.
-  for (const hidden of [config.dataDir, config.configFile]) {
-    if (!hidden) continue;
-    const real = realTarget(hidden) ?? hidden;
-    if (!within(real, granted)) continue;
-    if (entryKind(real) === "dir") args.push("--tmpfs", real);
-    else args.push("--ro-bind", "/dev/null", real);
-  }
+  // The data_dir and the config file's directory stay hidden even under a granted path.
+  args.push(...hiddenPathArgs(config, granted));
   const asRoot = options.asRoot ?? process.getuid?.() === 0;
   return {
     bwrap: options.bwrap ?? "bwrap",
@@ -73,6 +80,8 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
     asRoot,
     hostUid: config.runner.buildUid ?? 65534,
     hostGid: config.runner.buildGid ?? 65534,
+    seccomp: keyringFilter(options.arch),
+    launcher: asRoot ? [] : (options.launcher ?? []),
   };
 }
 
@@ -81,9 +90,11 @@ export interface SandboxedCommand {
   readonly args: readonly string[];
   /** The fd on which the sandbox says `checked-out` before the command runs (a step that checks out). */
   readonly reportFd?: number;
+  /** What the sandbox reads on these fds (pipes or files the caller opens: sandbox-stdio.ts). */
+  readonly inputs: Readonly<Record<number, Buffer>>;
 }
 
-/** The fd a checking-out step reports on (0-2 are stdio, 3 is bwrap's info fd). */
+/** The fd a checking-out step reports on (0-2 are stdio, 3 is bwrap's info fd, 5 its seccomp program). */
 export const CHECKOUT_REPORT_FD = 4;
 /** What a checking-out step writes on CHECKOUT_REPORT_FD once the working copy's files are there. */
 export const CHECKED_OUT = "checked-out";
@@ -139,6 +150,7 @@ export function sandboxCommand(
     "--new-session",
     "--info-fd",
     "3",
+    ...(plan.seccomp ? ["--seccomp", String(SECCOMP_FD)] : []),
     "--proc",
     "/proc",
     "--dev",
@@ -181,7 +193,8 @@ export function sandboxCommand(
     ? ["sh", "-c", CHECKOUT_THEN_RUN, "slashbuild-checkout", command, ...checkout]
     : ["sh", "-c", command];
   const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), ...shell];
-  const report = checkout ? { reportFd: CHECKOUT_REPORT_FD } : {};
+  const inputs: Record<number, Buffer> = plan.seccomp ? { [SECCOMP_FD]: plan.seccomp } : {};
+  const fds = { ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}), inputs };
   if (plan.asRoot) {
     // bwrap mounts as root; then the build becomes the configured unprivileged host uid with no
     // capabilities, and gets a user namespace of its own in which it appears as SANDBOX_UID.
@@ -209,13 +222,16 @@ export function sandboxCommand(
         "--",
         ...inner,
       ],
-      ...report,
+      ...fds,
     };
   }
-  // Unprivileged: a user namespace maps SANDBOX_UID to slashbuild's own uid, the only one it has.
+  // Unprivileged: a user namespace maps SANDBOX_UID to slashbuild's own uid, the only one it has
+  // (the launcher, where there is one, has already given the process a group of its own).
+  const [launcher, ...launcherArgs] = plan.launcher;
   return {
-    file: plan.bwrap,
+    file: launcher ?? plan.bwrap,
     args: [
+      ...(launcher ? [...launcherArgs, plan.bwrap] : []),
       ...args,
       "--unshare-user",
       "--uid",
@@ -225,7 +241,7 @@ export function sandboxCommand(
       "--",
       ...inner,
     ],
-    ...report,
+    ...fds,
   };
 }
 
@@ -241,16 +257,4 @@ function entryKind(file: string): "dir" | "symlink" | "other" | null {
   } catch {
     return null;
   }
-}
-
-function realTarget(file: string): string | null {
-  try {
-    return realpathSync(file);
-  } catch {
-    return null;
-  }
-}
-
-function within(file: string, dirs: readonly string[]): boolean {
-  return dirs.some((dir) => file === dir || file.startsWith(dir.endsWith("/") ? dir : `${dir}${path.sep}`));
 }

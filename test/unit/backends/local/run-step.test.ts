@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runStep } from "../../../../src/backends/local/run-step.js";
+import type { SandboxedCommand } from "../../../../src/backends/local/sandbox/sandbox-plan.js";
 import { StepLog } from "../../../../src/backends/local/step-log.js";
 import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 
@@ -14,7 +15,7 @@ describe("runStep start failures", () => {
     await removeDir(dir);
   });
 
-  async function step(cwd: string, sandbox: { file: string; args: string[] } | null = null) {
+  async function step(cwd: string, sandbox: SandboxedCommand | null = null) {
     const file = path.join(dir, "0.log");
     const log = new StepLog({ file, limitBytes: 10_000, secrets: [] });
     let failures = 0;
@@ -40,7 +41,11 @@ describe("runStep start failures", () => {
   });
 
   it("reports a sandbox that could not be started (bwrap missing)", async () => {
-    const { result, failures, text } = await step(dir, { file: path.join(dir, "no-bwrap"), args: [] });
+    const { result, failures, text } = await step(dir, {
+      file: path.join(dir, "no-bwrap"),
+      args: [],
+      inputs: {},
+    });
     expect(failures).toBe(1);
     expect(result.exitCode).toBeNull();
     expect(text).toContain("could not start the command");

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { chown } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planSandbox, sandboxCommand } from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
+import { feedInputs, sandboxStdio } from "../../../../../src/backends/local/sandbox/sandbox-stdio.js";
 import type { SandboxLimits } from "../../../../../src/config/config.js";
 import { makeTempDir, removeDir } from "../../../../helpers/git-repo.js";
 import { makeConfig } from "../../../../helpers/make-config.js";
@@ -15,7 +16,8 @@ async function inSandbox(
   const plan = planSandbox(makeConfig());
   if (plan.asRoot) await chown(workspace, plan.hostUid, plan.hostGid);
   const line = sandboxCommand(plan, { network: true, limits }, undefined, workspace, command);
-  const child = spawn(line.file, [...line.args], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+  const child = spawn(line.file, [...line.args], { stdio: sandboxStdio(line) });
+  feedInputs(child, line);
   let out = "";
   for (const stream of [child.stdout, child.stderr]) {
     stream?.on("data", (chunk: Buffer) => {
