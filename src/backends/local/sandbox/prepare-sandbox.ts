@@ -5,6 +5,8 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../../../config/config.js";
 import { SlashbuildError } from "../../../core/errors.js";
+import { prepareWorkspacesDir } from "../workspaces-dir.js";
+import { prepareCgroups } from "./prepare-cgroups.js";
 import { planSandbox, type SandboxPlan, sandboxCommand } from "./sandbox-plan.js";
 
 const HOW_TO_FIX =
@@ -25,6 +27,7 @@ export function prepareSandbox(
   logger?: Logger,
   options: { bwrap?: string } = {},
 ): SandboxPlan | null {
+  prepareWorkspacesDir(config);
   if (config.runner.sandbox === "none") {
     logger?.warn(
       "runner.sandbox is none: builds on the embedded runner are NOT sandboxed and can read slashbuild's config, database and secrets (see docs/security.md)",
@@ -60,5 +63,5 @@ export function prepareSandbox(
   } finally {
     rmSync(probe, { recursive: true, force: true });
   }
-  return plan;
+  return { ...plan, cgroups: prepareCgroups(config, logger) };
 }
