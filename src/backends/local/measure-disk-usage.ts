@@ -1,6 +1,6 @@
-import type { Stats } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 /**
  * Every entry counts at least this much: an empty file still takes an inode and a directory
@@ -8,8 +8,12 @@ import path from "node:path";
  * (at most limit / 4 KiB entries are visited before the walk stops).
  */
 export const MIN_ENTRY_BYTES = 4096;
-/** lstat calls in flight per directory: enough to keep the thread pool busy, not to flood it. */
-const BATCH = 64;
+/**
+ * The walk is synchronous system calls in slices of at most this long, with a turn of the event
+ * loop between them: a thread-pool round trip per entry made a walk 5-10x slower (bench/build-limits.ts),
+ * and a slice this short holds no request back noticeably.
+ */
+const SLICE_MS = 2;
 
 /** The workspace could not be read through: a build hid part of it from the check. */
 export class UnmeasurableError extends Error {}
@@ -20,32 +24,36 @@ export class UnmeasurableError extends Error {}
  * crossing into another filesystem nor following a symlink. Stops as soon as the total passes
  * `stopAbove`, so a check of a limit costs at most limit / MIN_ENTRY_BYTES entries, whatever
  * the tree holds. Entries that vanish while it walks are skipped (the build keeps running).
+ * Synchronous calls in slices of SLICE_MS: the walk takes the main thread in short turns.
  *
  * A folder slashbuild cannot read (unprivileged, a build's files are slashbuild's uid's, and the
  * build may take the owner's read bit away) is UnmeasurableError: the caller decides how long to
  * tolerate it. Nothing is changed in the workspace to read it.
  */
 export async function measureDiskUsage(root: string, stopAbove = Number.POSITIVE_INFINITY): Promise<number> {
-  const top = await lstat(root).catch(() => null);
+  const top = statOf(root);
   if (!top) return 0;
   let total = entryBytes(top);
   const linked = new Set<number>();
   const dirs = [root];
+  let sliceStart = performance.now();
   while (dirs.length > 0 && total <= stopAbove) {
     const dir = dirs.pop() as string;
-    const names = await listDir(dir);
-    for (let i = 0; i < names.length && total <= stopAbove; i += BATCH) {
-      const batch = names.slice(i, i + BATCH).map((name) => path.join(dir, name));
-      const stats = await Promise.all(batch.map((file) => statOf(file)));
-      stats.forEach((stat, index) => {
-        if (!stat || stat.dev !== top.dev) return;
-        if (!stat.isDirectory() && stat.nlink > 1) {
-          if (linked.has(stat.ino)) return;
-          linked.add(stat.ino);
-        }
-        total += entryBytes(stat);
-        if (stat.isDirectory()) dirs.push(batch[index] as string);
-      });
+    for (const name of listDir(dir)) {
+      const file = path.join(dir, name);
+      const stat = statOf(file);
+      if (!stat || stat.dev !== top.dev) continue;
+      if (!stat.isDirectory() && stat.nlink > 1) {
+        if (linked.has(stat.ino)) continue;
+        linked.add(stat.ino);
+      }
+      total += entryBytes(stat);
+      if (total > stopAbove) break;
+      if (stat.isDirectory()) dirs.push(file);
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
     }
   }
   return total;
@@ -56,9 +64,9 @@ function entryBytes(stat: Stats): number {
 }
 
 /** An entry's stat; null when it vanished while the walk ran. */
-async function statOf(file: string): Promise<Stats | null> {
+function statOf(file: string): Stats | null {
   try {
-    return await lstat(file);
+    return lstatSync(file);
   } catch (error) {
     const hidden = unreadable(error, file);
     if (hidden) throw hidden;
@@ -66,9 +74,9 @@ async function statOf(file: string): Promise<Stats | null> {
   }
 }
 
-async function listDir(dir: string): Promise<string[]> {
+function listDir(dir: string): string[] {
   try {
-    return await readdir(dir);
+    return readdirSync(dir);
   } catch (error) {
     const hidden = unreadable(error, dir);
     if (hidden) throw hidden;
