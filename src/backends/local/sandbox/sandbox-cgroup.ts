@@ -31,11 +31,16 @@ export class StepCgroup {
   constructor(setup: CgroupSetup, name: string, limits: Required<SandboxLimits>) {
     this.#version = setup.version;
     this.dirs = setup.hierarchies.map((h) => path.join(h.dir, name));
-    setup.hierarchies.forEach((hierarchy, index) => {
-      const dir = this.dirs[index] as string;
-      mkdirSync(dir, { recursive: true });
-      for (const controller of hierarchy.controllers) writeLimit(setup.version, dir, controller, limits);
-    });
+    try {
+      setup.hierarchies.forEach((hierarchy, index) => {
+        const dir = this.dirs[index] as string;
+        mkdirSync(dir, { recursive: true });
+        for (const controller of hierarchy.controllers) writeLimit(setup.version, dir, controller, limits);
+      });
+    } catch (error) {
+      this.remove(); // nothing runs in it yet: no half-made cgroup is left behind
+      throw error;
+    }
     const memory = setup.hierarchies.findIndex((h) => h.controllers.includes("memory"));
     this.#memoryDir = this.dirs[memory];
   }
