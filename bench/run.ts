@@ -4,6 +4,7 @@ import { cpus, freemem, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { ackThroughput } from "./ack-throughput.js";
 import type { Benchmark, BenchReport } from "./benchmark.js";
+import { buildLimits } from "./build-limits.js";
 import { buildToResult } from "./build-to-result.js";
 import { failingBuild } from "./failing-build.js";
 import { outageBacklog } from "./outage-backlog.js";
@@ -25,6 +26,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   outageBacklog,
   ackThroughput,
   buildToResult,
+  buildLimits,
   webLog,
   failingBuild,
 ];

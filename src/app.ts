@@ -10,6 +10,7 @@ import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { prepareSandbox } from "./backends/local/sandbox/prepare-sandbox.js";
+import { workspacesDir } from "./backends/local/workspaces-dir.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
 import { deriveActionSecret } from "./chat/mattermost/action-signature.js";
 import { chatMode, createMattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
@@ -190,7 +191,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   if (buildbot) service.attachBackend(buildbot);
   const readinessChecks: ReadinessCheck[] = [
     databaseCheck(db),
-    diskCheck(config.dataDir, config.health.minFreeDiskBytes),
+    diskCheck([config.dataDir, workspacesDir(config)], config.health.minFreeDiskBytes),
     ...(sink === "bot"
       ? [
           reachableCheck("mattermost", async () => {

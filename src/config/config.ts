@@ -130,6 +130,8 @@ export interface RunnerConfig {
   readonly killGraceMs?: number;
   /** Defaults for every repo (see DEFAULT_LIMITS in backends/local/sandbox-limits.ts). */
   readonly limits?: SandboxLimits;
+  /** Absolute path of the builds' working copies; absent = `<dataDir>/workspaces` (see workspacesDir()). */
+  readonly workspacesDir?: string;
   /** Host uid/gid of builds when slashbuild runs as root; default 65534 (nobody). */
   readonly buildUid?: number;
   readonly buildGid?: number;
@@ -141,12 +143,19 @@ export interface RunnerConfig {
 
 export type SandboxMode = "bwrap" | "none";
 
-/** Per-process rlimits inside the sandbox; null turns one off, undefined takes the default. */
+/** Limits of a build in the sandbox; null turns one off, undefined takes the default. */
 export interface SandboxLimits {
   readonly processes?: number | null;
   readonly fileSizeBytes?: number | null;
+  /** The step's cgroup memory where one can be had, else RLIMIT_AS per process. */
   readonly memoryBytes?: number | null;
   readonly cpuTimeMs?: number | null;
+  /** The workspace's size on disk; past it the build ends. */
+  readonly diskBytes?: number | null;
+  /** Size of each tmpfs of the sandbox (/tmp, /var/tmp, HOME). */
+  readonly tmpfsBytes?: number | null;
+  /** The step's cgroup CPU weight (1 to 10000). */
+  readonly cpuWeight?: number | null;
 }
 
 export type NotifyFilter = "all" | "failures" | "changes";

@@ -49,6 +49,9 @@ export function parseConfig(text: string, options: LoadOptions & { baseDir: stri
     throw new SlashbuildError("CONFIG_INVALID", `config is invalid:\n${formatIssues(result.error.issues)}`);
   }
   const config = toConfig(result.data, options.baseDir);
+  const clash = workspacesClash(config);
+  if (clash)
+    throw new SlashbuildError("CONFIG_INVALID", `config is invalid:\n  - runner.workspaces_dir: ${clash}`);
   return deepFreeze(options.file ? { ...config, configFile: options.file } : config);
 }
 
@@ -95,6 +98,10 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       killGraceMs: parsed.runner.kill_grace,
       network: parsed.runner.network,
       limits: toLimits(parsed.runner.limits),
+      workspacesDir: path.resolve(
+        baseDir,
+        parsed.runner.workspaces_dir ?? path.join(parsed.data_dir, "workspaces"),
+      ),
       buildUid: parsed.runner.build_uid,
       buildGid: parsed.runner.build_gid,
       readOnlyPaths: parsed.runner.read_only_paths,
@@ -226,7 +233,29 @@ function toLimits(limits: NonNullable<ParsedRepo["limits"]>): SandboxLimits {
     ...(limits.file_size !== undefined ? { fileSizeBytes: limits.file_size } : {}),
     ...(limits.memory !== undefined ? { memoryBytes: limits.memory } : {}),
     ...(limits.cpu_time !== undefined ? { cpuTimeMs: limits.cpu_time } : {}),
+    ...(limits.disk !== undefined ? { diskBytes: limits.disk } : {}),
+    ...(limits.tmpfs !== undefined ? { tmpfsBytes: limits.tmpfs } : {}),
+    ...(limits.cpu_weight !== undefined ? { cpuWeight: limits.cpu_weight } : {}),
   };
+}
+
+/**
+ * Workspaces are created, renamed and removed by build number: they must not share a folder with
+ * the database, the mirrors or the logs (a workspace "git" or a removal of "logs").
+ */
+function workspacesClash(config: Config): string | null {
+  const workspaces = config.runner.workspacesDir;
+  if (workspaces === undefined) return null;
+  const inside = (dir: string, parent: string) => !path.relative(parent, dir).startsWith("..");
+  if (inside(config.dataDir, workspaces)) {
+    return `${workspaces} is data_dir or holds it: pick a folder of its own, e.g. /srv/slashbuild-workspaces`;
+  }
+  for (const own of ["git", "logs"]) {
+    if (inside(workspaces, path.join(config.dataDir, own))) {
+      return `${workspaces} lies in data_dir's ${own}/ folder: pick a folder of its own, e.g. /srv/slashbuild-workspaces`;
+    }
+  }
+  return null;
 }
 
 /** A relative local path (./repo, ../x.bundle) is resolved against the config file's folder. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
+import { limitsSchema } from "./limits-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
 
 /**
@@ -28,20 +29,6 @@ const envMap = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a shell variable name"),
   z.string(),
 );
-
-/** Per-process limits inside the sandbox (setrlimit via prlimit); each key may be turned off with null. */
-const limitsSchema = z
-  .object({
-    /** RLIMIT_NPROC: processes and threads of the build (counted in its own user namespace). */
-    processes: z.number().int().positive().nullable().optional(),
-    /** RLIMIT_FSIZE: the largest file a build may write. */
-    file_size: size.nullable().optional(),
-    /** RLIMIT_AS: virtual memory per process (off by default: JVMs and Go reserve far more than they use). */
-    memory: size.nullable().optional(),
-    /** RLIMIT_CPU: CPU time per process. */
-    cpu_time: duration.nullable().optional(),
-  })
-  .strict();
 
 const repoSchema = z
   .object({
@@ -115,6 +102,8 @@ const runnerSchema = z
     kill_grace: duration.default(5_000),
     network: z.boolean().default(true),
     limits: limitsSchema.default({}),
+    /** Where builds' working copies live (default: data_dir/workspaces); may be a filesystem of its own. */
+    workspaces_dir: z.string().min(1).optional(),
     /** Host uid/gid builds run as when slashbuild runs as root; never 0. */
     build_uid: z.number().int().positive().default(65534),
     build_gid: z.number().int().positive().default(65534),
@@ -211,7 +200,7 @@ const metricsSchema = z
 
 const healthSchema = z
   .object({
-    /** /readyz fails when data_dir's filesystem has less than this free. */
+    /** /readyz fails, and the embedded runner starts no build, when data_dir's (or workspaces_dir's) filesystem has less than this free. */
     min_free_disk: size.default(100_000_000),
   })
   .strict();

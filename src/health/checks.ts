@@ -1,4 +1,5 @@
-import { statfs } from "node:fs/promises";
+import { stat, statfs } from "node:fs/promises";
+import { formatBytes } from "../core/format-bytes.js";
 import type { Db } from "../store/open-database.js";
 import type { CheckOutcome, ReadinessCheck } from "./readiness.js";
 
@@ -17,17 +18,33 @@ export function databaseCheck(db: Db): ReadinessCheck {
   };
 }
 
-/** Free space for data_dir: builds write logs and the outbox writes every post there. */
-export function diskCheck(dataDir: string, minFreeBytes: number): ReadinessCheck {
+/**
+ * Free space where slashbuild writes: data_dir (the database, logs and mirrors; the outbox writes
+ * every post there) and, when it is elsewhere, runner.workspaces_dir. One line per filesystem.
+ */
+export function diskCheck(dirs: readonly string[], minFreeBytes: number): ReadinessCheck {
   return {
     name: "disk",
     async run(): Promise<CheckOutcome> {
-      const stats = await statfs(dataDir);
-      const free = Number(stats.bavail) * Number(stats.bsize);
-      const detail = `${formatBytes(free)} free in ${dataDir}`;
-      return free >= minFreeBytes
-        ? { ok: true, detail }
-        : { ok: false, detail: `${detail}, below health.min_free_disk (${formatBytes(minFreeBytes)})` };
+      const devices = new Set<number>();
+      const parts: string[] = [];
+      let ok = true;
+      for (const dir of dirs) {
+        const device = await stat(dir).then(
+          (found) => found.dev,
+          () => null,
+        );
+        if (device !== null && devices.has(device)) continue;
+        if (device !== null) devices.add(device);
+        const stats = await statfs(dir);
+        const free = Number(stats.bavail) * Number(stats.bsize);
+        ok &&= free >= minFreeBytes;
+        parts.push(`${formatBytes(free)} free in ${dir}`);
+      }
+      const detail = parts.join(", ");
+      return ok
+        ? { ok, detail }
+        : { ok, detail: `${detail}, below health.min_free_disk (${formatBytes(minFreeBytes)})` };
     },
   };
 }
@@ -41,15 +58,4 @@ export function reachableCheck(name: string, probe: () => Promise<void>): Readin
       return { ok: true, detail: "reachable" };
     },
   };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB", "PB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

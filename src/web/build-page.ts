@@ -48,7 +48,7 @@ export function renderSummary(build: Build, viewer: Viewer, now: number): SafeHt
 <dt>Branch</dt><dd><code>${build.branch}</code></dd>
 <dt>Commit</dt><dd><code>${build.sha ?? build.requestedRevision ?? "not resolved yet"}</code></dd>
 <dt>Requested by</dt><dd>@${build.requester} in ~${build.channelName}</dd>
-<dt>Backend</dt><dd>${build.backend}${buildbotLink(build)}${build.external.sandbox === "none" ? html` <span class="badge unsandboxed" title="runner.sandbox: none: this build could read slashbuild's secrets">unsandboxed</span>` : ""}</dd>
+<dt>Backend</dt><dd>${build.backend}${buildbotLink(build)}${build.external.sandbox === "none" ? html` <span class="badge unsandboxed" title="runner.sandbox: none: this build could read slashbuild's secrets">unsandboxed</span>` : ""}${build.external.cgroup === "none" ? html` <span class="badge" title="no cgroup could be had: limits.memory was per process and counted no tmpfs (docs/security.md)">no cgroup</span>` : ""}</dd>
 <dt>Queued</dt><dd>${timeTag(build.createdAt)}</dd>
 <dt>Started</dt><dd>${timeTag(build.startedAt)}${running}</dd>
 <dt>Finished</dt><dd>${timeTag(build.finishedAt)}${total === null ? "" : ` after ${formatDuration(total)}`}</dd>

@@ -7,36 +7,16 @@ import { SlashbuildError } from "../../core/errors.js";
 import type { BuildEvent, BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
 import { BuildQueue, type QueueEntry } from "./build-queue.js";
+import type { LocalBackendOptions } from "./local-backend-options.js";
 import { LogFiles } from "./log-files.js";
 import { killRecordedGroup } from "./process-group-file.js";
 import { removeRetiredWorkspaces } from "./retire-workspace.js";
 import { type BuildMirrors, runBuild, type StopReason } from "./run-build.js";
 import { planSandbox, type SandboxPlan } from "./sandbox/sandbox-plan.js";
+import { StartFloor } from "./start-floor.js";
+import { workspacesDir } from "./workspaces-dir.js";
 
-export interface LocalBackendOptions {
-  readonly config: Config;
-  readonly mirrors: BuildMirrors;
-  readonly sink: BuildEventSink;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /** Masked in logs besides each repo's secrets: pass the Mattermost tokens. */
-  readonly extraSecrets?: readonly string[];
-  /** Where PATH, HOME and friends come from (default process.env); nothing else of it reaches builds. */
-  readonly parentEnv?: NodeJS.ProcessEnv;
-  /** Between SIGTERM and SIGKILL when a step is stopped; default 5 s. */
-  readonly killGraceMs?: number;
-  /** How commands are sandboxed; default: as the config says (bwrap unless `runner.sandbox: none`). */
-  readonly sandbox?: SandboxPlan | null;
-  /** Metrics port: a build step's sandboxed process could not be started. */
-  readonly onSandboxStartFailure?: (repo: string) => void;
-  /**
-   * The stored build by number (app.ts: the store). Given, a waiting build is kept as its number
-   * only and read back when it starts, so a deep queue costs a small entry per build instead of
-   * its whole record (issue 13's memory bound); and a build that ended while it waited (stopped,
-   * superseded) is not run. Absent, the queue keeps the records it was given.
-   */
-  readonly findBuild?: (id: number) => Build | undefined;
-}
+export type { LocalBackendOptions } from "./local-backend-options.js";
 
 /** Live output of a step, exactly as written to its log file (masked). */
 export type LogListener = (buildId: number, stepIndex: number, text: string) => void;
@@ -74,6 +54,7 @@ export class LocalBackend implements BuildBackend {
   readonly #queue: BuildQueue<Job>;
   readonly #logListeners = new Set<LogListener>();
   readonly #sandbox: SandboxPlan | null;
+  readonly #floor: StartFloor;
   /** Ending what the last process left running; nothing new starts until it is done. */
   #recovering: Promise<void> | null = null;
   #closed = false;
@@ -97,10 +78,11 @@ export class LocalBackend implements BuildBackend {
           : planSandbox(options.config);
     this.#queue = new BuildQueue(options.config.runner.concurrency);
     this.logs = new LogFiles(options.config.dataDir);
+    this.#floor = new StartFloor(options.config, this.#logger);
   }
 
   workspaceFor(buildId: number): string {
-    return path.join(this.#config.dataDir, "workspaces", String(buildId));
+    return path.join(workspacesDir(this.#config), String(buildId));
   }
 
   /** Subscribes to live step output; returns the unsubscribe function. */
@@ -164,10 +146,13 @@ export class LocalBackend implements BuildBackend {
       this.#enqueue(build, repo);
     }
     // Workspaces a previous process set aside and did not finish removing (not waited for).
-    void removeRetiredWorkspaces(path.join(this.#config.dataDir, "workspaces"), (error) =>
+    void removeRetiredWorkspaces(workspacesDir(this.#config), (error) =>
       this.#logger?.warn({ err: error }, "recovery: could not remove an old working copy"),
     );
-    const recovering = Promise.all(running.map((build) => this.#endInterrupted(build))).then(() => {});
+    // Then the step cgroups a crash left, with whatever still runs in them.
+    const recovering = Promise.all(running.map((build) => this.#endInterrupted(build))).then(async () => {
+      await this.#sandbox?.cgroups?.removeLeftovers(this.#logger);
+    });
     this.#recovering = recovering;
     void recovering.finally(() => {
       if (this.#recovering === recovering) this.#recovering = null;
@@ -205,11 +190,13 @@ export class LocalBackend implements BuildBackend {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#floor.stop();
     await this.#recovering;
     this.#queue.drain();
     const running = this.#queue.running;
     for (const job of running) job.stop?.abort({ kind: "closing" } satisfies StopReason);
     await Promise.allSettled(running.map((job) => job.done));
+    this.#sandbox?.cgroups?.close();
   }
 
   #enqueue(build: Build, repo: RepoConfig): void {
@@ -224,6 +211,7 @@ export class LocalBackend implements BuildBackend {
 
   #pump(): void {
     if (this.#closed || this.#recovering) return;
+    if (this.#queue.waitingCount > 0 && this.#floor.holds(() => this.#pump())) return;
     let again = false;
     for (const job of this.#queue.takeRunnable()) {
       const build = job.build ?? this.#findBuild?.(job.buildId);

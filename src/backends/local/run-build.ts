@@ -1,6 +1,5 @@
-import { chownSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import path from "node:path";
 import type { Logger } from "pino";
 import type { RepoConfig, SandboxLimits } from "../../config/config.js";
 import type { Build, FinalStatus } from "../../core/build.js";
@@ -8,6 +7,9 @@ import { isSlashbuildError } from "../../core/errors.js";
 import type { BuildEvent } from "../../core/events.js";
 import type { Clock } from "../../core/ports.js";
 import { buildEnv } from "./build-env.js";
+import { BuildLimits, type StepLimits } from "./build-limits.js";
+import type { BuildMirrors } from "./build-mirrors.js";
+import { chownTree } from "./chown-tree.js";
 import type { LogFiles } from "./log-files.js";
 import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { retireWorkspace } from "./retire-workspace.js";
@@ -20,42 +22,18 @@ import {
   sandboxEnv,
 } from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
+import { untilStopped } from "./until-stopped.js";
 
-/** What the runner needs from the git layer (GitMirrors provides it; tests may fake it). */
-export interface BuildMirrors {
-  resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string>;
-  /**
-   * `checkOut: false`: the repository without its files; `checkoutCommand` writes them later.
-   * `objectsAt`: where the build will see `objectsDir` (a sandbox binds it read-only elsewhere).
-   */
-  createWorkingCopy(
-    repo: RepoConfig,
-    sha: string,
-    dir: string,
-    options?: { readonly checkOut?: boolean; readonly objectsAt?: string },
-  ): Promise<void>;
-  /**
-   * The repo's objects, which its working copies borrow instead of copying: a sandboxed build
-   * gets them bound read-only. Absent: the working copy holds its objects itself.
-   */
-  objectsDir?(repo: RepoConfig): string;
-  /**
-   * The command that writes a working copy's files, run in it. When offered, a sandboxed build
-   * checks out inside its first step's sandbox, as the build's user: an untrusted tree is then
-   * never written by slashbuild's own (root) process, and no process starts outside for it.
-   */
-  readonly checkoutCommand?: readonly string[];
-  /**
-   * The branch's tip as the mirror has it now, without asking anyone (null when unknown). Only a
-   * guess to start the working copy early: `resolve` decides what is built.
-   */
-  knownTip?(repo: RepoConfig, branch: string): string | null;
-}
+export type { BuildMirrors } from "./build-mirrors.js";
 
-/** Why a build was ended early; `closing` means slashbuild is shutting down and reports nothing. */
+/**
+ * Why a build was ended early; `closing` means slashbuild is shutting down and reports nothing;
+ * `over_limit`: a limit (limits.disk) ended it, and `reason` says which.
+ */
 export type StopReason =
   | { readonly kind: "cancelled"; readonly by: string }
   | { readonly kind: "timed_out" }
+  | { readonly kind: "over_limit"; readonly reason: string }
   | { readonly kind: "closing" };
 
 export interface RunBuildOptions {
@@ -105,11 +83,17 @@ export async function runBuild(options: RunBuildOptions): Promise<void> {
     () => abort.abort({ kind: "timed_out" } satisfies StopReason),
     options.repo.timeoutMs,
   );
+  const limits = new BuildLimits({
+    ...options,
+    buildId: options.build.id,
+    onOver: (reason) => abort.abort({ kind: "over_limit", reason } satisfies StopReason),
+  });
   let outcome: Outcome;
   try {
-    outcome = await prepareAndRun(options, abort.signal);
+    outcome = await prepareAndRun(options, abort.signal, limits);
   } finally {
     clearTimeout(timer);
+    limits.stop();
     options.stopSignal.removeEventListener("abort", forward);
     await retireWorkspace(options.workspace, (error: unknown) => {
       options.logger?.warn({ buildId: options.build.id, err: error }, "could not remove the working copy");
@@ -130,7 +114,11 @@ function mark(options: RunBuildOptions, phase: string, step?: number): void {
   );
 }
 
-async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Promise<Outcome> {
+async function prepareAndRun(
+  options: RunBuildOptions,
+  signal: AbortSignal,
+  limits: BuildLimits,
+): Promise<Outcome> {
   const { build, repo } = options;
   const resolving = options.mirrors.resolve(repo, build.branch, build.requestedRevision);
   // Awaited below, after other awaits: a failure meanwhile must not count as unhandled.
@@ -171,11 +159,12 @@ async function prepareAndRun(options: RunBuildOptions, signal: AbortSignal): Pro
   }
 
   // Kept with the build, so its page says so even after the config changes.
-  const sandbox = options.sandbox ? "bwrap" : "none";
-  options.emit({ type: "external", buildId: build.id, at: options.clock(), external: { sandbox } });
+  const external = options.sandbox ? { sandbox: "bwrap", cgroup: limits.cgroup } : { sandbox: "none" };
+  options.emit({ type: "external", buildId: build.id, at: options.clock(), external });
   options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
   mkdirSync(options.logs.dirFor(build.id), { recursive: true });
-  return runSteps(options, sha, signal, deferred);
+  limits.watchDisk();
+  return runSteps(options, sha, signal, deferred, limits);
 }
 
 /** The checkout to run in the first step's sandbox; null when the runner checks out itself. */
@@ -188,6 +177,7 @@ async function runSteps(
   sha: string,
   signal: AbortSignal,
   checkout: readonly string[] | null,
+  limits: BuildLimits,
 ): Promise<Outcome> {
   const { build, repo } = options;
   const plainEnv = buildEnv(build, repo, sha, options.parentEnv);
@@ -204,6 +194,14 @@ async function runSteps(
       onText: (text) => options.onLog(index, text),
     });
     mark(options, "step_spawn", index);
+    let step: StepLimits;
+    try {
+      step = limits.step(index);
+    } catch (error) {
+      await log.close().catch(() => {});
+      options.emit({ type: "step_finished", ...stepEvent(index), status: "failed", exitCode: null });
+      return { status: "failed", failingStep: command, reason: explain(error, "no cgroup for the step") };
+    }
     const { exitCode, gone, reported } = await runStep({
       command,
       cwd: options.workspace,
@@ -212,10 +210,13 @@ async function runSteps(
       signal,
       killGraceMs: options.killGraceMs,
       sandbox: options.sandbox
-        ? sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command, {
-            ...(index === 0 && checkout !== null ? { checkout } : {}),
-            ...borrowedObjects(options),
-          })
+        ? step.wrap(
+            sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command, {
+              ...(index === 0 && checkout !== null ? { checkout } : {}),
+              ...borrowedObjects(options),
+              memoryInCgroup: step.memoryInCgroup,
+            }),
+          )
         : null,
       onRecord: (record) => recordGroup(options.workspace, record),
       onExit: () => mark(options, "step_exit", index),
@@ -225,13 +226,17 @@ async function runSteps(
     mark(options, "step_done", index);
     if (gone) await forgetGroup(options.workspace);
     else options.logger?.error({ buildId: build.id, step: index }, "a step's processes could not be ended");
+    // What ended it is said in the log too, where whoever reads the step's output looks.
+    const killedBy = step.finish(gone);
+    if (killedBy ?? limits.overReason) log.append(`\n[slashbuild: ${killedBy ?? limits.overReason}]\n`);
     await log.close().catch((error: unknown) => {
       options.logger?.warn({ buildId: build.id, step: index, err: error }, "could not write the step log");
     });
     if (signal.aborted) {
       const reason = signal.reason as StopReason;
       if (reason.kind === "closing") return null;
-      const status = reason.kind === "timed_out" ? "timed_out" : "cancelled";
+      const status =
+        reason.kind === "cancelled" ? "cancelled" : reason.kind === "timed_out" ? "timed_out" : "failed";
       options.emit({ type: "step_finished", ...stepEvent(index), status, exitCode });
       return stopOutcome(reason, command, "");
     }
@@ -247,35 +252,16 @@ async function runSteps(
       status: ok ? "succeeded" : "failed",
       exitCode,
     });
-    if (!ok) return { status: "failed", failingStep: command };
+    if (!ok) return { status: "failed", failingStep: command, ...(killedBy ? { reason: killedBy } : {}) };
   }
   return { status: "succeeded" };
 }
 
-type Settled<T> =
-  | { readonly kind: "stopped" }
-  | { readonly kind: "done"; readonly value: T }
-  | { readonly kind: "failed"; readonly error: unknown };
-
-/** Waits for `work` unless the build is stopped first; the work itself carries on and is ignored. */
-function untilStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<Settled<T>> {
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.resolve({ kind: "stopped" });
-  }
-  return new Promise((resolve) => {
-    const onAbort = (): void => resolve({ kind: "stopped" });
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => resolve({ kind: "done", value }),
-      (error: unknown) => resolve({ kind: "failed", error }),
-    );
-    void work.finally(() => signal.removeEventListener("abort", onAbort)).catch(() => {});
-  });
-}
-
 function stopOutcome(reason: StopReason, command: string | null, when: string): Outcome {
   if (reason.kind === "closing") return null;
+  if (reason.kind === "over_limit") {
+    return { status: "failed", ...(command ? { failingStep: command } : {}), reason: reason.reason };
+  }
   const suffix = when ? ` ${when}` : "";
   if (reason.kind === "timed_out") {
     return command
@@ -283,20 +269,6 @@ function stopOutcome(reason: StopReason, command: string | null, when: string): 
       : { status: "timed_out", reason: `the build timed out${suffix}` };
   }
   return { status: "cancelled", reason: `stopped by @${reason.by}${suffix}` };
-}
-
-/**
- * chown -R without following links (a symlink in the repo must not hand over a file elsewhere).
- * One recursive listing (which does not descend into symlinked directories). Synchronous: when
- * the checkout runs in the sandbox, as it does with a sandbox, this is only the working copy's
- * `.git` (a dozen entries, well under a millisecond), where a round trip through the thread pool
- * per entry cost several.
- */
-function chownTree(dir: string, uid: number, gid: number): void {
-  chownSync(dir, uid, gid);
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isSymbolicLink()) chownSync(path.join(entry.parentPath, entry.name), uid, gid);
-  }
 }
 
 /** The mirror's objects a sandboxed build borrows, bound read-only (none when the mirrors lend none). */

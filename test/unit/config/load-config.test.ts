@@ -41,6 +41,7 @@ describe("config", () => {
       killGraceMs: 5000,
       network: true,
       limits: {},
+      workspacesDir: "/srv/slashbuild/data/workspaces",
       buildUid: 65534,
       buildGid: 65534,
       readOnlyPaths: [],

@@ -77,6 +77,16 @@ describe("build page", () => {
     expect(page(readOnly, {}, ["x"])).not.toContain("unsandboxed");
   });
 
+  it('says "no cgroup" for a sandboxed build that ran where no cgroup could be had, and only then', () => {
+    expect(page(readOnly, { external: { sandbox: "bwrap", cgroup: "none" } }, ["x"])).toContain(
+      ">no cgroup</span>",
+    );
+    expect(page(readOnly, { external: { sandbox: "bwrap", cgroup: "v2" } }, ["x"])).not.toContain(
+      "no cgroup",
+    );
+    expect(page(readOnly, { external: { sandbox: "bwrap" } }, ["x"])).not.toContain("no cgroup");
+  });
+
   it("escapes every value a person or a build controls", () => {
     const html = page(readOnly, {}, [HOSTILE, "\x1b[31m<b>red</b>\x1b[0m"]);
     expect(html).not.toContain("<script>alert");

@@ -3,7 +3,7 @@ import path from "node:path";
 
 /**
  * bwrap arguments that hide, from every build, what lies under a granted path but is slashbuild's
- * own: `data_dir`, and the config file's whole directory. Beside a config there are its editor
+ * own: `data_dir`, the workspaces (`runner.workspaces_dir`), and the config file's whole directory. Beside a config there are its editor
  * backups (`slashbuild.yaml~`, `.bak`), old env files and the like, readable by slashbuild's
  * user or group: hiding only the file left them to builds. The directory is hidden only when it
  * lies strictly inside a granted path: never `/` or a granted directory itself (`/etc` for a
@@ -11,12 +11,19 @@ import path from "node:path";
  * directory are hidden with it. Must come after the grants' own arguments.
  */
 export function hiddenPathArgs(
-  hidden: { readonly dataDir: string; readonly configFile?: string | undefined },
+  hidden: {
+    readonly dataDir: string;
+    readonly workspacesDir?: string | undefined;
+    readonly configFile?: string | undefined;
+  },
   granted: readonly string[],
 ): string[] {
   const args: string[] = [];
-  const dataDir = realTarget(hidden.dataDir) ?? hidden.dataDir;
-  if (within(dataDir, granted)) args.push(...hide(dataDir));
+  for (const own of [hidden.dataDir, hidden.workspacesDir]) {
+    if (!own) continue;
+    const real = realTarget(own) ?? own;
+    if (within(real, granted)) args.push(...hide(real));
+  }
   if (hidden.configFile) {
     const file = realTarget(hidden.configFile) ?? hidden.configFile;
     const dir = path.dirname(file);

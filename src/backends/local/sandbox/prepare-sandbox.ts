@@ -5,7 +5,9 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../../../config/config.js";
 import { SlashbuildError } from "../../../core/errors.js";
+import { prepareWorkspacesDir } from "../workspaces-dir.js";
 import { groupLauncher } from "./build-groups.js";
+import { prepareCgroups } from "./prepare-cgroups.js";
 import { planSandbox, type SandboxPlan, sandboxCommand } from "./sandbox-plan.js";
 import { inputFiles } from "./sandbox-stdio.js";
 
@@ -28,6 +30,7 @@ export function prepareSandbox(
   logger?: Logger,
   options: { bwrap?: string } = {},
 ): SandboxPlan | null {
+  prepareWorkspacesDir(config);
   if (config.runner.sandbox === "none") {
     logger?.warn(
       "runner.sandbox is none: builds on the embedded runner are NOT sandboxed and can read slashbuild's config, database and secrets (see docs/security.md)",
@@ -70,7 +73,7 @@ export function prepareSandbox(
       `builds keep slashbuild's group (gid ${process.getgid?.()}) and supplementary groups: ${why}. They can read what those groups can (see docs/security.md, "Which groups a build has", for the set-up that avoids it).`,
     );
   }
-  return plan;
+  return { ...plan, cgroups: prepareCgroups(config, logger) };
 }
 
 /** Runs a sandboxed `true` with the exact options builds get; what went wrong, or null. */

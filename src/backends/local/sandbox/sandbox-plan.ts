@@ -1,9 +1,11 @@
 import { lstatSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import type { Config, RepoConfig } from "../../../config/config.js";
+import { workspacesDir } from "../workspaces-dir.js";
 import { hiddenPathArgs, realTarget, within } from "./hidden-paths.js";
 import { keyringFilter, SECCOMP_FD } from "./keyring-filter.js";
-import { effectiveLimits, prlimitArgs } from "./sandbox-limits.js";
+import type { BuildCgroups } from "./sandbox-cgroup.js";
+import { effectiveLimits, prlimitArgs, tmpfsArgs } from "./sandbox-limits.js";
 
 /** Where a build finds itself inside the sandbox, whatever the host paths are. */
 export const SANDBOX_WORKSPACE = "/workspace";
@@ -32,6 +34,8 @@ export interface SandboxPlan {
    * (build-groups.ts); empty where they keep slashbuild's.
    */
   readonly launcher: readonly string[];
+  /** Where each step gets a cgroup of its own (prepare-cgroups.ts); null or absent: none can be had. */
+  readonly cgroups?: BuildCgroups | null;
 }
 
 /** Directories a normal `make test` reads; bound read-only where present. */
@@ -71,8 +75,8 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
   // resolv.conf is often a link into /run, which is not granted: bind its target so DNS works.
   const resolv = realTarget("/etc/resolv.conf");
   if (resolv && !within(resolv, granted)) args.push("--ro-bind-try", resolv, resolv);
-  // The data_dir and the config file's directory stay hidden even under a granted path.
-  args.push(...hiddenPathArgs(config, granted));
+  // The data_dir, the workspaces and the config file's directory stay hidden even under a granted path.
+  args.push(...hiddenPathArgs({ ...config, workspacesDir: workspacesDir(config) }, granted));
   const asRoot = options.asRoot ?? process.getuid?.() === 0;
   return {
     bwrap: options.bwrap ?? "bwrap",
@@ -121,6 +125,8 @@ export interface StepSandboxOptions {
   readonly checkout?: readonly string[] | undefined;
   /** The repo mirror's objects, which the working copy borrows: bound read-only at SANDBOX_MIRROR_OBJECTS. */
   readonly mirrorObjects?: string | undefined;
+  /** The step runs in a cgroup that holds its memory limit: no RLIMIT_AS (sandbox-cgroup.ts). */
+  readonly memoryInCgroup?: boolean;
 }
 
 /**
@@ -136,6 +142,7 @@ export function sandboxCommand(
   options: StepSandboxOptions = {},
 ): SandboxedCommand {
   const { checkout, mirrorObjects } = options;
+  const limits = effectiveLimits(runnerLimits, repo.limits);
   const args = [
     "--unshare-pid",
     "--unshare-ipc",
@@ -155,18 +162,16 @@ export function sandboxCommand(
     "/proc",
     "--dev",
     "/dev",
+    // Sized: tmpfs pages are memory that belongs to no process, so no rlimit counts them.
     "--perms",
     "1777",
-    "--tmpfs",
-    "/tmp",
+    ...tmpfsArgs(limits, "/tmp"),
     "--perms",
     "1777",
-    "--tmpfs",
-    "/var/tmp",
+    ...tmpfsArgs(limits, "/var/tmp"),
     "--perms",
     "0777",
-    "--tmpfs",
-    SANDBOX_HOME,
+    ...tmpfsArgs(limits, SANDBOX_HOME),
     // After the fresh /tmp: a granted path may lie under it (and a hidden one under a grant).
     ...plan.systemArgs,
     // Its repo's objects only, read-only: the rest of the mirror and data_dir stay unseen.
@@ -192,7 +197,7 @@ export function sandboxCommand(
   const shell = checkout
     ? ["sh", "-c", CHECKOUT_THEN_RUN, "slashbuild-checkout", command, ...checkout]
     : ["sh", "-c", command];
-  const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), ...shell];
+  const inner = [...prlimitArgs(limits, options.memoryInCgroup), ...shell];
   const inputs: Record<number, Buffer> = plan.seccomp ? { [SECCOMP_FD]: plan.seccomp } : {};
   const fds = { ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}), inputs };
   if (plan.asRoot) {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { chmod, readFile } from "node:fs/promises";
 import path from "node:path";
 import { LocalBackend, type LocalBackendOptions } from "../../../../src/backends/local/local-backend.js";
+import type { SandboxPlan } from "../../../../src/backends/local/sandbox/sandbox-plan.js";
 import type { Config, RepoConfig } from "../../../../src/config/config.js";
 import type { Build } from "../../../../src/core/build.js";
 import type { BuildEvent } from "../../../../src/core/events.js";
@@ -67,6 +68,10 @@ export interface HarnessOptions {
   readonly backend?: Partial<Omit<LocalBackendOptions, "config" | "mirrors" | "sink">>;
   /** Other mirrors than GitMirrors over the harness's data_dir (a subclass that misbehaves). */
   readonly mirrors?: (dataDir: string) => GitMirrors;
+  /** The sandbox plan made from the harness's config (e.g. with cgroups); default: the backend's own. */
+  readonly sandbox?: (config: Config) => SandboxPlan | null;
+  /** More top-level config keys, in the file's snake_case (e.g. health). */
+  readonly config?: Record<string, unknown>;
 }
 
 /**
@@ -106,6 +111,7 @@ export class Harness {
       ]),
     );
     const config = makeConfig({
+      ...options.config,
       data_dir: dataDir,
       runner: {
         concurrency: options.runnerConcurrency ?? 4,
@@ -121,6 +127,7 @@ export class Harness {
       mirrors: options.mirrors?.(dataDir) ?? new GitMirrors({ dataDir, pullRequestHeads: () => null }),
       sink: events.sink,
       killGraceMs: 300,
+      ...(options.sandbox ? { sandbox: options.sandbox(config) } : {}),
       ...options.backend,
     });
     return new Harness(events, remote, dataDir, out, config, backend);
