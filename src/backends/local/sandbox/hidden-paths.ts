@@ -19,10 +19,15 @@ export function hiddenPathArgs(
   granted: readonly string[],
 ): string[] {
   const args: string[] = [];
+  const done: string[] = [];
   for (const own of [hidden.dataDir, hidden.workspacesDir]) {
     if (!own) continue;
     const real = realTarget(own) ?? own;
-    if (within(real, granted)) args.push(...hide(real));
+    // Workspaces under data_dir (the default) are hidden with it: bwrap could not even make the
+    // mount point inside data_dir's read-only tmpfs.
+    if (!within(real, granted) || within(real, done)) continue;
+    args.push(...hide(real));
+    done.push(real);
   }
   if (hidden.configFile) {
     const file = realTarget(hidden.configFile) ?? hidden.configFile;

@@ -10,6 +10,7 @@ import { prepareCgroups } from "../../../../../src/backends/local/sandbox/prepar
 import { BuildCgroups } from "../../../../../src/backends/local/sandbox/sandbox-cgroup.js";
 import { effectiveLimits } from "../../../../../src/backends/local/sandbox/sandbox-limits.js";
 import { planSandbox, sandboxCommand } from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
+import { feedInputs, sandboxStdio } from "../../../../../src/backends/local/sandbox/sandbox-stdio.js";
 import type { SandboxLimits } from "../../../../../src/config/config.js";
 import { makeTempDir, removeDir } from "../../../../helpers/git-repo.js";
 import { makeConfig } from "../../../../helpers/make-config.js";
@@ -160,7 +161,8 @@ describe("a step's cgroup, real (memory includes tmpfs)", () => {
         },
       ),
     );
-    const child = spawn(line.file, [...line.args], { stdio: ["ignore", "pipe", "ignore", "pipe"] });
+    const child = spawn(line.file, [...line.args], { stdio: sandboxStdio(line) });
+    feedInputs(child, line);
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();

@@ -3,6 +3,7 @@ import { chown, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planSandbox, sandboxCommand } from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
+import { feedInputs, sandboxStdio } from "../../../../../src/backends/local/sandbox/sandbox-stdio.js";
 import type { SandboxLimits } from "../../../../../src/config/config.js";
 import { makeTempDir, removeDir } from "../../../../helpers/git-repo.js";
 import { makeConfig } from "../../../../helpers/make-config.js";
@@ -85,9 +86,10 @@ describe("a build writing to its tmpfs (real bubblewrap)", () => {
       'for d in /tmp /var/tmp "$HOME"; do head -c 50331648 /dev/zero > "$d/fill" 2>/dev/null; echo "HELD $(wc -c < "$d/fill")"; done';
     const line = sandboxCommand(plan, { network: true, limits }, undefined, workspace, command);
     const child = spawn(line.file, [...line.args], {
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      stdio: sandboxStdio(line),
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/home/build" },
     });
+    feedInputs(child, line);
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();
