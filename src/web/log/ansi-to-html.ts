@@ -81,30 +81,47 @@ function afterCarriageReturn(line: string): string {
   return cr === -1 ? trimmed : trimmed.slice(cr + 1);
 }
 
-/** One line of log text (without its newline) as safe HTML. */
-export function ansiToHtml(line: string): SafeHtml {
+/** Calls `emit` with each visible piece of a line and the style it is shown in. */
+function eachSegment(line: string, emit: (segment: string, style: Style) => void): void {
   const text = afterCarriageReturn(line);
-  let out = "";
   let style = plain();
   let last = 0;
-  const emit = (segment: string): void => {
-    if (segment === "") return;
-    const classes = classesOf(style);
-    const escaped = escapeHtml(segment);
-    out += classes ? `<span class="${classes}">${escaped}</span>` : escaped;
-  };
   for (const match of text.matchAll(SEQUENCE)) {
-    emit(text.slice(last, match.index));
+    if (match.index > last) emit(text.slice(last, match.index), style);
     last = match.index + match[0].length;
     if (match[2] === "m" && match[1] !== undefined && /^[0-9;:]*$/.test(match[1])) {
       style = applySgr(style, match[1]);
     }
   }
-  emit(text.slice(last));
+  if (text.length > last) emit(text.slice(last), style);
+}
+
+/** One line of log text (without its newline) as safe HTML. */
+export function ansiToHtml(line: string): SafeHtml {
+  let out = "";
+  eachSegment(line, (segment, style) => {
+    const classes = classesOf(style);
+    const escaped = escapeHtml(segment);
+    out += classes ? `<span class="${classes}">${escaped}</span>` : escaped;
+  });
   return new SafeHtml(out);
 }
 
-/** The text a person reads, without escape sequences (for searching a log for errors). */
+/** The text a person reads, without escape sequences (for searching a log). */
 export function stripAnsi(line: string): string {
   return afterCarriageReturn(line).replace(SEQUENCE, "");
+}
+
+/**
+ * The text a person reads, less what is printed faint (SGR 2): tools print in faint what needs no
+ * attention (timestamps, paths, a skipped test), and so does slashbuild for a backend's own lines
+ * around a command's output (Buildbot's header: the command, its directory, argv, "using PTY").
+ * What is faint is never taken for an error.
+ */
+export function brightText(line: string): string {
+  let out = "";
+  eachSegment(line, (segment, style) => {
+    if (!style.dim) out += segment;
+  });
+  return out;
 }
