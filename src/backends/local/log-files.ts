@@ -5,7 +5,7 @@ import { readFileTail } from "./read-file-tail.js";
 
 /**
  * Where the embedded runner keeps step output: `<dataDir>/logs/<buildId>/<stepIndex>.log`, already
- * masked and capped. `read` (whole log) is for the web pages and accepts a Build, so this is a
+ * masked and capped, and beside it `<stepIndex>.times`, when its lines arrived. `read` (whole log) is for the web pages and accepts a Build, so this is a
  * LogSource; `readTail` reads a bounded end of it, for chat's failure excerpts (a LogTailSource).
  */
 export class LogFiles {
@@ -21,6 +21,11 @@ export class LogFiles {
 
   pathFor(buildId: number, stepIndex: number): string {
     return path.join(this.dirFor(buildId), `${safeInteger(stepIndex)}.log`);
+  }
+
+  /** When the step's lines arrived (core/log-times.ts), beside its log. */
+  timesPathFor(buildId: number, stepIndex: number): string {
+    return path.join(this.dirFor(buildId), `${safeInteger(stepIndex)}.times`);
   }
 
   /** The step's output so far, or null when the step has not produced a log (yet). */

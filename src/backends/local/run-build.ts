@@ -189,6 +189,8 @@ async function runSteps(
     options.emit({ type: "step_started", ...stepEvent(index), name: command });
     const log = new StepLog({
       file: options.logs.pathFor(build.id, index),
+      timesFile: options.logs.timesPathFor(build.id, index),
+      clock: options.clock,
       limitBytes: options.logLimitBytes,
       secrets,
       onText: (text) => options.onLog(index, text),

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { Build } from "../../core/build.js";
+import type { TimeRecord } from "../../core/log-times.js";
 import type { LogSource } from "../../core/ports.js";
 
 /**
@@ -21,15 +22,31 @@ export interface LogStreamSource {
    * is only a hint (the text may not have reached the disk yet); readers re-check `size`.
    */
   watch?(buildId: number, wake: () => void): () => void;
+  /** Whether this build's logs have per-line times (see `times`); absent = whether `times` exists. */
+  hasTimes?(build: Build): boolean;
+  /**
+   * When the lines of bytes [start, end) arrived (core/log-times.ts): the records in the range and
+   * the one before it, at most `limit`. Optional: a source without it (Buildbot's REST API) has no
+   * per-line times, and the page says so.
+   */
+  times?(build: Build, stepIndex: number, start: number, end: number, limit: number): Promise<TimeRecord[]>;
+}
+
+/** Whether the build's logs have per-line times (a source without `times` has none). */
+export function hasLineTimes(source: LogStreamSource, build: Build): boolean {
+  return source.hasTimes ? source.hasTimes(build) : source.times !== undefined;
 }
 
 /** Sends each build to the source of its backend (local files, Buildbot's REST API, ...). */
 export function logSourceByBackend(
   sources: Partial<Record<Build["backend"], LogStreamSource>>,
-): LogStreamSource {
+): LogStreamSource & Required<Pick<LogStreamSource, "hasTimes" | "times">> {
   const pick = (build: Build): LogStreamSource | undefined => sources[build.backend];
   return {
     size: async (build, step) => (await pick(build)?.size(build, step)) ?? null,
+    hasTimes: (build) => pick(build)?.times !== undefined,
+    times: async (build, step, start, end, limit) =>
+      (await pick(build)?.times?.(build, step, start, end, limit)) ?? [],
     readRange: (build, step, start, end) =>
       pick(build)?.readRange(build, step, start, end) ?? Readable.from([]),
     watch: (buildId, wake) => {

@@ -1,5 +1,7 @@
 import type { Build } from "../../core/build.js";
+import { lineTimes } from "../../core/log-times.js";
 import type { LineIndex } from "./line-index.js";
+import { hasLineTimes } from "./log-stream-source.js";
 import { readRangeBuffer, utf8Boundary } from "./read-range.js";
 
 /**
@@ -21,13 +23,25 @@ export interface LogWindow {
   readonly partial: boolean;
   /** Bytes in the log when the window was read. */
   readonly size: number;
+  /**
+   * When each line arrived (epoch ms; 0: in the same second as the line before it), or null when the
+   * log has no per-line times (core/log-times.ts).
+   */
+  readonly times: readonly number[] | null;
 }
 
 /** At most this many bytes and lines per window: a few thousand DOM rows stay light. */
 export const WINDOW_BYTES = 128 * 1024;
 export const WINDOW_LINES = 2000;
-/** Lines shown above a linked line, for context. */
+/** Lines shown above a linked line, for context, and how far back they are looked for. */
 const CONTEXT_LINES = 30;
+const CONTEXT_BYTES = 8 * 1024;
+/**
+ * Time records read for one window. There is one per second with output, so a window of 2000 lines
+ * written over more than this many seconds (a progress bar redrawing one line) shows its later
+ * lines with an earlier time rather than reading without bound.
+ */
+const MAX_TIME_RECORDS = 8192;
 
 const NEWLINE = 0x0a;
 
@@ -100,6 +114,7 @@ export class LogWindows {
       offsets,
       partial: end > start && !bytes.subarray(-1).equals(Buffer.from("\n")),
       size,
+      times: await this.#times(build, step, offsets, end),
     };
   }
 
@@ -111,7 +126,11 @@ export class LogWindows {
     build: Build,
     step: number,
     after: number,
-    { wholeLinesOnly = false, numbered = true }: { wholeLinesOnly?: boolean; numbered?: boolean } = {},
+    {
+      wholeLinesOnly = false,
+      numbered = true,
+      firstLine: known,
+    }: { wholeLinesOnly?: boolean; numbered?: boolean; firstLine?: number } = {},
   ): Promise<LogWindow> {
     const size = (await this.index.source.size(build, step)) ?? 0;
     const start = Math.min(after, size);
@@ -129,9 +148,10 @@ export class LogWindows {
     if (cut.lines.length > WINDOW_LINES) end = start + (cut.ends[WINDOW_LINES - 1] ?? bytes.length);
     const lines = cut.lines.slice(0, WINDOW_LINES);
     const offsets = cut.starts.slice(0, WINDOW_LINES).map((rel) => start + rel);
-    const firstLine = numbered ? (await this.index.linesBefore(build, step, start)) + 1 : 0;
+    const firstLine = known ?? (numbered ? (await this.index.linesBefore(build, step, start)) + 1 : 0);
     const last = end > start ? bytes[end - start - 1] : NEWLINE;
-    return { step, start, end, firstLine, lines, offsets, partial: last !== NEWLINE, size };
+    const times = await this.#times(build, step, offsets, end);
+    return { step, start, end, firstLine, lines, offsets, partial: last !== NEWLINE, size, times };
   }
 
   /** A window showing line `line` with some context above it; null when the log is shorter. */
@@ -140,5 +160,42 @@ export class LogWindows {
     if ((await this.index.lineStart(build, step, line, size)) === null) return null;
     const from = await this.index.lineStart(build, step, Math.max(1, line - CONTEXT_LINES), size);
     return this.after(build, step, from ?? 0);
+  }
+
+  /**
+   * A window showing the line that starts at `offset`, whose number is known (`line`), with up to
+   * CONTEXT_LINES above it: what a failed build's page opens on. Counts nothing from the log's
+   * start, so it costs the same wherever in the log the line is.
+   */
+  async around(build: Build, step: number, offset: number, line: number): Promise<LogWindow> {
+    const from = Math.max(0, offset - CONTEXT_BYTES);
+    const before = await readRangeBuffer(this.index.source, build, step, from, offset);
+    // `before` ends with the newline of the line above (offset is a line start). Walk back over
+    // whole lines only: a line cut at `from` is not shown.
+    const back = (from: number): number => (from < 0 ? -1 : before.lastIndexOf(NEWLINE, from));
+    let start = offset;
+    let above = 0;
+    let nl = back(before.length - 2);
+    while (above < CONTEXT_LINES && before.length > 0) {
+      if (nl === -1) {
+        if (from === 0) {
+          start = 0;
+          above++;
+        }
+        break;
+      }
+      start = from + nl + 1;
+      above++;
+      nl = back(nl - 1);
+    }
+    return this.after(build, step, start, { firstLine: line - above });
+  }
+
+  async #times(build: Build, step: number, offsets: readonly number[], end: number) {
+    const source = this.index.source;
+    if (!hasLineTimes(source, build) || !source.times) return null;
+    if (offsets.length === 0) return [];
+    const records = await source.times(build, step, offsets[0] ?? 0, end, MAX_TIME_RECORDS);
+    return lineTimes(records, offsets);
   }
 }

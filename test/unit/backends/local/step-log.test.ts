@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogFiles } from "../../../../src/backends/local/log-files.js";
 import { StepLog } from "../../../../src/backends/local/step-log.js";
+import { decodeTimeRecords } from "../../../../src/core/log-times.js";
 import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 
 describe("StepLog", () => {
@@ -53,6 +54,36 @@ describe("StepLog", () => {
     expect(Buffer.byteLength(text.slice(0, text.indexOf("[slashbuild")))).toBeLessThanOrEqual(101);
     expect(text).toContain("line 0\n");
     expect(text).not.toContain("line 49");
+  });
+});
+
+describe("StepLog times", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  it("records where each second's output starts beside the log, once per second, the log unchanged", async () => {
+    const file = path.join(dir, "0.log");
+    const timesFile = path.join(dir, "0.times");
+    let now = 5_000_100;
+    const log = new StepLog({ file, timesFile, clock: () => now, limitBytes: 10_000, secrets: [] });
+    const out = log.input();
+    out.write(Buffer.from("one\n"));
+    now = 5_000_900;
+    out.write(Buffer.from("two\n"));
+    now = 5_002_000;
+    out.write(Buffer.from("three\n"));
+    out.end();
+    await log.close();
+    expect(await readFile(file, "utf8")).toBe("one\ntwo\nthree\n");
+    expect(decodeTimeRecords(await readFile(timesFile))).toEqual([
+      { offset: 0, at: 5_000_100 },
+      { offset: 8, at: 5_002_000 },
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Build } from "../../../../src/core/build.js";
+import { encodeTimeRecord } from "../../../../src/core/log-times.js";
 import { fileLogStreamSource } from "../../../../src/web/log/file-log-stream-source.js";
 import { LineIndex } from "../../../../src/web/log/line-index.js";
 import type { LogStreamSource } from "../../../../src/web/log/log-stream-source.js";
@@ -11,6 +12,7 @@ import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 let dir: string;
 const build = { id: 7, steps: [] } as unknown as Build;
 const pathFor = (id: number, step: number) => path.join(dir, String(id), `${step}.log`);
+const timesPathFor = (id: number, step: number) => path.join(dir, String(id), `${step}.times`);
 
 /** Counts bytes read through the source, to show windows never read whole logs. */
 function counting(source: LogStreamSource) {
@@ -39,6 +41,14 @@ beforeAll(async () => {
   await write(0, Array.from({ length: 50_000 }, (_, i) => `line ${i + 1}\n`).join(""));
   await write(1, "one\ntwo\nthr");
   await write(2, "é".repeat(WINDOW_BYTES)); // one line, longer than a window, multi-byte
+  // Step 3: six lines, and when they arrived: lines 1-2 in one second, 3-5 in the next, 6 later.
+  await write(3, "a\nb\nc\nd\ne\nf\n");
+  const records = [
+    { offset: 0, at: 1_000_500 },
+    { offset: 4, at: 1_001_200 },
+    { offset: 10, at: 1_004_000 },
+  ];
+  await writeFile(timesPathFor(build.id, 3), Buffer.concat(records.map((r) => encodeTimeRecord(r))));
 });
 
 afterAll(() => removeDir(dir));
@@ -107,5 +117,29 @@ describe("LogWindows", () => {
     expect(window.lines[0]).toMatch(/^é+$/);
     const rest = await windows.after(build, 2, window.end);
     expect((window.lines[0] ?? "") + (rest.lines[0] ?? "")).toBe("é".repeat(WINDOW_BYTES));
+  });
+
+  it("opens around a line whose start and number are known, without counting from the log's start", async () => {
+    const { wrapped, stats } = counting(files());
+    const windows = new LogWindows(new LineIndex(wrapped));
+    const offset = Array.from({ length: 40_000 }, (_, i) => `line ${i + 1}\n`).join("").length;
+    const window = await windows.around(build, 0, offset, 40_001);
+    expect(window.lines[30]).toBe("line 40001");
+    expect(window.firstLine).toBe(39_971);
+    expect(window.lines[0]).toBe("line 39971");
+    expect(stats.bytes).toBeLessThan(WINDOW_BYTES + 16 * 1024);
+    // At the log's start there is less above it.
+    const first = await windows.around(build, 0, "line 1\nline 2\n".length, 3);
+    expect(first.firstLine).toBe(1);
+    expect(first.lines.slice(0, 3)).toEqual(["line 1", "line 2", "line 3"]);
+  });
+
+  it("carries when each line arrived, from the records beside the log", async () => {
+    const timed = new LogWindows(new LineIndex(fileLogStreamSource({ pathFor, timesPathFor })));
+    expect((await timed.before(build, 3)).times).toEqual([1_000_500, 0, 1_001_200, 0, 0, 1_004_000]);
+    expect((await timed.after(build, 3, 6)).times).toEqual([1_001_200, 0, 1_004_000]);
+    // No records (a log from before times were kept): no time on any line; no times at all without a place for them.
+    expect((await timed.before(build, 1)).times).toEqual([0, 0, 0]);
+    expect((await new LogWindows(new LineIndex(files())).before(build, 3)).times).toBeNull();
   });
 });
