@@ -59,3 +59,20 @@ export function pullRequestHeadsOf(forges: ConfiguredForges): (repo: RepoConfig)
 export function hostNames(hosts: ForgeHosts): string[] {
   return Object.values(hosts).flatMap((host) => host.displayNames);
 }
+
+/**
+ * The link to a commit on its repo's Git host, for build pages: the repo's forge (its `forge`, or
+ * the only one configured) and its owner/name (`full_name`, or taken from its url) must be known;
+ * otherwise null and the page shows the sha alone. Checked to be http(s) by the page as any link is.
+ */
+export function commitLinksOf(
+  config: Pick<Config, "repos">,
+  forges: ConfiguredForges,
+): (repoName: string, sha: string) => string | null {
+  return (repoName, sha) => {
+    const repo = Object.hasOwn(config.repos, repoName) ? config.repos[repoName] : undefined;
+    const forge = repo?.forge ? forges.get(repo.forge) : undefined;
+    if (!repo?.fullName || !forge) return null;
+    return forge.host.web.commitUrl(forge.apiUrl, repo.fullName, sha);
+  };
+}

@@ -39,6 +39,20 @@ export interface ForgeHost<Name extends string = string> {
     readonly marker: string;
   };
   readonly statuses: CommitStatusApi;
+  /** Its web pages, which slashbuild's build pages link to. */
+  readonly web: {
+    /**
+     * The page of commit `sha` of the repository `fullName` (owner/name), on the instance whose API
+     * base is `apiUrl` (the configured or default one): the web origin is the API's, which every
+     * host serves under a path of its own (GitHub.com apart, whose API has a host of its own).
+     */
+    commitUrl(apiUrl: string, fullName: string, sha: string): string;
+  };
+}
+
+/** owner/name as a URL path: each segment encoded, the slashes kept. */
+export function repoPath(fullName: string): string {
+  return fullName.split("/").map(encodeURIComponent).join("/");
 }
 
 /** How the host delivers a webhook (forges CONTRACT §1) and what its payloads mean (§2-3). */

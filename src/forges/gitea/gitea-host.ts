@@ -1,4 +1,4 @@
-import type { ForgeHost } from "../forge-host.js";
+import { type ForgeHost, repoPath } from "../forge-host.js";
 import { classifyStatusAnswer } from "../status/classify-status-answer.js";
 import { hmacSha256Hex } from "../verify-signature.js";
 import { parseGiteaEvent } from "./parse-gitea-event.js";
@@ -11,7 +11,8 @@ import { parseGiteaEvent } from "./parse-gitea-event.js";
  *   HMAC-SHA256 (sent empty when the hook has no secret: no signature);
  * - pull request heads at refs/pull/<n>/head, as on GitHub;
  * - statuses: POST {api}/repos/{owner}/{repo}/statuses/{sha} (api ends in /api/v1), Authorization:
- *   token; no rate limit headers (a 429 with Retry-After from a proxy still pauses).
+ *   token; no rate limit headers (a 429 with Retry-After from a proxy still pauses);
+ * - a commit's page: {origin}/{owner}/{repo}/commit/{sha}, the origin being the API's without /api/v1.
  */
 export const giteaHost: ForgeHost<"gitea"> = {
   name: "gitea",
@@ -43,5 +44,9 @@ export const giteaHost: ForgeHost<"gitea"> = {
       };
     },
     classify: (answer, now) => classifyStatusAnswer(answer, now, null),
+  },
+  web: {
+    commitUrl: (apiUrl, fullName, sha) =>
+      `${apiUrl.replace(/\/api\/v1$/, "")}/${repoPath(fullName)}/commit/${encodeURIComponent(sha)}`,
   },
 };

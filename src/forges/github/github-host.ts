@@ -1,4 +1,4 @@
-import type { ForgeHost } from "../forge-host.js";
+import { type ForgeHost, repoPath } from "../forge-host.js";
 import { classifyStatusAnswer } from "../status/classify-status-answer.js";
 import { hmacSha256Hex } from "../verify-signature.js";
 import { parseGithubEvent } from "./parse-github-event.js";
@@ -9,7 +9,8 @@ import { parseGithubEvent } from "./parse-github-event.js";
  * - webhook: X-GitHub-Event, X-GitHub-Delivery, X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256;
  * - pull request heads at refs/pull/<n>/head;
  * - statuses: POST {api}/repos/{owner}/{repo}/statuses/{sha}, Authorization: Bearer; rate limits
- *   in x-ratelimit-remaining / x-ratelimit-reset.
+ *   in x-ratelimit-remaining / x-ratelimit-reset;
+ * - a commit's page: https://github.com/{owner}/{repo}/commit/{sha} (Enterprise: the API's origin).
  */
 export const githubHost: ForgeHost<"github"> = {
   name: "github",
@@ -42,5 +43,12 @@ export const githubHost: ForgeHost<"github"> = {
     },
     classify: (answer, now) =>
       classifyStatusAnswer(answer, now, { remaining: "x-ratelimit-remaining", reset: "x-ratelimit-reset" }),
+  },
+  web: {
+    commitUrl(apiUrl, fullName, sha) {
+      const origin =
+        apiUrl === "https://api.github.com" ? "https://github.com" : apiUrl.replace(/\/api\/v3$/, "");
+      return `${origin}/${repoPath(fullName)}/commit/${encodeURIComponent(sha)}`;
+    },
   },
 };

@@ -1,4 +1,4 @@
-import type { ForgeHost } from "../forge-host.js";
+import { type ForgeHost, repoPath } from "../forge-host.js";
 import { classifyStatusAnswer } from "../status/classify-status-answer.js";
 import type { StatusState } from "../status/format-commit-status.js";
 import { parseGitlabEvent } from "./parse-gitlab-event.js";
@@ -10,7 +10,8 @@ import { parseGitlabEvent } from "./parse-gitlab-event.js";
  *   X-Gitlab-Token = the secret itself (no HMAC: it does not cover the body);
  * - merge request heads at refs/merge-requests/<n>/head, written !<n>;
  * - statuses: POST {api}/projects/{url-encoded path}/statuses/{sha} (api ends in /api/v4),
- *   PRIVATE-TOKEN, its own state words; rate limits in ratelimit-remaining / ratelimit-reset.
+ *   PRIVATE-TOKEN, its own state words; rate limits in ratelimit-remaining / ratelimit-reset;
+ * - a commit's page: {origin}/{group}/{name}/-/commit/{sha}, the origin being the API's without /api/v4.
  */
 
 /** GitLab's vocabulary differs: failed, canceled. */
@@ -49,5 +50,9 @@ export const gitlabHost: ForgeHost<"gitlab"> = {
     },
     classify: (answer, now) =>
       classifyStatusAnswer(answer, now, { remaining: "ratelimit-remaining", reset: "ratelimit-reset" }),
+  },
+  web: {
+    commitUrl: (apiUrl, fullName, sha) =>
+      `${apiUrl.replace(/\/api\/v4$/, "")}/${repoPath(fullName)}/-/commit/${encodeURIComponent(sha)}`,
   },
 };

@@ -139,4 +139,7 @@ export const tinyforgeHost: ForgeHost<"tinyforge"> = {
     },
     classify: (answer, now) => classifyStatusAnswer(answer, now, null),
   },
+  web: {
+    commitUrl: (apiUrl, fullName, sha) => `${apiUrl.replace(/\/api$/, "")}/${fullName}/commits/${sha}`,
+  },
 };

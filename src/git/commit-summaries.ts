@@ -1,0 +1,86 @@
+import { existsSync } from "node:fs";
+import type { RepoConfig } from "../config/config.js";
+import type { CommitSummary } from "../core/commit-summary.js";
+import { runGit } from "./run-git.js";
+
+export interface CommitSummariesOptions {
+  /** Where the repo's mirror is (GitMirrors.mirrorPath). */
+  readonly mirrorPath: (repo: RepoConfig) => string;
+  readonly clock?: () => number;
+  /** Commits remembered; default 2000 (a few hundred bytes each). */
+  readonly maxEntries?: number;
+}
+
+/** A commit the mirror lacks may arrive with its next fetch: ask again after this long. */
+const MISS_TTL_MS = 60_000;
+const READ_TIMEOUT_MS = 5_000;
+/** A title is one line; this much of it is plenty for a page. */
+const MAX_TITLE = 300;
+const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Commit titles and authors for build pages, read from the mirrors slashbuild keeps anyway, so
+ * nothing is stored per build and nothing goes over the network. A commit never changes, so an
+ * answer is kept (up to maxEntries, least recently used first out): a page view costs a map
+ * lookup, and one `git show` the first time a commit is shown. Viewers of the same new commit share
+ * one git process.
+ */
+export class CommitSummaries {
+  readonly #mirrorPath: (repo: RepoConfig) => string;
+  readonly #clock: () => number;
+  readonly #max: number;
+  readonly #known = new Map<string, { summary: CommitSummary | null; at: number }>();
+  readonly #reading = new Map<string, Promise<CommitSummary | null>>();
+
+  constructor(options: CommitSummariesOptions) {
+    this.#mirrorPath = options.mirrorPath;
+    this.#clock = options.clock ?? Date.now;
+    this.#max = options.maxEntries ?? 2000;
+  }
+
+  /** The commit's title and author, or null when the mirror does not have it (yet). Never throws. */
+  async read(repo: RepoConfig, sha: string): Promise<CommitSummary | null> {
+    if (!FULL_SHA.test(sha)) return null;
+    const key = `${repo.name}\0${sha}`;
+    const known = this.#known.get(key);
+    if (known && (known.summary !== null || this.#clock() - known.at < MISS_TTL_MS)) {
+      this.#known.delete(key);
+      this.#known.set(key, known);
+      return known.summary;
+    }
+    let reading = this.#reading.get(key);
+    if (!reading) {
+      reading = this.#readFromMirror(repo, sha).finally(() => this.#reading.delete(key));
+      this.#reading.set(key, reading);
+    }
+    const summary = await reading;
+    this.#remember(key, summary);
+    return summary;
+  }
+
+  async #readFromMirror(repo: RepoConfig, sha: string): Promise<CommitSummary | null> {
+    const dir = this.#mirrorPath(repo);
+    if (!existsSync(dir)) return null;
+    try {
+      // %an and %s: the author's name and the message's first paragraph on one line.
+      const { stdout } = await runGit(["show", "-s", "--format=%an%x00%s", "--end-of-options", sha], {
+        cwd: dir,
+        timeoutMs: READ_TIMEOUT_MS,
+      });
+      const [author = "", title = ""] = stdout.replace(/\n$/, "").split("\0");
+      return { author, title: title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title };
+    } catch {
+      // Not in the mirror (yet), or git could not read it: the page shows the sha alone.
+      return null;
+    }
+  }
+
+  #remember(key: string, summary: CommitSummary | null): void {
+    this.#known.delete(key);
+    this.#known.set(key, { summary, at: this.#clock() });
+    for (const old of this.#known.keys()) {
+      if (this.#known.size <= this.#max) break;
+      this.#known.delete(old);
+    }
+  }
+}
