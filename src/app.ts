@@ -25,11 +25,17 @@ import { maskText } from "./core/mask-secrets.js";
 import type { Clock, CommandExtras } from "./core/ports.js";
 import { admitForgeEvent } from "./core/triggers/admit-forge-event.js";
 import { createLogger } from "./create-logger.js";
-import { configuredForges, hostNames, pullRequestHeadsOf } from "./forges/configured-forges.js";
+import {
+  commitLinksOf,
+  configuredForges,
+  hostNames,
+  pullRequestHeadsOf,
+} from "./forges/configured-forges.js";
 import { FORGE_HOSTS } from "./forges/forge-hosts.js";
 import { commitStatusFormatter } from "./forges/status/commit-status-formatter.js";
 import { createCommitStatusTransport } from "./forges/status/commit-status-transport.js";
 import { webhookRoute } from "./forges/webhook-route.js";
+import { CommitSummaries } from "./git/commit-summaries.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import { databaseCheck, diskCheck, reachableCheck } from "./health/checks.js";
 import { checkReadiness, type ReadinessCheck } from "./health/readiness.js";
@@ -248,12 +254,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     rootPostOf: chat.rootPostOf,
     whoIs: chat.whoIs,
   });
+  // Build pages name the commit: its title and author from the mirror, its link from its Git host.
+  const commits = new CommitSummaries({ mirrorPath: (repo) => mirrors.mirrorPath(repo), clock });
   await server.register(webRoutes, {
     service,
     config,
     clock,
     secrets,
     sessions: new SqliteWebSessions(db),
+    commits: async (build) => {
+      const repo = Object.hasOwn(config.repos, build.repo) ? config.repos[build.repo] : undefined;
+      return repo && build.sha ? commits.read(repo, build.sha) : null;
+    },
+    commitUrl: commitLinksOf(config, forges),
     // Each backend's logs as byte ranges: files on disk, or Buildbot's REST API.
     logs: logSourceByBackend({
       local: fileLogStreamSource(local.logs, local),

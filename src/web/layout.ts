@@ -20,6 +20,7 @@ export function layout(title: string, body: SafeHtml, options: LayoutOptions): S
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · slashbuild</title><link rel="stylesheet" href="${assetPath("style.css")}">
+<script src="${assetPath("local-times.js")}" defer></script>
 ${options.script ? html`<script src="${assetPath("build-page.js")}" defer></script>` : ""}</head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="brand" href="/">slashbuild</a><a href="/">Builds</a>${who(options.viewer)}</header>

@@ -4,10 +4,11 @@ import { SlashbuildError } from "../core/errors.js";
 import { maskText } from "../core/mask-secrets.js";
 import { describeBuild } from "./build-page.js";
 import { NOT_STORED } from "./cache-control.js";
-import { ansiToHtml } from "./log/ansi-to-html.js";
-import { findFirstError } from "./log/find-first-error.js";
+import { commitView } from "./commit-view.js";
 import { parseCursor, streamLiveLog } from "./log/live-log-stream.js";
 import type { LogWindow } from "./log/log-window.js";
+import { windowLines } from "./log/window-lines.js";
+import { logSearchRoute } from "./log-search-route.js";
 import { buildFromParam, stepFromParam, type WebContext } from "./web-context.js";
 
 type StepParams = { Params: { id: string; step: string }; Querystring: Record<string, string | undefined> };
@@ -27,8 +28,7 @@ function windowJson(window: LogWindow) {
     line: window.firstLine,
     partial: window.partial,
     size: window.size,
-    offs: window.offsets,
-    html: window.lines.map((line) => ansiToHtml(line).value),
+    ...windowLines(window),
   };
 }
 
@@ -49,7 +49,7 @@ function writer(raw: ServerResponse, signal: AbortSignal, secrets: readonly stri
   };
 }
 
-/** Live log (SSE), log windows, raw and download, and "jump to first error". */
+/** Live log (SSE), log windows, raw and download, "jump to first error", and search. */
 export function logRoutes(app: FastifyInstance, ctx: WebContext): void {
   const streams = new Set<AbortController>();
   // Open event streams would hold a graceful stop forever: end them first.
@@ -89,7 +89,8 @@ export function logRoutes(app: FastifyInstance, ctx: WebContext): void {
             ctx.service.subscribe((changed) => {
               if (changed.id === build.id) listener();
             }),
-          describeBuild: (current) => describeBuild(current, viewer, ctx.clock()),
+          describeBuild: async (current) =>
+            describeBuild(current, viewer, ctx.clock(), await commitView(ctx, current)),
           send: writer(raw, abort.signal, ctx.secrets),
           signal: abort.signal,
         });
@@ -137,6 +138,9 @@ export function logRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.get<{ Params: { id: string } }>("/builds/:id/first-error", async (request) => {
     const build = buildFromParam(ctx, request.params.id);
-    return (await findFirstError(ctx.logs, build)) ?? { step: null, line: null };
+    const found = await ctx.firstErrors.find(build);
+    return found ? { step: found.step, line: found.line } : { step: null, line: null };
   });
+
+  logSearchRoute(app, ctx);
 }

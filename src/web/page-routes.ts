@@ -2,10 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { isFinal } from "../core/build.js";
 import { renderBuildListPage } from "./build-list-page.js";
 import { type BuildPageView, renderBuildPage } from "./build-page.js";
+import { commitView } from "./commit-view.js";
 import { PAGE_SIZE, parseListQuery } from "./list-query.js";
 import type { Cursor } from "./log/live-log-stream.js";
+import { hasLineTimes } from "./log/log-stream-source.js";
 import type { LogWindow } from "./log/log-window.js";
 import { anonymousBuild } from "./read-gate.js";
+import { stepIsOpen } from "./step-views.js";
 import { buildFromParam, type WebContext } from "./web-context.js";
 
 /** The build list, the build page and the build's JSON (which `slashbuild try` follows). */
@@ -27,18 +30,37 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.get<{ Params: { id: string } }>("/builds/:id", async (request, reply) => {
     const build = buildFromParam(ctx, request.params.id);
+    // A failed build opens on its first error line: found once per build (cached), then shown
+    // from its byte offset, so a view costs a window whatever the log's length.
+    const failed = build.steps.some((s) => s.status === "failed" || s.status === "timed_out");
+    const opening = failed && isFinal(build.status) ? await ctx.firstErrors.find(build) : null;
     const windows = new Map<number, LogWindow>();
     let live: Cursor | null = null;
     for (const step of build.steps) {
       const done = step.status !== "pending" && step.status !== "running";
-      if (step.status !== "pending" && (await ctx.logs.size(build, step.index)) !== null) {
-        // A running step shows whole lines only; the live stream continues from exactly there.
-        windows.set(step.index, await ctx.windows.before(build, step.index, undefined, !done));
+      // Folded steps (passed, not started) get no window: the page loads one if they are opened.
+      if (stepIsOpen(step) && (await ctx.logs.size(build, step.index)) !== null) {
+        windows.set(
+          step.index,
+          opening?.step === step.index + 1
+            ? await ctx.windows.around(build, step.index, opening.offset, opening.line)
+            : // A running step shows whole lines only; the live stream continues from exactly there.
+              await ctx.windows.before(build, step.index, undefined, !done),
+        );
       }
       if (!done && live === null) live = { step: step.index + 1, offset: windows.get(step.index)?.end ?? 0 };
     }
     if (!isFinal(build.status) && live === null) live = { step: build.steps.length + 1, offset: 0 };
-    const view: BuildPageView = { build, windows, viewer: ctx.auth.viewer(request), now: ctx.clock(), live };
+    const view: BuildPageView = {
+      build,
+      windows,
+      viewer: ctx.auth.viewer(request),
+      now: ctx.clock(),
+      live,
+      commit: await commitView(ctx, build),
+      opening,
+      timed: hasLineTimes(ctx.logs, build),
+    };
     reply.type("text/html; charset=utf-8");
     return renderBuildPage(view);
   });

@@ -24,11 +24,16 @@ export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** A time people read (UTC, to the second), machine-readable in `datetime`. */
+/**
+ * A time, machine-readable in `datetime`. Shown in UTC to the second; in a browser with scripts,
+ * assets/local-times-script.ts rewrites it as "3 minutes ago" with the exact time in the viewer's
+ * own time zone on hover.
+ */
 export function timeTag(ms: number | null): SafeHtml {
   if (ms === null) return html`<span class="muted">—</span>`;
   const iso = isoTime(ms);
-  return html`<time datetime="${iso}">${iso.replace("T", " ").replace(/\.\d+Z$/, " UTC")}</time>`;
+  const utc = iso.replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return html`<time datetime="${iso}" title="${utc}">${utc}</time>`;
 }
 
 /** How long something took, or has been taking (`now` for the unfinished). */

@@ -1,11 +1,13 @@
 import type { Config } from "../config/config.js";
 import type { Build } from "../core/build.js";
 import type { BuildService } from "../core/build-service.js";
+import type { CommitSummary } from "../core/commit-summary.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
 import type { DeviceCookies } from "./auth/device-cookie.js";
 import type { LoginThrottle } from "./auth/login-throttle.js";
 import type { WebAuth } from "./auth/web-auth.js";
+import type { FirstErrors } from "./log/find-first-error.js";
 import type { LineIndex } from "./log/line-index.js";
 import type { LogStreamSource } from "./log/log-stream-source.js";
 import type { LogWindows } from "./log/log-window.js";
@@ -17,6 +19,12 @@ export interface WebContext {
   readonly logs: LogStreamSource;
   readonly index: LineIndex;
   readonly windows: LogWindows;
+  /** Where each failed build's page opens, kept once found. */
+  readonly firstErrors: FirstErrors;
+  /** The title and author of the commit a build built, when its repo's mirror has it. */
+  readonly commits: (build: Build) => Promise<CommitSummary | null>;
+  /** A commit's page on its repo's Git host, when known. */
+  readonly commitUrl: (repo: string, sha: string) => string | null;
   readonly auth: WebAuth;
   readonly throttle: LoginThrottle;
   /** Browsers that signed in before, which the throttle counts apart (auth/device-cookie.ts). */

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/config.js";
+import type { Build } from "../core/build.js";
 import type { BuildService } from "../core/build-service.js";
+import type { CommitSummary } from "../core/commit-summary.js";
 import { SlashbuildError } from "../core/errors.js";
 import { maskText } from "../core/mask-secrets.js";
 import type { Clock } from "../core/ports.js";
@@ -17,6 +19,7 @@ import { authRoutes } from "./auth-routes.js";
 import { defaultToNotStored } from "./cache-control.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
 import { webErrorHandler } from "./error-page.js";
+import { FirstErrors } from "./log/find-first-error.js";
 import { LineIndex } from "./log/line-index.js";
 import type { LogStreamSource } from "./log/log-stream-source.js";
 import { LogWindows } from "./log/log-window.js";
@@ -40,6 +43,10 @@ export interface WebRoutesOptions {
   readonly throttle?: LoginThrottle;
   /** What anyone may GET under web.read: signed_in; default: SIGN_IN_PATHS (tests pass another to compare). */
   readonly openPaths?: ReadonlySet<string>;
+  /** A built commit's title and author (git/commit-summaries.ts over the mirrors); default: none. */
+  readonly commits?: (build: Build) => Promise<CommitSummary | null>;
+  /** A commit's page on its Git host (forges/configured-forges.ts commitLinksOf); default: none. */
+  readonly commitUrl?: (repo: string, sha: string) => string | null;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -69,6 +76,9 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     logs: options.logs,
     index,
     windows: new LogWindows(index),
+    firstErrors: new FirstErrors(options.logs),
+    commits: options.commits ?? (async () => null),
+    commitUrl: options.commitUrl ?? (() => null),
     auth: new WebAuth(options.config.web, options.config.publicUrl, options.clock, options.sessions),
     throttle: options.throttle ?? new LoginThrottle(options.clock ? { clock: options.clock } : {}),
     // Signed with the session secret; without one, device cookies last until a restart, as sessions do.

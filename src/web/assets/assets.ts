@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { BUILD_PAGE_JS } from "./build-page-script.js";
+import { LOCAL_TIMES_JS } from "./local-times-script.js";
 import { STYLE_CSS } from "./style.js";
 
 interface Asset {
@@ -19,9 +20,10 @@ function asset(name: string, body: string, type: string): [string, Asset] {
 const ASSETS = new Map<string, Asset>([
   asset("style.css", STYLE_CSS, "text/css; charset=utf-8"),
   asset("build-page.js", BUILD_PAGE_JS, "text/javascript; charset=utf-8"),
+  asset("local-times.js", LOCAL_TIMES_JS, "text/javascript; charset=utf-8"),
 ]);
 
-export function assetPath(name: "style.css" | "build-page.js"): string {
+export function assetPath(name: "style.css" | "build-page.js" | "local-times.js"): string {
   return ASSETS.get(name)?.path ?? "/";
 }
 

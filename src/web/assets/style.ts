@@ -43,14 +43,27 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: any
 .notice { padding: .6rem .8rem; border-radius: 6px; border: 1px solid var(--line); background: var(--panel); margin-bottom: 1rem; }
 .notice.error { border-color: var(--bad); }
 .log-tools { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .5rem 0; }
-section.step { margin: 1rem 0; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
-section.step > h3 { margin: 0; padding: .5rem .75rem; font-size: .95rem; background: var(--panel); display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
-section.step > h3 .links { margin-left: auto; font-weight: 400; font-size: .85rem; display: flex; gap: .75rem; }
+#log-search { display: flex; gap: .35rem; flex: 1 1 16rem; max-width: 32rem; margin: 0; } #log-search input { flex: 1; min-width: 0; }
+.log-tools label.times { display: inline-flex; gap: .3rem; align-items: center; }
+.hint { margin: .25rem 0; font-size: .85rem; }
+#search-results { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0; max-height: 40vh; overflow: auto; background: var(--panel); }
+.search-head { margin: 0 0 .35rem; font-weight: 600; } ol.hits { list-style: none; margin: 0; padding: 0; }
+ol.hits a { display: flex; gap: .75rem; padding: .2rem 0; color: var(--fg); } ol.hits a:hover { text-decoration: none; background: var(--bg); }
+ol.hits .where { flex: none; color: var(--link); white-space: nowrap; } ol.hits code { white-space: pre-wrap; overflow-wrap: anywhere; min-width: 0; }
+mark { background: #d29922; color: #0d1117; border-radius: 2px; }
+.commit-title { font-weight: 600; }
+details.step { margin: 1rem 0; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
+details.step > summary { padding: .5rem .75rem; background: var(--panel); cursor: pointer; list-style: none; display: flex; gap: .5rem; align-items: center; }
+details.step > summary::-webkit-details-marker { display: none; }
+details.step > summary::before { content: "▸"; color: var(--muted); flex: none; width: 1em; } details.step[open] > summary::before { content: "▾"; }
+details.step > summary h3 { margin: 0; font-size: .95rem; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; flex: 1; min-width: 0; }
+details.step > summary h3 .links { margin-left: auto; font-weight: 400; font-size: .85rem; display: flex; gap: .75rem; }
 .log { background: #0d1117; color: #e6edf3; font: 12.5px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-x: auto; }
 .log .more { display: block; width: 100%; border: 0; border-radius: 0; background: #161b22; color: #9198a1; padding: .3rem; font-weight: 400; }
 .log .more:hover { color: #e6edf3; }
 .lines { margin: 0; padding: .4rem 0; } .lines:empty { display: none; }
-.ln { display: flex; } .ln:target, .ln.hl { background: #bb800926; }
+.ln { display: flex; } .ln.err { background: #f8514918; box-shadow: inset 3px 0 #f85149; } .ln:target, .ln.hl { background: #bb800940; }
+.show-times .ln::before { content: attr(data-tl); flex: none; width: 5.5rem; padding-left: .6rem; color: #6e7681; user-select: none; }
 .ln > a { flex: none; width: 4.5rem; padding-right: .75rem; text-align: right; color: #6e7681; user-select: none; }
 .ln > span { white-space: pre-wrap; overflow-wrap: anywhere; padding-right: .75rem; min-width: 0; }
 .log .empty { color: #6e7681; padding: .4rem .75rem; }
@@ -68,6 +81,7 @@ form.login label { display: flex; flex-direction: column; gap: .2rem; }
   .wide { display: none; } main { padding: .75rem; } th, td { padding: .4rem .3rem; }
   th { font-size: .7rem; letter-spacing: 0; } td code { overflow-wrap: anywhere; word-break: break-word; }
   .summary { grid-template-columns: 1fr; } .ln > a { width: 3.2rem; padding-right: .5rem; }
+  .show-times .ln::before { width: 4.6rem; padding-left: .3rem; } ol.hits a { flex-direction: column; gap: 0; }
   form.filters label { flex: 1 1 40%; } form.filters input, form.filters select { width: 100%; }
 }
 `;

@@ -1,8 +1,8 @@
 import { type Build, isFinal } from "../../core/build.js";
-import { ansiToHtml } from "./ansi-to-html.js";
 import type { LogStreamSource } from "./log-stream-source.js";
 import type { LogWindows } from "./log-window.js";
 import { Waker } from "./waker.js";
+import { windowLines } from "./window-lines.js";
 
 /**
  * Where a live viewer is: every step before `step` (1-based) is complete, and of `step` the bytes
@@ -29,7 +29,7 @@ export interface LiveLogOptions {
   /** Calls the listener whenever this build changes (status, steps); returns unsubscribe. */
   readonly onBuildChange: (listener: () => void) => () => void;
   /** What a `build` event carries: fragments that replace the page's header and step table. */
-  readonly describeBuild: (build: Build) => unknown;
+  readonly describeBuild: (build: Build) => unknown | Promise<unknown>;
   /** Writes one SSE frame; resolves once written (honouring backpressure). */
   readonly send: (frame: string) => Promise<void>;
   readonly signal: AbortSignal;
@@ -78,7 +78,7 @@ export async function streamLiveLog(options: LiveLogOptions): Promise<void> {
       if (!build) return;
       if (changed) {
         changed = false;
-        await send(frame("build", options.describeBuild(build)));
+        await send(frame("build", await options.describeBuild(build)));
       }
       const current = build.steps[step - 1];
       if (current === undefined) {
@@ -102,8 +102,7 @@ export async function streamLiveLog(options: LiveLogOptions): Promise<void> {
               o: window.start,
               e: window.end,
               partial: window.partial,
-              offs: window.offsets,
-              html: window.lines.map((line) => ansiToHtml(line).value),
+              ...windowLines(window),
             };
             await send(frame("log", data, `${step}:${window.end}`));
             offset = window.end;

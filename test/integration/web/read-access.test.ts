@@ -114,6 +114,7 @@ describe("web.read", () => {
       expect(api.body, url).not.toContain("the-log-line");
     }
     expect(open.filter((url) => !url.startsWith("/assets/")).sort()).toEqual([...SIGN_IN_PATHS].sort());
-    expect(open.filter((url) => url.startsWith("/assets/"))).toHaveLength(2);
+    // The stylesheet, the build page's script and every page's local-times script.
+    expect(open.filter((url) => url.startsWith("/assets/"))).toHaveLength(3);
   });
 });

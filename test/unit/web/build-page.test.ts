@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { Build } from "../../../src/core/build.js";
 import type { Viewer } from "../../../src/web/auth/web-auth.js";
 import { renderBuildListPage } from "../../../src/web/build-list-page.js";
-import { renderBuildPage } from "../../../src/web/build-page.js";
+import { type BuildPageView, describeBuild, renderBuildPage } from "../../../src/web/build-page.js";
 import { parseListQuery } from "../../../src/web/list-query.js";
+import type { LogWindow } from "../../../src/web/log/log-window.js";
 
 const HOSTILE = `<script>alert(1)</script>`;
 
@@ -41,32 +42,41 @@ function build(overrides: Partial<Build> = {}): Build {
   };
 }
 
+function window(lines: string[], overrides: Partial<LogWindow> = {}): LogWindow {
+  return {
+    step: 0,
+    start: 0,
+    end: 10,
+    firstLine: 1,
+    lines,
+    offsets: lines.map((_, i) => i),
+    partial: false,
+    size: 10,
+    times: null,
+    ...overrides,
+  };
+}
+
 const readOnly: Viewer = { signInEnabled: false, user: null, csrf: null };
 const signedOut: Viewer = { signInEnabled: true, user: null, csrf: null };
 const signedIn: Viewer = { signInEnabled: true, user: "bob", csrf: "tok" };
+const NO_COMMIT = { sha: null, title: null, author: null, url: null };
 
-function page(viewer: Viewer, overrides: Partial<Build> = {}, lines: string[] = []) {
-  const windows = new Map([
-    [
-      0,
-      {
-        step: 0,
-        start: 0,
-        end: 10,
-        firstLine: 1,
-        lines,
-        offsets: lines.map((_, i) => i),
-        partial: false,
-        size: 10,
-      },
-    ],
-  ]);
+function page(
+  viewer: Viewer,
+  overrides: Partial<Build> = {},
+  lines: string[] = [],
+  view: Partial<BuildPageView> = {},
+) {
   return renderBuildPage({
     build: build(overrides),
-    windows,
+    windows: new Map([[0, window(lines)]]),
     viewer,
     now: 5000,
     live: { step: 1, offset: 10 },
+    commit: NO_COMMIT,
+    timed: false,
+    ...view,
   });
 }
 
@@ -99,7 +109,7 @@ describe("build page", () => {
   });
 
   it("offers Stop and Rebuild only to a signed-in user, with the CSRF token", () => {
-    expect(page(readOnly)).not.toMatch(/Stop build|Rebuild|Sign in/);
+    expect(page(readOnly)).not.toMatch(/Stop build|>Rebuild<|Sign in/);
     const out = page(signedOut);
     expect(out).not.toContain("Stop build");
     expect(out).toContain("Sign in to stop or rebuild");
@@ -110,11 +120,55 @@ describe("build page", () => {
     expect(page(signedIn, { status: "failed", finishedAt: 9000 })).not.toContain("Stop build");
   });
 
-  it("links a Buildbot build to Buildbot's own page, but only an http(s) URL", () => {
-    expect(
-      page(readOnly, { backend: "buildbot", external: { url: "http://bb:8010/#/builders/1/builds/3" } }),
-    ).toContain('href="http://bb:8010/#/builders/1/builds/3"');
-    expect(page(readOnly, { external: { url: "javascript:alert(1)" } })).not.toContain("javascript:");
+  it("names where a failed build opens, and marks that line", () => {
+    const failed: Partial<Build> = {
+      status: "failed",
+      finishedAt: 9000,
+      steps: [{ index: 0, name: "make", status: "failed", exitCode: 2, startedAt: 1000, finishedAt: 9000 }],
+    };
+    const html = page(readOnly, failed, ["cc x.c", "x.c:1: error: no", "make: *** failed"], {
+      opening: { step: 1, line: 2, offset: 7 },
+      live: null,
+    });
+    expect(html).toContain('data-open="L1-2"');
+    expect(html).toMatch(/<div class="ln err hl" id="L1-2"/);
+    expect(page(readOnly, failed, ["x"], { live: null })).toContain('data-open=""');
+  });
+
+  it("offers times only where the logs have them, and says why not for Buildbot", () => {
+    expect(page(readOnly, {}, ["x"], { timed: true })).toMatch(/<input type="checkbox" id="show-times">/);
+    const buildbot = page(readOnly, { backend: "buildbot" }, ["x"], { timed: false });
+    expect(buildbot).toMatch(/id="show-times" disabled/);
+    expect(buildbot).toContain("Buildbot&#39;s logs carry no per-line times");
+  });
+
+  it("hides the log tools until the page's script shows them, and sizes the search box", () => {
+    const html = page(readOnly, {}, ["x"]);
+    expect(html).toContain('<div class="log-tools" id="log-tools" hidden>');
+    expect(html).toContain('action="/builds/12/search"');
+    expect(html).toContain('maxlength="200"');
+  });
+});
+
+describe("a live build event", () => {
+  it("carries the header, the steps, and which steps to open", () => {
+    const live = describeBuild(
+      build({
+        steps: [
+          { index: 0, name: "a", status: "succeeded", exitCode: 0, startedAt: 1, finishedAt: 2 },
+          { index: 1, name: "b", status: "running", exitCode: null, startedAt: 2, finishedAt: null },
+        ],
+      }),
+      readOnly,
+      5000,
+      NO_COMMIT,
+    );
+    expect(live.sections.map((s) => [s.step, s.open])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(live.summary).toContain("Build #12");
+    expect(live.summary).not.toContain("<script>");
   });
 });
 
