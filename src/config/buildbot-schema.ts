@@ -67,6 +67,13 @@ export const buildbotConfigSchema = z
     worker_interface: listenAddress.optional(),
     /** Per-repo names on an existing master; generated names are used when omitted. */
     builders: z.record(z.string(), builderOverride).default({}),
+    /**
+     * Whether people can open Buildbot's own pages (its web UI) at `url`: posts and build pages link
+     * there only then. auto: the master is asked at start (Debian packages no UI: the www stub answers).
+     */
+    web_ui: z
+      .union([z.literal("auto"), z.boolean()], { error: "must be auto, true or false" })
+      .default("auto"),
   })
   .strict();
 
@@ -98,6 +105,8 @@ export interface BuildbotConfig {
   readonly wwwInterface: string | null;
   /** The worker port's address in the generated master.cfg; null: not said (every interface). */
   readonly workerInterface: string | null;
+  /** Whether Buildbot's own pages are linked: known from the config, or "auto" (asked at start). */
+  readonly webUi: "auto" | boolean;
   readonly names: (repo: string) => BuildbotNames;
 }
 
@@ -121,6 +130,7 @@ export function toBuildbotConfig(parsed: ParsedBuildbotConfig, publicUrl: string
     workerPort: parsed.worker_port,
     wwwInterface: parsed.www_interface ?? null,
     workerInterface: parsed.worker_interface ?? null,
+    webUi: parsed.web_ui,
     names: (repo: string): BuildbotNames => {
       const own = Object.hasOwn(overrides, repo) ? overrides[repo] : undefined;
       return {

@@ -10,6 +10,7 @@ import { type BbBuild, type BbBuildRequest, bbBuildSchema, propertyOf } from "./
 import { type Observation, observe, type TrackedState } from "./map-build-state.js";
 import { slashbuildStepNames, stepIndexByName } from "./step-names.js";
 import { triggerBuild } from "./trigger-build.js";
+import { WebUiCheck } from "./web-ui-check.js";
 
 export interface BuildbotBackendOptions {
   readonly config: Config;
@@ -61,6 +62,7 @@ export class BuildbotBackend implements BuildBackend {
   readonly #logger: Logger | undefined;
   readonly #tracked = new Map<number, Tracked>();
   readonly #neverArrivedAfterMs: number;
+  readonly #webUi: WebUiCheck;
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
   #lastReconcile = 0;
@@ -79,6 +81,11 @@ export class BuildbotBackend implements BuildBackend {
       timeoutMs: options.buildbot.requestTimeoutMs,
       triggerTimeoutMs: options.buildbot.triggerTimeoutMs,
       ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    this.#webUi = new WebUiCheck({
+      buildbot: options.buildbot,
+      fetch: options.fetch,
+      logger: options.logger,
     });
   }
 
@@ -256,6 +263,7 @@ export class BuildbotBackend implements BuildBackend {
       stepNames: slashbuildStepNames(tracked.repo.commands),
       stepIndex: stepIndexByName(tracked.repo.commands),
       masterUrl: this.#bb.url,
+      webUi: await this.#webUi.known(),
       now: this.#clock(),
       createdAt: tracked.createdAt,
     });

@@ -189,11 +189,12 @@ export class BuildbotClient {
     return this.#get(`/api/v2/steps/${stepid}/logs`, "logs", bbLogSchema);
   }
 
-  async rawLog(logid: number): Promise<string> {
-    const path = `/api/v2/logs/${logid}/raw`;
+  async logContent(logid: number): Promise<string> {
+    const path = `/api/v2/logs/${logid}/contents`;
     const response = await this.#read(path);
     if (!response.ok) throw this.#refused(path, response);
-    return response.text();
+    const body = (await response.json()) as { logchunks?: { content?: unknown }[] };
+    return (body.logchunks ?? []).map((chunk) => String(chunk.content ?? "")).join("");
   }
 
   async #get<T extends z.ZodType>(path: string, key: string, schema: T): Promise<z.output<T>[]> {

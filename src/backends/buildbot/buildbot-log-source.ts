@@ -13,9 +13,15 @@ export interface BuildbotLogSourceOptions {
 }
 
 /**
- * Step output for the build pages, read from Buildbot's REST API (`logs/{id}/raw`). Buildbot keeps
- * the logs; slashbuild does not copy them. The master already redacts secrets it rendered; the
- * secrets slashbuild knows are masked again here in case a command printed one some other way.
+ * Step output for the build pages, read from Buildbot's REST API. Buildbot keeps the logs;
+ * slashbuild does not copy them. The master already redacts secrets it rendered; the secrets
+ * slashbuild knows are masked again here in case a command printed one some other way.
+ *
+ * Read from `logs/{id}/contents`, not `/raw`: a stream log's lines there start with their stream,
+ * and `h` marks Buildbot's own header around each command (the command line, "in dir", argv,
+ * "using PTY: False", the exit code, elapsedTime), which `/raw` mixes with the output. Those lines
+ * are kept but printed faint (SGR 2), as Buildbot's UI shows them: faint text is never taken for an
+ * error, so a failed build's page opens on the command's output, not on its header.
  */
 export class BuildbotLogSource implements LogSource {
   readonly #client: BuildbotClient;
@@ -38,11 +44,25 @@ export class BuildbotLogSource implements LogSource {
     if (!step) return null;
     const logs = await this.#client.logs(step.stepid);
     // ShellCommand writes one "stdio" log; other steps may have several, shown one after another.
-    const texts = await Promise.all(logs.map((log) => this.#client.rawLog(log.logid)));
+    const texts = await Promise.all(
+      logs.map(async (log) => readable(await this.#client.logContent(log.logid), log.type)),
+    );
     const text =
       logs.length === 1
         ? (texts[0] ?? "")
         : logs.map((log, i) => `--- ${log.name} ---\n${texts[i]}`).join("\n");
     return maskText(text, this.#secrets ?? Object.values(repo.secrets));
   }
+}
+
+/**
+ * A log's content as a person reads it: a stream log's stream marks dropped, its header faint. Lines
+ * are split at newlines only: a progress bar's carriage returns stay inside its line.
+ */
+export function readable(content: string, type: string | undefined): string {
+  if (type !== "s") return content;
+  return content
+    .split("\n")
+    .map((line) => (line.startsWith("h") ? `\x1b[2m${line.slice(1)}\x1b[22m` : line.slice(1)))
+    .join("\n");
 }

@@ -34,6 +34,8 @@ export interface MapContext {
   /** Buildbot step name → slashbuild step index. */
   readonly stepIndex: ReadonlyMap<string, number>;
   readonly masterUrl: string;
+  /** Whether the master serves Buildbot's web UI (web-ui-check.ts); null: not known yet. */
+  readonly webUi?: boolean | null;
   /** Epoch ms, for facts Buildbot gives no time for, and to refine its whole seconds. */
   readonly now: number;
   /** When slashbuild created the build (epoch ms): nothing Buildbot did for it came earlier. */
@@ -110,9 +112,16 @@ export function resolvedSha(build: BbBuild): string | null {
   return null;
 }
 
-export function externalRefs(build: BbBuild, masterUrl: string, request: BbBuildRequest | null) {
+export function externalRefs(
+  build: BbBuild,
+  masterUrl: string,
+  request: BbBuildRequest | null,
+  webUi: boolean | null = null,
+) {
   return {
     url: buildbotBuildUrl(masterUrl, build.builderid, build.number),
+    // Kept with the build: its posts and page link to `url` only when it was there to open.
+    ...(webUi === null ? {} : { web_ui: webUi }),
     buildid: build.buildid,
     builderid: build.builderid,
     number: build.number,
@@ -144,7 +153,7 @@ export function observe(state: TrackedState, seen: Observation, ctx: MapContext)
   }
 
   let next: TrackedState = state;
-  const external = externalRefs(build, ctx.masterUrl, request);
+  const external = externalRefs(build, ctx.masterUrl, request, ctx.webUi ?? null);
   if (state.bbBuildId !== build.buildid) {
     events.push({ type: "external", buildId: id, at: ctx.now, external });
     next = { ...next, bbBuildId: build.buildid };

@@ -9,6 +9,9 @@ import path from "node:path";
  */
 export const WWW_STUB_MODULE = "slashbuild_www_base";
 
+/** What the stub's only page says: how slashbuild tells a master without Buildbot's UI (web-ui-check.ts). */
+export const WWW_STUB_PAGE = "Buildbot REST API only";
+
 /** Writes the stub package into `dir` (created if needed) and returns `dir`, for PYTHONPATH. */
 export function writeWwwStub(dir: string): string {
   const mod = path.join(dir, WWW_STUB_MODULE);
@@ -20,7 +23,7 @@ export function writeWwwStub(dir: string): string {
   writeFileSync(path.join(mod, "VERSION"), "3.7.0\n");
   writeFileSync(
     path.join(mod, "static", "index.html"),
-    "<!doctype html><title>buildbot</title><p>Buildbot REST API only (slashbuild www stub).</p>\n",
+    `<!doctype html><title>buildbot</title><p>${WWW_STUB_PAGE} (slashbuild www stub).</p>\n`,
   );
   const egg = path.join(dir, `${WWW_STUB_MODULE}.egg-info`);
   mkdirSync(egg, { recursive: true });

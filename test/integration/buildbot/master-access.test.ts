@@ -99,7 +99,7 @@ describeWithBuildbot("who can read a Buildbot master slashbuild generated (real 
       const step = steps.find((s) => s.name === `echo ${MARKER}`);
       const logs = await client.logs(step?.stepid ?? -1);
       logId = logs[0]?.logid ?? -1;
-      expect(await client.rawLog(logId)).toContain(MARKER);
+      expect(await client.logContent(logId)).toContain(MARKER);
     }, 120_000);
 
     it(`an anonymous GET of the log and of the build is ${defended ? "refused (403)" : "answered (200)"}`, async () => {

@@ -106,18 +106,18 @@ describe("BuildbotClient", () => {
       if (url.endsWith("/auth/login")) return login(`s${++sessions}`);
       // A restarted master: the first session is refused as anonymous is (Forbidden, 403).
       return new Headers(init.headers).get("cookie") === "TWISTED_SESSION=s2"
-        ? new Response("line 1\n")
+        ? new Response(JSON.stringify({ logchunks: [{ logid: 7, firstline: 0, content: "oline 1\n" }] }))
         : new Response(JSON.stringify({ error: "you need to have role 'slashbuild'" }), { status: 403 });
     });
-    expect(await c.rawLog(7)).toBe("line 1\n");
+    expect(await c.logContent(7)).toBe("oline 1\n");
     expect(calls.map((x) => `${x.url.replace("http://bb:8010", "")} ${x.cookie ?? "-"}`)).toEqual([
       "/auth/login -",
-      "/api/v2/logs/7/raw TWISTED_SESSION=s1",
+      "/api/v2/logs/7/contents TWISTED_SESSION=s1",
       "/auth/login -",
-      "/api/v2/logs/7/raw TWISTED_SESSION=s2",
+      "/api/v2/logs/7/contents TWISTED_SESSION=s2",
     ]);
     // The session is kept: the next read logs in no more.
-    await c.rawLog(7);
+    await c.logContent(7);
     expect(calls.filter((x) => x.url.endsWith("/auth/login"))).toHaveLength(2);
   });
 

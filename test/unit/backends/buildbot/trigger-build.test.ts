@@ -6,7 +6,6 @@ import {
   forceParams,
 } from "../../../../src/backends/buildbot/trigger-build.js";
 import { buildbotConfigSchema, toBuildbotConfig } from "../../../../src/config/buildbot-schema.js";
-import { backendPageLink } from "../../../../src/core/backend-link.js";
 import type { Build } from "../../../../src/core/build.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
@@ -139,15 +138,5 @@ describe("pull request builds on Buildbot", () => {
       changeFields(fork, repo as NonNullable<typeof repo>, bb).properties as string,
     );
     expect(properties.slashbuild_secrets).toBe("");
-  });
-});
-
-describe("backendPageLink", () => {
-  it("links Buildbot builds to their page, and nothing else", () => {
-    const url = "http://bb:8010/#/builders/1/builds/3";
-    expect(backendPageLink({ backend: "buildbot", external: { url } })).toBe(url);
-    expect(backendPageLink({ backend: "local", external: { url } })).toBeNull();
-    expect(backendPageLink({ backend: "buildbot", external: {} })).toBeNull();
-    expect(backendPageLink({ backend: "buildbot", external: { url: "javascript:alert(1)" } })).toBeNull();
   });
 });
