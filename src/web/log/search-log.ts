@@ -60,6 +60,8 @@ export async function searchLog(
     const first = step === from.step;
     let line = first ? from.line : 1;
     let at = first ? Math.min(from.offset, size) : 0;
+    const began = at;
+    let lineStart = at;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const test = (): void => {
@@ -82,6 +84,7 @@ export async function searchLog(
         test();
         line++;
         pos = nl + 1;
+        lineStart = at + pos;
         if (matches.length >= limits.matches && at + pos < size) {
           return { matches, next: { step, offset: at + pos, line } };
         }
@@ -90,8 +93,10 @@ export async function searchLog(
       read += bytes.length;
     }
     if (at < size) {
-      // The budget ran out: go on from here next time. Mid-line (a line longer than what one answer
-      // reads), the rest of that line is searched as a line of its own, under the same number.
+      // The budget ran out: next time, go on from the line it ran out in, read again whole. Only a
+      // line longer than a whole answer's budget is cut: its rest is searched as a line of its own,
+      // under the same number.
+      if (lineStart > began) return { matches, next: { step, offset: lineStart, line } };
       if (pendingBytes > 0) test();
       return { matches, next: { step, offset: at, line } };
     }
