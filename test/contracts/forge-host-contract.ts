@@ -179,6 +179,14 @@ export function forgeHostContract(h: ForgeHostHarness): void {
       );
     });
 
+    it("a commit's page is on the instance's web origin (never its API), and names the repo and the commit", () => {
+      const api = host.api.example;
+      const url = host.web.commitUrl(api, "acme/app", SHA);
+      expect(url.startsWith(`${new URL(api).origin}/acme/app/`)).toBe(true);
+      expect(url).toContain(SHA);
+      expect(url).not.toContain("/api/");
+    });
+
     it("a status request goes under the configured API base, with the token in a header only", () => {
       const status = payload(host.name, h.push.fullName);
       const request = host.statuses.request("https://git.example.com/api", "tok-0123456789", status);

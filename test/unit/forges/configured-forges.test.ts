@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { configuredForges, hostNames, pullRequestHeadsOf } from "../../../src/forges/configured-forges.js";
+import {
+  commitLinksOf,
+  configuredForges,
+  hostNames,
+  pullRequestHeadsOf,
+} from "../../../src/forges/configured-forges.js";
 import { FORGE_HOSTS } from "../../../src/forges/forge-hosts.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
@@ -73,5 +78,23 @@ describe("the forges: section against the host list", () => {
 
   it("chat keeps every host's names capitalised", () => {
     expect(hostNames(FORGE_HOSTS)).toEqual(["GitHub", "Gitea", "Forgejo", "GitLab"]);
+  });
+
+  it("links a commit to its repo's Git host when the host and the repo's name there are known", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const config = makeConfig({
+      forges: { github: {}, gitlab: { api_url: "https://gitlab.example.com/api/v4" } },
+      repos: {
+        a: { ...repo, url: "https://github.com/acme/a.git", forge: "github" },
+        b: { ...repo, forge: "gitlab", full_name: "group/b" },
+        c: { ...repo, url: "/srv/git/c.git" },
+      },
+    });
+    const link = commitLinksOf(config, configuredForges(config, FORGE_HOSTS));
+    expect(link("a", sha)).toBe(`https://github.com/acme/a/commit/${sha}`);
+    expect(link("b", sha)).toBe(`https://gitlab.example.com/group/b/-/commit/${sha}`);
+    // No forge, or a name that cannot be told from a local path: no link.
+    expect(link("c", sha)).toBeNull();
+    expect(link("nope", sha)).toBeNull();
   });
 });

@@ -72,3 +72,16 @@ describe("Gitea commit statuses", () => {
     expect(classify(503, {}).kind).toBe("retryable");
   });
 });
+
+describe("Gitea commit pages", () => {
+  it("are where Gitea's own push payload says its commits are", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const push = JSON.parse(
+      await readFile(new URL("../../../fixtures/forges/gitea-push.json", import.meta.url), "utf8"),
+    ) as { commits: { id: string; url: string }[] };
+    const commit = push.commits[0];
+    expect(giteaHost.web.commitUrl("http://localhost:3000/api/v1", "gitea/webhooks", commit?.id ?? "")).toBe(
+      commit?.url,
+    );
+  });
+});

@@ -84,3 +84,15 @@ describe("GitHub commit statuses", () => {
     expect(classify(201, {}).kind).toBe("delivered");
   });
 });
+
+describe("GitHub commit pages", () => {
+  const sha = "0123456789abcdef0123456789abcdef01234567";
+  it("are on github.com for the public API, on the Enterprise server's own origin otherwise", () => {
+    expect(githubHost.web.commitUrl("https://api.github.com", "acme/app", sha)).toBe(
+      `https://github.com/acme/app/commit/${sha}`,
+    );
+    expect(githubHost.web.commitUrl("https://ghe.example.com/api/v3", "acme/app", sha)).toBe(
+      `https://ghe.example.com/acme/app/commit/${sha}`,
+    );
+  });
+});

@@ -77,3 +77,12 @@ describe("GitLab commit statuses", () => {
     expect(classify(400, {}).kind).toBe("permanent");
   });
 });
+
+describe("GitLab commit pages", () => {
+  it("are under the group path, on the instance's origin, at GitLab's /-/commit/ route", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    expect(gitlabHost.web.commitUrl("https://gitlab.example.com/api/v4", "group/sub/app", sha)).toBe(
+      `https://gitlab.example.com/group/sub/app/-/commit/${sha}`,
+    );
+  });
+});
