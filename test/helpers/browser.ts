@@ -22,14 +22,21 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+export interface BrowserOptions {
+  /** The viewer's time zone and language (IANA zone, BCP 47 tag); default: the machine's. */
+  readonly timezoneId?: string;
+  readonly locale?: string;
+}
+
 /** A fresh headless chromium with its own temporary profile; close() removes the profile. */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(options: BrowserOptions = {}): Promise<TestBrowser> {
   const profile = await makeTempDir("slashbuild-chromium-");
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
     viewport: { width: 1280, height: 900 },
+    ...options,
   });
   return {
     context,

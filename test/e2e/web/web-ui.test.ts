@@ -70,6 +70,10 @@ describe("the web UI in chromium", () => {
     await page.click(`a[href="/builds/${first.id}"] >> nth=0`);
     await page.waitForURL(`**/builds/${first.id}`);
     expect(await page.textContent("#summary h1")).toContain(`Build #${first.id}`);
+    // The step passed: folded, and its log loads when it is opened.
+    expect(await page.$eval("#step-1", (d) => (d as unknown as { open: boolean }).open)).toBe(false);
+    await page.click("#step-1 > summary");
+    await page.waitForSelector("#L1-1");
     expect(await lineTexts(page, 1)).toEqual(["hello"]);
     await page.close();
   });
