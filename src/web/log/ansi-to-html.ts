@@ -113,6 +113,15 @@ export function stripAnsi(line: string): string {
 }
 
 /**
+ * Many lines' text without escape sequences or control characters (carriage returns too, newlines
+ * kept): more than a person reads of them (what a carriage return overwrote stays), for asking a
+ * batch of lines whether a line of it might hold some text.
+ */
+export function withoutEscapes(text: string): string {
+  return text.replace(SEQUENCE, "");
+}
+
+/**
  * The text a person reads, less what is printed faint (SGR 2): tools print in faint what needs no
  * attention (timestamps, paths, a skipped test), and so does slashbuild for a backend's own lines
  * around a command's output (Buildbot's header: the command, its directory, argv, "using PTY").

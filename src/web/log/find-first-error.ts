@@ -1,13 +1,16 @@
 import { type Build, isFinal } from "../../core/build.js";
 import { brightText } from "./ansi-to-html.js";
+import { lineBatches, linesIn, linesOf, MAX_LINE } from "./line-batches.js";
 import type { LogStreamSource } from "./log-stream-source.js";
 
 /** Words that mark an error line in the output of common build tools. */
 const ERROR = /\b(error|errors|fatal|panic|exception|fail|failed|failure|failing)\b/i;
 /** Summary lines that mention errors without being one ("0 errors", "failed: 0"). */
 const NOT_AN_ERROR = /\b(0|no) (errors?|failed|failures?)\b|\b(errors?|failed|failures?):? 0\b/i;
-/** Only this much of a line is searched: a 50 MB line must not become a 50 MB string. */
-const MAX_LINE = 64 * 1024;
+/** What every error line has (ERROR's words, without its word boundaries): asked of a whole batch first. */
+const MAY_BE_ERROR = /error|fatal|panic|exception|fail/i;
+/** How far from a log's end its last bright line is looked for when no line is an error. */
+const TAIL_BYTES = 64 * 1024;
 
 /**
  * Whether a log line (as written, escape sequences included) looks like an error: marked on the
@@ -36,7 +39,8 @@ interface Found {
  * The first line that looks like an error, which a failed build's page opens on. The failing step
  * is searched first (that is where the error that matters is); when none of its lines looks like
  * one, its last line with something bright on it is the answer (build tools print the reason last;
- * Buildbot's faint "elapsedTime=" is not it). Streams the logs; never holds one whole.
+ * Buildbot's faint "elapsedTime=" is not it). Streams the logs, a batch of lines at a time, and
+ * looks at a batch's lines only when one of the words occurs in it: never holds a log whole.
  */
 export async function findFirstError(source: LogStreamSource, build: Build): Promise<LogLocation | null> {
   const failing = build.steps.filter((s) => s.status === "failed" || s.status === "timed_out");
@@ -46,7 +50,9 @@ export async function findFirstError(source: LogStreamSource, build: Build): Pro
     if (size === null || size === 0) continue;
     const found = await scan(source, build, step.index, size);
     if (found.match !== null) return { step: step.index + 1, ...found.match };
-    if (failing.length > 0) return { step: step.index + 1, ...found.lastBright };
+    if (failing.length > 0) {
+      return { step: step.index + 1, ...(await lastBright(source, build, step.index, size, found.lines)) };
+    }
   }
   return null;
 }
@@ -56,47 +62,42 @@ async function scan(
   build: Build,
   step: number,
   size: number,
-): Promise<{ match: Found | null; lastBright: Found }> {
+): Promise<{ match: Found | null; lines: number }> {
   let line = 1;
-  let start = 0;
-  let at = 0;
-  let lastBright: Found | null = null;
-  let lastWhole: Found = { line: 1, offset: 0 };
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  /** Whether the line is an error; notes it when it has bright text. */
-  const test = (parts: Buffer[]): boolean => {
-    const text = Buffer.concat(parts).toString("utf8");
-    if (brightText(text).trim() !== "") lastBright = { line, offset: start };
-    return isErrorLine(text);
-  };
-  for await (const chunk of source.readRange(build, step, 0, size)) {
-    const bytes = chunk as Buffer;
-    let pos = 0;
-    for (;;) {
-      const nl = bytes.indexOf(0x0a, pos);
-      const piece = bytes.subarray(pos, nl === -1 ? bytes.length : nl);
-      if (pendingBytes < MAX_LINE) {
-        pending.push(piece.subarray(0, MAX_LINE - pendingBytes));
-        pendingBytes += piece.length;
-      }
-      if (nl === -1) break;
-      if (test(pending)) return { match: { line, offset: start }, lastBright: { line, offset: start } };
-      lastWhole = { line, offset: start };
-      line++;
-      start = at + nl + 1;
-      pending = [];
-      pendingBytes = 0;
-      pos = nl + 1;
+  for await (const batch of lineBatches(source, build, step, 0, size, size)) {
+    if (!MAY_BE_ERROR.test(batch.bytes.toString("latin1"))) {
+      line += linesIn(batch.bytes);
+      continue;
     }
-    at += bytes.length;
+    for (const [bytes, start] of linesOf(batch)) {
+      if (isErrorLine(bytes.toString("utf8"))) return { match: { line, offset: start }, lines: line };
+      line++;
+    }
   }
-  if (pendingBytes > 0) {
-    if (test(pending)) return { match: { line, offset: start }, lastBright: { line, offset: start } };
-    lastWhole = { line, offset: start };
+  return { match: null, lines: line - 1 };
+}
+
+/** The last line with bright text among the log's last TAIL_BYTES, else its last line. */
+async function lastBright(
+  source: LogStreamSource,
+  build: Build,
+  step: number,
+  size: number,
+  lines: number,
+): Promise<Found> {
+  const from = Math.max(0, size - TAIL_BYTES);
+  const starts: number[] = [];
+  let bright = -1;
+  for await (const batch of lineBatches(source, build, step, from, size, size)) {
+    for (const [bytes, start] of linesOf(batch)) {
+      // Read from the middle of a line, the first one may be a piece: never the answer.
+      if (start === from && from > 0) continue;
+      starts.push(start);
+      if (brightText(bytes.toString("utf8")).trim() !== "") bright = starts.length - 1;
+    }
   }
-  // No line with bright text at all: the log's last line.
-  return { match: null, lastBright: lastBright ?? lastWhole };
+  const at = bright === -1 ? starts.length - 1 : bright;
+  return { line: Math.max(1, lines - (starts.length - 1 - at)), offset: starts[at] ?? 0 };
 }
 
 /** Finished builds remembered; each is two numbers. */
@@ -108,13 +109,20 @@ const MAX_REMEMBERED = 1000;
  */
 export class FirstErrors {
   readonly #known = new Map<number, LogLocation | null>();
+  /** Scans under way: a viewer arriving while the build's finish is being scanned waits for that one. */
+  readonly #scanning = new Map<number, Promise<LogLocation | null>>();
 
   constructor(readonly source: LogStreamSource) {}
 
   async find(build: Build): Promise<LogLocation | null> {
     if (!isFinal(build.status)) return findFirstError(this.source, build);
     if (this.#known.has(build.id)) return this.#known.get(build.id) ?? null;
-    const found = await findFirstError(this.source, build);
+    let scan = this.#scanning.get(build.id);
+    if (!scan) {
+      scan = findFirstError(this.source, build).finally(() => this.#scanning.delete(build.id));
+      this.#scanning.set(build.id, scan);
+    }
+    const found = await scan;
     this.#known.set(build.id, found);
     for (const old of this.#known.keys()) {
       if (this.#known.size <= MAX_REMEMBERED) break;

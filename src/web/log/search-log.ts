@@ -1,5 +1,6 @@
 import type { Build } from "../../core/build.js";
-import { stripAnsi } from "./ansi-to-html.js";
+import { stripAnsi, withoutEscapes } from "./ansi-to-html.js";
+import { lineBatches, linesIn, linesOf } from "./line-batches.js";
 import type { LogStreamSource } from "./log-stream-source.js";
 
 /** Where a search goes on: a step (0-based), a line start in its log, and that line's number. */
@@ -32,17 +33,16 @@ export interface SearchLimits {
   readonly bytes: number;
 }
 
-/** Only this much of a line is searched: a 50 MB line must not become a 50 MB string. */
-const MAX_LINE = 64 * 1024;
 /** Shown of a long matching line: some before the first hit, more after. */
 const BEFORE_HIT = 80;
 const SHOWN = 240;
 
 /**
  * Finds `pattern` (global, per line) in the build's logs from `from` on, step after step, streaming
- * each log in chunks: memory stays a chunk and a line, and one call reads at most `limits.bytes`
- * (then `next` says where to go on). Lines are matched as a person reads them, escape sequences
- * stripped. Logs are masked where they are kept, so what is searched never holds a secret.
+ * each log a batch of lines at a time (line-batches.ts): memory stays a chunk and a line, a batch
+ * whose text lacks the pattern costs one regular-expression pass, and one call reads at most
+ * `limits.bytes` (then `next` says where to go on). Lines are matched as a person reads them,
+ * escape sequences stripped. Logs are masked where they are kept, so what is searched holds no secret.
  */
 export async function searchLog(
   source: LogStreamSource,
@@ -52,55 +52,42 @@ export async function searchLog(
   limits: SearchLimits,
 ): Promise<SearchResult> {
   const matches: SearchMatch[] = [];
+  const anywhere = new RegExp(pattern.source, pattern.flags.replace("g", ""));
   let read = 0;
-  const spent = (): boolean => matches.length >= limits.matches || read >= limits.bytes;
   for (let step = from.step; step < build.steps.length; step++) {
-    if (spent()) return { matches, next: { step, offset: 0, line: 1 } };
+    if (matches.length >= limits.matches || read >= limits.bytes) {
+      return { matches, next: { step, offset: 0, line: 1 } };
+    }
     const size = (await source.size(build, step)) ?? 0;
     const first = step === from.step;
+    const began = first ? Math.min(from.offset, size) : 0;
     let line = first ? from.line : 1;
-    let at = first ? Math.min(from.offset, size) : 0;
-    const began = at;
-    let lineStart = at;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const test = (): void => {
-      const match = matchLine(stripAnsi(Buffer.concat(pending).toString("utf8")), pattern);
-      if (match) matches.push({ step: step + 1, line, ...match });
-      pending = [];
-      pendingBytes = 0;
-    };
-    if (at >= size) continue;
     // Never more than the budget left, so one answer reads at most limits.bytes.
-    for await (const chunk of source.readRange(build, step, at, Math.min(size, at + limits.bytes - read))) {
-      const bytes = chunk as Buffer;
-      let pos = 0;
-      for (;;) {
-        const nl = bytes.indexOf(0x0a, pos);
-        const piece = bytes.subarray(pos, nl === -1 ? bytes.length : nl);
-        if (pendingBytes < MAX_LINE) pending.push(piece.subarray(0, MAX_LINE - pendingBytes));
-        pendingBytes += piece.length;
-        if (nl === -1) break;
-        test();
+    const end = Math.min(size, began + limits.bytes - read);
+    let cut = false;
+    for await (const batch of lineBatches(source, build, step, began, end, size)) {
+      if (batch.cut && batch.start > began) {
+        // The budget ran out inside this line: the next answer reads it again, whole.
+        return { matches, next: { step, offset: batch.start, line } };
+      }
+      // Only a line longer than a whole answer's budget is cut: its rest is searched next time as
+      // a line of its own, under the same number.
+      cut = batch.cut;
+      if (!anywhere.test(withoutEscapes(batch.bytes.toString("utf8")))) {
+        line += linesIn(batch.bytes);
+        continue;
+      }
+      for (const [bytes, , lineEnd] of linesOf(batch)) {
+        const match = matchLine(stripAnsi(bytes.toString("utf8")), pattern);
+        if (match) matches.push({ step: step + 1, line, ...match });
         line++;
-        pos = nl + 1;
-        lineStart = at + pos;
-        if (matches.length >= limits.matches && at + pos < size) {
-          return { matches, next: { step, offset: at + pos, line } };
+        if (matches.length >= limits.matches && lineEnd < size) {
+          return { matches, next: { step, offset: lineEnd, line: cut ? line - 1 : line } };
         }
       }
-      at += bytes.length;
-      read += bytes.length;
     }
-    if (at < size) {
-      // The budget ran out: next time, go on from the line it ran out in, read again whole. Only a
-      // line longer than a whole answer's budget is cut: its rest is searched as a line of its own,
-      // under the same number.
-      if (lineStart > began) return { matches, next: { step, offset: lineStart, line } };
-      if (pendingBytes > 0) test();
-      return { matches, next: { step, offset: at, line } };
-    }
-    if (pendingBytes > 0) test();
+    read += end - began;
+    if (end < size) return { matches, next: { step, offset: end, line: cut ? line - 1 : line } };
   }
   return { matches, next: null };
 }
