@@ -255,17 +255,18 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     whoIs: chat.whoIs,
   });
   // Build pages name the commit: its title and author from the mirror, its link from its Git host.
-  const commits = new CommitSummaries({ mirrorPath: (repo) => mirrors.mirrorPath(repo), clock });
+  const commits = new CommitSummaries({
+    repos: config.repos,
+    mirrorPath: (repo) => mirrors.mirrorPath(repo),
+    clock,
+  });
   await server.register(webRoutes, {
     service,
     config,
     clock,
     secrets,
     sessions: new SqliteWebSessions(db),
-    commits: async (build) => {
-      const repo = Object.hasOwn(config.repos, build.repo) ? config.repos[build.repo] : undefined;
-      return repo && build.sha ? commits.read(repo, build.sha) : null;
-    },
+    commits: (build) => commits.ofBuild(build),
     commitUrl: commitLinksOf(config, forges),
     // Each backend's logs as byte ranges: files on disk, or Buildbot's REST API.
     logs: logSourceByBackend({

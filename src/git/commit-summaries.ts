@@ -1,9 +1,12 @@
 import { existsSync } from "node:fs";
 import type { RepoConfig } from "../config/config.js";
+import type { Build } from "../core/build.js";
 import type { CommitSummary } from "../core/commit-summary.js";
 import { runGit } from "./run-git.js";
 
 export interface CommitSummariesOptions {
+  /** The configured repos, by name (a build names its repo). */
+  readonly repos: Readonly<Record<string, RepoConfig>>;
   /** Where the repo's mirror is (GitMirrors.mirrorPath). */
   readonly mirrorPath: (repo: RepoConfig) => string;
   readonly clock?: () => number;
@@ -26,6 +29,7 @@ const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
  * one git process.
  */
 export class CommitSummaries {
+  readonly #repos: Readonly<Record<string, RepoConfig>>;
   readonly #mirrorPath: (repo: RepoConfig) => string;
   readonly #clock: () => number;
   readonly #max: number;
@@ -33,9 +37,16 @@ export class CommitSummaries {
   readonly #reading = new Map<string, Promise<CommitSummary | null>>();
 
   constructor(options: CommitSummariesOptions) {
+    this.#repos = options.repos;
     this.#mirrorPath = options.mirrorPath;
     this.#clock = options.clock ?? Date.now;
     this.#max = options.maxEntries ?? 2000;
+  }
+
+  /** The title and author of the commit a build built; null before it is resolved or when unknown. */
+  ofBuild(build: Pick<Build, "repo" | "sha">): Promise<CommitSummary | null> {
+    const repo = Object.hasOwn(this.#repos, build.repo) ? this.#repos[build.repo] : undefined;
+    return repo && build.sha ? this.read(repo, build.sha) : Promise.resolve(null);
   }
 
   /** The commit's title and author, or null when the mirror does not have it (yet). Never throws. */

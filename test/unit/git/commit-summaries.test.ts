@@ -17,7 +17,7 @@ afterAll(() => repo.remove());
 
 describe("CommitSummaries", () => {
   it("reads a commit's title (first line only) and author from the mirror", async () => {
-    const summaries = new CommitSummaries({ mirrorPath: () => repo.dir });
+    const summaries = new CommitSummaries({ repos: { app: config }, mirrorPath: () => repo.dir });
     expect(await summaries.read(config, sha)).toEqual({
       title: "Fix the <login> form",
       author: "Slashbuild Test",
@@ -27,6 +27,7 @@ describe("CommitSummaries", () => {
   it("asks git once per commit: a commit never changes", async () => {
     let asked = 0;
     const summaries = new CommitSummaries({
+      repos: { app: config },
       mirrorPath: () => {
         asked++;
         return repo.dir;
@@ -41,6 +42,7 @@ describe("CommitSummaries", () => {
     let now = 0;
     let asked = 0;
     const summaries = new CommitSummaries({
+      repos: { app: config },
       mirrorPath: () => {
         asked++;
         return repo.dir;
@@ -59,6 +61,7 @@ describe("CommitSummaries", () => {
   it("never runs git for anything but a full commit id, nor without a mirror", async () => {
     let asked = 0;
     const summaries = new CommitSummaries({
+      repos: { app: config },
       mirrorPath: () => {
         asked++;
         return "/nonexistent/mirror.git";
