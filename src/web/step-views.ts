@@ -74,7 +74,7 @@ export function renderStepSection(build: Build, index: number, options: SectionO
   const lazy =
     !window && !open && step !== undefined && step.status !== "pending" && step.status !== "skipped";
   const empty = lazy
-    ? html`Loading… (or open the <a href="/builds/${build.id}/steps/${k}/raw">raw log</a>)`
+    ? html`Its output loads when the step is opened (or see the <a href="/builds/${build.id}/steps/${k}/raw">raw log</a>).`
     : step?.status === "pending"
       ? "Not started yet."
       : "No output.";
