@@ -1,5 +1,6 @@
 /**
- * When each line of a step's log arrived, kept beside the log (`<step>.times` next to
+ * When each line of a step's log arrived (reached the log: the runner writes a line once it ends,
+ * or a long one in pieces), kept beside the log (`<step>.times` next to
  * `<step>.log`) so the log itself stays exactly what the build printed. One record per second in
  * which output arrived: the byte offset where that second's first chunk starts and the time it
  * arrived (epoch ms). A line's time is the time of the last record at or before its first byte, true

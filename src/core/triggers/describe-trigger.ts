@@ -64,22 +64,3 @@ export function describeTrigger(build: Described): TriggerPart[] {
       return [text(`Schedule ${trigger.name}`)];
   }
 }
-
-function partText(part: TriggerPart): string {
-  switch (part.kind) {
-    case "text":
-    case "link":
-      return part.text;
-    case "user":
-      return `@${part.name}`;
-    case "channel":
-      return `~${part.name}`;
-    case "build":
-      return `#${part.id}`;
-  }
-}
-
-/** The parts as plain text (`@alice`, `~ci`, `#12`), for titles and tests. */
-export function triggerText(parts: readonly TriggerPart[]): string {
-  return parts.map(partText).join("");
-}

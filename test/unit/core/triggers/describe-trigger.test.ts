@@ -1,10 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { commitFromTrigger } from "../../../../src/core/commit-summary.js";
-import { describeTrigger, triggerText } from "../../../../src/core/triggers/describe-trigger.js";
+import { describeTrigger, type TriggerPart } from "../../../../src/core/triggers/describe-trigger.js";
 import type { BuildTrigger } from "../../../../src/core/triggers/trigger.js";
 import { makeBuild } from "../../../fakes/make-build.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+/** The parts as a person would read them in plain text. */
+function triggerText(parts: readonly TriggerPart[]): string {
+  return parts
+    .map((part) =>
+      part.kind === "user"
+        ? `@${part.name}`
+        : part.kind === "channel"
+          ? `~${part.name}`
+          : part.kind === "build"
+            ? `#${part.id}`
+            : part.text,
+    )
+    .join("");
+}
 const said = (overrides: Parameters<typeof makeBuild>[0]) =>
   triggerText(describeTrigger(makeBuild(overrides)));
 
