@@ -1,4 +1,3 @@
-import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
@@ -38,6 +37,8 @@ import { fanOutNotifier } from "./notify/fan-out-notifier.js";
 import { repoNotifyFilter } from "./notify/notify-policy.js";
 import { realSleep } from "./notify/outbox-deliverer.js";
 import { Scheduler } from "./schedules/scheduler.js";
+import { keepBuildNumbersAhead } from "./store/build-number-mark.js";
+import { makeDataDir } from "./store/make-data-dir.js";
 import { openDatabase } from "./store/open-database.js";
 import { RetentionPruner } from "./store/retention-pruner.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
@@ -69,15 +70,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const logger = deps.logger ?? createLogger(config.logLevel, secrets);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
-  // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(config.dataDir, 0o700);
+  makeDataDir(config.dataDir, config.configFile);
   const dbFile = path.join(config.dataDir, "slashbuild.db");
   const db = openDatabase(dbFile);
   const storage = storageGuard(dbFile, logger, clock);
   // Started with the service (start()), stopped before the database closes.
   let checkpointer: WalCheckpointer | undefined;
-  const store = new SqliteBuildStore(db, storage);
+  // A restored backup must not hand out numbers (and log folders) that builds already had.
+  const numbers = keepBuildNumbersAhead(
+    db,
+    config.dataDir,
+    new LogFiles(config.dataDir).highestBuildId(),
+    logger,
+  );
+  const store = new SqliteBuildStore(db, storage, numbers);
   const outbox = new SqliteOutbox(db, clock, storage);
   const sink = chatMode(config);
   // On every /metrics scrape and `/build health`: O(1) at any queue depth.
