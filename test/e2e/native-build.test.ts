@@ -73,30 +73,33 @@ describe("compiling native addons during npm ci", () => {
   it.each([
     { runner: "npm's node-gyp alone", useShim: false },
     { runner: "the project's node-gyp", useShim: true },
-  ])("$runner compiles an addon with no npm settings and no download: $useShim", async ({ useShim }) => {
-    const home = await newDir();
-    const addon = await newDir();
-    await writeAddon(addon);
-    const nodeGyp = await npmNodeGyp(home);
-    // Only what a user without any npm config has: no npm_config_nodedir from this machine.
-    const env = { PATH: process.env.PATH ?? "", HOME: home, npm_config_node_gyp: nodeGyp, ...NO_DOWNLOADS };
-    const built = await run(process.execPath, [useShim ? SHIM : nodeGyp, "rebuild"], { cwd: addon, env });
-    if (!useShim) {
-      // Without the project's node-gyp, node-gyp fetches Node's headers from nodejs.org.
-      expect(built.code).not.toBe(0);
-      expect(built.stderr).toMatch(/headers\.tar\.gz|network|proxy/i);
-      return;
-    }
-    expect(built.stderr).not.toContain("gyp ERR!");
-    expect(built.code).toBe(0);
-    const config = await readFile(path.join(addon, "build", "config.gypi"), "utf8");
-    expect(config).toContain(`"nodedir": "${path.resolve(path.dirname(process.execPath), "..")}"`);
-    const loaded = await exec(process.execPath, [
-      "-e",
-      `console.log(require(${JSON.stringify(path.join(addon, "build", "Release", "answer.node"))}).answer())`,
-    ]);
-    expect(loaded.stdout.trim()).toBe("42");
-  });
+  ])(
+    "$runner, for a user without npm settings and with no download (only the project's compiles)",
+    async ({ useShim }) => {
+      const home = await newDir();
+      const addon = await newDir();
+      await writeAddon(addon);
+      const nodeGyp = await npmNodeGyp(home);
+      // Only what a user without any npm config has: no npm_config_nodedir from this machine.
+      const env = { PATH: process.env.PATH ?? "", HOME: home, npm_config_node_gyp: nodeGyp, ...NO_DOWNLOADS };
+      const built = await run(process.execPath, [useShim ? SHIM : nodeGyp, "rebuild"], { cwd: addon, env });
+      if (!useShim) {
+        // Without the project's node-gyp, node-gyp fetches Node's headers from nodejs.org.
+        expect(built.code).not.toBe(0);
+        expect(built.stderr).toMatch(/headers\.tar\.gz|network|proxy/i);
+        return;
+      }
+      expect(built.stderr).not.toContain("gyp ERR!");
+      expect(built.code).toBe(0);
+      const config = await readFile(path.join(addon, "build", "config.gypi"), "utf8");
+      expect(config).toContain(`"nodedir": "${path.resolve(path.dirname(process.execPath), "..")}"`);
+      const loaded = await exec(process.execPath, [
+        "-e",
+        `console.log(require(${JSON.stringify(path.join(addon, "build", "Release", "answer.node"))}).answer())`,
+      ]);
+      expect(loaded.stdout.trim()).toBe("42");
+    },
+  );
 
   it("stops at once, naming build-essential and python3, when the compiler is missing", async () => {
     const home = await newDir();
