@@ -1,4 +1,3 @@
-import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
@@ -41,6 +40,8 @@ import { fanOutNotifier } from "./notify/fan-out-notifier.js";
 import { repoNotifyFilter } from "./notify/notify-policy.js";
 import { realSleep } from "./notify/outbox-deliverer.js";
 import { Scheduler } from "./schedules/scheduler.js";
+import { keepBuildNumbersAhead } from "./store/build-number-mark.js";
+import { makeDataDir } from "./store/make-data-dir.js";
 import { openDatabase } from "./store/open-database.js";
 import { RetentionPruner } from "./store/retention-pruner.js";
 import { SqliteBuildStore } from "./store/sqlite-build-store.js";
@@ -73,10 +74,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // Every forges: entry names a host in the list (else CONFIG_INVALID, before anything is opened).
   const forgeHosts = deps.forgeHosts ?? FORGE_HOSTS;
   const forges = configuredForges(config, forgeHosts);
-  // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
-  // Made first: the sandbox hides it from builds, which needs it to exist.
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(config.dataDir, 0o700);
+  // Only slashbuild may enter data_dir. Made first: the sandbox hides it from builds, which needs it to exist.
+  makeDataDir(config.dataDir, config.configFile);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
   const dbFile = path.join(config.dataDir, "slashbuild.db");
@@ -84,7 +83,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const storage = storageGuard(dbFile, logger, clock);
   // Started with the service (start()), stopped before the database closes.
   let checkpointer: WalCheckpointer | undefined;
-  const store = new SqliteBuildStore(db, storage);
+  // A restored backup must not hand out numbers (and log folders) that builds already had.
+  const numbers = keepBuildNumbersAhead(
+    db,
+    config.dataDir,
+    new LogFiles(config.dataDir).highestBuildId(),
+    logger,
+  );
+  const store = new SqliteBuildStore(db, storage, numbers);
   const outbox = new SqliteOutbox(db, clock, storage);
   const sink = chatMode(config);
   // On every /metrics scrape and `/build health`: O(1) at any queue depth.

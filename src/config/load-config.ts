@@ -8,6 +8,7 @@ import { toBuildbotConfig } from "./buildbot-schema.js";
 import type { Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
+import { closestKey, keysAt } from "./suggest-key.js";
 
 export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -56,18 +57,42 @@ export function parseConfig(text: string, options: LoadOptions & { baseDir: stri
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const at = (path: readonly PropertyKey[]) => path.map(String).join(".");
+  // An unknown key one edit or two from a known one is most likely that key misspelt (`reops:`):
+  // say so, and drop the "missing" its absence then causes, which only misleads.
+  const misspelt = new Set<string>();
+  const suggestions = new Map<z.core.$ZodIssue, (string | null)[]>();
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const known = keysAt(configSchema, issue.path);
+    const meant = issue.keys.map((key) => closestKey(key, known));
+    suggestions.set(issue, meant);
+    for (const key of meant) if (key) misspelt.add(at([...issue.path, key]));
+  }
   return issues
-    .map((issue) => {
-      const where = issue.path.map(String).join(".") || "(root)";
+    .flatMap((issue) => {
+      const where = at(issue.path) || "(root)";
       if (issue.code === "unrecognized_keys") {
-        const keys = issue.keys.map((key) => [where === "(root)" ? "" : `${where}.`, key].join(""));
-        return `  - unknown key ${keys.join(", ")}: remove it or check its spelling (see docs/configuration.md)`;
+        const prefix = issue.path.length > 0 ? `${where}.` : "";
+        return issue.keys.map((key, i) => {
+          const meant = suggestions.get(issue)?.[i];
+          return meant
+            ? `  - unknown key ${prefix}${key}: did you mean ${prefix}${meant}? (see docs/configuration.md)`
+            : `  - unknown key ${prefix}${key}: remove it or check its spelling (see docs/configuration.md)`;
+        });
+      }
+      if (
+        issue.code === "invalid_type" &&
+        / received undefined$/.test(issue.message) &&
+        misspelt.has(where)
+      ) {
+        return [];
       }
       if (issue.code === "invalid_key") {
         // zod reports a bad record key generically; the useful text is in the nested issue.
-        return `  - ${where}: ${issue.issues.map((inner) => inner.message).join("; ")}`;
+        return [`  - ${where}: ${issue.issues.map((inner) => inner.message).join("; ")}`];
       }
-      return `  - ${where}: ${issue.message}`;
+      return [`  - ${where}: ${issue.message}`];
     })
     .join("\n");
 }

@@ -25,7 +25,9 @@ export async function handleCommand(
   try {
     return await dispatch(service, config, command, parseBuildCommand(command.text), extras);
   } catch (error) {
-    if (isSlashbuildError(error)) return { visibility: "ephemeral", text: error.message, refusal: true };
+    if (isSlashbuildError(error)) {
+      return { visibility: "ephemeral", text: error.message, refusal: true, code: error.code };
+    }
     throw error;
   }
 }

@@ -36,6 +36,10 @@ interface StepRow {
   finished_at: number | null;
 }
 
+interface NumberRecorder {
+  record(id: number): void;
+}
+
 /** How far back a finish looks for the branch's previous verdict (cancelled and interrupted builds have none). */
 const VERDICT_LOOKBACK = 50;
 
@@ -75,10 +79,13 @@ export class SqliteBuildStore implements BuildStore {
   readonly #previousVerdict;
 
   readonly #guard: StorageGuard;
+  readonly #numbers: NumberRecorder | undefined;
 
-  constructor(db: Db, guard: StorageGuard = UNGUARDED) {
+  /** `numbers` hears every new build's number (store/build-number-mark.ts: kept outside the database). */
+  constructor(db: Db, guard: StorageGuard = UNGUARDED, numbers?: NumberRecorder) {
     this.#db = db;
     this.#guard = guard;
+    this.#numbers = numbers;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
          backend, status, created_at, rebuild_of, trigger)
@@ -184,6 +191,7 @@ export class SqliteBuildStore implements BuildStore {
     const trigger = build.trigger ?? null;
     const values = { ...build, trigger: trigger ? JSON.stringify(trigger) : null };
     const { lastInsertRowid } = this.#guard.run(() => this.#insert.run(values));
+    this.#numbers?.record(Number(lastInsertRowid));
     return {
       id: Number(lastInsertRowid),
       repo: build.repo,

@@ -24,7 +24,8 @@ describe("production install", () => {
     for (const name of ["package.json", "package-lock.json", ".npmrc"]) {
       if (existsSync(path.join(ROOT, name))) await copyFile(path.join(ROOT, name), path.join(dir, name));
     }
-    for (const name of ["bin", "dist", "examples"]) {
+    // scripts/node-gyp is a dependency of the project itself (a local package): prune reads it.
+    for (const name of ["bin", "dist", "examples", "scripts"]) {
       await cp(path.join(ROOT, name), path.join(dir, name), { recursive: true });
     }
     await exec("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
