@@ -1,4 +1,5 @@
 import { loadConfig } from "../config/load-config.js";
+import { movedKeyAdvice } from "../config/moved-keys.js";
 import { configuredForges } from "../forges/configured-forges.js";
 import { FORGE_HOSTS } from "../forges/forge-hosts.js";
 import type { CliIo } from "./index.js";
@@ -16,5 +17,6 @@ export function checkConfigCommand(file: string | undefined, io: CliIo): number 
     (repo) => `${repo.name} (${repo.backend}, ${repo.defaultBranch})`,
   );
   io.out.write(`${file} is valid: ${repos.length} repo(s): ${repos.join(", ")}\n`);
+  for (const move of config.movedKeys ?? []) io.err.write(`slashbuild: warning: ${movedKeyAdvice(move)}\n`);
   return 0;
 }

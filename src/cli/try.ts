@@ -21,7 +21,7 @@ export async function tryCommand(file: string, text: string, io: CliIo): Promise
   const token = config.mattermost.tokens[0] ?? "";
   const form = new URLSearchParams({
     channel_id: "try-channel",
-    channel_name: config.mattermost.channels?.[0] ?? "town-square",
+    channel_name: config.access.channels?.[0] ?? "town-square",
     command: trigger.toLowerCase(),
     team_domain: "try",
     team_id: "try-team",

@@ -86,8 +86,6 @@ const mattermostSchema = z
   .object({
     token: stringList,
     webhook_url: httpUrl.optional(),
-    channels: z.array(z.string().min(1)).optional(),
-    admins: z.array(z.string().min(1)).default([]),
     username: z.string().min(1).default("slashbuild"),
     icon_url: httpUrl.optional(),
     /** Bot mode (REST API v4, one post per build patched in place) when both url and bot_token are set. */
@@ -104,6 +102,19 @@ const mattermostSchema = z
   .refine((m) => (m.url === undefined) === (m.bot_token === undefined), {
     message: "bot mode needs both url and bot_token (or neither, for webhook mode)",
   });
+
+/**
+ * Who may use /build where (issue 19): slashbuild's own rule, whatever chat platform carries the
+ * command. Per repo, `channels`, `users` and `protected_branches` narrow it.
+ */
+const accessSchema = z
+  .object({
+    /** Channels (name or id) where /build may be used; absent = every channel. */
+    channels: z.array(z.string().min(1)).optional(),
+    /** Users (name or id) who may build any branch of any repo and stop any build. */
+    admins: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
 
 const runnerSchema = z
   .object({
@@ -223,6 +234,7 @@ export const configSchema = z
     data_dir: z.string().min(1).default("./data"),
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     mattermost: mattermostSchema,
+    access: accessSchema.prefault({}),
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
     retention: retentionSchema.prefault({}),
