@@ -339,19 +339,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     async close() {
       await scheduler.stop();
       await server.close();
+      // Reports the builds it was running interrupted, once their processes are gone.
       await local.close();
       // Buildbot builds keep running on the master; the next start reconciles them.
       await buildbot?.close();
-      for (const build of store.unfinished()) {
-        if (build.backend !== "local" || build.status !== "running") continue;
-        service.applyEvent({
-          type: "finished",
-          buildId: build.id,
-          at: clock(),
-          status: "interrupted",
-          reason: "slashbuild was shut down while this build was running",
-        });
-      }
       await notifier.settled();
       await statuses.notifier.settled();
       const deadline = Date.now() + DRAIN_MS;

@@ -49,9 +49,13 @@ interface Job extends QueueEntry {
    * 10,000 waiting builds should not hold 10,000 AbortControllers (issue 13's memory bound). */
   stop?: AbortController;
   done?: Promise<void>;
+  /** It reported `started` (the store says running), and whether it reported its end. */
+  started?: boolean;
+  ended?: boolean;
 }
 
 const INTERRUPTED = "slashbuild restarted while this build was running";
+const SHUT_DOWN = "slashbuild was shut down while this build was running";
 
 /**
  * The embedded runner: builds run as local processes, queued under the global and per-repo
@@ -200,8 +204,9 @@ export class LocalBackend implements BuildBackend {
   }
 
   /**
-   * Stops taking work and kills what runs, without reporting it: those builds stay `running` in
-   * the store and are reported interrupted by `recover` on the next start, which is the truth.
+   * Stops taking work and ends what runs. A build that had started is reported interrupted once
+   * its processes are gone, since the shutdown is why it did not finish; one that had not started
+   * yet (and every waiting build) stays queued in the store and runs after the next start.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -210,6 +215,16 @@ export class LocalBackend implements BuildBackend {
     const running = this.#queue.running;
     for (const job of running) job.stop?.abort({ kind: "closing" } satisfies StopReason);
     await Promise.allSettled(running.map((job) => job.done));
+    for (const job of running) {
+      if (!job.started || job.ended) continue;
+      this.#emit({
+        type: "finished",
+        buildId: job.buildId,
+        at: this.#clock(),
+        status: "interrupted",
+        reason: SHUT_DOWN,
+      });
+    }
   }
 
   #enqueue(build: Build, repo: RepoConfig): void {
@@ -255,7 +270,11 @@ export class LocalBackend implements BuildBackend {
         sandbox: this.#sandbox,
         runnerLimits: this.#config.runner.limits,
         stopSignal,
-        emit: (event) => this.#emit(event),
+        emit: (event) => {
+          if (event.type === "started") job.started = true;
+          if (event.type === "finished") job.ended = true;
+          this.#emit(event);
+        },
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),
         clock: this.#clock,
         ...(this.#logger ? { logger: this.#logger } : {}),
