@@ -118,6 +118,7 @@ async function scenario(mode: "webhook" | "bot"): Promise<Outcome> {
     });
     const deliverer = new OutboxDeliverer({
       outbox,
+      peer: "Mattermost",
       transport: chat.transport,
       initialBackoffMs: config.delivery.initialBackoffMs,
       maxBackoffMs: config.delivery.maxBackoffMs,

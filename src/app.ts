@@ -121,6 +121,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const { notifier, deliverer } = createStatusSink(config, {
     outbox,
     transport: chat.transport,
+    peer: chat.mode === "console" ? "the console" : "Mattermost",
     formatter: chat.formatter,
     filter: repoNotifyFilter(config, (build) => store.previousVerdict(build)),
     // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
@@ -143,6 +144,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       timeoutMs: config.delivery.timeoutMs,
       clock,
     }),
+    peer: "the Git host",
     formatter: commitStatusFormatter(config),
     paced: false,
     logger,

@@ -27,6 +27,11 @@ export interface DeliveryLogger {
 export interface OutboxDelivererOptions {
   readonly outbox: DeliverableOutbox;
   readonly transport: Transport;
+  /**
+   * Who the transport delivers to, as the log lines name it ("Mattermost", "the Git host"): an
+   * admin reading "refused by" must know which peer refused, and several deliverers run at once.
+   */
+  readonly peer: string;
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
   /**
@@ -43,7 +48,7 @@ export interface OutboxDelivererOptions {
   readonly digest?: DigestPolicy;
   /** Paces sends (config.delivery.rate_per_second / burst); absent = as fast as the peer answers. */
   readonly rateLimit?: TokenBucket;
-  /** Told of every message the chat accepted, when (for the delivery latency metric). */
+  /** Told of every message the peer accepted, when (for the delivery latency metric). */
   readonly onDelivered?: (message: OutboxMessage, at: number) => void;
 }
 
@@ -193,8 +198,8 @@ export class OutboxDeliverer {
     if (this.#failuresInARow >= 2) {
       const resumed = this.#options.outbox.resumeAll?.(now) ?? 0;
       this.#log.info(
-        { resumed, failures: this.#failuresInARow },
-        "chat is reachable again: resuming delivery",
+        { peer: this.#options.peer, resumed, failures: this.#failuresInARow },
+        `${this.#options.peer} is reachable again: resuming delivery`,
       );
     }
     this.#failuresInARow = 0;
@@ -253,6 +258,7 @@ export class OutboxDeliverer {
     const { outbox, initialBackoffMs, maxBackoffMs } = this.#options;
     const now = this.#clock();
     const context = {
+      peer: this.#options.peer,
       outboxId: message.id,
       buildId: message.buildId,
       kind: message.kind,
@@ -271,7 +277,10 @@ export class OutboxDeliverer {
           backoffMs(message.attempts + 1, initialBackoffMs, maxBackoffMs, this.#random);
         this.#pausedUntil = now + waitMs;
         outbox.reschedule(message.id, this.#pausedUntil, outcome.error);
-        this.#log.warn({ ...context, waitMs }, "chat rate limit hit: pausing all status posts");
+        this.#log.warn(
+          { ...context, waitMs },
+          `rate limit of ${this.#options.peer} hit: pausing all status posts to it`,
+        );
         return;
       }
       case "retryable": {
@@ -282,12 +291,18 @@ export class OutboxDeliverer {
         this.#failuresInARow++;
         const probeMs = Math.min(maxBackoffMs, this.#options.probeIntervalMs ?? 5000);
         this.#pausedUntil = now + backoffMs(this.#failuresInARow, initialBackoffMs, probeMs, this.#random);
-        this.#log.warn({ ...context, waitMs, error: outcome.error }, "status post not delivered: will retry");
+        this.#log.warn(
+          { ...context, waitMs, error: outcome.error },
+          `status post not delivered to ${this.#options.peer}: will retry`,
+        );
         return;
       }
       case "permanent":
         outbox.markFailed(message.id, outcome.error);
-        this.#log.error({ ...context, error: outcome.error }, "status post refused by chat: dropped");
+        this.#log.error(
+          { ...context, error: outcome.error },
+          `status post refused by ${this.#options.peer}: dropped`,
+        );
         return;
     }
   }

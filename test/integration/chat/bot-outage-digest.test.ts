@@ -91,6 +91,7 @@ function startDeliverer(parts: MattermostChat, transport: Transport = parts.tran
   expect(parts.mode).toBe("bot");
   const deliverer = new OutboxDeliverer({
     outbox,
+    peer: "Mattermost",
     transport,
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,
