@@ -231,7 +231,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     if (slashPaths.has(request.routeOptions.url ?? "")) metrics.slashAck.observe(reply.elapsedTime / 1000);
   });
   await server.register(healthRoutes, { metrics, access: config.metrics, readiness });
-  const properNames = hostNames(forgeHosts);
+  const properNames = [...hostNames(forgeHosts), "Mattermost"];
   await server.register(slashRoute, {
     tokens: config.mattermost.tokens,
     properNames,
