@@ -3,7 +3,8 @@ import { channelAllowed } from "../../core/authorize.js";
 import type { Build } from "../../core/build.js";
 import { type ChatChannel, WEB_CHANNEL } from "../../core/chat-command.js";
 import type { PostDestination } from "../../core/ports.js";
-import { filterOf, routeChannel } from "../../notify/notify-policy.js";
+import { filterOf } from "../../notify/notify-policy.js";
+import { routeChannel } from "../route-channel.js";
 import type { ChannelRef } from "./bot-payload.js";
 import type { ActionOptions } from "./build-actions.js";
 

@@ -1,7 +1,8 @@
 import type { Config, RepoConfig } from "../../config/config.js";
 import { type Build, isFinal } from "../../core/build.js";
 import { peopleToMention } from "../../core/triggers/people-to-mention.js";
-import { routeChannel, verdict } from "../../notify/notify-policy.js";
+import { verdict } from "../../notify/notify-policy.js";
+import { routeChannel } from "../route-channel.js";
 import type { Excerpt, OutboxDraft, StatusFormatter } from "../../notify/ports.js";
 import type { BotPayload } from "./bot-payload.js";
 import type { ActionOptions } from "./build-actions.js";
