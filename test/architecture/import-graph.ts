@@ -63,7 +63,7 @@ export interface LayerRule {
  * The rule (docs/architecture.md): core/ at the centre imports no adapter and no package; config/
  * beside it; notify/ is the status path's ports and depends only on the centre; adapters translate
  * and reach the centre, never each other at run time. Composition roots (src/app.ts, src/main.ts,
- * cli/) may import anything.
+ * cli/, and wiring/, the modules createApp is composed of) may import anything.
  */
 export const RULES: Readonly<Record<string, LayerRule>> = {
   core: { runtime: [], typesFrom: ["config"], packages: [] },
@@ -89,7 +89,7 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   metrics: { runtime: ["core", "config"], typesFrom: ["health"], packages: ["prom-client", "fastify"] },
 };
 
-const COMPOSITION_ROOTS = new Set(["", "cli"]);
+const COMPOSITION_ROOTS = new Set(["", "cli", "wiring"]);
 
 function packageOf(specifier: string): string {
   const parts = specifier.split("/");

@@ -1,0 +1,62 @@
+import { chmodSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import type { Atomically, Clock } from "../core/ports.js";
+import { type Db, openDatabase } from "../store/open-database.js";
+import { SqliteBuildStore } from "../store/sqlite-build-store.js";
+import { SqliteOutbox } from "../store/sqlite-outbox.js";
+import { StorageGuard } from "../store/storage-guard.js";
+import { startWalCheckpointer, type WalCheckpointer } from "../store/wal-checkpointer.js";
+
+/** The database and what lives in it, opened once for the app (createApp, app.ts). */
+export interface Storage {
+  readonly db: Db;
+  readonly store: SqliteBuildStore;
+  /** Builds and the outbox share this database: a state change and its posts commit together. */
+  readonly atomically: Atomically;
+  /** The outbox's rows of one status sink ("chat", "forge", …), behind the disk-full guard. */
+  outbox(sink: string): SqliteOutbox;
+  /** Checkpoints on their own thread (store/wal-checkpointer.ts) unless `background` is false. */
+  start(background: boolean): void;
+  close(): Promise<void>;
+}
+
+/** How often a full disk is logged while it stays full (every write would otherwise log it). */
+const DISK_FULL_LOG_EVERY_MS = 30_000;
+
+export function openStorage(config: Config, logger: Logger, clock: Clock): Storage {
+  // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
+  const dbFile = path.join(config.dataDir, "slashbuild.db");
+  const db = openDatabase(dbFile);
+  const guard = storageGuard(dbFile, logger, clock);
+  let checkpointer: WalCheckpointer | undefined;
+  return {
+    db,
+    store: new SqliteBuildStore(db, guard),
+    atomically: (work) => guard.run(() => db.transaction(work)()),
+    outbox: (sink) => new SqliteOutbox(db, clock, guard, sink),
+    start(background) {
+      if (background) checkpointer ??= startWalCheckpointer(db, dbFile, logger);
+    },
+    async close() {
+      await checkpointer?.stop();
+      db.close();
+    },
+  };
+}
+
+/** Writes fail as STORAGE_FULL when the disk is full; the admin's log names the file, at most every 30 s. */
+function storageGuard(file: string, logger: Logger, clock: Clock): StorageGuard {
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  return new StorageGuard(file, (path, error) => {
+    if (clock() - loggedAt < DISK_FULL_LOG_EVERY_MS) return;
+    loggedAt = clock();
+    logger.error(
+      { err: error, path },
+      `disk full: slashbuild cannot write its database ${path}; builds cannot be stored and status posts are paused until space is freed on that filesystem`,
+    );
+  });
+}
