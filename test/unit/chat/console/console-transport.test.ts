@@ -32,6 +32,7 @@ describe("the console transport", () => {
       text: "Build [#1] of app (branch \u001b]0;owned\u0007evil\u001b[2J at abc) succeeded.",
       details: ["Reason: first line\n[chat] Build [#99] of app succeeded.", "\u202eright-to-left"],
     });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
     expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
     expect(printed.split("\n")).toEqual([
       "[chat] Build [#1] of app (branch  ]0;owned evil [2J at abc) succeeded.",
