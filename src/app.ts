@@ -17,7 +17,7 @@ import { FORGE_HOSTS } from "./forges/forge-hosts.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import type { Readiness } from "./health/readiness.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
-import { realSleep } from "./notify/outbox-deliverer.js";
+import { realSleep } from "./notify/backoff.js";
 import { RetentionPruner } from "./store/retention-pruner.js";
 import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
 import { attachBackends } from "./wiring/backends.js";

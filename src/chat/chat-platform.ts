@@ -4,8 +4,7 @@ import type { Config } from "../config/config.js";
 import type { Build } from "../core/build.js";
 import type { ChatCommand, Reply } from "../core/chat-command.js";
 import type { Clock } from "../core/ports.js";
-import type { DeliveryLogger } from "../notify/outbox-deliverer.js";
-import type { DigestPolicy, StatusFormatter, Transport } from "../notify/ports.js";
+import type { DeliveryLogger, DigestPolicy, StatusFormatter, Transport } from "../notify/ports.js";
 import type { RootPostStore } from "./root-post-store.js";
 
 /**

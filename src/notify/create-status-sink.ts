@@ -1,8 +1,9 @@
 import type { Config } from "../config/config.js";
 import type { Clock, LogTailSource } from "../core/ports.js";
-import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
+import { OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
 import type {
   DeliverableOutbox,
+  DeliveryLogger,
   DigestPolicy,
   OutboxSink,
   SinkFilter,

@@ -4,7 +4,7 @@ import type { BuildService } from "../core/build-service.js";
 import { isSlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
 import type { GitMirrors } from "../git/git-mirrors.js";
-import type { Sleep } from "../notify/outbox-deliverer.js";
+import type { Sleep } from "../schedules/scheduler.js";
 import { Scheduler } from "../schedules/scheduler.js";
 import type { SqliteScheduleRuns } from "../store/sqlite-schedule-runs.js";
 

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config, RepoConfig } from "../../config/config.js";
-import type { Build } from "../../core/build.js";
+import type { Build, FinalStatus } from "../../core/build.js";
 import { SlashbuildError } from "../../core/errors.js";
 import type { BuildEvent, BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
@@ -49,9 +49,8 @@ interface Job extends QueueEntry {
    * 10,000 waiting builds should not hold 10,000 AbortControllers (issue 13's memory bound). */
   stop?: AbortController;
   done?: Promise<void>;
-  /** It reported `started` (the store says running), and whether it reported its end. */
-  started?: boolean;
-  ended?: boolean;
+  /** What it has reported: `started` (the store says running), then its end. */
+  reported?: "started" | "ended";
 }
 
 const INTERRUPTED = "slashbuild restarted while this build was running";
@@ -125,13 +124,7 @@ export class LocalBackend implements BuildBackend {
 
   async stop(build: Build, _repo: RepoConfig, requestedBy: string): Promise<void> {
     if (this.#queue.remove(build.id)) {
-      this.#emit({
-        type: "finished",
-        buildId: build.id,
-        at: this.#clock(),
-        status: "cancelled",
-        reason: `stopped by @${requestedBy} before it started`,
-      });
+      this.#emit(ended(build.id, this.#clock(), "cancelled", `stopped by @${requestedBy} before it started`));
       return;
     }
     const running = this.#queue.runningEntry(build.id);
@@ -141,13 +134,7 @@ export class LocalBackend implements BuildBackend {
       return;
     }
     // Not ours any more (e.g. it ended a moment ago): settle the record anyway, as the port promises.
-    this.#emit({
-      type: "finished",
-      buildId: build.id,
-      at: this.#clock(),
-      status: "cancelled",
-      reason: `stopped by @${requestedBy}`,
-    });
+    this.#emit(ended(build.id, this.#clock(), "cancelled", `stopped by @${requestedBy}`));
   }
 
   /**
@@ -193,13 +180,7 @@ export class LocalBackend implements BuildBackend {
       return false;
     });
     if (!gone) return; // the record stays; the next start tries again
-    this.#emit({
-      type: "finished",
-      buildId: build.id,
-      at: this.#clock(),
-      status: "interrupted",
-      reason: INTERRUPTED,
-    });
+    this.#emit(ended(build.id, this.#clock(), "interrupted", INTERRUPTED));
     await rm(workspace, { recursive: true, force: true });
   }
 
@@ -216,14 +197,7 @@ export class LocalBackend implements BuildBackend {
     for (const job of running) job.stop?.abort({ kind: "closing" } satisfies StopReason);
     await Promise.allSettled(running.map((job) => job.done));
     for (const job of running) {
-      if (!job.started || job.ended) continue;
-      this.#emit({
-        type: "finished",
-        buildId: job.buildId,
-        at: this.#clock(),
-        status: "interrupted",
-        reason: SHUT_DOWN,
-      });
+      if (job.reported === "started") this.#emit(ended(job.buildId, this.#clock(), "interrupted", SHUT_DOWN));
     }
   }
 
@@ -271,8 +245,8 @@ export class LocalBackend implements BuildBackend {
         runnerLimits: this.#config.runner.limits,
         stopSignal,
         emit: (event) => {
-          if (event.type === "started") job.started = true;
-          if (event.type === "finished") job.ended = true;
+          if (event.type === "started") job.reported = "started";
+          if (event.type === "finished") job.reported = "ended";
           this.#emit(event);
         },
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),
@@ -313,4 +287,9 @@ export class LocalBackend implements BuildBackend {
       }
     }
   }
+}
+
+/** A build's end that its steps did not decide: stopped, interrupted, or its repo gone. */
+function ended(buildId: number, at: number, status: FinalStatus, reason: string): BuildEvent {
+  return { type: "finished", buildId, at, status, reason };
 }
