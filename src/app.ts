@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { App, AppDeps } from "./app-types.js";
 import { LogFiles } from "./backends/local/log-files.js";
 import { prepareSandbox } from "./backends/local/sandbox/prepare-sandbox.js";
@@ -18,8 +17,6 @@ import { GitMirrors } from "./git/git-mirrors.js";
 import type { Readiness } from "./health/readiness.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { realSleep } from "./notify/backoff.js";
-import { RetentionPruner } from "./store/retention-pruner.js";
-import { SqliteScheduleRuns } from "./store/sqlite-schedule-runs.js";
 import { attachBackends } from "./wiring/backends.js";
 import { wireChats } from "./wiring/chats.js";
 import { commandExtras, readinessOf } from "./wiring/health.js";
@@ -44,20 +41,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   ];
   const logger = deps.logger ?? createLogger(config.logLevel, secrets);
   for (const move of config.movedKeys ?? []) logger.warn({ configKey: move.from }, movedKeyAdvice(move));
+  // What most wiring modules take.
+  const common = { clock, logger, secrets };
   // Every forges: entry names a host in the list (else CONFIG_INVALID, before anything is opened).
   const forgeHosts = deps.forgeHosts ?? FORGE_HOSTS;
   const forges = configuredForges(config, forgeHosts);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
   const storage = openStorage(config, logger, clock);
-  const { store } = storage;
+  const { store, atomically } = storage;
   const chats = wireChats(config, chatPlatforms, {
+    ...common,
     storage,
-    clock,
     out: deps.out ?? process.stdout,
-    secrets,
     hostNames: hostNames(forgeHosts),
-    logger,
     // Counted in the metrics made below: a platform asks its API only once the app has started.
     fetchFor: (peer) => (input, init) => countingFetch(deps.fetch ?? fetch, peer, metrics)(input, init),
   });
@@ -71,40 +68,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     outbox: () => chatOutbox.pendingSummary(),
     checks: async () => (await readiness()).checks,
   });
-  const sinks = statusSinks(config, chats, {
-    storage,
-    forges,
-    // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
-    logs: new LogFiles(config.dataDir),
-    metrics,
-    logger,
-    clock,
-    secrets,
-  });
+  // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
+  const logs = new LogFiles(config.dataDir);
+  const sinks = statusSinks(config, chats, { ...common, storage, forges, logs, metrics });
   const chatOutbox = sinks.chat[0]?.outbox ?? storage.outbox("chat");
-  const mirrors = new GitMirrors({
-    dataDir: config.dataDir,
-    logger,
-    pullRequestHeads: pullRequestHeadsOf(forges),
-  });
-  const service = new BuildService({
-    config,
-    store,
-    refs: mirrors,
-    notifier: notifierOf(sinks.all),
-    clock,
-    atomically: storage.atomically,
-  });
-  const backends = attachBackends(config, {
-    service,
-    store,
-    mirrors,
-    sandbox,
-    metrics,
-    logger,
-    clock,
-    secrets,
-  });
+  const pullRequestHeads = pullRequestHeadsOf(forges);
+  const mirrors = new GitMirrors({ dataDir: config.dataDir, logger, pullRequestHeads });
+  const notifier = notifierOf(sinks.all);
+  const service = new BuildService({ config, store, refs: mirrors, notifier, clock, atomically });
+  const backends = attachBackends(config, { ...common, service, store, mirrors, sandbox, metrics });
   service.subscribe((build, event) => {
     if (event.type === "started") metrics.buildStarted(build);
     else if (event.type === "finished") metrics.buildFinished(build);
@@ -114,37 +86,23 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const answer: CommandHandler = async (command) =>
     maskReply(await handleCommand(service, config, command, extras), secrets);
   const server = await serveRoutes(config, {
-    ...{ service, storage, chats, forges, metrics, readiness, logger, clock, secrets },
+    ...{ ...common, service, storage, chats, forges, metrics, readiness },
     ...{ handleCommand: answer, buildbot: backends.buildbot, logs: backends.logs },
   });
-  const pruner = new RetentionPruner({
-    db: storage.db,
-    retention: config.retention,
-    logsRoot: path.join(config.dataDir, "logs"),
-    clock,
-    logger,
-  });
-  const runs = new SqliteScheduleRuns(storage.db);
-  const scheduler = scheduleBuilds(config, {
-    service,
-    mirrors,
-    runs,
-    clock,
-    sleep: deps.sleep ?? realSleep,
-    logger,
-  });
+  const sleep = deps.sleep ?? realSleep;
+  const scheduler = scheduleBuilds(config, { service, mirrors, storage, clock, sleep, logger });
 
   return {
     ...{ config, server, service, store, local: backends.local, metrics },
     outbox: chatOutbox,
     statusOutbox: sinks.statuses.outbox,
     async start() {
+      // Checkpoints on their own thread, and pruning of old history.
       storage.start(deps.backgroundCheckpoints !== false);
       // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
       resumeSinks(sinks.all, (id) => store.get(id));
       await service.recover();
       startSinks(sinks.all);
-      pruner.start();
       scheduler.start();
       for (const { connection } of chats) connection.start();
       prepareMirrors(config, mirrors, logger);
@@ -155,7 +113,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // The embedded runner reports the builds it was running interrupted; Buildbot's go on.
       await backends.close();
       await closeSinks(sinks.all);
-      await pruner.stop();
       await storage.close();
     },
   };

@@ -4,12 +4,13 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Atomically, Clock } from "../core/ports.js";
 import { type Db, openDatabase } from "../store/open-database.js";
+import { RetentionPruner } from "../store/retention-pruner.js";
 import { SqliteBuildStore } from "../store/sqlite-build-store.js";
 import { SqliteOutbox } from "../store/sqlite-outbox.js";
 import { StorageGuard } from "../store/storage-guard.js";
 import { startWalCheckpointer, type WalCheckpointer } from "../store/wal-checkpointer.js";
 
-/** The database and what lives in it, opened once for the app (createApp, app.ts). */
+/** The database, what lives in it and what keeps it in shape, opened once for the app (createApp, app.ts). */
 export interface Storage {
   readonly db: Db;
   readonly store: SqliteBuildStore;
@@ -17,8 +18,12 @@ export interface Storage {
   readonly atomically: Atomically;
   /** The outbox's rows of one status sink ("chat", "forge", …), behind the disk-full guard. */
   outbox(sink: string): SqliteOutbox;
-  /** Checkpoints on their own thread (store/wal-checkpointer.ts) unless `background` is false. */
-  start(background: boolean): void;
+  /**
+   * Starts pruning old history (config.retention) and checkpoints on their own thread
+   * (store/wal-checkpointer.ts) unless `backgroundCheckpoints` is false.
+   */
+  start(backgroundCheckpoints: boolean): void;
+  /** Stops both, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -33,15 +38,19 @@ export function openStorage(config: Config, logger: Logger, clock: Clock): Stora
   const db = openDatabase(dbFile);
   const guard = storageGuard(dbFile, logger, clock);
   let checkpointer: WalCheckpointer | undefined;
+  const logsRoot = path.join(config.dataDir, "logs");
+  const pruner = new RetentionPruner({ db, retention: config.retention, logsRoot, clock, logger });
   return {
     db,
     store: new SqliteBuildStore(db, guard),
     atomically: (work) => guard.run(() => db.transaction(work)()),
     outbox: (sink) => new SqliteOutbox(db, clock, guard, sink),
-    start(background) {
-      if (background) checkpointer ??= startWalCheckpointer(db, dbFile, logger);
+    start(backgroundCheckpoints) {
+      if (backgroundCheckpoints) checkpointer ??= startWalCheckpointer(db, dbFile, logger);
+      pruner.start();
     },
     async close() {
+      await pruner.stop();
       await checkpointer?.stop();
       db.close();
     },

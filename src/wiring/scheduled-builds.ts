@@ -4,9 +4,9 @@ import type { BuildService } from "../core/build-service.js";
 import { isSlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
 import type { GitMirrors } from "../git/git-mirrors.js";
-import type { Sleep } from "../schedules/scheduler.js";
-import { Scheduler } from "../schedules/scheduler.js";
-import type { SqliteScheduleRuns } from "../store/sqlite-schedule-runs.js";
+import { Scheduler, type Sleep } from "../schedules/scheduler.js";
+import { SqliteScheduleRuns } from "../store/sqlite-schedule-runs.js";
+import type { Storage } from "./open-storage.js";
 
 /** Builds on schedule: croner's times, on the injected clock; last runs kept in SQLite. */
 export function scheduleBuilds(
@@ -14,7 +14,7 @@ export function scheduleBuilds(
   parts: {
     readonly service: BuildService;
     readonly mirrors: GitMirrors;
-    readonly runs: SqliteScheduleRuns;
+    readonly storage: Storage;
     readonly clock: Clock;
     readonly sleep: Sleep;
     readonly logger: Logger;
@@ -33,7 +33,8 @@ export function scheduleBuilds(
         throw error;
       }
     },
-    runs: parts.runs,
+    // When each schedule last fired, kept across restarts.
+    runs: new SqliteScheduleRuns(parts.storage.db),
     clock: parts.clock,
     sleep: parts.sleep,
     logger: parts.logger,
