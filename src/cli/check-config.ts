@@ -1,5 +1,6 @@
 import { checkLocalRepos } from "../config/check-local-repos.js";
 import { loadConfig } from "../config/load-config.js";
+import { movedKeyAdvice } from "../config/moved-keys.js";
 import { configuredForges } from "../forges/configured-forges.js";
 import { FORGE_HOSTS } from "../forges/forge-hosts.js";
 import { type CliArgs, type CliIo, stringValue, usageError } from "./cli-io.js";
@@ -17,5 +18,6 @@ export async function checkConfigCommand(args: CliArgs, io: CliIo): Promise<numb
     (repo) => `${repo.name} (${repo.backend}, ${repo.defaultBranch})`,
   );
   io.out.write(`${file} is valid: ${repos.length} repo(s): ${repos.join(", ")}\n`);
+  for (const move of config.movedKeys ?? []) io.err.write(`slashbuild: warning: ${movedKeyAdvice(move)}\n`);
   return 0;
 }

@@ -24,7 +24,7 @@ export async function tryCommand(args: CliArgs, io: CliIo): Promise<number> {
   const token = config.mattermost.tokens[0] ?? "";
   const form = new URLSearchParams({
     channel_id: "try-channel",
-    channel_name: config.mattermost.channels?.[0] ?? "town-square",
+    channel_name: config.access.channels?.[0] ?? "town-square",
     command: trigger.toLowerCase(),
     team_domain: "try",
     team_id: "try-team",

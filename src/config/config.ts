@@ -2,6 +2,7 @@ import type { BackendName } from "../core/build.js";
 import type { QueueLimits } from "../core/queue-limits.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import type { BuildbotConfig } from "./buildbot-schema.js";
+import type { MovedKey } from "./moved-keys.js";
 
 /** The validated, frozen configuration every module receives. Built once by loadConfig(). */
 export interface Config {
@@ -12,9 +13,13 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: string;
   readonly mattermost: MattermostConfig;
+  /** Who may use /build where: slashbuild's rule, whatever chat platform carries the command. */
+  readonly access: AccessConfig;
   readonly runner: RunnerConfig;
   /** The config file this came from (hidden from builds); absent for configs made in code. */
   readonly configFile?: string;
+  /** Keys the file still writes in their old place (config/moved-keys.ts); absent or [] = none. */
+  readonly movedKeys?: readonly MovedKey[];
   readonly delivery: {
     readonly initialBackoffMs: number;
     readonly maxBackoffMs: number;
@@ -96,15 +101,19 @@ export interface MattermostSignIn {
   readonly clientSecret: string;
 }
 
+/** `access:` (formerly `mattermost.channels` and `mattermost.admins`, still read there). */
+export interface AccessConfig {
+  /** Channels (name or id) allowed to run /build; null means every channel. A repo's `channels` overrides it. */
+  readonly channels: readonly string[] | null;
+  /** Users (name or id) who may build any branch of any repo and stop any build. */
+  readonly admins: readonly string[];
+}
+
 export interface MattermostConfig {
   /** Accepted slash-command tokens (a list lets a token be rotated without downtime). */
   readonly tokens: readonly string[];
   /** Incoming webhook for status posts; without it, status posts are printed to the console. */
   readonly webhookUrl: string | null;
-  /** Channels (name or id) allowed to run /build; null means every channel. */
-  readonly channels: readonly string[] | null;
-  /** Users (name or id) who may build any branch of any repo and stop any build. */
-  readonly admins: readonly string[];
   readonly username: string;
   readonly iconUrl: string | null;
   /** Bot mode: the server's base URL and the bot's access token; both null in webhook mode. */
@@ -169,7 +178,7 @@ export interface RepoConfig {
   /** Like env, and their values are masked in logs and chat. */
   readonly secrets: Readonly<Record<string, string>>;
   readonly backend: BackendName;
-  /** Overrides mattermost.channels for this repo; null inherits it. */
+  /** Overrides access.channels for this repo; null inherits it. */
   readonly channels: readonly string[] | null;
   /** Who may build this repo; null means anyone in an allowed channel. */
   readonly users: readonly string[] | null;

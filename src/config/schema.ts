@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
+import { accessSchema, mattermostSchema } from "./chat-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
@@ -17,10 +18,6 @@ const listen = z
     const colon = value.lastIndexOf(":");
     return { host: value.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(value.slice(colon + 1)) };
   });
-
-const stringList = z
-  .union([z.string().min(1), z.array(z.string().min(1))])
-  .transform((v) => (Array.isArray(v) ? v : [v]));
 
 /** Repo names appear in chat, URLs and file names: keep them to a safe alphabet. */
 export const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -68,29 +65,6 @@ const repoSchema = z
       .optional(),
   })
   .strict();
-
-const mattermostSchema = z
-  .object({
-    token: stringList,
-    webhook_url: httpUrl.optional(),
-    channels: z.array(z.string().min(1)).optional(),
-    admins: z.array(z.string().min(1)).default([]),
-    username: z.string().min(1).default("slashbuild"),
-    icon_url: httpUrl.optional(),
-    /** Bot mode (REST API v4, one post per build patched in place) when both url and bot_token are set. */
-    url: httpUrl.transform((u) => u.replace(/\/+$/, "")).optional(),
-    bot_token: z.string().min(1).optional(),
-    /** Team name used to resolve channel names (notify_channel, notify_branches) to ids in bot mode. */
-    team: z.string().min(1).optional(),
-    /** Key of the HMAC that signs button clicks; default: derived from the first slash token. */
-    action_secret: z.string().min(16, "must be at least 16 characters").optional(),
-    /** How long a button keeps working after the post carrying it was last written. */
-    button_lifetime: duration.default(30 * 86_400_000),
-  })
-  .strict()
-  .refine((m) => (m.url === undefined) === (m.bot_token === undefined), {
-    message: "bot mode needs both url and bot_token (or neither, for webhook mode)",
-  });
 
 const runnerSchema = z
   .object({
@@ -212,6 +186,7 @@ export const configSchema = z
     data_dir: z.string().min(1).default("./data"),
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     mattermost: mattermostSchema,
+    access: accessSchema.prefault({}),
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
     retention: retentionSchema.prefault({}),

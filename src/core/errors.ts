@@ -108,7 +108,7 @@ export class SlashbuildError extends Error {
 
 /**
  * A message as a sentence of its own (first letter upper-case): messages are shown as they are on
- * the web and in HTTP answers; the chat edge puts "Sorry, " in front (chat/mattermost/apologize.ts).
+ * the web and in HTTP answers; the chat edge puts "Sorry, " in front (chat/apologize.ts).
  */
 export function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -47,7 +47,7 @@ async function dispatch(
       if (!isAdmin(config, user)) {
         throw new SlashbuildError(
           "NOT_PERMITTED",
-          "`/build health` is for admins (mattermost.admins); ask one of them.",
+          "`/build health` is for admins (access.admins); ask one of them.",
         );
       }
       if (!extras.health) return ephemeral("Health checks are not available in this setup.");

@@ -10,8 +10,8 @@ import type { Clock } from "../core/ports.js";
  * and a test checks that every metric they reference exists here.
  */
 
-/** A peer whose error answers are counted. */
-export type Peer = "mattermost" | "buildbot";
+/** A peer whose error answers are counted: "buildbot", or a chat platform by its name ("mattermost"). */
+export type Peer = string;
 
 export interface QueueSnapshot {
   readonly depth: number;

@@ -6,7 +6,7 @@ import { buildFromParam, type WebContext } from "./web-context.js";
 
 /**
  * Rebuilds from the web are requested "in" the pseudo-channel WEB_CHANNEL. Channel allow-lists apply
- * to it as to any channel: where `mattermost.channels` or a repo's `channels` is set, the web may
+ * to it as to any channel: where `access.channels` or a repo's `channels` is set, the web may
  * rebuild only if the list names `web` (or `*`). Per-user rules (repo users, protected branches,
  * admins) apply to the signed-in user as they do in chat.
  */

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config, RepoConfig } from "../../config/config.js";
-import type { Build } from "../../core/build.js";
+import type { Build, FinalStatus } from "../../core/build.js";
 import { SlashbuildError } from "../../core/errors.js";
 import type { BuildEvent, BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
@@ -29,9 +29,12 @@ interface Job extends QueueEntry {
    * 10,000 waiting builds should not hold 10,000 AbortControllers (issue 13's memory bound). */
   stop?: AbortController;
   done?: Promise<void>;
+  /** What it has reported: `started` (the store says running), then its end. */
+  reported?: "started" | "ended";
 }
 
 const INTERRUPTED = "slashbuild restarted while this build was running";
+const SHUT_DOWN = "slashbuild was shut down while this build was running";
 
 /**
  * The embedded runner: builds run as local processes, queued under the global and per-repo
@@ -103,13 +106,7 @@ export class LocalBackend implements BuildBackend {
 
   async stop(build: Build, _repo: RepoConfig, requestedBy: string): Promise<void> {
     if (this.#queue.remove(build.id)) {
-      this.#emit({
-        type: "finished",
-        buildId: build.id,
-        at: this.#clock(),
-        status: "cancelled",
-        reason: `stopped by @${requestedBy} before it started`,
-      });
+      this.#emit(ended(build.id, this.#clock(), "cancelled", `stopped by @${requestedBy} before it started`));
       return;
     }
     const running = this.#queue.runningEntry(build.id);
@@ -119,13 +116,7 @@ export class LocalBackend implements BuildBackend {
       return;
     }
     // Not ours any more (e.g. it ended a moment ago): settle the record anyway, as the port promises.
-    this.#emit({
-      type: "finished",
-      buildId: build.id,
-      at: this.#clock(),
-      status: "cancelled",
-      reason: `stopped by @${requestedBy}`,
-    });
+    this.#emit(ended(build.id, this.#clock(), "cancelled", `stopped by @${requestedBy}`));
   }
 
   /**
@@ -174,19 +165,14 @@ export class LocalBackend implements BuildBackend {
       return false;
     });
     if (!gone) return; // the record stays; the next start tries again
-    this.#emit({
-      type: "finished",
-      buildId: build.id,
-      at: this.#clock(),
-      status: "interrupted",
-      reason: INTERRUPTED,
-    });
+    this.#emit(ended(build.id, this.#clock(), "interrupted", INTERRUPTED));
     await rm(workspace, { recursive: true, force: true });
   }
 
   /**
-   * Stops taking work and kills what runs, without reporting it: those builds stay `running` in
-   * the store and are reported interrupted by `recover` on the next start, which is the truth.
+   * Stops taking work and ends what runs. A build that had started is reported interrupted once
+   * its processes are gone, since the shutdown is why it did not finish; one that had not started
+   * yet (and every waiting build) stays queued in the store and runs after the next start.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -196,6 +182,9 @@ export class LocalBackend implements BuildBackend {
     const running = this.#queue.running;
     for (const job of running) job.stop?.abort({ kind: "closing" } satisfies StopReason);
     await Promise.allSettled(running.map((job) => job.done));
+    for (const job of running) {
+      if (job.reported === "started") this.#emit(ended(job.buildId, this.#clock(), "interrupted", SHUT_DOWN));
+    }
     this.#sandbox?.cgroups?.close();
   }
 
@@ -243,7 +232,11 @@ export class LocalBackend implements BuildBackend {
         sandbox: this.#sandbox,
         runnerLimits: this.#config.runner.limits,
         stopSignal,
-        emit: (event) => this.#emit(event),
+        emit: (event) => {
+          if (event.type === "started") job.reported = "started";
+          if (event.type === "finished") job.reported = "ended";
+          this.#emit(event);
+        },
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),
         clock: this.#clock,
         ...(this.#logger ? { logger: this.#logger } : {}),
@@ -282,4 +275,9 @@ export class LocalBackend implements BuildBackend {
       }
     }
   }
+}
+
+/** A build's end that its steps did not decide: stopped, interrupted, or its repo gone. */
+function ended(buildId: number, at: number, status: FinalStatus, reason: string): BuildEvent {
+  return { type: "finished", buildId, at, status, reason };
 }

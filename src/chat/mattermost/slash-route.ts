@@ -2,7 +2,7 @@ import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ChatCommand, Reply } from "../../core/chat-command.js";
 import { isSlashbuildError, SlashbuildError } from "../../core/errors.js";
-import { apologize, replyText } from "./apologize.js";
+import { apologize, replyText } from "../apologize.js";
 import {
   extractToken,
   type FormRecord,
@@ -25,7 +25,7 @@ export const SLASH_BODY_LIMIT = 64 * 1024;
 export interface SlashRouteOptions {
   readonly handleCommand: (command: ChatCommand) => Promise<Reply>;
   readonly tokens: readonly string[];
-  /** Names that keep their capital after "Sorry, " (apologize.ts): the Git hosts'. */
+  /** Names that keep their capital after "Sorry, " (chat/apologize.ts): the Git hosts' and the chat platforms'. */
   readonly properNames: readonly string[];
   readonly bodyLimit?: number;
 }

@@ -59,6 +59,7 @@ function webhookSink(extra: (config: Config) => Partial<OutboxDelivererOptions>)
   const config = makeConfig({ mattermost: { token: "t", webhook_url: hookUrl } }, dir);
   deliverer = new OutboxDeliverer({
     outbox,
+    peer: "Mattermost",
     transport: createWebhookTransport({ webhookUrl: hookUrl, timeoutMs: 10_000, clock: clock.now }),
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,

@@ -53,7 +53,7 @@ describe("LocalBackend recover and close (real processes)", () => {
     expect(await h.readOut("order")).toBe(`${queuedFirst.id}\n${queuedSecond.id}\n`);
   });
 
-  it("close() kills running builds without reporting them, and refuses new work", async () => {
+  it("close() ends running builds and reports them interrupted itself, leaves waiting ones queued, and refuses new work", async () => {
     h = await Harness.create({
       runnerConcurrency: 1,
       repos: { app: { commands: [`${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait`] } },
@@ -66,8 +66,18 @@ describe("LocalBackend recover and close (real processes)", () => {
     await h.backend.close();
 
     expect(markedProcesses(marker)).toEqual([]);
-    // Left `running` (and `queued`) in the store: the next start's recover() reports them truthfully.
-    expect(h.events.of(running.id).map((e) => e.type)).toEqual(["external", "started", "step_started"]);
+    // The backend reports its own interrupted build, once its processes are gone (issue 19).
+    expect(h.events.of(running.id).map((e) => e.type)).toEqual([
+      "external",
+      "started",
+      "step_started",
+      "finished",
+    ]);
+    expect(h.events.of(running.id).at(-1)).toMatchObject({
+      status: "interrupted",
+      reason: "slashbuild was shut down while this build was running",
+    });
+    // Left `queued` in the store: the next start's recover() runs it.
     expect(h.events.of(queued.id)).toEqual([]);
     expect(existsSync(h.backend.workspaceFor(running.id))).toBe(false);
     const refused = await h.backend.start(h.newBuild("app"), h.repo("app")).catch((error: unknown) => error);

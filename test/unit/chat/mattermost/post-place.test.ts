@@ -1,24 +1,24 @@
 import { describe, expect, it } from "vitest";
-import type { BotPayload } from "../../../src/chat/mattermost/bot-payload.js";
-import type { IncomingWebhookRequest } from "../../../src/chat/mattermost/incoming-webhook-request.js";
+import type { BotPayload } from "../../../../src/chat/mattermost/bot-payload.js";
+import type { IncomingWebhookRequest } from "../../../../src/chat/mattermost/incoming-webhook-request.js";
 import {
   BOT_UPDATE,
   botFormatter,
   webhookFormatter,
-} from "../../../src/chat/mattermost/status-formatters.js";
-import type { Build } from "../../../src/core/build.js";
-import { BuildService } from "../../../src/core/build-service.js";
-import { WEB_CHANNEL } from "../../../src/core/chat-command.js";
-import { handleCommand } from "../../../src/core/handle-command.js";
-import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
-import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
-import { openDatabase } from "../../../src/store/open-database.js";
-import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
-import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
-import { makeBuild } from "../../fakes/make-build.js";
-import { RecordingBackend } from "../../fakes/recording-backend.js";
-import { RecordingOutbox } from "../../fakes/recording-outbox.js";
-import { makeConfig } from "../../helpers/make-config.js";
+} from "../../../../src/chat/mattermost/status-formatters.js";
+import type { Build } from "../../../../src/core/build.js";
+import { BuildService } from "../../../../src/core/build-service.js";
+import { WEB_CHANNEL } from "../../../../src/core/chat-command.js";
+import { handleCommand } from "../../../../src/core/handle-command.js";
+import { repoNotifyFilter } from "../../../../src/notify/notify-policy.js";
+import { OutboxStatusNotifier } from "../../../../src/notify/status-notifier.js";
+import { openDatabase } from "../../../../src/store/open-database.js";
+import { SqliteBuildStore } from "../../../../src/store/sqlite-build-store.js";
+import type { NewOutboxMessage } from "../../../../src/store/sqlite-outbox.js";
+import { makeBuild } from "../../../fakes/make-build.js";
+import { RecordingBackend } from "../../../fakes/recording-backend.js";
+import { RecordingOutbox } from "../../../fakes/recording-outbox.js";
+import { makeConfig } from "../../../helpers/make-config.js";
 
 /**
  * Where a build's posts go, and what follows from it: a web rebuild is posted to a real channel

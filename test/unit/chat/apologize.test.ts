@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { apologize, replyText } from "../../../../src/chat/mattermost/apologize.js";
+import { apologize, replyText } from "../../../src/chat/apologize.js";
 
-/** The Git hosts' names come from the host list; chat lists none of its own. */
-const HOSTS = ["GitHub", "Gitea", "Forgejo", "GitLab"];
+/** The Git hosts' and chat platforms' names come from their lists; chat lists none of them itself. */
+const HOSTS = ["GitHub", "Gitea", "Forgejo", "GitLab", "Mattermost"];
 
 describe("apologize", () => {
   it("puts Sorry in front of a refusal, lower-casing an ordinary first word", () => {
@@ -26,6 +26,13 @@ describe("apologize", () => {
     expect(apologize("Forgejo refused the status.", [])).toBe("Sorry, forgejo refused the status.");
     expect(apologize("Tinyforge is down.", ["Tinyforge"])).toBe("Sorry, Tinyforge is down.");
     expect(apologize("Gitealike words start here.", HOSTS)).toBe("Sorry, gitealike words start here.");
+  });
+
+  it("words the core's queue refusals, which carry no apology of their own (issue 19)", () => {
+    expect(apologize("You already have 3 builds waiting to start.", HOSTS)).toBe(
+      "Sorry, you already have 3 builds waiting to start.",
+    );
+    expect(apologize("Mattermost does not know you.", HOSTS)).toBe("Sorry, Mattermost does not know you.");
   });
 
   it("applies to refusals only", () => {
