@@ -5,6 +5,7 @@ import { killProcessGroup, processGroupAlive } from "./kill-process-group.js";
 import type { StepRecord } from "./process-group-file.js";
 import type { SandboxedCommand } from "./sandbox/sandbox-plan.js";
 import { killSandbox, type SandboxIdentity, sandboxAlive } from "./sandbox/sandbox-process.js";
+import { startStepNetwork } from "./sandbox/start-step-network.js";
 import type { StepLog } from "./step-log.js";
 
 export interface RunStepOptions {
@@ -67,7 +68,7 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
         cwd: "/",
         env: options.env,
         detached: true,
-        stdio: sandboxStdio(options.sandbox.reportFd),
+        stdio: sandboxStdio(options.sandbox),
       })
     : spawn("sh", ["-c", options.command], {
         cwd: options.cwd,
@@ -97,6 +98,13 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   const kill = (): void => {
     killing ??= handle.kill();
   };
+  // A network of its own is up before the command starts, or the step ends with the reason.
+  const network = options.sandbox?.network
+    ? startStepNetwork(child, identityOf(handle.record), options.sandbox.network, (why) => {
+        options.log.append(`[slashbuild: could not set up the build's network: ${why}]\n`);
+        kill();
+      })
+    : null;
   // Not awaited here: the exit listener below must be in place before anything yields.
   const recorded = handle.record
     .then((record) => (record ? options.onRecord?.(record) : undefined))
@@ -120,6 +128,8 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   if (handle.alive()) await handle.settle(SETTLE_MS);
   if (handle.alive()) kill();
   const gone = (await killing) ?? true;
+  // Nothing of the step is left: its network's helper ends with it.
+  await (await network)?.close();
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, PIPE_DRAIN_MS).unref())]);
   for (const stream of streams) stream.destroy();
   report?.destroy();
@@ -127,14 +137,22 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   return { exitCode, gone: gone && !handle.alive(), reported };
 }
 
-/** stdin closed; stdout, stderr, bwrap's info fd (3) and the report fd, if any, are pipes. */
-function sandboxStdio(reportFd: number | undefined): ("ignore" | "pipe")[] {
+/** stdin closed; stdout, stderr, bwrap's info fd (3), the report fd and the network's fds, if any, are pipes. */
+function sandboxStdio(sandbox: SandboxedCommand): ("ignore" | "pipe")[] {
   const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe", "pipe"];
-  if (reportFd !== undefined) {
-    while (stdio.length <= reportFd) stdio.push("ignore");
-    stdio[reportFd] = "pipe";
+  const network = sandbox.network;
+  const fds = [sandbox.reportFd, network?.blockFd, network?.resolvConfFd ?? undefined];
+  for (const fd of fds) {
+    if (fd === undefined) continue;
+    while (stdio.length <= fd) stdio.push("ignore");
+    stdio[fd] = "pipe";
   }
   return stdio;
+}
+
+async function identityOf(record: Promise<StepRecord | null>): Promise<SandboxIdentity | null> {
+  const found = await record;
+  return found?.kind === "sandbox" ? { pid: found.pid, pidns: found.pidns } : null;
 }
 
 function groupHandle(child: ChildProcess, options: RunStepOptions): Handle {

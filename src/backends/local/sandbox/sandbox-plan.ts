@@ -1,6 +1,7 @@
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { Config, RepoConfig } from "../../../config/config.js";
+import { networkArgs, networkMode, type StepNetworkSpec } from "./build-network.js";
 import { effectiveLimits, prlimitArgs } from "./sandbox-limits.js";
 
 /** Where a build finds itself inside the sandbox, whatever the host paths are. */
@@ -23,6 +24,8 @@ export interface SandboxPlan {
   readonly asRoot: boolean;
   readonly hostUid: number;
   readonly hostGid: number;
+  /** Where the sandbox sees the host's resolv.conf (its real path); null without one. */
+  readonly resolvConf: string | null;
 }
 
 /** Directories a normal `make test` reads; bound read-only where present. */
@@ -73,6 +76,7 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
     asRoot,
     hostUid: config.runner.buildUid ?? 65534,
     hostGid: config.runner.buildGid ?? 65534,
+    resolvConf: resolv,
   };
 }
 
@@ -81,6 +85,8 @@ export interface SandboxedCommand {
   readonly args: readonly string[];
   /** The fd on which the sandbox says `checked-out` before the command runs (a step that checks out). */
   readonly reportFd?: number;
+  /** A network of its own, to be set up before the command starts (build-network.ts). */
+  readonly network?: StepNetworkSpec;
 }
 
 /** The fd a checking-out step reports on (0-2 are stdio, 3 is bwrap's info fd). */
@@ -125,12 +131,13 @@ export function sandboxCommand(
   options: StepSandboxOptions = {},
 ): SandboxedCommand {
   const { checkout, mirrorObjects } = options;
+  const network = networkArgs(networkMode(repo.network), plan.asRoot, plan.resolvConf);
   const args = [
     "--unshare-pid",
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup-try",
-    ...(repo.network === false ? ["--unshare-net"] : []),
+    ...network.namespace,
     "--hostname",
     "slashbuild-build",
     // Ends the sandbox (SIGKILL, from init down) if bwrap or slashbuild itself dies.
@@ -157,6 +164,7 @@ export function sandboxCommand(
     SANDBOX_HOME,
     // After the fresh /tmp: a granted path may lie under it (and a hidden one under a grant).
     ...plan.systemArgs,
+    ...network.mounts,
     // Its repo's objects only, read-only: the rest of the mirror and data_dir stay unseen.
     // (bwrap would make the parent directory 0700, root's: the build could not reach below it.)
     ...(mirrorObjects
@@ -181,7 +189,10 @@ export function sandboxCommand(
     ? ["sh", "-c", CHECKOUT_THEN_RUN, "slashbuild-checkout", command, ...checkout]
     : ["sh", "-c", command];
   const inner = [...prlimitArgs(effectiveLimits(runnerLimits, repo.limits)), ...shell];
-  const report = checkout ? { reportFd: CHECKOUT_REPORT_FD } : {};
+  const report = {
+    ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}),
+    ...(network.spec ? { network: network.spec } : {}),
+  };
   if (plan.asRoot) {
     // bwrap mounts as root; then the build becomes the configured unprivileged host uid with no
     // capabilities, and gets a user namespace of its own in which it appears as SANDBOX_UID.
@@ -212,16 +223,28 @@ export function sandboxCommand(
       ...report,
     };
   }
-  // Unprivileged: a user namespace maps SANDBOX_UID to slashbuild's own uid, the only one it has.
+  // Unprivileged: bwrap's user namespace maps root to slashbuild's own uid, the only one it can
+  // map; in a user namespace of its own inside that one, the build is SANDBOX_UID (slashbuild's
+  // uid on the host). bwrap's namespace, which owns the build's network namespace, stays the
+  // sandbox init's for good, so its network can be set up from outside (attach-network.ts); bwrap
+  // nesting the build's namespace itself would swap init's away while that happens. CAP_SETFCAP
+  // lets `unshare` map the build's uid to that root (the kernel asks for it) and ends with its exec.
   return {
     file: plan.bwrap,
     args: [
       ...args,
       "--unshare-user",
       "--uid",
-      String(SANDBOX_UID),
+      "0",
       "--gid",
-      String(SANDBOX_UID),
+      "0",
+      "--cap-add",
+      "CAP_SETFCAP",
+      "--",
+      "unshare",
+      "--user",
+      `--map-user=${SANDBOX_UID}`,
+      `--map-group=${SANDBOX_UID}`,
       "--",
       ...inner,
     ],

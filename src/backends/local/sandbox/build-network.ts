@@ -1,0 +1,89 @@
+import os from "node:os";
+import type { BuildNetwork } from "../../../config/config.js";
+
+/**
+ * How a step's sandbox is networked:
+ * - `own` (`network: true`, the default): a network namespace of its own, with user-mode NAT
+ *   (slirp4netns) to the outside. It has no way to the host's loopback, abstract unix sockets,
+ *   connections or addresses (see attach-network.ts);
+ * - `none` (`network: false`): a network namespace with only its own loopback;
+ * - `host` (`network: host`): the host's network namespace, shared.
+ */
+export type NetworkMode = "own" | "none" | "host";
+
+export function networkMode(network: BuildNetwork | undefined): NetworkMode {
+  return network === "host" ? "host" : network === false ? "none" : "own";
+}
+
+/**
+ * bwrap waits on this fd before it starts the build's command: slashbuild writes to it once the
+ * namespace's network is up (0-2 are stdio, 3 bwrap's info fd, 4 a checkout's report fd).
+ */
+export const NETWORK_BLOCK_FD = 5;
+/** bwrap reads the build's /etc/resolv.conf from this fd. */
+export const RESOLV_CONF_FD = 6;
+
+/** What slirp4netns's virtual network looks like from inside (its defaults). */
+export const SLIRP_CIDR = "10.0.2.0/24";
+/** slirp4netns forwards DNS sent here to the host's resolver, even one on the host's loopback. */
+export const SLIRP_DNS = "10.0.2.3";
+/** What a build with its own network reads as /etc/resolv.conf. */
+export const RESOLV_CONF = `nameserver ${SLIRP_DNS}\n`;
+
+/** What runStep does for a step with a network of its own (NetworkMode `own`). */
+export interface StepNetworkSpec {
+  /** NETWORK_BLOCK_FD: written to once the network is up. */
+  readonly blockFd: number;
+  /** RESOLV_CONF_FD, when the sandbox reads its resolv.conf there. */
+  readonly resolvConfFd: number | null;
+  /**
+   * Unprivileged, the network namespace belongs to the sandbox's user namespace, which
+   * slirp4netns and the route set-up must join; as root it belongs to the host's.
+   */
+  readonly joinUserNamespace: boolean;
+}
+
+export interface NetworkArgs {
+  /** bwrap options among the namespaces. */
+  readonly namespace: readonly string[];
+  /** bwrap mounts, after the system's (the build's resolv.conf over the host's). */
+  readonly mounts: readonly string[];
+  /** Set for NetworkMode `own`: what runStep must do before the command may start. */
+  readonly spec: StepNetworkSpec | null;
+}
+
+/**
+ * bwrap options for `mode`. `resolvConf`: where the sandbox sees the host's resolv.conf (its
+ * real path; null when there is none): a network of its own gets one that names slirp4netns's
+ * DNS, since the host's resolver may listen on the host's loopback (systemd-resolved, dnsmasq).
+ */
+export function networkArgs(mode: NetworkMode, asRoot: boolean, resolvConf: string | null): NetworkArgs {
+  if (mode === "host") return { namespace: [], mounts: [], spec: null };
+  if (mode === "none") return { namespace: ["--unshare-net"], mounts: [], spec: null };
+  return {
+    namespace: ["--unshare-net", "--block-fd", String(NETWORK_BLOCK_FD)],
+    // Readable by the build (bwrap makes such a file 0600 otherwise).
+    mounts: resolvConf ? ["--perms", "0644", "--ro-bind-data", String(RESOLV_CONF_FD), resolvConf] : [],
+    spec: {
+      blockFd: NETWORK_BLOCK_FD,
+      resolvConfFd: resolvConf ? RESOLV_CONF_FD : null,
+      joinUserNamespace: !asRoot,
+    },
+  };
+}
+
+/**
+ * The host's own IPv4 addresses, on every interface, loopback aside (inside the namespace that is
+ * the build's own). slirp4netns opens a build's connections from the host, so a connection to one
+ * of these would reach the host's services bound to it or to 0.0.0.0: each gets an unreachable
+ * route in the build's namespace. IPv6 needs none: the namespace has no IPv6 route out.
+ */
+export function hostAddresses(): string[] {
+  const found = new Set<string>();
+  for (const entries of Object.values(os.networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.family === "IPv4" && !entry.address.startsWith("127.")) found.add(entry.address);
+    }
+  }
+  return [...found];
+}
