@@ -9,6 +9,7 @@ import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
 import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
+import { prepareNetwork } from "./backends/local/sandbox/prepare-network.js";
 import { prepareSandbox } from "./backends/local/sandbox/prepare-sandbox.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
 import { deriveActionSecret } from "./chat/mattermost/action-signature.js";
@@ -69,6 +70,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const logger = deps.logger ?? createLogger(config.logLevel, secrets);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
+  if (sandbox) await prepareNetwork(config, sandbox, logger);
   // Only slashbuild may enter data_dir: the database, logs, mirrors and workspaces are its own.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);

@@ -41,6 +41,8 @@ export interface StepNetworkSpec {
    * slirp4netns and the route set-up must join; as root it belongs to the host's.
    */
   readonly joinUserNamespace: boolean;
+  /** Default: `slirp4netns` on PATH. */
+  readonly slirp4netns?: string;
 }
 
 export interface NetworkArgs {

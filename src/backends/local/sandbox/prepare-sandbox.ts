@@ -40,7 +40,8 @@ export function prepareSandbox(
   }
   const probe = mkdtempSync(path.join(os.tmpdir(), "slashbuild-sandbox-check-"));
   try {
-    const command = sandboxCommand(plan, { network: true }, config.runner.limits, probe, "true");
+    // No network helper here (prepare-network.ts checks that): bwrap, namespaces and mounts.
+    const command = sandboxCommand(plan, { network: false }, config.runner.limits, probe, "true");
     const result = spawnSync(command.file, [...command.args], {
       stdio: ["ignore", "ignore", "pipe", "pipe"],
       encoding: "utf8",

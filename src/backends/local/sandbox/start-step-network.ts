@@ -22,7 +22,10 @@ export async function startStepNetwork(
   const identity = await sandbox;
   if (identity === null) return null;
   try {
-    const network = await attach(identity, { joinUserNamespace: spec.joinUserNamespace });
+    const network = await attach(identity, {
+      joinUserNamespace: spec.joinUserNamespace,
+      ...(spec.slirp4netns ? { slirp4netns: spec.slirp4netns } : {}),
+    });
     send(bwrap, spec.blockFd, "1");
     return network;
   } catch (error) {
