@@ -22,8 +22,8 @@ export interface AttachOptions {
 
 /** Far beyond the ~20 ms it takes: only a hung helper waits this long, and then the step fails. */
 const READY_MS = 30_000;
-/** The uid map is written within a millisecond of bwrap's report. */
-const MAP_POLL_MS = 1;
+/** bwrap's init does its part within a millisecond or so of its report. */
+const SETUP_POLL_MS = 1;
 /** How long close() waits for slirp4netns to be gone after SIGKILL (never forever). */
 const EXIT_MS = 2_000;
 
@@ -54,7 +54,7 @@ export async function attachNetwork(
   sandbox: SandboxIdentity,
   options: AttachOptions,
 ): Promise<AttachedNetwork> {
-  if (options.joinUserNamespace) await uidMapWritten(sandbox.pid);
+  await setUp(sandbox.pid, options.joinUserNamespace);
   const fds = openNamespaces(sandbox, options.joinUserNamespace);
   let slirp: ChildProcess;
   let routes: ChildProcess | null;
@@ -96,21 +96,28 @@ export async function attachNetwork(
 }
 
 /**
- * Unprivileged, bwrap's init writes its user namespace's uid map itself, just after it reports
- * itself: until then slashbuild's uid is no one there, and `ip` would start without capabilities.
+ * Waits for bwrap's init to have done its own part, which it does just after it has reported
+ * itself: it adds 127.0.0.1 to the namespace's loopback, and slirp4netns, which brings loopback
+ * up, must not come first (the kernel would add the address itself, and bwrap's own add would
+ * fail). Unprivileged, init then writes its user namespace's uid map; until then slashbuild's uid
+ * is no one there, and `ip` would start without capabilities. So: the uid map when there is one
+ * (written after the loopback), else the loopback's address (/proc/<pid>/net: init's namespace).
  */
-async function uidMapWritten(pid: number): Promise<void> {
-  for (let waited = 0; waited < READY_MS; waited += MAP_POLL_MS) {
-    let map: string;
+async function setUp(pid: number, userNamespace: boolean): Promise<void> {
+  const [file, done] = userNamespace
+    ? [`/proc/${pid}/uid_map`, (text: string) => text.trim() !== ""]
+    : [`/proc/${pid}/net/fib_trie`, (text: string) => text.includes("127.0.0.1")];
+  for (let waited = 0; waited < READY_MS; waited += SETUP_POLL_MS) {
+    let text: string;
     try {
-      map = readFileSync(`/proc/${pid}/uid_map`, "utf8");
+      text = readFileSync(file, "utf8");
     } catch {
       throw new Error("the sandbox ended before its network was set up");
     }
-    if (map.trim() !== "") return;
-    await sleep(MAP_POLL_MS);
+    if (done(text)) return;
+    await sleep(SETUP_POLL_MS);
   }
-  throw new Error("the sandbox's user namespace got no uid map in time");
+  throw new Error("the sandbox did not set up its namespaces in time");
 }
 
 function openNamespaces(sandbox: SandboxIdentity, withUser: boolean): { net: number; user: number | null } {

@@ -43,6 +43,8 @@ export interface StepNetworkSpec {
   readonly joinUserNamespace: boolean;
   /** Default: `slirp4netns` on PATH. */
   readonly slirp4netns?: string;
+  /** Default: the host's addresses when the step starts (hostAddresses). */
+  readonly blockedAddresses?: readonly string[];
 }
 
 export interface NetworkArgs {

@@ -25,6 +25,7 @@ export async function startStepNetwork(
     const network = await attach(identity, {
       joinUserNamespace: spec.joinUserNamespace,
       ...(spec.slirp4netns ? { slirp4netns: spec.slirp4netns } : {}),
+      ...(spec.blockedAddresses ? { blockedAddresses: spec.blockedAddresses } : {}),
     });
     send(bwrap, spec.blockFd, "1");
     return network;
