@@ -10,6 +10,7 @@ import { outageBacklog } from "./outage-backlog.js";
 import { ackReal } from "./real/ack-real.js";
 import { memoryGrowth } from "./real/memory.js";
 import { readsAt100k } from "./real/reads.js";
+import { stepNetwork } from "./step-network.js";
 import { webLog } from "./web-log.js";
 
 /**
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   buildToResult,
   webLog,
   failingBuild,
+  stepNetwork,
 ];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, out: { type: "string" } } });

@@ -124,12 +124,14 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   } finally {
     options.signal.removeEventListener("abort", kill);
   }
+  // The command has ended, and bwrap with it: the network's helper goes now, while the rest is
+  // checked (slirp4netns takes ~20 ms to be gone: the kernel removes its tap device).
+  const networkGone = network?.then((attached) => attached?.close());
   await recorded;
   if (handle.alive()) await handle.settle(SETTLE_MS);
   if (handle.alive()) kill();
   const gone = (await killing) ?? true;
-  // Nothing of the step is left: its network's helper ends with it.
-  await (await network)?.close();
+  await networkGone;
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, PIPE_DRAIN_MS).unref())]);
   for (const stream of streams) stream.destroy();
   report?.destroy();

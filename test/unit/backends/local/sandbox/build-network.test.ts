@@ -1,0 +1,87 @@
+import os from "node:os";
+import { describe, expect, it } from "vitest";
+import {
+  hostAddresses,
+  NETWORK_BLOCK_FD,
+  networkMode,
+  RESOLV_CONF_FD,
+} from "../../../../../src/backends/local/sandbox/build-network.js";
+import { planSandbox, sandboxCommand } from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
+import { makeConfig } from "../../../../helpers/make-config.js";
+
+describe("a build's network mode", () => {
+  it("is a namespace of its own by default and for true, loopback only for false, the host's for host", () => {
+    expect(networkMode(undefined)).toBe("own");
+    expect(networkMode(true)).toBe("own");
+    expect(networkMode(false)).toBe("none");
+    expect(networkMode("host")).toBe("host");
+  });
+
+  for (const asRoot of [true, false]) {
+    describe(asRoot ? "as root" : "unprivileged", () => {
+      const plan = { ...planSandbox(makeConfig(), { asRoot }), resolvConf: "/etc/resolv.conf" };
+      const line = (network: boolean | "host") =>
+        sandboxCommand(plan, { network }, undefined, "/data/workspaces/1", "make");
+      const options = (args: readonly string[]) => args.slice(0, args.indexOf("--"));
+
+      it("unshares the network and holds the command on the block fd until the network is set up", () => {
+        const own = line(true);
+        expect(options(own.args)).toContain("--unshare-net");
+        const at = own.args.indexOf("--block-fd");
+        expect(own.args[at + 1]).toBe(String(NETWORK_BLOCK_FD));
+        expect(own.network).toEqual({
+          blockFd: NETWORK_BLOCK_FD,
+          resolvConfFd: RESOLV_CONF_FD,
+          joinUserNamespace: !asRoot,
+        });
+        // The build's resolv.conf comes last among the mounts, over the host's /etc.
+        const data = own.args.indexOf("--ro-bind-data");
+        expect(own.args.slice(data, data + 3)).toEqual([
+          "--ro-bind-data",
+          String(RESOLV_CONF_FD),
+          "/etc/resolv.conf",
+        ]);
+        expect(data).toBeGreaterThan(own.args.lastIndexOf("/etc"));
+      });
+
+      it("keeps network: false as it was (a namespace with loopback only, nothing to set up)", () => {
+        const none = line(false);
+        expect(options(none.args)).toContain("--unshare-net");
+        expect(none.args).not.toContain("--block-fd");
+        expect(none.network).toBeUndefined();
+      });
+
+      it("shares the host's network namespace only with network: host", () => {
+        const host = line("host");
+        expect(options(host.args)).not.toContain("--unshare-net");
+        expect(host.network).toBeUndefined();
+      });
+
+      it("gives the build uid 1000 in a user namespace nested in the one that owns the network", () => {
+        const args = line(true).args;
+        const unshare = args.indexOf("unshare");
+        expect(args.slice(unshare, unshare + 4)).toEqual([
+          "unshare",
+          "--user",
+          "--map-user=1000",
+          "--map-group=1000",
+        ]);
+        if (!asRoot) {
+          // bwrap's own namespace keeps the sandbox's init: root there is slashbuild's uid.
+          expect(options(args)).toEqual(
+            expect.arrayContaining(["--unshare-user", "--uid", "0", "--gid", "0"]),
+          );
+        }
+      });
+    });
+  }
+
+  it("blocks the host's own IPv4 addresses, loopback aside", () => {
+    const own = Object.values(os.networkInterfaces())
+      .flatMap((entries) => entries ?? [])
+      .filter((entry) => entry.family === "IPv4" && !entry.internal)
+      .map((entry) => entry.address);
+    expect(hostAddresses().sort()).toEqual([...new Set(own)].sort());
+    expect(hostAddresses().some((address) => address.startsWith("127."))).toBe(false);
+  });
+});
