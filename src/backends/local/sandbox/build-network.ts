@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { BuildNetwork } from "../../../config/config.js";
 
@@ -25,16 +26,16 @@ export const RESOLV_CONF_FD = 6;
 
 /** What slirp4netns's virtual network looks like from inside (its defaults). */
 export const SLIRP_CIDR = "10.0.2.0/24";
-/** slirp4netns forwards DNS sent here to the host's resolver, even one on the host's loopback. */
+/** slirp4netns forwards DNS sent here to the first resolver of the host's resolv.conf. */
 export const SLIRP_DNS = "10.0.2.3";
-/** What a build with its own network reads as /etc/resolv.conf. */
-export const RESOLV_CONF = `nameserver ${SLIRP_DNS}\n`;
+/** Where systemd-resolved lists the servers it asks (the host's resolv.conf names 127.0.0.53). */
+export const RESOLVED_UPSTREAMS = "/run/systemd/resolve/resolv.conf";
 
 /** What runStep does for a step with a network of its own (NetworkMode `own`). */
 export interface StepNetworkSpec {
   /** NETWORK_BLOCK_FD: written to once the network is up. */
   readonly blockFd: number;
-  /** RESOLV_CONF_FD, when the sandbox reads its resolv.conf there. */
+  /** RESOLV_CONF_FD, when the sandbox reads its resolv.conf (buildResolvConf) there. */
   readonly resolvConfFd: number | null;
   /**
    * Unprivileged, the network namespace belongs to the sandbox's user namespace, which
@@ -58,8 +59,8 @@ export interface NetworkArgs {
 
 /**
  * bwrap options for `mode`. `resolvConf`: where the sandbox sees the host's resolv.conf (its
- * real path; null when there is none): a network of its own gets one that names slirp4netns's
- * DNS, since the host's resolver may listen on the host's loopback (systemd-resolved, dnsmasq).
+ * real path; null when there is none): a network of its own gets its own (buildResolvConf),
+ * since the host's resolver may listen on the host's loopback (systemd-resolved, dnsmasq).
  */
 export function networkArgs(mode: NetworkMode, asRoot: boolean, resolvConf: string | null): NetworkArgs {
   if (mode === "host") return { namespace: [], mounts: [], spec: null };
@@ -74,6 +75,39 @@ export function networkArgs(mode: NetworkMode, asRoot: boolean, resolvConf: stri
       joinUserNamespace: !asRoot,
     },
   };
+}
+
+/**
+ * What a build with its own network reads as /etc/resolv.conf. slirp4netns's forwarder (10.0.2.3)
+ * sends to the host's first resolver, but not to one on the host's loopback (systemd-resolved's
+ * 127.0.0.53, a local dnsmasq): the build then asks the servers that resolver asks, which
+ * systemd-resolved lists, directly through the NAT. `read` returns a file's text or null.
+ */
+export function buildResolvConf(read: (file: string) => string | null = readOrNull): string {
+  const forwarder = `nameserver ${SLIRP_DNS}\n`;
+  const first = nameservers(read("/etc/resolv.conf") ?? "")[0];
+  if (first === undefined || !isLoopback(first)) return forwarder;
+  // IPv4 only: the build's namespace has no IPv6 route out.
+  const upstreams = nameservers(read(RESOLVED_UPSTREAMS) ?? "").filter(
+    (server) => !isLoopback(server) && !server.includes(":"),
+  );
+  return upstreams.length > 0 ? upstreams.map((server) => `nameserver ${server}\n`).join("") : forwarder;
+}
+
+function nameservers(text: string): string[] {
+  return [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((match) => match[1] ?? "");
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1";
+}
+
+function readOrNull(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
 }
 
 /**

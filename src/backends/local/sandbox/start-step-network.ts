@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
 import { type AttachedNetwork, type AttachOptions, attachNetwork } from "./attach-network.js";
-import { RESOLV_CONF, type StepNetworkSpec } from "./build-network.js";
+import { buildResolvConf, type StepNetworkSpec } from "./build-network.js";
 import type { SandboxIdentity } from "./sandbox-process.js";
 
 /**
@@ -18,7 +18,7 @@ export async function startStepNetwork(
   onFailure: (why: string) => void,
   attach: (sandbox: SandboxIdentity, options: AttachOptions) => Promise<AttachedNetwork> = attachNetwork,
 ): Promise<AttachedNetwork | null> {
-  if (spec.resolvConfFd !== null) send(bwrap, spec.resolvConfFd, RESOLV_CONF);
+  if (spec.resolvConfFd !== null) send(bwrap, spec.resolvConfFd, buildResolvConf());
   const identity = await sandbox;
   if (identity === null) return null;
   try {

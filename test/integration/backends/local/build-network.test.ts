@@ -1,4 +1,5 @@
-import { chown, mkdir, readdir, readFile } from "node:fs/promises";
+import { spawn, spawnSync } from "node:child_process";
+import { chown, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -37,6 +38,15 @@ try:
 except OSError as e:
     print("nothing read:", e)
 `;
+
+/** Runs one step with a network of its own in a process of its own (test/helpers/run-network-step.ts). */
+const STEP_SCRIPT = path.resolve(import.meta.dirname, "../../../helpers/run-network-step.ts");
+/** A DNS server saying every name is the given address (test/helpers/dns-server.ts). */
+const DNS_SCRIPT = path.resolve(import.meta.dirname, "../../../helpers/dns-server.ts");
+
+/** Fetches http://outside.slashbuild.test:PORT/ by name (getaddrinfo, so DNS) and prints the body. */
+const FETCH =
+  'import sys, urllib.request; print(urllib.request.urlopen("http://outside.slashbuild.test:%s/" % sys.argv[1], timeout=10).read().decode())';
 
 /** slirp4netns processes this test process started (their parent is this process). */
 async function ourSlirps(): Promise<number[]> {
@@ -129,6 +139,89 @@ describe("a build's own network (slirp4netns), on real sandboxed steps", () => {
       // The same socket reaches the outside: binding to the device is not what fails.
       const out = await step(true, `python3 -c "$CONNECT" ${outside.address} ${outside.port} tap0`);
       expect(out.log).toContain("CONNECTED");
+    });
+
+    /**
+     * Runs one step with a network of its own where this machine's resolv.conf is `resolv` (and,
+     * when given, systemd-resolved's list of servers is `upstreams`): a mount namespace of the
+     * test's, seen by slirp4netns too. The DNS server is the test host's, so no query leaves
+     * the machine; it says every name is the test host.
+     */
+    async function stepWithResolver(resolv: string, upstreams: string | null): Promise<string> {
+      const dns = spawn(
+        "ip",
+        [
+          "netns",
+          "exec",
+          outside.name,
+          process.execPath,
+          "--import",
+          "tsx",
+          DNS_SCRIPT,
+          "0.0.0.0",
+          outside.address,
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
+      try {
+        await new Promise<void>((resolve, reject) => {
+          dns.stdout?.once("data", () => resolve());
+          dns.once("exit", (code) => reject(new Error(`the DNS server exited (${code})`)));
+        });
+        await writeFile(path.join(dir, "resolv.conf"), resolv);
+        await writeFile(path.join(dir, "upstreams.conf"), upstreams ?? "");
+        const lookup = `getent hosts outside.slashbuild.test && python3 -c '${FETCH}' ${outside.port}`;
+        const setUp = [
+          'mount --bind "$0/resolv.conf" /etc/resolv.conf',
+          // A /run of its own: systemd-resolved's list exists only in this mount namespace.
+          ...(upstreams === null
+            ? []
+            : [
+                "mount -t tmpfs tmpfs /run",
+                "mkdir -p /run/systemd/resolve",
+                'cp "$0/upstreams.conf" /run/systemd/resolve/resolv.conf',
+              ]),
+          'exec "$@"',
+        ].join(" && ");
+        const ran = spawnSync(
+          "unshare",
+          [
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            setUp,
+            dir,
+            process.execPath,
+            "--import",
+            "tsx",
+            STEP_SCRIPT,
+            lookup,
+          ],
+          { encoding: "utf8", timeout: 120_000 },
+        );
+        return ran.stdout + ran.stderr;
+      } finally {
+        dns.kill("SIGKILL");
+      }
+    }
+
+    const resolvedByName = (said: string) => {
+      expect(said).toContain("EXIT 0");
+      expect(said).toMatch(
+        new RegExp(`^${outside.address.replaceAll(".", "\\.")}\\s+outside\\.slashbuild\\.test`, "m"),
+      );
+      expect(said).toContain(outside.token);
+    };
+
+    it("leave DNS working through slirp4netns's forwarder to this machine's resolver", async () => {
+      resolvedByName(await stepWithResolver(`nameserver ${outside.address}\n`, null));
+    });
+
+    it("leave DNS working with this machine's resolver on its loopback (systemd-resolved): its upstreams", async () => {
+      resolvedByName(await stepWithResolver("nameserver 127.0.0.53\n", `nameserver ${outside.address}\n`));
     });
 
     it("are the host's with network: host", async () => {

@@ -1,10 +1,13 @@
 import os from "node:os";
 import { describe, expect, it } from "vitest";
 import {
+  buildResolvConf,
   hostAddresses,
   NETWORK_BLOCK_FD,
   networkMode,
   RESOLV_CONF_FD,
+  RESOLVED_UPSTREAMS,
+  SLIRP_DNS,
 } from "../../../../../src/backends/local/sandbox/build-network.js";
 import { planSandbox, sandboxCommand } from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
 import { makeConfig } from "../../../../helpers/make-config.js";
@@ -83,5 +86,32 @@ describe("a build's network mode", () => {
       .map((entry) => entry.address);
     expect(hostAddresses().sort()).toEqual([...new Set(own)].sort());
     expect(hostAddresses().some((address) => address.startsWith("127."))).toBe(false);
+  });
+});
+
+describe("a build's resolv.conf", () => {
+  const files = (entries: Record<string, string>) => (file: string) => entries[file] ?? null;
+
+  it("names slirp4netns's forwarder when the host's resolver is not on its loopback", () => {
+    const conf = buildResolvConf(files({ "/etc/resolv.conf": "search lan\nnameserver 192.168.1.1\n" }));
+    expect(conf).toBe(`nameserver ${SLIRP_DNS}\n`);
+    expect(buildResolvConf(files({}))).toBe(`nameserver ${SLIRP_DNS}\n`);
+  });
+
+  it("names systemd-resolved's upstreams when the host's resolver is on its loopback (the forwarder cannot reach it)", () => {
+    const conf = buildResolvConf(
+      files({
+        "/etc/resolv.conf": "nameserver 127.0.0.53\noptions edns0 trust-ad\n",
+        [RESOLVED_UPSTREAMS]: "nameserver 10.1.2.3\nnameserver 127.0.0.1\nnameserver 2001:db8::53\n",
+      }),
+    );
+    // IPv6 ones left out: the namespace has no IPv6 route out.
+    expect(conf).toBe("nameserver 10.1.2.3\n");
+  });
+
+  it("falls back to the forwarder when a loopback resolver lists no upstream", () => {
+    expect(buildResolvConf(files({ "/etc/resolv.conf": "nameserver 127.0.0.1\n" }))).toBe(
+      `nameserver ${SLIRP_DNS}\n`,
+    );
   });
 });
