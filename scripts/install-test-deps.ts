@@ -120,14 +120,16 @@ function onlyFromArgs(argv: readonly string[]): string[] {
  * unprivileged (the hostile-build suite's second half) it must be 0666, as Debian's udev makes it.
  * Machines without udev (containers, some VMs) keep the kernel's 0600; as root, this opens it up.
  */
-export const TUN_DEVICE = "/dev/net/tun";
+const TUN_DEVICE = "/dev/net/tun";
 
 function openTunDevice(): void {
   if (process.getuid?.() !== 0) return;
   try {
     if ((statSync(TUN_DEVICE).mode & 0o666) === 0o666) return;
     chmodSync(TUN_DEVICE, 0o666);
-    process.stderr.write(`slashbuild: made ${TUN_DEVICE} usable by every user (0666, as Debian's udev does)\n`);
+    process.stderr.write(
+      `slashbuild: made ${TUN_DEVICE} usable by every user (0666, as Debian's udev does)\n`,
+    );
   } catch {
     // No tun device at all: the sandbox's start-up check says what is missing.
   }
