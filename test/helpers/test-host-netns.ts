@@ -14,18 +14,34 @@ export interface TestHost {
   readonly address: string;
   /** The host's own end of the veth: an address of the host on an interface other than loopback. */
   readonly hostAddress: string;
-  /** Where the test host's HTTP server listens (on `address`). */
+  /** Where the test host's HTTP server listens (on `address`); its DNS server, on port 53, says every name is `address`. */
   readonly port: number;
   /** What the HTTP server answers, so a reply cannot be mistaken for anything else. */
   readonly token: string;
   close(): Promise<void>;
 }
 
-// Answers every request with the token; prints its port once it listens (port 0: the kernel's pick).
+/**
+ * HTTP: answers every request with the token; prints its port once it listens (port 0: the
+ * kernel's pick). DNS, on port 53 of the test host's own namespace: every A query gets the test
+ * host's address, any other type an empty answer (enough for getaddrinfo).
+ */
 const SERVER = `
-const token = process.argv[1];
+const [token, address] = process.argv.slice(1);
 const server = require("node:http").createServer((request, response) => response.end(token));
-server.listen(0, "0.0.0.0", () => console.log(server.address().port));
+const dns = require("node:dgram").createSocket("udp4");
+dns.on("message", (query, from) => {
+  let end = 12;
+  while (query[end] !== 0 && end < query.length) end += query[end] + 1;
+  const isA = query.readUInt16BE(end + 1) === 1;
+  const header = Buffer.from(query.subarray(0, 12));
+  header.writeUInt16BE(0x8180, 2);
+  header.writeUInt32BE(isA ? 0x00010001 : 0x00010000, 4);
+  header.writeUInt32BE(0, 8);
+  const record = isA ? Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...address.split(".").map(Number)]) : Buffer.alloc(0);
+  dns.send(Buffer.concat([header, query.subarray(12, end + 5), record]), from.port, from.address);
+});
+dns.bind(53, "0.0.0.0", () => server.listen(0, "0.0.0.0", () => console.log(server.address().port)));
 `;
 
 /** Needs root (network namespaces and veth pairs); fails, never skips, without it. */
@@ -73,7 +89,7 @@ export async function startTestHost(): Promise<TestHost> {
     ip("-n", name, "addr", "add", `${address}/30`, "dev", hostSideInNs);
     ip("-n", name, "link", "set", hostSideInNs, "up");
     ip("-n", name, "link", "set", "lo", "up");
-    const started = spawn("ip", ["netns", "exec", name, process.execPath, "-e", SERVER, token], {
+    const started = spawn("ip", ["netns", "exec", name, process.execPath, "-e", SERVER, token, address], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     server = started;

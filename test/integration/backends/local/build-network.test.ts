@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chown, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -41,8 +41,6 @@ except OSError as e:
 
 /** Runs one step with a network of its own in a process of its own (test/helpers/run-network-step.ts). */
 const STEP_SCRIPT = path.resolve(import.meta.dirname, "../../../helpers/run-network-step.ts");
-/** A DNS server saying every name is the given address (test/helpers/dns-server.ts). */
-const DNS_SCRIPT = path.resolve(import.meta.dirname, "../../../helpers/dns-server.ts");
 
 /** Fetches http://outside.slashbuild.test:PORT/ by name (getaddrinfo, so DNS) and prints the body. */
 const FETCH =
@@ -148,64 +146,41 @@ describe("a build's own network (slirp4netns), on real sandboxed steps", () => {
      * the machine; it says every name is the test host.
      */
     async function stepWithResolver(resolv: string, upstreams: string | null): Promise<string> {
-      const dns = spawn(
-        "ip",
+      await writeFile(path.join(dir, "resolv.conf"), resolv);
+      await writeFile(path.join(dir, "upstreams.conf"), upstreams ?? "");
+      const lookup = `getent hosts outside.slashbuild.test && python3 -c '${FETCH}' ${outside.port}`;
+      const setUp = [
+        'mount --bind "$0/resolv.conf" /etc/resolv.conf',
+        // A /run of its own: systemd-resolved's list exists only in this mount namespace.
+        ...(upstreams === null
+          ? []
+          : [
+              "mount -t tmpfs tmpfs /run",
+              "mkdir -p /run/systemd/resolve",
+              'cp "$0/upstreams.conf" /run/systemd/resolve/resolv.conf',
+            ]),
+        'exec "$@"',
+      ].join(" && ");
+      const ran = spawnSync(
+        "unshare",
         [
-          "netns",
-          "exec",
-          outside.name,
+          "--mount",
+          "--propagation",
+          "private",
+          "--",
+          "sh",
+          "-c",
+          setUp,
+          dir,
           process.execPath,
           "--import",
           "tsx",
-          DNS_SCRIPT,
-          "0.0.0.0",
-          outside.address,
+          STEP_SCRIPT,
+          lookup,
         ],
-        { stdio: ["ignore", "pipe", "inherit"] },
+        { encoding: "utf8", timeout: 120_000 },
       );
-      try {
-        await new Promise<void>((resolve, reject) => {
-          dns.stdout?.once("data", () => resolve());
-          dns.once("exit", (code) => reject(new Error(`the DNS server exited (${code})`)));
-        });
-        await writeFile(path.join(dir, "resolv.conf"), resolv);
-        await writeFile(path.join(dir, "upstreams.conf"), upstreams ?? "");
-        const lookup = `getent hosts outside.slashbuild.test && python3 -c '${FETCH}' ${outside.port}`;
-        const setUp = [
-          'mount --bind "$0/resolv.conf" /etc/resolv.conf',
-          // A /run of its own: systemd-resolved's list exists only in this mount namespace.
-          ...(upstreams === null
-            ? []
-            : [
-                "mount -t tmpfs tmpfs /run",
-                "mkdir -p /run/systemd/resolve",
-                'cp "$0/upstreams.conf" /run/systemd/resolve/resolv.conf',
-              ]),
-          'exec "$@"',
-        ].join(" && ");
-        const ran = spawnSync(
-          "unshare",
-          [
-            "--mount",
-            "--propagation",
-            "private",
-            "--",
-            "sh",
-            "-c",
-            setUp,
-            dir,
-            process.execPath,
-            "--import",
-            "tsx",
-            STEP_SCRIPT,
-            lookup,
-          ],
-          { encoding: "utf8", timeout: 120_000 },
-        );
-        return ran.stdout + ran.stderr;
-      } finally {
-        dns.kill("SIGKILL");
-      }
+      return ran.stdout + ran.stderr;
     }
 
     const resolvedByName = (said: string) => {
