@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { chown, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
@@ -46,18 +47,26 @@ const STEP_SCRIPT = path.resolve(import.meta.dirname, "../../../helpers/run-netw
 const FETCH =
   'import sys, urllib.request; print(urllib.request.urlopen("http://outside.slashbuild.test:%s/" % sys.argv[1], timeout=10).read().decode())';
 
-/** slirp4netns processes this test process started (their parent is this process). */
-async function ourSlirps(): Promise<number[]> {
-  const found: number[] = [];
+/** slirp4netns processes started by `parent` (this process by default), as `pid@starttime`. */
+async function ourSlirps(parent = process.pid): Promise<string[]> {
+  const found: string[] = [];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
     const comm = /\((.*)\)/.exec(stat)?.[1];
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (comm === "slirp4netns" && Number(fields[1]) === process.pid && fields[0] !== "Z")
-      found.push(Number(entry));
+    if (comm === "slirp4netns" && Number(fields[1]) === parent && fields[0] !== "Z")
+      found.push(`${entry}@${fields[19]}`);
   }
   return found;
+}
+
+/** Whether `pid@starttime` (ourSlirps) still runs: a reused pid has another start time. */
+async function stillRuns(helper: string): Promise<boolean> {
+  const [pid, started] = helper.split("@");
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return stat !== "" && fields[19] === started && fields[0] !== "Z";
 }
 
 describe("a build's own network (slirp4netns), on real sandboxed steps", () => {
@@ -228,6 +237,24 @@ describe("a build's own network (slirp4netns), on real sandboxed steps", () => {
     expect(await ourSlirps()).toEqual([]);
     await step(true, "true");
     expect(await ourSlirps()).toEqual([]);
+  });
+
+  it("ends the network's helper when slashbuild itself is SIGKILLed (its exit fd closes)", async () => {
+    const runner = spawn(process.execPath, ["--import", "tsx", STEP_SCRIPT, "sleep 120"], {
+      stdio: "ignore",
+    });
+    const pid = runner.pid ?? 0;
+    const helpers = await waitFor("the step's slirp4netns", async () => {
+      const found = await ourSlirps(pid);
+      return found.length > 0 ? found : undefined;
+    });
+    const exited = once(runner, "exit");
+    runner.kill("SIGKILL");
+    await exited;
+    await waitFor("slirp4netns to end with its slashbuild", async () => {
+      for (const helper of helpers) if (await stillRuns(helper)) return false;
+      return true;
+    });
   });
 
   it("never runs the command when the network cannot be set up, and says why", async () => {
