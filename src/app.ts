@@ -9,6 +9,7 @@ import { BuildbotLogSource } from "./backends/buildbot/buildbot-log-source.js";
 import { buildbotStatusRoute } from "./backends/buildbot/status-route.js";
 import { LocalBackend } from "./backends/local/local-backend.js";
 import { LogFiles } from "./backends/local/log-files.js";
+import { prepareNetwork } from "./backends/local/sandbox/prepare-network.js";
 import { prepareSandbox } from "./backends/local/sandbox/prepare-sandbox.js";
 import { workspacesDir } from "./backends/local/workspaces-dir.js";
 import { actionRoute } from "./chat/mattermost/action-route.js";
@@ -79,6 +80,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   chmodSync(config.dataDir, 0o700);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
+  if (sandbox) await prepareNetwork(config, sandbox, logger);
   const dbFile = path.join(config.dataDir, "slashbuild.db");
   const db = openDatabase(dbFile);
   const storage = storageGuard(dbFile, logger, clock);

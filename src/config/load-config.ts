@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { SlashbuildError } from "../core/errors.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
-import type { Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
+import type { BuildNetwork, Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
 
@@ -183,7 +183,7 @@ function toRepo(
   name: string,
   repo: ParsedRepo,
   baseDir: string,
-  network: boolean,
+  network: BuildNetwork,
   forge: ForgeKind | null,
 ): RepoConfig {
   const on = repo.on;
