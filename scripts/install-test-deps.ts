@@ -11,7 +11,7 @@
  *   command an admin can run, and for `npm start` the way to serve without the sandbox.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, chmodSync, constants, statSync } from "node:fs";
 import path from "node:path";
 
 export interface Requirement {
@@ -30,6 +30,12 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { executable: "bwrap", pkg: "bubblewrap" },
   // The keyring attacks (issue 18) store and read keys with keyctl, in builds and around them.
   { executable: "keyctl", pkg: "keyutils" },
+  // A build's own network (user-mode NAT) and the routes set in it (src/backends/local/sandbox/).
+  { executable: "slirp4netns", pkg: "slirp4netns" },
+  { executable: "ip", pkg: "iproute2" },
+  // newgidmap: unprivileged builds get a subordinate gid instead of slashbuild's group (build-groups.ts);
+  // the group tests map one through it.
+  { executable: "newgidmap", pkg: "uidmap" },
   { executable: "systemd-analyze", pkg: "systemd" },
 ];
 
@@ -133,20 +139,41 @@ export function onPath(name: string, envPath: string | undefined): boolean {
     .some((dir) => dir !== "" && isExecutable(path.join(dir, name)));
 }
 
-/** The Debian packages missing from PATH; `only` narrows the check to these packages (e.g. `npm start` needs bubblewrap alone). */
+/** The Debian packages missing from PATH; `only` narrows the check to these packages (e.g. `npm start` needs the sandbox's alone). */
 export function missingPackages(envPath: string | undefined, only: readonly string[] = []): string[] {
   const wanted = only.length > 0 ? REQUIREMENTS.filter((r) => only.includes(r.pkg)) : REQUIREMENTS;
   const missing = wanted.filter((r) => !onPath(r.executable, envPath)).map((r) => r.pkg);
   return [...new Set(missing)];
 }
 
-/** `--only PKG[,PKG]`: check and install just these (the README's first command needs bubblewrap only). */
+/** `--only PKG[,PKG]`: check and install just these (the README's first command needs the sandbox's packages only). */
 function onlyFromArgs(argv: readonly string[]): string[] {
   const index = argv.indexOf("--only");
   return index >= 0 ? (argv[index + 1] ?? "").split(",").filter((pkg) => pkg !== "") : [];
 }
 
+/**
+ * slirp4netns opens /dev/net/tun inside the build's namespaces: for slashbuild running
+ * unprivileged (the hostile-build suite's second half) it must be 0666, as Debian's udev makes it.
+ * Machines without udev (containers, some VMs) keep the kernel's 0600; as root, this opens it up.
+ */
+const TUN_DEVICE = "/dev/net/tun";
+
+function openTunDevice(): void {
+  if (process.getuid?.() !== 0) return;
+  try {
+    if ((statSync(TUN_DEVICE).mode & 0o666) === 0o666) return;
+    chmodSync(TUN_DEVICE, 0o666);
+    process.stderr.write(
+      `slashbuild: made ${TUN_DEVICE} usable by every user (0666, as Debian's udev does)\n`,
+    );
+  } catch {
+    // No tun device at all: the sandbox's start-up check says what is missing.
+  }
+}
+
 function main(): number {
+  openTunDevice();
   const envPath = process.env.PATH;
   const only = onlyFromArgs(process.argv.slice(2));
   const missing = missingPackages(envPath, only);

@@ -1,5 +1,6 @@
 import type { App, AppDeps } from "./app-types.js";
 import { LogFiles } from "./backends/local/log-files.js";
+import { prepareNetwork } from "./backends/local/sandbox/prepare-network.js";
 import { prepareSandbox } from "./backends/local/sandbox/prepare-sandbox.js";
 import type { CommandHandler } from "./chat/chat-platform.js";
 import { CHAT_PLATFORMS } from "./chat/chat-platforms.js";
@@ -51,6 +52,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   makeDataDir(config.dataDir, config.configFile);
   // Before anything is opened: a machine that cannot sandbox builds refuses to serve them.
   const sandbox = prepareSandbox(config, logger);
+  // Builds get a network of their own (slirp4netns): checked with the plan settled above.
+  if (sandbox) await prepareNetwork(config, sandbox, logger);
   const storage = openStorage(config, logger, clock);
   const { store, atomically } = storage;
   const chats = wireChats(config, chatPlatforms, {

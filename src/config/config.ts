@@ -134,7 +134,7 @@ export interface RunnerConfig {
   /** Default "bwrap"; "none" only when a config says so explicitly. */
   readonly sandbox?: SandboxMode;
   /** Default true. */
-  readonly network?: boolean;
+  readonly network?: BuildNetwork;
   /** Between SIGTERM and SIGKILL; default 5 s. */
   readonly killGraceMs?: number;
   /** Defaults for every repo (see DEFAULT_LIMITS in backends/local/sandbox-limits.ts). */
@@ -151,6 +151,12 @@ export interface RunnerConfig {
 }
 
 export type SandboxMode = "bwrap" | "none";
+
+/**
+ * true: a network namespace of the build's own, reaching the internet through user-mode NAT but
+ * nothing of the host; false: loopback of its own only; "host": the host's network namespace.
+ */
+export type BuildNetwork = boolean | "host";
 
 /** Limits of a build in the sandbox; null turns one off, undefined takes the default. */
 export interface SandboxLimits {
@@ -194,7 +200,7 @@ export interface RepoConfig {
   /** Absent = "all". */
   readonly notify?: NotifyFilter;
   /** Absent = runner.network. */
-  readonly network?: boolean;
+  readonly network?: BuildNetwork;
   /** Over runner.limits, key by key. */
   readonly limits?: SandboxLimits;
   /** Builds on push, pull request, schedule; absent = none. */

@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { SlashbuildError } from "../core/errors.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
-import type { Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
+import type { BuildNetwork, Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
 import { formatIssues } from "./format-issues.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { moveKeys } from "./moved-keys.js";
@@ -172,7 +172,7 @@ function toRepo(
   name: string,
   repo: ParsedRepo,
   baseDir: string,
-  network: boolean,
+  network: BuildNetwork,
   forge: ForgeKind | null,
 ): RepoConfig {
   const on = repo.on;

@@ -22,6 +22,14 @@ const listen = z
 /** Repo names appear in chat, URLs and file names: keep them to a safe alphabet. */
 export const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/**
+ * A build's network: true (its own network namespace, the internet through user-mode NAT, nothing
+ * of the host), false (loopback of its own only), or host (the host's network namespace itself).
+ */
+const network = z.union([z.boolean(), z.literal("host")], {
+  error: "must be true (a network of its own), false (none) or host (the host's, shared)",
+});
+
 const envMap = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a shell variable name"),
   z.string(),
@@ -45,8 +53,8 @@ const repoSchema = z
     notify_branches: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Which builds the channel hears about: every one, unsuccessful ones, or changes (broken and fixed). */
     notify: z.enum(["all", "failures", "changes"]).default("all"),
-    /** Whether the build may use the network; default: runner.network. */
-    network: z.boolean().optional(),
+    /** The build's network (see `network` above); default: runner.network. */
+    network: network.optional(),
     /** Overrides runner.limits key by key. */
     limits: limitsSchema.optional(),
     /** Builds on push, pull request and schedule (see forge-schema.ts). */
@@ -74,7 +82,7 @@ const runnerSchema = z
     sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
     /** Between SIGTERM and SIGKILL when a build is stopped, times out, or is ended by recovery. */
     kill_grace: duration.default(5_000),
-    network: z.boolean().default(true),
+    network: network.default(true),
     limits: limitsSchema.default({}),
     /** Where builds' working copies live (default: data_dir/workspaces); may be a filesystem of its own. */
     workspaces_dir: z.string().min(1).optional(),

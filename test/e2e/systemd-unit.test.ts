@@ -46,6 +46,10 @@ describe("examples/systemd/slashbuild.service", () => {
     expect(directive(unit, "PrivateTmp")).toEqual(["yes"]);
     expect(directive(unit, "RestrictNamespaces")).toEqual([]);
     expect(directive(unit, "PrivateUsers")).toEqual([]);
+    // A build's own network needs the tun device in the private /dev.
+    expect(directive(unit, "PrivateDevices")).toEqual(["yes"]);
+    expect(directive(unit, "BindPaths")).toEqual(["/dev/net/tun"]);
+    expect(directive(unit, "DeviceAllow")).toEqual(["/dev/net/tun rw"]);
     // No reload is implemented, so the unit must not pretend to have one.
     expect(directive(unit, "ExecReload")).toEqual([]);
   });

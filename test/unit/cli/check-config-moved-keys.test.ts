@@ -27,7 +27,10 @@ async function check(yaml: string): Promise<{ code: number; out: string; err: st
   const dir = mkdtempSync(path.join(os.tmpdir(), "slashbuild-cc-"));
   dirs.push(dir);
   const file = path.join(dir, "slashbuild.yaml");
-  writeFileSync(file, `public_url: http://x\n${yaml}\nrepos: {a: {url: "https://git.example.com/a.git", commands: ["true"]}}\n`);
+  writeFileSync(
+    file,
+    `public_url: http://x\n${yaml}\nrepos: {a: {url: "https://git.example.com/a.git", commands: ["true"]}}\n`,
+  );
   const out = sink();
   const err = sink();
   const code = await runCli(["check-config", file], { out, err });

@@ -67,6 +67,21 @@ describe("config", () => {
     expect(config.repos["project-example"]?.limits).toEqual({ processes: 64, memoryBytes: null });
   });
 
+  it("reads network: host (the host's network, an explicit opt-in) runner-wide and per repo", () => {
+    const config = parse(
+      `${MINIMAL.replace("    env:", "    network: host\n    env:")}runner: {network: false}\n`,
+    );
+    expect(config.runner.network).toBe(false);
+    expect(config.repos["project-example"]?.network).toBe("host");
+    expect(parse(`${MINIMAL}runner: {network: host}\n`).repos["project-example"]?.network).toBe("host");
+  });
+
+  it("refuses any other network value, naming the three it takes", () => {
+    expect(() => parse(`${MINIMAL}runner: {network: shared}\n`)).toThrow(
+      /runner\.network.*true.*false.*host/s,
+    );
+  });
+
   it("refuses an unknown sandbox and a relative granted path", () => {
     expect(() => parse(`${MINIMAL}runner: {sandbox: docker}\n`)).toThrow(/runner\.sandbox/);
     expect(() => parse(`${MINIMAL}runner: {read_only_paths: [opt]}\n`)).toThrow(/absolute path/);

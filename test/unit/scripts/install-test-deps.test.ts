@@ -141,9 +141,9 @@ describe("install-test-deps.ts as npm test runs it", () => {
     expect(run.stderr).toMatch(/^npm start needs Debian packages/);
   });
 
-  it("with --only bubblewrap (npm start), needs bwrap alone", () => {
-    const bwrapOnly = pathWith(["bwrap"]);
-    const start = spawnSync(TSX, [SCRIPT, "--only", "bubblewrap"], {
+  it("with --only bubblewrap,slirp4netns,iproute2 (npm start), needs the sandbox's executables alone", () => {
+    const bwrapOnly = pathWith(["bwrap", "slirp4netns", "ip"]);
+    const start = spawnSync(TSX, [SCRIPT, "--only", "bubblewrap,slirp4netns,iproute2"], {
       env: { PATH: bwrapOnly },
       encoding: "utf8",
     });

@@ -15,7 +15,7 @@ async function inSandbox(
 ): Promise<{ code: number | null; out: string }> {
   const plan = planSandbox(makeConfig());
   if (plan.asRoot) await chown(workspace, plan.hostUid, plan.hostGid);
-  const line = sandboxCommand(plan, { network: true, limits }, undefined, workspace, command);
+  const line = sandboxCommand(plan, { network: "host", limits }, undefined, workspace, command);
   const child = spawn(line.file, [...line.args], { stdio: sandboxStdio(line) });
   feedInputs(child, line);
   let out = "";
