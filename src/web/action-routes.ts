@@ -26,19 +26,16 @@ export function actionRoutes(app: FastifyInstance, ctx: WebContext): void {
     (act: (request: ActionRequest, reply: FastifyReply, user: ChatUser, id: number) => Promise<unknown>) =>
     async (request: ActionRequest, reply: FastifyReply) => {
       const back = `/builds/${encodeURIComponent(request.params.id)}`;
-      const check = ctx.auth.checkPost(request, request.body?.csrf, "action");
-      if (!check.ok || check.user === null) {
-        return refuse(
-          request,
-          reply,
-          check.ok ? 401 : check.status,
-          check.ok ? "Please sign in first." : check.why,
-          back,
-        );
+      let user: ChatUser;
+      try {
+        user = ctx.auth.checkActionPost(request, request.body?.csrf);
+      } catch (error) {
+        if (!isSlashbuildError(error)) throw error;
+        return refuse(request, reply, error.httpStatus, error.message, back);
       }
       const build = buildFromParam(ctx, request.params.id);
       try {
-        return await act(request, reply, check.user, build.id);
+        return await act(request, reply, user, build.id);
       } catch (error) {
         if (!isSlashbuildError(error)) throw error;
         const why =
