@@ -73,7 +73,7 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   "backends/local": {
     runtime: ["core", "config", "backends"],
     packages: ["pino"],
-    builtins: ["child_process", "crypto", "events", "fs", "os", "path", "stream", "string_decoder"],
+    builtins: ["child_process", "crypto", "events", "fs", "os", "path", "stream", "string_decoder", "timers"],
   },
   "backends/buildbot": {
     runtime: ["core", "config", "backends"],
