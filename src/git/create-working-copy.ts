@@ -4,7 +4,7 @@ import type { RepoConfig } from "../config/config.js";
 import { elapsedMs } from "./elapsed-ms.js";
 import type { MirrorStore } from "./mirror-store.js";
 import { SAFE_GIT_OPTIONS } from "./run-git.js";
-import { CHECKOUT_ARGS, makeWorkingCopy } from "./working-copy.js";
+import { CHECKOUT_ARGS, makeWorkingCopy, type WorkingCopyOptions } from "./working-copy.js";
 
 /**
  * The program and arguments that write a working copy's files when it was made with
@@ -17,15 +17,15 @@ export const CHECKOUT_COMMAND: readonly string[] = ["git", ...SAFE_GIT_OPTIONS, 
  * A fresh working copy of `sha` in `dir` (which must not exist), detached at that commit.
  * `checkOut: false` leaves the files to CHECKOUT_ARGS, run later by whoever builds. Its objects
  * are the mirror's, borrowed (working-copy.ts): `objectsAt` is where the build will see the
- * mirror's objects directory (`objectsDir`), by default its path on this machine; a sandbox
- * binds it elsewhere, read-only.
+ * mirror's objects directory (`objectsDir`): its path on this machine, or where a sandbox binds
+ * it, read-only.
  */
 export async function createWorkingCopy(
   store: MirrorStore,
   repo: RepoConfig,
   sha: string,
   dir: string,
-  options: { readonly checkOut?: boolean; readonly objectsAt?: string } = {},
+  options: WorkingCopyOptions,
 ): Promise<void> {
   if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`not a full commit id: ${sha}`);
   const started = performance.now();
@@ -37,9 +37,6 @@ export async function createWorkingCopy(
     await store.makeReadable(repo);
     return known;
   });
-  await makeWorkingCopy(mirror, dir, sha, refs, {
-    objectsAt: options.objectsAt ?? store.objectsDir(repo),
-    checkOut: options.checkOut ?? true,
-  });
+  await makeWorkingCopy(mirror, dir, sha, refs, options);
   store.logger?.debug({ repo: repo.name, ms: elapsedMs(started) }, "working copy made");
 }

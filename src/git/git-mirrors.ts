@@ -3,6 +3,7 @@ import type { RefChecker } from "../core/ports.js";
 import { assertOnBranch, branchExists, knownTip, resolveRevision } from "./admit-revision.js";
 import { CHECKOUT_COMMAND, createWorkingCopy } from "./create-working-copy.js";
 import { MirrorStore, type MirrorStoreOptions } from "./mirror-store.js";
+import type { WorkingCopyOptions } from "./working-copy.js";
 
 export type GitMirrorsOptions = MirrorStoreOptions;
 
@@ -52,12 +53,7 @@ export class GitMirrors implements RefChecker {
   }
 
   /** A fresh working copy of `sha` in `dir` (create-working-copy.ts). */
-  createWorkingCopy(
-    repo: RepoConfig,
-    sha: string,
-    dir: string,
-    options: { readonly checkOut?: boolean; readonly objectsAt?: string } = {},
-  ): Promise<void> {
+  createWorkingCopy(repo: RepoConfig, sha: string, dir: string, options: WorkingCopyOptions): Promise<void> {
     return createWorkingCopy(this.#store, repo, sha, dir, options);
   }
 

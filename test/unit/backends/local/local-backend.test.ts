@@ -19,6 +19,16 @@ class GatedMirrors implements BuildMirrors {
     return new Promise((_resolve, reject) => this.#pending.set(branch, reject));
   }
 
+  knownTip(): string | null {
+    return null;
+  }
+
+  objectsDir(): string {
+    return "/nonexistent/objects";
+  }
+
+  readonly checkoutCommand = ["true"];
+
   async createWorkingCopy(): Promise<void> {}
 
   /** Ends build `id` (as a failed resolve), freeing its slot. */

@@ -41,6 +41,12 @@ class GatedMirrors implements BuildMirrors {
     });
   }
 
+  objectsDir(): string {
+    return "/nonexistent/objects";
+  }
+
+  readonly checkoutCommand = ["true"];
+
   async createWorkingCopy(_repo: RepoConfig, sha: string, dir: string): Promise<void> {
     this.calls.push(`working copy ${sha.slice(0, 1)}`);
     await mkdir(dir, { recursive: true });
