@@ -12,11 +12,11 @@ import type { BuildMirrors } from "./build-mirrors.js";
 import { type CheckoutPlan, planCheckout } from "./checkout-plan.js";
 import { chownTree } from "./chown-tree.js";
 import type { LogFiles } from "./log-files.js";
-import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { retireWorkspace } from "./retire-workspace.js";
 import { runStep } from "./run-step.js";
 import { type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
+import { forgetStep, recordStep } from "./step-records.js";
 import { untilStopped } from "./until-stopped.js";
 
 export type { BuildMirrors } from "./build-mirrors.js";
@@ -206,13 +206,13 @@ async function runSteps(
             }),
           )
         : null,
-      onRecord: (record) => recordGroup(options.workspace, record),
+      onRecord: (record) => recordStep(options.workspace, record),
       onExit: () => mark(options, "step_exit", index),
       ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),
     });
     // Only once nothing of the step is left: otherwise the next start must still find and end it.
     mark(options, "step_done", index);
-    if (gone) await forgetGroup(options.workspace);
+    if (gone) await forgetStep(options.workspace);
     else options.logger?.error({ buildId: build.id, step: index }, "a step's processes could not be ended");
     // What ended it is said in the log too, where whoever reads the step's output looks.
     const killedBy = step.finish(gone);
