@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { RepoConfig } from "../config/config.js";
+import { isFullCommitId } from "../core/commit-id.js";
 import { elapsedMs } from "./elapsed-ms.js";
 import type { MirrorStore } from "./mirror-store.js";
 import { SAFE_GIT_OPTIONS } from "./run-git.js";
@@ -27,7 +28,7 @@ export async function createWorkingCopy(
   dir: string,
   options: WorkingCopyOptions,
 ): Promise<void> {
-  if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`not a full commit id: ${sha}`);
+  if (!isFullCommitId(sha)) throw new Error(`not a full commit id: ${sha}`);
   const started = performance.now();
   await mkdir(path.dirname(dir), { recursive: true });
   const mirror = store.mirrorPath(repo);

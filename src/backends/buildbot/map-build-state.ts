@@ -1,4 +1,5 @@
 import type { FinalStatus, StepStatus } from "../../core/build.js";
+import { isFullCommitId } from "../../core/commit-id.js";
 import type { BuildEvent } from "../../core/events.js";
 import { type BbBuild, type BbBuildRequest, type BbStep, propertyOf, RESULTS } from "./buildbot-types.js";
 import { CHECKOUT_STEP } from "./step-names.js";
@@ -95,8 +96,6 @@ export function buildbotBuildUrl(masterUrl: string, builderid: number, number: n
   return `${masterUrl}/#/builders/${builderid}/builds/${number}`;
 }
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
-
 /** The commit built: got_revision (set by the checkout), else a full revision property or sourcestamp. */
 export function resolvedSha(build: BbBuild): string | null {
   const candidates = [
@@ -105,7 +104,7 @@ export function resolvedSha(build: BbBuild): string | null {
     ...(build.buildset?.sourcestamps ?? []).map((ss) => ss.revision),
   ];
   for (const value of candidates) {
-    if (typeof value === "string" && FULL_SHA.test(value)) return value;
+    if (isFullCommitId(value)) return value;
   }
   return null;
 }
