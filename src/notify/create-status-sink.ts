@@ -1,6 +1,7 @@
 import type { Config } from "../config/config.js";
 import type { Clock, LogTailSource } from "../core/ports.js";
-import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
+import type { DeliveryLogger, OutboxDelivererOptions } from "./deliverer-options.js";
+import { OutboxDeliverer } from "./outbox-deliverer.js";
 import type {
   DeliverableOutbox,
   DigestPolicy,

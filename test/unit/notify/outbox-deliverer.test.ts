@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { backoffMs, type DeliveryLogger, OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
+import type { DeliveryLogger } from "../../../src/notify/deliverer-options.js";
+import { backoffMs } from "../../../src/notify/delivery-timing.js";
+import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { FakeChatTransport } from "../../fakes/fake-chat-transport.js";
