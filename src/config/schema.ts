@@ -25,7 +25,7 @@ const stringList = z
   .transform((v) => (Array.isArray(v) ? v : [v]));
 
 /** Repo names appear in chat, URLs and file names: keep them to a safe alphabet. */
-export const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 const envMap = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a shell variable name"),
@@ -195,7 +195,6 @@ export const configSchema = z
     checkForges(config, ctx);
   });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedRepo = z.output<typeof repoSchema>;
 

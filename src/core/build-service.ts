@@ -18,8 +18,6 @@ import type {
   StatusNotifier,
 } from "./ports.js";
 
-export type { BuildRequest } from "./build-admission.js";
-
 /** The answer to a build request: a new build, or the queued/running one that already builds the same. */
 export interface Admission {
   readonly build: Build;

@@ -10,7 +10,6 @@ import { buildFromParam, type WebContext } from "./web-context.js";
  * rebuild only if the list names `web` (or `*`). Per-user rules (repo users, protected branches,
  * admins) apply to the signed-in user as they do in chat.
  */
-export { WEB_CHANNEL };
 
 type ActionRequest = FastifyRequest<{ Params: { id: string }; Body: { csrf?: unknown } }>;
 

@@ -14,7 +14,7 @@ export function safeNext(value: unknown): string {
 }
 
 /** Why a careful team keeps builds behind sign-in; shown where sign-in is asked for. */
-export const WHY_SIGN_IN =
+const WHY_SIGN_IN =
   "Build pages and logs can show source code, commit messages, internal names and whatever a build prints, so this slashbuild shows them to signed-in users only.";
 
 /** Sign-in (password; Mattermost's is in mattermost-sign-in-routes.ts) and sign-out. In effect only when sign-in is configured. */

@@ -92,7 +92,7 @@ export function mapStepResults(results: number | null | undefined): StepStatus {
 }
 
 /** Buildbot's own page for a build (its UI routes are hash-based). */
-export function buildbotBuildUrl(masterUrl: string, builderid: number, number: number): string {
+function buildbotBuildUrl(masterUrl: string, builderid: number, number: number): string {
   return `${masterUrl}/#/builders/${builderid}/builds/${number}`;
 }
 
@@ -109,7 +109,7 @@ export function resolvedSha(build: BbBuild): string | null {
   return null;
 }
 
-export function externalRefs(build: BbBuild, masterUrl: string, request: BbBuildRequest | null) {
+function externalRefs(build: BbBuild, masterUrl: string, request: BbBuildRequest | null) {
   return {
     url: buildbotBuildUrl(masterUrl, build.builderid, build.number),
     buildid: build.buildid,

@@ -19,8 +19,6 @@ import { StepLog } from "./step-log.js";
 import { forgetStep, recordStep } from "./step-records.js";
 import { untilStopped } from "./until-stopped.js";
 
-export type { BuildMirrors } from "./build-mirrors.js";
-
 /**
  * Why a build was ended early; `closing` means slashbuild is shutting down and reports nothing;
  * `over_limit`: a limit (limits.disk) ended it, and `reason` says which.

@@ -25,7 +25,7 @@ export interface CommitStatusPayload {
 /** GitHub answers 422 above 140 characters. */
 const MAX_DESCRIPTION = 140;
 
-export function statusState(build: Pick<Build, "status">): StatusState {
+function statusState(build: Pick<Build, "status">): StatusState {
   switch (build.status) {
     case "queued":
     case "running":
@@ -48,7 +48,7 @@ export function statusSha(build: Pick<Build, "sha" | "requestedRevision">): stri
   return isFullCommitId(wanted) ? wanted : null;
 }
 
-export function describe(build: Build): string {
+function describe(build: Build): string {
   const duration = durationMs(build);
   let text = `#${build.id} ${STATUS_WORDS[build.status]}`;
   if (duration !== null) text += ` in ${formatDuration(duration)}`;

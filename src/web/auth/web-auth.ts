@@ -11,8 +11,6 @@ import { verifyPassword } from "./password-hash.js";
 import { fingerprint, SessionCookies, type SessionIdentity } from "./session-cookies.js";
 import { TokenSigner } from "./signed-token.js";
 
-export type { SessionIdentity };
-
 /** Who is looking at a page, and what they may do there. */
 export interface Viewer {
   /** Sign-in is configured (web.users is not empty); without it the UI is read-only. */

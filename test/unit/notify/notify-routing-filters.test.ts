@@ -10,8 +10,8 @@ import {
 import type { Build } from "../../../src/core/build.js";
 import type { LogTailSource } from "../../../src/core/ports.js";
 import { announcesFinish, repoNotifyFilter, routeChannel } from "../../../src/notify/notify-policy.js";
+import type { NewOutboxMessage } from "../../../src/notify/ports.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
-import type { NewOutboxMessage } from "../../../src/store/sqlite-outbox.js";
 import { makeBuild } from "../../fakes/make-build.js";
 import { RecordingOutbox } from "../../fakes/recording-outbox.js";
 import { makeConfig } from "../../helpers/make-config.js";
