@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DeliveryLogger } from "../../../src/notify/deliverer-options.js";
-import { backoffMs } from "../../../src/notify/delivery-timing.js";
 import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
@@ -207,15 +206,5 @@ describe("OutboxDeliverer", () => {
     deliverer.start();
     await drained();
     expect(payloads()).toEqual(["survivor"]);
-  });
-});
-
-describe("backoffMs", () => {
-  it("grows exponentially with jitter and stays within [initial, max]", () => {
-    expect(backoffMs(1, 1000, 60_000, () => 0)).toBe(1000);
-    expect(backoffMs(3, 1000, 60_000, () => 0)).toBe(2000);
-    expect(backoffMs(3, 1000, 60_000, () => 0.999)).toBeGreaterThan(3990);
-    expect(backoffMs(50, 1000, 60_000, () => 0.999)).toBeLessThanOrEqual(60_000);
-    expect(backoffMs(50, 1000, 60_000, () => 0)).toBe(30_000);
   });
 });
