@@ -83,7 +83,9 @@ export const buildToResult: Benchmark = {
       local.sort((a, b) => a - b);
       buildbot.sort((a, b) => a - b);
       const ratio = percentile(buildbot, 0.5) / percentile(local, 0.5);
-      const startup = sandboxStartup(parseConfig(stringify(document(section)), { baseDir: tmpdir(), env: {} }));
+      const startup = sandboxStartup(
+        parseConfig(stringify(document(section)), { baseDir: tmpdir(), env: {} }),
+      );
       return {
         table: [
           ["backend", "runs", "median ms", "p90 ms", "min ms", "max ms"],
