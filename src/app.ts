@@ -17,7 +17,7 @@ import { FORGE_HOSTS } from "./forges/forge-hosts.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import type { Readiness } from "./health/readiness.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
-import { realSleep } from "./notify/backoff.js";
+import { realSleep } from "./notify/delivery-timing.js";
 import { makeDataDir } from "./store/make-data-dir.js";
 import { attachBackends } from "./wiring/backends.js";
 import { wireChats } from "./wiring/chats.js";

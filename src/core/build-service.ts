@@ -1,24 +1,22 @@
 import type { Config, RepoConfig } from "../config/config.js";
 import { isAdmin, mayBuild } from "./authorize.js";
-import { type BackendName, type Build, isFinal, type Step } from "./build.js";
+import { type BackendName, type Build, isFinal } from "./build.js";
 import { BuildAdmission, type BuildRequest } from "./build-admission.js";
 import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
 import type { BuildEvent } from "./events.js";
+import { persistChange } from "./persist-build-change.js";
 import type {
   Atomically,
   BuildBackend,
   BuildFilter,
-  BuildPatch,
   BuildStore,
   Clock,
   PostDestination,
   RefChecker,
   StatusNotifier,
 } from "./ports.js";
-
-export type { BuildRequest } from "./build-admission.js";
 
 /** The answer to a build request: a new build, or the queued/running one that already builds the same. */
 export interface Admission {
@@ -214,7 +212,7 @@ export class BuildService {
     // The new state and its posts in one unit: a crash between them would otherwise keep a finished
     // build whose finish post never existed (and recovery, seeing a final build, would not repair it).
     const build = this.#atomically(() => {
-      const stored = this.#persist(current, transition.build, event.type === "started");
+      const stored = persistChange(this.#store, current, transition.build, event.type === "started");
       switch (transition.announce) {
         case "started":
           this.#notifier.buildStarted(stored);
@@ -247,29 +245,6 @@ export class BuildService {
     this.#admission.checkChannel(null, channel);
   }
 
-  /** Writes what changed between `before` and `after` and returns the build as stored. */
-  #persist(before: Build, after: Build, freshSteps: boolean): Build {
-    const patch: { -readonly [K in keyof BuildPatch]: BuildPatch[K] } = {};
-    for (const key of PATCHABLE) {
-      if (before[key] !== after[key]) Object.assign(patch, { [key]: after[key] });
-    }
-    if (Object.keys(patch).length > 0) this.#store.update(before.id, patch);
-    if (freshSteps) {
-      // `started`: a fresh list of pending steps replaces whatever was there.
-      this.#store.setSteps(
-        before.id,
-        after.steps.map((step) => step.name),
-      );
-    } else {
-      for (const step of after.steps) {
-        const old = before.steps.find((s) => s.index === step.index);
-        const changes = stepChanges(old, step);
-        if (changes) this.#store.updateStep(before.id, step.index, changes);
-      }
-    }
-    return this.#store.get(before.id) as Build;
-  }
-
   #emit(build: Build, event: BuildEvent | { readonly type: "queued" }): void {
     for (const listener of this.#listeners) listener(build, event);
   }
@@ -294,16 +269,4 @@ export class BuildService {
     }
     return backend;
   }
-}
-
-const PATCHABLE = ["status", "sha", "startedAt", "finishedAt", "failingStep", "reason", "external"] as const;
-const STEP_FIELDS = ["name", "status", "exitCode", "startedAt", "finishedAt"] as const;
-
-/** The fields of a step that differ; all of them (with its name, which creates the row) for a new step. */
-function stepChanges(before: Step | undefined, after: Step): Partial<Omit<Step, "index">> | null {
-  const changes: Record<string, unknown> = {};
-  for (const key of STEP_FIELDS) {
-    if (before === undefined || before[key] !== after[key]) changes[key] = after[key];
-  }
-  return Object.keys(changes).length > 0 ? (changes as Partial<Omit<Step, "index">>) : null;
 }

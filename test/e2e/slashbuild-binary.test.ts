@@ -229,7 +229,7 @@ describe("slashbuild serve (the binary)", () => {
     await waitFor("the build to run", () => markedProcesses(marker).length >= 2);
     // bwrap's init arms its parent-death signal a moment after the build's command has started
     // (under load, seen to come after both sleepers); a slashbuild killed before that leaves the
-    // sandbox to the next start's recovery (test/unit/backends/local/process-group-file.test.ts).
+    // sandbox to the next start's recovery (test/unit/backends/local/step-records.test.ts).
     await waitFor("the sandbox's init to be up", () => sandboxInitsWaiting(marker));
     expect(await service.stop("SIGKILL")).toBe(null);
     // No restart needed: the sandbox dies with its parent (bwrap --die-with-parent, PID namespace).
