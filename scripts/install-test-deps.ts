@@ -28,6 +28,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { executable: "/usr/bin/chromium", pkg: "chromium" },
   { executable: "bwrap", pkg: "bubblewrap" },
   { executable: "systemd-analyze", pkg: "systemd" },
+  // test/e2e/systemd-unit.test.ts records the system calls of a real build against the unit's filter.
+  { executable: "strace", pkg: "strace" },
 ];
 
 export interface Situation {

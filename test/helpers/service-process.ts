@@ -81,6 +81,8 @@ export class ServiceProcess {
     readonly env: Readonly<Record<string, string>> = {},
     /** Omitted: the test's own user. Node drops supplementary groups when it switches. */
     readonly runAs?: RunAs,
+    /** A command the service runs under, e.g. `["strace", "-f", "-o", file]`. */
+    readonly wrapper: readonly string[] = [],
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -100,7 +102,8 @@ export class ServiceProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, "serve", "--config", this.configFile], {
+    const [file, ...args] = [...this.wrapper, process.execPath, BIN, "serve", "--config", this.configFile];
+    const child = spawn(file as string, args, {
       env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
       ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
