@@ -147,6 +147,18 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clock,
     // Builds and the outbox share this database: a state change and its posts commit together.
     atomically: (work) => storage.run(() => db.transaction(work)()),
+    backlog: {
+      onHeld: (event) =>
+        logger.warn(
+          { buildId: event.buildId, event: event.type },
+          `build #${event.buildId}'s progress cannot be stored while the disk is full: kept in memory and stored once there is room`,
+        ),
+      onDropped: (event, err) =>
+        logger.error(
+          { buildId: event.buildId, event: event.type, err },
+          "a held-back build event could not be stored",
+        ),
+    },
   });
   const local = new LocalBackend({
     config,
@@ -330,6 +342,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await local.close();
       // Buildbot builds keep running on the master; the next start reconciles them.
       await buildbot?.close();
+      // Results a full disk held back are stored now if there is room again; else the next start
+      // reports those builds interrupted (the one loop below then queues behind them, harmlessly).
+      service.retryWaitingEvents();
       for (const build of store.unfinished()) {
         if (build.backend !== "local" || build.status !== "running") continue;
         service.applyEvent({
@@ -340,6 +355,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           reason: "slashbuild was shut down while this build was running",
         });
       }
+      service.close();
       await notifier.settled();
       await statuses.notifier.settled();
       const deadline = Date.now() + DRAIN_MS;
