@@ -63,7 +63,7 @@ describe("a build that ends while data_dir is full", () => {
           url: repo.dir,
           branch: "main",
           // Silent while it waits: a step log that needs room would fail first.
-          commands: [`while [ ! -e ${gate} ]; do sleep 0.05; done`],
+          commands: [`while [ -d ${dir} ] && [ ! -e ${gate} ]; do sleep 0.05; done`],
         },
       },
     });

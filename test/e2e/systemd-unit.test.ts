@@ -201,7 +201,7 @@ describe("examples/systemd/slashbuild.service", () => {
     }
   }, 600_000);
 
-  it("starts slashbuild itself: SIGTERM to the started process stops the service (npx would leave it running)", async () => {
+  it("starts slashbuild itself: SIGTERM to the started process stops the service (with npx it would reach npm alone)", async () => {
     const dir = await newDir();
     const service = await ServiceProcess.write(
       dir,
@@ -220,7 +220,8 @@ describe("examples/systemd/slashbuild.service", () => {
 
     process.kill(child.pid as number, "SIGTERM");
     await exited;
-    // With `npx slashbuild serve` the pid above is npm's: npm exits, slashbuild keeps answering.
+    // With `npx slashbuild serve` the pid above is npm's: npm exits, and slashbuild keeps answering
+    // until it notices its parent is gone (test/e2e/parent-exit.test.ts).
     const stillAnswering = await fetch(`${service.url}/healthz`).then(
       () => true,
       () => false,
