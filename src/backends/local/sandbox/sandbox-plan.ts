@@ -1,6 +1,7 @@
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { Config, RepoConfig } from "../../../config/config.js";
+import { grantParentArgs } from "./grant-parents.js";
 import { effectiveLimits, prlimitArgs } from "./sandbox-limits.js";
 
 /** Where a build finds itself inside the sandbox, whatever the host paths are. */
@@ -25,6 +26,9 @@ export interface SandboxPlan {
   readonly hostGid: number;
 }
 
+/** What every sandbox mounts itself, empty, before the grants (sandboxCommand). */
+const SANDBOX_MOUNTS = ["/proc", "/dev", "/tmp", "/var/tmp", SANDBOX_HOME];
+
 /** Directories a normal `make test` reads; bound read-only where present. */
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
 
@@ -48,11 +52,12 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
     }
   }
   for (const dir of config.runner.readOnlyPaths ?? []) {
-    args.push("--ro-bind-try", dir, dir);
+    // Missing parents with the host's modes, not bwrap's 0700 (grant-parents.ts).
+    args.push(...grantParentArgs(dir, granted, SANDBOX_MOUNTS), "--ro-bind-try", dir, dir);
     granted.push(dir);
   }
   for (const dir of config.runner.writablePaths ?? []) {
-    args.push("--bind-try", dir, dir);
+    args.push(...grantParentArgs(dir, granted, SANDBOX_MOUNTS), "--bind-try", dir, dir);
     granted.push(dir);
   }
   // resolv.conf is often a link into /run, which is not granted: bind its target so DNS works.
