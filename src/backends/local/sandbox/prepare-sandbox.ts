@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../../../config/config.js";
 import { SlashbuildError } from "../../../core/errors.js";
+import { withSandboxIdentity } from "./sandbox-identity.js";
 import { planSandbox, type SandboxPlan, sandboxCommand } from "./sandbox-plan.js";
 
 const HOW_TO_FIX =
@@ -31,7 +32,7 @@ export function prepareSandbox(
     );
     return null;
   }
-  const plan = planSandbox(config, options);
+  const plan = withSandboxIdentity(planSandbox(config, options), path.join(config.dataDir, "sandbox"));
   if (plan.asRoot && (plan.hostUid === 0 || plan.hostGid === 0)) {
     throw new SlashbuildError(
       "SANDBOX_UNAVAILABLE",
