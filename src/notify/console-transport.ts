@@ -5,13 +5,26 @@ import type { ChatTransport, SendOutcome } from "./ports.js";
  * Stands in for Mattermost when no webhook is configured (the quick start): status posts are
  * printed where the operator is looking. Always succeeds, so the outbox drains.
  */
-export function createConsoleTransport(out: Writable): ChatTransport {
+export function createConsoleTransport(out: Writable & { readonly isTTY?: boolean }): ChatTransport {
+  // On a terminal, what Mattermost would render (links, bold, code) is shown as plain text; piped,
+  // the post's own Markdown, as Mattermost gets it.
+  const render = out.isTTY
+    ? (payload: unknown) => plainMarkdown(renderForConsole(payload))
+    : renderForConsole;
   return {
     async send(payload: unknown): Promise<SendOutcome> {
-      out.write(`${renderForConsole(payload)}\n`);
+      out.write(`${render(payload)}\n`);
       return { kind: "delivered" };
     },
   };
+}
+
+/** `[#1](http://x/builds/1) of **app** at \`abc\`` → `#1 (http://x/builds/1) of app at abc`. */
+export function plainMarkdown(text: string): string {
+  return text
+    .replace(/\[([^\]\n]*)\]\(([^)\s]*)\)/g, "$1 ($2)")
+    .replace(/\*\*([^*\n]+)\*\*/g, "$1")
+    .replace(/(^|[^`])`([^`\n]+)`(?!`)/g, "$1$2");
 }
 
 interface ConsoleShape {

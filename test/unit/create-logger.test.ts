@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/create-logger.js";
+import { createLogger, formatLogLine, logDestination } from "../../src/create-logger.js";
 
 function capture(): { stream: Writable; text: () => string } {
   let text = "";
@@ -30,5 +30,29 @@ describe("createLogger", () => {
     const out = capture();
     createLogger("info", [], out.stream as never).info({ peer: "visible" }, "hello");
     expect(out.text()).toContain('"peer":"visible"');
+  });
+});
+
+describe("the service log on a terminal", () => {
+  it("is one plain line per entry there, JSON lines anywhere else", () => {
+    const lines: string[] = [];
+    const terminal = { isTTY: true, write: (text: string) => lines.push(text) };
+    const logger = createLogger("info", ["s3cret-token-value"], logDestination(terminal));
+    logger.warn(
+      { repo: "app", err: new Error("no s3cret-token-value here"), note: "two words" },
+      "could not fetch",
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^\d\d:\d\d:\d\d WARN {2}could not fetch {2}repo=app err="no \*\*\*\* here" note="two words"\n$/,
+    );
+    // Piped (journald, a file): pino's own JSON lines, for log collectors.
+    const piped = logDestination({ isTTY: false, write: () => 0 }, 2);
+    expect(piped).not.toHaveProperty("isTTY");
+    expect(typeof (piped as { fd?: unknown }).fd).toBe("number");
+  });
+
+  it("formatLogLine leaves a line that is not JSON as it is", () => {
+    expect(formatLogLine("plain text\n")).toBe("plain text\n");
   });
 });
