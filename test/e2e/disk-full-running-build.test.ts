@@ -55,6 +55,9 @@ describe("a build that ends while data_dir is full", () => {
       web: { read: "public" },
       mattermost: { token: TOKEN, webhook_url: mattermost.addIncomingWebhook("ci") },
       delivery: { initial_backoff: "50ms", max_backoff: "500ms" },
+      // Below the 16 MiB the disk has: the build starts (health.min_free_disk holds new builds
+      // back on a disk nearly full; this one is filled once the build runs).
+      health: { min_free_disk: "1MB" },
       // Root in its own user namespace only: the sandbox's privileged path cannot work there,
       // and this test is about storage, not isolation.
       runner: { sandbox: "none" },
