@@ -215,11 +215,12 @@ describe("slashbuild serve (the binary)", () => {
     await finishedPost(2, /succeeded/);
     expect(await ack("app")).toContain("[#3]");
     await finishedPost(3, /succeeded/);
-    // Within a build, posts arrive in order: start before result.
+    // Within a build, posts arrive in order: one start post, then the result (a missing start
+    // post fails here rather than comparing -1 with an index).
     const forTwo = postsAbout(2);
-    expect(forTwo.findIndex((t) => /started/.test(t))).toBeLessThan(
-      forTwo.findIndex((t) => /succeeded/.test(t)),
-    );
+    expect(
+      forTwo.map((t) => (/started/.test(t) ? "started" : /succeeded/.test(t) ? "succeeded" : "other")),
+    ).toEqual(["started", "succeeded"]);
   });
 
   it("sandboxed, a build's processes die with a SIGKILLed slashbuild, and the next start reports it interrupted", async () => {

@@ -1,15 +1,23 @@
 import type { Build, Step } from "./build.js";
 import type { BuildPatch, BuildStore } from "./ports.js";
 
-/** Writes what changed between `before` and `after` and returns the build as stored. */
-export function persistChange(store: BuildStore, before: Build, after: Build, freshSteps: boolean): Build {
+/**
+ * Writes what changed between `before` and `after` (a state machine transition) and returns the
+ * build as stored. `freshSteps` (a `started` event): a fresh list of pending steps replaces
+ * whatever was there.
+ */
+export function persistTransition(
+  store: BuildStore,
+  before: Build,
+  after: Build,
+  freshSteps: boolean,
+): Build {
   const patch: { -readonly [K in keyof BuildPatch]: BuildPatch[K] } = {};
   for (const key of PATCHABLE) {
     if (before[key] !== after[key]) Object.assign(patch, { [key]: after[key] });
   }
   if (Object.keys(patch).length > 0) store.update(before.id, patch);
   if (freshSteps) {
-    // `started`: a fresh list of pending steps replaces whatever was there.
     store.setSteps(
       before.id,
       after.steps.map((step) => step.name),
