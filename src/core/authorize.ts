@@ -11,12 +11,12 @@ function matches(list: readonly string[], who: { readonly id: string; readonly n
 }
 
 export function isAdmin(config: Config, user: ChatUser): boolean {
-  return matches(config.mattermost.admins, user);
+  return matches(config.access.admins, user);
 }
 
 /** Channels allowed for a repo (its own list, else the global one); null = every channel. */
 export function allowedChannels(config: Config, repo: RepoConfig | null): readonly string[] | null {
-  return repo?.channels ?? config.mattermost.channels;
+  return repo?.channels ?? config.access.channels;
 }
 
 export function channelAllowed(config: Config, repo: RepoConfig | null, channel: ChatChannel): boolean {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { RepoConfig } from "../config/config.js";
 import type { Build } from "../core/build.js";
+import { isFullCommitId } from "../core/commit-id.js";
 import type { CommitSummary } from "../core/commit-summary.js";
 import { runGit } from "./run-git.js";
 
@@ -19,7 +20,6 @@ const MISS_TTL_MS = 60_000;
 const READ_TIMEOUT_MS = 5_000;
 /** A title is one line; this much of it is plenty for a page. */
 const MAX_TITLE = 300;
-const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /**
  * Commit titles and authors for build pages, read from the mirrors slashbuild keeps anyway, so
@@ -51,7 +51,7 @@ export class CommitSummaries {
 
   /** The commit's title and author, or null when the mirror does not have it (yet). Never throws. */
   async read(repo: RepoConfig, sha: string): Promise<CommitSummary | null> {
-    if (!FULL_SHA.test(sha)) return null;
+    if (!isFullCommitId(sha)) return null;
     const key = `${repo.name}\0${sha}`;
     const known = this.#known.get(key);
     if (known && (known.summary !== null || this.#clock() - known.at < MISS_TTL_MS)) {

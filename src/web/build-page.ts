@@ -7,7 +7,13 @@ import type { LogLocation } from "./log/find-first-error.js";
 import type { Cursor } from "./log/live-log-stream.js";
 import type { LogWindow } from "./log/log-window.js";
 import { renderLogTools } from "./log-tools.js";
-import { renderStepHeading, renderStepSection, renderStepTable, stepIsOpen } from "./step-views.js";
+import {
+  emptyStepText,
+  renderStepHeading,
+  renderStepSection,
+  renderStepTable,
+  stepIsOpen,
+} from "./step-views.js";
 import type { CommitView } from "./trigger-view.js";
 
 export interface BuildPageView {
@@ -38,6 +44,7 @@ export function describeBuild(build: Build, viewer: Viewer, now: number, commit:
       step: step.index + 1,
       open: stepIsOpen(step),
       heading: renderStepHeading(build, step.index).value,
+      empty: emptyStepText(step.status),
       section: renderStepSection(build, step.index).value,
     })),
   };

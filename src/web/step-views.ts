@@ -1,4 +1,4 @@
-import { type Build, isFinal, type Step } from "../core/build.js";
+import { type Build, isFinal, type Step, type StepStatus } from "../core/build.js";
 import { html, type SafeHtml } from "./html.js";
 import { ansiToHtml } from "./log/ansi-to-html.js";
 import { isErrorLine } from "./log/find-first-error.js";
@@ -57,6 +57,13 @@ export function logRows(window: LogWindow, highlight?: number): SafeHtml[] {
   });
 }
 
+/** What a step's log says while it has no line: it changes as the build moves (live `build` events). */
+export function emptyStepText(status: StepStatus | undefined): string {
+  if (status === "pending") return "Not started yet.";
+  if (status === "skipped") return "Skipped: the build ended before this step.";
+  return "No output.";
+}
+
 export interface SectionOptions {
   readonly window?: LogWindow | undefined;
   /** The line to mark as the one the page opens on. */
@@ -75,9 +82,7 @@ export function renderStepSection(build: Build, index: number, options: SectionO
     !window && !open && step !== undefined && step.status !== "pending" && step.status !== "skipped";
   const empty = lazy
     ? html`Its output loads when the step is opened (or see the <a href="/builds/${build.id}/steps/${k}/raw">raw log</a>).`
-    : step?.status === "pending"
-      ? "Not started yet."
-      : "No output.";
+    : emptyStepText(step?.status);
   return html`<details class="step" id="step-${k}" data-step="${k}" data-start="${w.start}" data-end="${w.end}" data-line="${w.firstLine}" data-size="${w.size}" data-partial="${w.partial ? "1" : "0"}" data-lazy="${lazy ? "1" : "0"}"${open ? html` open` : ""}>
 <summary><h3>${renderStepHeading(build, index)}</h3></summary>
 <div class="log" role="region" aria-label="Output of step ${k}"><button type="button" class="more" data-dir="before"${w.start > 0 ? "" : html` hidden`}>Load earlier lines</button>

@@ -6,6 +6,7 @@ import path from "node:path";
  * change hook, login) refuses to start ("could not find buildbot-www"). A stub is enough for what
  * slashbuild uses: a module creating `buildbot.www.plugin.Application`, found through a
  * `[buildbot.www] base` entry point in an egg-info beside it. The master needs `dir` on PYTHONPATH.
+ * (Exported for the test that swaps the stub's page for a UI-like one: a master with its UI.)
  */
 export const WWW_STUB_MODULE = "slashbuild_www_base";
 

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { LogTail } from "../../core/ports.js";
@@ -5,14 +6,27 @@ import { readFileTail } from "./read-file-tail.js";
 
 /**
  * Where the embedded runner keeps step output: `<dataDir>/logs/<buildId>/<stepIndex>.log`, already
- * masked and capped, and beside it `<stepIndex>.times`, when its lines arrived. `read` (whole log) is for the web pages and accepts a Build, so this is a
- * LogSource; `readTail` reads a bounded end of it, for chat's failure excerpts (a LogTailSource).
+ * masked and capped, and beside it `<stepIndex>.times`, when its lines arrived. `read` (whole log)
+ * is for the web pages and accepts a Build, so this is a LogSource; `readTail` reads a bounded end
+ * of it, for chat's failure excerpts (a LogTailSource).
  */
 export class LogFiles {
   readonly #root: string;
 
   constructor(dataDir: string) {
     this.#root = path.join(dataDir, "logs");
+  }
+
+  /** The highest build number with a log folder, 0 when none: what the runner has written, whatever the database says. */
+  highestBuildId(): number {
+    try {
+      return readdirSync(this.#root)
+        .filter((name) => /^\d+$/.test(name))
+        .reduce((highest, name) => Math.max(highest, Number(name)), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+      throw error;
+    }
   }
 
   dirFor(buildId: number): string {

@@ -241,6 +241,10 @@ const LOG_VIEW_JS = `
           updateMore(section(item.step));
         } else {
           sec.querySelector("h3").innerHTML = item.heading;
+          // "Not started yet." is true of a pending step only: it may have run, or been skipped, since.
+          // A folded step not opened yet keeps its "loads when opened" note.
+          var empty = sec.querySelector(".empty");
+          if (empty && sec.dataset.lazy !== "1") empty.textContent = item.empty;
           // A step that starts (or fails) while watched opens; nothing is folded under the reader.
           if (item.open && !sec.open) { sec.dataset.lazy = "0"; sec.open = true; }
         }
