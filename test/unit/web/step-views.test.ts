@@ -42,8 +42,10 @@ describe("step sections", () => {
     expect(passed).toContain('href="/builds/12/steps/1/raw">raw log</a>');
     const failed = html(renderStepSection(build, 1, { window: win(["boom"]) }));
     expect(failed).toMatch(/<details class="step" id="step-2" [^>]*data-lazy="0" open>/);
-    // Nothing to load for a step that never ran.
-    expect(html(renderStepSection(build, 2))).toMatch(/data-lazy="0">[\s\S]*No output\./);
+    // Nothing to load for a step that never ran: it says why it has no output (main's wording).
+    expect(html(renderStepSection(build, 2))).toMatch(
+      /data-lazy="0">[\s\S]*Skipped: the build ended before this step\./,
+    );
   });
 });
 
