@@ -55,6 +55,25 @@ describe("the console's formatter", () => {
     ]);
   });
 
+  it("names Buildbot's page only where its web UI is (issue 21 item 8): Debian's master has none", () => {
+    const buildbot = (webUi?: boolean) =>
+      makeBuild({
+        status: "failed",
+        finishedAt: 1_020_000,
+        backend: "buildbot",
+        external: {
+          url: "http://bb:8010/#/builders/1/builds/7",
+          ...(webUi === undefined ? {} : { web_ui: webUi }),
+        },
+      });
+    const details = (webUi?: boolean) =>
+      payload(consoleFormatter(config).finished(buildbot(webUi), null)).details;
+    expect(details(true)).toContain("Buildbot: http://bb:8010/#/builders/1/builds/7");
+    for (const webUi of [false, undefined]) {
+      expect(details(webUi)).toEqual(["http://ci.example.com:8080/builds/12"]);
+    }
+  });
+
   it("labels a routed build with its channel and tells the requester where the posts go", () => {
     const f = consoleFormatter(config);
     expect(payload(f.started(makeBuild({ branch: "release/2" }))).channel).toBe("releases");
