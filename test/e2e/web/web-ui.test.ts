@@ -132,6 +132,30 @@ describe("the web UI in chromium", () => {
     await page.close();
   });
 
+  it("keeps a folded step's 'loads when opened' note as the build moves on, and loads it when opened", async () => {
+    web = await WebApp.start({ commands: ["echo done", `${gate("a")}; exit 1`, "echo never"] });
+    const build = await web.requestBuild();
+    await web.waitForStatus(build.id, (b) => b.steps[1]?.status === "running");
+
+    const page = await browser.newPage();
+    await page.goto(`${web.url}/builds/${build.id}`);
+    const note = "Its output loads when the step is opened (or see the raw log).";
+    expect(await page.textContent("#step-1 .empty")).toBe(note);
+
+    await open("a");
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: Dom }).document.querySelector("#step-3 .empty")?.textContent ===
+        "Skipped: the build ended before this step.",
+    );
+    // The live update told the skipped step what became of it, and left the folded one's note alone.
+    expect(await page.textContent("#step-1 .empty")).toBe(note);
+    await page.click("#step-1 > summary");
+    await page.waitForSelector("#L1-1");
+    expect(await lineTexts(page, 1)).toEqual(["done"]);
+    await page.close();
+  });
+
   it("offers Stop only after sign-in, and Stop cancels the build", async () => {
     web = await WebApp.start({
       commands: [`echo started; ${gate("never")}`],
