@@ -50,6 +50,7 @@ import { SqliteWebSessions } from "./store/sqlite-web-sessions.js";
 import { SqliteWebhookDeliveries } from "./store/sqlite-webhook-deliveries.js";
 import { StorageGuard } from "./store/storage-guard.js";
 import { startWalCheckpointer, type WalCheckpointer } from "./store/wal-checkpointer.js";
+import { wireDeploys } from "./wire-deploys.js";
 
 export type { App, AppDeps } from "./app-types.js";
 
@@ -118,11 +119,25 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     out: deps.out ?? process.stdout,
     fetch: countingFetch(deps.fetch ?? fetch, "mattermost", metrics),
   });
+  // Deploying from chat (issue 20): deploy builds get their own posts; its wiring is one file.
+  const deploys = wireDeploys(config, {
+    db,
+    storage,
+    store,
+    outbox,
+    mirrors,
+    forges,
+    chat,
+    clock,
+    secrets,
+    logger,
+    deps,
+  });
   const { notifier, deliverer } = createStatusSink(config, {
     outbox,
     transport: chat.transport,
-    formatter: chat.formatter,
-    filter: repoNotifyFilter(config, (build) => store.previousVerdict(build)),
+    formatter: deploys.chatFormatter(chat.formatter),
+    filter: deploys.chatFilter(repoNotifyFilter(config, (build) => store.previousVerdict(build))),
     // The embedded runner's step logs (the same files local.logs reads), for failure excerpts.
     logs: new LogFiles(config.dataDir),
     paced: chat.paced,
@@ -143,7 +158,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       timeoutMs: config.delivery.timeoutMs,
       clock,
     }),
-    formatter: commitStatusFormatter(config),
+    formatter: deploys.statusFormatter(commitStatusFormatter(config)),
     paced: false,
     logger,
     clock,
@@ -152,11 +167,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     config,
     store,
     refs: mirrors,
-    notifier: fanOutNotifier([notifier, statuses.notifier]),
+    notifier: fanOutNotifier([notifier, statuses.notifier, deploys.observer]),
     clock,
     // Builds and the outbox share this database: a state change and its posts commit together.
     atomically: (work) => storage.run(() => db.transaction(work)()),
   });
+  const deployService = deploys.attach(service);
   const local = new LocalBackend({
     config,
     mirrors,
@@ -201,6 +217,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     ...(buildbot ? [reachableCheck("buildbot", () => buildbot.client.ping())] : []),
   ];
   const extras: CommandExtras = {
+    deploys: deployService,
     health: async () => {
       const [result, queue, pending] = [await readiness(), queueSnapshot(), outbox.pendingSummary()];
       const age = (at: number | null) => (at === null ? null : clock() - at);
@@ -292,6 +309,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       clock,
     });
   }
+  await deploys.register(server, properNames);
   if (buildbot && config.buildbot) {
     await server.register(buildbotStatusRoute, {
       secret: config.buildbot.statusSecret,
@@ -303,6 +321,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     config,
     server,
     service,
+    deploys: deployService,
     store,
     local,
     outbox,
@@ -313,6 +332,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
       notifier.resumeDrafts((id) => store.get(id));
       await service.recover();
+      deploys.start();
       deliverer.start();
       pruner.start();
       statuses.deliverer.start();
@@ -337,6 +357,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       }
     },
     async close() {
+      await deploys.close();
       await scheduler.stop();
       await server.close();
       await local.close();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
+import { checkDeploy, deploySchema } from "./deploy-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
 
@@ -79,6 +80,8 @@ const repoSchema = z
       .string()
       .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 20`)")
       .optional(),
+    /** Deploying from chat: commands and environments (deploy-schema.ts). */
+    deploy: deploySchema.optional(),
   })
   .strict();
 
@@ -258,6 +261,10 @@ export const configSchema = z
       });
     }
     checkForges(config, ctx);
+    for (const [name, repo] of Object.entries(config.repos)) {
+      if (repo.deploy)
+        checkDeploy(repo.deploy, repo, config.mattermost.admins, ctx, ["repos", name, "deploy"]);
+    }
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
