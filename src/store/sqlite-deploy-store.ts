@@ -73,7 +73,7 @@ export class SqliteDeployStore implements DeployStore {
     );
     this.#byBuild = db.prepare<[number], DeployRow>("SELECT * FROM deploys WHERE build_id = ?");
     this.#decisionsOf = db.prepare<[number], DecisionRow>(
-      "SELECT * FROM deploy_decisions WHERE deploy_id = ? ORDER BY at, rowid",
+      "SELECT * FROM deploy_decisions WHERE deploy_id = ?",
     );
     this.#decide = db.prepare(
       `INSERT INTO deploy_decisions (deploy_id, user_id, user_name, verdict, reason, via, at)
@@ -217,7 +217,12 @@ export class SqliteDeployStore implements DeployStore {
   }
 
   #toDeploy(row: DeployRow): Deploy {
-    return toDeploy(row, this.#decisionsOf.all(row.id).map(toDecision));
+    // A handful per deploy (one per person), in the order they were made.
+    const decisions = this.#decisionsOf.all(row.id).map(toDecision);
+    return toDeploy(
+      row,
+      decisions.sort((a, b) => a.at - b.at),
+    );
   }
 
   #must(buildId: number): Deploy {

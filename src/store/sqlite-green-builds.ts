@@ -21,9 +21,11 @@ export class SqliteGreenBuilds implements GreenBuilds {
          ORDER BY id DESC LIMIT 1`,
     );
     // A prefix of hex digits is a range of shas: from it up to the same prefix followed by 'g'.
+    // Read in the index's order and sorted here: a commit is built green a few times, and an ORDER
+    // BY id would sort every match of a short prefix before the limit applies.
     this.#ofRevision = db.prepare<{ repo: string; from: string; to: string; limit: number }, { id: number }>(
       `SELECT id FROM builds WHERE repo = @repo AND sha >= @from AND sha < @to
-         AND status = 'succeeded' AND kind = 'build' ORDER BY id DESC LIMIT @limit`,
+         AND status = 'succeeded' AND kind = 'build' LIMIT @limit`,
     );
   }
 
@@ -36,6 +38,7 @@ export class SqliteGreenBuilds implements GreenBuilds {
     const from = revision.toLowerCase();
     return this.#ofRevision
       .all({ repo, from, to: `${from}g`, limit })
+      .sort((a, b) => b.id - a.id)
       .flatMap((row) => this.#builds.get(row.id) ?? []);
   }
 }

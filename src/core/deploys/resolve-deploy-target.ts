@@ -93,6 +93,13 @@ function ofRevision(revision: string, context: TargetContext): ResolvedTarget {
   const builds = context.green
     .ofRevision(repo.name, revision, SAME_COMMIT_PAGE)
     .filter((build) => build.trigger?.kind !== "pull_request");
+  const commits = new Set(builds.map((build) => build.sha));
+  if (commits.size > 1) {
+    throw new SlashbuildError(
+      "REVISION_MALFORMED",
+      `The short id ${code(revision)} matches ${commits.size} built commits; type more of its hex digits.`,
+    );
+  }
   const onEnvironment = builds.find((build) => onBranches(environment, build.branch));
   if (onEnvironment?.sha) {
     return {
