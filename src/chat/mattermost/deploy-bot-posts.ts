@@ -75,7 +75,7 @@ export function botDeployPosts(
     };
     return [{ kind, payload }];
   };
-  const texts = replyTexts(options);
+  const texts = replyTexts(options, actions !== null);
   return {
     requested: (deploy, build) => [...root(deploy, build), ...reply(build, texts.requested(deploy))],
     decided: (deploy, build, decision: Decision) => [

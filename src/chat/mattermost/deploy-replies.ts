@@ -40,7 +40,8 @@ export interface ReplyTexts {
   autoSkipped(build: Build, environment: string, why: string): string;
 }
 
-export function replyTexts(options: DeployPostOptions): ReplyTexts {
+/** `buttons`: whether the request post carries Approve and Reject (bot mode) or approval is typed only. */
+export function replyTexts(options: DeployPostOptions, buttons: boolean): ReplyTexts {
   const { config, secrets } = options;
   const subject = (deploy: Deploy) => deploySubject(deploy, options);
   const requester = (deploy: Deploy) =>
@@ -57,7 +58,7 @@ export function replyTexts(options: DeployPostOptions): ReplyTexts {
         const count = deploy.approvalsNeeded === 1 ? "an approval" : `${deploy.approvalsNeeded} approvals`;
         const until = deploy.expiresAt === null ? "" : ` It expires at ${formatTime(deploy.expiresAt)}.`;
         lines.push(
-          `${who}: ${requester(deploy)} asks for ${count} of ${subject(deploy)}. Decide with the buttons on this post or \`/build approve ${deploy.buildId}\` / \`/build reject ${deploy.buildId} <reason>\`.${until}`,
+          `${who}: ${requester(deploy)} asks for ${count} of ${subject(deploy)}. Decide with ${buttons ? "the buttons on this post or " : ""}\`/build approve ${deploy.buildId}\` / \`/build reject ${deploy.buildId} <reason>\`.${until}`,
         );
       }
       if (deploy.forced) {

@@ -19,7 +19,7 @@ export const DEPLOY_POST = "deploy_post";
 
 export function webhookDeployPosts(options: DeployPostOptions): DeployPosts {
   const { config } = options;
-  const texts = replyTexts(options);
+  const texts = replyTexts(options, false);
   const post = (
     kind: string,
     text: string | null,
