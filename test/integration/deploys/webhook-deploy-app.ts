@@ -33,9 +33,16 @@ export interface WebhookDeployApp {
   close(): Promise<void>;
 }
 
+export interface DeployAppOptions {
+  /** Over `runner:` (its writable_paths already names the out folder). */
+  readonly runner?: Record<string, unknown>;
+  /** Over `repos.app`. */
+  readonly repo?: Record<string, unknown>;
+}
+
 export async function startWebhookDeployApp(
   deploy: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
+  options: DeployAppOptions = {},
 ): Promise<WebhookDeployApp> {
   const mattermost = await FakeMattermost.start();
   const repo = await GitRepoFixture.create();
@@ -56,10 +63,18 @@ export async function startWebhookDeployApp(
         admins: ["root"],
         channels: ["ci"],
       },
-      runner: { writable_paths: [out] },
-      delivery: { initial_backoff: "50ms", max_backoff: "1s" },
-      repos: { app: { url: repo.dir, branch: "main", commands: ["true"], env: { OUT: out }, deploy } },
-      ...extra,
+      runner: { writable_paths: [out], ...options.runner },
+      delivery: { initial_backoff: "50ms", max_backoff: "1s", rate_per_second: 100, burst: 200 },
+      repos: {
+        app: {
+          url: repo.dir,
+          branch: "main",
+          commands: ["true"],
+          env: { OUT: out },
+          deploy,
+          ...options.repo,
+        },
+      },
     }),
     { baseDir: dir, env: {} },
   );
