@@ -131,7 +131,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clock,
     secrets,
     logger,
-    deps,
   });
   const { notifier, deliverer } = createStatusSink(config, {
     outbox,

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { AppDeps } from "./app-types.js";
 import { ACTION_PATH } from "./chat/mattermost/action-route.js";
 import { DEFAULT_BUTTON_LIFETIME_MS } from "./chat/mattermost/action-signature.js";
 import type { MattermostChat } from "./chat/mattermost/create-mattermost-chat.js";
@@ -55,8 +54,6 @@ export interface DeployWiringDeps {
   readonly clock: Clock;
   readonly secrets: readonly string[];
   readonly logger: Logger;
-  /** createApp's own deps: the sweep waits with their `sleep` when a test gives one. */
-  readonly deps: Pick<AppDeps, "sleep">;
 }
 
 export interface DeployWiring {
@@ -166,7 +163,8 @@ export function wireDeploys(config: Config, deps: DeployWiringDeps): DeployWirin
       if (!service) return;
       const deploys = service;
       deploys.recover();
-      const sleep = deps.deps.sleep ?? realSleep;
+      // Real time, even when a test drives the scheduler's sleeps: expiries are read on `clock`.
+      const sleep = realSleep;
       sweeping = (async () => {
         while (!stopSweep.signal.aborted) {
           await sleep(SWEEP_EVERY_MS, stopSweep.signal);
