@@ -163,11 +163,10 @@ export function wireDeploys(config: Config, deps: DeployWiringDeps): DeployWirin
       if (!service) return;
       const deploys = service;
       deploys.recover();
-      // Real time, even when a test drives the scheduler's sleeps: expiries are read on `clock`.
-      const sleep = realSleep;
       sweeping = (async () => {
         while (!stopSweep.signal.aborted) {
-          await sleep(SWEEP_EVERY_MS, stopSweep.signal);
+          // Real time, even when a test drives the scheduler's sleeps: expiries are read on `clock`.
+          await realSleep(SWEEP_EVERY_MS, stopSweep.signal);
           if (stopSweep.signal.aborted) break;
           try {
             deploys.sweep();
