@@ -425,3 +425,35 @@ describe("DeployService: locks, freezes, rollback, auto", () => {
     expect(t.deploys.reads.environments("app", ci)[0]?.waiting).toBeNull();
   });
 });
+
+describe("a deploy's build", () => {
+  it("is not rebuilt as a build; the requester cancels a waiting deploy with /build stop", async () => {
+    const t = deployHarness(deployConfig({ production }));
+    t.built("main", SHA_A);
+    const { deploy } = t.deploys.request({
+      repo: "app",
+      environment: "production",
+      target: null,
+      user: alice,
+      channel: ci,
+    });
+    await expect(t.service.rebuild(deploy.buildId, alice, ci)).rejects.toThrow(/is a deploy to production/);
+    await t.service.stopBuild(deploy.buildId, alice);
+    expect(t.deploys.get(deploy.buildId)?.state).toBe("cancelled");
+    expect(t.backend.started).toEqual([]);
+  });
+
+  it("waiting for approval or for its environment, is left out of BuildService.recover (deploys relaunch their own)", async () => {
+    const t = deployHarness(deployConfig({ production }));
+    t.built("main", SHA_A);
+    const { deploy } = t.deploys.request({
+      repo: "app",
+      environment: "production",
+      target: null,
+      user: alice,
+      channel: ci,
+    });
+    await t.service.recover();
+    expect(t.backend.recovered.map((build) => build.id)).not.toContain(deploy.buildId);
+  });
+});
