@@ -59,6 +59,13 @@ describe("deploys in webhook mode", () => {
     const second = await greenBuild(t, 3);
     await writeFile(outFile(t, "fail"), "");
     await t.slash("deploy app production", alice);
+    // The request lists the commits the deploy adds to what production holds, read from the mirror.
+    const request = await wait(() => {
+      const post = t?.posts().find((text) => text.includes("Deploy [#4]") && text.includes("Commits since"));
+      expect(post).toMatch(/1 commit\\n- `[0-9a-f]{7}` change 3 \(Slashbuild Test\)/);
+      return post as string;
+    });
+    expect(request).toContain(`\`${first.slice(0, 10)}\``);
     await t.slash("approve 4", bob);
     await wait(() => expect(t?.app.deploys.get(4)?.state).toBe("failed"));
     expect((await readFile(outFile(t, "seen"), "utf8")).split("\n")[1]).toBe(
