@@ -105,6 +105,17 @@ export const deploySchema = z
 
 export type ParsedDeploy = z.output<typeof deploySchema>;
 
+/** checkDeploy for every repo with a `deploy:` section. */
+export function checkDeploys(
+  repos: Readonly<Record<string, { readonly backend: string; readonly deploy?: ParsedDeploy | undefined }>>,
+  admins: readonly string[],
+  ctx: z.RefinementCtx,
+): void {
+  for (const [name, repo] of Object.entries(repos)) {
+    if (repo.deploy) checkDeploy(repo.deploy, repo, admins, ctx, ["repos", name, "deploy"]);
+  }
+}
+
 /**
  * What one repo's section cannot say alone: approvals nobody could give (more than the approvers
  * plus admins make up), and deploys on Buildbot, which has no deploy builder yet.

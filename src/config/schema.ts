@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
-import { checkDeploy, deploySchema } from "./deploy-schema.js";
+import { checkDeploys, deploySchema } from "./deploy-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
 
@@ -261,10 +261,7 @@ export const configSchema = z
       });
     }
     checkForges(config, ctx);
-    for (const [name, repo] of Object.entries(config.repos)) {
-      if (repo.deploy)
-        checkDeploy(repo.deploy, repo, config.mattermost.admins, ctx, ["repos", name, "deploy"]);
-    }
+    checkDeploys(config.repos, config.mattermost.admins, ctx);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -151,11 +151,7 @@ export class BuildService {
     });
   }
 
-  /**
-   * Stores a build that waits for something other than a runner (a deploy waiting for approvals or
-   * for its environment: core/deploys/) and announces it queued; no backend has it until `launch`.
-   * Such builds are left out of `recover`: their owner hands them over again.
-   */
+  /** Stores and announces a build no backend has until `launch` (a deploy waiting: core/deploys/); not recovered here. */
   hold(build: NewBuild): Build {
     const held = this.#store.create(build);
     this.#notifier.buildQueued(held);
@@ -163,11 +159,7 @@ export class BuildService {
     return held;
   }
 
-  /**
-   * Hands a held build to its repo's backend, to run `repo` (for a deploy: its deploy commands and
-   * environment). Unlike requestBuild, a refusal does not discard the build (its requester was told
-   * of it): the caller ends it.
-   */
+  /** Hands a held build to its backend to run `repo` (a deploy's commands); on a refusal the caller ends it. */
   // biome-ignore lint/suspicious/noConfusingVoidType: as BuildBackend.start.
   async launch(build: Build, repo: RepoConfig): Promise<StartOutcome | void> {
     return this.#backendFor(repo).start(build, repo);
