@@ -63,6 +63,9 @@ function finished(context: DeployContext, build: Build): void {
   if (build.status !== "succeeded" || !build.sha || build.trigger?.kind === "pull_request") return;
   const user = { id: build.requesterId, name: build.requester };
   for (const place of autoEnvironments(context, build)) {
+    // The same commit built green again (a rebuild) is no news where it is deployed or deploying.
+    const there = context.store.newest(place.repo.name, place.environment.name, ["succeeded", "deploying"]);
+    if (there?.revision === build.sha) continue;
     try {
       context.queue.admit(place, {
         kind: "auto",

@@ -424,6 +424,19 @@ describe("DeployService: locks, freezes, rollback, auto", () => {
     t.built("feature", SHA_C);
     expect(t.deploys.reads.environments("app", ci)[0]?.waiting).toBeNull();
   });
+
+  it("does not auto-deploy a commit again where it is deployed (a rebuild of it turning green)", async () => {
+    const t = deployHarness(deployConfig({ staging: { ...staging, auto: true } }));
+    const first = t.built("main", SHA_A);
+    const auto = t.deploys.reads.environments("app", ci)[0]?.deploying;
+    expect(auto).toMatchObject({ kind: "auto", sourceBuildId: first.id });
+    await t.settle();
+    t.ran(auto?.buildId ?? 0, "succeeded");
+    t.built("main", SHA_A);
+    expect(t.deploys.reads.history("app", "staging", ci).deploys).toHaveLength(1);
+    t.built("main", SHA_B);
+    expect(t.deploys.reads.history("app", "staging", ci).deploys).toHaveLength(2);
+  });
 });
 
 describe("a deploy's build", () => {
