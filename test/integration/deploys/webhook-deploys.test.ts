@@ -149,6 +149,18 @@ describe("deploys in webhook mode", () => {
     expect(await t.slash("deploy app frozen", alice)).toMatch(
       /frozen is frozen \(freeze `\* \* \* \* \*`\); deploy after it, or an admin may add --force/,
     );
+    expect(await t.slash("deploy app frozen --force", alice)).toMatch(/`--force` is for admins/);
+    expect(await t.slash("deploy app frozen --force", root)).toMatch(
+      /Deploying .* to \*\*frozen\*\* now, as deploy \[#3\]\(.*\)\. Forced past the freeze \* \* \* \* \*; this is recorded and said in the channel\./,
+    );
+    await wait(() =>
+      expect(t?.posts().join("\n")).toMatch(
+        /\*\*Forced\*\* by @root past the freeze \\\* \\\* \\\* \\\* \\\*\./,
+      ),
+    );
+    expect(await t.slash("history app frozen", alice)).toMatch(
+      /\[#3\].* by @root, \*\*forced\*\* past the freeze/,
+    );
     const history = await t.slash("history app staging", alice);
     expect(history).toMatch(/@root broke @bob's lock: `schema migration`/);
     expect(history).toMatch(/@bob locked it: `schema migration`/);
