@@ -11,10 +11,10 @@ import { duration } from "./schema-types.js";
  */
 
 /** Environment names appear in chat, URLs and SLASHBUILD_ENVIRONMENT: the repo names' alphabet. */
-export const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Deploy commands see these from slashbuild; a config may not set them (they would lie). */
-export const RESERVED_ENV_PREFIX = "SLASHBUILD_";
+const RESERVED_ENV_PREFIX = "SLASHBUILD_";
 
 const envName = z
   .string()

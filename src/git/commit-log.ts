@@ -9,7 +9,7 @@ import { runGit } from "./run-git.js";
 
 const TIMEOUT_MS = 10_000;
 /** A request post lists at most this many; it says how many more there are. */
-export const MAX_LISTED_COMMITS = 10;
+const MAX_LISTED_COMMITS = 10;
 const HEX = /^[0-9a-f]{4,64}$/;
 /** Fields are separated by the unit separator, which no title or name can contain in git's output. */
 const FORMAT = "--format=%H%x1f%s%x1f%an";

@@ -50,7 +50,7 @@ export function signDeployAction(
   return { action, deploy, round, exp, sig: mac(secret, action, deploy, round, exp) };
 }
 
-export type DeployActionCheck =
+type DeployActionCheck =
   | { readonly ok: true; readonly action: DeployActionName; readonly deploy: number; readonly round: number }
   | { readonly ok: false; readonly reason: "malformed" | "signature" | "expired" };
 

@@ -24,7 +24,7 @@ import { BOT_REPLY, BOT_UPDATE } from "./status-formatters.js";
  * Decisions, the end of a request and the result are thread replies, the posts that notify.
  */
 
-export const DEPLOY_REPLY = "deploy_reply";
+const DEPLOY_REPLY = "deploy_reply";
 
 interface DeployAction extends PostAction {
   integration: { url: string; context: ActionContext | DeployActionContext };

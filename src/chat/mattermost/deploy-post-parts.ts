@@ -45,7 +45,7 @@ export const DEPLOY_COLORS: Readonly<Record<Deploy["state"], string>> = {
   superseded: "#8a8a8a",
 };
 
-export function deployUrl(config: Config, deploy: Pick<Deploy, "buildId">): string {
+function deployUrl(config: Config, deploy: Pick<Deploy, "buildId">): string {
   return `${config.publicUrl}/builds/${deploy.buildId}`;
 }
 
@@ -143,7 +143,7 @@ function decisionsText(deploy: Deploy, options: DeployPostOptions): string {
 }
 
 /** Who may approve, as plain names (no @: an edited post notifies nobody; replies mention). */
-export function approverNames(deploy: Deploy, { config, secrets }: DeployPostOptions): string {
+function approverNames(deploy: Deploy, { config, secrets }: DeployPostOptions): string {
   const environment = config.repos[deploy.repo]?.deploy?.environments[deploy.environment];
   const names = (environment?.approvers ?? []).map((name) => clean(name.replace(/^@/, ""), secrets));
   return names.length > 0 ? `${names.join(", ")} or an admin` : "an admin";

@@ -15,7 +15,7 @@ import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
  * outage rules apply (a finish supersedes a start still waiting; a backlog of finishes is digested).
  */
 
-export const DEPLOY_POST = "deploy_post";
+const DEPLOY_POST = "deploy_post";
 
 export function webhookDeployPosts(options: DeployPostOptions): DeployPosts {
   const { config } = options;

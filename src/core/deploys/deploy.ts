@@ -27,15 +27,6 @@ export type DeployState =
   | "expired"
   | "superseded";
 
-/** Open and not yet running: what a newer request for the same environment supersedes. */
-export function isWaiting(state: DeployState): boolean {
-  return state === "awaiting_approval" || state === "queued";
-}
-
-export function isOpen(state: DeployState): boolean {
-  return isWaiting(state) || state === "deploying";
-}
-
 export const DEPLOY_STATE_WORDS: Readonly<Record<DeployState, string>> = {
   awaiting_approval: "waiting for approval",
   queued: "queued",

@@ -12,7 +12,7 @@ import { formatTime } from "./format-time.js";
  * adapter's: chat/mattermost/deploy-*). Markdown; every value a user typed goes through `code()`.
  */
 
-export function deployLink(config: Config, deploy: Pick<Deploy, "buildId">): string {
+function deployLink(config: Config, deploy: Pick<Deploy, "buildId">): string {
   return buildLink(config, { id: deploy.buildId });
 }
 
@@ -139,7 +139,7 @@ function eventLine(event: EnvironmentEvent): string {
   return `${formatTime(event.at)} ${what}${event.detail ? `: ${code(event.detail)}` : ""}`;
 }
 
-export function approvalWords(count: number): string {
+function approvalWords(count: number): string {
   return count === 1 ? "1 approval" : `${count} approvals`;
 }
 
