@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { accessSchema, mattermostSchema } from "./chat-schema.js";
+import { checkDeploys, deploySchema } from "./deploy-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
@@ -71,6 +72,8 @@ const repoSchema = z
       .string()
       .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 20`)")
       .optional(),
+    /** Deploying from chat: commands and environments (deploy-schema.ts). */
+    deploy: deploySchema.optional(),
   })
   .strict();
 
@@ -230,6 +233,7 @@ export const configSchema = z
       });
     }
     checkForges(config, ctx);
+    checkDeploys(config.repos, config.access.admins, ctx);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;

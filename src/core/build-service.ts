@@ -1,20 +1,22 @@
 import type { Config, RepoConfig } from "../config/config.js";
 import { isAdmin, mayBuild } from "./authorize.js";
-import { type BackendName, type Build, isFinal, type Step } from "./build.js";
+import { type BackendName, type Build, isDeployBuild, isFinal } from "./build.js";
 import { BuildAdmission, type BuildRequest } from "./build-admission.js";
 import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
 import type { BuildEvent } from "./events.js";
+import { persistTransition } from "./persist-transition.js";
 import type {
   Atomically,
   BuildBackend,
   BuildFilter,
-  BuildPatch,
   BuildStore,
   Clock,
+  NewBuild,
   PostDestination,
   RefChecker,
+  StartOutcome,
   StatusNotifier,
 } from "./ports.js";
 
@@ -132,6 +134,12 @@ export class BuildService {
     options: { readonly again?: boolean } = {},
   ): Promise<Admission> {
     const original = this.#existing(id);
+    if (isDeployBuild(original)) {
+      throw new SlashbuildError(
+        "COMMAND_MALFORMED",
+        `#${id} is a deploy to ${original.environment}; \`/build deploy ${original.repo} ${original.environment} ${original.sha ?? original.requestedRevision ?? ""}\` deploys the same commit again.`,
+      );
+    }
     return this.requestBuild({
       repo: original.repo,
       branch: original.branch,
@@ -141,6 +149,20 @@ export class BuildService {
       rebuildOf: original.id,
       again: options.again === true,
     });
+  }
+
+  /** Stores and announces a build no backend has until `launch` (a deploy waiting: core/deploys/); not recovered here. */
+  hold(build: NewBuild): Build {
+    const held = this.#store.create(build);
+    this.#notifier.buildQueued(held);
+    this.#emit(held, { type: "queued" });
+    return held;
+  }
+
+  /** Hands a held build to its backend to run `repo` (a deploy's commands); on a refusal the caller ends it. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: as BuildBackend.start.
+  async launch(build: Build, repo: RepoConfig): Promise<StartOutcome | void> {
+    return this.#backendFor(repo).start(build, repo);
   }
 
   /**
@@ -214,7 +236,7 @@ export class BuildService {
     // The new state and its posts in one unit: a crash between them would otherwise keep a finished
     // build whose finish post never existed (and recovery, seeing a final build, would not repair it).
     const build = this.#atomically(() => {
-      const stored = this.#persist(current, transition.build, event.type === "started");
+      const stored = persistTransition(this.#store, current, transition.build, event.type === "started");
       switch (transition.announce) {
         case "started":
           this.#notifier.buildStarted(stored);
@@ -233,7 +255,10 @@ export class BuildService {
 
   /** At startup: every backend settles the builds the last process left unfinished. */
   async recover(): Promise<void> {
-    const unfinished = this.#store.unfinished();
+    // A queued deploy may be waiting for approval, not for a runner: core/deploys/ relaunches its own.
+    const unfinished = this.#store
+      .unfinished()
+      .filter((build) => !(isDeployBuild(build) && build.status === "queued"));
     for (const backend of this.#backends.values()) {
       await backend.recover(
         unfinished.filter((build) => build.backend === backend.name),
@@ -245,29 +270,6 @@ export class BuildService {
   /** Channel check for commands that are not tied to one repo (list, status, stop). */
   checkGlobalChannel(channel: ChatChannel): void {
     this.#admission.checkChannel(null, channel);
-  }
-
-  /** Writes what changed between `before` and `after` and returns the build as stored. */
-  #persist(before: Build, after: Build, freshSteps: boolean): Build {
-    const patch: { -readonly [K in keyof BuildPatch]: BuildPatch[K] } = {};
-    for (const key of PATCHABLE) {
-      if (before[key] !== after[key]) Object.assign(patch, { [key]: after[key] });
-    }
-    if (Object.keys(patch).length > 0) this.#store.update(before.id, patch);
-    if (freshSteps) {
-      // `started`: a fresh list of pending steps replaces whatever was there.
-      this.#store.setSteps(
-        before.id,
-        after.steps.map((step) => step.name),
-      );
-    } else {
-      for (const step of after.steps) {
-        const old = before.steps.find((s) => s.index === step.index);
-        const changes = stepChanges(old, step);
-        if (changes) this.#store.updateStep(before.id, step.index, changes);
-      }
-    }
-    return this.#store.get(before.id) as Build;
   }
 
   #emit(build: Build, event: BuildEvent | { readonly type: "queued" }): void {
@@ -294,16 +296,4 @@ export class BuildService {
     }
     return backend;
   }
-}
-
-const PATCHABLE = ["status", "sha", "startedAt", "finishedAt", "failingStep", "reason", "external"] as const;
-const STEP_FIELDS = ["name", "status", "exitCode", "startedAt", "finishedAt"] as const;
-
-/** The fields of a step that differ; all of them (with its name, which creates the row) for a new step. */
-function stepChanges(before: Step | undefined, after: Step): Partial<Omit<Step, "index">> | null {
-  const changes: Record<string, unknown> = {};
-  for (const key of STEP_FIELDS) {
-    if (before === undefined || before[key] !== after[key]) changes[key] = after[key];
-  }
-  return Object.keys(changes).length > 0 ? (changes as Partial<Omit<Step, "index">>) : null;
 }

@@ -39,6 +39,16 @@ export interface ForgeHost<Name extends string = string> {
     readonly marker: string;
   };
   readonly statuses: CommitStatusApi;
+  /**
+   * The host's web page comparing two commits of `fullName` (owner/name), made from the API base
+   * it is configured with: linked from a deploy's approval request (issue 20).
+   */
+  compareUrl(apiUrl: string, fullName: string, from: string, to: string): string;
+}
+
+/** owner/name with each segment escaped for a URL path. */
+export function repoPath(fullName: string): string {
+  return fullName.split("/").map(encodeURIComponent).join("/");
 }
 
 /** How the host delivers a webhook (forges CONTRACT §1) and what its payloads mean (§2-3). */

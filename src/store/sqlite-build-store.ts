@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
+import type { Build, BuildKind, BuildStatus, Step, StepStatus } from "../core/build.js";
 import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import type { Db } from "./open-database.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
@@ -24,6 +24,8 @@ interface BuildRow {
   rebuild_of: number | null;
   external: string;
   trigger: string | null;
+  kind: string;
+  environment: string | null;
 }
 
 interface StepRow {
@@ -88,9 +90,9 @@ export class SqliteBuildStore implements BuildStore {
     this.#numbers = numbers;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
-         backend, status, created_at, rebuild_of, trigger)
+         backend, status, created_at, rebuild_of, trigger, kind, environment)
        VALUES (@repo, @branch, @requestedRevision, @requester, @requesterId, @channelId, @channelName,
-         @backend, 'queued', @createdAt, @rebuildOf, @trigger)`,
+         @backend, 'queued', @createdAt, @rebuildOf, @trigger, @kind, @environment)`,
     );
     this.#byId = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
     this.#steps = db.prepare<[number], StepRow>("SELECT * FROM build_steps WHERE build_id = ? ORDER BY idx");
@@ -116,14 +118,15 @@ export class SqliteBuildStore implements BuildStore {
     // builds_repo_branch, read backwards): one row, whatever the history, and no steps.
     this.#previousVerdict = db.prepare<[string, string, number, number], { status: BuildStatus }>(
       `SELECT status FROM (
-         SELECT status, id FROM builds WHERE repo = ? AND branch = ? AND id < ? ORDER BY id DESC LIMIT ?
+         SELECT status, id FROM builds WHERE repo = ? AND branch = ? AND id < ? AND kind = 'build'
+           ORDER BY id DESC LIMIT ?
        ) WHERE status IN ('succeeded', 'failed', 'timed_out') ORDER BY id DESC LIMIT 1`,
     );
     // The duplicate check, on the acknowledgement path: index seeks (migration 10), never a walk of
     // the branch's queue. A tip request matches the newest unfinished tip build.
     this.#sameTip = db.prepare<[string, string], BuildRow>(
       `SELECT * FROM builds WHERE repo = ? AND branch = ? AND requested_revision IS NULL
-         AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`,
+         AND status IN ('queued', 'running') AND kind = 'build' ORDER BY id DESC LIMIT 1`,
     );
     // A revision matches a typed revision that is one of its prefixes, or that starts with it (a
     // range: hex digits sort below 'g'), or a resolved sha that starts with it.
@@ -137,7 +140,7 @@ export class SqliteBuildStore implements BuildStore {
          UNION ALL
          SELECT id FROM builds WHERE repo = @repo AND branch = @branch AND status IN ('queued', 'running')
            AND sha IS NOT NULL AND sha >= @revision AND sha < @end
-       ) ORDER BY id DESC LIMIT 1`,
+       ) AND kind = 'build' ORDER BY id DESC LIMIT 1`,
     );
     this.#oldestQueued = db.prepare<[], { created_at: number }>(
       "SELECT created_at FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1",
@@ -189,7 +192,9 @@ export class SqliteBuildStore implements BuildStore {
     // never stored; and the stored row is known without reading it back (RETURNING plus an
     // explicit BEGIN/COMMIT cost about a fifth more CPU per acknowledgement, measured).
     const trigger = build.trigger ?? null;
-    const values = { ...build, trigger: trigger ? JSON.stringify(trigger) : null };
+    const kind = build.kind ?? "build";
+    const environment = build.environment ?? null;
+    const values = { ...build, trigger: trigger ? JSON.stringify(trigger) : null, kind, environment };
     const { lastInsertRowid } = this.#guard.run(() => this.#insert.run(values));
     this.#numbers?.record(Number(lastInsertRowid));
     return {
@@ -212,6 +217,8 @@ export class SqliteBuildStore implements BuildStore {
       rebuildOf: build.rebuildOf,
       external: {},
       trigger,
+      kind,
+      environment,
       steps: [],
     };
   }
@@ -344,6 +351,8 @@ export class SqliteBuildStore implements BuildStore {
       rebuildOf: row.rebuild_of,
       external: JSON.parse(row.external) as Record<string, unknown>,
       trigger: row.trigger === null ? null : (JSON.parse(row.trigger) as Build["trigger"]),
+      kind: row.kind as BuildKind,
+      environment: row.environment,
       steps: steps.map((step) => ({
         index: step.idx,
         name: step.name,

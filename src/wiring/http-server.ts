@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { BuildbotBackend } from "../backends/buildbot/buildbot-backend.js";
 import { buildbotStatusRoute } from "../backends/buildbot/status-route.js";
 import type { CommandHandler } from "../chat/chat-platform.js";
+import type { DeployDecider } from "../chat/deploy-chat.js";
 import type { OpenChat } from "../chat/open-chats.js";
 import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
@@ -26,6 +27,8 @@ export interface RouteParts {
   readonly storage: Storage;
   readonly chats: readonly OpenChat[];
   readonly handleCommand: CommandHandler;
+  /** Approve and Reject clicked on a platform that takes them (issue 20). */
+  readonly decideDeploy: DeployDecider;
   readonly forges: ConfiguredForges;
   readonly buildbot: BuildbotBackend | null;
   readonly logs: LogStreamSource;
@@ -59,7 +62,10 @@ export async function serveRoutes(config: Config, parts: RouteParts): Promise<Fa
   });
   await server.register(healthRoutes, { metrics, access: config.metrics, readiness: parts.readiness });
   for (const { connection } of parts.chats) {
-    if (connection.receivers) await server.register(connection.receivers.routes(parts.handleCommand));
+    const receivers = connection.receivers;
+    if (!receivers) continue;
+    await server.register(receivers.routes(parts.handleCommand));
+    if (receivers.deployRoutes) await server.register(receivers.deployRoutes(parts.decideDeploy));
   }
   await server.register(webRoutes, {
     service,

@@ -1,4 +1,4 @@
-import type { ForgeHost } from "../forge-host.js";
+import { type ForgeHost, repoPath } from "../forge-host.js";
 import { classifyStatusAnswer } from "../status/classify-status-answer.js";
 import { hmacSha256Hex } from "../verify-signature.js";
 import { parseGiteaEvent } from "./parse-gitea-event.js";
@@ -44,4 +44,6 @@ export const giteaHost: ForgeHost<"gitea"> = {
     },
     classify: (answer, now) => classifyStatusAnswer(answer, now, null),
   },
+  compareUrl: (apiUrl, fullName, from, to) =>
+    `${apiUrl.replace(/\/api\/v1$/, "")}/${repoPath(fullName)}/compare/${from}...${to}`,
 };

@@ -1,4 +1,4 @@
-import type { ForgeHost } from "../forge-host.js";
+import { type ForgeHost, repoPath } from "../forge-host.js";
 import { classifyStatusAnswer } from "../status/classify-status-answer.js";
 import { hmacSha256Hex } from "../verify-signature.js";
 import { parseGithubEvent } from "./parse-github-event.js";
@@ -43,4 +43,7 @@ export const githubHost: ForgeHost<"github"> = {
     classify: (answer, now) =>
       classifyStatusAnswer(answer, now, { remaining: "x-ratelimit-remaining", reset: "x-ratelimit-reset" }),
   },
+  // api.github.com serves github.com; GitHub Enterprise Server's API is <host>/api/v3.
+  compareUrl: (apiUrl, fullName, from, to) =>
+    `${apiUrl === "https://api.github.com" ? "https://github.com" : apiUrl.replace(/\/api\/v3$/, "")}/${repoPath(fullName)}/compare/${from}...${to}`,
 };

@@ -1,4 +1,4 @@
-import type { ForgeHost } from "../forge-host.js";
+import { type ForgeHost, repoPath } from "../forge-host.js";
 import { classifyStatusAnswer } from "../status/classify-status-answer.js";
 import type { StatusState } from "../status/format-commit-status.js";
 import { parseGitlabEvent } from "./parse-gitlab-event.js";
@@ -50,4 +50,6 @@ export const gitlabHost: ForgeHost<"gitlab"> = {
     classify: (answer, now) =>
       classifyStatusAnswer(answer, now, { remaining: "ratelimit-remaining", reset: "ratelimit-reset" }),
   },
+  compareUrl: (apiUrl, fullName, from, to) =>
+    `${apiUrl.replace(/\/api\/v4$/, "")}/${repoPath(fullName)}/-/compare/${from}...${to}`,
 };

@@ -1,5 +1,5 @@
 import type { Config, ForgeConfig, RepoConfig } from "../../config/config.js";
-import type { Build } from "../../core/build.js";
+import { type Build, isDeployBuild } from "../../core/build.js";
 import type { OutboxDraft, StatusFormatter } from "../../notify/ports.js";
 import { formatCommitStatus, statusSha } from "./format-commit-status.js";
 
@@ -19,6 +19,8 @@ export function commitStatusFormatter(config: Config): StatusFormatter {
     return repo && forge?.token ? { repo, forge } : null;
   };
   const status = (build: Build): OutboxDraft[] => {
+    // A deploy's result must not become the commit's build status.
+    if (isDeployBuild(build)) return [];
     const to = target(build);
     const payload = to ? formatCommitStatus(build, to.repo, to.forge, config.publicUrl) : null;
     return payload ? [{ kind: COMMIT_STATUS_KIND, payload }] : [];

@@ -139,4 +139,6 @@ export const tinyforgeHost: ForgeHost<"tinyforge"> = {
     },
     classify: (answer, now) => classifyStatusAnswer(answer, now, null),
   },
+  compareUrl: (apiUrl, fullName, from, to) =>
+    `${apiUrl.replace(/\/api$/, "")}/${fullName}/diff/${from}..${to}`,
 };
