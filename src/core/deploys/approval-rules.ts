@@ -1,5 +1,5 @@
 import type { EnvironmentConfig, RepoConfig } from "../../config/config.js";
-import type { ChatChannel, ChatUser } from "../chat-command.js";
+import { type ChatChannel, type ChatUser, isWebPasswordUser } from "../chat-command.js";
 import { SlashbuildError } from "../errors.js";
 import { DEPLOY_STATE_WORDS, type Deploy } from "./deploy.js";
 import type { DeployAccess } from "./deploy-access.js";
@@ -27,6 +27,12 @@ export interface ApprovalAttempt {
    */
   readonly round?: number;
   readonly now: number;
+  /**
+   * Who else is behind what an auto deploy deploys (names or ids): the push's pusher and the
+   * authors of its commits, through `forges.<host>.mattermost_users`. Empty for a typed deploy,
+   * whose requester is known by id.
+   */
+  readonly behind: readonly string[];
 }
 
 export interface ApprovalRule {
@@ -76,6 +82,38 @@ export const notTheRequester: ApprovalRule = {
   },
 };
 
+/**
+ * An auto deploy was asked for by nobody typing: its requester is a Git-host login, no chat id. The
+ * people behind its push (pusher, mapped commit authors) decide nothing on it, matched by id or name
+ * like every user list of the config.
+ */
+export const notBehindThePush: ApprovalRule = {
+  name: "not-behind-the-push",
+  check({ deploy, user, behind }) {
+    const same = behind.some((who) => who === user.id || who.replace(/^@/, "") === user.name);
+    if (!same) return null;
+    return new SlashbuildError(
+      "APPROVAL_OWN_DEPLOY",
+      `Deploy ${number(deploy)} deploys a push you are behind (@${deploy.requester}'s), so someone else must decide on it.`,
+    );
+  },
+};
+
+/**
+ * "Not the requester" is decided by chat user id, so only an identity with one may decide: a web
+ * password account (web.users) has none, and the requester could sign in as one under another name.
+ */
+export const aChatIdentity: ApprovalRule = {
+  name: "a-chat-identity",
+  check({ deploy, user }) {
+    if (!isWebPasswordUser(user)) return null;
+    return new SlashbuildError(
+      "APPROVAL_IDENTITY_UNVERIFIED",
+      `A password account is not tied to a chat user, so slashbuild cannot tell whether you asked for deploy ${number(deploy)} yourself; sign in with Mattermost, or type \`/build approve ${deploy.buildId}\` in chat.`,
+    );
+  },
+};
+
 /** Only the environment's approvers, and admins. */
 export const anApprover: ApprovalRule = {
   name: "an-approver",
@@ -119,7 +157,9 @@ export const APPROVAL_RULES: readonly ApprovalRule[] = [
   stillOpen,
   currentButton,
   fromAllowedChannel,
+  aChatIdentity,
   notTheRequester,
+  notBehindThePush,
   anApprover,
   oncePerPerson,
 ];

@@ -1,5 +1,6 @@
 import type { ChatChannel, ChatUser } from "../chat-command.js";
 import { SlashbuildError } from "../errors.js";
+import { peopleToMention } from "../triggers/people-to-mention.js";
 import { checkApproval } from "./approval-rules.js";
 import { approvalsOf, type Decision, type Deploy } from "./deploy.js";
 import { environmentOf } from "./deploy-admission.js";
@@ -55,6 +56,7 @@ export function decideDeploy(context: DeployContext, request: DecisionRequest): 
       user: request.user,
       channel: request.channel,
       now,
+      behind: behindThePush(context, deploy),
       ...(request.round === undefined ? {} : { round: request.round }),
     },
     context.access,
@@ -84,4 +86,16 @@ export function decideDeploy(context: DeployContext, request: DecisionRequest): 
     if (build) context.notifier.decided(after, build, decision);
     return { deploy: after, decision, missing };
   });
+}
+
+/**
+ * Who is behind an auto deploy's revision: the pusher (its login is the deploy's requester) and, from
+ * the build it came from, the commit authors `forges.<host>.mattermost_users` maps to chat users.
+ */
+function behindThePush(context: DeployContext, deploy: Deploy): string[] {
+  if (deploy.kind !== "auto") return [];
+  const source = deploy.sourceBuildId === null ? undefined : context.builds.find(deploy.sourceBuildId);
+  const repo = context.config.repos[deploy.repo];
+  const forge = repo?.forge ? context.config.forges?.[repo.forge] : undefined;
+  return [deploy.requester, ...peopleToMention(source?.trigger, forge)];
 }
