@@ -96,7 +96,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const answer: CommandHandler = async (command) =>
     maskReply(await handleCommand(service, config, command, extras), secrets);
   const server = await serveRoutes(config, {
-    ...{ ...common, service, storage, chats, forges, metrics, readiness },
+    ...{ ...common, service, deploys: deployService, storage, chats, forges, metrics, readiness },
     ...{
       handleCommand: answer,
       decideDeploy: deploys.decide,

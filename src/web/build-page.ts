@@ -1,4 +1,4 @@
-import { type Build, durationMs, isFinal, STATUS_WORDS } from "../core/build.js";
+import { type Build, durationMs, isDeployBuild, isFinal, STATUS_WORDS } from "../core/build.js";
 import { formatDuration } from "../core/format-duration.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { html, type SafeHtml } from "./html.js";
@@ -18,6 +18,8 @@ export interface BuildPageView {
   readonly live: Cursor | null;
   /** A one-line outcome of the last action ("Stop requested."), or an error. */
   readonly notice?: { readonly text: string; readonly error?: boolean };
+  /** Where this build's commit is deployed, or where this deploy deploys to (web/deployed-to.ts). */
+  readonly deployedTo?: SafeHtml | null;
 }
 
 function buildbotLink(build: Build): SafeHtml | string {
@@ -34,7 +36,9 @@ function actions(build: Build, viewer: Viewer): SafeHtml | string {
   }
   const form = (what: string, label: string, kind: string) =>
     html`<form method="post" action="/builds/${build.id}/${what}"><input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit" class="${kind}">${label}</button></form>`;
-  return html`<div class="actions">${isFinal(build.status) ? "" : form("stop", "Stop build", "danger")}${form("rebuild", "Rebuild", "primary")}</div>`;
+  // A deploy is deployed again with /build deploy (approvals and all), never rebuilt.
+  const rebuild = isDeployBuild(build) ? "" : form("rebuild", "Rebuild", "primary");
+  return html`<div class="actions">${isFinal(build.status) ? "" : form("stop", "Stop build", "danger")}${rebuild}</div>`;
 }
 
 /** The header: status, what was built, by whom, where, when; and the actions this viewer may take. */
@@ -125,6 +129,7 @@ export function renderBuildPage(view: BuildPageView): string {
   const body = html`<div id="build" data-build="${build.id}" data-live="${live}">
 ${view.notice ? html`<p class="notice${view.notice.error ? " error" : ""}" role="status">${view.notice.text}</p>` : ""}
 <div id="summary">${renderSummary(build, view.viewer, view.now)}</div>
+${view.deployedTo ?? ""}
 <h2>Steps</h2><div id="steps">${renderStepTable(build, view.now)}</div>
 <h2 id="log">Log</h2>
 <div class="log-tools"><button type="button" id="jump-error"${failed ? html` class="primary"` : ""}>Jump to first error</button><span id="jump-note" class="muted" role="status"></span>

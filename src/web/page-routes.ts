@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { isFinal } from "../core/build.js";
 import { renderBuildListPage } from "./build-list-page.js";
 import { type BuildPageView, renderBuildPage } from "./build-page.js";
+import { deployedTo } from "./deployed-to.js";
 import { PAGE_SIZE, parseListQuery } from "./list-query.js";
 import type { Cursor } from "./log/live-log-stream.js";
 import type { LogWindow } from "./log/log-window.js";
@@ -38,7 +39,10 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!done && live === null) live = { step: step.index + 1, offset: windows.get(step.index)?.end ?? 0 };
     }
     if (!isFinal(build.status) && live === null) live = { step: build.steps.length + 1, offset: 0 };
-    const view: BuildPageView = { build, windows, viewer: ctx.auth.viewer(request), now: ctx.clock(), live };
+    const view: BuildPageView = {
+      ...{ build, windows, viewer: ctx.auth.viewer(request), now: ctx.clock(), live },
+      deployedTo: deployedTo(build, ctx.deploys),
+    };
     reply.type("text/html; charset=utf-8");
     return renderBuildPage(view);
   });

@@ -7,6 +7,7 @@ import type { DeployDecider } from "../chat/deploy-chat.js";
 import type { OpenChat } from "../chat/open-chats.js";
 import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
+import type { DeployService } from "../core/deploys/deploy-service.js";
 import type { Clock } from "../core/ports.js";
 import { admitForgeEvent } from "../core/triggers/admit-forge-event.js";
 import type { ConfiguredForges } from "../forges/configured-forges.js";
@@ -24,6 +25,7 @@ import type { Storage } from "./open-storage.js";
 /** Everything the routes answer with. */
 export interface RouteParts {
   readonly service: BuildService;
+  readonly deploys: DeployService;
   readonly storage: Storage;
   readonly chats: readonly OpenChat[];
   readonly handleCommand: CommandHandler;
@@ -69,6 +71,7 @@ export async function serveRoutes(config: Config, parts: RouteParts): Promise<Fa
   }
   await server.register(webRoutes, {
     service,
+    deploys: parts.deploys,
     config,
     clock,
     secrets: parts.secrets,
