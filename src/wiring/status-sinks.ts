@@ -78,7 +78,8 @@ export function statusSinks(config: Config, chats: readonly OpenChat[], parts: S
     });
     return [{ ...sink, outbox, deploys }];
   });
-  // Commit statuses: no filter, every moment counts.
+  // Commit statuses: no filter, every moment counts. Every known secret is masked here as in chat:
+  // a deploy's reason (a rejection typed in chat) may name an environment's secret.
   const outbox = storage.outbox("forge");
   const transport = createCommitStatusTransport({
     forges: parts.forges,
@@ -93,6 +94,7 @@ export function statusSinks(config: Config, chats: readonly OpenChat[], parts: S
     paced: false,
     logger,
     clock,
+    secrets: parts.secrets,
   });
   const forge = { ...statuses, outbox, deploys: null };
   return { chat: chatSinks, statuses: forge, all: [...chatSinks, forge] };

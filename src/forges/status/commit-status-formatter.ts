@@ -1,13 +1,15 @@
 import type { Config, ForgeConfig, RepoConfig } from "../../config/config.js";
-import { type Build, isDeployBuild } from "../../core/build.js";
+import type { Build } from "../../core/build.js";
 import type { OutboxDraft, StatusFormatter } from "../../notify/ports.js";
 import { formatCommitStatus, statusSha } from "./format-commit-status.js";
 
 /**
  * The Git host's StatusFormatter (notify/ports.ts): the second status sink beside chat. Every
  * build of a repo on a forge with a token, however it started (/build included), gets a pending
- * status and then a final one on its commit. notify/ stores them in the outbox (their own sink)
- * and its deliverer sends them, with the same guarantees as chat posts.
+ * status and then a final one on its commit. A deploy does too, under a context of its own per
+ * environment (`<status_context>/deploy/<environment>`), so it never becomes the commit's build
+ * status. notify/ stores them in the outbox (their own sink) and its deliverer sends them, with the
+ * same guarantees as chat posts.
  */
 
 export const COMMIT_STATUS_KIND = "commit_status";
@@ -19,8 +21,6 @@ export function commitStatusFormatter(config: Config): StatusFormatter {
     return repo && forge?.token ? { repo, forge } : null;
   };
   const status = (build: Build): OutboxDraft[] => {
-    // A deploy's result must not become the commit's build status.
-    if (isDeployBuild(build)) return [];
     const to = target(build);
     const payload = to ? formatCommitStatus(build, to.repo, to.forge, config.publicUrl) : null;
     return payload ? [{ kind: COMMIT_STATUS_KIND, payload }] : [];
