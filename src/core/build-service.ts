@@ -5,6 +5,7 @@ import { BuildAdmission, type BuildRequest } from "./build-admission.js";
 import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
+import { EventBacklog, type EventBacklogOptions } from "./event-backlog.js";
 import type { BuildEvent } from "./events.js";
 import { persistTransition } from "./persist-transition.js";
 import type {
@@ -19,8 +20,6 @@ import type {
   StartOutcome,
   StatusNotifier,
 } from "./ports.js";
-
-export type { BuildRequest } from "./build-admission.js";
 
 /** The answer to a build request: a new build, or the queued/running one that already builds the same. */
 export interface Admission {
@@ -38,6 +37,8 @@ export interface BuildServiceDeps {
   readonly clock?: Clock;
   /** Stores a state change and the posts it causes together (app.ts: one SQLite transaction). */
   readonly atomically?: Atomically;
+  /** Options of the backlog of events a full disk held back (tests drive its timer). */
+  readonly backlog?: Omit<EventBacklogOptions, "apply">;
 }
 
 export type BuildListener = (build: Build, event: BuildEvent | { readonly type: "queued" }) => void;
@@ -57,6 +58,7 @@ export class BuildService {
   readonly #atomically: Atomically;
   readonly #backends = new Map<BackendName, BuildBackend>();
   readonly #listeners = new Set<BuildListener>();
+  readonly #backlog: EventBacklog;
 
   constructor(deps: BuildServiceDeps) {
     this.#config = deps.config;
@@ -65,6 +67,7 @@ export class BuildService {
     this.#notifier = deps.notifier;
     this.#clock = deps.clock ?? Date.now;
     this.#atomically = deps.atomically ?? ((work) => work());
+    this.#backlog = new EventBacklog({ ...deps.backlog, apply: (event) => this.#storeEvent(event) });
   }
 
   /** Backends are attached after construction because they need `applyEvent` as their sink. */
@@ -227,8 +230,26 @@ export class BuildService {
     return this.#store.list(filter);
   }
 
-  /** The sink every backend reports to: the state machine decides, this persists, notifies and emits. */
+  /**
+   * The sink every backend reports to: the state machine decides, this persists, notifies and
+   * emits. An event that cannot be stored because the disk is full waits and is stored later,
+   * in order (event-backlog.ts): it never throws that at the backend.
+   */
   applyEvent = (event: BuildEvent): void => {
+    this.#backlog.submit(event);
+  };
+
+  /** Tries the events a full disk held back again now (before a stop); returns how many still wait. */
+  retryWaitingEvents(): number {
+    return this.#backlog.retry();
+  }
+
+  /** Stops retrying held-back events: the next start reports their builds interrupted. */
+  close(): void {
+    this.#backlog.close();
+  }
+
+  #storeEvent(event: BuildEvent): void {
     const current = this.#store.get(event.buildId);
     if (!current) return;
     const transition = nextBuild(current, event);
@@ -251,7 +272,7 @@ export class BuildService {
       return stored;
     });
     this.#emit(build, event);
-  };
+  }
 
   /** At startup: every backend settles the builds the last process left unfinished. */
   async recover(): Promise<void> {

@@ -2,9 +2,9 @@ import type { Build, Step } from "./build.js";
 import type { BuildPatch, BuildStore } from "./ports.js";
 
 /**
- * Writes what changed between a stored build and its next state (build-state-machine.ts decides
- * it; BuildService.applyEvent calls this inside the change's transaction) and returns the build as
- * stored. Only changed fields and steps are written.
+ * Writes what changed between `before` and `after` (a state machine transition) and returns the
+ * build as stored. `freshSteps` (a `started` event): a fresh list of pending steps replaces
+ * whatever was there.
  */
 export function persistTransition(
   store: BuildStore,
@@ -18,7 +18,6 @@ export function persistTransition(
   }
   if (Object.keys(patch).length > 0) store.update(before.id, patch);
   if (freshSteps) {
-    // `started`: a fresh list of pending steps replaces whatever was there.
     store.setSteps(
       before.id,
       after.steps.map((step) => step.name),

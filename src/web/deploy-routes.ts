@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ChatUser } from "../core/chat-command.js";
 import type { DeployService } from "../core/deploys/deploy-service.js";
 import { isSlashbuildError, SlashbuildError } from "../core/errors.js";
 import { renderEnvironmentsPage } from "./environments-page.js";
@@ -47,18 +48,17 @@ export function deployRoutes(app: FastifyInstance, ctx: WebContext, deploys: Dep
         );
       }
       const back = `/environments/${encodeURIComponent(deploy.repo)}`;
-      const check = ctx.auth.checkPost(request, request.body?.csrf, "action");
-      if (!check.ok || check.user === null) {
-        return refuse(check.ok ? 401 : check.status, check.ok ? "Please sign in first." : check.why, back);
-      }
       const reason = typeof request.body?.reason === "string" ? request.body.reason : null;
+      let user: ChatUser;
       try {
-        deploys.decide({ deploy: number, verdict, user: check.user, channel: null, via: "web", reason });
+        // Same origin, signed in, the session's form token: refusals are SlashbuildErrors.
+        user = ctx.auth.checkActionPost(request, request.body?.csrf);
+        deploys.decide({ deploy: number, verdict, user, channel: null, via: "web", reason });
       } catch (error) {
         if (!isSlashbuildError(error)) throw error;
         return refuse(error.httpStatus, error.message, back);
       }
-      request.log.info({ user: check.user.name, deploy: number, verdict }, "deploy decided from the web");
+      request.log.info({ user: user.name, deploy: number, verdict }, "deploy decided from the web");
       return reply.redirect(`${back}#env-${encodeURIComponent(deploy.environment)}`, 303);
     };
   app.post("/deploys/:id/approve", decide("approved"));

@@ -11,7 +11,7 @@ import type { Clock } from "../core/ports.js";
 import { type ConfiguredForges, compareUrlOf } from "../forges/configured-forges.js";
 import { readCommitRange } from "../git/commit-log.js";
 import type { GitMirrors } from "../git/git-mirrors.js";
-import { realSleep } from "../notify/backoff.js";
+import { realSleep } from "../notify/delivery-timing.js";
 import type { SettlingNotifier } from "../notify/fan-out-notifier.js";
 import { freezeWindows } from "../schedules/freeze-windows.js";
 import { SqliteGreenBuilds } from "../store/sqlite-green-builds.js";

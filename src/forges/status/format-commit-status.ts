@@ -1,5 +1,6 @@
 import type { ForgeConfig, RepoConfig } from "../../config/config.js";
 import { type Build, durationMs, isDeployBuild, STATUS_WORDS } from "../../core/build.js";
+import { isFullCommitId } from "../../core/commit-id.js";
 import { formatDuration } from "../../core/format-duration.js";
 import type { ForgeKind } from "../../core/triggers/trigger.js";
 
@@ -24,7 +25,7 @@ export interface CommitStatusPayload {
 /** GitHub answers 422 above 140 characters. */
 const MAX_DESCRIPTION = 140;
 
-export function statusState(build: Pick<Build, "status">): StatusState {
+function statusState(build: Pick<Build, "status">): StatusState {
   switch (build.status) {
     case "queued":
     case "running":
@@ -44,13 +45,13 @@ export function statusState(build: Pick<Build, "status">): StatusState {
 export function statusSha(build: Pick<Build, "sha" | "requestedRevision">): string | null {
   if (build.sha) return build.sha;
   const wanted = build.requestedRevision;
-  return wanted && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(wanted) ? wanted : null;
+  return isFullCommitId(wanted) ? wanted : null;
 }
 
 /** What a deploy's queued and running look like on the Git host: it waits (for approval or its turn), then deploys. */
 const DEPLOY_WORDS: Partial<Record<Build["status"], string>> = { queued: "waiting", running: "deploying" };
 
-export function describe(build: Build): string {
+function describe(build: Build): string {
   const deploy = isDeployBuild(build) ? build.environment : null;
   // A deploy that never ran (rejected, expired, superseded) only waited: no "in <time>" for it.
   const duration = deploy && build.startedAt === null ? null : durationMs(build);
@@ -83,7 +84,7 @@ export function formatCommitStatus(
 }
 
 /** A build's context is the configured one; a deploy's, that and its environment (issue 20). */
-export function statusContext(build: Pick<Build, "kind" | "environment">, forge: ForgeConfig): string {
+function statusContext(build: Pick<Build, "kind" | "environment">, forge: ForgeConfig): string {
   return isDeployBuild(build) && build.environment
     ? `${forge.statusContext}/deploy/${build.environment}`
     : forge.statusContext;
