@@ -108,6 +108,14 @@ export function isDeployBuild(build: Pick<Build, "kind">): boolean {
   return build.kind === "deploy";
 }
 
+/**
+ * A deploy's build still queued: it may be waiting for approval, not for a runner, so core/deploys/
+ * relaunches it at start-up, not the backends' recovery.
+ */
+export function isHeldDeploy(build: Pick<Build, "kind" | "status">): boolean {
+  return isDeployBuild(build) && build.status === "queued";
+}
+
 export function durationMs(build: Pick<Build, "startedAt" | "finishedAt" | "createdAt">): number | null {
   if (build.finishedAt === null) return null;
   return build.finishedAt - (build.startedAt ?? build.createdAt);

@@ -1,4 +1,11 @@
-import { type Build, durationMs, isDeployBuild, isFinal, STATUS_WORDS, type StepStatus } from "../core/build.js";
+import {
+  type Build,
+  durationMs,
+  isDeployBuild,
+  isFinal,
+  STATUS_WORDS,
+  type StepStatus,
+} from "../core/build.js";
 import { formatDuration } from "../core/format-duration.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { html, type SafeHtml } from "./html.js";
