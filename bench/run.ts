@@ -9,6 +9,7 @@ import { buildToResult } from "./build-to-result.js";
 import { failingBuild } from "./failing-build.js";
 import { outageBacklog } from "./outage-backlog.js";
 import { ackReal } from "./real/ack-real.js";
+import { deployAck } from "./real/deploy-ack.js";
 import { memoryGrowth } from "./real/memory.js";
 import { readsAt100k } from "./real/reads.js";
 import { stepNetwork } from "./step-network.js";
@@ -22,6 +23,7 @@ import { webLog } from "./web-log.js";
  */
 const BENCHMARKS: readonly Benchmark[] = [
   ackReal,
+  deployAck,
   readsAt100k,
   memoryGrowth,
   outageBacklog,

@@ -5,6 +5,7 @@ import type { LocalBackend } from "./backends/local/local-backend.js";
 import type { ChatPlatforms } from "./chat/chat-platform.js";
 import type { Config } from "./config/config.js";
 import type { BuildService } from "./core/build-service.js";
+import type { DeployService } from "./core/deploys/deploy-service.js";
 import type { Clock } from "./core/ports.js";
 import type { ForgeHosts } from "./forges/forge-host.js";
 import type { Metrics } from "./metrics/metrics.js";
@@ -38,6 +39,8 @@ export interface App {
   readonly config: Config;
   readonly server: FastifyInstance;
   readonly service: BuildService;
+  /** Deploying from chat (core/deploys/): requests, decisions, locks, and what is deployed where. */
+  readonly deploys: DeployService;
   /** The build records, for tests that seed history; the running service reads them through BuildService. */
   readonly store: SqliteBuildStore;
   readonly local: LocalBackend;

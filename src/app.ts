@@ -21,6 +21,7 @@ import { realSleep } from "./notify/delivery-timing.js";
 import { makeDataDir } from "./store/make-data-dir.js";
 import { attachBackends } from "./wiring/backends.js";
 import { wireChats } from "./wiring/chats.js";
+import { wireDeploys } from "./wiring/deploys.js";
 import { commandExtras, readinessOf } from "./wiring/health.js";
 import { serveRoutes } from "./wiring/http-server.js";
 import { openStorage } from "./wiring/open-storage.js";
@@ -80,28 +81,36 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const chatOutbox = sinks.chat[0]?.outbox ?? storage.outbox("chat");
   const pullRequestHeads = pullRequestHeadsOf(forges);
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger, pullRequestHeads });
-  const notifier = notifierOf(sinks.all);
+  // Deploying from chat (issue 20): its observer hears every build beside the sinks.
+  const deploys = wireDeploys(config, { ...common, storage, mirrors, forges, sinks: sinks.chat });
+  const notifier = notifierOf(sinks.all, deploys.observer);
   // A build event a full disk refuses waits in memory, in order, and is stored once there is room.
   const { backlog } = storage;
   const service = new BuildService({ config, store, refs: mirrors, notifier, clock, atomically, backlog });
+  const deployService = deploys.attach(service);
   const backends = attachBackends(config, { ...common, service, store, mirrors, sandbox, metrics });
   service.subscribe((build, event) => {
     if (event.type === "started") metrics.buildStarted(build);
     else if (event.type === "finished") metrics.buildFinished(build);
   });
   const probes = readinessOf(config, storage, chats, backends.buildbot);
-  const extras = commandExtras(readiness, store, chatOutbox, clock);
+  const extras = { ...commandExtras(readiness, store, chatOutbox, clock), deploys: deployService };
   const answer: CommandHandler = async (command) =>
     maskReply(await handleCommand(service, config, command, extras), secrets);
   const server = await serveRoutes(config, {
-    ...{ ...common, service, storage, chats, forges, mirrors, metrics, readiness },
-    ...{ handleCommand: answer, buildbot: backends.buildbot, logs: backends.logs },
+    ...{ ...common, service, deploys: deployService, storage, chats, forges, mirrors, metrics, readiness },
+    ...{
+      handleCommand: answer,
+      decideDeploy: deploys.decide,
+      buildbot: backends.buildbot,
+      logs: backends.logs,
+    },
   });
   const sleep = deps.sleep ?? realSleep;
   const scheduler = scheduleBuilds(config, { service, mirrors, storage, clock, sleep, logger });
 
   return {
-    ...{ config, server, service, store, local: backends.local, metrics },
+    ...{ config, server, service, deploys: deployService, store, local: backends.local, metrics },
     outbox: chatOutbox,
     statusOutbox: sinks.statuses.outbox,
     async start() {
@@ -110,12 +119,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       // Finish posts a crash left as drafts (their excerpt was being read) go out now, completed.
       resumeSinks(sinks.all, (id) => store.get(id));
       await service.recover();
+      deploys.start();
       startSinks(sinks.all);
       scheduler.start();
       for (const { connection } of chats) connection.start();
       prepareMirrors(config, mirrors, logger);
     },
     async close() {
+      await deploys.close();
       await scheduler.stop();
       await server.close();
       // The embedded runner reports the builds it was running interrupted; Buildbot's go on.

@@ -5,6 +5,7 @@ import type { Build } from "../core/build.js";
 import type { ChatCommand, Reply } from "../core/chat-command.js";
 import type { Clock } from "../core/ports.js";
 import type { DeliveryLogger, DigestPolicy, StatusFormatter, Transport } from "../notify/ports.js";
+import type { DeployPosts, DeployRoutes } from "./deploy-chat.js";
 import type { RootPostStore } from "./root-post-store.js";
 
 /**
@@ -77,6 +78,11 @@ export interface ChatReceivers {
   routes(handleCommand: CommandHandler): FastifyPluginAsync;
   /** Paths of its slash command, whose answer time is measured (Mattermost gives up after 3 s). */
   readonly commandPaths: readonly string[];
+  /**
+   * Where Approve and Reject of a deploy are clicked (chat/deploy-chat.ts); absent = deploys are
+   * approved by command only on this platform.
+   */
+  readonly deployRoutes?: DeployRoutes;
 }
 
 /** One status sink on notify's ports (notify/create-status-sink.ts), as the platform shapes it. */
@@ -94,6 +100,8 @@ export interface Announcements {
   readonly paced: boolean;
   /** Backlogs as digest posts; absent = every post on its own. */
   readonly digest?: DigestPolicy;
+  /** Each moment of a deploy in posts of its own (chat/deploy-chat.ts); absent = deploys are announced as builds. */
+  readonly deploys?: DeployPosts;
 }
 
 /** The platforms slashbuild serves, keyed by name. */

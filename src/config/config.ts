@@ -210,4 +210,36 @@ export interface RepoConfig {
   /** owner/name on the forge, matched against webhook payloads. */
   readonly fullName?: string | null;
   readonly webhookSecret?: string | null;
+  /** Deploying from chat (issue 20): its commands and environments; absent or null = none. */
+  readonly deploy?: DeployConfig | null;
+}
+
+/** A repo's `deploy:` section: what deploys, and where to. */
+export interface DeployConfig {
+  readonly commands: readonly string[];
+  readonly timeoutMs: number;
+  readonly environments: Readonly<Record<string, EnvironmentConfig>>;
+}
+
+export interface EnvironmentConfig {
+  readonly name: string;
+  /** Branch globs whose green revisions may be deployed here. */
+  readonly branches: readonly string[];
+  /** The first of `branches` without a glob (else the repo's branch): `/build deploy` without a revision. */
+  readonly defaultBranch: string;
+  readonly auto: boolean;
+  /** Distinct people besides the requester who must approve; 0 = none. */
+  readonly approvals: number;
+  /** Names or ids of who may approve; admins always may. */
+  readonly approvers: readonly string[];
+  /** Cron patterns (croner): while one matches the current minute, deploys are refused. */
+  readonly freeze: readonly string[];
+  /** IANA zone of the freeze patterns; null = the server's. */
+  readonly timezone: string | null;
+  readonly lockTtlMs: number;
+  readonly approvalExpiryMs: number;
+  readonly rollbackApproval: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  /** Seen by this environment's deploys only; masked everywhere. */
+  readonly secrets: Readonly<Record<string, string>>;
 }

@@ -5,6 +5,7 @@ import { SlashbuildError } from "../core/errors.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
 import type { BuildNetwork, Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
+import { toDeployConfig } from "./deploy-schema.js";
 import { formatIssues } from "./format-issues.js";
 import { interpolateEnv } from "./interpolate-env.js";
 import { moveKeys } from "./moved-keys.js";
@@ -211,6 +212,7 @@ function toRepo(
     fullName: repo.full_name ?? fullNameFromUrl(repo.url),
     webhookSecret: repo.webhook_secret ?? null,
     network: repo.network ?? network,
+    deploy: repo.deploy ? toDeployConfig(repo.deploy, repo.branch, repo.timeout) : null,
     ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),
   };
 }

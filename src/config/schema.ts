@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { accessSchema, mattermostSchema } from "./chat-schema.js";
+import { checkDeploys, deploySchema } from "./deploy-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
 import { networkSchema, runnerSchema } from "./runner-schema.js";
@@ -65,6 +66,8 @@ const repoSchema = z
       .string()
       .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 20`)")
       .optional(),
+    /** Deploying from chat: commands and environments (deploy-schema.ts). */
+    deploy: deploySchema.optional(),
   })
   .strict();
 
@@ -168,6 +171,7 @@ export const configSchema = z
       });
     }
     checkForges(config, ctx);
+    checkDeploys(config.repos, config.access.admins, ctx);
   });
 
 export type ParsedConfig = z.output<typeof configSchema>;

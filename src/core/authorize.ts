@@ -1,4 +1,5 @@
 import type { Config, RepoConfig } from "../config/config.js";
+import type { Build } from "./build.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 
 /**
@@ -65,5 +66,12 @@ export function buildableRepos(config: Config, user: ChatUser, channel: ChatChan
     (repo) =>
       channelAllowed(config, repo, channel) &&
       (isAdmin(config, user) || repo.users === null || matches(repo.users, user)),
+  );
+}
+
+/** Who may stop a build: an admin, its requester (by id), or anyone who may build its branch. */
+export function mayStop(config: Config, repo: RepoConfig, build: Build, user: ChatUser): boolean {
+  return (
+    isAdmin(config, user) || build.requesterId === user.id || mayBuild(config, repo, build.branch, user).ok
   );
 }

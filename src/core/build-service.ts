@@ -1,9 +1,11 @@
 import type { Config, RepoConfig } from "../config/config.js";
-import { isAdmin, mayBuild } from "./authorize.js";
-import { type BackendName, type Build, isFinal } from "./build.js";
+import { announceTransition } from "./announce-transition.js";
+import { mayStop } from "./authorize.js";
+import { type BackendName, type Build, isFinal, isHeldDeploy } from "./build.js";
 import { BuildAdmission, type BuildRequest } from "./build-admission.js";
 import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
+import { refuseDeployRebuild } from "./deploys/refuse-deploy-rebuild.js";
 import { SlashbuildError, sentence } from "./errors.js";
 import { EventBacklog, type EventBacklogOptions } from "./event-backlog.js";
 import type { BuildEvent } from "./events.js";
@@ -14,8 +16,10 @@ import type {
   BuildFilter,
   BuildStore,
   Clock,
+  NewBuild,
   PostDestination,
   RefChecker,
+  StartOutcome,
   StatusNotifier,
 } from "./ports.js";
 
@@ -135,6 +139,7 @@ export class BuildService {
     options: { readonly again?: boolean } = {},
   ): Promise<Admission> {
     const original = this.#existing(id);
+    refuseDeployRebuild(original);
     return this.requestBuild({
       repo: original.repo,
       branch: original.branch,
@@ -144,6 +149,20 @@ export class BuildService {
       rebuildOf: original.id,
       again: options.again === true,
     });
+  }
+
+  /** Stores and announces a build no backend has until `launch` (a deploy waiting: core/deploys/); not recovered here. */
+  hold(build: NewBuild): Build {
+    const held = this.#store.create(build);
+    this.#notifier.buildQueued(held);
+    this.#emit(held, { type: "queued" });
+    return held;
+  }
+
+  /** Hands a held build to its backend to run `repo` (a deploy's commands); on a refusal the caller ends it. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: as BuildBackend.start.
+  async launch(build: Build, repo: RepoConfig): Promise<StartOutcome | void> {
+    return this.#backendFor(repo).start(build, repo);
   }
 
   /**
@@ -174,11 +193,7 @@ export class BuildService {
       );
     }
     const repo = this.#config.repos[build.repo];
-    const allowed =
-      isAdmin(this.#config, user) ||
-      build.requesterId === user.id ||
-      (repo !== undefined && mayBuild(this.#config, repo, build.branch, user).ok);
-    if (!allowed || repo === undefined) {
+    if (repo === undefined || !mayStop(this.#config, repo, build, user)) {
       throw new SlashbuildError(
         "NOT_PERMITTED",
         `Only @${build.requester}, an admin, or someone allowed to build ${build.repo} ${build.branch} may stop #${id}.`,
@@ -236,17 +251,7 @@ export class BuildService {
     // build whose finish post never existed (and recovery, seeing a final build, would not repair it).
     const build = this.#atomically(() => {
       const stored = persistTransition(this.#store, current, transition.build, event.type === "started");
-      switch (transition.announce) {
-        case "started":
-          this.#notifier.buildStarted(stored);
-          break;
-        case "progressed":
-          this.#notifier.buildProgressed?.(stored);
-          break;
-        case "finished":
-          this.#notifier.buildFinished(stored);
-          break;
-      }
+      announceTransition(this.#notifier, transition.announce, stored);
       return stored;
     });
     this.#emit(build, event);
@@ -254,7 +259,7 @@ export class BuildService {
 
   /** At startup: every backend settles the builds the last process left unfinished. */
   async recover(): Promise<void> {
-    const unfinished = this.#store.unfinished();
+    const unfinished = this.#store.unfinished().filter((build) => !isHeldDeploy(build));
     for (const backend of this.#backends.values()) {
       await backend.recover(
         unfinished.filter((build) => build.backend === backend.name),

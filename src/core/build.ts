@@ -62,6 +62,13 @@ export interface Step {
 
 export type BackendName = "local" | "buildbot";
 
+/**
+ * What a build runs: the repo's `commands`, or (issue 20) its `deploy.commands` for one environment.
+ * A deploy is a build in every other respect (number, log, page, runner, sandbox, posts); its own
+ * record (approvals, environment state) is core/deploys/deploy.ts's Deploy, linked by build id.
+ */
+export type BuildKind = "build" | "deploy";
+
 export interface Build {
   /** Build number: assigned by the store, only ever increases, never reused across restarts. */
   readonly id: number;
@@ -91,6 +98,22 @@ export interface Build {
   readonly steps: readonly Step[];
   /** What started it when nobody typed /build (push, pull request, schedule); null/absent = typed. */
   readonly trigger?: BuildTrigger | null;
+  /** Absent = "build" (configs and records made before deploys existed). */
+  readonly kind?: BuildKind;
+  /** The environment a deploy deploys to; null or absent for a build. */
+  readonly environment?: string | null;
+}
+
+export function isDeployBuild(build: Pick<Build, "kind">): boolean {
+  return build.kind === "deploy";
+}
+
+/**
+ * A deploy's build still queued: it may be waiting for approval, not for a runner, so core/deploys/
+ * relaunches it at start-up, not the backends' recovery.
+ */
+export function isHeldDeploy(build: Pick<Build, "kind" | "status">): boolean {
+  return isDeployBuild(build) && build.status === "queued";
 }
 
 export function durationMs(build: Pick<Build, "startedAt" | "finishedAt" | "createdAt">): number | null {

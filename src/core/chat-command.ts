@@ -38,3 +38,19 @@ export interface Reply {
  * posts of such a build go to the repo's notify channel, else the original build's channel).
  */
 export const WEB_CHANNEL: ChatChannel = { id: "web", name: "web" };
+
+/**
+ * A web user who signed in with a password (web.users) acts as this identity: matched by name in
+ * permission checks, like a chat user, with an id no chat platform gives. Such an account is the
+ * admin's, not tied to a chat account, so it cannot be told apart from a chat user of another name
+ * (Mattermost sign-in gives the Mattermost user's own id instead).
+ */
+export function webPasswordUser(name: string): ChatUser {
+  return { id: `${WEB_USER_ID_PREFIX}${name}`, name };
+}
+
+export function isWebPasswordUser(user: ChatUser): boolean {
+  return user.id.startsWith(WEB_USER_ID_PREFIX);
+}
+
+const WEB_USER_ID_PREFIX = "web:";

@@ -3,6 +3,7 @@ import { buildableRepos, isAdmin } from "./authorize.js";
 import { type Build, shortSha } from "./build.js";
 import type { Admission, BuildService } from "./build-service.js";
 import type { ChatCommand, Reply } from "./chat-command.js";
+import { handleDeployCommand } from "./deploys/handle-deploy-command.js";
 import { isSlashbuildError, SlashbuildError } from "./errors.js";
 import { formatHealth } from "./format-health.js";
 import { buildLink, code, describeBuild, queuedReply, unconfirmedReply } from "./format-reply.js";
@@ -82,6 +83,9 @@ async function dispatch(
       const admission = await service.rebuild(parsed.id, user, channel, { again: parsed.again === true });
       return ephemeral(admitted(service, config, admission, `/build rebuild ${parsed.id} --again`));
     }
+    case "deploy":
+      if (!extras.deploys) return ephemeral("Deploys are not set up in this slashbuild.");
+      return handleDeployCommand(extras.deploys, config, command, parsed.command);
     case "build": {
       const admission = await service.requestBuild({
         repo: parsed.repo,

@@ -5,7 +5,7 @@ import { maskText } from "./mask-secrets.js";
  * Every secret slashbuild knows, for masking (issue 8): the slash tokens, the bot token, the button
  * key, the web session secret and Mattermost sign-in client secret, the metrics token, the Buildbot
  * password and status secret, every Git host's API token and webhook secret, and every repo's
- * secrets and webhook secret.
+ * secrets, webhook secret and deploy environments' secrets.
  * One list for every place text leaves the service (build logs, chat posts, failure excerpts,
  * pages, the service log), so a secret added to the config is masked everywhere at once. All
  * repos' secrets are masked in every repo's output: a build may print another repo's secret only
@@ -25,6 +25,11 @@ export function knownSecrets(config: Config): string[] {
     ...(buildbot?.workers ?? []).map((worker) => worker.password),
     ...Object.values(config.forges ?? {}).flatMap((forge) => [forge.token, forge.webhookSecret]),
     ...Object.values(config.repos).flatMap((repo) => [...Object.values(repo.secrets), repo.webhookSecret]),
+    ...Object.values(config.repos).flatMap((repo) =>
+      Object.values(repo.deploy?.environments ?? {}).flatMap((environment) =>
+        Object.values(environment.secrets),
+      ),
+    ),
   ];
   return [...new Set(values.filter((value): value is string => typeof value === "string" && value !== ""))];
 }

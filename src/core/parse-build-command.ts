@@ -1,3 +1,4 @@
+import { DEPLOY_USAGE, type DeployCommand, parseDeployCommand } from "./deploys/parse-deploy-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
 
 /** What a person can type after `/build`. Parsing only splits and classifies; validation of names happens later. */
@@ -8,6 +9,8 @@ export type ParsedCommand =
   | { readonly kind: "status"; readonly target: { readonly repo: string } | { readonly id: number } | null }
   | { readonly kind: "stop"; readonly id: number }
   | { readonly kind: "rebuild"; readonly id: number; readonly again?: true }
+  /** deploy, rollback, approve, reject, lock, unlock, envs, history (core/deploys/). */
+  | { readonly kind: "deploy"; readonly command: DeployCommand }
   | {
       readonly kind: "build";
       readonly repo: string;
@@ -24,6 +27,7 @@ export const USAGE = [
   "`/build stop N` stops build #N",
   "`/build rebuild N` builds #N's repo, branch and commit again",
   "Add `--again` (or `!`) to start a build even if the same one is already queued or running",
+  DEPLOY_USAGE,
   "`/build health` (admins) says whether slashbuild can do its job",
   "`/build help` shows this",
 ].join("\n");
@@ -41,6 +45,8 @@ export function parseBuildCommand(text: string): ParsedCommand {
   if (text.length > MAX_TEXT) {
     throw malformed(`that command is ${text.length} characters long; a /build command fits in ${MAX_TEXT}.`);
   }
+  const deploy = parseDeployCommand(text);
+  if (deploy) return { kind: "deploy", command: deploy };
   const all = text.trim().split(/\s+/).filter(Boolean);
   const words = all.filter((word) => !AGAIN.has(word.toLowerCase()));
   const again = words.length < all.length ? ({ again: true } as const) : {};

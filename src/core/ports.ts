@@ -1,5 +1,6 @@
 import type { RepoConfig } from "../config/config.js";
-import type { BackendName, Build, BuildStatus, Step } from "./build.js";
+import type { BackendName, Build, BuildKind, BuildStatus, Step } from "./build.js";
+import type { DeployService } from "./deploys/deploy-service.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 
 /**
@@ -21,6 +22,10 @@ export interface NewBuild {
   readonly createdAt: number;
   /** Push, pull request or schedule; absent = typed. */
   readonly trigger?: BuildTrigger | null;
+  /** Absent = "build". */
+  readonly kind?: BuildKind;
+  /** A deploy's environment. */
+  readonly environment?: string | null;
 }
 
 export interface BuildFilter {
@@ -198,4 +203,6 @@ export interface HealthFacts {
 /** Optional extras of handleCommand that live outside the core (health probes). */
 export interface CommandExtras {
   readonly health?: () => Promise<HealthFacts>;
+  /** Deploying from chat (core/deploys/); absent = the deploy commands answer that it is not set up. */
+  readonly deploys?: DeployService;
 }

@@ -55,6 +55,19 @@ export function pullRequestHeadsOf(forges: ConfiguredForges): (repo: RepoConfig)
   return (repo) => (repo.forge ? (forges.get(repo.forge)?.host.pullRequests.heads ?? null) : null);
 }
 
+/**
+ * The Git host's page comparing two commits of a repo (a deploy's approval request links it); null
+ * for a repo on no configured host or without an owner/name there.
+ */
+export function compareUrlOf(
+  forges: ConfiguredForges,
+): (repo: RepoConfig, from: string, to: string) => string | null {
+  return (repo, from, to) => {
+    const forge = repo.forge ? forges.get(repo.forge) : undefined;
+    return forge && repo.fullName ? forge.host.web.compareUrl(forge.apiUrl, repo.fullName, from, to) : null;
+  };
+}
+
 /** Every name of every host in the list: chat keeps them capitalised after "Sorry, ". */
 export function hostNames(hosts: ForgeHosts): string[] {
   return Object.values(hosts).flatMap((host) => host.displayNames);

@@ -47,6 +47,11 @@ export interface ForgeHost<Name extends string = string> {
      * host serves under a path of its own (GitHub.com apart, whose API has a host of its own).
      */
     commitUrl(apiUrl: string, fullName: string, sha: string): string;
+    /**
+     * The page comparing two commits of `fullName`, on the same instance: linked from a deploy's
+     * approval request (issue 20).
+     */
+    compareUrl(apiUrl: string, fullName: string, from: string, to: string): string;
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Build, BuildStatus, StepStatus } from "../core/build.js";
+import type { Build, BuildKind, BuildStatus, StepStatus } from "../core/build.js";
 
 /** A build and its steps as SQLite stores them (tables builds and build_steps), and as the core sees them. */
 
@@ -22,6 +22,8 @@ export interface BuildRow {
   rebuild_of: number | null;
   external: string;
   trigger: string | null;
+  kind: string;
+  environment: string | null;
 }
 
 export interface StepRow {
@@ -55,6 +57,8 @@ export function rowToBuild(row: BuildRow, steps: readonly StepRow[]): Build {
     rebuildOf: row.rebuild_of,
     external: JSON.parse(row.external) as Record<string, unknown>,
     trigger: row.trigger === null ? null : (JSON.parse(row.trigger) as Build["trigger"]),
+    kind: row.kind as BuildKind,
+    environment: row.environment,
     steps: steps.map((step) => ({
       index: step.idx,
       name: step.name,

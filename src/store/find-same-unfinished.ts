@@ -3,7 +3,7 @@ import type { Db } from "./open-database.js";
 
 /**
  * The duplicate check's read (core/find-duplicate.ts): the newest queued or running build of the
- * same commit, by index seeks, so it costs the same at any queue depth or history length.
+ * same commit (a deploy's build is never one), by index seeks, so it costs the same at any queue depth or history length.
  */
 export class SameUnfinishedQuery {
   readonly #sameTip;
@@ -14,7 +14,7 @@ export class SameUnfinishedQuery {
     // the branch's queue. A tip request matches the newest unfinished tip build.
     this.#sameTip = db.prepare<[string, string], BuildRow>(
       `SELECT * FROM builds WHERE repo = ? AND branch = ? AND requested_revision IS NULL
-         AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`,
+         AND status IN ('queued', 'running') AND kind = 'build' ORDER BY id DESC LIMIT 1`,
     );
     // A revision matches a typed revision that is one of its prefixes, or that starts with it (a
     // range: hex digits sort below 'g'), or a resolved sha that starts with it.
@@ -28,7 +28,7 @@ export class SameUnfinishedQuery {
          UNION ALL
          SELECT id FROM builds WHERE repo = @repo AND branch = @branch AND status IN ('queued', 'running')
            AND sha IS NOT NULL AND sha >= @revision AND sha < @end
-       ) ORDER BY id DESC LIMIT 1`,
+       ) AND kind = 'build' ORDER BY id DESC LIMIT 1`,
     );
   }
 

@@ -1,3 +1,5 @@
+import { DEPLOYS_MIGRATION } from "./deploys-migration.js";
+
 /**
  * Numbered schema migrations, applied in order inside one transaction each and recorded in
  * `PRAGMA user_version`. Never edit a released migration: add the next number.
@@ -187,4 +189,7 @@ export const MIGRATIONS: readonly string[] = [
         || json_extract(trigger, '$.number'))
     WHERE json_extract(trigger, '$.kind') = 'pull_request' AND json_extract(trigger, '$.headRef') IS NULL;
   `,
+  // 13: deploys (issue 20): builds of kind 'deploy', their records, decisions, locks and events.
+  // Kept in deploys-migration.ts; if another branch took 13 first, this is simply the next number.
+  DEPLOYS_MIGRATION,
 ];

@@ -57,9 +57,9 @@ export class SqliteBuildStore implements BuildStore {
     this.#numbers = numbers;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
-         backend, status, created_at, rebuild_of, trigger)
+         backend, status, created_at, rebuild_of, trigger, kind, environment)
        VALUES (@repo, @branch, @requestedRevision, @requester, @requesterId, @channelId, @channelName,
-         @backend, 'queued', @createdAt, @rebuildOf, @trigger)`,
+         @backend, 'queued', @createdAt, @rebuildOf, @trigger, @kind, @environment)`,
     );
     this.#byId = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
     this.#steps = db.prepare<[number], StepRow>("SELECT * FROM build_steps WHERE build_id = ? ORDER BY idx");
@@ -85,7 +85,8 @@ export class SqliteBuildStore implements BuildStore {
     // builds_repo_branch, read backwards): one row, whatever the history, and no steps.
     this.#previousVerdict = db.prepare<[string, string, number, number], { status: BuildStatus }>(
       `SELECT status FROM (
-         SELECT status, id FROM builds WHERE repo = ? AND branch = ? AND id < ? ORDER BY id DESC LIMIT ?
+         SELECT status, id FROM builds WHERE repo = ? AND branch = ? AND id < ? AND kind = 'build'
+           ORDER BY id DESC LIMIT ?
        ) WHERE status IN ('succeeded', 'failed', 'timed_out') ORDER BY id DESC LIMIT 1`,
     );
     this.#sameUnfinished = new SameUnfinishedQuery(db);
@@ -127,7 +128,9 @@ export class SqliteBuildStore implements BuildStore {
     // never stored; and the stored row is known without reading it back (RETURNING plus an
     // explicit BEGIN/COMMIT cost about a fifth more CPU per acknowledgement, measured).
     const trigger = build.trigger ?? null;
-    const values = { ...build, trigger: trigger ? JSON.stringify(trigger) : null };
+    const kind = build.kind ?? "build";
+    const environment = build.environment ?? null;
+    const values = { ...build, trigger: trigger ? JSON.stringify(trigger) : null, kind, environment };
     const { lastInsertRowid } = this.#guard.run(() => this.#insert.run(values));
     this.#numbers?.record(Number(lastInsertRowid));
     return {
@@ -150,6 +153,8 @@ export class SqliteBuildStore implements BuildStore {
       rebuildOf: build.rebuildOf,
       external: {},
       trigger,
+      kind,
+      environment,
       steps: [],
     };
   }

@@ -24,13 +24,15 @@ export class SqliteRetention {
     this.#nextRepo = db.prepare<[string], { repo: string }>(
       "SELECT repo FROM builds WHERE repo > ? ORDER BY repo LIMIT 1",
     );
-    // The id of the repo's keep-th newest build: everything finished below it may go.
+    // The id of the repo's keep-th newest build: every finished build below it may go. A deploy's
+    // build is neither counted nor pruned: deploys are the environments' record (who deployed what,
+    // who approved it, what a rollback goes back to) and their rows point at their builds.
     this.#cutoff = db.prepare<[string, number], { id: number }>(
-      "SELECT id FROM builds WHERE repo = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+      "SELECT id FROM builds WHERE repo = ? AND kind = 'build' ORDER BY id DESC LIMIT 1 OFFSET ?",
     );
     this.#victims = db.prepare<[string, number, number], { id: number }>(
       `SELECT id FROM builds WHERE repo = ? AND id < ? AND status NOT IN ('queued', 'running')
-       ORDER BY id LIMIT ?`,
+         AND kind = 'build' ORDER BY id LIMIT ?`,
     );
     this.#deleteSteps = db.prepare<[number]>("DELETE FROM build_steps WHERE build_id = ?");
     this.#deletePosts = db.prepare<[number]>("DELETE FROM chat_posts WHERE build_id = ?");
@@ -66,7 +68,7 @@ export class SqliteRetention {
   }
 
   /**
-   * Deletes up to `batch` finished builds of `repo` older than its newest `keep`, with their steps,
+   * Deletes up to `batch` finished builds (never deploys) of `repo` older than its newest `keep`, with their steps,
    * root-post ids and sent posts. Returns the deleted ids (their log directories go too).
    */
   pruneBuilds(repo: string, keep: number, batch: number): number[] {

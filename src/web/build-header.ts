@@ -1,5 +1,5 @@
 import { backendPageLink } from "../core/backend-link.js";
-import { type Build, durationMs, isFinal } from "../core/build.js";
+import { type Build, durationMs, isDeployBuild, isFinal } from "../core/build.js";
 import { formatDuration } from "../core/format-duration.js";
 import { describeTrigger } from "../core/triggers/describe-trigger.js";
 import type { Viewer } from "./auth/web-auth.js";
@@ -19,7 +19,9 @@ function actions(build: Build, viewer: Viewer): SafeHtml | string {
   }
   const form = (what: string, label: string, kind: string) =>
     html`<form method="post" action="/builds/${build.id}/${what}"><input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit" class="${kind}">${label}</button></form>`;
-  return html`<div class="actions">${isFinal(build.status) ? "" : form("stop", "Stop build", "danger")}${form("rebuild", "Rebuild", "primary")}</div>`;
+  // A deploy is deployed again with /build deploy (approvals and all), never rebuilt.
+  const rebuild = isDeployBuild(build) ? "" : form("rebuild", "Rebuild", "primary");
+  return html`<div class="actions">${isFinal(build.status) ? "" : form("stop", "Stop build", "danger")}${rebuild}</div>`;
 }
 
 /**

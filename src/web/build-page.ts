@@ -1,7 +1,7 @@
 import { type Build, STATUS_WORDS } from "../core/build.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { renderSummary } from "./build-header.js";
-import { html } from "./html.js";
+import { html, type SafeHtml } from "./html.js";
 import { layout } from "./layout.js";
 import type { LogLocation } from "./log/find-first-error.js";
 import type { Cursor } from "./log/live-log-stream.js";
@@ -31,6 +31,8 @@ export interface BuildPageView {
   readonly timed: boolean;
   /** A one-line outcome of the last action ("Stop requested."), or an error. */
   readonly notice?: { readonly text: string; readonly error?: boolean };
+  /** Where this build's commit is deployed, or where this deploy deploys to (web/deployed-to.ts). */
+  readonly deployedTo?: SafeHtml | null;
 }
 
 /** What a live `build` event carries: the same fragments the page is made of, for this viewer. */
@@ -62,6 +64,7 @@ export function renderBuildPage(view: BuildPageView): string {
   const body = html`<div id="build" data-build="${build.id}" data-live="${live}" data-open="${open}">
 ${view.notice ? html`<p class="notice${view.notice.error ? " error" : ""}" role="status">${view.notice.text}</p>` : ""}
 <div id="summary">${renderSummary(build, view.viewer, view.now, view.commit)}</div>
+${view.deployedTo ?? ""}
 <h2>Steps</h2><div id="steps">${renderStepTable(build, view.now)}</div>
 <h2 id="log">Log</h2>
 ${renderLogTools(build, view.timed, failed)}

@@ -3,6 +3,7 @@ import { isFinal } from "../core/build.js";
 import { renderBuildListPage } from "./build-list-page.js";
 import { type BuildPageView, renderBuildPage } from "./build-page.js";
 import { commitView } from "./commit-view.js";
+import { deployedTo } from "./deployed-to.js";
 import { PAGE_SIZE, parseListQuery } from "./list-query.js";
 import type { Cursor } from "./log/live-log-stream.js";
 import { hasLineTimes } from "./log/log-stream-source.js";
@@ -60,6 +61,7 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
       commit: await commitView(ctx, build),
       opening,
       timed: hasLineTimes(ctx.logs, build),
+      deployedTo: deployedTo(build, ctx.deploys),
     };
     reply.type("text/html; charset=utf-8");
     return renderBuildPage(view);

@@ -2,6 +2,7 @@ import type { Config } from "../config/config.js";
 import type { Build } from "../core/build.js";
 import type { BuildService } from "../core/build-service.js";
 import type { CommitSummary } from "../core/commit-summary.js";
+import type { DeployService } from "../core/deploys/deploy-service.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
 import type { DeviceCookies } from "./auth/device-cookie.js";
@@ -15,6 +16,8 @@ import type { LogWindows } from "./log/log-window.js";
 /** What every web route needs; built once in web-routes.ts. */
 export interface WebContext {
   readonly service: BuildService;
+  /** Deploys (issue 20): the environments pages and the build page's "deployed to"; null = none. */
+  readonly deploys: DeployService | null;
   readonly config: Config;
   readonly logs: LogStreamSource;
   readonly index: LineIndex;

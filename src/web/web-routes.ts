@@ -5,6 +5,7 @@ import type { Config } from "../config/config.js";
 import type { Build } from "../core/build.js";
 import type { BuildService } from "../core/build-service.js";
 import type { CommitSummary } from "../core/commit-summary.js";
+import type { DeployService } from "../core/deploys/deploy-service.js";
 import { SlashbuildError } from "../core/errors.js";
 import { maskText } from "../core/mask-secrets.js";
 import type { Clock } from "../core/ports.js";
@@ -18,6 +19,7 @@ import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
 import { defaultToNotStored } from "./cache-control.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
+import { deployRoutes } from "./deploy-routes.js";
 import { webErrorHandler } from "./error-page.js";
 import { FirstErrors } from "./log/find-first-error.js";
 import { LineIndex } from "./log/line-index.js";
@@ -31,6 +33,8 @@ import type { WebContext } from "./web-context.js";
 
 export interface WebRoutesOptions {
   readonly service: BuildService;
+  /** Deploys (issue 20): environments pages, web approvals, "deployed to"; absent = none. */
+  readonly deploys?: DeployService;
   readonly config: Config;
   /** Every backend's logs as byte ranges (see log/log-stream-source.ts). */
   readonly logs: LogStreamSource;
@@ -65,13 +69,15 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * The web UI: build list, build pages with live logs, raw logs, sign-in, stop and rebuild. Register
+ * The web UI: build list, build pages with live logs, raw logs, sign-in, stop and rebuild, and the
+ * environments pages with their approvals. Register
  * without fastify-plugin so the form parser, headers and HTML error pages stay in this scope.
  */
 export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions): Promise<void> {
   const index = new LineIndex(options.logs);
   const ctx: WebContext = {
     service: options.service,
+    deploys: options.deploys ?? null,
     config: options.config,
     logs: options.logs,
     index,
@@ -126,6 +132,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   authRoutes(app, ctx);
   mattermostSignInRoutes(app, ctx);
   actionRoutes(app, ctx);
+  if (options.deploys) deployRoutes(app, ctx, options.deploys);
 }
 
 /**

@@ -3,9 +3,11 @@ import type { Logger } from "pino";
 import type { BuildbotBackend } from "../backends/buildbot/buildbot-backend.js";
 import { buildbotStatusRoute } from "../backends/buildbot/status-route.js";
 import type { CommandHandler } from "../chat/chat-platform.js";
+import type { DeployDecider } from "../chat/deploy-chat.js";
 import type { OpenChat } from "../chat/open-chats.js";
 import type { Config } from "../config/config.js";
 import type { BuildService } from "../core/build-service.js";
+import type { DeployService } from "../core/deploys/deploy-service.js";
 import type { Clock } from "../core/ports.js";
 import { admitForgeEvent } from "../core/triggers/admit-forge-event.js";
 import { type ConfiguredForges, commitLinksOf } from "../forges/configured-forges.js";
@@ -25,9 +27,12 @@ import type { Storage } from "./open-storage.js";
 /** Everything the routes answer with. */
 export interface RouteParts {
   readonly service: BuildService;
+  readonly deploys: DeployService;
   readonly storage: Storage;
   readonly chats: readonly OpenChat[];
   readonly handleCommand: CommandHandler;
+  /** Approve and Reject clicked on a platform that takes them (issue 20). */
+  readonly decideDeploy: DeployDecider;
   readonly forges: ConfiguredForges;
   /** Where build pages read a built commit's title and author. */
   readonly mirrors: GitMirrors;
@@ -63,7 +68,10 @@ export async function serveRoutes(config: Config, parts: RouteParts): Promise<Fa
   });
   await server.register(healthRoutes, { metrics, access: config.metrics, readiness: parts.readiness });
   for (const { connection } of parts.chats) {
-    if (connection.receivers) await server.register(connection.receivers.routes(parts.handleCommand));
+    const receivers = connection.receivers;
+    if (!receivers) continue;
+    await server.register(receivers.routes(parts.handleCommand));
+    if (receivers.deployRoutes) await server.register(receivers.deployRoutes(parts.decideDeploy));
   }
   // Build pages name the commit: its title and author from the mirror, its link from its Git host.
   const commits = new CommitSummaries({
@@ -73,6 +81,7 @@ export async function serveRoutes(config: Config, parts: RouteParts): Promise<Fa
   });
   await server.register(webRoutes, {
     service,
+    deploys: parts.deploys,
     config,
     clock,
     secrets: parts.secrets,

@@ -8,6 +8,7 @@ import { keepBuildNumbersAhead } from "../store/build-number-mark.js";
 import { type Db, openDatabase } from "../store/open-database.js";
 import { RetentionPruner } from "../store/retention-pruner.js";
 import { SqliteBuildStore } from "../store/sqlite-build-store.js";
+import { SqliteDeployStore } from "../store/sqlite-deploy-store.js";
 import { SqliteOutbox } from "../store/sqlite-outbox.js";
 import { StorageGuard } from "../store/storage-guard.js";
 import { startWalCheckpointer, type WalCheckpointer } from "../store/wal-checkpointer.js";
@@ -16,6 +17,8 @@ import { startWalCheckpointer, type WalCheckpointer } from "../store/wal-checkpo
 export interface Storage {
   readonly db: Db;
   readonly store: SqliteBuildStore;
+  /** Deploys' records, decisions, locks and lock events (issue 20). */
+  readonly deploys: SqliteDeployStore;
   /** Builds and the outbox share this database: a state change and its posts commit together. */
   readonly atomically: Atomically;
   /** The outbox's rows of one status sink ("chat", "forge", …), behind the disk-full guard. */
@@ -48,6 +51,7 @@ export function openStorage(config: Config, logger: Logger, clock: Clock): Stora
   return {
     db,
     store: new SqliteBuildStore(db, guard, numbers),
+    deploys: new SqliteDeployStore(db, guard),
     atomically: (work) => guard.run(() => db.transaction(work)()),
     outbox: (sink) => new SqliteOutbox(db, clock, guard, sink),
     backlog: {

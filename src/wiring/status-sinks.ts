@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { LogFiles } from "../backends/local/log-files.js";
+import { type DeployPosts, withDeployPosts, withDeploysAnnounced } from "../chat/deploy-chat.js";
 import type { OpenChat } from "../chat/open-chats.js";
 import type { Config } from "../config/config.js";
 import type { Build } from "../core/build.js";
@@ -25,6 +26,8 @@ import type { Storage } from "./open-storage.js";
 export interface WiredSink extends StatusSink {
   /** Its outbox rows (the table's `sink` column). */
   readonly outbox: SqliteOutbox;
+  /** How it says deploys in posts of its own (chat/deploy-chat.ts); null = it has none. */
+  readonly deploys: DeployPosts | null;
 }
 
 export interface StatusSinks {
@@ -53,12 +56,14 @@ export function statusSinks(config: Config, chats: readonly OpenChat[], parts: S
     const posts = connection.announcements;
     if (!posts) return [];
     const outbox = storage.outbox(posts.sink);
+    const deploys = posts.deploys ?? null;
+    const findDeploy = (buildId: number) => storage.deploys.get(buildId);
     const sink = createStatusSink(config, {
       outbox,
       transport: posts.transport,
       peer: platform.displayNames[0],
-      formatter: posts.formatter,
-      filter: repoNotifyFilter(config, (build) => storage.store.previousVerdict(build)),
+      formatter: deploys ? withDeployPosts(posts.formatter, deploys, findDeploy) : posts.formatter,
+      filter: withDeploysAnnounced(repoNotifyFilter(config, (build) => storage.store.previousVerdict(build))),
       logs: parts.logs,
       paced: posts.paced,
       ...(posts.digest ? { digest: posts.digest } : {}),
@@ -71,9 +76,10 @@ export function statusSinks(config: Config, chats: readonly OpenChat[], parts: S
           Math.max(0, at - message.createdAt) / 1000,
         ),
     });
-    return [{ ...sink, outbox }];
+    return [{ ...sink, outbox, deploys }];
   });
-  // Commit statuses: no filter, every moment counts.
+  // Commit statuses: no filter, every moment counts. Every known secret is masked here as in chat:
+  // a deploy's reason (a rejection typed in chat) may name an environment's secret.
   const outbox = storage.outbox("forge");
   const transport = createCommitStatusTransport({
     forges: parts.forges,
@@ -88,14 +94,18 @@ export function statusSinks(config: Config, chats: readonly OpenChat[], parts: S
     paced: false,
     logger,
     clock,
+    secrets: parts.secrets,
   });
-  const forge = { ...statuses, outbox };
+  const forge = { ...statuses, outbox, deploys: null };
   return { chat: chatSinks, statuses: forge, all: [...chatSinks, forge] };
 }
 
-/** The core's one StatusNotifier: every sink hears every moment, chat's first (its destination answers /build). */
-export function notifierOf(sinks: readonly WiredSink[]): SettlingNotifier {
-  return fanOutNotifier(sinks.map((sink) => sink.notifier));
+/**
+ * The core's one StatusNotifier: every sink hears every moment, chat's first (its destination
+ * answers /build), then whoever else listens (the deploys' observer).
+ */
+export function notifierOf(sinks: readonly WiredSink[], ...others: SettlingNotifier[]): SettlingNotifier {
+  return fanOutNotifier([...sinks.map((sink) => sink.notifier), ...others]);
 }
 
 /** Finish posts a crash left as drafts (their excerpt was being read) are completed, then delivery starts. */

@@ -94,6 +94,12 @@ export class FakeRestApi {
       this.#users.set(user.id, { id: user.id, username: user.name, deleteAt: 0 });
   }
 
+  /** Renames a user (Mattermost lets people change their username; the id stays). */
+  renameUser(id: string, name: string): void {
+    const user = this.#users.get(id);
+    if (user) user.username = name;
+  }
+
   /** Deactivates a user: the API still answers for them, with `delete_at` set. */
   deactivateUser(id: string): void {
     const user = this.#users.get(id);

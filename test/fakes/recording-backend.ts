@@ -8,6 +8,8 @@ import type { BuildBackend, StartOutcome } from "../../src/core/ports.js";
 export class RecordingBackend implements BuildBackend {
   readonly name = "local" as const;
   readonly started: Build[] = [];
+  /** The repo config each start was given (a deploy's carries its commands and environment). */
+  readonly configs: RepoConfig[] = [];
   readonly stopped: { build: Build; by: string }[] = [];
   readonly recovered: Build[] = [];
   refuse = false;
@@ -15,10 +17,11 @@ export class RecordingBackend implements BuildBackend {
   unconfirmed: string | null = null;
   sink: BuildEventSink = () => {};
 
-  async start(build: Build, _repo: RepoConfig): Promise<StartOutcome | undefined> {
+  async start(build: Build, repo: RepoConfig): Promise<StartOutcome | undefined> {
     if (this.refuse)
       throw new SlashbuildError("BACKEND_UNAVAILABLE", "The backend is down; try again later.");
     this.started.push(build);
+    this.configs.push(repo);
     return this.unconfirmed === null ? undefined : { confirmed: false, note: this.unconfirmed };
   }
 

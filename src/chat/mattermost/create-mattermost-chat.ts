@@ -2,12 +2,15 @@ import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import type { Clock } from "../../core/ports.js";
 import type { DigestPolicy, StatusFormatter, Transport } from "../../notify/ports.js";
+import type { DeployPosts } from "../deploy-chat.js";
 import type { RootPostStore } from "../root-post-store.js";
 import { ACTION_PATH, type ClickerLookup } from "./action-route.js";
 import { DEFAULT_BUTTON_LIFETIME_MS, deriveActionSecret } from "./action-signature.js";
 import { botDigest } from "./bot-digest.js";
 import { createBotTransport } from "./bot-transport.js";
 import type { ActionOptions } from "./build-actions.js";
+import { botDeployPosts } from "./deploy-bot-posts.js";
+import { webhookDeployPosts } from "./deploy-webhook-posts.js";
 import { formatFullLog } from "./format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
 import type { ChatMode } from "./post-place.js";
@@ -47,6 +50,8 @@ export interface MattermostPosts {
    * replies (its root posts are still patched one by one).
    */
   readonly digest: DigestPolicy;
+  /** Each moment of a deploy (issue 20): bot mode's carry Approve and Reject, webhook mode's none. */
+  readonly deploys: DeployPosts;
 }
 
 export interface MattermostChat {
@@ -80,6 +85,7 @@ export function createMattermostChat(config: Config, deps: MattermostChatDeps): 
     clock: deps.clock,
   };
   const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
+  const postOptions = { config, secrets: deps.secrets ?? [] };
 
   const api: MattermostApi | null =
     mode === "bot"
@@ -98,6 +104,7 @@ export function createMattermostChat(config: Config, deps: MattermostChatDeps): 
       transport: createBotTransport({ api, posts: deps.rootPosts, team: config.mattermost.team }),
       formatter: botFormatter(config, actions, deps.findBuild, deps.previous),
       digest: botDigest(config, deps.findBuild),
+      deploys: botDeployPosts(postOptions, actions, deps.findBuild),
     };
   } else if (mode === "webhook") {
     posts = {
@@ -110,6 +117,7 @@ export function createMattermostChat(config: Config, deps: MattermostChatDeps): 
       }),
       formatter: webhookFormatter(config, actions, deps.previous),
       digest: webhookDigest(config, deps.findBuild),
+      deploys: webhookDeployPosts(postOptions),
     };
   }
 

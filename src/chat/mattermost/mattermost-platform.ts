@@ -2,6 +2,7 @@ import type { ChatPlatform, CommandHandler } from "../chat-platform.js";
 import { actionRoute } from "./action-route.js";
 import { deriveActionSecret } from "./action-signature.js";
 import { createMattermostChat } from "./create-mattermost-chat.js";
+import { deployActionRoute } from "./deploy-action-route.js";
 import { SLASH_PATHS, slashRoute } from "./slash-route.js";
 
 /**
@@ -33,6 +34,17 @@ export const mattermostPlatform: ChatPlatform<"mattermost"> = {
             whoIs: chat.whoIs,
           });
         },
+        // Approve and Reject (issue 20): judged like the build buttons, and refused outside bot mode.
+        deployRoutes: (decide) => async (app) => {
+          await app.register(deployActionRoute, {
+            secret: chat.actionSecret,
+            properNames,
+            clock,
+            rootPostOf: chat.rootPostOf,
+            whoIs: chat.whoIs,
+            decide,
+          });
+        },
       },
       announcements: chat.posts && {
         mode: chat.posts.mode,
@@ -41,6 +53,7 @@ export const mattermostPlatform: ChatPlatform<"mattermost"> = {
         formatter: chat.posts.formatter,
         paced: true,
         digest: chat.posts.digest,
+        deploys: chat.posts.deploys,
       },
       probe:
         chat.posts?.mode === "bot"

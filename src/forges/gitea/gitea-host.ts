@@ -48,5 +48,7 @@ export const giteaHost: ForgeHost<"gitea"> = {
   web: {
     commitUrl: (apiUrl, fullName, sha) =>
       `${apiUrl.replace(/\/api\/v1$/, "")}/${repoPath(fullName)}/commit/${encodeURIComponent(sha)}`,
+    compareUrl: (apiUrl, fullName, from, to) =>
+      `${apiUrl.replace(/\/api\/v1$/, "")}/${repoPath(fullName)}/compare/${from}...${to}`,
   },
 };

@@ -50,5 +50,8 @@ export const githubHost: ForgeHost<"github"> = {
         apiUrl === "https://api.github.com" ? "https://github.com" : apiUrl.replace(/\/api\/v3$/, "");
       return `${origin}/${repoPath(fullName)}/commit/${encodeURIComponent(sha)}`;
     },
+    // api.github.com serves github.com; GitHub Enterprise Server's API is <host>/api/v3.
+    compareUrl: (apiUrl, fullName, from, to) =>
+      `${apiUrl === "https://api.github.com" ? "https://github.com" : apiUrl.replace(/\/api\/v3$/, "")}/${repoPath(fullName)}/compare/${from}...${to}`,
   },
 };

@@ -54,5 +54,7 @@ export const gitlabHost: ForgeHost<"gitlab"> = {
   web: {
     commitUrl: (apiUrl, fullName, sha) =>
       `${apiUrl.replace(/\/api\/v4$/, "")}/${repoPath(fullName)}/-/commit/${encodeURIComponent(sha)}`,
+    compareUrl: (apiUrl, fullName, from, to) =>
+      `${apiUrl.replace(/\/api\/v4$/, "")}/${repoPath(fullName)}/-/compare/${from}...${to}`,
   },
 };

@@ -6,8 +6,10 @@ import { formatCommitStatus, statusSha } from "./format-commit-status.js";
 /**
  * The Git host's StatusFormatter (notify/ports.ts): the second status sink beside chat. Every
  * build of a repo on a forge with a token, however it started (/build included), gets a pending
- * status and then a final one on its commit. notify/ stores them in the outbox (their own sink)
- * and its deliverer sends them, with the same guarantees as chat posts.
+ * status and then a final one on its commit. A deploy does too, under a context of its own per
+ * environment (`<status_context>/deploy/<environment>`), so it never becomes the commit's build
+ * status. notify/ stores them in the outbox (their own sink) and its deliverer sends them, with the
+ * same guarantees as chat posts.
  */
 
 const COMMIT_STATUS_KIND = "commit_status";

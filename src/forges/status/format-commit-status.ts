@@ -1,5 +1,5 @@
 import type { ForgeConfig, RepoConfig } from "../../config/config.js";
-import { type Build, durationMs, STATUS_WORDS } from "../../core/build.js";
+import { type Build, durationMs, isDeployBuild, STATUS_WORDS } from "../../core/build.js";
 import { isFullCommitId } from "../../core/commit-id.js";
 import { formatDuration } from "../../core/format-duration.js";
 import type { ForgeKind } from "../../core/triggers/trigger.js";
@@ -48,9 +48,16 @@ export function statusSha(build: Pick<Build, "sha" | "requestedRevision">): stri
   return isFullCommitId(wanted) ? wanted : null;
 }
 
+/** What a deploy's queued and running look like on the Git host: it waits (for approval or its turn), then deploys. */
+const DEPLOY_WORDS: Partial<Record<Build["status"], string>> = { queued: "waiting", running: "deploying" };
+
 function describe(build: Build): string {
-  const duration = durationMs(build);
-  let text = `#${build.id} ${STATUS_WORDS[build.status]}`;
+  const deploy = isDeployBuild(build) ? build.environment : null;
+  // A deploy that never ran (rejected, expired, superseded) only waited: no "in <time>" for it.
+  const duration = deploy && build.startedAt === null ? null : durationMs(build);
+  let text = deploy
+    ? `Deploy #${build.id} to ${deploy} ${DEPLOY_WORDS[build.status] ?? STATUS_WORDS[build.status]}`
+    : `#${build.id} ${STATUS_WORDS[build.status]}`;
   if (duration !== null) text += ` in ${formatDuration(duration)}`;
   if (build.reason && build.status !== "succeeded") text += `: ${build.reason}`;
   else if (build.failingStep) text += `: ${build.failingStep}`;
@@ -72,6 +79,13 @@ export function formatCommitStatus(
     state: statusState(build),
     targetUrl: `${publicUrl}/builds/${build.id}`,
     description: describe(build),
-    context: forge.statusContext,
+    context: statusContext(build, forge),
   };
+}
+
+/** A build's context is the configured one; a deploy's, that and its environment (issue 20). */
+function statusContext(build: Pick<Build, "kind" | "environment">, forge: ForgeConfig): string {
+  return isDeployBuild(build) && build.environment
+    ? `${forge.statusContext}/deploy/${build.environment}`
+    : forge.statusContext;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { WebConfig } from "../../config/config.js";
-import type { ChatUser } from "../../core/chat-command.js";
+import { type ChatUser, webPasswordUser } from "../../core/chat-command.js";
 import { SlashbuildError } from "../../core/errors.js";
 import type { Clock } from "../../core/ports.js";
 import { MemoryWebSessions, type WebSessionStore } from "../../core/web-sessions.js";
@@ -62,7 +62,7 @@ export class WebAuth {
 
   /** The identity web actions use in permission checks: matched by name, like a Mattermost user. */
   static chatUser(name: string): ChatUser {
-    return { id: `web:${name}`, name };
+    return webPasswordUser(name);
   }
 
   viewer(request: FastifyRequest): Viewer {

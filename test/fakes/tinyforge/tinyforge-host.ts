@@ -141,5 +141,7 @@ export const tinyforgeHost: ForgeHost<"tinyforge"> = {
   },
   web: {
     commitUrl: (apiUrl, fullName, sha) => `${apiUrl.replace(/\/api$/, "")}/${fullName}/commits/${sha}`,
+    compareUrl: (apiUrl, fullName, from, to) =>
+      `${apiUrl.replace(/\/api$/, "")}/${fullName}/diff/${from}..${to}`,
   },
 };

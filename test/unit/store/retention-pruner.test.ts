@@ -48,8 +48,14 @@ function pruner(overrides: Partial<RetentionConfig> = {}, batch = 2): RetentionP
 }
 
 /** A build of `repo` in `status`, finished `daysAgo` days ago, with a step, a sent post, a root post and a log. */
-async function build(repo: string, status: BuildStatus = "succeeded", daysAgo = 1): Promise<number> {
-  const { id } = store.create(makeNewBuild({ repo, createdAt: now - daysAgo * DAY - 1000 }));
+async function build(
+  repo: string,
+  status: BuildStatus = "succeeded",
+  daysAgo = 1,
+  deployTo: string | null = null,
+): Promise<number> {
+  const kind = deployTo ? { kind: "deploy" as const, environment: deployTo } : {};
+  const { id } = store.create(makeNewBuild({ repo, createdAt: now - daysAgo * DAY - 1000, ...kind }));
   store.setSteps(id, ["make"]);
   if (status !== "queued") {
     store.update(id, {
@@ -86,6 +92,32 @@ describe("RetentionPruner", () => {
     expect(count("SELECT COUNT(*) AS n FROM build_steps")).toBe(5);
     expect(count("SELECT COUNT(*) AS n FROM outbox")).toBe(5);
     expect(existsSync(path.join(dir, String(app[5])))).toBe(true);
+  });
+
+  it("never deletes a deploy's build (nor counts it): its deploy record keeps pointing at it", async () => {
+    const deployed = await build("app", "succeeded", 90, "production");
+    db.prepare(
+      `INSERT INTO deploys (build_id, repo, environment, kind, revision, branch, requester, requester_id,
+         channel_id, channel_name, state, approvals_needed, created_at)
+       VALUES (?, 'app', 'production', 'deploy', 'abc', 'main', 'alice', 'uid-alice', 'c', 'ci', 'succeeded', 0, 1)`,
+    ).run(deployed);
+    const builds = [];
+    for (let i = 0; i < 4; i++) builds.push(await build("app"));
+    const failedDeploy = await build("app", "failed", 1, "production");
+
+    const report = await pruner({ buildsPerRepo: 2 }).pruneNow();
+
+    expect(report.builds).toBe(2);
+    expect(store.get(deployed)?.kind).toBe("deploy");
+    expect(store.get(failedDeploy)?.kind).toBe("deploy");
+    expect(count("SELECT COUNT(*) AS n FROM deploys WHERE build_id NOT IN (SELECT id FROM builds)")).toBe(0);
+    // The newest two builds stay: the failed deploy after them did not take a place of theirs.
+    expect(
+      store
+        .list({ repo: "app", limit: 10 })
+        .map((b) => b.id)
+        .sort((a, b) => a - b),
+    ).toEqual([deployed, ...builds.slice(2), failedDeploy]);
   });
 
   it("never deletes a queued or running build, however old", async () => {

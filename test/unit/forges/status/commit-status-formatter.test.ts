@@ -35,6 +35,43 @@ describe("the commit-status formatter", () => {
     expect(formatter.started({ ...pushed, sha: SHA, status: "running" })).toEqual([]);
   });
 
+  it("a deploy: its own context per environment, pending while it waits and deploys, then its result", () => {
+    const deploy = makeBuild({
+      id: 15,
+      kind: "deploy",
+      environment: "production",
+      requestedRevision: SHA,
+      sha: null,
+      status: "queued",
+      startedAt: null,
+    });
+    expect(formatter.queued(deploy)[0]?.payload).toMatchObject({
+      sha: SHA,
+      state: "pending",
+      context: "slashbuild/deploy/production",
+      description: "Deploy #15 to production waiting",
+    });
+    expect(formatter.started({ ...deploy, sha: SHA, status: "running" })).toEqual([]);
+    const rejected = formatter.finished(
+      { ...deploy, status: "cancelled", reason: "rejected by @bob: not now", finishedAt: 1_070_000 },
+      null,
+    );
+    expect(rejected[0]?.payload).toMatchObject({
+      state: "error",
+      context: "slashbuild/deploy/production",
+      description: "Deploy #15 to production cancelled: rejected by @bob: not now",
+      targetUrl: "http://ci.example.com:8080/builds/15",
+    });
+    const done = formatter.finished(
+      { ...deploy, sha: SHA, status: "succeeded", startedAt: 1_000_000, finishedAt: 1_003_000 },
+      null,
+    );
+    expect(done[0]?.payload).toMatchObject({
+      state: "success",
+      description: "Deploy #15 to production succeeded in 3s",
+    });
+  });
+
   it("no token, no statuses", () => {
     const quiet = commitStatusFormatter(
       makeConfig({
