@@ -93,7 +93,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     maskReply(await handleCommand(service, config, command, extras), secrets);
   const server = await serveRoutes(config, {
     ...{ ...common, service, storage, chats, forges, metrics, readiness },
-    ...{ handleCommand: answer, buildbot: backends.buildbot, logs: backends.logs },
+    ...{
+      handleCommand: answer,
+      buildbot: backends.buildbot,
+      logs: backends.logs,
+      artifacts: backends.artifacts,
+    },
   });
   const sleep = deps.sleep ?? realSleep;
   const scheduler = scheduleBuilds(config, { service, mirrors, storage, clock, sleep, logger });

@@ -110,6 +110,12 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       logsMs: parsed.retention.logs,
       deliveredPostsMs: parsed.retention.delivered_posts,
       intervalMs: parsed.retention.interval,
+      artifactsMs: parsed.retention.artifacts,
+    },
+    artifacts: {
+      maxFileBytes: parsed.artifacts.max_file_size,
+      maxBuildBytes: parsed.artifacts.max_build_size,
+      maxFiles: parsed.artifacts.max_files,
     },
     web: {
       users: parsed.web.users,
@@ -210,6 +216,7 @@ function toRepo(
     forge: repo.forge ?? forge,
     fullName: repo.full_name ?? fullNameFromUrl(repo.url),
     webhookSecret: repo.webhook_secret ?? null,
+    artifacts: repo.artifacts,
     network: repo.network ?? network,
     ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),
   };

@@ -1,5 +1,7 @@
+import type { ArtifactManifest } from "../core/artifacts.js";
 import { type Build, durationMs, isFinal, STATUS_WORDS } from "../core/build.js";
 import { formatDuration } from "../core/format-duration.js";
+import { renderArtifacts } from "./artifacts/artifacts-view.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { html, type SafeHtml } from "./html.js";
 import { layout } from "./layout.js";
@@ -18,6 +20,8 @@ export interface BuildPageView {
   readonly live: Cursor | null;
   /** A one-line outcome of the last action ("Stop requested."), or an error. */
   readonly notice?: { readonly text: string; readonly error?: boolean };
+  /** What the build kept (artifacts/artifacts-view.ts); absent or null = nothing to show. */
+  readonly artifacts?: ArtifactManifest | null;
 }
 
 function buildbotLink(build: Build): SafeHtml | string {
@@ -126,6 +130,7 @@ export function renderBuildPage(view: BuildPageView): string {
 ${view.notice ? html`<p class="notice${view.notice.error ? " error" : ""}" role="status">${view.notice.text}</p>` : ""}
 <div id="summary">${renderSummary(build, view.viewer, view.now)}</div>
 <h2>Steps</h2><div id="steps">${renderStepTable(build, view.now)}</div>
+${renderArtifacts(build, view.artifacts)}
 <h2 id="log">Log</h2>
 <div class="log-tools"><button type="button" id="jump-error"${failed ? html` class="primary"` : ""}>Jump to first error</button><span id="jump-note" class="muted" role="status"></span>
 <span class="muted">Click a line number to link to that line.</span></div>

@@ -38,7 +38,15 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!done && live === null) live = { step: step.index + 1, offset: windows.get(step.index)?.end ?? 0 };
     }
     if (!isFinal(build.status) && live === null) live = { step: build.steps.length + 1, offset: 0 };
-    const view: BuildPageView = { build, windows, viewer: ctx.auth.viewer(request), now: ctx.clock(), live };
+    const artifacts = isFinal(build.status) ? await ctx.artifacts?.list(build) : null;
+    const view: BuildPageView = {
+      build,
+      windows,
+      viewer: ctx.auth.viewer(request),
+      now: ctx.clock(),
+      live,
+      artifacts,
+    };
     reply.type("text/html; charset=utf-8");
     return renderBuildPage(view);
   });

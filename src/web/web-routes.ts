@@ -9,6 +9,8 @@ import type { Clock } from "../core/ports.js";
 import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
+import { artifactRoutes } from "./artifacts/artifact-routes.js";
+import type { ArtifactSource } from "./artifacts/artifact-source.js";
 import { registerAssets } from "./assets/assets.js";
 import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
@@ -40,6 +42,8 @@ export interface WebRoutesOptions {
   readonly throttle?: LoginThrottle;
   /** What anyone may GET under web.read: signed_in; default: SIGN_IN_PATHS (tests pass another to compare). */
   readonly openPaths?: ReadonlySet<string>;
+  /** Builds' kept artifacts (the embedded runner's shelf); absent = none are served. */
+  readonly artifacts?: ArtifactSource;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -79,6 +83,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     ),
     clock: options.clock ?? Date.now,
     secrets: options.secrets ?? [],
+    ...(options.artifacts ? { artifacts: options.artifacts } : {}),
   };
   const hosts = allowedHostnames(options.config);
   // Before anything else, even a 404: a rebinding page must learn nothing from this server.
@@ -111,4 +116,5 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   authRoutes(app, ctx);
   mattermostSignInRoutes(app, ctx);
   actionRoutes(app, ctx);
+  artifactRoutes(app, ctx);
 }

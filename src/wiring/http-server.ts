@@ -16,6 +16,7 @@ import { healthRoutes } from "../metrics/health-routes.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { SqliteWebSessions } from "../store/sqlite-web-sessions.js";
 import { SqliteWebhookDeliveries } from "../store/sqlite-webhook-deliveries.js";
+import type { ArtifactSource } from "../web/artifacts/artifact-source.js";
 import type { LogStreamSource } from "../web/log/log-stream-source.js";
 import { webRoutes } from "../web/web-routes.js";
 import type { Storage } from "./open-storage.js";
@@ -29,6 +30,7 @@ export interface RouteParts {
   readonly forges: ConfiguredForges;
   readonly buildbot: BuildbotBackend | null;
   readonly logs: LogStreamSource;
+  readonly artifacts: ArtifactSource;
   readonly metrics: Metrics;
   readonly readiness: () => Promise<Readiness>;
   readonly logger: Logger;
@@ -68,6 +70,7 @@ export async function serveRoutes(config: Config, parts: RouteParts): Promise<Fa
     secrets: parts.secrets,
     sessions: new SqliteWebSessions(parts.storage.db),
     logs: parts.logs,
+    artifacts: parts.artifacts,
   });
   // Builds on push and pull request: one receiver per configured Git host.
   const deliveries = new SqliteWebhookDeliveries(parts.storage.db);

@@ -10,6 +10,7 @@ import { buildEnv } from "./build-env.js";
 import { BuildLimits, type StepLimits } from "./build-limits.js";
 import type { BuildMirrors } from "./build-mirrors.js";
 import { chownTree } from "./chown-tree.js";
+import { type ArtifactKeeping, keepArtifacts } from "./keep-artifacts.js";
 import type { LogFiles } from "./log-files.js";
 import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { retireWorkspace } from "./retire-workspace.js";
@@ -58,6 +59,8 @@ export interface RunBuildOptions {
   readonly logger?: Logger;
   /** A step's process could not be started (the sandbox start failure metric). */
   readonly onStartFailure?: () => void;
+  /** Where the repo's `artifacts` are kept; absent = none are. */
+  readonly artifacts?: ArtifactKeeping;
 }
 
 /** How a build ended; null when slashbuild is closing and reports nothing. */
@@ -69,9 +72,9 @@ type Outcome = {
 
 /**
  * One build from start to finish: resolve the commit, make a fresh working copy, run the commands
- * in order until one fails, report each step, take the working copy away (removed in the
- * background), then report the result (so whoever sees `finished` sees the workspace gone). The
- * repo's timeout covers all of it.
+ * in order until one fails, report each step, keep its artifacts, take the working copy away
+ * (removed in the background), then report the result (whoever sees `finished` sees the workspace
+ * gone). The repo's timeout covers all of it but the artifacts, which their caps bound.
  */
 export async function runBuild(options: RunBuildOptions): Promise<void> {
   mark(options, "runner_start");
@@ -91,6 +94,7 @@ export async function runBuild(options: RunBuildOptions): Promise<void> {
   let outcome: Outcome;
   try {
     outcome = await prepareAndRun(options, abort.signal, limits);
+    if (outcome !== null) await keepArtifacts(options);
   } finally {
     clearTimeout(timer);
     limits.stop();
