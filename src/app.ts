@@ -19,6 +19,7 @@ import type { Readiness } from "./health/readiness.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { realSleep } from "./notify/backoff.js";
 import { makeDataDir } from "./store/make-data-dir.js";
+import { SqliteDirectMessages } from "./store/sqlite-direct-messages.js";
 import { attachBackends } from "./wiring/backends.js";
 import { wireChats } from "./wiring/chats.js";
 import { commandExtras, readinessOf } from "./wiring/health.js";
@@ -56,9 +57,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   if (sandbox) await prepareNetwork(config, sandbox, logger);
   const storage = openStorage(config, logger, clock);
   const { store, atomically } = storage;
+  // Who asked for direct messages (`/build notify me …`): a platform that sends them reads it.
+  const directMessages = new SqliteDirectMessages(storage.db, clock);
   const chats = wireChats(config, chatPlatforms, {
     ...common,
     storage,
+    directMessages,
     out: deps.out ?? process.stdout,
     hostNames: hostNames(forgeHosts),
     // Counted in the metrics made below: a platform asks its API only once the app has started.
@@ -88,7 +92,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     else if (event.type === "finished") metrics.buildFinished(build);
   });
   const probes = readinessOf(config, storage, chats, backends.buildbot);
-  const extras = commandExtras(readiness, store, chatOutbox, clock);
+  const extras = {
+    ...commandExtras(readiness, store, chatOutbox, clock),
+    // Without a platform that sends them, `/build notify` says what is missing.
+    ...(chats.some(({ connection }) => connection.directMessages) ? { directMessages } : {}),
+  };
   const answer: CommandHandler = async (command) =>
     maskReply(await handleCommand(service, config, command, extras), secrets);
   const server = await serveRoutes(config, {

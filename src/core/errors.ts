@@ -45,7 +45,8 @@ export type ErrorCode =
   | "ACTION_SIGNATURE_INVALID"
   | "ACTION_EXPIRED"
   | "ACTION_WRONG_POST"
-  | "ACTION_USER_UNKNOWN";
+  | "ACTION_USER_UNKNOWN"
+  | "DIRECT_MESSAGES_UNAVAILABLE";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -89,6 +90,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   ACTION_EXPIRED: 410,
   ACTION_WRONG_POST: 403,
   ACTION_USER_UNKNOWN: 403,
+  DIRECT_MESSAGES_UNAVAILABLE: 409,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */

@@ -1,5 +1,6 @@
 import type { RepoConfig } from "../config/config.js";
 import type { BackendName, Build, BuildStatus, Step } from "./build.js";
+import type { ChatUser } from "./chat-command.js";
 import type { BuildEventSink } from "./events.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 
@@ -201,4 +202,18 @@ export interface HealthFacts {
 /** Optional extras of handleCommand that live outside the core (health probes). */
 export interface CommandExtras {
   readonly health?: () => Promise<HealthFacts>;
+  /** Present when a chat platform sends direct messages (Mattermost's bot mode); absent = none does. */
+  readonly directMessages?: DirectMessagePreferences;
+}
+
+/** Which of their builds' finishes a person hears about by direct message (`/build notify me …`). */
+export type DirectMessageLevel = "failures" | "all" | "off";
+
+/** Each person's choice, by chat user id (store/sqlite-direct-messages.ts). */
+export interface DirectMessagePreferences {
+  /** What the person chose; "off" when they chose nothing. */
+  levelOf(userId: string): DirectMessageLevel;
+  /** A person by chat user name (a pusher, mapped through mattermost_users); undefined = chose nothing. */
+  byName(name: string): { readonly userId: string; readonly level: "failures" | "all" } | undefined;
+  set(user: ChatUser, level: DirectMessageLevel): void;
 }

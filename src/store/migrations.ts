@@ -187,4 +187,23 @@ export const MIGRATIONS: readonly string[] = [
         || json_extract(trigger, '$.number'))
     WHERE json_extract(trigger, '$.kind') = 'pull_request' AND json_extract(trigger, '$.headRef') IS NULL;
   `,
+  // 13 and 14 are reserved for issue 21's deploys and test reports, written on other branches:
+  // no-ops here, so that the numbers after them are the same on every branch. The branch that owns
+  // one replaces its placeholder when it is merged.
+  "-- 13: reserved (deploys)",
+  "-- 14: reserved (test reports)",
+  // 15 (issue 21, artifacts): nothing to change. A build's kept artifacts are listed in its
+  // `external` JSON (core/artifacts.ts) and their files are under data_dir/artifacts.
+  "-- 15: artifacts (no schema change)",
+  // 16 (issue 21): who asked for direct messages about their builds (`/build notify me …`), by chat
+  // user id. The name, lower-cased, finds a pusher mapped through mattermost_users; "off" is no row.
+  `
+  CREATE TABLE direct_message_preferences (
+    user_id    TEXT    PRIMARY KEY,
+    user_name  TEXT    NOT NULL,
+    level      TEXT    NOT NULL CHECK (level IN ('failures', 'all')),
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX direct_message_preferences_name ON direct_message_preferences(user_name);
+  `,
 ];

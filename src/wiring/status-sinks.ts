@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { LogFiles } from "../backends/local/log-files.js";
+import type { Announcements } from "../chat/chat-platform.js";
 import type { OpenChat } from "../chat/open-chats.js";
 import type { Config } from "../config/config.js";
 import type { Build } from "../core/build.js";
@@ -12,6 +13,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { createStatusSink, type StatusSink } from "../notify/create-status-sink.js";
 import { fanOutNotifier, type SettlingNotifier } from "../notify/fan-out-notifier.js";
 import { repoNotifyFilter } from "../notify/notify-policy.js";
+import type { SinkFilter } from "../notify/ports.js";
 import type { SqliteOutbox } from "../store/sqlite-outbox.js";
 import type { Storage } from "./open-storage.js";
 
@@ -49,30 +51,18 @@ export interface SinkParts {
 
 export function statusSinks(config: Config, chats: readonly OpenChat[], parts: SinkParts): StatusSinks {
   const { storage, clock, logger } = parts;
-  const chatSinks = chats.flatMap(({ platform, connection }) => {
-    const posts = connection.announcements;
-    if (!posts) return [];
-    const outbox = storage.outbox(posts.sink);
-    const sink = createStatusSink(config, {
-      outbox,
-      transport: posts.transport,
-      peer: platform.displayNames[0],
-      formatter: posts.formatter,
-      filter: repoNotifyFilter(config, (build) => storage.store.previousVerdict(build)),
-      logs: parts.logs,
-      paced: posts.paced,
-      ...(posts.digest ? { digest: posts.digest } : {}),
-      logger,
-      clock,
-      secrets: parts.secrets,
-      onDelivered: (message, at) =>
-        parts.metrics.deliveryLatency.observe(
-          { sink: posts.mode },
-          Math.max(0, at - message.createdAt) / 1000,
-        ),
-    });
-    return [{ ...sink, outbox }];
-  });
+  const channelFilter = repoNotifyFilter(config, (build) => storage.store.previousVerdict(build));
+  const chatSinks = chats.flatMap(({ platform, connection }) =>
+    connection.announcements
+      ? [chatSink(config, platform.displayNames[0], connection.announcements, channelFilter, parts)]
+      : [],
+  );
+  // A person's own choice (`/build notify me …`) holds whatever the repo's channel hears.
+  const directSinks = chats.flatMap(({ platform, connection }) =>
+    connection.directMessages
+      ? [chatSink(config, platform.displayNames[0], connection.directMessages, null, parts)]
+      : [],
+  );
   // Commit statuses: no filter, every moment counts.
   const outbox = storage.outbox("forge");
   const transport = createCommitStatusTransport({
@@ -90,7 +80,35 @@ export function statusSinks(config: Config, chats: readonly OpenChat[], parts: S
     clock,
   });
   const forge = { ...statuses, outbox };
-  return { chat: chatSinks, statuses: forge, all: [...chatSinks, forge] };
+  return { chat: chatSinks, statuses: forge, all: [...chatSinks, ...directSinks, forge] };
+}
+
+/** One chat platform's sink (its channel posts, or its direct messages) on its own outbox rows. */
+function chatSink(
+  config: Config,
+  peer: string,
+  posts: Announcements,
+  filter: SinkFilter | null,
+  parts: SinkParts,
+): WiredSink {
+  const { storage, clock, logger } = parts;
+  const outbox = storage.outbox(posts.sink);
+  const sink = createStatusSink(config, {
+    outbox,
+    transport: posts.transport,
+    peer,
+    formatter: posts.formatter,
+    ...(filter ? { filter } : {}),
+    logs: parts.logs,
+    paced: posts.paced,
+    ...(posts.digest ? { digest: posts.digest } : {}),
+    logger,
+    clock,
+    secrets: parts.secrets,
+    onDelivered: (message, at) =>
+      parts.metrics.deliveryLatency.observe({ sink: posts.mode }, Math.max(0, at - message.createdAt) / 1000),
+  });
+  return { ...sink, outbox };
 }
 
 /** The core's one StatusNotifier: every sink hears every moment, chat's first (its destination answers /build). */

@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
-import type { Clock } from "../../core/ports.js";
+import type { Clock, DirectMessagePreferences } from "../../core/ports.js";
 import type { DigestPolicy, StatusFormatter, Transport } from "../../notify/ports.js";
 import type { RootPostStore } from "../root-post-store.js";
 import { ACTION_PATH, type ClickerLookup } from "./action-route.js";
@@ -8,6 +8,8 @@ import { DEFAULT_BUTTON_LIFETIME_MS, deriveActionSecret } from "./action-signatu
 import { botDigest } from "./bot-digest.js";
 import { createBotTransport } from "./bot-transport.js";
 import type { ActionOptions } from "./build-actions.js";
+import { directMessageFormatter } from "./direct-message-formatter.js";
+import { createDirectMessageTransport } from "./direct-message-transport.js";
 import { formatFullLog } from "./format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
 import type { ChatMode } from "./post-place.js";
@@ -35,6 +37,8 @@ export interface MattermostChatDeps {
   readonly fetch?: typeof fetch;
   /** Every secret slashbuild knows (core/known-secrets.ts), masked in the "Full log" answer. */
   readonly secrets?: readonly string[];
+  /** Who asked for direct messages (`/build notify me …`); bot mode sends them. */
+  readonly directMessages: DirectMessagePreferences;
 }
 
 /** How Mattermost announces builds in one mode. */
@@ -52,6 +56,8 @@ export interface MattermostPosts {
 export interface MattermostChat {
   /** null: neither a webhook nor a bot is configured, so Mattermost only receives commands. */
   readonly posts: MattermostPosts | null;
+  /** Bot mode's direct messages; null otherwise (a webhook posts in channels only). */
+  readonly directMessages: { readonly transport: Transport; readonly formatter: StatusFormatter } | null;
   /** HMAC key for buttons (the action route verifies with it). */
   readonly actionSecret: string;
   /** Text of the "Full log" answer for a build id. */
@@ -116,6 +122,12 @@ export function createMattermostChat(config: Config, deps: MattermostChatDeps): 
   const botApi = api;
   return {
     posts,
+    directMessages: api
+      ? {
+          transport: createDirectMessageTransport(api),
+          formatter: directMessageFormatter(config, deps.directMessages),
+        }
+      : null,
     rootPostOf: botApi ? (buildId) => deps.rootPosts.get(buildId)?.postId : null,
     whoIs: botApi ? (userId) => lookUpClicker(botApi, userId) : null,
     actionSecret,
