@@ -10,7 +10,7 @@ import { sendSlashCommand } from "../../fakes/send-slash-command.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { freePort } from "../../helpers/service-process.js";
 import { FULL_NAME, githubPush, SECRET } from "../forges/forge-app.js";
-import { alice, type BotApp, bob, SLASH_TOKEN, startBotApp } from "./bot-app.js";
+import { alice, type BotApp, bob, SLASH_TOKEN, startBotApp, TOWN_SQUARE } from "./bot-app.js";
 
 /**
  * `/build notify me …` through the whole service (app.ts's wiring, the embedded runner, a real git
@@ -73,7 +73,10 @@ describe("direct messages in bot mode", () => {
       expect(t.app.outbox.pendingCount()).toBe(0);
     }, WAIT);
     // Give a stray DM every chance to be delivered before saying none came.
-    await vi.waitFor(() => expect(t.rest.roots().some((p) => p.message.includes("[#3]"))).toBe(true), WAIT);
+    await vi.waitFor(
+      () => expect(t.rest.roots(TOWN_SQUARE).some((p) => p.message.includes("[#3]"))).toBe(true),
+      WAIT,
+    );
     expect(directMessages(t, alice.id)).toHaveLength(1);
   });
 
@@ -102,6 +105,18 @@ describe("direct messages in bot mode", () => {
     t.mattermost.outage = "none";
     await vi.waitFor(() => expect(directMessages(t, alice.id)).toHaveLength(1), WAIT);
     expect(directMessages(t, alice.id)[0]).toMatch(/^Your build \[#1\].*\*\*failed\*\*/);
+  });
+
+  it("follow the person's own choice, not the repo's notify filter", { timeout: 60_000 }, async () => {
+    env = await startBotApp({ commands: ["true"], notify: "failures" });
+    const t = env;
+    t.rest.addUser(alice);
+    expect(await t.slash("notify me all")).toMatch(/^Done/);
+    expect(await t.slash("app")).toMatch(/Queued build \[#1\]/);
+    await vi.waitFor(() => expect(directMessages(t, alice.id)).toHaveLength(1), WAIT);
+    expect(directMessages(t, alice.id)[0]).toMatch(/^Your build \[#1\].*\*\*succeeded\*\*/);
+    // The channel, under `notify: failures`, heard nothing of this success.
+    expect(t.rest.roots(TOWN_SQUARE).filter((p) => p.message.includes("[#1]"))).toEqual([]);
   });
 
   it("tell the author of a pushed commit, mapped through mattermost_users, who asked", {
