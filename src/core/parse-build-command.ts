@@ -27,7 +27,7 @@ export const USAGE = [
   "`/build stop N` stops build #N",
   "`/build rebuild N` builds #N's repo, branch and commit again",
   "Add `--again` (or `!`) to start a build even if the same one is already queued or running",
-  "`/build notify me failures|all|off` sends you a direct message when your builds fail (or finish); `/build notify me` says which",
+  "`/build notify me failures|all|off` (bot mode) sends you a direct message when your builds fail (`all`: whenever they end); `/build notify me` says which",
   "`/build health` (admins) says whether slashbuild can do its job",
   "`/build help` shows this",
 ].join("\n");
