@@ -11,6 +11,7 @@ import { OutboxStatusNotifier } from "../src/notify/status-notifier.js";
 import { TokenBucket } from "../src/notify/token-bucket.js";
 import { openDatabase } from "../src/store/open-database.js";
 import { SqliteChatPosts } from "../src/store/sqlite-chat-posts.js";
+import { SqliteDirectMessages } from "../src/store/sqlite-direct-messages.js";
 import { SqliteOutbox } from "../src/store/sqlite-outbox.js";
 import { FakeMattermost } from "../test/fakes/fake-mattermost.js";
 import { FakeRestApi } from "../test/fakes/fake-mattermost-rest.js";
@@ -113,6 +114,7 @@ async function scenario(mode: "webhook" | "bot"): Promise<Outcome> {
       rootPosts: new SqliteChatPosts(db, clock.now),
       findBuild: (id) => builds.get(id),
       clock: clock.now,
+      directMessages: new SqliteDirectMessages(db, clock.now),
     }).posts;
     if (!chat) throw new Error("the config sets up no Mattermost posts");
     const deliverer = new OutboxDeliverer({

@@ -19,6 +19,7 @@ import type { Readiness } from "./health/readiness.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
 import { realSleep } from "./notify/delivery-timing.js";
 import { makeDataDir } from "./store/make-data-dir.js";
+import { SqliteDirectMessages } from "./store/sqlite-direct-messages.js";
 import { attachBackends } from "./wiring/backends.js";
 import { wireChats } from "./wiring/chats.js";
 import { wireDeploys } from "./wiring/deploys.js";
@@ -57,9 +58,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   if (sandbox) await prepareNetwork(config, sandbox, logger);
   const storage = openStorage(config, logger, clock);
   const { store, atomically } = storage;
+  // Who asked for direct messages (`/build notify me …`): a platform that sends them reads it.
+  const directMessages = new SqliteDirectMessages(storage.db, clock);
   const chats = wireChats(config, chatPlatforms, {
     ...common,
     storage,
+    directMessages,
     out: deps.out ?? process.stdout,
     hostNames: hostNames(forgeHosts),
     // Counted in the metrics made below: a platform asks its API only once the app has started.
@@ -94,7 +98,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     else if (event.type === "finished") metrics.buildFinished(build);
   });
   const probes = readinessOf(config, storage, chats, backends.buildbot);
-  const extras = { ...commandExtras(readiness, store, chatOutbox, clock), deploys: deployService };
+  const extras = {
+    ...commandExtras(readiness, store, chatOutbox, clock),
+    deploys: deployService,
+    // Without a platform that sends them, `/build notify` says what is missing.
+    ...(chats.some(({ connection }) => connection.directMessages) ? { directMessages } : {}),
+  };
   const answer: CommandHandler = async (command) =>
     maskReply(await handleCommand(service, config, command, extras), secrets);
   const server = await serveRoutes(config, {
@@ -104,6 +113,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       decideDeploy: deploys.decide,
       buildbot: backends.buildbot,
       logs: backends.logs,
+      artifacts: backends.artifacts,
     },
   });
   const sleep = deps.sleep ?? realSleep;

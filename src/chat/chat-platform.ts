@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Config } from "../config/config.js";
 import type { Build } from "../core/build.js";
 import type { ChatCommand, Reply } from "../core/chat-command.js";
-import type { Clock } from "../core/ports.js";
+import type { Clock, DirectMessagePreferences } from "../core/ports.js";
 import type { DeliveryLogger, DigestPolicy, StatusFormatter, Transport } from "../notify/ports.js";
 import type { DeployPosts, DeployRoutes } from "./deploy-chat.js";
 import type { RootPostStore } from "./root-post-store.js";
@@ -57,6 +57,8 @@ export interface ChatDeps {
   /** Names that keep their capital after "Sorry, " (chat/apologize.ts): every Git host's and platform's. */
   readonly properNames: readonly string[];
   readonly logger: Pick<DeliveryLogger, "warn" | "error">;
+  /** Who asked for direct messages about their builds (`/build notify me …`), for a platform that sends them. */
+  readonly directMessages: DirectMessagePreferences;
 }
 
 /** The core's answer to a command: what a platform's receivers call, as the person who asked. */
@@ -67,6 +69,12 @@ export interface ChatConnection {
   readonly receivers: ChatReceivers | null;
   /** Build news on this platform; null = it announces nothing with this config. */
   readonly announcements: Announcements | null;
+  /**
+   * Direct messages to the people behind a build who asked for them: a sink of its own, heard at
+   * every finish whatever the repo's `notify` filter; null = it sends none with this config (then
+   * `/build notify` says so).
+   */
+  readonly directMessages: Announcements | null;
   /** Asks the platform whether it answers: a readiness check named after the platform; null = nothing to ask. */
   readonly probe: (() => Promise<void>) | null;
   /** At start-up: logs what an admin must fix (a refused token) without holding the start back. */

@@ -27,7 +27,9 @@ export function openChats(
   const opened = open(false);
   const chats = opened.some((chat) => chat.connection.announcements) ? opened : [...opened, ...open(true)];
   // Each sink's outbox rows are its own: two platforms under one name would take each other's posts.
-  const sinks = chats.flatMap((chat) => chat.connection.announcements?.sink ?? []);
+  const sinks = chats.flatMap(({ connection }) =>
+    [connection.announcements, connection.directMessages].flatMap((posts) => posts?.sink ?? []),
+  );
   const shared = sinks.find((sink, index) => sinks.indexOf(sink) !== index);
   if (shared !== undefined) throw new Error(`two chat platforms announce under the outbox sink "${shared}"`);
   return chats;

@@ -37,6 +37,8 @@ export interface Config {
   readonly metrics: { readonly access: "loopback" | "token" | "off"; readonly token: string | null };
   readonly health: { readonly minFreeDiskBytes: number };
   readonly retention: RetentionConfig;
+  /** Caps on what one build keeps (repos.<name>.artifacts); absent in hand-built configs = the defaults. */
+  readonly artifacts?: ArtifactLimits;
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
@@ -77,6 +79,15 @@ export interface RetentionConfig {
   readonly logsMs: number;
   readonly deliveredPostsMs: number;
   readonly intervalMs: number;
+  /** Kept artifacts of builds that finished longer ago are deleted; absent = 7 days. */
+  readonly artifactsMs?: number;
+}
+
+/** What one build may keep as artifacts; past a cap a file is listed as not kept, with why. */
+export interface ArtifactLimits {
+  readonly maxFileBytes: number;
+  readonly maxBuildBytes: number;
+  readonly maxFiles: number;
 }
 
 /** Web UI sign-in. With no users the web UI is read-only: no Stop or Rebuild, every POST refused. */
@@ -210,6 +221,8 @@ export interface RepoConfig {
   /** owner/name on the forge, matched against webhook payloads. */
   readonly fullName?: string | null;
   readonly webhookSecret?: string | null;
+  /** Globs of files kept after the build, relative to the working copy; absent = none. */
+  readonly artifacts?: readonly string[];
   /** Deploying from chat (issue 20): its commands and environments; absent or null = none. */
   readonly deploy?: DeployConfig | null;
 }

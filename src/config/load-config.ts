@@ -111,6 +111,12 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       logsMs: parsed.retention.logs,
       deliveredPostsMs: parsed.retention.delivered_posts,
       intervalMs: parsed.retention.interval,
+      artifactsMs: parsed.retention.artifacts,
+    },
+    artifacts: {
+      maxFileBytes: parsed.artifacts.max_file_size,
+      maxBuildBytes: parsed.artifacts.max_build_size,
+      maxFiles: parsed.artifacts.max_files,
     },
     web: {
       users: parsed.web.users,
@@ -211,6 +217,7 @@ function toRepo(
     forge: repo.forge ?? forge,
     fullName: repo.full_name ?? fullNameFromUrl(repo.url),
     webhookSecret: repo.webhook_secret ?? null,
+    artifacts: repo.artifacts,
     network: repo.network ?? network,
     deploy: repo.deploy ? toDeployConfig(repo.deploy, repo.branch, repo.timeout) : null,
     ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),

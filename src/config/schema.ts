@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { artifactGlobs, artifactsSchema, checkArtifactBackends } from "./artifacts-schema.js";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { accessSchema, mattermostSchema } from "./chat-schema.js";
 import { checkDeploys, deploySchema } from "./deploy-schema.js";
@@ -52,6 +53,8 @@ const repoSchema = z
     network: networkSchema.optional(),
     /** Overrides runner.limits key by key. */
     limits: limitsSchema.optional(),
+    /** Files kept after the build, globs in the working copy (artifacts-schema.ts). */
+    artifacts: artifactGlobs,
     /** Builds on push, pull request and schedule (see forge-schema.ts). */
     on: repoTriggersSchema.optional(),
     /** Which forges: entry the repo lives on; default: the only one configured. */
@@ -94,6 +97,8 @@ const retentionSchema = z
     builds_per_repo: z.number().int().positive().default(1000),
     /** Step logs of builds that finished longer ago than this are deleted (the build record stays). */
     logs: duration.default(30 * 86_400_000),
+    /** Kept artifacts of builds that finished longer ago than this are deleted. */
+    artifacts: duration.default(7 * 86_400_000),
     /** Status posts already sent (or given up, or superseded) are deleted after this. */
     delivered_posts: duration.default(7 * 86_400_000),
     /** How often the pruner runs. */
@@ -143,6 +148,7 @@ export const configSchema = z
     web: webSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     health: healthSchema.prefault({}),
+    artifacts: artifactsSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
     forges: forgesSchema.prefault({}),
     repos: z
@@ -172,6 +178,7 @@ export const configSchema = z
     }
     checkForges(config, ctx);
     checkDeploys(config.repos, config.access.admins, ctx);
+    checkArtifactBackends(config.repos, ctx);
   });
 
 export type ParsedConfig = z.output<typeof configSchema>;

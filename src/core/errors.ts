@@ -59,7 +59,8 @@ export type ErrorCode =
   | "APPROVAL_OWN_DEPLOY"
   | "APPROVAL_IDENTITY_UNVERIFIED"
   | "APPROVAL_STALE"
-  | "NOTHING_TO_ROLL_BACK";
+  | "NOTHING_TO_ROLL_BACK"
+  | "DIRECT_MESSAGES_UNAVAILABLE";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -117,6 +118,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   APPROVAL_IDENTITY_UNVERIFIED: 403,
   APPROVAL_STALE: 409,
   NOTHING_TO_ROLL_BACK: 409,
+  DIRECT_MESSAGES_UNAVAILABLE: 409,
 };
 
 /** Every code, for the test that holds docs/errors.md and the code base to this list. */

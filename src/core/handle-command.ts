@@ -7,6 +7,7 @@ import { handleDeployCommand } from "./deploys/handle-deploy-command.js";
 import { isSlashbuildError, SlashbuildError } from "./errors.js";
 import { formatHealth } from "./format-health.js";
 import { buildLink, code, describeBuild, queuedReply, unconfirmedReply } from "./format-reply.js";
+import { answerNotify } from "./notify-command.js";
 import { type ParsedCommand, parseBuildCommand, USAGE } from "./parse-build-command.js";
 import type { CommandExtras } from "./ports.js";
 
@@ -74,6 +75,8 @@ async function dispatch(
       if (builds.length === 0) return ephemeral(repo ? `No builds of ${code(repo)} yet.` : "No builds yet.");
       return ephemeral(builds.map((b) => `- ${describeBuild(config, b)}`).join("\n"));
     }
+    case "notify":
+      return ephemeral(answerNotify(extras.directMessages, user, parsed.level));
     case "stop": {
       service.checkGlobalChannel(channel);
       const build = await service.stopBuild(parsed.id, user);

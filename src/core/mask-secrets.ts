@@ -38,8 +38,8 @@ function fragments(secret: string): string[] {
   return lines.length <= 1 ? lines : lines.filter((line) => line.length >= MIN_LINE_FRAGMENT);
 }
 
-/** Strings worth looking for: non-empty, deduplicated, longest first, none containing a newline. */
-function prepare(secrets: Iterable<string>): string[] {
+/** Strings worth looking for: non-empty, deduplicated, longest first, none containing a newline (for bytes too: backends/local/artifacts/). */
+export function secretFragments(secrets: Iterable<string>): string[] {
   const all = [...secrets].flatMap(fragments).filter((fragment) => fragment.length > 0);
   return [...new Set(all)].sort((a, b) => b.length - a.length);
 }
@@ -79,7 +79,7 @@ function scan(text: string, secrets: readonly string[], limit: number): { masked
 }
 
 export function maskText(text: string, secrets: Iterable<string>): string {
-  const list = prepare(secrets);
+  const list = secretFragments(secrets);
   return list.length === 0 ? text : scan(text, list, text.length).masked;
 }
 
@@ -133,7 +133,7 @@ export function createSecretMasker(
   secrets: Iterable<string>,
   options: SecretMaskerOptions = {},
 ): SecretMasker {
-  const list = prepare(secrets);
+  const list = secretFragments(secrets);
   const maxLineLength = options.maxLineLength ?? 8192;
   const hold = holdLength(list[0]?.length ?? 0);
   let pending = "";

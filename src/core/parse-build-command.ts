@@ -1,5 +1,6 @@
 import { DEPLOY_USAGE, type DeployCommand, parseDeployCommand } from "./deploys/parse-deploy-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
+import type { DirectMessageLevel } from "./ports.js";
 
 /** What a person can type after `/build`. Parsing only splits and classifies; validation of names happens later. */
 export type ParsedCommand =
@@ -11,6 +12,8 @@ export type ParsedCommand =
   | { readonly kind: "rebuild"; readonly id: number; readonly again?: true }
   /** deploy, rollback, approve, reject, lock, unlock, envs, history (core/deploys/). */
   | { readonly kind: "deploy"; readonly command: DeployCommand }
+  /** `/build notify me failures|all|off`; level null = say what the person chose. */
+  | { readonly kind: "notify"; readonly level: DirectMessageLevel | null }
   | {
       readonly kind: "build";
       readonly repo: string;
@@ -28,6 +31,7 @@ export const USAGE = [
   "`/build rebuild N` builds #N's repo, branch and commit again",
   "Add `--again` (or `!`) to start a build even if the same one is already queued or running",
   DEPLOY_USAGE,
+  "`/build notify me failures|all|off` (bot mode) sends you a direct message when your builds fail (`all`: whenever they end); `/build notify me` says which",
   "`/build health` (admins) says whether slashbuild can do its job",
   "`/build help` shows this",
 ].join("\n");
@@ -53,7 +57,7 @@ export function parseBuildCommand(text: string): ParsedCommand {
   const [first, ...rest] = words;
   if (first === undefined) throw malformed("tell me what to build.");
   const sub = first.toLowerCase();
-  if (words.length < all.length && ["help", "list", "health", "status", "stop"].includes(sub)) {
+  if (words.length < all.length && ["help", "list", "health", "status", "stop", "notify"].includes(sub)) {
     throw malformed("`--again` only goes with a build or a rebuild.");
   }
   switch (sub) {
@@ -72,6 +76,8 @@ export function parseBuildCommand(text: string): ParsedCommand {
       const id = parseBuildNumber(target);
       return { kind: "status", target: id === null ? { repo: target } : { id } };
     }
+    case "notify":
+      return { kind: "notify", level: parseNotify(rest) };
     case "stop":
     case "rebuild": {
       const kind = first.toLowerCase() as "stop" | "rebuild";
@@ -86,6 +92,20 @@ export function parseBuildCommand(text: string): ParsedCommand {
       return { kind: "build", repo: first, branch: rest[0] ?? null, revision: rest[1] ?? null, ...again };
     }
   }
+}
+
+const LEVELS: readonly DirectMessageLevel[] = ["failures", "all", "off"];
+
+/** `me [failures|all|off]`: "me" is required, so the command reads as what it does. */
+function parseNotify(rest: readonly string[]): DirectMessageLevel | null {
+  const [who, level, ...extra] = rest.map((word) => word.toLowerCase());
+  const chosen = LEVELS.find((known) => known === level);
+  if (who !== "me" || extra.length > 0 || (level !== undefined && chosen === undefined)) {
+    throw malformed(
+      "`/build notify` takes `me` and one of failures, all or off, e.g. `/build notify me failures`.",
+    );
+  }
+  return chosen ?? null;
 }
 
 function parseBuildNumber(word: string): number | null {

@@ -1,5 +1,6 @@
 import type { RepoConfig } from "../config/config.js";
 import type { BackendName, Build, BuildKind, BuildStatus, Step } from "./build.js";
+import type { ChatUser } from "./chat-command.js";
 import type { DeployService } from "./deploys/deploy-service.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 
@@ -205,4 +206,18 @@ export interface CommandExtras {
   readonly health?: () => Promise<HealthFacts>;
   /** Deploying from chat (core/deploys/); absent = the deploy commands answer that it is not set up. */
   readonly deploys?: DeployService;
+  /** Present when a chat platform sends direct messages (Mattermost's bot mode); absent = none does. */
+  readonly directMessages?: DirectMessagePreferences;
+}
+
+/** Which of their builds' finishes a person hears about by direct message (`/build notify me …`). */
+export type DirectMessageLevel = "failures" | "all" | "off";
+
+/** Each person's choice, by chat user id (store/sqlite-direct-messages.ts). */
+export interface DirectMessagePreferences {
+  /** What the person chose; "off" when they chose nothing. */
+  levelOf(userId: string): DirectMessageLevel;
+  /** A person by chat user name (a pusher, mapped through mattermost_users); undefined = chose nothing. */
+  byName(name: string): { readonly userId: string; readonly level: "failures" | "all" } | undefined;
+  set(user: ChatUser, level: DirectMessageLevel): void;
 }

@@ -192,4 +192,21 @@ export const MIGRATIONS: readonly string[] = [
   // 13: deploys (issue 20): builds of kind 'deploy', their records, decisions, locks and events.
   // Kept in deploys-migration.ts; if another branch took 13 first, this is simply the next number.
   DEPLOYS_MIGRATION,
+  // 14 is reserved for issue 21's test reports, written on another branch: a no-op here, so that
+  // the numbers after it are the same on every branch. Its branch replaces it when it is merged.
+  "-- 14: reserved (test reports)",
+  // 15 (issue 21, artifacts): nothing to change. A build's kept artifacts are listed in its
+  // `external` JSON (core/artifacts.ts) and their files are under data_dir/artifacts.
+  "-- 15: artifacts (no schema change)",
+  // 16 (issue 21): who asked for direct messages about their builds (`/build notify me …`), by chat
+  // user id. The name, lower-cased, finds a pusher mapped through mattermost_users; "off" is no row.
+  `
+  CREATE TABLE direct_message_preferences (
+    user_id    TEXT    PRIMARY KEY,
+    user_name  TEXT    NOT NULL,
+    level      TEXT    NOT NULL CHECK (level IN ('failures', 'all')),
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX direct_message_preferences_name ON direct_message_preferences(user_name);
+  `,
 ];

@@ -17,6 +17,8 @@ export interface RetentionPolicy {
   readonly logsMs: number;
   readonly deliveredPostsMs: number;
   readonly intervalMs: number;
+  /** Kept artifacts; absent = DEFAULT_ARTIFACTS_MS. */
+  readonly artifactsMs?: number;
 }
 
 export interface PruneReport {
@@ -24,7 +26,11 @@ export interface PruneReport {
   readonly posts: number;
   readonly logs: number;
   readonly deliveries: number;
+  readonly artifacts: number;
 }
+
+/** `retention.artifacts`' default: a week. */
+export const DEFAULT_ARTIFACTS_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * How long a webhook's delivery id is remembered. GitHub offers redelivery of the last 3 days'
@@ -37,6 +43,8 @@ export interface RetentionPrunerOptions {
   readonly retention: RetentionPolicy;
   /** `<dataDir>/logs`: one directory per build id (backends/local/log-files.ts). */
   readonly logsRoot: string;
+  /** `<dataDir>/artifacts`: one directory per build id (backends/local/artifacts/artifact-shelf.ts); absent = none. */
+  readonly artifactsRoot?: string;
   readonly clock?: Clock;
   readonly logger?: PruneLogger;
   /** Rows per transaction; between batches the event loop serves requests. */
@@ -46,7 +54,7 @@ export interface RetentionPrunerOptions {
 /**
  * Applies the retention settings in the background: every `interval`, old finished builds beyond
  * the newest `builds_per_repo` of each repo, sent posts older than `delivered_posts`, webhook
- * delivery ids older than a week, and step logs older than `logs`. Work is cut into small transactions with a turn of the event loop between
+ * delivery ids older than a week, step logs older than `logs` and artifacts older than `artifacts`. Work is cut into small transactions with a turn of the event loop between
  * them, so an acknowledgement never waits for more than one batch. Build ids are never reused
  * (the builds table is AUTOINCREMENT), so links to pruned builds say "no build" instead of
  * showing another one.
@@ -94,7 +102,7 @@ export class RetentionPruner {
     this.#timer = setTimeout(() => {
       this.pruneNow()
         .then((report) => {
-          if (report.builds + report.posts + report.logs + report.deliveries > 0)
+          if (Object.values(report).some((count) => count > 0))
             this.#options.logger?.info({ ...report }, "retention: pruned old history");
         })
         .catch((error: unknown) => this.#options.logger?.warn({ err: error }, "retention pass failed"))
@@ -111,7 +119,7 @@ export class RetentionPruner {
     const deletedIds: number[] = [];
     for (let repo = this.#sql.nextRepo(""); repo !== undefined; repo = this.#sql.nextRepo(repo)) {
       for (;;) {
-        if (this.#stopped) return { builds, posts, logs: 0, deliveries: 0 };
+        if (this.#stopped) return { builds, posts, logs: 0, deliveries: 0, artifacts: 0 };
         const ids = this.#sql.pruneBuilds(repo, retention.buildsPerRepo, this.#batch);
         builds += ids.length;
         deletedIds.push(...ids);
@@ -120,7 +128,7 @@ export class RetentionPruner {
       }
     }
     for (;;) {
-      if (this.#stopped) return { builds, posts, logs: 0, deliveries: 0 };
+      if (this.#stopped) return { builds, posts, logs: 0, deliveries: 0, artifacts: 0 };
       const n = this.#sql.pruneSentPosts(now - retention.deliveredPostsMs, this.#batch);
       posts += n;
       await yieldToEventLoop();
@@ -128,22 +136,24 @@ export class RetentionPruner {
     }
     let deliveries = 0;
     for (;;) {
-      if (this.#stopped) return { builds, posts, logs: 0, deliveries };
+      if (this.#stopped) return { builds, posts, logs: 0, deliveries, artifacts: 0 };
       const n = this.#sql.pruneDeliveries(now - WEBHOOK_DELIVERY_MEMORY_MS, this.#batch);
       deliveries += n;
       await yieldToEventLoop();
       if (n < this.#batch) break;
     }
-    const logs = await this.#pruneLogs(now - retention.logsMs);
-    return { builds, posts, logs, deliveries };
+    const logs = await this.#pruneDirs(this.#options.logsRoot, now - retention.logsMs);
+    const { artifactsRoot } = this.#options;
+    const artifactsMs = retention.artifactsMs ?? DEFAULT_ARTIFACTS_MS;
+    const artifacts = artifactsRoot ? await this.#pruneDirs(artifactsRoot, now - artifactsMs) : 0;
+    return { builds, posts, logs, deliveries, artifacts };
   }
 
-  /** Log directories of builds deleted above, or finished before `before`. */
-  async #pruneLogs(before: number): Promise<number> {
-    const { logsRoot } = this.#options;
+  /** Per-build directories (logs, artifacts) of builds deleted above, or finished before `before`. */
+  async #pruneDirs(root: string, before: number): Promise<number> {
     let names: string[];
     try {
-      names = await readdir(logsRoot);
+      names = await readdir(root);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
       throw error;
@@ -152,7 +162,7 @@ export class RetentionPruner {
     let removed = 0;
     for (let i = 0; i < ids.length && !this.#stopped; i += this.#batch) {
       for (const id of this.#sql.expiredLogs(ids.slice(i, i + this.#batch), before)) {
-        await rm(path.join(logsRoot, String(id)), { recursive: true, force: true });
+        await rm(path.join(root, String(id)), { recursive: true, force: true });
         removed++;
       }
       await yieldToEventLoop();

@@ -1,4 +1,6 @@
+import type { ArtifactManifest } from "../core/artifacts.js";
 import { type Build, STATUS_WORDS } from "../core/build.js";
+import { renderArtifacts } from "./artifacts/artifacts-view.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { renderSummary } from "./build-header.js";
 import { html, type SafeHtml } from "./html.js";
@@ -33,6 +35,8 @@ export interface BuildPageView {
   readonly notice?: { readonly text: string; readonly error?: boolean };
   /** Where this build's commit is deployed, or where this deploy deploys to (web/deployed-to.ts). */
   readonly deployedTo?: SafeHtml | null;
+  /** What the build kept (artifacts/artifacts-view.ts); absent or null = nothing to show. */
+  readonly artifacts?: ArtifactManifest | null;
 }
 
 /** What a live `build` event carries: the same fragments the page is made of, for this viewer. */
@@ -66,6 +70,7 @@ ${view.notice ? html`<p class="notice${view.notice.error ? " error" : ""}" role=
 <div id="summary">${renderSummary(build, view.viewer, view.now, view.commit)}</div>
 ${view.deployedTo ?? ""}
 <h2>Steps</h2><div id="steps">${renderStepTable(build, view.now)}</div>
+${renderArtifacts(build, view.artifacts)}
 <h2 id="log">Log</h2>
 ${renderLogTools(build, view.timed, failed)}
 <div id="logs">${build.steps.map((step) =>

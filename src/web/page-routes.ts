@@ -52,6 +52,7 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!done && live === null) live = { step: step.index + 1, offset: windows.get(step.index)?.end ?? 0 };
     }
     if (!isFinal(build.status) && live === null) live = { step: build.steps.length + 1, offset: 0 };
+    const artifacts = isFinal(build.status) ? await ctx.artifacts?.list(build) : null;
     const view: BuildPageView = {
       build,
       windows,
@@ -62,6 +63,7 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
       opening,
       timed: hasLineTimes(ctx.logs, build),
       deployedTo: deployedTo(build, ctx.deploys),
+      artifacts,
     };
     reply.type("text/html; charset=utf-8");
     return renderBuildPage(view);

@@ -5,6 +5,7 @@ import type { CommitSummary } from "../core/commit-summary.js";
 import type { DeployService } from "../core/deploys/deploy-service.js";
 import { SlashbuildError } from "../core/errors.js";
 import type { Clock } from "../core/ports.js";
+import type { ArtifactSource } from "./artifacts/artifact-source.js";
 import type { DeviceCookies } from "./auth/device-cookie.js";
 import type { LoginThrottle } from "./auth/login-throttle.js";
 import type { WebAuth } from "./auth/web-auth.js";
@@ -35,6 +36,8 @@ export interface WebContext {
   readonly clock: Clock;
   /** Every secret slashbuild knows (masked in answers). */
   readonly secrets: readonly string[];
+  /** Builds' kept artifacts; absent = none are served. */
+  readonly artifacts?: ArtifactSource;
 }
 
 /** A build number from a URL: digits only, or a 404 that says what is expected. */

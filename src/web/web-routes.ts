@@ -12,6 +12,8 @@ import type { Clock } from "../core/ports.js";
 import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
+import { artifactRoutes } from "./artifacts/artifact-routes.js";
+import type { ArtifactSource } from "./artifacts/artifact-source.js";
 import { registerAssets } from "./assets/assets.js";
 import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
@@ -51,6 +53,8 @@ export interface WebRoutesOptions {
   readonly commits?: (build: Build) => Promise<CommitSummary | null>;
   /** A commit's page on its Git host (forges/configured-forges.ts commitLinksOf); default: none. */
   readonly commitUrl?: (repo: string, sha: string) => string | null;
+  /** Builds' kept artifacts (the embedded runner's shelf); absent = none are served. */
+  readonly artifacts?: ArtifactSource;
 }
 
 /** Forms are tiny (a token, a user name, a password): anything bigger is not ours. */
@@ -95,6 +99,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     ),
     clock: options.clock ?? Date.now,
     secrets: options.secrets ?? [],
+    ...(options.artifacts ? { artifacts: options.artifacts } : {}),
   };
   const hosts = allowedHostnames(options.config);
   // Before anything else, even a 404: a rebinding page must learn nothing from this server.
@@ -133,6 +138,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   mattermostSignInRoutes(app, ctx);
   actionRoutes(app, ctx);
   if (options.deploys) deployRoutes(app, ctx, options.deploys);
+  artifactRoutes(app, ctx);
 }
 
 /**

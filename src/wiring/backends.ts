@@ -9,6 +9,7 @@ import type { Clock } from "../core/ports.js";
 import type { GitMirrors } from "../git/git-mirrors.js";
 import { countingFetch, type Metrics } from "../metrics/metrics.js";
 import type { SqliteBuildStore } from "../store/sqlite-build-store.js";
+import { type ArtifactSource, fileArtifactSource } from "../web/artifacts/artifact-source.js";
 import { fileLogStreamSource } from "../web/log/file-log-stream-source.js";
 import {
   type LogStreamSource,
@@ -22,6 +23,8 @@ export interface Backends {
   readonly buildbot: BuildbotBackend | null;
   /** Each backend's logs as byte ranges, for the web: files on disk, or Buildbot's REST API. */
   readonly logs: LogStreamSource;
+  /** The builds' kept artifacts, for the web: the embedded runner's shelf (Buildbot keeps none). */
+  readonly artifacts: ArtifactSource;
   /** The embedded runner reports the builds it ran interrupted; Buildbot's keep running on the master. */
   close(): Promise<void>;
 }
@@ -75,6 +78,7 @@ export function attachBackends(config: Config, parts: BackendParts): Backends {
     local,
     buildbot,
     logs,
+    artifacts: fileArtifactSource(local.artifacts),
     async close() {
       await local.close();
       await buildbot?.close();

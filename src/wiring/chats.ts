@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { type ChatPlatforms, platformNames } from "../chat/chat-platform.js";
 import { type OpenChat, openChats } from "../chat/open-chats.js";
 import type { Config } from "../config/config.js";
-import type { Clock } from "../core/ports.js";
+import type { Clock, DirectMessagePreferences } from "../core/ports.js";
 import { SqliteChatPosts } from "../store/sqlite-chat-posts.js";
 import type { Storage } from "./open-storage.js";
 
@@ -17,6 +17,8 @@ export interface ChatParts {
   /** The Git hosts' names; the platforms' own are added. */
   readonly hostNames: readonly string[];
   readonly logger: Logger;
+  /** Who asked for direct messages (store/sqlite-direct-messages.ts). */
+  readonly directMessages: DirectMessagePreferences;
 }
 
 /** The chat platforms this config uses (chat/open-chats.ts), opened over the app's database and clock. */
@@ -34,5 +36,6 @@ export function wireChats(config: Config, platforms: ChatPlatforms, parts: ChatP
     secrets: parts.secrets,
     properNames,
     logger: parts.logger,
+    directMessages: parts.directMessages,
   }));
 }

@@ -20,6 +20,7 @@ import { healthRoutes } from "../metrics/health-routes.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { SqliteWebSessions } from "../store/sqlite-web-sessions.js";
 import { SqliteWebhookDeliveries } from "../store/sqlite-webhook-deliveries.js";
+import type { ArtifactSource } from "../web/artifacts/artifact-source.js";
 import type { LogStreamSource } from "../web/log/log-stream-source.js";
 import { webRoutes } from "../web/web-routes.js";
 import type { Storage } from "./open-storage.js";
@@ -38,6 +39,7 @@ export interface RouteParts {
   readonly mirrors: GitMirrors;
   readonly buildbot: BuildbotBackend | null;
   readonly logs: LogStreamSource;
+  readonly artifacts: ArtifactSource;
   readonly metrics: Metrics;
   readonly readiness: () => Promise<Readiness>;
   readonly logger: Logger;
@@ -89,6 +91,7 @@ export async function serveRoutes(config: Config, parts: RouteParts): Promise<Fa
     logs: parts.logs,
     commits: (build) => commits.ofBuild(build),
     commitUrl: commitLinksOf(config, parts.forges),
+    artifacts: parts.artifacts,
   });
   // Builds on push and pull request: one receiver per configured Git host.
   const deliveries = new SqliteWebhookDeliveries(parts.storage.db);

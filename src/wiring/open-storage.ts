@@ -44,7 +44,15 @@ export function openStorage(config: Config, logger: Logger, clock: Clock): Stora
   const guard = storageGuard(dbFile, logger, clock);
   let checkpointer: WalCheckpointer | undefined;
   const logsRoot = path.join(config.dataDir, "logs");
-  const pruner = new RetentionPruner({ db, retention: config.retention, logsRoot, clock, logger });
+  const artifactsRoot = path.join(config.dataDir, "artifacts");
+  const pruner = new RetentionPruner({
+    db,
+    retention: config.retention,
+    logsRoot,
+    artifactsRoot,
+    clock,
+    logger,
+  });
   // A restored backup must not hand out numbers (and log folders) that builds already had.
   const highestLog = new LogFiles(config.dataDir).highestBuildId();
   const numbers = keepBuildNumbersAhead(db, config.dataDir, highestLog, logger);

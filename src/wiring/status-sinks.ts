@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { LogFiles } from "../backends/local/log-files.js";
+import type { Announcements } from "../chat/chat-platform.js";
 import { type DeployPosts, withDeployPosts, withDeploysAnnounced } from "../chat/deploy-chat.js";
 import type { OpenChat } from "../chat/open-chats.js";
 import type { Config } from "../config/config.js";
@@ -13,6 +14,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { createStatusSink, type StatusSink } from "../notify/create-status-sink.js";
 import { fanOutNotifier, type SettlingNotifier } from "../notify/fan-out-notifier.js";
 import { repoNotifyFilter } from "../notify/notify-policy.js";
+import type { SinkFilter } from "../notify/ports.js";
 import type { SqliteOutbox } from "../store/sqlite-outbox.js";
 import type { Storage } from "./open-storage.js";
 
@@ -52,32 +54,20 @@ export interface SinkParts {
 
 export function statusSinks(config: Config, chats: readonly OpenChat[], parts: SinkParts): StatusSinks {
   const { storage, clock, logger } = parts;
-  const chatSinks = chats.flatMap(({ platform, connection }) => {
-    const posts = connection.announcements;
-    if (!posts) return [];
-    const outbox = storage.outbox(posts.sink);
-    const deploys = posts.deploys ?? null;
-    const findDeploy = (buildId: number) => storage.deploys.get(buildId);
-    const sink = createStatusSink(config, {
-      outbox,
-      transport: posts.transport,
-      peer: platform.displayNames[0],
-      formatter: deploys ? withDeployPosts(posts.formatter, deploys, findDeploy) : posts.formatter,
-      filter: withDeploysAnnounced(repoNotifyFilter(config, (build) => storage.store.previousVerdict(build))),
-      logs: parts.logs,
-      paced: posts.paced,
-      ...(posts.digest ? { digest: posts.digest } : {}),
-      logger,
-      clock,
-      secrets: parts.secrets,
-      onDelivered: (message, at) =>
-        parts.metrics.deliveryLatency.observe(
-          { sink: posts.mode },
-          Math.max(0, at - message.createdAt) / 1000,
-        ),
-    });
-    return [{ ...sink, outbox, deploys }];
-  });
+  const channelFilter = withDeploysAnnounced(
+    repoNotifyFilter(config, (build) => storage.store.previousVerdict(build)),
+  );
+  const chatSinks = chats.flatMap(({ platform, connection }) =>
+    connection.announcements
+      ? [chatSink(config, platform.displayNames[0], connection.announcements, channelFilter, parts)]
+      : [],
+  );
+  // A person's own choice (`/build notify me …`) holds whatever the repo's channel hears.
+  const directSinks = chats.flatMap(({ platform, connection }) =>
+    connection.directMessages
+      ? [chatSink(config, platform.displayNames[0], connection.directMessages, null, parts)]
+      : [],
+  );
   // Commit statuses: no filter, every moment counts. Every known secret is masked here as in chat:
   // a deploy's reason (a rejection typed in chat) may name an environment's secret.
   const outbox = storage.outbox("forge");
@@ -97,7 +87,37 @@ export function statusSinks(config: Config, chats: readonly OpenChat[], parts: S
     secrets: parts.secrets,
   });
   const forge = { ...statuses, outbox, deploys: null };
-  return { chat: chatSinks, statuses: forge, all: [...chatSinks, forge] };
+  return { chat: chatSinks, statuses: forge, all: [...chatSinks, ...directSinks, forge] };
+}
+
+/** One chat platform's sink (its channel posts, or its direct messages) on its own outbox rows. */
+function chatSink(
+  config: Config,
+  peer: string,
+  posts: Announcements,
+  filter: SinkFilter | null,
+  parts: SinkParts,
+): WiredSink {
+  const { storage, clock, logger } = parts;
+  const outbox = storage.outbox(posts.sink);
+  const deploys = posts.deploys ?? null;
+  const findDeploy = (buildId: number) => storage.deploys.get(buildId);
+  const sink = createStatusSink(config, {
+    outbox,
+    transport: posts.transport,
+    peer,
+    formatter: deploys ? withDeployPosts(posts.formatter, deploys, findDeploy) : posts.formatter,
+    ...(filter ? { filter } : {}),
+    logs: parts.logs,
+    paced: posts.paced,
+    ...(posts.digest ? { digest: posts.digest } : {}),
+    logger,
+    clock,
+    secrets: parts.secrets,
+    onDelivered: (message, at) =>
+      parts.metrics.deliveryLatency.observe({ sink: posts.mode }, Math.max(0, at - message.createdAt) / 1000),
+  });
+  return { ...sink, outbox, deploys };
 }
 
 /**

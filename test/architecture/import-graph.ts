@@ -72,8 +72,9 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   },
   "backends/local": {
     runtime: ["core", "config", "backends"],
-    packages: ["pino"],
+    packages: ["pino", "picomatch"],
     builtins: ["child_process", "crypto", "events", "fs", "os", "path", "stream", "string_decoder", "timers"],
+    why: "picomatch matches repos' artifact globs against the paths the runner walks",
   },
   "backends/buildbot": {
     runtime: ["core", "config", "backends"],

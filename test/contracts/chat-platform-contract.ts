@@ -16,6 +16,7 @@ import { errorHandler } from "../../src/http/error-handler.js";
 import { repoNotifyFilter } from "../../src/notify/notify-policy.js";
 import { OutboxStatusNotifier } from "../../src/notify/status-notifier.js";
 import { makeBuild } from "../fakes/make-build.js";
+import { MemoryDirectMessages } from "../fakes/memory-direct-messages.js";
 import { RecordingOutbox } from "../fakes/recording-outbox.js";
 
 /**
@@ -109,6 +110,7 @@ export function chatPlatformContract(name: string, start: () => Promise<ChatPlat
         secrets: [SECRET],
         properNames: ["GitHub"],
         logger: { warn: (_obj, msg) => warnings.push(msg), error: (_obj, msg) => warnings.push(msg) },
+        directMessages: new MemoryDirectMessages(),
       });
       if (!connection?.announcements) throw new Error("the harness's config sets up no announcements");
       return { connection, posts: connection.announcements };

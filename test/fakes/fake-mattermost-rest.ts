@@ -11,7 +11,8 @@ import {
  * REST API v4 and interactive buttons for the fake Mattermost (CONTRACT §6-7), installed as routes
  * on a FakeMattermost so its outages and rate limiter apply to them too: create post (201), patch
  * post (200; `props` replaces all props), channel by team and name, users/me, a user by id
- * (404 for an unknown id, `delete_at` set once deactivated), Bearer or Token auth
+ * (404 for an unknown id, `delete_at` set once deactivated), the direct channel of two users
+ * (`POST /api/v4/channels/direct`: 201 with the existing or a new channel), Bearer or Token auth
  * with AppError 401s. `click()` does what the server does when someone presses a button: POST the
  * action request to the button's integration URL with no auth header, then apply `update`.
  */
@@ -46,6 +47,8 @@ interface Channel {
   readonly name: string;
   /** Members may post; the bot must be added like in real Mattermost. */
   readonly botIsMember: boolean;
+  /** A direct channel: in no team, so no team's channel names find it. */
+  readonly direct?: true;
 }
 
 export interface RestEvent {
@@ -64,6 +67,8 @@ export class FakeRestApi {
   readonly #token: string;
   readonly #team: { readonly id: string; readonly name: string };
   readonly #channels = new Map<string, Channel>();
+  /** Direct channels by their name (the pair of user ids). */
+  readonly #directChannels = new Map<string, Channel>();
   readonly #users = new Map<string, { id: string; username: string; deleteAt: number }>();
   readonly #clock: () => number;
 
@@ -86,6 +91,14 @@ export class FakeRestApi {
     fake.route("GET", /^\/api\/v4\/teams\/name\/([^/]+)\/channels\/name\/([^/]+)$/, (request) =>
       this.#authed(request, () => this.#channelByName(request)),
     );
+    fake.route("POST", /^\/api\/v4\/channels\/direct$/, (request) =>
+      this.#authed(request, () => this.#directChannel(request)),
+    );
+  }
+
+  /** The id of the bot's direct channel with a user, once slashbuild has opened it. */
+  directChannelWith(userId: string): string | undefined {
+    return this.#directChannels.get(directName(this.botUserId, userId))?.id;
   }
 
   /** Adds a user (clicking a button adds its clicker too: only existing people can click). */
@@ -313,14 +326,68 @@ export class FakeRestApi {
     };
   }
 
+  /**
+   * `POST /api/v4/channels/direct` with `[user_id, user_id]` (api4/channel.go createDirectChannel):
+   * exactly two valid ids, one of them the session's own (else 403 for a non-admin), both existing
+   * users; answers 201 with the channel, the same one for the same pair (type "D", named by the
+   * two ids sorted, no team). The caller is a member, so the bot can post in it.
+   */
+  #directChannel(request: FakeRequest): FakeResponse {
+    let ids: unknown;
+    try {
+      ids = JSON.parse(request.body?.toString("utf8") ?? "");
+    } catch {
+      ids = null;
+    }
+    if (
+      !Array.isArray(ids) ||
+      ids.length !== 2 ||
+      !ids.every((id) => typeof id === "string" && ID.test(id))
+    ) {
+      return appError(
+        400,
+        "api.context.invalid_body_param.app_error",
+        "Invalid or missing user_ids in request body.",
+      );
+    }
+    const [first, second] = ids as [string, string];
+    if (first !== this.botUserId && second !== this.botUserId) {
+      return appError(
+        403,
+        "api.context.permissions.app_error",
+        "You do not have the appropriate permissions.",
+      );
+    }
+    const known = (id: string) => id === this.botUserId || this.#users.has(id);
+    if (!known(first) || !known(second)) {
+      return appError(
+        400,
+        "api.channel.create_direct_channel.invalid_user.app_error",
+        "Invalid user ID for direct channel creation.",
+      );
+    }
+    const name = directName(first, second);
+    const channel = this.#directChannels.get(name) ?? { id: newId(), name, botIsMember: true, direct: true };
+    this.#directChannels.set(name, channel);
+    this.#channels.set(channel.id, channel);
+    return { status: 201, body: { id: channel.id, name, team_id: "", type: "D", display_name: "" } };
+  }
+
   #channelByName(request: FakeRequest): FakeResponse {
     const [team, name] = request.params.map((p) => decodeURIComponent(p));
-    const channel = [...this.#channels.values()].find((c) => c.name === name);
+    const channel = [...this.#channels.values()].find((c) => c.name === name && !c.direct);
     if (team !== this.#team.name || !channel) {
       return appError(404, "app.channel.get_by_name.missing.app_error", "Channel does not exist.");
     }
     return { status: 200, body: { id: channel.id, name: channel.name, team_id: this.#team.id, type: "O" } };
   }
+}
+
+const ID = /^[a-z0-9]{26}$/;
+
+/** A direct channel's name: the two user ids, sorted, joined by "__". */
+function directName(a: string, b: string): string {
+  return [a, b].sort().join("__");
 }
 
 /** A post as the API returns it: `integration` stripped from every action (CONTRACT §6). */

@@ -2,10 +2,12 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config, RepoConfig } from "../../config/config.js";
+import { DEFAULT_ARTIFACT_LIMITS } from "../../core/artifacts.js";
 import type { Build, FinalStatus } from "../../core/build.js";
 import { SlashbuildError } from "../../core/errors.js";
 import type { BuildEvent, BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
+import { ArtifactShelf } from "./artifacts/artifact-shelf.js";
 import type { BuildMirrors } from "./build-mirrors.js";
 import { BuildQueue, type QueueEntry } from "./build-queue.js";
 import type { LocalBackendOptions } from "./local-backend-options.js";
@@ -43,6 +45,8 @@ const SHUT_DOWN = "slashbuild was shut down while this build was running";
 export class LocalBackend implements BuildBackend {
   readonly name = "local" as const;
   readonly logs: LogFiles;
+  /** Where the builds' kept artifacts are (the web serves them from here). */
+  readonly artifacts: ArtifactShelf;
   readonly #config: Config;
   readonly #mirrors: BuildMirrors;
   readonly #sink: BuildEventSink;
@@ -80,6 +84,7 @@ export class LocalBackend implements BuildBackend {
           : planSandbox(options.config);
     this.#queue = new BuildQueue(options.config.runner.concurrency);
     this.logs = new LogFiles(options.config.dataDir);
+    this.artifacts = new ArtifactShelf(options.config.dataDir);
     this.#floor = new StartFloor(options.config, this.#logger);
   }
 
@@ -240,6 +245,7 @@ export class LocalBackend implements BuildBackend {
         clock: this.#clock,
         ...(this.#logger ? { logger: this.#logger } : {}),
         onStartFailure: () => this.#onSandboxStartFailure?.(job.build.repo),
+        artifacts: { shelf: this.artifacts, limits: this.#config.artifacts ?? DEFAULT_ARTIFACT_LIMITS },
       });
     } catch (error) {
       this.#logger?.error({ buildId: job.build.id, err: error }, "build crashed in the runner");

@@ -11,6 +11,7 @@ import { BuildLimits, type StepLimits } from "./build-limits.js";
 import type { BuildMirrors } from "./build-mirrors.js";
 import { type CheckoutPlan, planCheckout } from "./checkout-plan.js";
 import { chownTree } from "./chown-tree.js";
+import { type ArtifactKeeping, keepArtifacts } from "./keep-artifacts.js";
 import type { LogFiles } from "./log-files.js";
 import { retireWorkspace } from "./retire-workspace.js";
 import { runStep } from "./run-step.js";
@@ -51,6 +52,8 @@ export interface RunBuildOptions {
   readonly logger?: Logger;
   /** A step's process could not be started (the sandbox start failure metric). */
   readonly onStartFailure?: () => void;
+  /** Where the repo's `artifacts` are kept; absent = none are. */
+  readonly artifacts?: ArtifactKeeping;
 }
 
 /** How a build ended; null when slashbuild is closing and reports nothing. */
@@ -62,9 +65,9 @@ type Outcome = {
 
 /**
  * One build from start to finish: resolve the commit, make a fresh working copy, run the commands
- * in order until one fails, report each step, take the working copy away (removed in the
- * background), then report the result (so whoever sees `finished` sees the workspace gone). The
- * repo's timeout covers all of it.
+ * in order until one fails, report each step, keep its artifacts, take the working copy away
+ * (removed in the background), then report the result (whoever sees `finished` sees the workspace
+ * gone). The repo's timeout covers all of it but the artifacts, which their caps bound.
  */
 export async function runBuild(options: RunBuildOptions): Promise<void> {
   mark(options, "runner_start");
@@ -84,6 +87,7 @@ export async function runBuild(options: RunBuildOptions): Promise<void> {
   let outcome: Outcome;
   try {
     outcome = await prepareAndRun(options, abort.signal, limits);
+    if (outcome !== null) await keepArtifacts(options);
   } finally {
     clearTimeout(timer);
     limits.stop();

@@ -1,4 +1,5 @@
 import type { Config, RepoConfig } from "../../config/config.js";
+import { artifactSummary, artifactsUrl, describeArtifacts } from "../../core/artifacts.js";
 import { backendPageLink } from "../../core/backend-link.js";
 import { type Build, durationMs, isFinal, STATUS_WORDS, shortSha } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
@@ -46,7 +47,7 @@ export function consoleFormatter(config: Config): StatusFormatter {
       return [
         {
           kind: "build_finished",
-          payload: post(build, text, details(build, excerpt)),
+          payload: post(build, text, details(build, excerpt, config.publicUrl)),
           supersedes: ["build_started"],
         },
       ];
@@ -65,12 +66,14 @@ function subject(build: Build): string {
   return `Build [#${build.id}] of ${build.repo} (branch ${build.branch} at ${shortSha(build.sha)})`;
 }
 
-function details(build: Build, excerpt: Excerpt | null): string[] {
+function details(build: Build, excerpt: Excerpt | null, publicUrl: string): string[] {
   const lines: string[] = [];
   if (build.failingStep) lines.push(`Failing command: ${build.failingStep}`);
   if (build.reason) lines.push(`Reason: ${build.reason}`);
   const page = backendPageLink(build);
   if (page) lines.push(`Buildbot: ${page}`);
+  const artifacts = artifactSummary(build);
+  if (artifacts) lines.push(`Artifacts: ${describeArtifacts(artifacts)}, ${artifactsUrl(publicUrl, build)}`);
   if (excerpt) {
     lines.push(`Output of step ${excerpt.step.index + 1}, ${excerpt.step.name}:`);
     lines.push(...excerpt.text.split("\n").map((line) => `  ${line}`));

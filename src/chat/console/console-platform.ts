@@ -21,6 +21,7 @@ export const consolePlatform: ChatPlatform<"console"> = {
       formatter: consoleFormatter(config),
       paced: false,
     },
+    directMessages: null,
     probe: null,
     start() {},
   }),

@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
-import type { Clock } from "../../core/ports.js";
+import type { Clock, DirectMessagePreferences } from "../../core/ports.js";
 import type { DigestPolicy, StatusFormatter, Transport } from "../../notify/ports.js";
 import type { DeployPosts } from "../deploy-chat.js";
 import type { RootPostStore } from "../root-post-store.js";
@@ -11,6 +11,8 @@ import { createBotTransport } from "./bot-transport.js";
 import type { ActionOptions } from "./build-actions.js";
 import { botDeployPosts } from "./deploy-bot-posts.js";
 import { webhookDeployPosts } from "./deploy-webhook-posts.js";
+import { directMessageFormatter } from "./direct-message-formatter.js";
+import { createDirectMessageTransport } from "./direct-message-transport.js";
 import { formatFullLog } from "./format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
 import type { ChatMode } from "./post-place.js";
@@ -38,6 +40,8 @@ export interface MattermostChatDeps {
   readonly fetch?: typeof fetch;
   /** Every secret slashbuild knows (core/known-secrets.ts), masked in the "Full log" answer. */
   readonly secrets?: readonly string[];
+  /** Who asked for direct messages (`/build notify me …`); bot mode sends them. */
+  readonly directMessages: DirectMessagePreferences;
 }
 
 /** How Mattermost announces builds in one mode. */
@@ -57,6 +61,8 @@ export interface MattermostPosts {
 export interface MattermostChat {
   /** null: neither a webhook nor a bot is configured, so Mattermost only receives commands. */
   readonly posts: MattermostPosts | null;
+  /** Bot mode's direct messages; null otherwise (a webhook posts in channels only). */
+  readonly directMessages: { readonly transport: Transport; readonly formatter: StatusFormatter } | null;
   /** HMAC key for buttons (the action route verifies with it). */
   readonly actionSecret: string;
   /** Text of the "Full log" answer for a build id. */
@@ -124,6 +130,12 @@ export function createMattermostChat(config: Config, deps: MattermostChatDeps): 
   const botApi = api;
   return {
     posts,
+    directMessages: api
+      ? {
+          transport: createDirectMessageTransport(api),
+          formatter: directMessageFormatter(config, deps.directMessages),
+        }
+      : null,
     rootPostOf: botApi ? (buildId) => deps.rootPosts.get(buildId)?.postId : null,
     whoIs: botApi ? (userId) => lookUpClicker(botApi, userId) : null,
     actionSecret,

@@ -1,4 +1,5 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
+import { artifactSummary, artifactsUrl, describeArtifacts } from "../../core/artifacts.js";
 import { backendPageLink } from "../../core/backend-link.js";
 import {
   type Build,
@@ -96,6 +97,11 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
   }
   const buildbotUrl = backendPageLink(build);
   if (buildbotUrl) fields.push({ title: "Buildbot", value: `[build page](${buildbotUrl})`, short: true });
+  const artifacts = artifactSummary(build);
+  if (artifacts) {
+    const link = `[${describeArtifacts(artifacts)}](${artifactsUrl(options.publicUrl, build)})`;
+    fields.push({ title: "Artifacts", value: link, short: true });
+  }
   const attachment: MessageAttachment = { fallback: plain, color: COLORS[status], ...subject.title, fields };
   if (options.excerpt) attachment.text = excerptText(options.excerpt, secrets);
   return finish(headline, attachment, options, build);

@@ -1,4 +1,5 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
+import { artifactSummary, artifactsUrl, describeArtifacts } from "../../core/artifacts.js";
 import { type Build, durationMs, isFinal, STATUS_WORDS, type Step, shortSha } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
 import type { Excerpt } from "../../notify/failure-excerpt.js";
@@ -83,6 +84,11 @@ export function formatRootPost(build: Build, options: BuildPostOptions): PostCon
       short: false,
     });
   }
+  const artifacts = artifactSummary(build);
+  if (artifacts) {
+    const link = `[${describeArtifacts(artifacts)}](${artifactsUrl(options.publicUrl, build)})`;
+    fields.push({ title: "Artifacts", value: link, short: true });
+  }
   const attachment: MessageAttachment = {
     // Shown as is where attachments are not (notifications): the branch is untrusted text too.
     fallback: `Build #${build.id} of ${clean(build.repo, secrets)} ${clean(build.branch, secrets)}: ${STATUS_WORDS[build.status]}`,
@@ -115,7 +121,11 @@ export function formatFinishReply(build: Build, excerpt: Excerpt | null, options
   // A triggered build's requester is a forge login or "schedule": mention the people instead.
   const who = build.trigger ? "" : `${mentionUser(build.requester)} `;
   const headline = `${who}${who ? "build" : "Build"} [#${build.id}](${url}) of ${subject(build, secrets)} **${STATUS_WORDS[build.status]}**${after}${at}.${blame}`;
-  const body = excerpt ? `${headline}\n\n${excerptText(excerpt, secrets)}` : headline;
+  const artifacts = artifactSummary(build);
+  const kept = artifacts
+    ? ` Artifacts: [${describeArtifacts(artifacts)}](${artifactsUrl(options.publicUrl, build)}).`
+    : "";
+  const body = excerpt ? `${headline}${kept}\n\n${excerptText(excerpt, secrets)}` : `${headline}${kept}`;
   return maskDeep(truncateRunes(body, MAX_POST_RUNES), secrets) as string;
 }
 

@@ -50,6 +50,8 @@ export interface MattermostApi {
   me(): Promise<ApiResult<{ readonly id: string; readonly username: string }>>;
   /** A user by id (`GET /api/v4/users/{id}`): who really clicked a button. */
   user(id: string): Promise<ApiResult<ApiUser>>;
+  /** The direct channel of two users, made if it does not exist yet (`POST /api/v4/channels/direct`). */
+  directChannel(userIds: readonly [string, string]): Promise<ApiResult<{ readonly id: string }>>;
 }
 
 export interface ApiUser {
@@ -127,6 +129,14 @@ export function createMattermostApi(options: ApiOptions): MattermostApi {
             ok: false,
             status: 404,
             outcome: { kind: "permanent", error: `not a user id: ${JSON.stringify(id.slice(0, 40))}` },
+          }),
+    directChannel: (userIds) =>
+      userIds.every((id) => ID.test(id))
+        ? call("POST", "/api/v4/channels/direct", userIds)
+        : Promise.resolve({
+            ok: false,
+            status: null,
+            outcome: { kind: "permanent", error: "not two user ids for a direct channel" },
           }),
   };
 }

@@ -3,12 +3,13 @@ import { actionRoute } from "./action-route.js";
 import { deriveActionSecret } from "./action-signature.js";
 import { createMattermostChat } from "./create-mattermost-chat.js";
 import { deployActionRoute } from "./deploy-action-route.js";
+import { DIRECT_MESSAGE_SINK } from "./direct-message-formatter.js";
 import { SLASH_PATHS, slashRoute } from "./slash-route.js";
 
 /**
  * Mattermost behind the chat-platform port: its slash command and buttons as receivers (token and
  * HMAC checked here, the command answered by the core), its webhook or bot posts as
- * announcements, and its bot account as a readiness probe. Its settings are the `mattermost:`
+ * announcements, bot mode's direct messages, and its bot account as a readiness probe. Its settings are the `mattermost:`
  * section, which every config has (the slash command's token).
  */
 export const mattermostPlatform: ChatPlatform<"mattermost"> = {
@@ -54,6 +55,13 @@ export const mattermostPlatform: ChatPlatform<"mattermost"> = {
         paced: true,
         digest: chat.posts.digest,
         deploys: chat.posts.deploys,
+      },
+      directMessages: chat.directMessages && {
+        mode: "direct",
+        sink: DIRECT_MESSAGE_SINK,
+        transport: chat.directMessages.transport,
+        formatter: chat.directMessages.formatter,
+        paced: true,
       },
       probe:
         chat.posts?.mode === "bot"

@@ -28,3 +28,20 @@ export function peopleToMention(
   if (unmapped && fallback) people.add(fallback);
   return [...people];
 }
+
+/**
+ * Only the chat users a push's commits map to through the email → username map: who may be told
+ * by direct message. No forge login stands in here, since a login names nobody in chat for sure.
+ */
+export function mappedAuthors(
+  trigger: BuildTrigger | null | undefined,
+  forge: ForgeConfig | undefined,
+): string[] {
+  if (trigger?.kind !== "push") return [];
+  const map = forge?.mattermostUsers ?? {};
+  const people = trigger.commits.flatMap((commit) => {
+    const user = commit.authorEmail ? map[commit.authorEmail.toLowerCase()] : undefined;
+    return user ? [user] : [];
+  });
+  return [...new Set(people)];
+}

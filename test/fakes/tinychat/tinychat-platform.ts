@@ -45,6 +45,7 @@ export function tinychatPlatform(settings: TinychatSettings): ChatPlatform<"tiny
         formatter: tinychatFormatter(config),
         paced: true,
       },
+      directMessages: null,
       probe: null,
       start() {},
     }),

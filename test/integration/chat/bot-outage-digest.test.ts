@@ -15,6 +15,7 @@ import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import { TokenBucket } from "../../../src/notify/token-bucket.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
+import { SqliteDirectMessages } from "../../../src/store/sqlite-direct-messages.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { FakeRestApi, type RestPost } from "../../fakes/fake-mattermost-rest.js";
@@ -82,6 +83,7 @@ function chat(): MattermostPosts {
     rootPosts: new SqliteChatPosts(db, clock.now),
     findBuild: (id) => builds.get(id),
     clock: clock.now,
+    directMessages: new SqliteDirectMessages(db, clock.now),
   });
   if (!posts) throw new Error("the config sets up no Mattermost posts");
   return posts;

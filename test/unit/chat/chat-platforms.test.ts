@@ -10,6 +10,7 @@ import {
 import { CHAT_PLATFORMS } from "../../../src/chat/chat-platforms.js";
 import { openChats } from "../../../src/chat/open-chats.js";
 import { importsOf, readSources } from "../../architecture/import-graph.js";
+import { MemoryDirectMessages } from "../../fakes/memory-direct-messages.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 /**
@@ -27,6 +28,7 @@ const deps: ChatDeps = {
   secrets: [],
   properNames: [],
   logger: { warn() {}, error() {} },
+  directMessages: new MemoryDirectMessages(),
 };
 
 describe("the platform list", () => {

@@ -78,5 +78,6 @@ describe("handleCommand", () => {
   it("shows help anywhere", async () => {
     const { run } = setup();
     expect((await run("help", { id: "c9", name: "random" })).text).toContain("/build stop N");
+    expect((await run("help")).text).toContain("`/build notify me failures|all|off` (bot mode)");
   });
 });

@@ -34,6 +34,24 @@ describe("parseBuildCommand", () => {
     expect(parseBuildCommand("rebuild #3")).toEqual({ kind: "rebuild", id: 3 });
   });
 
+  it("reads `notify me` with a level, or none to ask which one is set", () => {
+    expect(parseBuildCommand("notify me failures")).toEqual({ kind: "notify", level: "failures" });
+    expect(parseBuildCommand("Notify ME All")).toEqual({ kind: "notify", level: "all" });
+    expect(parseBuildCommand("notify me off")).toEqual({ kind: "notify", level: "off" });
+    expect(parseBuildCommand("notify me")).toEqual({ kind: "notify", level: null });
+  });
+
+  it.each([
+    ["notify", /`\/build notify` takes `me` and one of failures, all or off/],
+    ["notify failures", /`\/build notify` takes `me`/],
+    ["notify bob failures", /`\/build notify` takes `me`/],
+    ["notify me sometimes", /one of failures, all or off/],
+    ["notify me failures now", /one of failures, all or off/],
+    ["notify me failures --again", /`--again` only goes with a build/],
+  ])("refuses %j", (text, message) => {
+    expect(() => parseBuildCommand(text)).toThrow(message);
+  });
+
   it.each([
     ["", /Tell me what to build/],
     ["stop", /takes one build number/],

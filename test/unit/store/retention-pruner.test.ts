@@ -146,6 +146,29 @@ describe("RetentionPruner", () => {
     expect(existsSync(path.join(dir, String(running)))).toBe(true);
   });
 
+  it("deletes artifacts older than `artifacts`, and those of deleted builds, but keeps the build", async () => {
+    const artifactsRoot = path.join(dir, "artifacts");
+    const old = await build("app", "failed", 8);
+    const recent = await build("app", "succeeded", 6);
+    const gone = 999_999;
+    for (const id of [old, recent, gone]) {
+      await mkdir(path.join(artifactsRoot, String(id)), { recursive: true });
+      await writeFile(path.join(artifactsRoot, String(id), "0"), "kept\n");
+    }
+    const report = await new RetentionPruner({
+      db,
+      retention: retention({ buildsPerRepo: 100 }),
+      logsRoot: dir,
+      artifactsRoot,
+      clock: () => now,
+    }).pruneNow();
+    expect(report.artifacts).toBe(2);
+    expect(existsSync(path.join(artifactsRoot, String(old)))).toBe(false);
+    expect(existsSync(path.join(artifactsRoot, String(gone)))).toBe(false);
+    expect(existsSync(path.join(artifactsRoot, String(recent)))).toBe(true);
+    expect(store.get(old)?.status).toBe("failed");
+  });
+
   it("removes sent posts after delivered_posts, never a pending one", async () => {
     now = NOW - 10 * DAY;
     const oldSent = outbox.enqueue({ buildId: null, kind: "note", payload: 1 });
@@ -213,6 +236,7 @@ describe("retention config", () => {
       logsMs: 30 * DAY,
       deliveredPostsMs: 7 * DAY,
       intervalMs: 600_000,
+      artifactsMs: 7 * DAY,
     });
     expect(makeConfig({ retention: { logs: "14d", builds_per_repo: 50 } }).retention).toMatchObject({
       buildsPerRepo: 50,

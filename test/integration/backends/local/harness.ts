@@ -58,6 +58,8 @@ export interface RepoSpec {
   readonly concurrency?: number;
   /** Defaults to the harness's own remote repository. */
   readonly url?: string;
+  /** Globs of files kept after the build (repos.<name>.artifacts). */
+  readonly artifacts?: readonly string[];
 }
 
 export interface HarnessOptions {
@@ -108,6 +110,7 @@ export class Harness {
           secrets: spec.secrets ?? {},
           timeout: spec.timeout ?? 120,
           concurrency: spec.concurrency ?? 1,
+          ...(spec.artifacts ? { artifacts: spec.artifacts } : {}),
         },
       ]),
     );

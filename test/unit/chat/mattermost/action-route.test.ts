@@ -12,6 +12,7 @@ import type { ChatCommand } from "../../../../src/core/chat-command.js";
 import { errorHandler } from "../../../../src/http/error-handler.js";
 import { FakeMattermost } from "../../../fakes/fake-mattermost.js";
 import { FakeRestApi } from "../../../fakes/fake-mattermost-rest.js";
+import { MemoryDirectMessages } from "../../../fakes/memory-direct-messages.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
 /**
@@ -69,6 +70,7 @@ async function start(defended = true): Promise<Harness> {
     rootPosts: { get: (id) => posts.get(id), set: () => {}, delete: () => {} },
     findBuild: () => undefined,
     clock: () => harness.now,
+    directMessages: new MemoryDirectMessages(),
   });
   const options: ActionRouteOptions = {
     secret: SECRET,
