@@ -4,6 +4,7 @@ import { accessSchema, mattermostSchema } from "./chat-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
+import { checkTestReports, testReportGlobs, testReportLimitsSchema } from "./test-reports-schema.js";
 
 /**
  * The config file's schema: every key, its type, its default. docs/configuration.md describes the
@@ -71,6 +72,8 @@ const repoSchema = z
       .string()
       .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 20`)")
       .optional(),
+    /** Globs of JUnit XML reports in the working copy, read after each step (test-reports-schema.ts). */
+    test_reports: testReportGlobs,
   })
   .strict();
 
@@ -93,6 +96,8 @@ const runnerSchema = z
     read_only_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
     /** Host paths every build may write (shared caches such as ~/.m2): a channel between builds, grant with care. */
     writable_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
+    /** Caps on reading the repos' test_reports. */
+    test_reports: testReportLimitsSchema.prefault({}),
   })
   .strict();
 
@@ -230,6 +235,7 @@ export const configSchema = z
       });
     }
     checkForges(config, ctx);
+    checkTestReports(config.repos, ctx);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,3 +1,4 @@
+import type { TestReport } from "./test-report.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 
 /**
@@ -91,6 +92,8 @@ export interface Build {
   readonly steps: readonly Step[];
   /** What started it when nobody typed /build (push, pull request, schedule); null/absent = typed. */
   readonly trigger?: BuildTrigger | null;
+  /** What its JUnit reports said (embedded runner, `test_reports`); absent = none read, or not loaded (lists). */
+  readonly tests?: TestReport | null;
 }
 
 export function durationMs(build: Pick<Build, "startedAt" | "finishedAt" | "createdAt">): number | null {

@@ -187,4 +187,41 @@ export const MIGRATIONS: readonly string[] = [
         || json_extract(trigger, '$.number'))
     WHERE json_extract(trigger, '$.kind') = 'pull_request' AND json_extract(trigger, '$.headRef') IS NULL;
   `,
+  // 13: taken by the deploys branch (issue 21), merged on its own; empty here so that this branch's is 14.
+  "",
+  // 14: test reports (issue 21). One summary row per build, and its failed and flaky tests (masked,
+  // bounded by runner.test_reports.max_failures), replaced whole after each step that read a report.
+  // A failure carries its build's repo and sha so "did this test fail on this commit before?" (a
+  // flaky test) is one seek of test_cases_failed, whatever the history. Rows go with their build,
+  // whoever deletes it (retention, discard): a trigger, so no deleting code has to know of them.
+  `
+  CREATE TABLE test_reports (
+    build_id INTEGER PRIMARY KEY,
+    passed   INTEGER NOT NULL,
+    failed   INTEGER NOT NULL,
+    skipped  INTEGER NOT NULL,
+    files    INTEGER NOT NULL,
+    notes    TEXT    NOT NULL DEFAULT '[]'
+  );
+  CREATE TABLE test_cases (
+    build_id  INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    outcome   TEXT    NOT NULL, -- failed | flaky
+    repo      TEXT    NOT NULL,
+    sha       TEXT    NOT NULL,
+    name      TEXT    NOT NULL,
+    classname TEXT    NOT NULL,
+    message   TEXT    NOT NULL DEFAULT '',
+    output    TEXT    NOT NULL DEFAULT '',
+    step      INTEGER NOT NULL,
+    line      INTEGER,
+    failed_in INTEGER,
+    PRIMARY KEY (build_id, seq)
+  );
+  CREATE INDEX test_cases_failed ON test_cases(repo, sha, name, build_id) WHERE outcome = 'failed';
+  CREATE TRIGGER builds_delete_test_reports AFTER DELETE ON builds BEGIN
+    DELETE FROM test_cases WHERE build_id = OLD.id;
+    DELETE FROM test_reports WHERE build_id = OLD.id;
+  END;
+  `,
 ];

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
 import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import type { Db } from "./open-database.js";
+import { SqliteTestReports } from "./sqlite-test-reports.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 interface BuildRow {
@@ -80,12 +81,15 @@ export class SqliteBuildStore implements BuildStore {
 
   readonly #guard: StorageGuard;
   readonly #numbers: NumberRecorder | undefined;
+  /** The builds' test reports: saved by the embedded runner, read back with each build by `get`. */
+  readonly tests: SqliteTestReports;
 
   /** `numbers` hears every new build's number (store/build-number-mark.ts: kept outside the database). */
   constructor(db: Db, guard: StorageGuard = UNGUARDED, numbers?: NumberRecorder) {
     this.#db = db;
     this.#guard = guard;
     this.#numbers = numbers;
+    this.tests = new SqliteTestReports(db, guard);
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
          backend, status, created_at, rebuild_of, trigger)
@@ -230,7 +234,9 @@ export class SqliteBuildStore implements BuildStore {
 
   get(id: number): Build | undefined {
     const row = this.#byId.get(id);
-    return row ? this.#toBuild(row) : undefined;
+    if (!row) return undefined;
+    const tests = this.tests.read(id);
+    return tests ? { ...this.#toBuild(row), tests } : this.#toBuild(row);
   }
 
   list(filter: BuildFilter = {}): Build[] {
