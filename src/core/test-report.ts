@@ -44,11 +44,6 @@ export interface TestReport {
   readonly notes: readonly string[];
 }
 
-/** `passed` + `failed` + `skipped`. */
-export function testCount(report: Pick<TestReport, "passed" | "failed" | "skipped">): number {
-  return report.passed + report.failed + report.skipped;
-}
-
 /**
  * "`a`, `b`, and 1 more": the first `shown` names, each made inline code by `code`, and how many
  * more there are (`total` may exceed the names known: failures past the stored cap).
@@ -65,4 +60,17 @@ export function nameList(
   if (listed.length <= 1) return listed.join("");
   if (listed.length === 2) return `${listed[0]} and ${listed[1]}`;
   return `${listed.slice(0, -1).join(", ")}, and ${listed.at(-1)}`;
+}
+
+/** "12 passed, 3 failed, 1 skipped" (the parts that are not zero; "no tests" when all are). */
+export function testCounts(report: Pick<TestReport, "passed" | "failed" | "skipped">): string {
+  const parts = (["passed", "failed", "skipped"] as const)
+    .filter((key) => report[key] > 0)
+    .map((key) => `${report[key]} ${key}`);
+  return parts.length > 0 ? parts.join(", ") : "no tests";
+}
+
+/** Whether a failure post quotes the log's last lines: not when a test report names the failed tests. */
+export function showsExcerpt(report: TestReport | null | undefined): boolean {
+  return !report || report.failed === 0;
 }

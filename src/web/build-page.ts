@@ -6,6 +6,7 @@ import { layout } from "./layout.js";
 import { ansiToHtml } from "./log/ansi-to-html.js";
 import type { Cursor } from "./log/live-log-stream.js";
 import type { LogWindow } from "./log/log-window.js";
+import { renderTestResults } from "./test-results-view.js";
 import { durationText, statusBadge, timeTag } from "./view-helpers.js";
 
 export interface BuildPageView {
@@ -126,6 +127,7 @@ export function renderBuildPage(view: BuildPageView): string {
 ${view.notice ? html`<p class="notice${view.notice.error ? " error" : ""}" role="status">${view.notice.text}</p>` : ""}
 <div id="summary">${renderSummary(build, view.viewer, view.now)}</div>
 <h2>Steps</h2><div id="steps">${renderStepTable(build, view.now)}</div>
+${renderTestResults(build)}
 <h2 id="log">Log</h2>
 <div class="log-tools"><button type="button" id="jump-error"${failed ? html` class="primary"` : ""}>Jump to first error</button><span id="jump-note" class="muted" role="status"></span>
 <span class="muted">Click a line number to link to that line.</span></div>

@@ -2,6 +2,7 @@ import type { Config, RepoConfig } from "../../config/config.js";
 import { backendPageLink } from "../../core/backend-link.js";
 import { type Build, durationMs, isFinal, STATUS_WORDS, shortSha } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
+import { nameList, showsExcerpt, type TestReport, testCounts } from "../../core/test-report.js";
 import { filterOf } from "../../notify/notify-policy.js";
 import type { Excerpt, StatusFormatter } from "../../notify/ports.js";
 import { routeChannel } from "../route-channel.js";
@@ -14,6 +15,9 @@ import { routeChannel } from "../route-channel.js";
  */
 
 /** One printed post: the channel routing named (printed as its label), a headline, detail lines. */
+/** Failed tests named in a post; the rest are counted. */
+const NAMED = 2;
+
 export interface ConsolePost {
   readonly channel: string | null;
   readonly text: string;
@@ -71,9 +75,33 @@ function details(build: Build, excerpt: Excerpt | null): string[] {
   if (build.reason) lines.push(`Reason: ${build.reason}`);
   const page = backendPageLink(build);
   if (page) lines.push(`Buildbot: ${page}`);
-  if (excerpt) {
+  if (build.tests) lines.push(...testLines(build.tests));
+  if (excerpt && showsExcerpt(build.tests)) {
     lines.push(`Output of step ${excerpt.step.index + 1}, ${excerpt.step.name}:`);
     lines.push(...excerpt.text.split("\n").map((line) => `  ${line}`));
+  }
+  return lines;
+}
+
+/** "Tests: 12 passed, 3 failed", the failed tests by name with their messages, the flaky ones. */
+function testLines(report: TestReport): string[] {
+  const lines = [`Tests: ${testCounts(report)}`];
+  if (report.failed > 0) {
+    const names = nameList(
+      report.failures.map((failure) => failure.name),
+      report.failed,
+      NAMED,
+      (name) => name,
+    );
+    lines.push(`${report.failed} ${report.failed === 1 ? "test" : "tests"} failed: ${names}`);
+    for (const failure of report.failures.slice(0, NAMED))
+      lines.push(`  ${failure.name}: ${failure.message}`);
+  }
+  if (report.flaky.length > 0) {
+    const named = report.flaky.map((flaky) => `${flaky.name} (failed in #${flaky.failedIn})`);
+    lines.push(
+      `Flaky, failed before on this commit: ${nameList(named, named.length, NAMED, (text) => text)}`,
+    );
   }
   return lines;
 }

@@ -1,12 +1,13 @@
 import type { MessageAttachment, MessageAttachmentField } from "@mattermost/types/message_attachments";
 import { type Build, durationMs, isFinal, STATUS_WORDS, type Step, shortSha } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
+import { testCounts } from "../../core/test-report.js";
 import type { Excerpt } from "../../notify/failure-excerpt.js";
 import type { PostContent } from "./bot-payload.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
 import {
   clean,
-  excerptText,
+  finishText,
   MAX_POST_RUNES,
   maskDeep,
   mentionUser,
@@ -76,6 +77,7 @@ export function formatRootPost(build: Build, options: BuildPostOptions): PostCon
   const trigger = triggerField(build.trigger, secrets);
   if (trigger) fields.push(trigger);
   if (build.steps.length > 0) fields.push({ title: "Steps", value: stepList(build, secrets), short: false });
+  if (build.tests) fields.push({ title: "Tests", value: testCounts(build.tests), short: true });
   if (build.reason) {
     fields.push({
       title: "Reason",
@@ -115,7 +117,8 @@ export function formatFinishReply(build: Build, excerpt: Excerpt | null, options
   // A triggered build's requester is a forge login or "schedule": mention the people instead.
   const who = build.trigger ? "" : `${mentionUser(build.requester)} `;
   const headline = `${who}${who ? "build" : "Build"} [#${build.id}](${url}) of ${subject(build, secrets)} **${STATUS_WORDS[build.status]}**${after}${at}.${blame}`;
-  const body = excerpt ? `${headline}\n\n${excerptText(excerpt, secrets)}` : headline;
+  const text = finishText(build, excerpt, secrets);
+  const body = text ? `${headline}\n\n${text}` : headline;
   return maskDeep(truncateRunes(body, MAX_POST_RUNES), secrets) as string;
 }
 
