@@ -60,7 +60,7 @@ export const buildToResult: Benchmark = {
           workers: [{ name: ports.workerName, password: ports.workerPassword }],
           worker_port: ports.workerPort,
         };
-        const config = parseConfig(stringify(document(section)), { baseDir: "/tmp", env: {} });
+        const config = parseConfig(stringify(document(section)), { baseDir: tmpdir(), env: {} });
         if (!config.buildbot) throw new Error("no buildbot section");
         return generateMasterCfg(config, config.buildbot);
       },
@@ -84,7 +84,9 @@ export const buildToResult: Benchmark = {
       local.sort((a, b) => a - b);
       buildbot.sort((a, b) => a - b);
       const ratio = percentile(buildbot, 0.5) / percentile(local, 0.5);
-      const startup = sandboxStartup(parseConfig(stringify(document(section)), { baseDir: "/tmp", env: {} }));
+      const startup = sandboxStartup(
+        parseConfig(stringify(document(section)), { baseDir: tmpdir(), env: {} }),
+      );
       return {
         table: [
           ["backend", "runs", "median ms", "p90 ms", "min ms", "max ms"],

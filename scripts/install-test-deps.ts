@@ -37,6 +37,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   // the group tests map one through it.
   { executable: "newgidmap", pkg: "uidmap" },
   { executable: "systemd-analyze", pkg: "systemd" },
+  // test/e2e/systemd-unit.test.ts records the system calls of a real build against the unit's filter.
+  { executable: "strace", pkg: "strace" },
 ];
 
 export interface Situation {

@@ -17,7 +17,7 @@ import { FORGE_HOSTS } from "./forges/forge-hosts.js";
 import { GitMirrors } from "./git/git-mirrors.js";
 import type { Readiness } from "./health/readiness.js";
 import { countingFetch, Metrics } from "./metrics/metrics.js";
-import { realSleep } from "./notify/backoff.js";
+import { realSleep } from "./notify/delivery-timing.js";
 import { makeDataDir } from "./store/make-data-dir.js";
 import { attachBackends } from "./wiring/backends.js";
 import { wireChats } from "./wiring/chats.js";
@@ -81,7 +81,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const pullRequestHeads = pullRequestHeadsOf(forges);
   const mirrors = new GitMirrors({ dataDir: config.dataDir, logger, pullRequestHeads });
   const notifier = notifierOf(sinks.all);
-  const service = new BuildService({ config, store, refs: mirrors, notifier, clock, atomically });
+  // A build event a full disk refuses waits in memory, in order, and is stored once there is room.
+  const { backlog } = storage;
+  const service = new BuildService({ config, store, refs: mirrors, notifier, clock, atomically, backlog });
   const backends = attachBackends(config, { ...common, service, store, mirrors, sandbox, metrics });
   service.subscribe((build, event) => {
     if (event.type === "started") metrics.buildStarted(build);
@@ -118,6 +120,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await server.close();
       // The embedded runner reports the builds it was running interrupted; Buildbot's go on.
       await backends.close();
+      // Results a full disk held back are stored now if there is room again; else the next start
+      // reports those builds interrupted.
+      service.retryWaitingEvents();
+      service.close();
       await closeSinks(sinks.all);
       await storage.close();
     },

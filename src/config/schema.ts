@@ -3,8 +3,10 @@ import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { accessSchema, mattermostSchema } from "./chat-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
+import { networkSchema, runnerSchema } from "./runner-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
-import { checkTestReports, testReportGlobs, testReportLimitsSchema } from "./test-reports-schema.js";
+import { checkTestReports, testReportGlobs } from "./test-reports-schema.js";
+import { webSchema } from "./web-schema.js";
 
 /**
  * The config file's schema: every key, its type, its default. docs/configuration.md describes the
@@ -21,15 +23,7 @@ const listen = z
   });
 
 /** Repo names appear in chat, URLs and file names: keep them to a safe alphabet. */
-export const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-/**
- * A build's network: true (its own network namespace, the internet through user-mode NAT, nothing
- * of the host), false (loopback of its own only), or host (the host's network namespace itself).
- */
-const network = z.union([z.boolean(), z.literal("host")], {
-  error: "must be true (a network of its own), false (none) or host (the host's, shared)",
-});
+const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 const envMap = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a shell variable name"),
@@ -54,8 +48,8 @@ const repoSchema = z
     notify_branches: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Which builds the channel hears about: every one, unsuccessful ones, or changes (broken and fixed). */
     notify: z.enum(["all", "failures", "changes"]).default("all"),
-    /** The build's network (see `network` above); default: runner.network. */
-    network: network.optional(),
+    /** The build's network (see runner-schema.ts); default: runner.network. */
+    network: networkSchema.optional(),
     /** Overrides runner.limits key by key. */
     limits: limitsSchema.optional(),
     /** Builds on push, pull request and schedule (see forge-schema.ts). */
@@ -74,30 +68,6 @@ const repoSchema = z
       .optional(),
     /** Globs of JUnit XML reports in the working copy, read after each step (test-reports-schema.ts). */
     test_reports: testReportGlobs,
-  })
-  .strict();
-
-const runnerSchema = z
-  .object({
-    concurrency: z.number().int().positive().default(2),
-    log_limit: size.default(10_000_000),
-    /** bwrap: every build command in a bubblewrap sandbox; none: plain processes (unsafe, warned about). */
-    sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
-    /** Between SIGTERM and SIGKILL when a build is stopped, times out, or is ended by recovery. */
-    kill_grace: duration.default(5_000),
-    network: network.default(true),
-    limits: limitsSchema.default({}),
-    /** Where builds' working copies live (default: data_dir/workspaces); may be a filesystem of its own. */
-    workspaces_dir: z.string().min(1).optional(),
-    /** Host uid/gid builds run as when slashbuild runs as root; never 0. */
-    build_uid: z.number().int().positive().default(65534),
-    build_gid: z.number().int().positive().default(65534),
-    /** Extra host paths a build may read (e.g. /opt for toolchains), besides the system ones. */
-    read_only_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
-    /** Host paths every build may write (shared caches such as ~/.m2): a channel between builds, grant with care. */
-    writable_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
-    /** Caps on reading the repos' test_reports. */
-    test_reports: testReportLimitsSchema.prefault({}),
   })
   .strict();
 
@@ -136,40 +106,6 @@ const queueSchema = z
   .object({
     max_per_user: z.number().int().positive().default(10),
     max_total: z.number().int().positive().default(100),
-  })
-  .strict();
-
-/** Web UI sign-in (issue 4). Without users the web UI is read-only. */
-const webSchema = z
-  .object({
-    users: z
-      .record(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "web user names use letters, digits, '.', '_' and '-'"),
-        z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=_-]+\$[A-Za-z0-9+/=_-]+$/, {
-          error: "must be a hash made by `slashbuild hash-password`, never a plain password",
-        }),
-      )
-      .default({}),
-    session_secret: z
-      .string()
-      .min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
-      .optional(),
-    session_ttl: duration.default(12 * 3_600_000),
-    secure_cookies: z.boolean().optional(),
-    /** Who may read build pages, logs and /api: signed-in users only (default), or anyone. */
-    read: z.enum(["public", "signed_in"]).default("signed_in"),
-    /** Sign in with Mattermost (an OAuth 2.0 application registered in Mattermost). */
-    mattermost_sign_in: z
-      .object({
-        /** The Mattermost server's SiteURL; default mattermost.url. */
-        url: httpUrl.transform((u) => u.replace(/\/+$/, "")).optional(),
-        client_id: z.string().min(1),
-        client_secret: z.string().min(1),
-      })
-      .strict()
-      .optional(),
   })
   .strict();
 
@@ -238,7 +174,6 @@ export const configSchema = z
     checkTestReports(config.repos, ctx);
   });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedRepo = z.output<typeof repoSchema>;
 

@@ -1,6 +1,7 @@
 import type { Config } from "../config/config.js";
 import type { Clock, LogTailSource } from "../core/ports.js";
-import { OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
+import type { OutboxDelivererOptions } from "./deliverer-options.js";
+import { OutboxDeliverer } from "./outbox-deliverer.js";
 import type {
   DeliverableOutbox,
   DeliveryLogger,

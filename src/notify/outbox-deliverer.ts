@@ -1,43 +1,14 @@
 import type { Clock } from "../core/ports.js";
-import { backoffMs, realSleep, type Sleep } from "./backoff.js";
+import type { OutboxDelivererOptions } from "./deliverer-options.js";
+import { backoffMs, realSleep, type Sleep } from "./delivery-timing.js";
 import { DigestPicker } from "./digest-picker.js";
-import type {
-  DeliverableOutbox,
-  DeliveryLogger,
-  DigestPolicy,
-  OutboxMessage,
-  SendOutcome,
-  Transport,
-} from "./ports.js";
-import type { TokenBucket } from "./token-bucket.js";
+import type { DeliveryLogger, OutboxMessage, SendOutcome } from "./ports.js";
 
 /**
  * Drains the outbox into one sink's transport, one message at a time. Everything it knows lives in
  * SQLite (attempts, next attempt, errors), so a new deliverer after a restart simply carries on.
  * One send at a time keeps per-build order trivially and means a 429 pause covers all sending.
  */
-
-export interface OutboxDelivererOptions {
-  readonly outbox: DeliverableOutbox;
-  readonly transport: Transport;
-  /** Whom the transport delivers to, as log lines name it ("Mattermost", "the Git host"). */
-  readonly peer: string;
-  readonly initialBackoffMs: number;
-  readonly maxBackoffMs: number;
-  /** In an outage, the longest wait between tries whatever each message's backoff; default 5 s. */
-  readonly probeIntervalMs?: number;
-  readonly clock?: Clock;
-  readonly sleep?: Sleep;
-  /** In [0, 1); jitter source. */
-  readonly random?: () => number;
-  readonly logger?: DeliveryLogger;
-  /** Backlogs of one group (finish posts of one channel) as digest posts; absent = never. */
-  readonly digest?: DigestPolicy;
-  /** Paces sends (config.delivery.rate_per_second / burst); absent = as fast as the peer answers. */
-  readonly rateLimit?: TokenBucket;
-  /** Told of every message the peer accepted, when (for the delivery latency metric). */
-  readonly onDelivered?: (message: OutboxMessage, at: number) => void;
-}
 
 const NO_LOG: DeliveryLogger = { info() {}, warn() {}, error() {} };
 

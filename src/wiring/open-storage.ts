@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { LogFiles } from "../backends/local/log-files.js";
 import type { Config } from "../config/config.js";
+import type { EventBacklogOptions } from "../core/event-backlog.js";
 import type { Atomically, Clock } from "../core/ports.js";
 import { keepBuildNumbersAhead } from "../store/build-number-mark.js";
 import { type Db, openDatabase } from "../store/open-database.js";
@@ -19,6 +20,8 @@ export interface Storage {
   readonly atomically: Atomically;
   /** The outbox's rows of one status sink ("chat", "forge", …), behind the disk-full guard. */
   outbox(sink: string): SqliteOutbox;
+  /** The admin's log of build events a full disk holds back in memory (BuildService's backlog). */
+  readonly backlog: Pick<EventBacklogOptions, "onHeld" | "onDropped">;
   /**
    * Starts pruning old history (config.retention) and checkpoints on their own thread
    * (store/wal-checkpointer.ts) unless `backgroundCheckpoints` is false.
@@ -47,6 +50,18 @@ export function openStorage(config: Config, logger: Logger, clock: Clock): Stora
     store: new SqliteBuildStore(db, guard, numbers),
     atomically: (work) => guard.run(() => db.transaction(work)()),
     outbox: (sink) => new SqliteOutbox(db, clock, guard, sink),
+    backlog: {
+      onHeld: (event) =>
+        logger.warn(
+          { buildId: event.buildId, event: event.type },
+          `build #${event.buildId}'s progress cannot be stored while the disk is full: kept in memory and stored once there is room`,
+        ),
+      onDropped: (event, err) =>
+        logger.error(
+          { buildId: event.buildId, event: event.type, err },
+          "a held-back build event could not be stored",
+        ),
+    },
     start(backgroundCheckpoints) {
       if (backgroundCheckpoints) checkpointer ??= startWalCheckpointer(db, dbFile, logger);
       pruner.start();

@@ -6,18 +6,17 @@ import type { Build, FinalStatus } from "../../core/build.js";
 import { SlashbuildError } from "../../core/errors.js";
 import type { BuildEvent, BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock, TestReportStore } from "../../core/ports.js";
+import type { BuildMirrors } from "./build-mirrors.js";
 import { BuildQueue, type QueueEntry } from "./build-queue.js";
 import { testReportsAfterStep } from "./collect-test-reports.js";
 import type { LocalBackendOptions } from "./local-backend-options.js";
 import { LogFiles } from "./log-files.js";
-import { killRecordedGroup } from "./process-group-file.js";
 import { removeRetiredWorkspaces } from "./retire-workspace.js";
-import { type BuildMirrors, runBuild, type StopReason } from "./run-build.js";
+import { runBuild, type StopReason } from "./run-build.js";
 import { planSandbox, type SandboxPlan } from "./sandbox/sandbox-plan.js";
 import { StartFloor } from "./start-floor.js";
+import { killRecordedStep } from "./step-records.js";
 import { workspacesDir } from "./workspaces-dir.js";
-
-export type { LocalBackendOptions } from "./local-backend-options.js";
 
 /** Live output of a step, exactly as written to its log file (masked). */
 export type LogListener = (buildId: number, stepIndex: number, text: string) => void;
@@ -163,7 +162,7 @@ export class LocalBackend implements BuildBackend {
     const workspace = this.workspaceFor(build.id);
     this.#logger?.info({ buildId: build.id }, "recovery: ending what the interrupted build left running");
     // Its processes may have outlived the last slashbuild: end them before saying it is over.
-    const gone = await killRecordedGroup(workspace, this.#killGraceMs).catch((error: unknown) => {
+    const gone = await killRecordedStep(workspace, this.#killGraceMs).catch((error: unknown) => {
       this.#logger?.error({ buildId: build.id, err: error }, "recovery: could not end the build's processes");
       return false;
     });

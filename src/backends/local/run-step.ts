@@ -2,13 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { killProcessGroup, processGroupAlive } from "./kill-process-group.js";
-import type { StepRecord } from "./process-group-file.js";
 import { INFO_FD } from "./sandbox/sandbox-fds.js";
 import type { SandboxedCommand } from "./sandbox/sandbox-plan.js";
 import { killSandbox, type SandboxIdentity, sandboxAlive } from "./sandbox/sandbox-process.js";
 import { feedInputs, sandboxStdio } from "./sandbox/sandbox-stdio.js";
 import { startStepNetwork } from "./sandbox/start-step-network.js";
 import type { StepLog } from "./step-log.js";
+import type { StepRecord } from "./step-records.js";
 
 export interface RunStepOptions {
   /** From the config file, never from chat: it is meant to be shell syntax. */

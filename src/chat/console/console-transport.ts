@@ -30,7 +30,12 @@ export function renderForConsole(payload: unknown): string {
   return [`[chat${channel}] ${text}`.trimEnd(), ...lines].join("\n");
 }
 
-function inert(text: string): string {
+/**
+ * `text` without control characters (escape sequences included; a line break aside) and bidi
+ * overrides: what any printing to a terminal does with text it did not write (the service log's
+ * terminal lines too, create-logger.ts).
+ */
+export function inert(text: string): string {
   return (
     text
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point

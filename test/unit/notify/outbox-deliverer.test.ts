@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { backoffMs } from "../../../src/notify/backoff.js";
 import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
 import type { DeliveryLogger } from "../../../src/notify/ports.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
@@ -230,15 +229,5 @@ describe("OutboxDeliverer", () => {
     deliverer.start();
     await drained();
     expect(payloads()).toEqual(["survivor"]);
-  });
-});
-
-describe("backoffMs", () => {
-  it("grows exponentially with jitter and stays within [initial, max]", () => {
-    expect(backoffMs(1, 1000, 60_000, () => 0)).toBe(1000);
-    expect(backoffMs(3, 1000, 60_000, () => 0)).toBe(2000);
-    expect(backoffMs(3, 1000, 60_000, () => 0.999)).toBeGreaterThan(3990);
-    expect(backoffMs(50, 1000, 60_000, () => 0.999)).toBeLessThanOrEqual(60_000);
-    expect(backoffMs(50, 1000, 60_000, () => 0)).toBe(30_000);
   });
 });

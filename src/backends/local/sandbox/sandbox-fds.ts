@@ -15,3 +15,7 @@ export const SECCOMP_FD = 5;
 export const NETWORK_BLOCK_FD = 6;
 /** bwrap reads the build's /etc/resolv.conf here, for a network of its own (build-network.ts). */
 export const RESOLV_CONF_FD = 7;
+/** bwrap reads the sandbox's own /etc/passwd here (sandbox-identity.ts). */
+export const PASSWD_FD = 8;
+/** bwrap reads the sandbox's own /etc/group here (sandbox-identity.ts). */
+export const GROUP_FD = 9;

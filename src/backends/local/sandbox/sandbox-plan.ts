@@ -3,10 +3,12 @@ import path from "node:path";
 import type { Config, RepoConfig } from "../../../config/config.js";
 import { workspacesDir } from "../workspaces-dir.js";
 import { networkArgs, networkMode, type StepNetworkSpec } from "./build-network.js";
+import { grantParentArgs } from "./grant-parents.js";
 import { hiddenPathArgs, realTarget, within } from "./hidden-paths.js";
 import { keyringFilter } from "./keyring-filter.js";
 import type { BuildCgroups } from "./sandbox-cgroup.js";
 import { CHECKOUT_REPORT_FD, INFO_FD, SECCOMP_FD } from "./sandbox-fds.js";
+import { identityArgs } from "./sandbox-identity.js";
 import { effectiveLimits, prlimitArgs, tmpfsArgs } from "./sandbox-limits.js";
 
 /** Where a build finds itself inside the sandbox, whatever the host paths are. */
@@ -42,6 +44,11 @@ export interface SandboxPlan {
   readonly resolvConf: string | null;
 }
 
+/** What every sandbox mounts itself, empty, before the grants (sandboxCommand). */
+const SANDBOX_MOUNTS = ["/proc", "/dev", "/tmp", "/var/tmp", SANDBOX_HOME];
+/** The sandbox's own /etc/passwd and /etc/group: a build is `build`, never the host's user 1000. */
+const IDENTITY = identityArgs(SANDBOX_UID, SANDBOX_HOME);
+
 /** Directories a normal `make test` reads; bound read-only where present. */
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
 
@@ -69,11 +76,12 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
     }
   }
   for (const dir of config.runner.readOnlyPaths ?? []) {
-    args.push("--ro-bind-try", dir, dir);
+    // Missing parents with the host's modes, not bwrap's 0700 (grant-parents.ts).
+    args.push(...grantParentArgs(dir, granted, SANDBOX_MOUNTS), "--ro-bind-try", dir, dir);
     granted.push(dir);
   }
   for (const dir of config.runner.writablePaths ?? []) {
-    args.push("--bind-try", dir, dir);
+    args.push(...grantParentArgs(dir, granted, SANDBOX_MOUNTS), "--bind-try", dir, dir);
     granted.push(dir);
   }
   // resolv.conf is often a link into /run, which is not granted: bind its target so DNS works.
@@ -182,6 +190,7 @@ export function sandboxCommand(
     // After the fresh /tmp: a granted path may lie under it (and a hidden one under a grant).
     ...plan.systemArgs,
     ...network.mounts,
+    ...IDENTITY.mounts,
     // Its repo's objects only, read-only: the rest of the mirror and data_dir stay unseen.
     // (bwrap would make the parent directory 0700, root's: the build could not reach below it.)
     ...(mirrorObjects
@@ -206,7 +215,7 @@ export function sandboxCommand(
     ? ["sh", "-c", CHECKOUT_THEN_RUN, "slashbuild-checkout", command, ...checkout]
     : ["sh", "-c", command];
   const inner = [...prlimitArgs(limits, options.memoryInCgroup), ...shell];
-  const inputs: Record<number, Buffer> = { ...network.inputs };
+  const inputs: Record<number, Buffer> = { ...network.inputs, ...IDENTITY.inputs };
   if (plan.seccomp) inputs[SECCOMP_FD] = plan.seccomp;
   const fds = {
     ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}),

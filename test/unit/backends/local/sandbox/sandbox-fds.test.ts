@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { buildResolvConf } from "../../../../../src/backends/local/sandbox/build-network.js";
 import * as fds from "../../../../../src/backends/local/sandbox/sandbox-fds.js";
-import { planSandbox, sandboxCommand } from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
+import { identityFiles } from "../../../../../src/backends/local/sandbox/sandbox-identity.js";
+import {
+  planSandbox,
+  SANDBOX_HOME,
+  SANDBOX_UID,
+  sandboxCommand,
+} from "../../../../../src/backends/local/sandbox/sandbox-plan.js";
 import { sandboxStdio } from "../../../../../src/backends/local/sandbox/sandbox-stdio.js";
 import { makeConfig } from "../../../../helpers/make-config.js";
 
@@ -41,21 +47,44 @@ describe("the fds a sandbox's bwrap is started with", () => {
         fds.SECCOMP_FD,
         fds.NETWORK_BLOCK_FD,
         fds.RESOLV_CONF_FD,
+        fds.PASSWD_FD,
+        fds.GROUP_FD,
       ]);
       expect(line.network?.blockFd).toBe(fds.NETWORK_BLOCK_FD);
       // What bwrap reads to its end is fed at spawn; the block fd is written later, by runStep.
-      expect(Object.keys(line.inputs).map(Number).sort()).toEqual([fds.SECCOMP_FD, fds.RESOLV_CONF_FD]);
+      expect(Object.keys(line.inputs).map(Number).sort()).toEqual([
+        fds.SECCOMP_FD,
+        fds.RESOLV_CONF_FD,
+        fds.PASSWD_FD,
+        fds.GROUP_FD,
+      ]);
       expect(line.inputs[fds.SECCOMP_FD]).toEqual(plan.seccomp);
       expect(line.inputs[fds.RESOLV_CONF_FD]?.toString()).toBe(buildResolvConf());
+      expect(line.inputs[fds.PASSWD_FD]?.toString()).toBe(identityFiles(SANDBOX_UID, SANDBOX_HOME).passwd);
+      expect(line.inputs[fds.GROUP_FD]?.toString()).toBe(identityFiles(SANDBOX_UID, SANDBOX_HOME).group);
       const stdio = sandboxStdio(line);
-      expect(stdio).toEqual(["ignore", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe", "pipe"]);
+      expect(stdio).toEqual([
+        "ignore",
+        "pipe",
+        "pipe",
+        "pipe",
+        "pipe",
+        "pipe",
+        "pipe",
+        "pipe",
+        "pipe",
+        "pipe",
+      ]);
     });
   }
 
-  it("are no more than a step uses: none of the network's with network: false, no report fd without a checkout", () => {
+  it("are no more than a step uses: none of the network's with network: false, no report fd without a checkout (passwd and group always)", () => {
     const plan = planSandbox(makeConfig(), { asRoot: false, arch: "x64" });
     const line = sandboxCommand(plan, { network: false }, undefined, "/ws", "make");
-    expect(namedFds(line.args).sort()).toEqual([fds.INFO_FD, fds.SECCOMP_FD]);
-    expect(sandboxStdio(line)).toEqual(["ignore", "pipe", "pipe", "pipe", "ignore", "pipe"]);
+    expect(namedFds(line.args).sort()).toEqual([fds.INFO_FD, fds.SECCOMP_FD, fds.PASSWD_FD, fds.GROUP_FD]);
+    expect(sandboxStdio(line)).toEqual([
+      ...["ignore", "pipe", "pipe", "pipe", "ignore", "pipe"],
+      ...["ignore", "ignore", "pipe", "pipe"],
+    ]);
   });
 });

@@ -3,13 +3,13 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  groupFileFor,
-  killRecordedGroup,
-  readRecord,
-  recordGroup,
-} from "../../../../src/backends/local/process-group-file.js";
 import { pidNamespaceOf, sandboxMembers } from "../../../../src/backends/local/sandbox/sandbox-process.js";
+import {
+  killRecordedStep,
+  readRecord,
+  recordFileFor,
+  recordStep,
+} from "../../../../src/backends/local/step-records.js";
 import { makeTempDir, removeDir } from "../../../helpers/git-repo.js";
 import { processAlive } from "../../../helpers/process-alive.js";
 import { waitFor } from "../../../helpers/service-process.js";
@@ -41,10 +41,10 @@ describe("recorded process groups", () => {
     const workspace = path.join(dir, "7");
     await mkdir(workspace);
     const pgid = sleeper(workspace);
-    await recordGroup(workspace, { kind: "group", pgid });
-    expect(await killRecordedGroup(workspace, 1000)).toBe(true);
+    await recordStep(workspace, { kind: "group", pgid });
+    expect(await killRecordedStep(workspace, 1000)).toBe(true);
     await waitFor("the group to end", () => !processAlive(pgid));
-    expect(existsSync(groupFileFor(workspace))).toBe(false);
+    expect(existsSync(recordFileFor(workspace))).toBe(false);
     await removeDir(dir);
   });
 
@@ -60,14 +60,14 @@ describe("recorded process groups", () => {
       `trap 'echo >> ${termed}' TERM; echo > ${ready}; while :; do sleep 0.1; done`,
     );
     await waitFor("the trap to be set", () => existsSync(ready));
-    await recordGroup(workspace, { kind: "group", pgid });
-    const killing = killRecordedGroup(workspace, 60_000);
+    await recordStep(workspace, { kind: "group", pgid });
+    const killing = killRecordedStep(workspace, 60_000);
     await waitFor("the group to get SIGTERM", () => existsSync(termed));
     expect(processAlive(pgid)).toBe(true);
     expect(await readRecord(workspace)).toEqual({ kind: "group", pgid });
     process.kill(-pgid, "SIGKILL"); // what the end of the grace period would do
     expect(await killing).toBe(true);
-    expect(existsSync(groupFileFor(workspace))).toBe(false);
+    expect(existsSync(recordFileFor(workspace))).toBe(false);
     await removeDir(dir);
   });
 
@@ -76,10 +76,10 @@ describe("recorded process groups", () => {
     const workspace = path.join(dir, "8");
     await mkdir(workspace);
     const stranger = sleeper(dir);
-    await recordGroup(workspace, { kind: "group", pgid: stranger });
-    expect(await killRecordedGroup(workspace, 1000)).toBe(true);
+    await recordStep(workspace, { kind: "group", pgid: stranger });
+    expect(await killRecordedStep(workspace, 1000)).toBe(true);
     expect(processAlive(stranger)).toBe(true);
-    expect(existsSync(groupFileFor(workspace))).toBe(false);
+    expect(existsSync(recordFileFor(workspace))).toBe(false);
     await removeDir(dir);
   });
 
@@ -89,8 +89,8 @@ describe("recorded process groups", () => {
     await mkdir(workspace);
     const stranger = sleeper(dir);
     expect(pidNamespaceOf(stranger)).not.toBeNull();
-    await recordGroup(workspace, { kind: "sandbox", pid: stranger, pidns: "pid:[1]" });
-    expect(await killRecordedGroup(workspace, 1000)).toBe(true);
+    await recordStep(workspace, { kind: "sandbox", pid: stranger, pidns: "pid:[1]" });
+    expect(await killRecordedStep(workspace, 1000)).toBe(true);
     expect(processAlive(stranger)).toBe(true);
     await removeDir(dir);
   });
@@ -98,7 +98,7 @@ describe("recorded process groups", () => {
   it("reads records written by older versions (a bare pgid)", async () => {
     const dir = await makeTempDir();
     const workspace = path.join(dir, "9");
-    await writeFile(groupFileFor(workspace), "1234\n");
+    await writeFile(recordFileFor(workspace), "1234\n");
     expect(await readRecord(workspace)).toEqual({ kind: "group", pgid: 1234 });
     await removeDir(dir);
   });
@@ -109,14 +109,14 @@ describe("recorded process groups", () => {
     await mkdir(workspace);
     const sandbox = await startSandbox(workspace, "setsid sleep 300 & sleep 300", { armed: false });
     while (sandboxMembers(sandbox.pidns).length < 3) await new Promise((r) => setTimeout(r, 20));
-    expect(await killRecordedGroup(workspace, 200)).toBe(true);
+    expect(await killRecordedStep(workspace, 200)).toBe(true);
     expect(sandboxMembers(sandbox.pidns)).toEqual([]);
     await removeDir(dir);
   });
 
   it("does nothing without a record", async () => {
     const dir = await makeTempDir();
-    expect(await killRecordedGroup(path.join(dir, "9"), 1000)).toBe(true);
+    expect(await killRecordedStep(path.join(dir, "9"), 1000)).toBe(true);
     await removeDir(dir);
   });
 });

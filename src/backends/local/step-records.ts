@@ -19,20 +19,21 @@ export type StepRecord =
   | { readonly kind: "group"; readonly pgid: number }
   | ({ readonly kind: "sandbox" } & SandboxIdentity);
 
-export function groupFileFor(workspace: string): string {
+/** Still named `.pgid`, as when it held a group id only: a record an older version left is found. */
+export function recordFileFor(workspace: string): string {
   return `${workspace}.pgid`;
 }
 
-export async function recordGroup(workspace: string, record: StepRecord): Promise<void> {
-  await writeFile(groupFileFor(workspace), JSON.stringify(record));
+export async function recordStep(workspace: string, record: StepRecord): Promise<void> {
+  await writeFile(recordFileFor(workspace), JSON.stringify(record));
 }
 
-export async function forgetGroup(workspace: string): Promise<void> {
-  await rm(groupFileFor(workspace), { force: true });
+export async function forgetStep(workspace: string): Promise<void> {
+  await rm(recordFileFor(workspace), { force: true });
 }
 
 export async function readRecord(workspace: string): Promise<StepRecord | null> {
-  const text = (await readFile(groupFileFor(workspace), "utf8").catch(() => "")).trim();
+  const text = (await readFile(recordFileFor(workspace), "utf8").catch(() => "")).trim();
   if (/^\d+$/.test(text)) return { kind: "group", pgid: Number(text) }; // written by older versions
   try {
     const value = JSON.parse(text) as Partial<Record<string, unknown>>;
@@ -52,7 +53,7 @@ export async function readRecord(workspace: string): Promise<StepRecord | null> 
  * workspace), and any sandbox still binding the workspace. The record is removed only when
  * nothing it names is left. Returns whether it was.
  */
-export async function killRecordedGroup(workspace: string, graceMs: number): Promise<boolean> {
+export async function killRecordedStep(workspace: string, graceMs: number): Promise<boolean> {
   const record = await readRecord(workspace);
   let gone = true;
   if (record?.kind === "sandbox" && pidNamespaceOf(record.pid) === record.pidns) {
@@ -63,7 +64,7 @@ export async function killRecordedGroup(workspace: string, graceMs: number): Pro
   // A sandbox can also be left unrecorded, or outlive its slashbuild though recorded (see
   // sandboxesBinding): found by the workspace it binds.
   if (!(await killSandboxesBinding(workspace, graceMs))) gone = false;
-  if (gone) await forgetGroup(workspace);
+  if (gone) await forgetStep(workspace);
   return gone;
 }
 
