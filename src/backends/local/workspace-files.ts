@@ -1,5 +1,5 @@
 import { constants, type Dirent, type Stats } from "node:fs";
-import { type FileHandle, open, opendir, readlink } from "node:fs/promises";
+import { type FileHandle, lstat, open, opendir, readlink } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 
@@ -89,9 +89,15 @@ export class HeldDirectory {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return null;
       if (code === "ELOOP") return new Refused(`${this.below(name)} is a symbolic link`);
-      if (code === "ENOTDIR") return null;
+      // O_DIRECTORY meets a link before O_NOFOLLOW does (ENOTDIR): only asked to say which it was.
+      if (code === "ENOTDIR")
+        return (await this.#isLink(name)) ? new Refused(`${this.below(name)} is a symbolic link`) : null;
       return new Refused(`${this.below(name)} could not be opened (${code ?? "error"})`);
     }
+  }
+
+  async #isLink(name: string): Promise<boolean> {
+    return (await lstat(path.join(fdPath(this.handle), name)).catch(() => null))?.isSymbolicLink() === true;
   }
 
   /** Belt and braces: the open descriptor's real path lies inside the working copy. */
