@@ -14,10 +14,10 @@ import { routeChannel } from "../route-channel.js";
  * (console-transport.ts).
  */
 
-/** One printed post: the channel routing named (printed as its label), a headline, detail lines. */
 /** Failed tests named in a post; the rest are counted. */
 const NAMED = 2;
 
+/** One printed post: the channel routing named (printed as its label), a headline, detail lines. */
 export interface ConsolePost {
   readonly channel: string | null;
   readonly text: string;
