@@ -169,6 +169,25 @@ describe("parseJunit", () => {
     expect(cases[0]?.output).toEqual({ text: "y".repeat(100), complete: false });
   });
 
+  it("streams: each testcase is handed over as soon as its chunk is written, nothing is held for the end", async () => {
+    // Memory independent of the report's size, shown structurally: the reader is never more than
+    // the chunk it is given ahead of what it handed over, so a report of any length costs the same.
+    const cases: ParsedCase[] = [];
+    let mostBehind = 0;
+    async function* endless(): AsyncIterable<string> {
+      yield "<testsuites><testsuite>";
+      for (let i = 0; i < 5000; i++) {
+        yield `<testcase name="t${i}"><failure>${"x".repeat(100)}</failure></testcase>`;
+        mostBehind = Math.max(mostBehind, i + 1 - cases.length);
+      }
+      yield "</testsuite></testsuites>";
+    }
+    const reading = await parseJunit(endless(), (c) => cases.push(c), { textLimit: 10, whole: () => true });
+    expect(reading.error).toBeNull();
+    expect(cases).toHaveLength(5000);
+    expect(mostBehind).toBe(0);
+  });
+
   it("is not a JUnit report when the root is something else (the caller says so)", async () => {
     const { cases, reading } = await parse(`<project><testcase name="looks like one"/></project>`);
     expect(reading.root).toBe("project");
