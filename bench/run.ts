@@ -12,6 +12,8 @@ import { ackReal } from "./real/ack-real.js";
 import { memoryGrowth } from "./real/memory.js";
 import { readsAt100k } from "./real/reads.js";
 import { stepNetwork } from "./step-network.js";
+import { testReports } from "./test-reports.js";
+import { testReportTurns } from "./test-reports-turns.js";
 import { webLog } from "./web-log.js";
 
 /**
@@ -30,6 +32,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   buildLimits,
   webLog,
   failingBuild,
+  testReports,
+  testReportTurns,
   stepNetwork,
 ];
 
