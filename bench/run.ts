@@ -13,6 +13,8 @@ import { deployAck } from "./real/deploy-ack.js";
 import { memoryGrowth } from "./real/memory.js";
 import { readsAt100k } from "./real/reads.js";
 import { stepNetwork } from "./step-network.js";
+import { testReports } from "./test-reports.js";
+import { testReportTurns } from "./test-reports-turns.js";
 import { webLog } from "./web-log.js";
 
 /**
@@ -32,6 +34,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   buildLimits,
   webLog,
   failingBuild,
+  testReports,
+  testReportTurns,
   stepNetwork,
 ];
 

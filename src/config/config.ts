@@ -159,7 +159,24 @@ export interface RunnerConfig {
   readonly readOnlyPaths?: readonly string[];
   /** Host paths builds may write (shared caches); every build shares them. */
   readonly writablePaths?: readonly string[];
+  /** Caps on reading test reports; absent = the defaults (DEFAULT_TEST_REPORT_LIMITS). */
+  readonly testReports?: TestReportLimits;
 }
+
+/** runner.test_reports: how much of a build's JUnit reports is read and kept. */
+export interface TestReportLimits {
+  readonly maxFiles: number;
+  readonly maxFileBytes: number;
+  readonly maxTotalBytes: number;
+  readonly maxFailures: number;
+}
+
+export const DEFAULT_TEST_REPORT_LIMITS: TestReportLimits = {
+  maxFiles: 10_000,
+  maxFileBytes: 100_000_000,
+  maxTotalBytes: 200_000_000,
+  maxFailures: 50,
+};
 
 export type SandboxMode = "bwrap" | "none";
 
@@ -221,6 +238,8 @@ export interface RepoConfig {
   /** owner/name on the forge, matched against webhook payloads. */
   readonly fullName?: string | null;
   readonly webhookSecret?: string | null;
+  /** Globs of JUnit XML reports in the working copy (embedded runner); absent = none. */
+  readonly testReports?: readonly string[];
   /** Globs of files kept after the build, relative to the working copy; absent = none. */
   readonly artifacts?: readonly string[];
   /** Deploying from chat (issue 20): its commands and environments; absent or null = none. */

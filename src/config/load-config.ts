@@ -96,6 +96,12 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       buildGid: parsed.runner.build_gid,
       readOnlyPaths: parsed.runner.read_only_paths,
       writablePaths: parsed.runner.writable_paths,
+      testReports: {
+        maxFiles: parsed.runner.test_reports.max_files,
+        maxFileBytes: parsed.runner.test_reports.max_file_size,
+        maxTotalBytes: parsed.runner.test_reports.max_total_size,
+        maxFailures: parsed.runner.test_reports.max_failures,
+      },
     },
     delivery: {
       initialBackoffMs: parsed.delivery.initial_backoff,
@@ -218,6 +224,7 @@ function toRepo(
     fullName: repo.full_name ?? fullNameFromUrl(repo.url),
     webhookSecret: repo.webhook_secret ?? null,
     artifacts: repo.artifacts,
+    testReports: repo.test_reports,
     network: repo.network ?? network,
     deploy: repo.deploy ? toDeployConfig(repo.deploy, repo.branch, repo.timeout) : null,
     ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { limitsSchema } from "./limits-schema.js";
 import { duration, size } from "./schema-types.js";
+import { testReportLimitsSchema } from "./test-reports-schema.js";
 
 /**
  * A build's network: true (its own network namespace, the internet through user-mode NAT, nothing
@@ -30,5 +31,7 @@ export const runnerSchema = z
     read_only_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
     /** Host paths every build may write (shared caches such as ~/.m2): a channel between builds, grant with care. */
     writable_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
+    /** Caps on reading the repos' test_reports. */
+    test_reports: testReportLimitsSchema.prefault({}),
   })
   .strict();

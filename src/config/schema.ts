@@ -7,6 +7,7 @@ import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
 import { networkSchema, runnerSchema } from "./runner-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
+import { checkTestReports, testReportGlobs } from "./test-reports-schema.js";
 import { webSchema } from "./web-schema.js";
 
 /**
@@ -71,6 +72,8 @@ const repoSchema = z
       .optional(),
     /** Deploying from chat: commands and environments (deploy-schema.ts). */
     deploy: deploySchema.optional(),
+    /** Globs of JUnit XML reports in the working copy, read after each step (test-reports-schema.ts). */
+    test_reports: testReportGlobs,
   })
   .strict();
 
@@ -179,6 +182,7 @@ export const configSchema = z
     checkForges(config, ctx);
     checkDeploys(config.repos, config.access.admins, ctx);
     checkArtifactBackends(config.repos, ctx);
+    checkTestReports(config.repos, ctx);
   });
 
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,3 +1,4 @@
+import type { TestReport } from "./test-report.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 
 /**
@@ -98,6 +99,8 @@ export interface Build {
   readonly steps: readonly Step[];
   /** What started it when nobody typed /build (push, pull request, schedule); null/absent = typed. */
   readonly trigger?: BuildTrigger | null;
+  /** What its JUnit reports said (embedded runner, `test_reports`); absent = none read, or not loaded (lists). */
+  readonly tests?: TestReport | null;
   /** Absent = "build" (configs and records made before deploys existed). */
   readonly kind?: BuildKind;
   /** The environment a deploy deploys to; null or absent for a build. */

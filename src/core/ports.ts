@@ -2,6 +2,7 @@ import type { RepoConfig } from "../config/config.js";
 import type { BackendName, Build, BuildKind, BuildStatus, Step } from "./build.js";
 import type { ChatUser } from "./chat-command.js";
 import type { DeployService } from "./deploys/deploy-service.js";
+import type { TestReport } from "./test-report.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 
 /**
@@ -171,6 +172,27 @@ export interface WebhookDeliveries {
   claim(forge: string, delivery: string, at: number): boolean;
   /** Forgets a claim whose handling failed, so the host's next attempt is handled afresh. */
   release(forge: string, delivery: string): void;
+}
+
+/** Which builds of a commit a flaky-test question is about: those of `repo` at `sha` before `before`. */
+export interface CommitHistory {
+  readonly repo: string;
+  readonly sha: string;
+  readonly before: number;
+}
+
+/**
+ * The builds' test reports (embedded runner, `test_reports`). A build's report is saved after each
+ * step that read one, replacing what was saved before. The questions are for flaky tests, each one
+ * index seek whatever the history: most commits never failed a test, so the first question spares
+ * one per passing test.
+ */
+export interface TestReportStore {
+  save(build: { readonly id: number; readonly repo: string; readonly sha: string }, report: TestReport): void;
+  /** Whether any test failed in those builds. */
+  anyFailed(where: CommitHistory): boolean;
+  /** The latest of those builds in which this test failed, or null. */
+  failedIn(where: CommitHistory & { readonly name: string; readonly classname: string }): number | null;
 }
 
 /** A step's output for the web pages; each backend keeps logs its own way (files, Buildbot's REST API). */

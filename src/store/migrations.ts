@@ -192,9 +192,41 @@ export const MIGRATIONS: readonly string[] = [
   // 13: deploys (issue 20): builds of kind 'deploy', their records, decisions, locks and events.
   // Kept in deploys-migration.ts; if another branch took 13 first, this is simply the next number.
   DEPLOYS_MIGRATION,
-  // 14 is reserved for issue 21's test reports, written on another branch: a no-op here, so that
-  // the numbers after it are the same on every branch. Its branch replaces it when it is merged.
-  "-- 14: reserved (test reports)",
+  // 14: test reports (issue 21). One summary row per build, and its failed and flaky tests (masked,
+  // bounded by runner.test_reports.max_failures), replaced whole after each step that read a report.
+  // A failure carries its build's repo and sha so "did this test fail on this commit before?" (a
+  // flaky test) is one seek of test_cases_failed, whatever the history. Rows go with their build,
+  // whoever deletes it (retention, discard): a trigger, so no deleting code has to know of them.
+  `
+  CREATE TABLE test_reports (
+    build_id INTEGER PRIMARY KEY,
+    passed   INTEGER NOT NULL,
+    failed   INTEGER NOT NULL,
+    skipped  INTEGER NOT NULL,
+    files    INTEGER NOT NULL,
+    notes    TEXT    NOT NULL DEFAULT '[]'
+  );
+  CREATE TABLE test_cases (
+    build_id  INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    outcome   TEXT    NOT NULL, -- failed | flaky
+    repo      TEXT    NOT NULL,
+    sha       TEXT    NOT NULL,
+    name      TEXT    NOT NULL,
+    classname TEXT    NOT NULL,
+    message   TEXT    NOT NULL DEFAULT '',
+    output    TEXT    NOT NULL DEFAULT '',
+    step      INTEGER NOT NULL,
+    line      INTEGER,
+    failed_in INTEGER,
+    PRIMARY KEY (build_id, seq)
+  );
+  CREATE INDEX test_cases_failed ON test_cases(repo, sha, name, build_id) WHERE outcome = 'failed';
+  CREATE TRIGGER builds_delete_test_reports AFTER DELETE ON builds BEGIN
+    DELETE FROM test_cases WHERE build_id = OLD.id;
+    DELETE FROM test_reports WHERE build_id = OLD.id;
+  END;
+  `,
   // 15 (issue 21, artifacts): nothing to change. A build's kept artifacts are listed in its
   // `external` JSON (core/artifacts.ts) and their files are under data_dir/artifacts.
   "-- 15: artifacts (no schema change)",

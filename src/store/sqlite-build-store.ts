@@ -4,6 +4,7 @@ import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/port
 import { type BuildRow, rowToBuild, type StepRow } from "./build-rows.js";
 import { SameUnfinishedQuery } from "./find-same-unfinished.js";
 import type { Db } from "./open-database.js";
+import { SqliteTestReports } from "./sqlite-test-reports.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 interface NumberRecorder {
@@ -49,12 +50,15 @@ export class SqliteBuildStore implements BuildStore {
 
   readonly #guard: StorageGuard;
   readonly #numbers: NumberRecorder | undefined;
+  /** The builds' test reports: saved by the embedded runner, read back with each build by `get`. */
+  readonly tests: SqliteTestReports;
 
   /** `numbers` hears every new build's number (store/build-number-mark.ts: kept outside the database). */
   constructor(db: Db, guard: StorageGuard = UNGUARDED, numbers?: NumberRecorder) {
     this.#db = db;
     this.#guard = guard;
     this.#numbers = numbers;
+    this.tests = new SqliteTestReports(db, guard);
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
          backend, status, created_at, rebuild_of, trigger, kind, environment)
@@ -173,7 +177,9 @@ export class SqliteBuildStore implements BuildStore {
 
   get(id: number): Build | undefined {
     const row = this.#byId.get(id);
-    return row ? this.#toBuild(row) : undefined;
+    if (!row) return undefined;
+    const tests = this.tests.read(id);
+    return tests ? { ...this.#toBuild(row), tests } : this.#toBuild(row);
   }
 
   list(filter: BuildFilter = {}): Build[] {

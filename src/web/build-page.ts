@@ -16,7 +16,9 @@ import {
   renderStepTable,
   stepIsOpen,
 } from "./step-views.js";
+import { renderTestResults } from "./test-results-view.js";
 import type { CommitView } from "./trigger-view.js";
+import { durationText, statusBadge, timeTag } from "./view-helpers.js";
 
 export interface BuildPageView {
   readonly build: Build;
@@ -71,6 +73,7 @@ ${view.notice ? html`<p class="notice${view.notice.error ? " error" : ""}" role=
 ${view.deployedTo ?? ""}
 <h2>Steps</h2><div id="steps">${renderStepTable(build, view.now)}</div>
 ${renderArtifacts(build, view.artifacts)}
+${renderTestResults(build)}
 <h2 id="log">Log</h2>
 ${renderLogTools(build, view.timed, failed)}
 <div id="logs">${build.steps.map((step) =>

@@ -53,6 +53,7 @@ export function attachBackends(config: Config, parts: BackendParts): Backends {
     onSandboxStartFailure: (repo) => metrics.sandboxStartFailures.inc({ repo }),
     // Waiting builds are held as their numbers and read back when they start.
     findBuild: (id) => parts.store.get(id),
+    testReports: parts.store.tests,
   });
   service.attachBackend(local);
   // Builds of repos with `backend: buildbot` run on the master; status returns by push and reconcile.

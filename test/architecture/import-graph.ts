@@ -72,9 +72,9 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   },
   "backends/local": {
     runtime: ["core", "config", "backends"],
-    packages: ["pino", "picomatch"],
+    packages: ["pino", "picomatch", "sax"],
     builtins: ["child_process", "crypto", "events", "fs", "os", "path", "stream", "string_decoder", "timers"],
-    why: "picomatch matches repos' artifact globs against the paths the runner walks",
+    why: "picomatch matches repos' artifact globs against the paths the runner walks; sax reads the builds' JUnit reports as they stream, its buffers capped",
   },
   "backends/buildbot": {
     runtime: ["core", "config", "backends"],

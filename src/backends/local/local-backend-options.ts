@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import type { BuildEventSink } from "../../core/events.js";
-import type { Clock } from "../../core/ports.js";
+import type { Clock, TestReportStore } from "../../core/ports.js";
 import type { BuildMirrors } from "./build-mirrors.js";
 import type { SandboxPlan } from "./sandbox/sandbox-plan.js";
 
@@ -30,4 +30,6 @@ export interface LocalBackendOptions {
    * superseded) is not run. Absent, the queue keeps the records it was given.
    */
   readonly findBuild?: (id: number) => Build | undefined;
+  /** Where the builds' test reports are saved (app.ts: the store); absent = test_reports are not read. */
+  readonly testReports?: TestReportStore;
 }

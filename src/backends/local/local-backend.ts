@@ -6,10 +6,11 @@ import { DEFAULT_ARTIFACT_LIMITS } from "../../core/artifacts.js";
 import type { Build, FinalStatus } from "../../core/build.js";
 import { SlashbuildError } from "../../core/errors.js";
 import type { BuildEvent, BuildEventSink } from "../../core/events.js";
-import type { BuildBackend, Clock } from "../../core/ports.js";
+import type { BuildBackend, Clock, TestReportStore } from "../../core/ports.js";
 import { ArtifactShelf } from "./artifacts/artifact-shelf.js";
 import type { BuildMirrors } from "./build-mirrors.js";
 import { BuildQueue, type QueueEntry } from "./build-queue.js";
+import { testReportsAfterStep } from "./collect-test-reports.js";
 import type { LocalBackendOptions } from "./local-backend-options.js";
 import { LogFiles } from "./log-files.js";
 import { removeRetiredWorkspaces } from "./retire-workspace.js";
@@ -57,6 +58,7 @@ export class LocalBackend implements BuildBackend {
   readonly #killGraceMs: number;
   readonly #onSandboxStartFailure: ((repo: string) => void) | undefined;
   readonly #findBuild: ((id: number) => Build | undefined) | undefined;
+  readonly #testReports: TestReportStore | undefined;
   readonly #queue: BuildQueue<Job>;
   readonly #logListeners = new Set<LogListener>();
   readonly #sandbox: SandboxPlan | null;
@@ -76,6 +78,7 @@ export class LocalBackend implements BuildBackend {
     this.#killGraceMs = options.killGraceMs ?? options.config.runner.killGraceMs ?? 5000;
     this.#onSandboxStartFailure = options.onSandboxStartFailure;
     this.#findBuild = options.findBuild;
+    this.#testReports = options.testReports;
     this.#sandbox =
       options.sandbox !== undefined
         ? options.sandbox
@@ -246,6 +249,15 @@ export class LocalBackend implements BuildBackend {
         ...(this.#logger ? { logger: this.#logger } : {}),
         onStartFailure: () => this.#onSandboxStartFailure?.(job.build.repo),
         artifacts: { shelf: this.artifacts, limits: this.#config.artifacts ?? DEFAULT_ARTIFACT_LIMITS },
+        afterStep: testReportsAfterStep(this.#testReports, {
+          build: job.build,
+          repo: job.config,
+          runner: this.#config.runner,
+          workspace: this.workspaceFor(job.build.id),
+          logs: this.logs,
+          extraSecrets: this.#extraSecrets,
+          logger: this.#logger,
+        }),
       });
     } catch (error) {
       this.#logger?.error({ buildId: job.build.id, err: error }, "build crashed in the runner");

@@ -54,6 +54,8 @@ export interface RunBuildOptions {
   readonly onStartFailure?: () => void;
   /** Where the repo's `artifacts` are kept; absent = none are. */
   readonly artifacts?: ArtifactKeeping;
+  /** Once a step ended, before its result is reported: reads its test reports (collect-test-reports.ts). */
+  readonly afterStep?: (index: number, sha: string, signal: AbortSignal) => Promise<void>;
 }
 
 /** How a build ended; null when slashbuild is closing and reports nothing. */
@@ -224,6 +226,7 @@ async function runSteps(
     await log.close().catch((error: unknown) => {
       options.logger?.warn({ buildId: build.id, step: index, err: error }, "could not write the step log");
     });
+    await options.afterStep?.(index, sha, signal);
     if (signal.aborted) {
       const reason = signal.reason as StopReason;
       if (reason.kind === "closing") return null;

@@ -3,6 +3,7 @@ import { artifactSummary, artifactsUrl, describeArtifacts } from "../../core/art
 import { backendPageLink } from "../../core/backend-link.js";
 import { type Build, durationMs, isFinal, STATUS_WORDS, shortSha } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
+import { nameList, showsExcerpt, type TestReport, testCounts } from "../../core/test-report.js";
 import { filterOf } from "../../notify/notify-policy.js";
 import type { Excerpt, StatusFormatter } from "../../notify/ports.js";
 import { routeChannel } from "../route-channel.js";
@@ -13,6 +14,9 @@ import { routeChannel } from "../route-channel.js";
  * terminal. What a build's text could carry to a terminal is made inert when it is printed
  * (console-transport.ts).
  */
+
+/** Failed tests named in a post; the rest are counted. */
+const NAMED = 2;
 
 /** One printed post: the channel routing named (printed as its label), a headline, detail lines. */
 export interface ConsolePost {
@@ -74,9 +78,33 @@ function details(build: Build, excerpt: Excerpt | null, publicUrl: string): stri
   if (page) lines.push(`Buildbot: ${page}`);
   const artifacts = artifactSummary(build);
   if (artifacts) lines.push(`Artifacts: ${describeArtifacts(artifacts)}, ${artifactsUrl(publicUrl, build)}`);
-  if (excerpt) {
+  if (build.tests) lines.push(...testLines(build.tests));
+  if (excerpt && showsExcerpt(build.tests)) {
     lines.push(`Output of step ${excerpt.step.index + 1}, ${excerpt.step.name}:`);
     lines.push(...excerpt.text.split("\n").map((line) => `  ${line}`));
+  }
+  return lines;
+}
+
+/** "Tests: 12 passed, 3 failed", the failed tests by name with their messages, the flaky ones. */
+function testLines(report: TestReport): string[] {
+  const lines = [`Tests: ${testCounts(report)}`];
+  if (report.failed > 0) {
+    const names = nameList(
+      report.failures.map((failure) => failure.name),
+      report.failed,
+      NAMED,
+      (name) => name,
+    );
+    lines.push(`${report.failed} ${report.failed === 1 ? "test" : "tests"} failed: ${names}`);
+    for (const failure of report.failures.slice(0, NAMED))
+      lines.push(`  ${failure.name}: ${failure.message}`);
+  }
+  if (report.flaky.length > 0) {
+    const named = report.flaky.map((flaky) => `${flaky.name} (failed in #${flaky.failedIn})`);
+    lines.push(
+      `Flaky, failed before on this commit: ${nameList(named, named.length, NAMED, (text) => text)}`,
+    );
   }
   return lines;
 }

@@ -11,8 +11,11 @@ import {
 } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
 import { maskText } from "../../core/mask-secrets.js";
+import { showsExcerpt, testCounts } from "../../core/test-report.js";
 import { codeBlock, type Excerpt } from "../../notify/failure-excerpt.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
+import { escapeMarkdown } from "./escape-markdown.js";
+import { failedTestsText } from "./format-test-results.js";
 import { blameText, triggerField } from "./format-trigger.js";
 import type { IncomingWebhookRequest } from "./incoming-webhook-request.js";
 
@@ -102,29 +105,11 @@ export function formatBuildFinished(build: Build, options: BuildMessageOptions):
     const link = `[${describeArtifacts(artifacts)}](${artifactsUrl(options.publicUrl, build)})`;
     fields.push({ title: "Artifacts", value: link, short: true });
   }
+  if (build.tests) fields.push({ title: "Tests", value: testCounts(build.tests), short: true });
   const attachment: MessageAttachment = { fallback: plain, color: COLORS[status], ...subject.title, fields };
-  if (options.excerpt) attachment.text = excerptText(options.excerpt, secrets);
+  const text = finishText(build, options.excerpt ?? null, secrets);
+  if (text) attachment.text = text;
   return finish(headline, attachment, options, build);
-}
-
-/**
- * Makes untrusted text inert in a Mattermost post: Markdown punctuation is backslash-escaped;
- * `<`, `>` and `&` become entities so Slack-compatible `<!channel>`/`<url|text>` parsing (which
- * runs on webhook posts) finds nothing; a zero-width space after `@` and `~` stops mentions and
- * channel links; control and bidi-override characters are dropped, newlines unless allowed.
- */
-export function escapeMarkdown(text: string, { multiline = false } = {}): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-      .replace(multiline ? /[\u0000-\u0009\u000b-\u001f\u007f]/g : /[\u0000-\u001f\u007f]/g, " ")
-      .replace(/[\u202a-\u202e\u2066-\u2069]/g, "")
-      .replace(/&/g, "&amp;")
-      .replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;")
-      .replace(/[\\`*_[\]|#]/g, "\\$&")
-      .replace(/([@~])/g, "$1\u200b")
-  );
 }
 
 /** `@name` as a real mention when it is a plausible username; otherwise inert text. */
@@ -167,6 +152,13 @@ function describe(build: Build, publicUrl: string, secrets: readonly string[]): 
 export function excerptText(excerpt: Excerpt, secrets: readonly string[]): string {
   const step = `step ${excerpt.step.index + 1}, ${clean(excerpt.step.name, secrets)}`;
   return `Output of ${step}:\n${codeBlock(maskText(excerpt.text, secrets))}`;
+}
+
+/** Below a finish: the failed and flaky tests, and the log's last lines when no report names a failure. */
+export function finishText(build: Build, excerpt: Excerpt | null, secrets: readonly string[]): string | null {
+  const tests = failedTestsText(build.tests, secrets);
+  const tail = excerpt && showsExcerpt(build.tests) ? excerptText(excerpt, secrets) : null;
+  return [tests, tail].filter((part) => part !== null).join("\n\n") || null;
 }
 
 /** Untrusted text made inert (escapeMarkdown) after masking every secret. */

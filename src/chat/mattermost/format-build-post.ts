@@ -2,12 +2,13 @@ import type { MessageAttachment, MessageAttachmentField } from "@mattermost/type
 import { artifactSummary, artifactsUrl, describeArtifacts } from "../../core/artifacts.js";
 import { type Build, durationMs, isFinal, STATUS_WORDS, type Step, shortSha } from "../../core/build.js";
 import { formatDuration } from "../../core/format-duration.js";
+import { testCounts } from "../../core/test-report.js";
 import type { Excerpt } from "../../notify/failure-excerpt.js";
 import type { PostContent } from "./bot-payload.js";
 import { type ActionOptions, buildActions } from "./build-actions.js";
 import {
   clean,
-  excerptText,
+  finishText,
   MAX_POST_RUNES,
   maskDeep,
   mentionUser,
@@ -77,6 +78,7 @@ export function formatRootPost(build: Build, options: BuildPostOptions): PostCon
   const trigger = triggerField(build.trigger, secrets);
   if (trigger) fields.push(trigger);
   if (build.steps.length > 0) fields.push({ title: "Steps", value: stepList(build, secrets), short: false });
+  if (build.tests) fields.push({ title: "Tests", value: testCounts(build.tests), short: true });
   if (build.reason) {
     fields.push({
       title: "Reason",
@@ -125,7 +127,8 @@ export function formatFinishReply(build: Build, excerpt: Excerpt | null, options
   const kept = artifacts
     ? ` Artifacts: [${describeArtifacts(artifacts)}](${artifactsUrl(options.publicUrl, build)}).`
     : "";
-  const body = excerpt ? `${headline}${kept}\n\n${excerptText(excerpt, secrets)}` : `${headline}${kept}`;
+  const text = finishText(build, excerpt, secrets);
+  const body = text ? `${headline}${kept}\n\n${text}` : `${headline}${kept}`;
   return maskDeep(truncateRunes(body, MAX_POST_RUNES), secrets) as string;
 }
 

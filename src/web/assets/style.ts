@@ -77,6 +77,10 @@ details.step > summary h3 .links { margin-left: auto; font-weight: 400; font-siz
 form.login { max-width: 22rem; display: flex; flex-direction: column; gap: .75rem; }
 form.login label { display: flex; flex-direction: column; gap: .2rem; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+.test-count { margin-right: .8rem; white-space: nowrap; } ol.failures { padding-left: 1.4rem; } .failure p { margin: .3rem 0; }
+.test-name { overflow-wrap: anywhere; } .test-message { white-space: pre-wrap; overflow-wrap: anywhere; }
+.test-output { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20rem; overflow: auto; background: var(--panel); padding: .5rem; border-radius: 6px; }
+.badge.flaky { border: 1px solid var(--warn); color: var(--warn); border-radius: 4px; padding: 0 .3rem; font-size: .85em; }
 @media (max-width: 48rem) {
   .wide { display: none; } main { padding: .75rem; } th, td { padding: .4rem .3rem; }
   th { font-size: .7rem; letter-spacing: 0; } td code { overflow-wrap: anywhere; word-break: break-word; }

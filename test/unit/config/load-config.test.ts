@@ -46,7 +46,14 @@ describe("config", () => {
       buildGid: 65534,
       readOnlyPaths: [],
       writablePaths: [],
+      testReports: {
+        maxFiles: 10_000,
+        maxFileBytes: 100_000_000,
+        maxTotalBytes: 200_000_000,
+        maxFailures: 50,
+      },
     });
+    expect(repo?.testReports).toEqual([]);
     expect(repo?.network).toBe(true);
     expect(repo?.limits).toBeUndefined();
   });

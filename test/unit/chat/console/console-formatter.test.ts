@@ -74,6 +74,43 @@ describe("the console's formatter", () => {
     }
   });
 
+  it("names the failed tests instead of the end of the output when a report names them", () => {
+    const failure = (name: string) => ({
+      name,
+      classname: "",
+      message: `${name} broke`,
+      output: "",
+      step: 0,
+      line: null,
+    });
+    const tests = {
+      passed: 4,
+      failed: 3,
+      skipped: 0,
+      files: 1,
+      failures: [failure("test_login"), failure("test_logout"), failure("test_signup")],
+      flaky: [{ name: "test_cache", classname: "", step: 0, failedIn: 9 }],
+      notes: [],
+    };
+    const build = makeBuild({
+      status: "failed",
+      finishedAt: 1_020_000,
+      failingStep: "make test",
+      steps: [step],
+      tests,
+    });
+    const post = payload(consoleFormatter(config).finished(build, { step, text: "make: *** 2" }));
+    expect(post.details).toEqual([
+      "Failing command: make test",
+      "Tests: 4 passed, 3 failed",
+      "3 tests failed: test_login, test_logout, and 1 more",
+      "  test_login: test_login broke",
+      "  test_logout: test_logout broke",
+      "Flaky, failed before on this commit: test_cache (failed in #9)",
+      "http://ci.example.com:8080/builds/12",
+    ]);
+  });
+
   it("labels a routed build with its channel and tells the requester where the posts go", () => {
     const f = consoleFormatter(config);
     expect(payload(f.started(makeBuild({ branch: "release/2" }))).channel).toBe("releases");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { escapeMarkdown } from "../../../../src/chat/mattermost/escape-markdown.js";
 import {
-  escapeMarkdown,
   formatBuildFinished,
   formatBuildStarted,
   MAX_POST_RUNES,
