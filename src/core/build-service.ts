@@ -8,6 +8,7 @@ import { SlashbuildError, sentence } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import type {
   Atomically,
+  BranchHead,
   BuildBackend,
   BuildFilter,
   BuildPatch,
@@ -203,6 +204,16 @@ export class BuildService {
   /** Builds newest first, filtered (the chat `status` answer and the web list). */
   listBuilds(filter: BuildFilter = {}): Build[] {
     return this.#store.list(filter);
+  }
+
+  /** A repo's branches, most recently built first, each with its newest verdict (the repo overview). */
+  branchHeads(repo: string, limit: number): BranchHead[] {
+    return this.#store.branchHeads(repo, limit);
+  }
+
+  /** One branch's newest build and verdict (badges), or undefined when it was never built. */
+  branchHead(repo: string, branch: string): BranchHead | undefined {
+    return this.#store.branchHead(repo, branch);
   }
 
   /** The sink every backend reports to: the state machine decides, this persists, notifies and emits. */

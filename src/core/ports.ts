@@ -34,6 +34,15 @@ export interface BuildFilter {
   readonly limit?: number;
 }
 
+/** A branch as the repo overview and badges show it (issue 21). */
+export interface BranchHead {
+  readonly branch: string;
+  /** The branch's newest build, whatever its state. */
+  readonly latest: Build;
+  /** Its newest build that succeeded, failed or timed out (by number); null when none has yet. */
+  readonly verdict: Build | null;
+}
+
 export type BuildPatch = Partial<
   Pick<Build, "status" | "sha" | "startedAt" | "finishedAt" | "failingStep" | "reason" | "external">
 >;
@@ -62,6 +71,13 @@ export interface BuildStore {
    * "fixed" and `notify: changes`, on every finish: one indexed row, never the history.
    */
   previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined;
+  /**
+   * The repo's branches, most recently built first, at most `limit`; one branch's, or undefined when
+   * it was never built. Read by key from a table the database keeps current (never a walk of the
+   * history): the repo overview and the badges ask on every view.
+   */
+  branchHeads(repo: string, limit: number): BranchHead[];
+  branchHead(repo: string, branch: string): BranchHead | undefined;
   /** Builds still waiting to start: all of them, and those one requester asked for (queue limits). */
   countQueued(requesterId: string): { readonly total: number; readonly mine: number };
   update(id: number, patch: BuildPatch): Build;

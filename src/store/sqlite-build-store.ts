@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
 import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
-import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
+import type { BranchHead, BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import type { Db } from "./open-database.js";
+import { type BranchHeadRow, SqliteBranchHeads } from "./sqlite-branch-heads.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 interface BuildRow {
@@ -73,6 +74,8 @@ export class SqliteBuildStore implements BuildStore {
   readonly #sameTip;
   readonly #sameRevision;
   readonly #previousVerdict;
+  readonly #heads: SqliteBranchHeads;
+  readonly #byIds;
 
   readonly #guard: StorageGuard;
 
@@ -132,6 +135,10 @@ export class SqliteBuildStore implements BuildStore {
            AND sha IS NOT NULL AND sha >= @revision AND sha < @end
        ) ORDER BY id DESC LIMIT 1`,
     );
+    this.#heads = new SqliteBranchHeads(db);
+    this.#byIds = db.prepare<[string], BuildRow>(
+      "SELECT * FROM builds WHERE id IN (SELECT value FROM json_each(?))",
+    );
     this.#oldestQueued = db.prepare<[], { created_at: number }>(
       "SELECT created_at FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1",
     );
@@ -169,6 +176,26 @@ export class SqliteBuildStore implements BuildStore {
 
   previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined {
     return this.#previousVerdict.get(build.repo, build.branch, build.id, VERDICT_LOOKBACK);
+  }
+
+  branchHeads(repo: string, limit: number): BranchHead[] {
+    return this.#toHeads(this.#heads.recent(repo, limit));
+  }
+
+  branchHead(repo: string, branch: string): BranchHead | undefined {
+    const row = this.#heads.of(repo, branch);
+    return row ? this.#toHeads([row])[0] : undefined;
+  }
+
+  /** Each head's two builds, all read in one query by primary key (and their steps in one more). */
+  #toHeads(rows: readonly BranchHeadRow[]): BranchHead[] {
+    const ids = [...new Set(rows.flatMap((row) => [row.latest_id, row.verdict_id ?? row.latest_id]))];
+    const builds = new Map(this.#withSteps(this.#byIds.all(JSON.stringify(ids))).map((b) => [b.id, b]));
+    return rows.flatMap((row) => {
+      const latest = builds.get(row.latest_id);
+      if (!latest) return [];
+      return [{ branch: row.branch, latest, verdict: builds.get(row.verdict_id ?? -1) ?? null }];
+    });
   }
 
   countQueued(requesterId: string): { readonly total: number; readonly mine: number } {
