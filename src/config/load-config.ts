@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { SlashbuildError } from "../core/errors.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
+import { toApiConfig } from "./api-schema.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
 import type { Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
 import { interpolateEnv } from "./interpolate-env.js";
@@ -139,6 +140,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
     queue: { maxPerUser: parsed.queue.max_per_user, maxTotal: parsed.queue.max_total },
     metrics: { access: parsed.metrics.access, token: parsed.metrics.token ?? null },
     health: { minFreeDiskBytes: parsed.health.min_free_disk },
+    api: toApiConfig(parsed.api),
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     forges: toForges(parsed.forges),
     repos: Object.fromEntries(
@@ -221,6 +223,7 @@ function toRepo(
     forge: repo.forge ?? forge,
     fullName: repo.full_name ?? fullNameFromUrl(repo.url),
     webhookSecret: repo.webhook_secret ?? null,
+    publicBadge: repo.public_badge,
     network: repo.network ?? network,
     ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),
   };

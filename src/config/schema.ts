@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { apiSchema } from "./api-schema.js";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
@@ -66,6 +67,8 @@ const repoSchema = z
       .string()
       .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 20`)")
       .optional(),
+    /** Serve /badge/<repo>/<branch>.svg (each branch's latest verdict) to anyone, even under web.read: signed_in. */
+    public_badge: z.boolean().default(false),
   })
   .strict();
 
@@ -218,6 +221,7 @@ export const configSchema = z
     queue: queueSchema.prefault({}),
     web: webSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
+    api: apiSchema.prefault({}),
     health: healthSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),
     forges: forgesSchema.prefault({}),
