@@ -32,7 +32,10 @@ describe("api: and repos.<name>.public_badge", () => {
     [{ tokens: { a: { token: TOKEN, can: ["delete"] } } }, /api\.tokens\.a\.can\.0/],
     [{ tokens: { "a b": { token: TOKEN } } }, /token names use letters/],
     [{ tokens: { a: { token: TOKEN, scope: "x" } } }, /unknown key api\.tokens\.a\.scope/],
-    [{ tokens: { a: { token: TOKEN }, b: { token: TOKEN } } }, /api\.tokens\.b\.token: is the same as tokens\.a\.token/],
+    [
+      { tokens: { a: { token: TOKEN }, b: { token: TOKEN } } },
+      /api\.tokens\.b\.token: is the same as tokens\.a\.token/,
+    ],
   ])("refuses %j, naming the key", (api, message) => {
     expect(() => makeConfig({ api })).toThrow(message);
   });

@@ -124,7 +124,14 @@ describe("branch heads", () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return (seed >>> 16) % n;
     };
-    const statuses: BuildStatus[] = ["running", "succeeded", "failed", "timed_out", "cancelled", "interrupted"];
+    const statuses: BuildStatus[] = [
+      "running",
+      "succeeded",
+      "failed",
+      "timed_out",
+      "cancelled",
+      "interrupted",
+    ];
     const existing = db.prepare("SELECT id FROM builds ORDER BY id").pluck();
     let justCreated: number | null = null;
     for (let step = 0; step < 2000; step++) {
@@ -143,7 +150,8 @@ describe("branch heads", () => {
         // A refused request: the build just stored is forgotten.
         store.discard(created);
       }
-      if (step % 100 === 99) for (const repo of ["app", "lib"]) expect(heads(store, repo)).toEqual(truth(db, repo));
+      if (step % 100 === 99)
+        for (const repo of ["app", "lib"]) expect(heads(store, repo)).toEqual(truth(db, repo));
     }
     for (const repo of ["app", "lib"]) {
       expect(truth(db, repo).length).toBeGreaterThan(2);
