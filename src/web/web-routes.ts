@@ -9,6 +9,8 @@ import type { Clock } from "../core/ports.js";
 import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
+import { registerApiAuth } from "./api/api-auth.js";
+import { apiRoutes } from "./api/api-routes.js";
 import { registerAssets } from "./assets/assets.js";
 import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
@@ -91,6 +93,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
       );
     }
   });
+  registerApiAuth(app, options.config.api?.tokens ?? []);
   registerReadGate(app, ctx, options.openPaths);
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
@@ -111,4 +114,5 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   authRoutes(app, ctx);
   mattermostSignInRoutes(app, ctx);
   actionRoutes(app, ctx);
+  apiRoutes(app, ctx);
 }

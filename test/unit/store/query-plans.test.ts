@@ -6,6 +6,7 @@ import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
 import { SqliteWebhookDeliveries } from "../../../src/store/sqlite-webhook-deliveries.js";
+import { parseApiListQuery } from "../../../src/web/api/api-query.js";
 import { makeBuild, makeNewBuild } from "../../fakes/make-build.js";
 
 /**
@@ -78,6 +79,8 @@ describe("query plans", () => {
     store.newestSameUnfinished({ repo: build.repo, branch: build.branch, revision: "abc1234" });
     store.create({ ...build, trigger: null });
     store.queueSummary();
+    store.branchHeads(build.repo, 50);
+    store.branchHead(build.repo, build.branch);
     const keys = ["repo", "branch", "status", "requester", "beforeId"] as const;
     for (let mask = 0; mask < 2 ** keys.length; mask++) {
       const filter: Record<string, unknown> = {};
@@ -160,6 +163,72 @@ describe("query plans", () => {
       "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
     ])
       expect(explain(db, old).filter(queueWide), old).not.toEqual([]);
+  });
+
+  it("the repo overview and the badges read by key: no range of a repo's or a branch's builds", () => {
+    // A SEARCH passes the first rule, yet "each branch's latest verdict" done over builds is a
+    // range of the repo's whole history (GROUP BY branch over builds_repo_branch) or one seek per
+    // branch ever built. branch_heads (migration 13) is read a page at a time; builds only by id.
+    const { db, statements } = recordingDb();
+    const store = new SqliteBuildStore(db);
+    store.branchHeads("app", 51);
+    store.branchHead("app", "main");
+    const reads = [...statements].filter(
+      (sql) =>
+        /branch_heads/.test(sql) ||
+        /^SELECT \* FROM (builds|build_steps) WHERE (id|build_id) IN \(SELECT value FROM json_each\(\?\)\)/.test(
+          sql,
+        ),
+    );
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+    const historyWide = (step: string) =>
+      /^SCAN (builds|branch_heads)\b/.test(step) ||
+      /USE TEMP B-TREE/.test(step) ||
+      (/\bbuilds\b/.test(step) && !/USING INTEGER PRIMARY KEY/.test(step) && !/^SCAN json_each/.test(step));
+    for (const sql of reads) {
+      const plan = explain(db, sql);
+      expect(plan.length).toBeGreaterThan(0);
+      expect(plan.filter(historyWide), sql).toEqual([]);
+    }
+    const page = reads.find((sql) => /ORDER BY latest_id DESC LIMIT/.test(sql)) as string;
+    expect(explain(db, page)).toEqual(["SEARCH branch_heads USING INDEX branch_heads_recent (repo=?)"]);
+    const one = reads.find((sql) => /branch = \?$/.test(sql)) as string;
+    expect(explain(db, one)).toEqual(["SEARCH branch_heads USING PRIMARY KEY (repo=? AND branch=?)"]);
+    // Not vacuous: the statements this table replaces are refused by the same rule.
+    for (const old of [
+      `SELECT branch, MAX(id) FROM builds WHERE repo = ? GROUP BY branch`,
+      `SELECT status FROM builds WHERE repo = ? AND branch = ? AND status IN ('succeeded', 'failed') ORDER BY id DESC LIMIT 1`,
+    ])
+      expect(explain(db, old).filter(historyWide), old).not.toEqual([]);
+  });
+
+  it("the API list reads one page through an index in build order, whatever its filters", () => {
+    // GET /api/builds takes the list page's filters (parsed by the same function) plus a limit;
+    // every combination must walk an index newest first and stop after the page, never sort.
+    const { db, statements } = recordingDb();
+    const store = new SqliteBuildStore(db);
+    const values = { repo: "app", branch: "main", status: "failed", requester: "alice", before: "90" };
+    const keys = Object.keys(values) as (keyof typeof values)[];
+    for (let mask = 0; mask < 2 ** keys.length; mask++) {
+      const query: Record<string, string> = { limit: "100" };
+      keys.forEach((key, bit) => {
+        if (mask & (1 << bit)) query[key] = values[key];
+      });
+      const { list, limit } = parseApiListQuery(query);
+      store.list({ ...list.filter, limit: limit + 1 });
+    }
+    const lists = [...statements].filter((sql) => /^SELECT \* FROM builds .*LIMIT @limit$/.test(sql));
+    expect(lists).toHaveLength(2 ** keys.length);
+    for (const sql of lists) {
+      const plan = explain(db, sql);
+      expect(
+        plan.filter((step) => /USE TEMP B-TREE/.test(step)),
+        sql,
+      ).toEqual([]);
+      const scans = plan.filter((step) => /^SCAN builds\b/.test(step));
+      // Only the unfiltered list scans, and it walks the primary key backwards: `limit` rows.
+      if (scans.length > 0) expect(sql).toMatch(/^SELECT \* FROM builds\s+ORDER BY id DESC LIMIT @limit$/);
+    }
   });
 
   it("the rule catches a query without an index (the check is not vacuous)", () => {
