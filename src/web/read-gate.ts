@@ -18,8 +18,9 @@ export const SIGN_IN_PATHS: ReadonlySet<string> = new Set(["/login", START_PATH,
  * signed-in users. Build logs show source, commit messages, paths and whatever a build prints;
  * anyone who could reach the port read them all. A browser asking for a page is sent to the
  * sign-in page (which says why); anything else gets 401. An /api request with an accepted API
- * token (api/api-auth.ts, checked before this) counts as signed in. The sign-in flows (`open`) and
- * the static assets stay open, and POSTs keep their own checks (session + CSRF, or an API token).
+ * token (api/api-auth.ts, checked before this) counts as signed in. The sign-in flows (`open`), the
+ * static assets and the badges (each repo's own `public_badge` decides) stay open, and POSTs keep
+ * their own checks (session + CSRF, or an API token).
  */
 export function registerReadGate(
   app: FastifyInstance,
@@ -43,7 +44,7 @@ export function registerReadGate(
 function mustBeSignedIn(request: FastifyRequest, open: ReadonlySet<string>): boolean {
   if (request.method !== "GET" && request.method !== "HEAD") return false;
   const path = request.url.split("?")[0] ?? "";
-  return !open.has(path) && !path.startsWith("/assets/");
+  return !open.has(path) && !path.startsWith("/assets/") && !path.startsWith("/badge/");
 }
 
 /**

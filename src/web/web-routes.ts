@@ -16,6 +16,7 @@ import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
+import { badgeRoutes } from "./badge/badge-routes.js";
 import { defaultToNotStored } from "./cache-control.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
 import { webErrorHandler } from "./error-page.js";
@@ -26,6 +27,7 @@ import { logRoutes } from "./log-routes.js";
 import { mattermostSignInRoutes } from "./mattermost-sign-in-routes.js";
 import { pageRoutes } from "./page-routes.js";
 import { registerReadGate } from "./read-gate.js";
+import { repoRoutes } from "./repo-routes.js";
 import type { WebContext } from "./web-context.js";
 
 export interface WebRoutesOptions {
@@ -115,4 +117,6 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   mattermostSignInRoutes(app, ctx);
   actionRoutes(app, ctx);
   apiRoutes(app, ctx);
+  badgeRoutes(app, ctx);
+  repoRoutes(app, ctx);
 }
