@@ -206,7 +206,7 @@ export class BuildService {
     return this.#store.list(filter);
   }
 
-  /** A repo's branches, most recently built first, each with its newest verdict (the repo overview). */
+  /** A repo's branches by their latest verdict, newest first, each with its newest build (the repo overview). */
   branchHeads(repo: string, limit: number): BranchHead[] {
     return this.#store.branchHeads(repo, limit);
   }

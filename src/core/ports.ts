@@ -34,13 +34,16 @@ export interface BuildFilter {
   readonly limit?: number;
 }
 
+/** A build without its steps: what lists of branches show (reading steps would cost them a query more). */
+export type BuildSummary = Omit<Build, "steps">;
+
 /** A branch as the repo overview and badges show it (issue 21). */
 export interface BranchHead {
   readonly branch: string;
   /** The branch's newest build, whatever its state. */
-  readonly latest: Build;
+  readonly latest: BuildSummary;
   /** Its newest build that succeeded, failed or timed out (by number); null when none has yet. */
-  readonly verdict: Build | null;
+  readonly verdict: BuildSummary | null;
 }
 
 export type BuildPatch = Partial<
@@ -72,9 +75,10 @@ export interface BuildStore {
    */
   previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined;
   /**
-   * The repo's branches, most recently built first, at most `limit`; one branch's, or undefined when
-   * it was never built. Read by key from a table the database keeps current (never a walk of the
-   * history): the repo overview and the badges ask on every view.
+   * The repo's branches by their latest verdict, newest first (a branch without one yet by its first
+   * build), at most `limit`; one branch's, or undefined when it was never built. Read by key from a
+   * table the database keeps current (never a walk of the history): the repo overview and the
+   * badges ask on every view.
    */
   branchHeads(repo: string, limit: number): BranchHead[];
   branchHead(repo: string, branch: string): BranchHead | undefined;

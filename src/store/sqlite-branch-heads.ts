@@ -1,16 +1,20 @@
 import type { Db } from "./open-database.js";
 
-/** A row of branch_heads (migration 13): the branch's newest build and newest build with a verdict. */
+/** A branch's row of branch_heads (migration 13), with its newest build read beside it. */
 export interface BranchHeadRow {
   readonly branch: string;
   readonly latest_id: number;
   readonly verdict_id: number | null;
 }
 
+/** Each listed branch's newest build: one seek down builds_repo_branch, never a range. */
+const LATEST = "(SELECT id FROM builds WHERE repo = h.repo AND branch = h.branch ORDER BY id DESC LIMIT 1)";
+
 /**
  * The SQL of branch_heads, which triggers keep (migration 13). Both reads are bounded by what they
  * return, whatever the history: a page of a repo's branches read backwards through
- * branch_heads_recent, or one branch by primary key (test/unit/store/query-plans.test.ts).
+ * branch_heads_recent, or one branch by primary key, each with one seek for its newest build
+ * (test/unit/store/query-plans.test.ts).
  */
 export class SqliteBranchHeads {
   readonly #recent;
@@ -18,14 +22,15 @@ export class SqliteBranchHeads {
 
   constructor(db: Db) {
     this.#recent = db.prepare<[string, number], BranchHeadRow>(
-      "SELECT branch, latest_id, verdict_id FROM branch_heads WHERE repo = ? ORDER BY latest_id DESC LIMIT ?",
+      `SELECT branch, verdict_id, ${LATEST} AS latest_id FROM branch_heads h
+         WHERE repo = ? ORDER BY recent_id DESC LIMIT ?`,
     );
     this.#one = db.prepare<[string, string], BranchHeadRow>(
-      "SELECT branch, latest_id, verdict_id FROM branch_heads WHERE repo = ? AND branch = ?",
+      `SELECT branch, verdict_id, ${LATEST} AS latest_id FROM branch_heads h WHERE repo = ? AND branch = ?`,
     );
   }
 
-  /** The repo's branches, most recently built first. */
+  /** The repo's branches by their latest verdict (or first build, until one has a verdict), newest first. */
   recent(repo: string, limit: number): BranchHeadRow[] {
     return this.#recent.all(repo, limit);
   }

@@ -1,6 +1,13 @@
 import type Database from "better-sqlite3";
 import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
-import type { BranchHead, BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
+import type {
+  BranchHead,
+  BuildFilter,
+  BuildPatch,
+  BuildStore,
+  BuildSummary,
+  NewBuild,
+} from "../core/ports.js";
 import type { Db } from "./open-database.js";
 import { type BranchHeadRow, SqliteBranchHeads } from "./sqlite-branch-heads.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
@@ -187,10 +194,14 @@ export class SqliteBuildStore implements BuildStore {
     return row ? this.#toHeads([row])[0] : undefined;
   }
 
-  /** Each head's two builds, all read in one query by primary key (and their steps in one more). */
+  /** Each head's two builds, all read in one query by primary key, without their steps. */
   #toHeads(rows: readonly BranchHeadRow[]): BranchHead[] {
     const ids = [...new Set(rows.flatMap((row) => [row.latest_id, row.verdict_id ?? row.latest_id]))];
-    const builds = new Map(this.#withSteps(this.#byIds.all(JSON.stringify(ids))).map((b) => [b.id, b]));
+    const builds = new Map<number, BuildSummary>();
+    for (const row of this.#byIds.all(JSON.stringify(ids))) {
+      const { steps: _none, ...summary } = this.#toBuild(row, []);
+      builds.set(row.id, summary);
+    }
     return rows.flatMap((row) => {
       const latest = builds.get(row.latest_id);
       if (!latest) return [];

@@ -1,6 +1,5 @@
 import type { RepoConfig } from "../config/config.js";
-import type { Build } from "../core/build.js";
-import type { BranchHead } from "../core/ports.js";
+import type { BranchHead, BuildSummary } from "../core/ports.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { buildTable } from "./build-table.js";
 import { html, type SafeHtml } from "./html.js";
@@ -10,11 +9,11 @@ import { statusBadge, timeTag } from "./view-helpers.js";
 
 export interface RepoPageView {
   readonly repo: RepoConfig;
-  /** The default branch first (when it was ever built), then the others most recently built first. */
+  /** The default branch first (when it was ever built), then the others by their latest verdict, newest first. */
   readonly branches: readonly BranchHead[];
   /** More branches were built than are shown. */
   readonly moreBranches: boolean;
-  readonly recent: readonly Build[];
+  readonly recent: readonly BuildSummary[];
   readonly publicUrl: string;
   readonly viewer: Viewer;
   readonly now: number;
@@ -60,10 +59,10 @@ export function renderRepoPage(view: RepoPageView): string {
   const branches =
     view.branches.length === 0
       ? html`<p>No branch of ${repo.name} has been built yet. Type <code>/build ${repo.name}</code> in Mattermost.</p>`
-      : html`<div class="table-wrap"><table><caption class="sr">Branches of ${repo.name}, default first, then most recently built</caption>
+      : html`<div class="table-wrap"><table><caption class="sr">Branches of ${repo.name}, default first, then by latest verdict, newest first</caption>
 <thead><tr><th scope="col">Branch</th><th scope="col">Latest verdict</th><th scope="col">Newer build</th><th scope="col" class="wide">Last activity</th><th scope="col" class="wide">By</th></tr></thead>
 <tbody>${view.branches.map((head) => branchRow(head, repo))}</tbody></table></div>
-${view.moreBranches ? html`<p class="muted">Only the most recently built branches are shown; <a href="${listUrl({ repo: repo.name, branch: "", status: "", requester: "" })}">the build list</a> filters by any branch.</p>` : ""}`;
+${view.moreBranches ? html`<p class="muted">Only the branches with the newest verdicts are shown; <a href="${listUrl({ repo: repo.name, branch: "", status: "", requester: "" })}">the build list</a> filters by any branch.</p>` : ""}`;
   const body = html`<h1>${repo.name}</h1>
 <dl class="facts"><dt>Default branch</dt><dd><code>${repo.defaultBranch}</code></dd><dt>Backend</dt><dd>${repo.backend}</dd>${badgeSnippet(view)}</dl>
 <h2>Branches</h2>

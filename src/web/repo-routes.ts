@@ -4,7 +4,7 @@ import type { BranchHead } from "../core/ports.js";
 import { renderRepoIndex, renderRepoPage } from "./repo-page.js";
 import type { WebContext } from "./web-context.js";
 
-/** Branches a repo page lists (the most recently built), and builds under them. */
+/** Branches a repo page lists (those with the newest verdicts), and builds under them. */
 export const BRANCHES_SHOWN = 50;
 export const RECENT_BUILDS = 10;
 

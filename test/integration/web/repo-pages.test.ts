@@ -38,7 +38,7 @@ describe("repo pages", () => {
     expect(branches[0]).toContain(`href="/builds/${mainBuild}"`);
     expect(branches[1]).toContain(`<code>topic/${BRANCHES_SHOWN + 4}</code>`);
     expect(branches.at(-1)).toContain("<code>topic/5</code>");
-    expect(answer.body).toContain("Only the most recently built branches are shown");
+    expect(answer.body).toContain("Only the branches with the newest verdicts are shown");
     const recent = rowsOf(answer.body, 2);
     expect(recent).toHaveLength(RECENT_BUILDS);
     expect(recent[0]).toMatch(/<td class="wide">local<\/td>/);

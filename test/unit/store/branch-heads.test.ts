@@ -25,12 +25,15 @@ afterEach(() => {
 
 const VERDICTS = "('succeeded', 'failed', 'timed_out')";
 
-/** The truth, the slow way: a GROUP BY over every build. */
+/** The truth, the slow way: a GROUP BY over every build, ordered by verdict, else first build. */
 function truth(db: Db, repo: string): { branch: string; latest: number; verdict: number | null }[] {
   return db
     .prepare(
-      `SELECT branch, MAX(id) AS latest, MAX(CASE WHEN status IN ${VERDICTS} THEN id END) AS verdict
-         FROM builds WHERE repo = ? GROUP BY branch ORDER BY latest DESC`,
+      `SELECT branch, latest, verdict FROM (
+         SELECT branch, MAX(id) AS latest, MIN(id) AS first,
+           MAX(CASE WHEN status IN ${VERDICTS} THEN id END) AS verdict
+         FROM builds WHERE repo = ? GROUP BY branch)
+       ORDER BY IFNULL(verdict, first) DESC`,
     )
     .all(repo) as { branch: string; latest: number; verdict: number | null }[];
 }
@@ -42,7 +45,7 @@ function heads(store: SqliteBuildStore, repo: string) {
 }
 
 describe("branch heads", () => {
-  it("list a repo's branches newest first, each with its newest build and newest verdict", () => {
+  it("list a repo's branches by their newest verdict (else their first build), each with its newest build", () => {
     const store = new SqliteBuildStore(openDatabase(":memory:"));
     const finish = (branch: string, status: BuildStatus, repo = "app") => {
       const build = store.create(makeNewBuild({ branch, repo }));
@@ -58,17 +61,20 @@ describe("branch heads", () => {
     const fresh = store.create(makeNewBuild({ branch: "feature/x" }));
 
     const found = store.branchHeads("app", 10);
+    // main's newer builds (cancelled, running) have no verdict: main stays behind dev's verdict.
     expect(found.map((h) => [h.branch, h.latest.id, h.verdict?.id ?? null])).toEqual([
       ["feature/x", fresh.id, null],
-      ["main", mainRunning.id, mainPassed.id],
       ["dev", devFailed.id, devFailed.id],
+      ["main", mainRunning.id, mainPassed.id],
     ]);
     // Whole builds: the overview shows their status, commit and times.
-    expect(found[1]?.latest.status).toBe("running");
-    expect(found[1]?.verdict?.status).toBe("succeeded");
+    expect(found[2]?.latest.status).toBe("running");
+    expect(found[2]?.verdict?.status).toBe("succeeded");
     expect(mainCancelled.id).toBeLessThan(mainRunning.id);
-    // A page: the most recently built first.
-    expect(store.branchHeads("app", 2).map((h) => h.branch)).toEqual(["feature/x", "main"]);
+    // A page: the newest verdicts first; main's running build moves it up once it has one.
+    expect(store.branchHeads("app", 2).map((h) => h.branch)).toEqual(["feature/x", "dev"]);
+    store.update(mainRunning.id, { status: "failed" });
+    expect(store.branchHeads("app", 3).map((h) => h.branch)).toEqual(["feature/x", "main", "dev"]);
     expect(store.branchHead("app", "dev")?.verdict?.status).toBe("failed");
     expect(store.branchHead("app", "nope")).toBeUndefined();
     expect(store.branchHead("nope", "main")).toBeUndefined();

@@ -49,10 +49,10 @@ describe("the repo page", () => {
     expect(rows[2]).toContain("none yet");
     expect(rows[2]).toContain('href="/?repo=app&amp;branch=new"');
     expect(html).toContain('<a href="/?repo=app">All builds of app →</a>');
-    expect(html).not.toContain("Only the most recently built branches");
+    expect(html).not.toContain("Only the branches with the newest verdicts");
     expect(page([], { moreBranches: true })).toContain("No branch of app has been built yet");
     expect(page([head("x", { id: 1 }, null)], { moreBranches: true })).toContain(
-      "Only the most recently built branches",
+      "Only the branches with the newest verdicts",
     );
   });
 
