@@ -34,16 +34,16 @@ export interface BuildFilter {
   readonly limit?: number;
 }
 
-/** A build without its steps: what lists of branches show (reading steps would cost them a query more). */
-export type BuildSummary = Omit<Build, "steps">;
-
-/** A branch as the repo overview and badges show it (issue 21). */
+/**
+ * A branch as the repo overview and badges show it (issue 21): only the fields they show, since a
+ * whole build row costs many times more to read than these (a page lists fifty branches).
+ */
 export interface BranchHead {
   readonly branch: string;
   /** The branch's newest build, whatever its state. */
-  readonly latest: BuildSummary;
+  readonly latest: Pick<Build, "id" | "status" | "requester" | "createdAt" | "startedAt" | "finishedAt">;
   /** Its newest build that succeeded, failed or timed out (by number); null when none has yet. */
-  readonly verdict: BuildSummary | null;
+  readonly verdict: Pick<Build, "id" | "status"> | null;
 }
 
 export type BuildPatch = Partial<

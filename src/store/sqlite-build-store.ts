@@ -1,15 +1,8 @@
 import type Database from "better-sqlite3";
 import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
-import type {
-  BranchHead,
-  BuildFilter,
-  BuildPatch,
-  BuildStore,
-  BuildSummary,
-  NewBuild,
-} from "../core/ports.js";
+import type { BranchHead, BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import type { Db } from "./open-database.js";
-import { type BranchHeadRow, SqliteBranchHeads } from "./sqlite-branch-heads.js";
+import { SqliteBranchHeads } from "./sqlite-branch-heads.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 interface BuildRow {
@@ -82,7 +75,6 @@ export class SqliteBuildStore implements BuildStore {
   readonly #sameRevision;
   readonly #previousVerdict;
   readonly #heads: SqliteBranchHeads;
-  readonly #byIds;
 
   readonly #guard: StorageGuard;
 
@@ -143,9 +135,6 @@ export class SqliteBuildStore implements BuildStore {
        ) ORDER BY id DESC LIMIT 1`,
     );
     this.#heads = new SqliteBranchHeads(db);
-    this.#byIds = db.prepare<[string], BuildRow>(
-      "SELECT * FROM builds WHERE id IN (SELECT value FROM json_each(?))",
-    );
     this.#oldestQueued = db.prepare<[], { created_at: number }>(
       "SELECT created_at FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1",
     );
@@ -186,27 +175,11 @@ export class SqliteBuildStore implements BuildStore {
   }
 
   branchHeads(repo: string, limit: number): BranchHead[] {
-    return this.#toHeads(this.#heads.recent(repo, limit));
+    return this.#heads.recent(repo, limit);
   }
 
   branchHead(repo: string, branch: string): BranchHead | undefined {
-    const row = this.#heads.of(repo, branch);
-    return row ? this.#toHeads([row])[0] : undefined;
-  }
-
-  /** Each head's two builds, all read in one query by primary key, without their steps. */
-  #toHeads(rows: readonly BranchHeadRow[]): BranchHead[] {
-    const ids = [...new Set(rows.flatMap((row) => [row.latest_id, row.verdict_id ?? row.latest_id]))];
-    const builds = new Map<number, BuildSummary>();
-    for (const row of this.#byIds.all(JSON.stringify(ids))) {
-      const { steps: _none, ...summary } = this.#toBuild(row, []);
-      builds.set(row.id, summary);
-    }
-    return rows.flatMap((row) => {
-      const latest = builds.get(row.latest_id);
-      if (!latest) return [];
-      return [{ branch: row.branch, latest, verdict: builds.get(row.verdict_id ?? -1) ?? null }];
-    });
+    return this.#heads.of(repo, branch);
   }
 
   countQueued(requesterId: string): { readonly total: number; readonly mine: number } {

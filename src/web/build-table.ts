@@ -1,11 +1,10 @@
-import { durationMs, shortSha } from "../core/build.js";
+import { type Build, durationMs, shortSha } from "../core/build.js";
 import { formatDuration } from "../core/format-duration.js";
-import type { BuildSummary } from "../core/ports.js";
 import { html, type SafeHtml } from "./html.js";
 import { durationText, statusBadge, timeTag } from "./view-helpers.js";
 
 /** How the build started, in a few words: a rebuild, a push, a pull request, a schedule, or typed (and where). */
-export function triggerText(build: BuildSummary): SafeHtml {
+export function triggerText(build: Build): SafeHtml {
   if (build.rebuildOf !== null)
     return html`rebuild of <a href="/builds/${build.rebuildOf}">#${build.rebuildOf}</a>`;
   const t = build.trigger;
@@ -16,13 +15,13 @@ export function triggerText(build: BuildSummary): SafeHtml {
 }
 
 /** Finished: how long it took; running: so far; queued: nothing yet. */
-function took(build: BuildSummary, now: number): string {
+function took(build: Build, now: number): string {
   const total = durationMs(build);
   if (total !== null) return formatDuration(total);
   return build.status === "running" ? durationText(build.startedAt, null, now) : "—";
 }
 
-function row(b: BuildSummary, now: number): SafeHtml {
+function row(b: Build, now: number): SafeHtml {
   return html`<tr>
 <td class="nowrap"><a href="/builds/${b.id}">#${b.id}</a></td>
 <td><a href="/repos/${encodeURIComponent(b.repo)}">${b.repo}</a></td>
@@ -41,7 +40,7 @@ function row(b: BuildSummary, now: number): SafeHtml {
  * Builds as a table, newest first: the list page and each repo's page. On a phone the number, repo,
  * branch, status and duration stay; commit, trigger, requester, backend and start time fold away.
  */
-export function buildTable(builds: readonly BuildSummary[], now: number, caption: string): SafeHtml {
+export function buildTable(builds: readonly Build[], now: number, caption: string): SafeHtml {
   return html`<div class="table-wrap"><table><caption class="sr">${caption}</caption><thead><tr><th scope="col">#</th><th scope="col">Repo</th><th scope="col">Branch</th><th scope="col" class="wide">Commit</th>
 <th scope="col" class="wide">Trigger</th><th scope="col" class="wide">By</th><th scope="col" class="wide">Backend</th><th scope="col">Status</th><th scope="col" class="wide">Started</th><th scope="col" class="num">Duration</th></tr></thead>
 <tbody>${builds.map((b) => row(b, now))}</tbody></table></div>`;

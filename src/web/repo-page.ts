@@ -1,5 +1,6 @@
 import type { RepoConfig } from "../config/config.js";
-import type { BranchHead, BuildSummary } from "../core/ports.js";
+import type { Build } from "../core/build.js";
+import type { BranchHead } from "../core/ports.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { buildTable } from "./build-table.js";
 import { html, type SafeHtml } from "./html.js";
@@ -13,7 +14,7 @@ export interface RepoPageView {
   readonly branches: readonly BranchHead[];
   /** More branches were built than are shown. */
   readonly moreBranches: boolean;
-  readonly recent: readonly BuildSummary[];
+  readonly recent: readonly Build[];
   readonly publicUrl: string;
   readonly viewer: Viewer;
   readonly now: number;

@@ -24,7 +24,7 @@ function page(branches: BranchHead[], overrides: Partial<Parameters<typeof rende
     repo,
     branches,
     moreBranches: false,
-    recent: branches.map((h) => h.latest),
+    recent: branches.map((h) => makeBuild({ ...h.latest, branch: h.branch })),
     publicUrl: "https://ci.example.com",
     viewer,
     now: 0,
