@@ -207,8 +207,8 @@ export class BuildService {
   }
 
   /** A repo's branches by their latest verdict, newest first, each with its newest build (the repo overview). */
-  branchHeads(repo: string, limit: number): BranchHead[] {
-    return this.#store.branchHeads(repo, limit);
+  branchHeads(repo: string, limit: number, beforeId?: number): BranchHead[] {
+    return this.#store.branchHeads(repo, limit, beforeId);
   }
 
   /** One branch's newest build and verdict (badges), or undefined when it was never built. */

@@ -40,6 +40,8 @@ export interface BuildFilter {
  */
 export interface BranchHead {
   readonly branch: string;
+  /** What the overview orders branches by: its verdict's build number, or its first build's until it has one. */
+  readonly recentId: number;
   /** The branch's newest build, whatever its state. */
   readonly latest: Pick<Build, "id" | "status" | "requester" | "createdAt" | "startedAt" | "finishedAt">;
   /** Its newest build that succeeded, failed or timed out (by number); null when none has yet. */
@@ -76,11 +78,11 @@ export interface BuildStore {
   previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined;
   /**
    * The repo's branches by their latest verdict, newest first (a branch without one yet by its first
-   * build), at most `limit`; one branch's, or undefined when it was never built. Read by key from a
-   * table the database keeps current (never a walk of the history): the repo overview and the
-   * badges ask on every view.
+   * build), at most `limit`, those with a recentId below `beforeId` when given (keyset pages); one
+   * branch's, or undefined when it was never built. Read by key from a table the database keeps
+   * current (never a walk of the history): the repo overview and the badges ask on every view.
    */
-  branchHeads(repo: string, limit: number): BranchHead[];
+  branchHeads(repo: string, limit: number, beforeId?: number): BranchHead[];
   branchHead(repo: string, branch: string): BranchHead | undefined;
   /** Builds still waiting to start: all of them, and those one requester asked for (queue limits). */
   countQueued(requesterId: string): { readonly total: number; readonly mine: number };

@@ -174,8 +174,8 @@ export class SqliteBuildStore implements BuildStore {
     return this.#previousVerdict.get(build.repo, build.branch, build.id, VERDICT_LOOKBACK);
   }
 
-  branchHeads(repo: string, limit: number): BranchHead[] {
-    return this.#heads.recent(repo, limit);
+  branchHeads(repo: string, limit: number, beforeId?: number): BranchHead[] {
+    return this.#heads.recent(repo, limit, beforeId);
   }
 
   branchHead(repo: string, branch: string): BranchHead | undefined {

@@ -12,8 +12,9 @@ export interface RepoPageView {
   readonly repo: RepoConfig;
   /** The default branch first (when it was ever built), then the others by their latest verdict, newest first. */
   readonly branches: readonly BranchHead[];
-  /** More branches were built than are shown. */
-  readonly moreBranches: boolean;
+  /** The first page of branches, when this is a later one; the next page, when there is one. */
+  readonly newerUrl: string | null;
+  readonly olderUrl: string | null;
   readonly recent: readonly Build[];
   readonly publicUrl: string;
   readonly viewer: Viewer;
@@ -59,11 +60,16 @@ export function renderRepoPage(view: RepoPageView): string {
   const { repo } = view;
   const branches =
     view.branches.length === 0
-      ? html`<p>No branch of ${repo.name} has been built yet. Type <code>/build ${repo.name}</code> in Mattermost.</p>`
+      ? view.newerUrl
+        ? html`<p>No older branches.</p>`
+        : html`<p>No branch of ${repo.name} has been built yet. Type <code>/build ${repo.name}</code> in Mattermost.</p>`
       : html`<div class="table-wrap"><table><caption class="sr">Branches of ${repo.name}, default first, then by latest verdict, newest first</caption>
 <thead><tr><th scope="col">Branch</th><th scope="col">Latest verdict</th><th scope="col">Newer build</th><th scope="col" class="wide">Last activity</th><th scope="col" class="wide">By</th></tr></thead>
 <tbody>${view.branches.map((head) => branchRow(head, repo))}</tbody></table></div>
-${view.moreBranches ? html`<p class="muted">Only the branches with the newest verdicts are shown; <a href="${listUrl({ repo: repo.name, branch: "", status: "", requester: "" })}">the build list</a> filters by any branch.</p>` : ""}`;
+<nav class="pager" aria-label="Pages of branches">
+<span>${view.newerUrl ? html`<a href="${view.newerUrl}">← Newest verdicts</a>` : ""}</span>
+<span>${view.olderUrl ? html`<a href="${view.olderUrl}" rel="next">Older branches →</a>` : ""}</span>
+</nav>`;
   const body = html`<h1>${repo.name}</h1>
 <dl class="facts"><dt>Default branch</dt><dd><code>${repo.defaultBranch}</code></dd><dt>Backend</dt><dd>${repo.backend}</dd>${badgeSnippet(view)}</dl>
 <h2>Branches</h2>

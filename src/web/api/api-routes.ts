@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ApiToken } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import { WEB_CHANNEL } from "../../core/chat-command.js";
@@ -56,21 +56,17 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       { apiToken: token.name, buildId: original.id, rebuild: build.id, duplicate },
       "rebuild requested over the API",
     );
-    return answer(reply, duplicate ? 200 : 201, { build, duplicate });
+    return reply.status(duplicate ? 200 : 201).send({ build, duplicate });
   });
 
   app.post<Params>("/api/builds/:id/stop", async (request, reply) => {
     const token = allowedToken(request, "stop");
     const build = buildFromParam(ctx, request.params.id);
-    await ctx.service.stopBuild(build.id, userOf(token));
+    const now = await ctx.service.stopBuild(build.id, userOf(token));
     request.log.info({ apiToken: token.name, buildId: build.id }, "build stopped over the API");
-    // Accepted: the backend ends the build, and a `finished` event (cancelled) follows.
-    return answer(reply, 202, { build: ctx.service.getBuild(build.id) });
+    // Accepted: the build may be cancelled already, or still running until its backend has ended it.
+    return reply.status(202).send({ build: now });
   });
-}
-
-function answer(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.status(status).send(body);
 }
 
 /**

@@ -75,6 +75,10 @@ describe("branch heads", () => {
     expect(store.branchHeads("app", 2).map((h) => h.branch)).toEqual(["feature/x", "dev"]);
     store.update(mainRunning.id, { status: "failed" });
     expect(store.branchHeads("app", 3).map((h) => h.branch)).toEqual(["feature/x", "main", "dev"]);
+    // Pages from a marker: the branches listed after the one with that recentId.
+    const all = store.branchHeads("app", 10);
+    expect(store.branchHeads("app", 10, all[0]?.recentId).map((h) => h.branch)).toEqual(["main", "dev"]);
+    expect(store.branchHeads("app", 10, all[2]?.recentId)).toEqual([]);
     expect(store.branchHead("app", "dev")?.verdict?.status).toBe("failed");
     expect(store.branchHead("app", "nope")).toBeUndefined();
     expect(store.branchHead("nope", "main")).toBeUndefined();

@@ -14,6 +14,7 @@ const repo = makeConfig().repos.app as RepoConfig;
 function head(branch: string, latest: Partial<Build>, verdict: Partial<Build> | null): BranchHead {
   return {
     branch,
+    recentId: verdict?.id ?? latest.id ?? 1,
     latest: makeBuild({ branch, ...latest }),
     verdict: verdict === null ? null : makeBuild({ branch, ...verdict }),
   };
@@ -23,7 +24,8 @@ function page(branches: BranchHead[], overrides: Partial<Parameters<typeof rende
   return renderRepoPage({
     repo,
     branches,
-    moreBranches: false,
+    newerUrl: null,
+    olderUrl: null,
     recent: branches.map((h) => makeBuild({ ...h.latest, branch: h.branch })),
     publicUrl: "https://ci.example.com",
     viewer,
@@ -49,11 +51,15 @@ describe("the repo page", () => {
     expect(rows[2]).toContain("none yet");
     expect(rows[2]).toContain('href="/?repo=app&amp;branch=new"');
     expect(html).toContain('<a href="/?repo=app">All builds of app →</a>');
-    expect(html).not.toContain("Only the branches with the newest verdicts");
-    expect(page([], { moreBranches: true })).toContain("No branch of app has been built yet");
-    expect(page([head("x", { id: 1 }, null)], { moreBranches: true })).toContain(
-      "Only the branches with the newest verdicts",
-    );
+    expect(html).not.toContain("Older branches");
+    expect(page([])).toContain("No branch of app has been built yet");
+    expect(page([], { newerUrl: "/repos/app" })).toContain("No older branches.");
+    const paged = page([head("x", { id: 1 }, null)], {
+      olderUrl: "/repos/app?before=9",
+      newerUrl: "/repos/app",
+    });
+    expect(paged).toContain('<a href="/repos/app?before=9" rel="next">Older branches →</a>');
+    expect(paged).toContain('<a href="/repos/app">← Newest verdicts</a>');
   });
 
   it("offers the badge and its Markdown only for a repo with public_badge", () => {
