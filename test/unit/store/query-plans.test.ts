@@ -198,7 +198,10 @@ describe("query plans", () => {
       "SEARCH v USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN",
     ];
     const page = reads.find((sql) => /ORDER BY h.recent_id DESC LIMIT/.test(sql)) as string;
-    expect(explain(db, page)).toEqual(["SEARCH h USING INDEX branch_heads_recent (repo=? AND recent_id<?)", ...tail]);
+    expect(explain(db, page)).toEqual([
+      "SEARCH h USING INDEX branch_heads_recent (repo=? AND recent_id<?)",
+      ...tail,
+    ]);
     const one = reads.find((sql) => /h.branch = \?$/.test(sql)) as string;
     expect(explain(db, one)).toEqual(["SEARCH h USING PRIMARY KEY (repo=? AND branch=?)", ...tail]);
     // Not vacuous: the statements this table replaces are refused by the same rule.
