@@ -6,7 +6,7 @@ import { SqliteBuildStore } from "../src/store/sqlite-build-store.js";
 import { type Benchmark, fmt } from "./benchmark.js";
 
 /**
- * What migration 13's triggers (branch_heads, for the repo overview and badges) add to the writes
+ * What migration 17's triggers (branch_heads, for the repo overview and badges) add to the writes
  * every build makes: the acknowledgement's INSERT, and the finish's status UPDATE. The real store
  * on a SQLite file as serve opens it (WAL, synchronous=NORMAL), over 100k builds of history, with
  * the triggers and with them dropped, in alternating rounds; CPU time of this process, per build.
@@ -92,7 +92,7 @@ export const branchHeadsWrite: Benchmark = {
         table: [
           ["store", "create µs CPU/build", "finish µs CPU/build"],
           row("without branch_heads' triggers", totals.without),
-          row("with them (migration 13)", totals.with),
+          row("with them (migration 17)", totals.with),
         ],
         verdicts: [
           `the acknowledgement's write costs ${fmt(extra)} µs of CPU more per build (${fmt((100 * extra) / totals.without.create)}%): queuing a build of a listed branch writes nothing to branch_heads`,

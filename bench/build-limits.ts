@@ -6,7 +6,12 @@ import path from "node:path";
 import { measureDiskUsage } from "../src/backends/local/measure-disk-usage.js";
 import { prepareCgroups } from "../src/backends/local/sandbox/prepare-cgroups.js";
 import { effectiveLimits } from "../src/backends/local/sandbox/sandbox-limits.js";
-import { planSandbox, sandboxCommand } from "../src/backends/local/sandbox/sandbox-plan.js";
+import {
+  planSandbox,
+  type SandboxedCommand,
+  sandboxCommand,
+} from "../src/backends/local/sandbox/sandbox-plan.js";
+import { inputFiles } from "../src/backends/local/sandbox/sandbox-stdio.js";
 import { parseConfig } from "../src/config/load-config.js";
 import { type Benchmark, fmt } from "./benchmark.js";
 import { percentile } from "./load.js";
@@ -73,16 +78,17 @@ function stepStartup(
   const limits = effectiveLimits(config.runner.limits, undefined);
   for (let i = 0; i < RUNS; i++) {
     let t0 = performance.now();
-    const command = sandboxCommand(plan, { network: true }, config.runner.limits, workspace, "true");
-    run(command.file, command.args);
+    // The sandbox and its cgroup alone: the network a step gets by default is in step-network.ts.
+    const command = sandboxCommand(plan, { network: "host" }, config.runner.limits, workspace, "true");
+    run(command, workspace);
     plain.push(performance.now() - t0);
     if (!cgroups) continue;
     t0 = performance.now();
     const step = cgroups.forStep(`bench-${i}`, limits);
     const joined = step.wrap(
-      sandboxCommand(plan, { network: true }, config.runner.limits, workspace, "true"),
+      sandboxCommand(plan, { network: "host" }, config.runner.limits, workspace, "true"),
     );
-    run(joined.file, joined.args);
+    run(joined, workspace);
     // As a step ends: its sandbox is gone once bwrap has exited and its init with it.
     while (!step.remove()) Atomics.wait(PAUSE, 0, 0, 1);
     cgroup.push(performance.now() - t0);
@@ -90,11 +96,11 @@ function stepStartup(
   return { plain: plain.sort((a, b) => a - b), cgroup: cgroup.sort((a, b) => a - b) };
 }
 
-function run(file: string, args: readonly string[]): void {
-  const result = spawnSync(file, [...args], {
-    stdio: ["ignore", "ignore", "pipe", "pipe"],
-    encoding: "utf8",
-  });
+/** Runs a sandboxed command to its end, its inputs (the seccomp program) read from files in `dir`. */
+function run(command: SandboxedCommand, dir: string): void {
+  const inputs = inputFiles(command, dir);
+  const result = spawnSync(command.file, [...command.args], { stdio: inputs.stdio, encoding: "utf8" });
+  inputs.close();
   if (result.status !== 0) throw new Error(`the sandbox did not run \`true\`: ${result.stderr}`);
 }
 

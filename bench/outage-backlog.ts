@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createMattermostChat } from "../src/chat/mattermost/create-mattermost-chat.js";
 import type { Config } from "../src/config/config.js";
@@ -114,10 +113,11 @@ async function scenario(mode: "webhook" | "bot"): Promise<Outcome> {
       rootPosts: new SqliteChatPosts(db, clock.now),
       findBuild: (id) => builds.get(id),
       clock: clock.now,
-      out: new Writable({ write: (_c, _e, done) => done() }),
-    });
+    }).posts;
+    if (!chat) throw new Error("the config sets up no Mattermost posts");
     const deliverer = new OutboxDeliverer({
       outbox,
+      peer: "Mattermost",
       transport: chat.transport,
       initialBackoffMs: config.delivery.initialBackoffMs,
       maxBackoffMs: config.delivery.maxBackoffMs,
@@ -129,7 +129,7 @@ async function scenario(mode: "webhook" | "bot"): Promise<Outcome> {
         burst: config.delivery.burst,
         clock: clock.now,
       }),
-      ...(chat.digest ? { digest: chat.digest } : {}),
+      digest: chat.digest,
     });
     const notifier = new OutboxStatusNotifier(outbox, config, {
       formatter: chat.formatter,

@@ -12,6 +12,7 @@ import { outageBacklog } from "./outage-backlog.js";
 import { ackReal } from "./real/ack-real.js";
 import { memoryGrowth } from "./real/memory.js";
 import { readsAt100k } from "./real/reads.js";
+import { stepNetwork } from "./step-network.js";
 import { webLog } from "./web-log.js";
 
 /**
@@ -31,6 +32,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   buildLimits,
   webLog,
   failingBuild,
+  stepNetwork,
 ];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, out: { type: "string" } } });

@@ -2,6 +2,7 @@ import type { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { LocalBackend } from "./backends/local/local-backend.js";
+import type { ChatPlatforms } from "./chat/chat-platform.js";
 import type { Config } from "./config/config.js";
 import type { BuildService } from "./core/build-service.js";
 import type { Clock } from "./core/ports.js";
@@ -13,9 +14,10 @@ import type { SqliteOutbox } from "./store/sqlite-outbox.js";
 /** What createApp (app.ts) takes besides the config, and the service it returns. */
 
 export interface AppDeps {
-  /** Where console-mode status posts are printed when no webhook is configured. */
+  /** Where the console prints status posts when no chat platform announces them; default stdout. */
   readonly out?: Writable;
   readonly logger?: Logger;
+  /** How chat platforms reach their APIs (tests: a fake Mattermost); Buildbot and Git hosts keep the real one. */
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
   /** How the scheduler waits (tests pass a virtual clock's sleep); default: real timers. */
@@ -28,6 +30,8 @@ export interface AppDeps {
   readonly backgroundCheckpoints?: boolean;
   /** The Git hosts served (forges/forge-hosts.ts, FORGE_HOSTS by default); a test adds one to it. */
   readonly forgeHosts?: ForgeHosts;
+  /** The chat platforms served (chat/chat-platforms.ts, CHAT_PLATFORMS by default); a test adds one to it. */
+  readonly chatPlatforms?: ChatPlatforms;
 }
 
 export interface App {
@@ -37,6 +41,7 @@ export interface App {
   /** The build records, for tests that seed history; the running service reads them through BuildService. */
   readonly store: SqliteBuildStore;
   readonly local: LocalBackend;
+  /** Status posts of the first chat platform that announces builds (Mattermost's or the console's: sink "chat"). */
   readonly outbox: SqliteOutbox;
   /** Commit statuses waiting for (or delivered to) the Git host: the outbox's "forge" sink. */
   readonly statusOutbox: SqliteOutbox;

@@ -120,7 +120,7 @@ export class ServeProcess {
   }
 }
 
-/** The form Mattermost posts for `/build TEXT` (../../../shared/mattermost/CONTRACT.md). */
+/** The form Mattermost posts for `/build TEXT` (../shared/mattermost/CONTRACT.md). */
 export function slashForm(text: string): string {
   return new URLSearchParams({
     token: TOKEN,

@@ -35,7 +35,7 @@ start)
     "${BB_WORKER_PASSWORD:-try-buildbot-worker-password}"
   buildbot-worker start "$dir/worker"
   echo "Buildbot master at http://127.0.0.1:${BB_WWW_PORT:-8010}/api/v2 with worker-1."
-  echo "Now: npx slashbuild serve --config examples/buildbot/slashbuild.yaml"
+  echo "Now: node bin/slashbuild.js serve --config examples/buildbot/slashbuild.yaml"
   echo "Stop both with: $0 stop $dir"
   ;;
 stop)

@@ -1,18 +1,16 @@
 import path from "node:path";
 import { loadConfig } from "../config/load-config.js";
 import { backupDatabase } from "../store/backup-database.js";
-import type { CliIo } from "./index.js";
+import { type CliArgs, type CliIo, stringValue, usageError } from "./cli-io.js";
 
-/** `slashbuild backup --config FILE DEST`: a consistent copy of the database, safe while serve runs. */
-export async function backupCommand(file: string | undefined, destination: string | undefined, io: CliIo) {
-  if (!file || !destination) {
-    io.err.write(
-      "slashbuild: backup needs --config FILE and a destination: slashbuild backup --config FILE DEST\n",
-    );
-    return 2;
-  }
-  const config = loadConfig(file);
-  await backupDatabase(path.join(config.dataDir, "slashbuild.db"), destination);
-  io.out.write(`backed up ${path.join(config.dataDir, "slashbuild.db")} to ${destination}\n`);
+/** `slashbuild backup --config FILE DEST`: a consistent copy of the database (0600), safe while serve runs. */
+export async function backupCommand(args: CliArgs, io: CliIo): Promise<number> {
+  const file = stringValue(args, "config");
+  const destination = args.positionals[0];
+  if (!file || !destination) throw usageError("backup needs --config FILE and a destination file");
+  const config = loadConfig(file, { env: args.env });
+  const database = path.join(config.dataDir, "slashbuild.db");
+  await backupDatabase(database, destination);
+  io.out.write(`backed up ${database} to ${destination} (mode 600)\n`);
   return 0;
 }

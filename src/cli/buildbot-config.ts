@@ -2,13 +2,15 @@ import path from "node:path";
 import { generateMasterCfg } from "../backends/buildbot/generate-master-cfg.js";
 import { writeWwwStub } from "../backends/buildbot/www-stub.js";
 import { loadConfig } from "../config/load-config.js";
-import type { CliIo } from "./index.js";
+import { SlashbuildError } from "../core/errors.js";
+import { type CliArgs, type CliIo, stringValue, usageError } from "./cli-io.js";
 
 /**
  * `slashbuild buildbot-config --config FILE`: prints a complete master.cfg for the repos with
  * `backend: buildbot`. `--www-stub DIR` instead writes the `base` www plugin Debian lacks into DIR.
  */
-export function buildbotConfigCommand(file: string | undefined, io: CliIo, wwwStub?: string): number {
+export async function buildbotConfigCommand(args: CliArgs, io: CliIo): Promise<number> {
+  const wwwStub = stringValue(args, "www-stub");
   if (wwwStub !== undefined) {
     const dir = writeWwwStub(path.resolve(wwwStub));
     io.out.write(
@@ -16,18 +18,14 @@ export function buildbotConfigCommand(file: string | undefined, io: CliIo, wwwSt
     );
     return 0;
   }
-  if (!file) {
-    io.err.write(
-      "slashbuild: buildbot-config needs --config FILE, e.g. slashbuild buildbot-config --config slashbuild.yaml > master.cfg\n",
-    );
-    return 2;
-  }
-  const config = loadConfig(file);
+  const file = stringValue(args, "config") ?? args.positionals[0];
+  if (!file) throw usageError("buildbot-config needs --config FILE (or --www-stub DIR)");
+  const config = loadConfig(file, { env: args.env });
   if (!config.buildbot) {
-    io.err.write(
-      "slashbuild: the config has no buildbot: section; add one (see docs/configuration.md#buildbot)\n",
+    throw new SlashbuildError(
+      "CONFIG_INVALID",
+      "the config has no buildbot: section; add one (see docs/configuration.md#buildbot)",
     );
-    return 1;
   }
   io.out.write(generateMasterCfg(config, config.buildbot));
   return 0;

@@ -1,30 +1,36 @@
-import type { Writable } from "node:stream";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isSlashbuildError } from "../core/errors.js";
-import { backupCommand } from "./backup.js";
-import { buildbotConfigCommand } from "./buildbot-config.js";
-import { checkConfigCommand } from "./check-config.js";
-import { hashPasswordCommand } from "./hash-password.js";
-import { serveCommand } from "./serve.js";
-import { tryCommand } from "./try.js";
+import type { CliIo } from "./cli-io.js";
+import { COMMANDS, type Command } from "./commands.js";
+import { readEnvFile } from "./env-file.js";
+
+export type { CliIo } from "./cli-io.js";
 
 const HELP = `slashbuild: Mattermost slash command → build → status back in the channel
 
 Usage:
-  slashbuild serve --config FILE          start the service
-  slashbuild try [--config FILE] "TEXT"   send a slash command to the running service, follow the build
-  slashbuild check-config FILE            validate a config file; exits 1 with the reasons
-  slashbuild backup --config FILE DEST    copy the database safely, even while serve runs
-  slashbuild hash-password                hash a password read from stdin, for web.users
-  slashbuild buildbot-config --config FILE  print a Buildbot master.cfg for the repos with backend: buildbot
-  slashbuild buildbot-config --www-stub DIR write the base www plugin Debian lacks into DIR (for PYTHONPATH)
-  slashbuild help                         show this
+${Object.values(COMMANDS)
+  .flatMap((command) =>
+    command.usage.map((usage, i) => `  slashbuild ${usage.padEnd(52)}${i === 0 ? command.summary : ""}`),
+  )
+  .join("\n")}
+  slashbuild COMMAND --help${" ".repeat(37)}that command's options
+  slashbuild --version${" ".repeat(42)}the version
 
-The bundled example: slashbuild serve --config examples/slashbuild.yaml`;
+The bundled example: slashbuild serve --config examples/slashbuild.yaml
+Errors carry a code; docs/errors.md says what each means and what to do.`;
 
-export interface CliIo {
-  readonly out: Writable;
-  readonly err: Writable;
+function commandHelp(command: Command): string {
+  return `${command.usage.map((usage) => `Usage: slashbuild ${usage}`).join("\n")}\n\n${command.summary}.\n${command.help}\n`;
+}
+
+/** package.json's version: dist/cli/ and src/cli/ are both two folders below it. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 /** Runs one CLI invocation and returns the exit code. Never calls process.exit itself. */
@@ -32,44 +38,56 @@ export async function runCli(
   argv: readonly string[],
   io: CliIo = { out: process.stdout, err: process.stderr },
 ): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: {
-        config: { type: "string", short: "c" },
-        help: { type: "boolean", short: "h" },
-        "www-stub": { type: "string" },
-      },
-      allowPositionals: true,
-    });
-    if (values.help || command === undefined || command === "help" || command === "--help") {
-      io.out.write(`${HELP}\n`);
-      return command === undefined ? 1 : 0;
-    }
-    switch (command) {
-      case "serve":
-        return await serveCommand(values.config ?? positionals[0], io);
-      case "check-config":
-        return checkConfigCommand(positionals[0] ?? values.config, io);
-      case "buildbot-config":
-        return buildbotConfigCommand(values.config ?? positionals[0], io, values["www-stub"]);
-      case "backup":
-        return await backupCommand(values.config, positionals[0], io);
-      case "hash-password":
-        return await hashPasswordCommand(io);
-      case "try":
-        return await tryCommand(values.config ?? "examples/slashbuild.yaml", positionals.join(" "), io);
-      default:
-        io.err.write(`slashbuild: unknown command '${command}'.\n\n${HELP}\n`);
-        return 2;
-    }
-  } catch (error) {
-    if (isSlashbuildError(error)) {
-      io.err.write(`slashbuild: ${error.message}\n`);
-      return 1;
-    }
-    io.err.write(`slashbuild: ${(error as Error).message}\n`);
+  const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.out.write(`slashbuild ${version()}\n`);
+    return 0;
+  }
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    io.out.write(`${HELP}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    io.err.write(`slashbuild: CLI_USAGE: unknown command '${name}'.\n\n${HELP}\n`);
     return 2;
   }
+  try {
+    const {
+      values,
+      positionals,
+    }: { values: Record<string, string | boolean | undefined>; positionals: string[] } = parseArgs({
+      args: [...rest],
+      options: { ...command.options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+    });
+    if (values.help) {
+      io.out.write(commandHelp(command));
+      return 0;
+    }
+    const file = typeof values["env-file"] === "string" ? values["env-file"] : undefined;
+    const envFile = file ? readEnvFile(file) : {};
+    return await command.run({ values, positionals, env: { ...process.env, ...envFile }, envFile }, io);
+  } catch (error) {
+    return report(error, name, command, io);
+  }
+}
+
+/** Every error with its code (docs/errors.md); a command-line mistake with the command's usage. */
+function report(error: unknown, name: string, command: Command, io: CliIo): number {
+  if (isSlashbuildError(error)) {
+    io.err.write(`slashbuild: ${error.code}: ${error.message}\n`);
+    if (error.code !== "CLI_USAGE") return 1;
+    io.err.write(
+      `${command.usage.map((usage) => `Usage: slashbuild ${usage}`).join("\n")}\nMore: slashbuild ${name} --help\n`,
+    );
+    return 2;
+  }
+  // parseArgs' own refusals (an unknown option, a missing value) are command-line mistakes too.
+  if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    io.err.write(`slashbuild: CLI_USAGE: ${(error as Error).message}\nMore: slashbuild ${name} --help\n`);
+    return 2;
+  }
+  io.err.write(`slashbuild: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+  return 2;
 }

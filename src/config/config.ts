@@ -2,6 +2,7 @@ import type { BackendName } from "../core/build.js";
 import type { QueueLimits } from "../core/queue-limits.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import type { BuildbotConfig } from "./buildbot-schema.js";
+import type { MovedKey } from "./moved-keys.js";
 
 /** The validated, frozen configuration every module receives. Built once by loadConfig(). */
 export interface Config {
@@ -12,9 +13,13 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: string;
   readonly mattermost: MattermostConfig;
+  /** Who may use /build where: slashbuild's rule, whatever chat platform carries the command. */
+  readonly access: AccessConfig;
   readonly runner: RunnerConfig;
   /** The config file this came from (hidden from builds); absent for configs made in code. */
   readonly configFile?: string;
+  /** Keys the file still writes in their old place (config/moved-keys.ts); absent or [] = none. */
+  readonly movedKeys?: readonly MovedKey[];
   readonly delivery: {
     readonly initialBackoffMs: number;
     readonly maxBackoffMs: number;
@@ -112,15 +117,19 @@ export interface MattermostSignIn {
   readonly clientSecret: string;
 }
 
+/** `access:` (formerly `mattermost.channels` and `mattermost.admins`, still read there). */
+export interface AccessConfig {
+  /** Channels (name or id) allowed to run /build; null means every channel. A repo's `channels` overrides it. */
+  readonly channels: readonly string[] | null;
+  /** Users (name or id) who may build any branch of any repo and stop any build. */
+  readonly admins: readonly string[];
+}
+
 export interface MattermostConfig {
   /** Accepted slash-command tokens (a list lets a token be rotated without downtime). */
   readonly tokens: readonly string[];
   /** Incoming webhook for status posts; without it, status posts are printed to the console. */
   readonly webhookUrl: string | null;
-  /** Channels (name or id) allowed to run /build; null means every channel. */
-  readonly channels: readonly string[] | null;
-  /** Users (name or id) who may build any branch of any repo and stop any build. */
-  readonly admins: readonly string[];
   readonly username: string;
   readonly iconUrl: string | null;
   /** Bot mode: the server's base URL and the bot's access token; both null in webhook mode. */
@@ -141,7 +150,7 @@ export interface RunnerConfig {
   /** Default "bwrap"; "none" only when a config says so explicitly. */
   readonly sandbox?: SandboxMode;
   /** Default true. */
-  readonly network?: boolean;
+  readonly network?: BuildNetwork;
   /** Between SIGTERM and SIGKILL; default 5 s. */
   readonly killGraceMs?: number;
   /** Defaults for every repo (see DEFAULT_LIMITS in backends/local/sandbox-limits.ts). */
@@ -158,6 +167,12 @@ export interface RunnerConfig {
 }
 
 export type SandboxMode = "bwrap" | "none";
+
+/**
+ * true: a network namespace of the build's own, reaching the internet through user-mode NAT but
+ * nothing of the host; false: loopback of its own only; "host": the host's network namespace.
+ */
+export type BuildNetwork = boolean | "host";
 
 /** Limits of a build in the sandbox; null turns one off, undefined takes the default. */
 export interface SandboxLimits {
@@ -185,7 +200,7 @@ export interface RepoConfig {
   /** Like env, and their values are masked in logs and chat. */
   readonly secrets: Readonly<Record<string, string>>;
   readonly backend: BackendName;
-  /** Overrides mattermost.channels for this repo; null inherits it. */
+  /** Overrides access.channels for this repo; null inherits it. */
   readonly channels: readonly string[] | null;
   /** Who may build this repo; null means anyone in an allowed channel. */
   readonly users: readonly string[] | null;
@@ -201,7 +216,7 @@ export interface RepoConfig {
   /** Absent = "all". */
   readonly notify?: NotifyFilter;
   /** Absent = runner.network. */
-  readonly network?: boolean;
+  readonly network?: BuildNetwork;
   /** Over runner.limits, key by key. */
   readonly limits?: SandboxLimits;
   /** Builds on push, pull request, schedule; absent = none. */

@@ -69,7 +69,7 @@ export const repoTriggersSchema = z
   })
   .strict();
 
-export const forgeSchema = z
+const forgeSchema = z
   .object({
     /** API base, e.g. https://api.github.com, https://gitea.example.com/api/v1; absent = the host's default. */
     api_url: z

@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { z } from "zod";
 import { SlashbuildError } from "../core/errors.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
 import { toApiConfig } from "./api-schema.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
-import type { Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
+import type { BuildNetwork, Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
+import { formatIssues } from "./format-issues.js";
 import { interpolateEnv } from "./interpolate-env.js";
+import { moveKeys } from "./moved-keys.js";
 import { configSchema, type ParsedConfig, type ParsedRepo } from "./schema.js";
 
 export interface LoadOptions {
@@ -45,32 +46,21 @@ export function parseConfig(text: string, options: LoadOptions & { baseDir: stri
     throw new SlashbuildError("CONFIG_INVALID", `config is not valid YAML: ${(error as Error).message}`);
   }
   const interpolated = interpolateEnv(document ?? {}, options.env ?? process.env);
-  const result = configSchema.safeParse(interpolated);
-  if (!result.success) {
-    throw new SlashbuildError("CONFIG_INVALID", `config is invalid:\n${formatIssues(result.error.issues)}`);
+  // Keys in their old place are read in their new one (config/moved-keys.ts).
+  const { document: current, moved, problems } = moveKeys(interpolated);
+  const result = configSchema.safeParse(current);
+  if (!result.success || problems.length > 0) {
+    const issues = [
+      ...problems.map((problem) => `  - ${problem}`),
+      ...(result.success ? [] : [formatIssues(result.error.issues, moved)]),
+    ];
+    throw new SlashbuildError("CONFIG_INVALID", `config is invalid:\n${issues.join("\n")}`);
   }
-  const config = toConfig(result.data, options.baseDir);
+  const config = { ...toConfig(result.data, options.baseDir), movedKeys: moved };
   const clash = workspacesClash(config);
   if (clash)
     throw new SlashbuildError("CONFIG_INVALID", `config is invalid:\n  - runner.workspaces_dir: ${clash}`);
   return deepFreeze(options.file ? { ...config, configFile: options.file } : config);
-}
-
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const where = issue.path.map(String).join(".") || "(root)";
-      if (issue.code === "unrecognized_keys") {
-        const keys = issue.keys.map((key) => [where === "(root)" ? "" : `${where}.`, key].join(""));
-        return `  - unknown key ${keys.join(", ")}: remove it or check its spelling (see docs/configuration.md)`;
-      }
-      if (issue.code === "invalid_key") {
-        // zod reports a bad record key generically; the useful text is in the nested issue.
-        return `  - ${where}: ${issue.issues.map((inner) => inner.message).join("; ")}`;
-      }
-      return `  - ${where}: ${issue.message}`;
-    })
-    .join("\n");
 }
 
 function toConfig(parsed: ParsedConfig, baseDir: string): Config {
@@ -82,8 +72,6 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
     mattermost: {
       tokens: parsed.mattermost.token,
       webhookUrl: parsed.mattermost.webhook_url ?? null,
-      channels: parsed.mattermost.channels ?? null,
-      admins: parsed.mattermost.admins,
       username: parsed.mattermost.username,
       iconUrl: parsed.mattermost.icon_url ?? null,
       url: parsed.mattermost.url ?? null,
@@ -92,6 +80,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
       actionSecret: parsed.mattermost.action_secret ?? null,
       buttonLifetimeMs: parsed.mattermost.button_lifetime,
     },
+    access: { channels: parsed.access.channels ?? null, admins: parsed.access.admins },
     runner: {
       concurrency: parsed.runner.concurrency,
       logLimitBytes: parsed.runner.log_limit,
@@ -185,7 +174,7 @@ function toRepo(
   name: string,
   repo: ParsedRepo,
   baseDir: string,
-  network: boolean,
+  network: BuildNetwork,
   forge: ForgeKind | null,
 ): RepoConfig {
   const on = repo.on;

@@ -1,9 +1,12 @@
 import { z } from "zod";
 import { apiSchema } from "./api-schema.js";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
+import { accessSchema, mattermostSchema } from "./chat-schema.js";
 import { forgeName, forgesSchema, repoTriggersSchema } from "./forge-schema.js";
 import { limitsSchema } from "./limits-schema.js";
+import { networkSchema, runnerSchema } from "./runner-schema.js";
 import { duration, httpUrl, size } from "./schema-types.js";
+import { webSchema } from "./web-schema.js";
 
 /**
  * The config file's schema: every key, its type, its default. docs/configuration.md describes the
@@ -19,12 +22,8 @@ const listen = z
     return { host: value.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(value.slice(colon + 1)) };
   });
 
-const stringList = z
-  .union([z.string().min(1), z.array(z.string().min(1))])
-  .transform((v) => (Array.isArray(v) ? v : [v]));
-
 /** Repo names appear in chat, URLs and file names: keep them to a safe alphabet. */
-export const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 const envMap = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a shell variable name"),
@@ -49,8 +48,8 @@ const repoSchema = z
     notify_branches: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Which builds the channel hears about: every one, unsuccessful ones, or changes (broken and fixed). */
     notify: z.enum(["all", "failures", "changes"]).default("all"),
-    /** Whether the build may use the network; default: runner.network. */
-    network: z.boolean().optional(),
+    /** The build's network (see runner-schema.ts); default: runner.network. */
+    network: networkSchema.optional(),
     /** Overrides runner.limits key by key. */
     limits: limitsSchema.optional(),
     /** Builds on push, pull request and schedule (see forge-schema.ts). */
@@ -69,51 +68,6 @@ const repoSchema = z
       .optional(),
     /** Serve /badge/<repo>/<branch>.svg (each branch's latest verdict) to anyone, even under web.read: signed_in. */
     public_badge: z.boolean().default(false),
-  })
-  .strict();
-
-const mattermostSchema = z
-  .object({
-    token: stringList,
-    webhook_url: httpUrl.optional(),
-    channels: z.array(z.string().min(1)).optional(),
-    admins: z.array(z.string().min(1)).default([]),
-    username: z.string().min(1).default("slashbuild"),
-    icon_url: httpUrl.optional(),
-    /** Bot mode (REST API v4, one post per build patched in place) when both url and bot_token are set. */
-    url: httpUrl.transform((u) => u.replace(/\/+$/, "")).optional(),
-    bot_token: z.string().min(1).optional(),
-    /** Team name used to resolve channel names (notify_channel, notify_branches) to ids in bot mode. */
-    team: z.string().min(1).optional(),
-    /** Key of the HMAC that signs button clicks; default: derived from the first slash token. */
-    action_secret: z.string().min(16, "must be at least 16 characters").optional(),
-    /** How long a button keeps working after the post carrying it was last written. */
-    button_lifetime: duration.default(30 * 86_400_000),
-  })
-  .strict()
-  .refine((m) => (m.url === undefined) === (m.bot_token === undefined), {
-    message: "bot mode needs both url and bot_token (or neither, for webhook mode)",
-  });
-
-const runnerSchema = z
-  .object({
-    concurrency: z.number().int().positive().default(2),
-    log_limit: size.default(10_000_000),
-    /** bwrap: every build command in a bubblewrap sandbox; none: plain processes (unsafe, warned about). */
-    sandbox: z.enum(["bwrap", "none"]).default("bwrap"),
-    /** Between SIGTERM and SIGKILL when a build is stopped, times out, or is ended by recovery. */
-    kill_grace: duration.default(5_000),
-    network: z.boolean().default(true),
-    limits: limitsSchema.default({}),
-    /** Where builds' working copies live (default: data_dir/workspaces); may be a filesystem of its own. */
-    workspaces_dir: z.string().min(1).optional(),
-    /** Host uid/gid builds run as when slashbuild runs as root; never 0. */
-    build_uid: z.number().int().positive().default(65534),
-    build_gid: z.number().int().positive().default(65534),
-    /** Extra host paths a build may read (e.g. /opt for toolchains), besides the system ones. */
-    read_only_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
-    /** Host paths every build may write (shared caches such as ~/.m2): a channel between builds, grant with care. */
-    writable_paths: z.array(z.string().regex(/^\//, "must be an absolute path")).default([]),
   })
   .strict();
 
@@ -155,40 +109,6 @@ const queueSchema = z
   })
   .strict();
 
-/** Web UI sign-in (issue 4). Without users the web UI is read-only. */
-const webSchema = z
-  .object({
-    users: z
-      .record(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "web user names use letters, digits, '.', '_' and '-'"),
-        z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=_-]+\$[A-Za-z0-9+/=_-]+$/, {
-          error: "must be a hash made by `slashbuild hash-password`, never a plain password",
-        }),
-      )
-      .default({}),
-    session_secret: z
-      .string()
-      .min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
-      .optional(),
-    session_ttl: duration.default(12 * 3_600_000),
-    secure_cookies: z.boolean().optional(),
-    /** Who may read build pages, logs and /api: signed-in users only (default), or anyone. */
-    read: z.enum(["public", "signed_in"]).default("signed_in"),
-    /** Sign in with Mattermost (an OAuth 2.0 application registered in Mattermost). */
-    mattermost_sign_in: z
-      .object({
-        /** The Mattermost server's SiteURL; default mattermost.url. */
-        url: httpUrl.transform((u) => u.replace(/\/+$/, "")).optional(),
-        client_id: z.string().min(1),
-        client_secret: z.string().min(1),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
 /** /metrics access (issue 11): off the public web unless a bearer token is configured. */
 const metricsSchema = z
   .object({
@@ -215,6 +135,7 @@ export const configSchema = z
     data_dir: z.string().min(1).default("./data"),
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     mattermost: mattermostSchema,
+    access: accessSchema.prefault({}),
     runner: runnerSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
     retention: retentionSchema.prefault({}),
@@ -253,7 +174,6 @@ export const configSchema = z
     checkForges(config, ctx);
   });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedRepo = z.output<typeof repoSchema>;
 

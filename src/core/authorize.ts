@@ -1,4 +1,5 @@
 import type { Config, RepoConfig } from "../config/config.js";
+import type { Build } from "./build.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 
 /**
@@ -11,12 +12,12 @@ function matches(list: readonly string[], who: { readonly id: string; readonly n
 }
 
 export function isAdmin(config: Config, user: ChatUser): boolean {
-  return matches(config.mattermost.admins, user);
+  return matches(config.access.admins, user);
 }
 
 /** Channels allowed for a repo (its own list, else the global one); null = every channel. */
 export function allowedChannels(config: Config, repo: RepoConfig | null): readonly string[] | null {
-  return repo?.channels ?? config.mattermost.channels;
+  return repo?.channels ?? config.access.channels;
 }
 
 export function channelAllowed(config: Config, repo: RepoConfig | null, channel: ChatChannel): boolean {
@@ -65,5 +66,17 @@ export function buildableRepos(config: Config, user: ChatUser, channel: ChatChan
     (repo) =>
       channelAllowed(config, repo, channel) &&
       (isAdmin(config, user) || repo.users === null || matches(repo.users, user)),
+  );
+}
+
+/** Stopping a build (chat, web, API): an admin, its requester, or whoever may build its branch. */
+export function mayStop(
+  config: Config,
+  repo: RepoConfig,
+  build: Pick<Build, "requesterId" | "branch">,
+  user: ChatUser,
+): boolean {
+  return (
+    isAdmin(config, user) || build.requesterId === user.id || mayBuild(config, repo, build.branch, user).ok
   );
 }

@@ -1,25 +1,24 @@
 import type { Config, RepoConfig } from "../config/config.js";
-import { isAdmin, mayBuild } from "./authorize.js";
-import { type BackendName, type Build, isFinal, type Step } from "./build.js";
+import { mayStop } from "./authorize.js";
+import { type BackendName, type Build, isFinal } from "./build.js";
 import { BuildAdmission, type BuildRequest } from "./build-admission.js";
 import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
 import { SlashbuildError, sentence } from "./errors.js";
+import { EventBacklog, type EventBacklogOptions } from "./event-backlog.js";
 import type { BuildEvent } from "./events.js";
+import { persistTransition } from "./persist-transition.js";
 import type {
   Atomically,
   BranchHead,
   BuildBackend,
   BuildFilter,
-  BuildPatch,
   BuildStore,
   Clock,
   PostDestination,
   RefChecker,
   StatusNotifier,
 } from "./ports.js";
-
-export type { BuildRequest } from "./build-admission.js";
 
 /** The answer to a build request: a new build, or the queued/running one that already builds the same. */
 export interface Admission {
@@ -37,6 +36,8 @@ export interface BuildServiceDeps {
   readonly clock?: Clock;
   /** Stores a state change and the posts it causes together (app.ts: one SQLite transaction). */
   readonly atomically?: Atomically;
+  /** Options of the backlog of events a full disk held back (tests drive its timer). */
+  readonly backlog?: Omit<EventBacklogOptions, "apply">;
 }
 
 export type BuildListener = (build: Build, event: BuildEvent | { readonly type: "queued" }) => void;
@@ -56,6 +57,7 @@ export class BuildService {
   readonly #atomically: Atomically;
   readonly #backends = new Map<BackendName, BuildBackend>();
   readonly #listeners = new Set<BuildListener>();
+  readonly #backlog: EventBacklog;
 
   constructor(deps: BuildServiceDeps) {
     this.#config = deps.config;
@@ -64,6 +66,7 @@ export class BuildService {
     this.#notifier = deps.notifier;
     this.#clock = deps.clock ?? Date.now;
     this.#atomically = deps.atomically ?? ((work) => work());
+    this.#backlog = new EventBacklog({ ...deps.backlog, apply: (event) => this.#storeEvent(event) });
   }
 
   /** Backends are attached after construction because they need `applyEvent` as their sink. */
@@ -172,11 +175,7 @@ export class BuildService {
       );
     }
     const repo = this.#config.repos[build.repo];
-    const allowed =
-      isAdmin(this.#config, user) ||
-      build.requesterId === user.id ||
-      (repo !== undefined && mayBuild(this.#config, repo, build.branch, user).ok);
-    if (!allowed || repo === undefined) {
+    if (repo === undefined || !mayStop(this.#config, repo, build, user)) {
       throw new SlashbuildError(
         "NOT_PERMITTED",
         `Only @${build.requester}, an admin, or someone allowed to build ${build.repo} ${build.branch} may stop #${id}.`,
@@ -206,18 +205,34 @@ export class BuildService {
     return this.#store.list(filter);
   }
 
-  /** A repo's branches by their latest verdict, newest first, each with its newest build (the repo overview). */
+  /** A repo's branches by latest verdict, newest first, with their newest builds (the repo overview); one branch's (badges). */
   branchHeads(repo: string, limit: number, beforeId?: number): BranchHead[] {
     return this.#store.branchHeads(repo, limit, beforeId);
   }
-
-  /** One branch's newest build and verdict (badges), or undefined when it was never built. */
   branchHead(repo: string, branch: string): BranchHead | undefined {
     return this.#store.branchHead(repo, branch);
   }
 
-  /** The sink every backend reports to: the state machine decides, this persists, notifies and emits. */
+  /**
+   * The sink every backend reports to: the state machine decides, this persists, notifies and
+   * emits. An event that cannot be stored because the disk is full waits and is stored later,
+   * in order (event-backlog.ts): it never throws that at the backend.
+   */
   applyEvent = (event: BuildEvent): void => {
+    this.#backlog.submit(event);
+  };
+
+  /** Tries the events a full disk held back again now (before a stop); returns how many still wait. */
+  retryWaitingEvents(): number {
+    return this.#backlog.retry();
+  }
+
+  /** Stops retrying held-back events: the next start reports their builds interrupted. */
+  close(): void {
+    this.#backlog.close();
+  }
+
+  #storeEvent(event: BuildEvent): void {
     const current = this.#store.get(event.buildId);
     if (!current) return;
     const transition = nextBuild(current, event);
@@ -225,7 +240,7 @@ export class BuildService {
     // The new state and its posts in one unit: a crash between them would otherwise keep a finished
     // build whose finish post never existed (and recovery, seeing a final build, would not repair it).
     const build = this.#atomically(() => {
-      const stored = this.#persist(current, transition.build, event.type === "started");
+      const stored = persistTransition(this.#store, current, transition.build, event.type === "started");
       switch (transition.announce) {
         case "started":
           this.#notifier.buildStarted(stored);
@@ -240,7 +255,7 @@ export class BuildService {
       return stored;
     });
     this.#emit(build, event);
-  };
+  }
 
   /** At startup: every backend settles the builds the last process left unfinished. */
   async recover(): Promise<void> {
@@ -256,29 +271,6 @@ export class BuildService {
   /** Channel check for commands that are not tied to one repo (list, status, stop). */
   checkGlobalChannel(channel: ChatChannel): void {
     this.#admission.checkChannel(null, channel);
-  }
-
-  /** Writes what changed between `before` and `after` and returns the build as stored. */
-  #persist(before: Build, after: Build, freshSteps: boolean): Build {
-    const patch: { -readonly [K in keyof BuildPatch]: BuildPatch[K] } = {};
-    for (const key of PATCHABLE) {
-      if (before[key] !== after[key]) Object.assign(patch, { [key]: after[key] });
-    }
-    if (Object.keys(patch).length > 0) this.#store.update(before.id, patch);
-    if (freshSteps) {
-      // `started`: a fresh list of pending steps replaces whatever was there.
-      this.#store.setSteps(
-        before.id,
-        after.steps.map((step) => step.name),
-      );
-    } else {
-      for (const step of after.steps) {
-        const old = before.steps.find((s) => s.index === step.index);
-        const changes = stepChanges(old, step);
-        if (changes) this.#store.updateStep(before.id, step.index, changes);
-      }
-    }
-    return this.#store.get(before.id) as Build;
   }
 
   #emit(build: Build, event: BuildEvent | { readonly type: "queued" }): void {
@@ -305,16 +297,4 @@ export class BuildService {
     }
     return backend;
   }
-}
-
-const PATCHABLE = ["status", "sha", "startedAt", "finishedAt", "failingStep", "reason", "external"] as const;
-const STEP_FIELDS = ["name", "status", "exitCode", "startedAt", "finishedAt"] as const;
-
-/** The fields of a step that differ; all of them (with its name, which creates the row) for a new step. */
-function stepChanges(before: Step | undefined, after: Step): Partial<Omit<Step, "index">> | null {
-  const changes: Record<string, unknown> = {};
-  for (const key of STEP_FIELDS) {
-    if (before === undefined || before[key] !== after[key]) changes[key] = after[key];
-  }
-  return Object.keys(changes).length > 0 ? (changes as Partial<Omit<Step, "index">>) : null;
 }

@@ -17,7 +17,7 @@ export type BuildStatus =
 
 export type FinalStatus = Exclude<BuildStatus, "queued" | "running">;
 
-export const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set<BuildStatus>([
+const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set<BuildStatus>([
   "succeeded",
   "failed",
   "cancelled",

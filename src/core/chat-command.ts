@@ -1,3 +1,5 @@
+import type { ErrorCode } from "./errors.js";
+
 /**
  * A slash command as the core sees it: already authenticated by the transport, with no trace of
  * HTTP or Mattermost field names. The reply is what the person who typed it gets back.
@@ -26,6 +28,8 @@ export interface Reply {
   readonly text: string;
   /** A refusal (a SlashbuildError's message): the chat edge words it as an apology. */
   readonly refusal?: true;
+  /** The refusal's code (docs/errors.md), for clients that act on it, such as `slashbuild try`. */
+  readonly code?: ErrorCode;
 }
 
 /**

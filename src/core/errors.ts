@@ -32,8 +32,16 @@ export type ErrorCode =
   | "SIGN_IN_REQUIRED"
   | "NOT_FOUND"
   | "DATABASE_TOO_NEW"
+  | "DATABASE_NOT_WRITABLE"
+  | "DATA_DIR_UNUSABLE"
+  | "LISTEN_FAILED"
+  | "CLI_USAGE"
+  | "PASSWORD_REJECTED"
+  | "SERVICE_UNREACHABLE"
   | "METRICS_FORBIDDEN"
   | "SIGN_IN_STATE_INVALID"
+  | "SIGN_IN_NOT_CONFIGURED"
+  | "CSRF_CHECK_FAILED"
   | "SIGN_IN_FAILED"
   | "STORAGE_FULL"
   | "SANDBOX_UNAVAILABLE"
@@ -72,8 +80,16 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   STORAGE_FULL: 507,
   DATABASE_TOO_NEW: 500,
+  DATABASE_NOT_WRITABLE: 500,
+  DATA_DIR_UNUSABLE: 500,
+  LISTEN_FAILED: 500,
+  CLI_USAGE: 400,
+  PASSWORD_REJECTED: 400,
+  SERVICE_UNREACHABLE: 503,
   METRICS_FORBIDDEN: 403,
   SIGN_IN_STATE_INVALID: 403,
+  SIGN_IN_NOT_CONFIGURED: 403,
+  CSRF_CHECK_FAILED: 403,
   SIGN_IN_FAILED: 502,
   SANDBOX_UNAVAILABLE: 500,
   ACTION_CONTEXT_INVALID: 400,
@@ -100,7 +116,7 @@ export class SlashbuildError extends Error {
 
 /**
  * A message as a sentence of its own (first letter upper-case): messages are shown as they are on
- * the web and in HTTP answers; the chat edge puts "Sorry, " in front (chat/mattermost/apologize.ts).
+ * the web and in HTTP answers; the chat edge puts "Sorry, " in front (chat/apologize.ts).
  */
 export function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -31,7 +31,7 @@ export function queuedReply(config: Config, build: Build, destination?: PostDest
 }
 
 /** Where and when the build is announced, as the notifier says (never a promise it will not keep). */
-export function announcement(build: Pick<Build, "branch">, destination?: PostDestination): string {
+function announcement(build: Pick<Build, "branch">, destination?: PostDestination): string {
   if (!destination) return "Status posts follow in the channel.";
   const { where, when } = destination;
   if (where === null) return "No status posts follow: there is no channel to post them in.";

@@ -25,7 +25,9 @@ export async function handleCommand(
   try {
     return await dispatch(service, config, command, parseBuildCommand(command.text), extras);
   } catch (error) {
-    if (isSlashbuildError(error)) return { visibility: "ephemeral", text: error.message, refusal: true };
+    if (isSlashbuildError(error)) {
+      return { visibility: "ephemeral", text: error.message, refusal: true, code: error.code };
+    }
     throw error;
   }
 }
@@ -45,7 +47,7 @@ async function dispatch(
       if (!isAdmin(config, user)) {
         throw new SlashbuildError(
           "NOT_PERMITTED",
-          "`/build health` is for admins (mattermost.admins); ask one of them.",
+          "`/build health` is for admins (access.admins); ask one of them.",
         );
       }
       if (!extras.health) return ephemeral("Health checks are not available in this setup.");

@@ -1,6 +1,5 @@
 import type { RepoConfig } from "../config/config.js";
 import type { BackendName, Build, BuildStatus, Step } from "./build.js";
-import type { BuildEventSink } from "./events.js";
 import type { BuildTrigger } from "./triggers/trigger.js";
 
 /**
@@ -126,8 +125,6 @@ export interface BuildBackend {
   recover(builds: readonly Build[], repos: Readonly<Record<string, RepoConfig>>): Promise<void>;
   close(): Promise<void>;
 }
-
-export type BackendFactory = (sink: BuildEventSink) => BuildBackend;
 
 /** Answers questions about a repository's refs before a build is queued. */
 export interface RefChecker {

@@ -12,7 +12,7 @@ export type RefVerdict =
   | { readonly ok: false; readonly reason: string };
 
 /** Longest accepted branch name in UTF-8 bytes: a ref is a file name, and most file systems stop at 255. */
-export const MAX_BRANCH_BYTES = 255;
+const MAX_BRANCH_BYTES = 255;
 
 const HINT = "type the branch as it appears in `git branch`";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FULL_COMMIT_ID } from "../core/commit-id.js";
 import { SlashbuildError } from "../core/errors.js";
 import {
   type ForgeRepoRef,
@@ -12,7 +13,7 @@ import {
  * else in a payload is ignored (zod strips it). A payload that lacks a needed field is a 400.
  */
 
-export const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "must be a full commit id");
+export const sha = z.string().regex(FULL_COMMIT_ID, "must be a full commit id");
 
 export const commitSchema = z.object({
   id: sha,

@@ -16,12 +16,12 @@ import { deliveryId } from "./delivery-id.js";
  * WEBHOOK_SIGNATURE_INVALID (401), logged with the host and delivery id, never with what it presented.
  */
 
-export function webhookPath(name: string): string {
+function webhookPath(name: string): string {
   return `/hooks/${name}`;
 }
 
 /** GitHub caps payloads at 25 MB; a push of 2048 commits with file lists can come close. */
-export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
 
 export interface WebhookRouteOptions {
   readonly forge: ConfiguredForge;

@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { isFullCommitId } from "../core/commit-id.js";
 
 /**
  * The tip of `branch` in a remote that is a repository on this machine (`url` an absolute path),
@@ -38,7 +39,7 @@ export async function localRemoteTip(url: string, branch: string): Promise<strin
 }
 
 function sha(text: string): string | undefined {
-  return /^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(text) ? text : undefined;
+  return isFullCommitId(text) ? text : undefined;
 }
 
 /** The repository's git directory: `url` itself when bare, else `url/.git` when it is a directory. */

@@ -1,3 +1,4 @@
+import { isFullCommitId } from "../core/commit-id.js";
 import { localRemoteTip } from "./local-remote-tip.js";
 import { runGit } from "./run-git.js";
 
@@ -33,9 +34,9 @@ export async function readMirrorRefs(dir: string): Promise<MirrorRefs> {
   const nonCommitHeads = new Set<string>();
   const tags = new Map<string, string>();
   for (const line of stdout.split("\n")) {
-    const match = /^([0-9a-f]{40,64}) (\S+) (refs\/(heads|tags)\/.+)$/.exec(line);
-    if (!match) continue;
-    const [, sha = "", type, ref = "", kind] = match;
+    const match = /^(\S+) (\S+) (refs\/(heads|tags)\/.+)$/.exec(line);
+    const [, sha = "", type, ref = "", kind] = match ?? [];
+    if (!isFullCommitId(sha)) continue;
     if (kind === "heads") {
       const name = ref.slice("refs/heads/".length);
       heads.set(name, sha);
@@ -68,7 +69,7 @@ export async function remoteBranchTip(
   });
   for (const line of stdout.split("\n")) {
     const [sha, name] = line.split("\t");
-    if (name === ref && sha && /^[0-9a-f]{40,64}$/.test(sha)) return sha;
+    if (name === ref && isFullCommitId(sha)) return sha;
   }
   return null;
 }

@@ -1,3 +1,4 @@
+import { isFullCommitId } from "../core/commit-id.js";
 import { SlashbuildError } from "../core/errors.js";
 import { GitError, runGit } from "./run-git.js";
 
@@ -32,7 +33,7 @@ export async function findCommit(dir: string, hex: string): Promise<string | nul
     timeoutMs: LOCAL_TIMEOUT_MS,
   });
   const commits: string[] = [];
-  for (const candidate of stdout.split("\n").filter((line) => /^[0-9a-f]{40,64}$/.test(line))) {
+  for (const candidate of stdout.split("\n").filter(isFullCommitId)) {
     const { stdout: type } = await runGit(["cat-file", "-t", candidate], {
       cwd: dir,
       timeoutMs: LOCAL_TIMEOUT_MS,

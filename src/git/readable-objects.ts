@@ -5,7 +5,7 @@ import path from "node:path";
 /**
  * A sandboxed build reads its repo's mirror objects (borrowed by its working copy) as its own
  * unprivileged user. Mirrors are written with core.sharedRepository=SHARED_MODE, whatever
- * slashbuild's umask (the systemd unit's is 0027); a mirror written before that, under a stricter
+ * slashbuild's umask (the systemd unit's is 0077); a mirror written before that, under a stricter
  * umask, is opened up once. Only the objects: the mirror itself stays inside data_dir (mode
  * 0700), which builds never see.
  */

@@ -17,7 +17,7 @@ export interface GitResult {
   readonly stderr: string;
 }
 
-export const DEFAULT_GIT_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_GIT_TIMEOUT_MS = 10 * 60_000;
 
 /** Large enough for `for-each-ref` in repositories with very many branches. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;

@@ -24,7 +24,7 @@ export interface Readiness {
   readonly checks: readonly NamedOutcome[];
 }
 
-export const CHECK_TIMEOUT_MS = 3000;
+const CHECK_TIMEOUT_MS = 3000;
 
 export async function checkReadiness(
   checks: readonly ReadinessCheck[],

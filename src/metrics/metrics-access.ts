@@ -12,7 +12,7 @@ export interface ScrapeRequest {
 /** Headers a reverse proxy adds: a request carrying one came from the web, even if the proxy is local. */
 const PROXY_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
 
-export function isLoopback(address: string): boolean {
+function isLoopback(address: string): boolean {
   const plain = address.startsWith("::ffff:") ? address.slice(7) : address;
   return plain === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(plain);
 }

@@ -10,8 +10,8 @@ import type { Clock } from "../core/ports.js";
  * and a test checks that every metric they reference exists here.
  */
 
-/** A peer whose error answers are counted. */
-export type Peer = "mattermost" | "buildbot";
+/** A peer whose error answers are counted: "buildbot", or a chat platform by its name ("mattermost"). */
+export type Peer = string;
 
 export interface QueueSnapshot {
   readonly depth: number;
@@ -39,8 +39,13 @@ export interface MetricsSources {
   readonly checks?: () => Promise<readonly CheckResult[]>;
 }
 
-/** How a build came to be, for the `trigger` label. */
-export function triggerOf(build: Pick<Build, "channelId" | "rebuildOf">): string {
+/**
+ * How a build came to be, for the `trigger` label: what nobody typed (push, pull_request,
+ * schedule) by its stored trigger, then web, rebuild and chat. A rebuild never carries the
+ * original's trigger (someone asked for it), so it counts as a rebuild.
+ */
+export function triggerOf(build: Pick<Build, "channelId" | "rebuildOf" | "trigger">): string {
+  if (build.trigger) return build.trigger.kind;
   if (build.channelId === "web") return "web";
   return build.rebuildOf === null ? "chat" : "rebuild";
 }
@@ -62,7 +67,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: "slashbuild_" });
     this.buildsStarted = new Counter({
       name: "slashbuild_builds_started_total",
-      help: "Builds that began running, by repo, trigger (chat, rebuild, web) and backend.",
+      help: "Builds that began running, by repo, trigger (chat, rebuild, web, push, pull_request, schedule) and backend.",
       labelNames: ["repo", "trigger", "backend"],
       registers,
     });

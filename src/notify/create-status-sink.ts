@@ -1,8 +1,10 @@
 import type { Config } from "../config/config.js";
 import type { Clock, LogTailSource } from "../core/ports.js";
-import { type DeliveryLogger, OutboxDeliverer, type OutboxDelivererOptions } from "./outbox-deliverer.js";
+import type { OutboxDelivererOptions } from "./deliverer-options.js";
+import { OutboxDeliverer } from "./outbox-deliverer.js";
 import type {
   DeliverableOutbox,
+  DeliveryLogger,
   DigestPolicy,
   OutboxSink,
   SinkFilter,
@@ -21,6 +23,8 @@ import { TokenBucket } from "./token-bucket.js";
 export interface StatusSinkParts {
   readonly outbox: OutboxSink & DeliverableOutbox;
   readonly transport: Transport;
+  /** Who the transport delivers to, as the delivery log names it ("Mattermost", "the Git host"). */
+  readonly peer: string;
   readonly formatter: StatusFormatter;
   readonly filter?: SinkFilter;
   /** The end of step logs, for failure excerpts (bounded reads). */
@@ -54,6 +58,7 @@ export function createStatusSink(config: Config, parts: StatusSinkParts): Status
   const deliverer = new OutboxDeliverer({
     outbox: parts.outbox,
     transport: parts.transport,
+    peer: parts.peer,
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,
     probeIntervalMs: config.delivery.probeIntervalMs,

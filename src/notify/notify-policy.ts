@@ -1,21 +1,12 @@
 import type { Config, NotifyFilter, RepoConfig } from "../config/config.js";
-import { branchMatches } from "../core/authorize.js";
 import type { Build } from "../core/build.js";
 import type { SinkFilter } from "./ports.js";
 
 /**
- * Where a build's status goes and whether the channel hears about it at all. Pure functions over
- * the repo's config, so routing and filters are decided in one place for both chat modes.
+ * Whether a build's moments are announced at all: each repo's `notify` filter. Pure functions over
+ * the repo's config, so every chat platform filters alike. Where the posts go is chat's business
+ * (chat/route-channel.ts).
  */
-
-/** The configured channel for this branch (notify_branches, first match wins; else notify_channel); null = default. */
-export function routeChannel(repo: RepoConfig | undefined, branch: string): string | null {
-  if (!repo) return null;
-  for (const [pattern, channel] of Object.entries(repo.notifyBranches ?? {})) {
-    if (branchMatches(pattern, branch)) return channel;
-  }
-  return repo.notifyChannel;
-}
 
 export function filterOf(repo: RepoConfig | undefined): NotifyFilter {
   return repo?.notify ?? "all";

@@ -1,67 +1,14 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../core/ports.js";
+import type { OutboxDelivererOptions } from "./deliverer-options.js";
+import { backoffMs, realSleep, type Sleep } from "./delivery-timing.js";
 import { DigestPicker } from "./digest-picker.js";
-import type { DeliverableOutbox, DigestPolicy, OutboxMessage, SendOutcome, Transport } from "./ports.js";
-import type { TokenBucket } from "./token-bucket.js";
-
-export type { DeliverableOutbox } from "./ports.js";
+import type { DeliveryLogger, OutboxMessage, SendOutcome } from "./ports.js";
 
 /**
  * Drains the outbox into one sink's transport, one message at a time. Everything it knows lives in
  * SQLite (attempts, next attempt, errors), so a new deliverer after a restart simply carries on.
  * One send at a time keeps per-build order trivially and means a 429 pause covers all sending.
  */
-
-/** Resolves after `ms`, or early (without throwing) once `signal` aborts. */
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
-
-/** pino-compatible subset. */
-export interface DeliveryLogger {
-  /** Each post picked and sent (the build timeline at debug level); optional. */
-  debug?(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export interface OutboxDelivererOptions {
-  readonly outbox: DeliverableOutbox;
-  readonly transport: Transport;
-  readonly initialBackoffMs: number;
-  readonly maxBackoffMs: number;
-  /**
-   * During an outage (sends failing one after another), at most this long between tries, whatever
-   * each message's own backoff: delivery resumes this soon after the peer is back. Default 5 s.
-   */
-  readonly probeIntervalMs?: number;
-  readonly clock?: Clock;
-  readonly sleep?: Sleep;
-  /** In [0, 1); jitter source. */
-  readonly random?: () => number;
-  readonly logger?: DeliveryLogger;
-  /** Backlogs of one group (finish posts of one channel) as digest posts; absent = never. */
-  readonly digest?: DigestPolicy;
-  /** Paces sends (config.delivery.rate_per_second / burst); absent = as fast as the peer answers. */
-  readonly rateLimit?: TokenBucket;
-  /** Told of every message the chat accepted, when (for the delivery latency metric). */
-  readonly onDelivered?: (message: OutboxMessage, at: number) => void;
-}
-
-export const realSleep: Sleep = (ms, signal) =>
-  delay(ms, undefined, { signal }).catch((error: unknown) => {
-    if (!(error instanceof Error && error.name === "AbortError")) throw error;
-  });
-
-/**
- * Exponential backoff with "equal jitter": half the step is fixed, half random, so retries of
- * many messages after an outage spread out instead of arriving together.
- * `attempt` counts failures so far, from 1.
- */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number): number {
-  const step = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
-  const jittered = step / 2 + random() * (step / 2);
-  return Math.round(Math.min(maxMs, Math.max(initialMs, jittered)));
-}
 
 const NO_LOG: DeliveryLogger = { info() {}, warn() {}, error() {} };
 
@@ -193,8 +140,8 @@ export class OutboxDeliverer {
     if (this.#failuresInARow >= 2) {
       const resumed = this.#options.outbox.resumeAll?.(now) ?? 0;
       this.#log.info(
-        { resumed, failures: this.#failuresInARow },
-        "chat is reachable again: resuming delivery",
+        { peer: this.#options.peer, resumed, failures: this.#failuresInARow },
+        `${this.#options.peer} is reachable again: resuming delivery`,
       );
     }
     this.#failuresInARow = 0;
@@ -250,9 +197,10 @@ export class OutboxDeliverer {
   }
 
   #record(message: OutboxMessage, outcome: SendOutcome): void {
-    const { outbox, initialBackoffMs, maxBackoffMs } = this.#options;
+    const { outbox, initialBackoffMs, maxBackoffMs, peer } = this.#options;
     const now = this.#clock();
     const context = {
+      peer,
       outboxId: message.id,
       buildId: message.buildId,
       kind: message.kind,
@@ -271,7 +219,7 @@ export class OutboxDeliverer {
           backoffMs(message.attempts + 1, initialBackoffMs, maxBackoffMs, this.#random);
         this.#pausedUntil = now + waitMs;
         outbox.reschedule(message.id, this.#pausedUntil, outcome.error);
-        this.#log.warn({ ...context, waitMs }, "chat rate limit hit: pausing all status posts");
+        this.#log.warn({ ...context, waitMs }, `rate limit of ${peer} hit: pausing all status posts to it`);
         return;
       }
       case "retryable": {
@@ -282,12 +230,15 @@ export class OutboxDeliverer {
         this.#failuresInARow++;
         const probeMs = Math.min(maxBackoffMs, this.#options.probeIntervalMs ?? 5000);
         this.#pausedUntil = now + backoffMs(this.#failuresInARow, initialBackoffMs, probeMs, this.#random);
-        this.#log.warn({ ...context, waitMs, error: outcome.error }, "status post not delivered: will retry");
+        this.#log.warn(
+          { ...context, waitMs, error: outcome.error },
+          `status post not delivered to ${peer}: will retry`,
+        );
         return;
       }
       case "permanent":
         outbox.markFailed(message.id, outcome.error);
-        this.#log.error({ ...context, error: outcome.error }, "status post refused by chat: dropped");
+        this.#log.error({ ...context, error: outcome.error }, `status post refused by ${peer}: dropped`);
         return;
     }
   }

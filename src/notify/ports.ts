@@ -35,6 +35,15 @@ export interface Transport {
 /** The name chat code has always used for a Transport. */
 export type ChatTransport = Transport;
 
+/** What a sink's deliverer logs to: a pino-compatible subset. */
+export interface DeliveryLogger {
+  /** Each post picked and sent (the build timeline at debug level); optional. */
+  debug?(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 /** A message to store before any attempt to send it. */
 export interface NewOutboxMessage {
   /** null for messages tied to no build; those are ordered by nothing but their own schedule. */

@@ -187,7 +187,17 @@ export const MIGRATIONS: readonly string[] = [
         || json_extract(trigger, '$.number'))
     WHERE json_extract(trigger, '$.kind') = 'pull_request' AND json_extract(trigger, '$.headRef') IS NULL;
   `,
-  // 13: each branch's newest verdict (issue 21: the repo overview and badges). The overview lists a
+  // 13-16 are other branches' (issue 20's deploys, issue 21's test reports, artifacts and direct
+  // messages). A database's version counts the entries before it, so they exist here as no-ops.
+  // 13: reserved for the deploys branch (h/deploy); replaced when merged.
+  "",
+  // 14: reserved for the test reports branch (h/reports); replaced when merged.
+  "",
+  // 15: reserved for the artifacts branch (h/artifacts); replaced when merged.
+  "",
+  // 16: reserved for the direct messages branch; replaced when merged.
+  "",
+  // 17: each branch's newest verdict (issue 21: the repo overview and badges). The overview lists a
   // repo's branches by their latest verdict: without this table that is a walk of every build of the
   // repo (GROUP BY branch) or a seek per branch ever built. Triggers keep it in the same transaction
   // as the change, whoever writes builds (the store, retention, discard, a seeded database). A

@@ -46,7 +46,7 @@ function toHead(row: HeadRow): BranchHead {
 }
 
 /**
- * The reads of branch_heads, which triggers keep (migration 13). Both are bounded by what they
+ * The reads of branch_heads, which triggers keep (migration 17). Both are bounded by what they
  * return, whatever the history: a page of a repo's branches read backwards through
  * branch_heads_recent from a page marker, or one branch by primary key
  * (test/unit/store/query-plans.test.ts).

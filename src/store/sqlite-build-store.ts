@@ -1,40 +1,14 @@
 import type Database from "better-sqlite3";
-import type { Build, BuildStatus, Step, StepStatus } from "../core/build.js";
+import type { Build, BuildStatus, Step } from "../core/build.js";
 import type { BranchHead, BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
+import { type BuildRow, rowToBuild, type StepRow } from "./build-rows.js";
+import { SameUnfinishedQuery } from "./find-same-unfinished.js";
 import type { Db } from "./open-database.js";
 import { SqliteBranchHeads } from "./sqlite-branch-heads.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
-interface BuildRow {
-  id: number;
-  repo: string;
-  branch: string;
-  requested_revision: string | null;
-  sha: string | null;
-  requester: string;
-  requester_id: string;
-  channel_id: string;
-  channel_name: string;
-  backend: string;
-  status: string;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  failing_step: string | null;
-  reason: string | null;
-  rebuild_of: number | null;
-  external: string;
-  trigger: string | null;
-}
-
-interface StepRow {
-  build_id: number;
-  idx: number;
-  name: string;
-  status: string;
-  exit_code: number | null;
-  started_at: number | null;
-  finished_at: number | null;
+interface NumberRecorder {
+  record(id: number): void;
 }
 
 /** How far back a finish looks for the branch's previous verdict (cancelled and interrupted builds have none). */
@@ -71,16 +45,18 @@ export class SqliteBuildStore implements BuildStore {
   readonly #unfinishedOf;
   readonly #countQueued;
   readonly #oldestQueued;
-  readonly #sameTip;
-  readonly #sameRevision;
+  readonly #sameUnfinished: SameUnfinishedQuery;
   readonly #previousVerdict;
   readonly #heads: SqliteBranchHeads;
 
   readonly #guard: StorageGuard;
+  readonly #numbers: NumberRecorder | undefined;
 
-  constructor(db: Db, guard: StorageGuard = UNGUARDED) {
+  /** `numbers` hears every new build's number (store/build-number-mark.ts: kept outside the database). */
+  constructor(db: Db, guard: StorageGuard = UNGUARDED, numbers?: NumberRecorder) {
     this.#db = db;
     this.#guard = guard;
+    this.#numbers = numbers;
     this.#insert = db.prepare(
       `INSERT INTO builds (repo, branch, requested_revision, requester, requester_id, channel_id, channel_name,
          backend, status, created_at, rebuild_of, trigger)
@@ -114,26 +90,7 @@ export class SqliteBuildStore implements BuildStore {
          SELECT status, id FROM builds WHERE repo = ? AND branch = ? AND id < ? ORDER BY id DESC LIMIT ?
        ) WHERE status IN ('succeeded', 'failed', 'timed_out') ORDER BY id DESC LIMIT 1`,
     );
-    // The duplicate check, on the acknowledgement path: index seeks (migration 10), never a walk of
-    // the branch's queue. A tip request matches the newest unfinished tip build.
-    this.#sameTip = db.prepare<[string, string], BuildRow>(
-      `SELECT * FROM builds WHERE repo = ? AND branch = ? AND requested_revision IS NULL
-         AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`,
-    );
-    // A revision matches a typed revision that is one of its prefixes, or that starts with it (a
-    // range: hex digits sort below 'g'), or a resolved sha that starts with it.
-    this.#sameRevision = db.prepare<Record<string, string>, BuildRow>(
-      `SELECT * FROM builds WHERE id IN (
-         SELECT id FROM builds WHERE repo = @repo AND branch = @branch AND status IN ('queued', 'running')
-           AND requested_revision IN (SELECT value FROM json_each(@prefixes))
-         UNION ALL
-         SELECT id FROM builds WHERE repo = @repo AND branch = @branch AND status IN ('queued', 'running')
-           AND requested_revision > @revision AND requested_revision < @end
-         UNION ALL
-         SELECT id FROM builds WHERE repo = @repo AND branch = @branch AND status IN ('queued', 'running')
-           AND sha IS NOT NULL AND sha >= @revision AND sha < @end
-       ) ORDER BY id DESC LIMIT 1`,
-    );
+    this.#sameUnfinished = new SameUnfinishedQuery(db);
     this.#heads = new SqliteBranchHeads(db);
     this.#oldestQueued = db.prepare<[], { created_at: number }>(
       "SELECT created_at FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1",
@@ -145,19 +102,7 @@ export class SqliteBuildStore implements BuildStore {
     readonly branch: string;
     readonly revision: string | null;
   }): Build[] {
-    const { repo, branch, revision } = wanted;
-    if (revision === null) return this.#withSteps(this.#sameTip.all(repo, branch));
-    const rev = revision.toLowerCase();
-    const prefixes = Array.from({ length: rev.length }, (_, i) => rev.slice(0, i + 1));
-    return this.#withSteps(
-      this.#sameRevision.all({
-        repo,
-        branch,
-        revision: rev,
-        end: `${rev}g`,
-        prefixes: JSON.stringify(prefixes),
-      }),
-    );
+    return this.#withSteps(this.#sameUnfinished.rows(wanted));
   }
 
   /**
@@ -195,6 +140,7 @@ export class SqliteBuildStore implements BuildStore {
     const trigger = build.trigger ?? null;
     const values = { ...build, trigger: trigger ? JSON.stringify(trigger) : null };
     const { lastInsertRowid } = this.#guard.run(() => this.#insert.run(values));
+    this.#numbers?.record(Number(lastInsertRowid));
     return {
       id: Number(lastInsertRowid),
       repo: build.repo,
@@ -327,34 +273,6 @@ export class SqliteBuildStore implements BuildStore {
   }
 
   #toBuild(row: BuildRow, steps: readonly StepRow[] = this.#steps.all(row.id)): Build {
-    return {
-      id: row.id,
-      repo: row.repo,
-      branch: row.branch,
-      requestedRevision: row.requested_revision,
-      sha: row.sha,
-      requester: row.requester,
-      requesterId: row.requester_id,
-      channelId: row.channel_id,
-      channelName: row.channel_name,
-      backend: row.backend as Build["backend"],
-      status: row.status as BuildStatus,
-      createdAt: row.created_at,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      failingStep: row.failing_step,
-      reason: row.reason,
-      rebuildOf: row.rebuild_of,
-      external: JSON.parse(row.external) as Record<string, unknown>,
-      trigger: row.trigger === null ? null : (JSON.parse(row.trigger) as Build["trigger"]),
-      steps: steps.map((step) => ({
-        index: step.idx,
-        name: step.name,
-        status: step.status as StepStatus,
-        exitCode: step.exit_code,
-        startedAt: step.started_at,
-        finishedAt: step.finished_at,
-      })),
-    };
+    return rowToBuild(row, steps);
   }
 }

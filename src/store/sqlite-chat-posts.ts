@@ -1,4 +1,4 @@
-import type { RootPost, RootPostStore } from "../chat/mattermost/root-post-store.js";
+import type { RootPost, RootPostStore } from "../chat/root-post-store.js";
 import type { Db } from "./open-database.js";
 
 /**

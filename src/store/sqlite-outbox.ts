@@ -8,8 +8,6 @@ import type {
 import type { Db } from "./open-database.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
-export type { NewOutboxMessage, OutboxMessage } from "../notify/ports.js";
-
 /**
  * The durable outbox: every chat message is stored here before any attempt to send it, so a
  * Mattermost outage or a restart loses nothing. Messages of one build go out in the order they
@@ -49,7 +47,7 @@ const HEAD_OF_BUILD = `o.state = 'pending' AND o.sink = @sink
     WHERE p.state IN ('pending', 'draft') AND p.sink = @sink AND p.build_id = o.build_id AND p.id < o.id))`;
 
 /** Messages for Mattermost; other sinks (commit statuses: "forge") share the table and its guarantees. */
-export const CHAT_SINK = "chat";
+const CHAT_SINK = "chat";
 
 /** notify/'s OutboxSink and DeliverableOutbox, in SQLite. */
 export class SqliteOutbox implements OutboxSink, DeliverableOutbox {

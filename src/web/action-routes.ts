@@ -6,11 +6,10 @@ import { buildFromParam, type WebContext } from "./web-context.js";
 
 /**
  * Rebuilds from the web are requested "in" the pseudo-channel WEB_CHANNEL. Channel allow-lists apply
- * to it as to any channel: where `mattermost.channels` or a repo's `channels` is set, the web may
+ * to it as to any channel: where `access.channels` or a repo's `channels` is set, the web may
  * rebuild only if the list names `web` (or `*`). Per-user rules (repo users, protected branches,
  * admins) apply to the signed-in user as they do in chat.
  */
-export { WEB_CHANNEL };
 
 type ActionRequest = FastifyRequest<{ Params: { id: string }; Body: { csrf?: unknown } }>;
 
@@ -26,19 +25,16 @@ export function actionRoutes(app: FastifyInstance, ctx: WebContext): void {
     (act: (request: ActionRequest, reply: FastifyReply, user: ChatUser, id: number) => Promise<unknown>) =>
     async (request: ActionRequest, reply: FastifyReply) => {
       const back = `/builds/${encodeURIComponent(request.params.id)}`;
-      const check = ctx.auth.checkPost(request, request.body?.csrf, "action");
-      if (!check.ok || check.user === null) {
-        return refuse(
-          request,
-          reply,
-          check.ok ? 401 : check.status,
-          check.ok ? "Please sign in first." : check.why,
-          back,
-        );
+      let user: ChatUser;
+      try {
+        user = ctx.auth.checkActionPost(request, request.body?.csrf);
+      } catch (error) {
+        if (!isSlashbuildError(error)) throw error;
+        return refuse(request, reply, error.httpStatus, error.message, back);
       }
       const build = buildFromParam(ctx, request.params.id);
       try {
-        return await act(request, reply, check.user, build.id);
+        return await act(request, reply, user, build.id);
       } catch (error) {
         if (!isSlashbuildError(error)) throw error;
         const why =

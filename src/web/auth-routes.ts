@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { isSlashbuildError } from "../core/errors.js";
 import { START_PATH } from "./auth/mattermost-oauth.js";
 import { renderMessagePage } from "./error-page.js";
 import { html } from "./html.js";
@@ -13,7 +14,7 @@ export function safeNext(value: unknown): string {
 }
 
 /** Why a careful team keeps builds behind sign-in; shown where sign-in is asked for. */
-export const WHY_SIGN_IN =
+const WHY_SIGN_IN =
   "Build pages and logs can show source code, commit messages, internal names and whatever a build prints, so this slashbuild shows them to signed-in users only.";
 
 /** Sign-in (password; Mattermost's is in mattermost-sign-in-routes.ts) and sign-out. In effect only when sign-in is configured. */
@@ -69,11 +70,13 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.post<{ Body: LoginBody }>("/login", async (request, reply) => {
     const body = request.body ?? {};
     const next = safeNext(body.next);
-    const check = ctx.auth.checkPost(request, body.csrf, "login");
-    if (!check.ok) {
-      if (!ctx.auth.enabled) return readOnly(reply);
-      reply.status(check.status);
-      return loginPage(reply, next, check.why);
+    try {
+      ctx.auth.checkSignInPost(request, body.csrf);
+    } catch (error) {
+      if (!isSlashbuildError(error)) throw error;
+      if (error.code === "SIGN_IN_NOT_CONFIGURED") return readOnly(reply);
+      reply.status(error.httpStatus);
+      return loginPage(reply, next, error.message);
     }
     const name = typeof body.user === "string" ? body.user.slice(0, 64) : "";
     const password = typeof body.password === "string" ? body.password.slice(0, 1024) : "";
@@ -98,12 +101,14 @@ export function authRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   app.post<{ Body: { csrf?: unknown } }>("/logout", async (request, reply) => {
-    const check = ctx.auth.checkPost(request, request.body?.csrf, "action");
-    if (!check.ok) {
+    try {
+      ctx.auth.checkActionPost(request, request.body?.csrf);
+    } catch (error) {
+      if (!isSlashbuildError(error)) throw error;
       return reply
-        .status(check.status)
+        .status(error.httpStatus)
         .type("text/html; charset=utf-8")
-        .send(renderMessagePage("Not signed out", check.why, ctx.auth.viewer(request), "/"));
+        .send(renderMessagePage("Not signed out", error.message, ctx.auth.viewer(request), "/"));
     }
     return reply.header("set-cookie", ctx.auth.signOut(request)).redirect("/", 303);
   });

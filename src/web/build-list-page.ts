@@ -35,7 +35,7 @@ export function renderBuildListPage(view: BuildListView): string {
   const filtered = Object.values(query.values).some(Boolean);
   const empty = filtered
     ? html`<p>No builds match these filters. <a href="/">Show all builds</a>.</p>`
-    : html`<p>No builds yet. Type <code>/build &lt;repo&gt;</code> in Mattermost, or run <code>npx slashbuild try "/build demo"</code>.</p>`;
+    : html`<p>No builds yet. Type <code>/build &lt;repo&gt;</code> in Mattermost, or run <code>node bin/slashbuild.js try "/build demo"</code>.</p>`;
   const body = html`<h1>Builds</h1>
 ${query.problems.map((p) => html`<p class="notice error">${p}</p>`)}
 ${filters(view)}

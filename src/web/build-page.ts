@@ -1,4 +1,4 @@
-import { type Build, durationMs, isFinal, STATUS_WORDS } from "../core/build.js";
+import { type Build, durationMs, isFinal, STATUS_WORDS, type StepStatus } from "../core/build.js";
 import { formatDuration } from "../core/format-duration.js";
 import type { Viewer } from "./auth/web-auth.js";
 import { html, type SafeHtml } from "./html.js";
@@ -90,11 +90,18 @@ function logRows(window: LogWindow): SafeHtml[] {
   });
 }
 
+/** What a step's log says while it has no line: it changes as the build moves (live `build` events). */
+function emptyStepText(status: StepStatus | undefined): string {
+  if (status === "pending") return "Not started yet.";
+  if (status === "skipped") return "Skipped: the build ended before this step.";
+  return "No output.";
+}
+
 export function renderStepSection(build: Build, index: number, window: LogWindow | undefined): SafeHtml {
   const k = index + 1;
   const w = window ?? { start: 0, end: 0, firstLine: 1, size: 0, partial: false };
   const rows = window ? logRows(window) : [];
-  const emptyText = build.steps[index]?.status === "pending" ? "Not started yet." : "No output.";
+  const emptyText = emptyStepText(build.steps[index]?.status);
   return html`<section class="step" id="step-${k}" data-step="${k}" data-start="${w.start}" data-end="${w.end}" data-line="${w.firstLine}" data-size="${w.size}" data-partial="${w.partial ? "1" : "0"}" aria-label="Output of step ${k}">
 <h3>${renderStepHeading(build, index)}</h3>
 <div class="log"><button type="button" class="more" data-dir="before"${w.start > 0 ? "" : html` hidden`}>Load earlier lines</button>
@@ -112,6 +119,7 @@ export function describeBuild(build: Build, viewer: Viewer, now: number) {
     sections: build.steps.map((step) => ({
       step: step.index + 1,
       heading: renderStepHeading(build, step.index).value,
+      empty: emptyStepText(step.status),
       section: renderStepSection(build, step.index, undefined).value,
     })),
   };

@@ -2,15 +2,26 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { isSlashbuildError } from "../core/errors.js";
 import { errorHandler } from "../http/error-handler.js";
 import type { Viewer } from "./auth/web-auth.js";
-import { html } from "./html.js";
+import { html, type SafeHtml } from "./html.js";
 import { layout } from "./layout.js";
 
 export function renderMessagePage(title: string, message: string, viewer: Viewer, back?: string): string {
   return layout(
     title,
-    html`<h1>${title}</h1><p class="notice error" role="alert">${message}</p>${back ? html`<p><a href="${back}">← Back</a></p>` : ""}`,
+    html`<h1>${title}</h1><p class="notice error" role="alert">${inlineCode(message)}</p>${back ? html`<p><a href="${back}">← Back</a></p>` : ""}`,
     { viewer },
   ).value;
+}
+
+/**
+ * Messages are written for chat too, where `/build status` is code: here each `…` span becomes a
+ * <code> element (its text escaped like the rest), never a pair of literal backticks. A message
+ * with an unpaired backtick is shown as it is.
+ */
+export function inlineCode(message: string): SafeHtml {
+  const parts = message.split("`");
+  if (parts.length % 2 === 0) return html`${message}`;
+  return html`${parts.map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : part))}`;
 }
 
 /**

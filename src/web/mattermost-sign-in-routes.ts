@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isSlashbuildError, SlashbuildError } from "../core/errors.js";
+import { isSlashbuildError } from "../core/errors.js";
 import {
   authorizeUrl,
   CALLBACK_PATH,
@@ -64,13 +64,12 @@ export function mattermostSignInRoutes(
       );
     }
     const { code, state, error } = request.query;
-    const checked = ctx.auth.checkMattermostState(request, state);
-    if (!checked) {
+    let checked: { readonly next: string };
+    try {
+      checked = ctx.auth.checkMattermostState(request, state);
+    } catch (refusal) {
+      if (!isSlashbuildError(refusal)) throw refusal;
       request.log.warn("Mattermost sign-in refused: state missing, expired or not this browser's");
-      const refusal = new SlashbuildError(
-        "SIGN_IN_STATE_INVALID",
-        "This sign-in was not started in this browser, or it took longer than 10 minutes. Start again from Sign in.",
-      );
       return refuse(request, reply, refusal.httpStatus, refusal.message);
     }
     if (typeof error === "string" || typeof code !== "string" || code.length === 0 || code.length > 256) {

@@ -10,7 +10,7 @@ export const RECENT_BUILDS = 10;
 
 /**
  * The repo overview (issue 21): `/repos` and `/repos/<name>`. Every read is by key or a bounded page
- * (branch_heads, migration 13), so the pages cost the same at any history; read rules as every page.
+ * (branch_heads, migration 17), so the pages cost the same at any history; read rules as every page.
  */
 export function repoRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get("/repos", async (request, reply) => {

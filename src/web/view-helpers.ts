@@ -20,7 +20,7 @@ export function statusBadge(status: BuildStatus | StepStatus): SafeHtml {
   return html`<span class="status s-${status}"><span class="icon" aria-hidden="true">${ICONS[status]}</span>${word}</span>`;
 }
 
-export function isoTime(ms: number): string {
+function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 

@@ -109,6 +109,10 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     return payload;
   });
   app.setErrorHandler(webErrorHandler((request) => ctx.auth.viewer(request)));
+  // An unknown path is a page like any other: HTML for a browser, JSON for everything else.
+  app.setNotFoundHandler(async () => {
+    throw new SlashbuildError("NOT_FOUND", "There is no page at this address; the build list is at /.");
+  });
   closePreconnectsOnStop(app);
   registerAssets(app);
   pageRoutes(app, ctx);

@@ -44,24 +44,24 @@ export interface LayerRule {
  * adapters translate and reach the centre, never each other at run time. chat/, forges/ and
  * backends/ are families: each folder in them is a provider, a layer of its own (a new one fails
  * until it has a row), and the family's own files are what its providers share. Composition roots
- * (src/app.ts, src/main.ts, cli/) may import anything.
+ * (src/app.ts, src/main.ts, cli/, and wiring/, the modules createApp is composed of) may import anything.
  */
 export const RULES: Readonly<Record<string, LayerRule>> = {
   core: { runtime: [], typesFrom: ["config"], packages: [], builtins: [] },
   config: {
     runtime: ["core"],
     packages: ["zod", "yaml", "croner"],
-    builtins: ["fs", "path"],
+    builtins: ["fs", "path", "url"],
     why: "croner checks cron patterns and time zones at load",
   },
   notify: { runtime: ["core", "config"], packages: [], builtins: ["stream", "timers"] },
   git: { runtime: ["core", "config"], packages: ["pino"], builtins: ["child_process", "fs", "path"] },
   store: {
     runtime: ["core"],
-    typesFrom: ["notify", "chat/mattermost"],
+    typesFrom: ["notify", "chat"],
     packages: ["better-sqlite3"],
     typePackages: ["pino"],
-    builtins: ["fs", "module", "path", "timers", "worker_threads"],
+    builtins: ["fs", "module", "os", "path", "timers", "worker_threads"],
     why: "implements notify's ports and bot mode's RootPostStore; WAL checkpoints on a worker thread",
   },
   backends: {
@@ -73,7 +73,7 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   "backends/local": {
     runtime: ["core", "config", "backends"],
     packages: ["pino"],
-    builtins: ["child_process", "crypto", "events", "fs", "os", "path", "stream", "string_decoder"],
+    builtins: ["child_process", "crypto", "events", "fs", "os", "path", "stream", "string_decoder", "timers"],
   },
   "backends/buildbot": {
     runtime: ["core", "config", "backends"],
@@ -83,9 +83,11 @@ export const RULES: Readonly<Record<string, LayerRule>> = {
   chat: {
     runtime: ["core", "config", "notify"],
     packages: ["fastify", "zod"],
-    builtins: [],
-    why: "the family: what chat platforms share",
+    builtins: ["stream"],
+    list: "src/chat/chat-platforms.ts",
+    why: "the family: the ChatPlatform contract and what chat platforms share",
   },
+  "chat/console": { runtime: ["core", "config", "notify", "chat"], packages: [], builtins: ["stream"] },
   "chat/mattermost": {
     runtime: ["core", "config", "notify", "chat"],
     packages: ["fastify", "@fastify/formbody", "@mattermost/types", "zod"],
@@ -145,7 +147,7 @@ export const COMPUTED_LOADS: Readonly<Record<string, Readonly<Record<string, str
   },
 };
 
-const COMPOSITION_ROOTS = new Set(["", "cli"]);
+const COMPOSITION_ROOTS = new Set(["", "cli", "wiring"]);
 /** Folders whose sub-folders are providers, each a layer of its own. */
 const FAMILIES = new Set(
   Object.keys(RULES).flatMap((layer) => (layer.includes("/") ? [layer.split("/")[0]] : [])),

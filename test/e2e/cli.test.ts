@@ -1,10 +1,11 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeTempDir, removeDir } from "../helpers/git-repo.js";
-import { BIN, freePort, ServiceProcess } from "../helpers/service-process.js";
+import { BIN, freePort, ServiceProcess, waitFor } from "../helpers/service-process.js";
 
 const exec = promisify(execFile);
 const EXAMPLE = path.resolve(path.dirname(BIN), "..", "examples", "slashbuild.yaml");
@@ -120,6 +121,34 @@ describe("the slashbuild command line", () => {
     expect(none.stderr).toContain("no buildbot: section");
   });
 
+  it("--version prints the version", async () => {
+    const result = await cli(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^slashbuild \d+\.\d+\.\d+\n$/);
+  });
+
+  it("hash-password on a real terminal shows nothing of what is typed (issue 22 item 19)", async () => {
+    // util-linux's script gives the command a pseudo-terminal that echoes, as a terminal does.
+    const PASSWORD = "correct horse battery staple";
+    const child = spawn("script", ["-qec", `${process.execPath} ${BIN} hash-password`, "/dev/null"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let seen = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    const exited = once(child, "exit");
+    // Typed only once the prompt is there, as a person would: the terminal is raw by then.
+    await waitFor("the first prompt", () => seen.includes("Password"));
+    child.stdin.write(`${PASSWORD}\r`);
+    await waitFor("the second prompt", () => seen.includes("Again"));
+    child.stdin.write(`${PASSWORD}\r`);
+    await exited;
+    expect(child.exitCode).toBe(0);
+    expect(seen).toMatch(/scrypt\$/);
+    expect(seen).not.toContain("horse");
+  });
+
   it("refuses an unknown sub-command with the usage", async () => {
     const result = await cli(["frobnicate"]);
     expect(result.code).toBe(2);
@@ -147,6 +176,11 @@ describe("the slashbuild command line", () => {
     expect(service.stdout).toMatch(/\[chat\] Build \[#1\].*succeeded/);
     const refused = await cli(["try", "--config", EXAMPLE, "/build nope"], env);
     expect(refused.stdout).toContain("no repo `nope`. You can build: `demo`");
+    // A refusal is a failure of the command (issue 22 item 19), with its code.
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("slashbuild: the service refused it (REPO_UNKNOWN, see docs/errors.md)");
+    const help = await cli(["try", "--config", EXAMPLE, "/build help"], env);
+    expect(help.code).toBe(0);
   });
 
   it("try explains what to do when no service is running", async () => {

@@ -1,6 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { copyFile, cp, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -24,10 +24,13 @@ describe("production install", () => {
     for (const name of ["package.json", "package-lock.json", ".npmrc"]) {
       if (existsSync(path.join(ROOT, name))) await copyFile(path.join(ROOT, name), path.join(dir, name));
     }
-    for (const name of ["bin", "dist", "examples"]) {
+    // scripts/node-gyp is a dependency of the project itself (a local package): prune reads it.
+    for (const name of ["bin", "dist", "examples", "scripts"]) {
       await cp(path.join(ROOT, name), path.join(dir, name), { recursive: true });
     }
-    await exec("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
+    // The real folder, never a symlink to it (a worktree's node_modules may be one): a copied link
+    // would let the prune below remove packages from the shared install itself.
+    await exec("cp", ["-al", realpathSync(path.join(ROOT, "node_modules")), path.join(dir, "node_modules")]);
     // The one file npm might write: a private copy.
     const lock = path.join(dir, "node_modules", ".package-lock.json");
     if (existsSync(lock)) {

@@ -215,11 +215,12 @@ describe("slashbuild serve (the binary)", () => {
     await finishedPost(2, /succeeded/);
     expect(await ack("app")).toContain("[#3]");
     await finishedPost(3, /succeeded/);
-    // Within a build, posts arrive in order: start before result.
+    // Within a build, posts arrive in order: one start post, then the result (a missing start
+    // post fails here rather than comparing -1 with an index).
     const forTwo = postsAbout(2);
-    expect(forTwo.findIndex((t) => /started/.test(t))).toBeLessThan(
-      forTwo.findIndex((t) => /succeeded/.test(t)),
-    );
+    expect(
+      forTwo.map((t) => (/started/.test(t) ? "started" : /succeeded/.test(t) ? "succeeded" : "other")),
+    ).toEqual(["started", "succeeded"]);
   });
 
   it("sandboxed, a build's processes die with a SIGKILLed slashbuild, and the next start reports it interrupted", async () => {
@@ -229,7 +230,7 @@ describe("slashbuild serve (the binary)", () => {
     await waitFor("the build to run", () => markedProcesses(marker).length >= 2);
     // bwrap's init arms its parent-death signal a moment after the build's command has started
     // (under load, seen to come after both sleepers); a slashbuild killed before that leaves the
-    // sandbox to the next start's recovery (test/unit/backends/local/process-group-file.test.ts).
+    // sandbox to the next start's recovery (test/unit/backends/local/step-records.test.ts).
     await waitFor("the sandbox's init to be up", () => sandboxInitsWaiting(marker));
     expect(await service.stop("SIGKILL")).toBe(null);
     // No restart needed: the sandbox dies with its parent (bwrap --die-with-parent, PID namespace).

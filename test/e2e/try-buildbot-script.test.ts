@@ -10,6 +10,7 @@ import { describeWithBuildbot, freePort } from "../helpers/buildbot-harness.js";
 import { waitFor, wireService } from "../helpers/buildbot-service.js";
 import { listeningAddresses } from "../helpers/listening-addresses.js";
 import { processAlive } from "../helpers/process-alive.js";
+import { BIN, ServiceProcess } from "../helpers/service-process.js";
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -18,8 +19,10 @@ const CONFIG = path.join(ROOT, "examples", "buildbot", "slashbuild.yaml");
 
 /**
  * examples/buildbot/try-buildbot.sh as a new user runs it: master and worker on loopback (both
- * ports listen on 127.0.0.1 only, as the script says), free ports, a temp dir; the demo repository builds on them through slashbuild; `stop` takes down
- * exactly the two daemons it started (by their own pid files).
+ * ports listen on 127.0.0.1 only, as the script says), free ports, a temp dir; the demo repository
+ * builds on them through slashbuild; the README's next two commands (`serve` and `try` with the
+ * example) show the build, as the main demo does (issue 22 item 6); `stop` takes down exactly the
+ * two daemons it started (by their own pid files).
  */
 describeWithBuildbot("examples/buildbot/try-buildbot.sh", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "slashbuild-try-bb-"));
@@ -32,11 +35,14 @@ describeWithBuildbot("examples/buildbot/try-buildbot.sh", () => {
   });
 
   it("brings up a master and a worker that build the demo repo, and stop takes exactly them down", async () => {
+    const port = await freePort();
     env = {
       ...process.env,
       BB_WWW_PORT: String(await freePort()),
       BB_WORKER_PORT: String(await freePort()),
       SLASHBUILD_DATA_DIR: path.join(dir, "data"),
+      SLASHBUILD_LISTEN: `127.0.0.1:${port}`,
+      SLASHBUILD_PUBLIC_URL: `http://127.0.0.1:${port}`,
     };
     const started = await exec(SCRIPT, ["start", dir], { env });
     expect(started.stdout).toContain("Config file is good!");
@@ -73,6 +79,22 @@ describeWithBuildbot("examples/buildbot/try-buildbot.sh", () => {
       expect(done.status).toBe("succeeded");
     } finally {
       await wired.backend.close();
+    }
+
+    // The README's next steps: serve the example, and `try` in another terminal follows the build
+    // to its end and names its page, which opens without signing in.
+    const service = new ServiceProcess(CONFIG, port, env as Record<string, string>);
+    await service.start();
+    try {
+      const tried = await exec(process.execPath, [BIN, "try", "--config", CONFIG, "/build demo"], { env });
+      expect(tried.stdout).toMatch(/Queued build \[#1\]/);
+      expect(tried.stdout).toMatch(/^#1 succeeded$/m);
+      expect(tried.stdout).not.toContain("sign in");
+      const page = await fetch(`${service.url}/builds/1`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("succeeded");
+    } finally {
+      await service.stop();
     }
 
     await exec(SCRIPT, ["stop", dir], { env });

@@ -1,5 +1,6 @@
 import type { Build } from "../../src/core/build.js";
-import type { BuildRequest, BuildService } from "../../src/core/build-service.js";
+import type { BuildRequest } from "../../src/core/build-admission.js";
+import type { BuildService } from "../../src/core/build-service.js";
 
 /**
  * A new build whatever is already queued (`again`), for tests about what happens to a build rather

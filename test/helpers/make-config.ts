@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { stringify } from "yaml";
 import type { Config } from "../../src/config/config.js";
 import { parseConfig } from "../../src/config/load-config.js";
@@ -6,7 +7,7 @@ import { parseConfig } from "../../src/config/load-config.js";
  * A valid Config through the real loader, so tests exercise the same defaults users get.
  * `overrides` is merged over a minimal document written in the file's own snake_case keys.
  */
-export function makeConfig(overrides: Record<string, unknown> = {}, baseDir = "/tmp"): Config {
+export function makeConfig(overrides: Record<string, unknown> = {}, baseDir = tmpdir()): Config {
   const document: Record<string, unknown> = {
     public_url: "http://ci.example.com:8080",
     data_dir: "./data",

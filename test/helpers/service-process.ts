@@ -70,7 +70,10 @@ export interface RunAs {
 
 /** How the service is started, besides its user. */
 export interface StartOptions {
-  /** A command that starts `node` (and execs it), e.g. `keyctl session -` for a keyring of its own. */
+  /**
+   * A command that starts `node` (and execs it), e.g. `keyctl session -` for a keyring of its own,
+   * `strace -f -o FILE` to trace it, or a filesystem of its own (small-filesystem.ts).
+   */
   readonly launcher?: readonly string[];
   /** Descriptors of the test the service inherits, by the number it sees them at (no close-on-exec). */
   readonly fds?: Readonly<Record<number, number>>;

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -30,4 +30,46 @@ export function mountSmallFilesystem(size: string, mode = "0755"): SmallFilesyst
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A real filesystem that fills up, for any user: `argv` runs in a user and mount namespace of its
+ * own (`unshare --user --map-root-user --mount`, no root needed, as the sandbox's unprivileged
+ * path needs user namespaces anyway) with a tmpfs of `size` (e.g. "16m") mounted on `dir`. Only
+ * that process and its children see the tmpfs; the host's `dir` stays an empty directory.
+ * Returns the command line to spawn (`ServiceProcess`'s launcher takes all but `argv`).
+ */
+export function inSmallFilesystem(dir: string, size: string, argv: readonly string[] = []): string[] {
+  return [
+    "unshare",
+    "--user",
+    "--map-root-user",
+    "--mount",
+    "sh",
+    "-c",
+    'mount -t tmpfs -o "size=$1" slashbuild-test "$0" && shift && exec "$@"',
+    dir,
+    size,
+    ...argv,
+  ];
+}
+
+/** Writes to `file` until the filesystem refuses: big chunks, then smaller, down to single bytes. */
+export function fillDisk(file: string): void {
+  const fd = openSync(file, "w");
+  try {
+    for (const size of [1 << 20, 1 << 16, 1 << 12, 1 << 8, 1]) {
+      const chunk = Buffer.alloc(size, 0x61);
+      for (;;) {
+        try {
+          if (writeSync(fd, chunk) < size) break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ENOSPC") break;
+          throw error;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

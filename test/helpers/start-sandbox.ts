@@ -24,7 +24,8 @@ export async function startSandbox(
   const config = makeConfig();
   const plan = planSandbox(config);
   if (plan.asRoot) await chown(workspace, plan.hostUid, plan.hostGid);
-  const line = sandboxCommand(plan, { network: true }, undefined, workspace, command);
+  // No network helper: these sandboxes are spawned directly, without runStep.
+  const line = sandboxCommand(plan, { network: "host" }, undefined, workspace, command);
   const args = options.armed === false ? line.args.filter((arg) => arg !== "--die-with-parent") : line.args;
   const stdio = sandboxStdio(line).map((kind, fd) => (fd === 1 || fd === 2 ? "ignore" : kind));
   const monitor = spawn(line.file, [...args], { stdio, detached: true });

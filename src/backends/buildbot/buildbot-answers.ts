@@ -55,7 +55,7 @@ export function readRefused(url: string, username: string, path: string, status:
 }
 
 /** A JSON object, or null for anything else (a proxy's error page, an empty body). */
-export function parseJson(text: string): Record<string, unknown> | null {
+function parseJson(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value)

@@ -1,14 +1,17 @@
 import type { Logger } from "pino";
 import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
-import type { Build, StepStatus } from "../../core/build.js";
+import type { Build } from "../../core/build.js";
 import type { BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock, StartOutcome } from "../../core/ports.js";
-import { BuildbotClient, UnconfirmedRequest } from "./buildbot-client.js";
-import { CORRELATION_PROPERTY } from "./buildbot-properties.js";
-import { type BbBuild, type BbBuildRequest, bbBuildSchema, propertyOf } from "./buildbot-types.js";
-import { type Observation, observe, type TrackedState } from "./map-build-state.js";
+import { UnconfirmedRequest } from "./buildbot-answers.js";
+import { BuildbotClient } from "./buildbot-client.js";
+import { type BbBuild, bbBuildSchema } from "./buildbot-types.js";
+import { correlate, observeOnMaster } from "./find-on-master.js";
+import { type Observation, observe } from "./map-build-state.js";
+import { settleUnconfirmed } from "./settle-unconfirmed.js";
 import { slashbuildStepNames, stepIndexByName } from "./step-names.js";
+import { type Tracked, trackBuild } from "./tracked-build.js";
 import { triggerBuild } from "./trigger-build.js";
 
 export interface BuildbotBackendOptions {
@@ -22,23 +25,6 @@ export interface BuildbotBackendOptions {
   readonly neverArrivedAfterMs?: number;
 }
 
-interface Tracked {
-  readonly repo: RepoConfig;
-  readonly createdAt: number;
-  buildrequestid: number | null;
-  /** When the trigger went out unanswered (UnconfirmedRequest); null once the master shows the build. */
-  unconfirmedAt: number | null;
-  /** Since when the master has answered searches for an unconfirmed build without finding it. */
-  absentSince: number | null;
-  state: TrackedState;
-  /** Serialises syncs of one build so push and reconcile never emit the same change twice. */
-  chain: Promise<void>;
-}
-
-/** How far back change-hook correlation looks among the master's newest builds. */
-const RECENT_BUILDS = 100;
-/** Tolerated clock difference between slashbuild and the master when matching by property. */
-const CLOCK_SLACK_S = 120;
 /**
  * An unconfirmed trigger "never arrived" once the master has answered for this long without any
  * build request carrying the build's id. A master that answers reads its pending requests first (a
@@ -169,7 +155,7 @@ export class BuildbotBackend implements BuildBackend {
   async handleStatusPush(payload: unknown): Promise<boolean> {
     const parsed = bbBuildSchema.safeParse(payload);
     if (!parsed.success) return false;
-    const id = this.#correlate(parsed.data);
+    const id = correlate(this.#tracked, parsed.data);
     if (id === null) return false;
     await this.#sync(id, parsed.data);
     return true;
@@ -180,55 +166,17 @@ export class BuildbotBackend implements BuildBackend {
     return [...this.#tracked.keys()];
   }
 
+  #track(build: Build, repo: RepoConfig): Tracked {
+    const tracked = trackBuild(build, repo);
+    this.#tracked.set(build.id, tracked);
+    return tracked;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await Promise.allSettled([...this.#tracked.values()].map((t) => t.chain));
-  }
-
-  #track(build: Build, repo: RepoConfig): Tracked {
-    const names = slashbuildStepNames(repo.commands);
-    const steps: StepStatus[] = names.map((_, i) => build.steps[i]?.status ?? "pending");
-    const external = build.external;
-    const tracked: Tracked = {
-      repo,
-      createdAt: build.createdAt,
-      buildrequestid: numberOr(external.buildrequestid),
-      unconfirmedAt: numberOr(external.unconfirmed_at),
-      absentSince: null,
-      state: {
-        buildId: build.id,
-        status: build.status === "running" ? "running" : "queued",
-        steps,
-        bbBuildId: numberOr(external.buildid),
-        startedAt: build.startedAt,
-      },
-      chain: Promise.resolve(),
-    };
-    this.#tracked.set(build.id, tracked);
-    return tracked;
-  }
-
-  /** Push → tracked build: by build request id, else by the correlation property (change hook). */
-  #correlate(build: BbBuild): number | null {
-    for (const [id, tracked] of this.#tracked) {
-      if (tracked.buildrequestid === build.buildrequestid) return id;
-    }
-    const id = Number(propertyOf(build, CORRELATION_PROPERTY));
-    const tracked = Number.isInteger(id) ? this.#tracked.get(id) : undefined;
-    if (!tracked || !this.#plausible(tracked, build)) return null;
-    return id;
-  }
-
-  /**
-   * A property match only counts for a build that has no request id yet and for a Buildbot build
-   * not older than it: an old Buildbot build from a previous slashbuild database with the same id
-   * must not be taken for this one.
-   */
-  #plausible(tracked: Tracked, build: BbBuild): boolean {
-    if (tracked.buildrequestid !== null && tracked.buildrequestid !== build.buildrequestid) return false;
-    return build.started_at == null || build.started_at >= tracked.createdAt / 1000 - CLOCK_SLACK_S;
   }
 
   #sync(id: number, pushed?: BbBuild): Promise<void> {
@@ -243,7 +191,7 @@ export class BuildbotBackend implements BuildBackend {
     if (this.#tracked.get(id) !== tracked) return;
     let seen: Observation;
     try {
-      seen = await this.#observe(tracked, pushed);
+      seen = await observeOnMaster(this.client, tracked, pushed);
     } catch (error) {
       this.#logger?.warn(
         { err: error, buildId: id, url: this.#bb.url, configKey: "buildbot.url" },
@@ -261,89 +209,14 @@ export class BuildbotBackend implements BuildBackend {
     });
     if (seen.build) tracked.buildrequestid ??= seen.build.buildrequestid;
     if (tracked.unconfirmedAt !== null) {
-      if (!this.#settleUnconfirmed(id, tracked, seen)) return;
+      const settled = settleUnconfirmed(id, tracked, seen, this.#clock(), this.#neverArrivedAfterMs);
+      if (settled.verdict === "never_arrived") this.#tracked.delete(id);
+      for (const event of settled.events) this.#sink(event);
+      if (settled.verdict !== "seen") return;
     }
     if (result.state) tracked.state = result.state;
     else this.#tracked.delete(id);
     for (const event of result.events) this.#sink(event);
-  }
-
-  /**
-   * For a build whose trigger was not confirmed: once the master shows it, it is an ordinary build
-   * (its ids are recorded, so a restart finds it); while the master answers without it, count; after
-   * NEVER_ARRIVED_AFTER_MS it never arrived. Returns whether to go on applying the observation.
-   */
-  #settleUnconfirmed(id: number, tracked: Tracked, seen: Observation): boolean {
-    const request = seen.request ?? null;
-    if (request || seen.build) {
-      tracked.unconfirmedAt = null;
-      tracked.absentSince = null;
-      const brid = request?.buildrequestid ?? seen.build?.buildrequestid ?? null;
-      tracked.buildrequestid ??= brid;
-      this.#sink({
-        type: "external",
-        buildId: id,
-        at: this.#clock(),
-        external: {
-          unconfirmed_at: null,
-          ...(brid !== null ? { buildrequestid: brid } : {}),
-          ...(request ? { buildsetid: request.buildsetid } : {}),
-        },
-      });
-      return true;
-    }
-    const now = this.#clock();
-    tracked.absentSince ??= now;
-    if (now - tracked.absentSince < this.#neverArrivedAfterMs) return false;
-    this.#tracked.delete(id);
-    const seconds = Math.round((now - tracked.absentSince) / 1000);
-    this.#sink({
-      type: "finished",
-      buildId: id,
-      at: now,
-      status: "failed",
-      reason:
-        `Buildbot never received this build: its master answered for ${seconds}s without any build request ` +
-        `carrying ${CORRELATION_PROPERTY}=${id}, so nothing ran. Running /build again is safe.`,
-    });
-    return false;
-  }
-
-  async #observe(tracked: Tracked, pushed?: BbBuild): Promise<Observation> {
-    let brid = tracked.buildrequestid ?? (pushed ? pushed.buildrequestid : null);
-    if (brid === null) brid = (await this.#findByProperty(tracked))?.buildrequestid ?? null;
-    // A force that was not confirmed may wait as a request no worker took yet: look there too.
-    if (brid === null && tracked.unconfirmedAt !== null)
-      brid = (await this.#findRequestByProperty(tracked))?.buildrequestid ?? null;
-    if (brid === null) return { request: null, build: null, steps: [] };
-    const [request, builds] = await Promise.all([
-      this.client.buildRequest(brid),
-      this.client.buildsForRequest(brid),
-    ]);
-    const build = builds.at(-1) ?? null;
-    const steps = build ? await this.client.steps(build.buildid) : [];
-    return { request, build, steps };
-  }
-
-  /** Change-hook builds answer no ids: look for the correlation property among recent builds. */
-  async #findByProperty(tracked: Tracked): Promise<BbBuild | null> {
-    const recent = await this.client.recentBuilds(RECENT_BUILDS, CORRELATION_PROPERTY);
-    const id = String(tracked.state.buildId);
-    const matches = recent.filter(
-      (b) => propertyOf(b, CORRELATION_PROPERTY) === id && this.#plausible(tracked, b),
-    );
-    return matches.sort((a, b) => a.buildid - b.buildid)[0] ?? null;
-  }
-
-  async #findRequestByProperty(tracked: Tracked): Promise<BbBuildRequest | null> {
-    const recent = await this.client.recentBuildRequests(RECENT_BUILDS, CORRELATION_PROPERTY);
-    const id = String(tracked.state.buildId);
-    const matches = recent.filter(
-      (r) =>
-        propertyOf(r, CORRELATION_PROPERTY) === id &&
-        (r.submitted_at == null || r.submitted_at >= tracked.createdAt / 1000 - CLOCK_SLACK_S),
-    );
-    return matches.sort((a, b) => a.buildrequestid - b.buildrequestid)[0] ?? null;
   }
 
   /**
@@ -378,10 +251,6 @@ export class BuildbotBackend implements BuildBackend {
       this.#ticking = false;
     }
   }
-}
-
-function numberOr(value: unknown): number | null {
-  return typeof value === "number" && Number.isInteger(value) ? value : null;
 }
 
 function compact(record: {

@@ -8,7 +8,6 @@ import {
   rpcAnswer,
   SESSION_COOKIE,
   sessionCookie,
-  UnconfirmedRequest,
   unavailable,
   unconfirmedIfSent,
 } from "./buildbot-answers.js";
@@ -36,8 +35,6 @@ import {
  * - A control request that went out and got no answer (deadline, reset) may still be acted on: a
  *   paused master reads it when it resumes. That is an UnconfirmedRequest, never "not available".
  */
-
-export { UnconfirmedRequest };
 
 export interface BuildbotClientOptions {
   readonly url: string;

@@ -49,7 +49,7 @@ export function generateMasterCfg(
 }
 
 /** The secret name a repo's secret gets on the master: repo-scoped so two repos never collide. */
-export function secretName(repo: string, variable: string): string {
+function secretName(repo: string, variable: string): string {
   return `${repo}__${variable}`;
 }
 

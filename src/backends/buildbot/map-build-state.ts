@@ -1,4 +1,5 @@
 import type { FinalStatus, StepStatus } from "../../core/build.js";
+import { isFullCommitId } from "../../core/commit-id.js";
 import type { BuildEvent } from "../../core/events.js";
 import { type BbBuild, type BbBuildRequest, type BbStep, propertyOf, RESULTS } from "./buildbot-types.js";
 import { CHECKOUT_STEP } from "./step-names.js";
@@ -91,11 +92,9 @@ export function mapStepResults(results: number | null | undefined): StepStatus {
 }
 
 /** Buildbot's own page for a build (its UI routes are hash-based). */
-export function buildbotBuildUrl(masterUrl: string, builderid: number, number: number): string {
+function buildbotBuildUrl(masterUrl: string, builderid: number, number: number): string {
   return `${masterUrl}/#/builders/${builderid}/builds/${number}`;
 }
-
-const FULL_SHA = /^[0-9a-f]{40}$/;
 
 /** The commit built: got_revision (set by the checkout), else a full revision property or sourcestamp. */
 export function resolvedSha(build: BbBuild): string | null {
@@ -105,12 +104,12 @@ export function resolvedSha(build: BbBuild): string | null {
     ...(build.buildset?.sourcestamps ?? []).map((ss) => ss.revision),
   ];
   for (const value of candidates) {
-    if (typeof value === "string" && FULL_SHA.test(value)) return value;
+    if (isFullCommitId(value)) return value;
   }
   return null;
 }
 
-export function externalRefs(build: BbBuild, masterUrl: string, request: BbBuildRequest | null) {
+function externalRefs(build: BbBuild, masterUrl: string, request: BbBuildRequest | null) {
   return {
     url: buildbotBuildUrl(masterUrl, build.builderid, build.number),
     buildid: build.buildid,

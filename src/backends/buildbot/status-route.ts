@@ -8,9 +8,9 @@ import { SlashbuildError } from "../../core/errors.js";
  * without the secret is answered 401 and changes nothing; anyone could otherwise finish builds.
  */
 
-export const BUILDBOT_STATUS_PATH = "/buildbot/status";
+const BUILDBOT_STATUS_PATH = "/buildbot/status";
 /** A build dict with all properties is a few KiB; this leaves room for chatty masters. */
-export const STATUS_BODY_LIMIT = 1024 * 1024;
+const STATUS_BODY_LIMIT = 1024 * 1024;
 
 export interface BuildbotStatusRouteOptions {
   readonly secret: string;

@@ -7,7 +7,7 @@ import path from "node:path";
  * slashbuild uses: a module creating `buildbot.www.plugin.Application`, found through a
  * `[buildbot.www] base` entry point in an egg-info beside it. The master needs `dir` on PYTHONPATH.
  */
-export const WWW_STUB_MODULE = "slashbuild_www_base";
+const WWW_STUB_MODULE = "slashbuild_www_base";
 
 /** Writes the stub package into `dir` (created if needed) and returns `dir`, for PYTHONPATH. */
 export function writeWwwStub(dir: string): string {

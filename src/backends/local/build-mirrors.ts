@@ -1,32 +1,35 @@
 import type { RepoConfig } from "../../config/config.js";
 
-/** What the runner needs from the git layer (GitMirrors provides it; tests may fake it). */
+/** How a working copy is made (checkout-plan.ts decides it, for every build). */
+export interface WorkingCopyRequest {
+  /** False: the repository without its files; `checkoutCommand`, run in it later, writes them. */
+  readonly checkOut: boolean;
+  /** Where the build will see `objectsDir` (a sandbox binds it read-only elsewhere). */
+  readonly objectsAt: string;
+}
+
+/**
+ * What the runner needs from the git layer (GitMirrors provides it; tests may fake it). Every
+ * member is required: a sandboxed build's files are written only by `checkoutCommand` in its own
+ * sandbox, so an untrusted tree is never written by slashbuild's (root) process; a port that could
+ * leave it out would switch that off without a word.
+ */
 export interface BuildMirrors {
   resolve(repo: RepoConfig, branch: string, revision: string | null): Promise<string>;
-  /**
-   * `checkOut: false`: the repository without its files; `checkoutCommand` writes them later.
-   * `objectsAt`: where the build will see `objectsDir` (a sandbox binds it read-only elsewhere).
-   */
-  createWorkingCopy(
-    repo: RepoConfig,
-    sha: string,
-    dir: string,
-    options?: { readonly checkOut?: boolean; readonly objectsAt?: string },
-  ): Promise<void>;
+  createWorkingCopy(repo: RepoConfig, sha: string, dir: string, request: WorkingCopyRequest): Promise<void>;
   /**
    * The repo's objects, which its working copies borrow instead of copying: a sandboxed build
-   * gets them bound read-only. Absent: the working copy holds its objects itself.
+   * gets them bound read-only.
    */
-  objectsDir?(repo: RepoConfig): string;
+  objectsDir(repo: RepoConfig): string;
   /**
-   * The command that writes a working copy's files, run in it. When offered, a sandboxed build
-   * checks out inside its first step's sandbox, as the build's user: an untrusted tree is then
-   * never written by slashbuild's own (root) process, and no process starts outside for it.
+   * The command that writes a working copy's files, run in it. A sandboxed build checks out
+   * inside its first step's sandbox, as the build's user, and no process starts outside for it.
    */
-  readonly checkoutCommand?: readonly string[];
+  readonly checkoutCommand: readonly string[];
   /**
    * The branch's tip as the mirror has it now, without asking anyone (null when unknown). Only a
    * guess to start the working copy early: `resolve` decides what is built.
    */
-  knownTip?(repo: RepoConfig, branch: string): string | null;
+  knownTip(repo: RepoConfig, branch: string): string | null;
 }

@@ -2,21 +2,20 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config, RepoConfig } from "../../config/config.js";
-import type { Build } from "../../core/build.js";
+import type { Build, FinalStatus } from "../../core/build.js";
 import { SlashbuildError } from "../../core/errors.js";
 import type { BuildEvent, BuildEventSink } from "../../core/events.js";
 import type { BuildBackend, Clock } from "../../core/ports.js";
+import type { BuildMirrors } from "./build-mirrors.js";
 import { BuildQueue, type QueueEntry } from "./build-queue.js";
 import type { LocalBackendOptions } from "./local-backend-options.js";
 import { LogFiles } from "./log-files.js";
-import { killRecordedGroup } from "./process-group-file.js";
 import { removeRetiredWorkspaces } from "./retire-workspace.js";
-import { type BuildMirrors, runBuild, type StopReason } from "./run-build.js";
+import { runBuild, type StopReason } from "./run-build.js";
 import { planSandbox, type SandboxPlan } from "./sandbox/sandbox-plan.js";
 import { StartFloor } from "./start-floor.js";
+import { killRecordedStep } from "./step-records.js";
 import { workspacesDir } from "./workspaces-dir.js";
-
-export type { LocalBackendOptions } from "./local-backend-options.js";
 
 /** Live output of a step, exactly as written to its log file (masked). */
 export type LogListener = (buildId: number, stepIndex: number, text: string) => void;
@@ -29,9 +28,12 @@ interface Job extends QueueEntry {
    * 10,000 waiting builds should not hold 10,000 AbortControllers (issue 13's memory bound). */
   stop?: AbortController;
   done?: Promise<void>;
+  /** What it has reported: `started` (the store says running), then its end. */
+  reported?: "started" | "ended";
 }
 
 const INTERRUPTED = "slashbuild restarted while this build was running";
+const SHUT_DOWN = "slashbuild was shut down while this build was running";
 
 /**
  * The embedded runner: builds run as local processes, queued under the global and per-repo
@@ -103,13 +105,7 @@ export class LocalBackend implements BuildBackend {
 
   async stop(build: Build, _repo: RepoConfig, requestedBy: string): Promise<void> {
     if (this.#queue.remove(build.id)) {
-      this.#emit({
-        type: "finished",
-        buildId: build.id,
-        at: this.#clock(),
-        status: "cancelled",
-        reason: `stopped by @${requestedBy} before it started`,
-      });
+      this.#emit(ended(build.id, this.#clock(), "cancelled", `stopped by @${requestedBy} before it started`));
       return;
     }
     const running = this.#queue.runningEntry(build.id);
@@ -119,13 +115,7 @@ export class LocalBackend implements BuildBackend {
       return;
     }
     // Not ours any more (e.g. it ended a moment ago): settle the record anyway, as the port promises.
-    this.#emit({
-      type: "finished",
-      buildId: build.id,
-      at: this.#clock(),
-      status: "cancelled",
-      reason: `stopped by @${requestedBy}`,
-    });
+    this.#emit(ended(build.id, this.#clock(), "cancelled", `stopped by @${requestedBy}`));
   }
 
   /**
@@ -169,24 +159,19 @@ export class LocalBackend implements BuildBackend {
     const workspace = this.workspaceFor(build.id);
     this.#logger?.info({ buildId: build.id }, "recovery: ending what the interrupted build left running");
     // Its processes may have outlived the last slashbuild: end them before saying it is over.
-    const gone = await killRecordedGroup(workspace, this.#killGraceMs).catch((error: unknown) => {
+    const gone = await killRecordedStep(workspace, this.#killGraceMs).catch((error: unknown) => {
       this.#logger?.error({ buildId: build.id, err: error }, "recovery: could not end the build's processes");
       return false;
     });
     if (!gone) return; // the record stays; the next start tries again
-    this.#emit({
-      type: "finished",
-      buildId: build.id,
-      at: this.#clock(),
-      status: "interrupted",
-      reason: INTERRUPTED,
-    });
+    this.#emit(ended(build.id, this.#clock(), "interrupted", INTERRUPTED));
     await rm(workspace, { recursive: true, force: true });
   }
 
   /**
-   * Stops taking work and kills what runs, without reporting it: those builds stay `running` in
-   * the store and are reported interrupted by `recover` on the next start, which is the truth.
+   * Stops taking work and ends what runs. A build that had started is reported interrupted once
+   * its processes are gone, since the shutdown is why it did not finish; one that had not started
+   * yet (and every waiting build) stays queued in the store and runs after the next start.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -196,6 +181,9 @@ export class LocalBackend implements BuildBackend {
     const running = this.#queue.running;
     for (const job of running) job.stop?.abort({ kind: "closing" } satisfies StopReason);
     await Promise.allSettled(running.map((job) => job.done));
+    for (const job of running) {
+      if (job.reported === "started") this.#emit(ended(job.buildId, this.#clock(), "interrupted", SHUT_DOWN));
+    }
     this.#sandbox?.cgroups?.close();
   }
 
@@ -243,7 +231,11 @@ export class LocalBackend implements BuildBackend {
         sandbox: this.#sandbox,
         runnerLimits: this.#config.runner.limits,
         stopSignal,
-        emit: (event) => this.#emit(event),
+        emit: (event) => {
+          if (event.type === "started") job.reported = "started";
+          if (event.type === "finished") job.reported = "ended";
+          this.#emit(event);
+        },
         onLog: (index, text) => this.#emitLog(job.build.id, index, text),
         clock: this.#clock,
         ...(this.#logger ? { logger: this.#logger } : {}),
@@ -282,4 +274,9 @@ export class LocalBackend implements BuildBackend {
       }
     }
   }
+}
+
+/** A build's end that its steps did not decide: stopped, interrupted, or its repo gone. */
+function ended(buildId: number, at: number, status: FinalStatus, reason: string): BuildEvent {
+  return { type: "finished", buildId, at, status, reason };
 }

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { LogTail } from "../../core/ports.js";
@@ -13,6 +14,18 @@ export class LogFiles {
 
   constructor(dataDir: string) {
     this.#root = path.join(dataDir, "logs");
+  }
+
+  /** The highest build number with a log folder, 0 when none: what the runner has written, whatever the database says. */
+  highestBuildId(): number {
+    try {
+      return readdirSync(this.#root)
+        .filter((name) => /^\d+$/.test(name))
+        .reduce((highest, name) => Math.max(highest, Number(name)), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+      throw error;
+    }
   }
 
   dirFor(buildId: number): string {

@@ -9,22 +9,15 @@ import type { Clock } from "../../core/ports.js";
 import { buildEnv } from "./build-env.js";
 import { BuildLimits, type StepLimits } from "./build-limits.js";
 import type { BuildMirrors } from "./build-mirrors.js";
+import { type CheckoutPlan, planCheckout } from "./checkout-plan.js";
 import { chownTree } from "./chown-tree.js";
 import type { LogFiles } from "./log-files.js";
-import { forgetGroup, recordGroup } from "./process-group-file.js";
 import { retireWorkspace } from "./retire-workspace.js";
 import { runStep } from "./run-step.js";
-import {
-  CHECKED_OUT,
-  SANDBOX_MIRROR_OBJECTS,
-  type SandboxPlan,
-  sandboxCommand,
-  sandboxEnv,
-} from "./sandbox/sandbox-plan.js";
+import { type SandboxPlan, sandboxCommand, sandboxEnv } from "./sandbox/sandbox-plan.js";
 import { StepLog } from "./step-log.js";
+import { forgetStep, recordStep } from "./step-records.js";
 import { untilStopped } from "./until-stopped.js";
-
-export type { BuildMirrors } from "./build-mirrors.js";
 
 /**
  * Why a build was ended early; `closing` means slashbuild is shutting down and reports nothing;
@@ -120,6 +113,7 @@ async function prepareAndRun(
   limits: BuildLimits,
 ): Promise<Outcome> {
   const { build, repo } = options;
+  const checkout = planCheckout(options.sandbox, options.mirrors, repo);
   const resolving = options.mirrors.resolve(repo, build.branch, build.requestedRevision);
   // Awaited below, after other awaits: a failure meanwhile must not count as unhandled.
   resolving.catch(() => {});
@@ -128,9 +122,8 @@ async function prepareAndRun(
   // While the remote is asked for the tip, the working copy of the tip the mirror already knows is
   // made on the side: that is the commit built almost always, and the two waits overlap. It is
   // only a guess: it is kept only if it is exactly the commit resolved, else it is thrown away.
-  const guess =
-    build.requestedRevision === null ? (options.mirrors.knownTip?.(repo, build.branch) ?? null) : null;
-  const early = guess === null ? null : workingCopy(options, guess);
+  const guess = build.requestedRevision === null ? options.mirrors.knownTip(repo, build.branch) : null;
+  const early = guess === null ? null : workingCopy(options, checkout, guess);
   const resolved = await untilStopped(resolving, signal);
   // Settled before anything else touches the workspace (or the finally removes it).
   const earlyError = early === null ? null : await early;
@@ -140,11 +133,10 @@ async function prepareAndRun(
   }
   const sha = resolved.value;
   mark(options, "resolved");
-  const deferred = checkoutInSandbox(options);
 
   if (early === null || sha !== guess || earlyError !== null) {
     if (early !== null) await rm(options.workspace, { recursive: true, force: true });
-    const error = await workingCopy(options, sha);
+    const error = await workingCopy(options, checkout, sha);
     if (error !== null) {
       options.logger?.error({ buildId: build.id, err: error }, "could not create the working copy");
       return { status: "failed", reason: explain(error, "could not create the working copy") };
@@ -164,19 +156,14 @@ async function prepareAndRun(
   options.emit({ type: "started", buildId: build.id, at: options.clock(), sha, steps: [...repo.commands] });
   mkdirSync(options.logs.dirFor(build.id), { recursive: true });
   limits.watchDisk();
-  return runSteps(options, sha, signal, deferred, limits);
-}
-
-/** The checkout to run in the first step's sandbox; null when the runner checks out itself. */
-function checkoutInSandbox(options: RunBuildOptions): readonly string[] | null {
-  return options.sandbox && options.mirrors.checkoutCommand ? options.mirrors.checkoutCommand : null;
+  return runSteps(options, sha, signal, checkout, limits);
 }
 
 async function runSteps(
   options: RunBuildOptions,
   sha: string,
   signal: AbortSignal,
-  checkout: readonly string[] | null,
+  checkout: CheckoutPlan,
   limits: BuildLimits,
 ): Promise<Outcome> {
   const { build, repo } = options;
@@ -212,19 +199,18 @@ async function runSteps(
       sandbox: options.sandbox
         ? step.wrap(
             sandboxCommand(options.sandbox, repo, options.runnerLimits, options.workspace, command, {
-              ...(index === 0 && checkout !== null ? { checkout } : {}),
-              ...borrowedObjects(options),
+              ...checkout.step(index),
               memoryInCgroup: step.memoryInCgroup,
             }),
           )
         : null,
-      onRecord: (record) => recordGroup(options.workspace, record),
+      onRecord: (record) => recordStep(options.workspace, record),
       onExit: () => mark(options, "step_exit", index),
       ...(options.onStartFailure ? { onStartFailure: options.onStartFailure } : {}),
     });
     // Only once nothing of the step is left: otherwise the next start must still find and end it.
     mark(options, "step_done", index);
-    if (gone) await forgetGroup(options.workspace);
+    if (gone) await forgetStep(options.workspace);
     else options.logger?.error({ buildId: build.id, step: index }, "a step's processes could not be ended");
     // What ended it is said in the log too, where whoever reads the step's output looks.
     const killedBy = step.finish(gone);
@@ -240,7 +226,7 @@ async function runSteps(
       options.emit({ type: "step_finished", ...stepEvent(index), status, exitCode });
       return stopOutcome(reason, command, "");
     }
-    if (index === 0 && checkout !== null && !reported.includes(CHECKED_OUT)) {
+    if (checkout.checkoutFailed(index, reported)) {
       // The step ended before its command ran: the working copy's files could not be written.
       options.emit({ type: "step_finished", ...stepEvent(index), status: "failed", exitCode });
       return { status: "failed", reason: "could not check out the commit (the first step's log says why)" };
@@ -271,22 +257,12 @@ function stopOutcome(reason: StopReason, command: string | null, when: string): 
   return { status: "cancelled", reason: `stopped by @${reason.by}${suffix}` };
 }
 
-/** The mirror's objects a sandboxed build borrows, bound read-only (none when the mirrors lend none). */
-function borrowedObjects(options: RunBuildOptions): { mirrorObjects?: string } {
-  if (!options.sandbox || !options.mirrors.objectsDir) return {};
-  return { mirrorObjects: options.mirrors.objectsDir(options.repo) };
-}
-
 /** Makes the working copy of `sha`; resolves with the error instead of throwing it (null = made). */
-function workingCopy(options: RunBuildOptions, sha: string): Promise<unknown> {
-  const checkOut = checkoutInSandbox(options) === null;
-  const objectsAt = borrowedObjects(options).mirrorObjects ? { objectsAt: SANDBOX_MIRROR_OBJECTS } : {};
-  return options.mirrors
-    .createWorkingCopy(options.repo, sha, options.workspace, { checkOut, ...objectsAt })
-    .then(
-      () => null,
-      (error: unknown) => error ?? new Error("could not create the working copy"),
-    );
+function workingCopy(options: RunBuildOptions, checkout: CheckoutPlan, sha: string): Promise<unknown> {
+  return options.mirrors.createWorkingCopy(options.repo, sha, options.workspace, checkout.workingCopy).then(
+    () => null,
+    (error: unknown) => error ?? new Error("could not create the working copy"),
+  );
 }
 
 function explain(error: unknown, fallback: string): string {

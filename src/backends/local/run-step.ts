@@ -2,11 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { killProcessGroup, processGroupAlive } from "./kill-process-group.js";
-import type { StepRecord } from "./process-group-file.js";
+import { INFO_FD } from "./sandbox/sandbox-fds.js";
 import type { SandboxedCommand } from "./sandbox/sandbox-plan.js";
 import { killSandbox, type SandboxIdentity, sandboxAlive } from "./sandbox/sandbox-process.js";
 import { feedInputs, sandboxStdio } from "./sandbox/sandbox-stdio.js";
+import { startStepNetwork } from "./sandbox/start-step-network.js";
 import type { StepLog } from "./step-log.js";
+import type { StepRecord } from "./step-records.js";
 
 export interface RunStepOptions {
   /** From the config file, never from chat: it is meant to be shell syntax. */
@@ -99,6 +101,13 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   const kill = (): void => {
     killing ??= handle.kill();
   };
+  // A network of its own is up before the command starts, or the step ends with the reason.
+  const network = options.sandbox?.network
+    ? startStepNetwork(child, identityOf(handle.record), options.sandbox.network, (why) => {
+        options.log.append(`[slashbuild: could not set up the build's network: ${why}]\n`);
+        kill();
+      })
+    : null;
   // Not awaited here: the exit listener below must be in place before anything yields.
   const recorded = handle.record
     .then((record) => (record ? options.onRecord?.(record) : undefined))
@@ -118,15 +127,24 @@ export async function runStep(options: RunStepOptions): Promise<StepResult> {
   } finally {
     options.signal.removeEventListener("abort", kill);
   }
+  // The command has ended, and bwrap with it: the network's helper goes now, while the rest is
+  // checked (slirp4netns takes ~20 ms to be gone: the kernel removes its tap device).
+  const networkGone = network?.then((attached) => attached?.close());
   await recorded;
   if (handle.alive()) await handle.settle(SETTLE_MS);
   if (handle.alive()) kill();
   const gone = (await killing) ?? true;
+  await networkGone;
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, PIPE_DRAIN_MS).unref())]);
   for (const stream of streams) stream.destroy();
   report?.destroy();
   for (const input of inputs) input.end();
   return { exitCode, gone: gone && !handle.alive(), reported };
+}
+
+async function identityOf(record: Promise<StepRecord | null>): Promise<SandboxIdentity | null> {
+  const found = await record;
+  return found?.kind === "sandbox" ? { pid: found.pid, pidns: found.pidns } : null;
 }
 
 function groupHandle(child: ChildProcess, options: RunStepOptions): Handle {
@@ -141,13 +159,13 @@ function groupHandle(child: ChildProcess, options: RunStepOptions): Handle {
 }
 
 /**
- * bwrap reports its sandbox on fd 3 as JSON ("child-pid", "pid-namespace"). Until it has, the
+ * bwrap reports its sandbox on its info fd as JSON ("child-pid", "pid-namespace"). Until it has, the
  * only handle is bwrap itself: SIGKILL to it takes the sandbox down (--die-with-parent).
  */
 function sandboxHandle(child: ChildProcess, graceMs: number): Handle {
   let identity: SandboxIdentity | null = null;
   const record = new Promise<StepRecord | null>((resolve) => {
-    const info = child.stdio[3] as Readable | null | undefined;
+    const info = child.stdio[INFO_FD] as Readable | null | undefined;
     let text = "";
     info?.on("data", (chunk: Buffer) => {
       text += chunk.toString("utf8");

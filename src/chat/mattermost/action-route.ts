@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import type { ChatCommand, Reply } from "../../core/chat-command.js";
 import { SlashbuildError } from "../../core/errors.js";
+import { replyText } from "../apologize.js";
 import { type ActionName, verifyAction } from "./action-signature.js";
-import { replyText } from "./apologize.js";
 
 /**
  * The button receiver (CONTRACT §6). Mattermost POSTs a click here as JSON with no auth header,
@@ -30,7 +30,7 @@ export type ClickerLookup =
 export interface ActionRouteOptions {
   readonly secret: string;
   readonly handleCommand: (command: ChatCommand) => Promise<Reply>;
-  /** Names that keep their capital after "Sorry, " (apologize.ts): the Git hosts'. */
+  /** Names that keep their capital after "Sorry, " (chat/apologize.ts): the Git hosts' and the chat platforms'. */
   readonly properNames: readonly string[];
   /** The ephemeral answer to "Full log": links to the build page and its steps. */
   readonly fullLog: (buildId: number) => string;

@@ -1,7 +1,7 @@
 import type { ChatTransport, SendOutcome } from "../../notify/ports.js";
+import type { RootPostStore } from "../root-post-store.js";
 import { type BotPayload, type ChannelRef, isBotPayload } from "./bot-payload.js";
 import type { MattermostApi } from "./mattermost-api.js";
-import type { RootPostStore } from "./root-post-store.js";
 
 /**
  * Delivers bot-mode outbox payloads through the REST API: the first update of a build creates its

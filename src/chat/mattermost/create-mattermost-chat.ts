@@ -1,9 +1,8 @@
-import type { Writable } from "node:stream";
 import type { Config } from "../../config/config.js";
 import type { Build } from "../../core/build.js";
 import type { Clock } from "../../core/ports.js";
-import { createConsoleTransport } from "../../notify/console-transport.js";
 import type { DigestPolicy, StatusFormatter, Transport } from "../../notify/ports.js";
+import type { RootPostStore } from "../root-post-store.js";
 import { ACTION_PATH, type ClickerLookup } from "./action-route.js";
 import { DEFAULT_BUTTON_LIFETIME_MS, deriveActionSecret } from "./action-signature.js";
 import { botDigest } from "./bot-digest.js";
@@ -12,21 +11,20 @@ import type { ActionOptions } from "./build-actions.js";
 import { formatFullLog } from "./format-build-post.js";
 import { createMattermostApi, type MattermostApi } from "./mattermost-api.js";
 import type { ChatMode } from "./post-place.js";
-import type { RootPostStore } from "./root-post-store.js";
 import { botFormatter, webhookFormatter } from "./status-formatters.js";
 import { webhookDigest } from "./webhook-digest.js";
 import { createWebhookTransport } from "./webhook-transport.js";
 
 /**
- * Chooses the chat mode from the config and builds Mattermost's implementations of notify/'s
- * ports (transport, formatter) plus what the action route needs, so app.ts only wires:
- * bot mode (mattermost.url + bot_token: REST API, one post per build), webhook mode
- * (webhook_url), or the console (neither: posts printed for the quick start).
+ * Chooses Mattermost's mode from the config and builds its implementations of notify/'s ports
+ * (transport, formatter) plus what the action route needs: bot mode (mattermost.url + bot_token:
+ * REST API, one post per build) or webhook mode (webhook_url). With neither, Mattermost announces
+ * nothing (the console stands in: chat/console/) and only receives commands.
  */
 
 export type { ChatMode } from "./post-place.js";
 
-export interface ChatDeps {
+export interface MattermostChatDeps {
   /** Bot mode's root post per build (store/sqlite-chat-posts.ts). */
   readonly rootPosts: RootPostStore;
   /** For the "Full log" answer, and a web rebuild's original channel. */
@@ -35,22 +33,25 @@ export interface ChatDeps {
   readonly previous?: (build: Build) => Pick<Build, "status"> | undefined;
   readonly clock: Clock;
   readonly fetch?: typeof fetch;
-  readonly out: Writable;
   /** Every secret slashbuild knows (core/known-secrets.ts), masked in the "Full log" answer. */
   readonly secrets?: readonly string[];
 }
 
-export interface MattermostChat {
+/** How Mattermost announces builds in one mode. */
+export interface MattermostPosts {
   readonly mode: ChatMode;
   readonly transport: Transport;
   readonly formatter: StatusFormatter;
-  /** Whether sends are paced by config.delivery (the console has no rate limit to respect). */
-  readonly paced: boolean;
   /**
    * Backlogs for one channel go as digest posts: webhook mode's finish posts; bot mode's finish
-   * replies (its root posts are still patched one by one). Absent on the console.
+   * replies (its root posts are still patched one by one).
    */
-  readonly digest?: DigestPolicy;
+  readonly digest: DigestPolicy;
+}
+
+export interface MattermostChat {
+  /** null: neither a webhook nor a bot is configured, so Mattermost only receives commands. */
+  readonly posts: MattermostPosts | null;
   /** HMAC key for buttons (the action route verifies with it). */
   readonly actionSecret: string;
   /** Text of the "Full log" answer for a build id. */
@@ -63,61 +64,60 @@ export interface MattermostChat {
   checkBot(): Promise<string | null>;
 }
 
-export function chatMode(config: Config): ChatMode {
+/** null: neither a bot nor a webhook is configured. */
+export function chatMode(config: Config): ChatMode | null {
   if (config.mattermost.url && config.mattermost.botToken) return "bot";
-  return config.mattermost.webhookUrl ? "webhook" : "console";
+  return config.mattermost.webhookUrl ? "webhook" : null;
 }
 
-export function createMattermostChat(config: Config, deps: ChatDeps): MattermostChat {
+export function createMattermostChat(config: Config, deps: MattermostChatDeps): MattermostChat {
   const mode = chatMode(config);
   const actionSecret = deriveActionSecret(config.mattermost.actionSecret, config.mattermost.tokens);
-  // Nobody can click a button printed on the console.
-  const actions: ActionOptions | null =
-    mode === "console"
-      ? null
-      : {
-          url: `${config.publicUrl}${ACTION_PATH}`,
-          secret: actionSecret,
-          lifetimeMs: config.mattermost.buttonLifetimeMs ?? DEFAULT_BUTTON_LIFETIME_MS,
-          clock: deps.clock,
-        };
+  const actions: ActionOptions = {
+    url: `${config.publicUrl}${ACTION_PATH}`,
+    secret: actionSecret,
+    lifetimeMs: config.mattermost.buttonLifetimeMs ?? DEFAULT_BUTTON_LIFETIME_MS,
+    clock: deps.clock,
+  };
   const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
 
-  let api: MattermostApi | null = null;
-  let transport: Transport;
-  if (mode === "bot") {
-    api = createMattermostApi({
-      url: config.mattermost.url as string,
-      token: config.mattermost.botToken as string,
-      timeoutMs: config.delivery.timeoutMs,
-      clock: deps.clock,
-      ...fetchOption,
-    });
-    transport = createBotTransport({ api, posts: deps.rootPosts, team: config.mattermost.team });
+  const api: MattermostApi | null =
+    mode === "bot"
+      ? createMattermostApi({
+          url: config.mattermost.url as string,
+          token: config.mattermost.botToken as string,
+          timeoutMs: config.delivery.timeoutMs,
+          clock: deps.clock,
+          ...fetchOption,
+        })
+      : null;
+  let posts: MattermostPosts | null = null;
+  if (api) {
+    posts = {
+      mode: "bot",
+      transport: createBotTransport({ api, posts: deps.rootPosts, team: config.mattermost.team }),
+      formatter: botFormatter(config, actions, deps.findBuild, deps.previous),
+      digest: botDigest(config, deps.findBuild),
+    };
   } else if (mode === "webhook") {
-    transport = createWebhookTransport({
-      webhookUrl: config.mattermost.webhookUrl as string,
-      timeoutMs: config.delivery.timeoutMs,
-      clock: deps.clock,
-      ...fetchOption,
-    });
-  } else {
-    transport = createConsoleTransport(deps.out);
+    posts = {
+      mode: "webhook",
+      transport: createWebhookTransport({
+        webhookUrl: config.mattermost.webhookUrl as string,
+        timeoutMs: config.delivery.timeoutMs,
+        clock: deps.clock,
+        ...fetchOption,
+      }),
+      formatter: webhookFormatter(config, actions, deps.previous),
+      digest: webhookDigest(config, deps.findBuild),
+    };
   }
 
   const botApi = api;
   return {
-    mode,
-    transport,
-    rootPostOf: mode === "bot" ? (buildId) => deps.rootPosts.get(buildId)?.postId : null,
+    posts,
+    rootPostOf: botApi ? (buildId) => deps.rootPosts.get(buildId)?.postId : null,
     whoIs: botApi ? (userId) => lookUpClicker(botApi, userId) : null,
-    formatter:
-      mode === "bot"
-        ? botFormatter(config, actions, deps.findBuild, deps.previous)
-        : webhookFormatter(config, actions, mode, deps.previous),
-    paced: mode !== "console",
-    ...(mode === "webhook" ? { digest: webhookDigest(config, deps.findBuild) } : {}),
-    ...(mode === "bot" ? { digest: botDigest(config, deps.findBuild) } : {}),
     actionSecret,
     fullLog(buildId) {
       const build = deps.findBuild(buildId);

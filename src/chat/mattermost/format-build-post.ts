@@ -84,7 +84,8 @@ export function formatRootPost(build: Build, options: BuildPostOptions): PostCon
     });
   }
   const attachment: MessageAttachment = {
-    fallback: `Build #${build.id} of ${build.repo} ${build.branch}: ${STATUS_WORDS[build.status]}`,
+    // Shown as is where attachments are not (notifications): the branch is untrusted text too.
+    fallback: `Build #${build.id} of ${clean(build.repo, secrets)} ${clean(build.branch, secrets)}: ${STATUS_WORDS[build.status]}`,
     color: COLORS[build.status],
     title: `${clean(build.repo, secrets)} #${build.id}`,
     title_link: url,

@@ -3,7 +3,8 @@ import { channelAllowed } from "../../core/authorize.js";
 import type { Build } from "../../core/build.js";
 import { type ChatChannel, WEB_CHANNEL } from "../../core/chat-command.js";
 import type { PostDestination } from "../../core/ports.js";
-import { filterOf, routeChannel } from "../../notify/notify-policy.js";
+import { filterOf } from "../../notify/notify-policy.js";
+import { routeChannel } from "../route-channel.js";
 import type { ChannelRef } from "./bot-payload.js";
 import type { ActionOptions } from "./build-actions.js";
 
@@ -12,14 +13,15 @@ import type { ActionOptions } from "./build-actions.js";
  * Stop and Rebuild buttons can work there, and what the requester is told. One place, so the three
  * never disagree.
  *
- * - Routing (notify_branches, notify_channel) names a channel.
+ * - Routing (notify_branches, notify_channel: chat/route-channel.ts) names a channel.
  * - Else bot mode posts in the channel the build was asked for from; a web rebuild was asked for
  *   from the pseudo-channel `web`, which is no Mattermost channel, so it inherits its original
  *   build's channel (following rebuilds of rebuilds back), or has none.
- * - Else (webhook, console) the hook's own channel, or stdout: slashbuild does not know its name.
+ * - Else (webhook mode) the hook's own channel: slashbuild does not know its name.
  */
 
-export type ChatMode = "bot" | "webhook" | "console";
+/** How Mattermost gets build news: its REST API as a bot, or an incoming webhook. */
+export type ChatMode = "bot" | "webhook";
 
 export type Place =
   | { readonly kind: "routed"; readonly name: string }
@@ -76,16 +78,11 @@ export function actionsFor(
 }
 
 /** What the requester is told about where the posts go and which ones. */
-export function destinationOf(
-  config: Config,
-  mode: ChatMode,
-  build: Build,
-  place: Place | null,
-): PostDestination {
+export function destinationOf(config: Config, build: Build, place: Place | null): PostDestination {
   const when = filterOf(repoOf(config, build));
   if (!place) return { where: null, when };
   if (place.kind === "routed") return { where: { kind: "channel", name: place.name }, when };
-  if (place.kind === "hook") return { where: { kind: mode === "console" ? "console" : "webhook" }, when };
+  if (place.kind === "hook") return { where: { kind: "webhook" }, when };
   return place.channel.id === build.channelId
     ? { where: { kind: "here" }, when }
     : { where: { kind: "channel", name: place.channel.name }, when };

@@ -2,7 +2,7 @@ import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ChatCommand, Reply } from "../../core/chat-command.js";
 import { isSlashbuildError, SlashbuildError } from "../../core/errors.js";
-import { apologize, replyText } from "./apologize.js";
+import { apologize, replyText } from "../apologize.js";
 import {
   extractToken,
   type FormRecord,
@@ -25,7 +25,7 @@ export const SLASH_BODY_LIMIT = 64 * 1024;
 export interface SlashRouteOptions {
   readonly handleCommand: (command: ChatCommand) => Promise<Reply>;
   readonly tokens: readonly string[];
-  /** Names that keep their capital after "Sorry, " (apologize.ts): the Git hosts'. */
+  /** Names that keep their capital after "Sorry, " (chat/apologize.ts): the Git hosts' and the chat platforms'. */
   readonly properNames: readonly string[];
   readonly bodyLimit?: number;
 }
@@ -67,7 +67,9 @@ export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, opt
     // A malformed form throws REQUEST_INVALID, answered the same way.
     const command: ChatCommand = parseSlashRequest(form, headers).command;
 
-    const answer = await answerCommand(options, command, request);
+    const { answer, refusal } = await answerCommand(options, command, request);
+    // Mattermost reads only the body; `slashbuild try` reads this to exit non-zero on a refusal.
+    if (refusal) reply.header(REFUSAL_HEADER, refusal);
     return reply.code(200).type("application/json").send(answer);
   };
 
@@ -76,24 +78,28 @@ export const slashRoute: FastifyPluginAsync<SlashRouteOptions> = async (app, opt
   }
 };
 
+/** The answer's header naming a refusal's code (docs/errors.md), or `unexpected` for a failure. */
+export const REFUSAL_HEADER = "slashbuild-refusal";
+
 /** Refusals (SlashbuildErrors) become ephemeral replies; anything unexpected too, but logged. */
 async function answerCommand(
   { handleCommand, properNames }: Pick<SlashRouteOptions, "handleCommand" | "properNames">,
   command: ChatCommand,
   request: FastifyRequest,
-): Promise<SlashResponse> {
+): Promise<{ answer: SlashResponse; refusal: string | null }> {
   try {
     const reply = await handleCommand(command);
-    return { response_type: reply.visibility, text: replyText(reply, properNames) };
+    const answer: SlashResponse = { response_type: reply.visibility, text: replyText(reply, properNames) };
+    return { answer, refusal: reply.refusal ? (reply.code ?? "unexpected") : null };
   } catch (error) {
-    if (isSlashbuildError(error))
-      return { response_type: "ephemeral", text: apologize(error.message, properNames) };
+    if (isSlashbuildError(error)) {
+      const text = apologize(error.message, properNames);
+      return { answer: { response_type: "ephemeral", text }, refusal: error.code };
+    }
     request.log.error({ err: error }, "slash command failed");
     // Mattermost would show a non-200 only as "returned response 500"; say something useful instead.
-    return {
-      response_type: "ephemeral",
-      text: `Sorry, slashbuild failed to handle that command (request ${request.id}); its log has the details.`,
-    };
+    const text = `Sorry, slashbuild failed to handle that command (request ${request.id}); its log has the details.`;
+    return { answer: { response_type: "ephemeral", text }, refusal: "unexpected" };
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Config, RepoConfig } from "../../config/config.js";
 import { type Build, isFinal } from "../../core/build.js";
 import { peopleToMention } from "../../core/triggers/people-to-mention.js";
-import { routeChannel, verdict } from "../../notify/notify-policy.js";
+import { verdict } from "../../notify/notify-policy.js";
 import type { Excerpt, OutboxDraft, StatusFormatter } from "../../notify/ports.js";
+import { routeChannel } from "../route-channel.js";
 import type { BotPayload } from "./bot-payload.js";
 import type { ActionOptions } from "./build-actions.js";
 import { formatBuildFinished, formatBuildStarted } from "./format-build-message.js";
@@ -29,7 +30,7 @@ import {
 export const BOT_UPDATE = "post_update";
 export const BOT_REPLY = "thread_reply";
 
-/** Buttons on posts; null = none (the console, where nobody can click). */
+/** Buttons on posts; null = none. */
 export type FormatterActions = ActionOptions | null;
 
 /** The branch's previous build with a verdict (BuildStore.previousVerdict); absent = unknown. */
@@ -38,11 +39,10 @@ export type PreviousBuild = (build: Build) => Pick<Build, "status"> | undefined;
 export function webhookFormatter(
   config: Config,
   actions: FormatterActions = null,
-  mode: Exclude<ChatMode, "bot"> = "webhook",
   previous: PreviousBuild = () => undefined,
 ): StatusFormatter {
   const options = (build: Build, excerpt: Excerpt | null) => ({
-    ...postOptions(config, actions, build, mode, previous),
+    ...postOptions(config, actions, build, "webhook", previous),
     // Webhook mode: the hook's own channel unless routing names one.
     channel: routeChannel(repoOf(config, build), build.branch),
     username: config.mattermost.username,
@@ -61,7 +61,7 @@ export function webhookFormatter(
         supersedes: ["build_started"],
       },
     ],
-    destination: (build) => destinationOf(config, mode, build, placeOf(config, mode, build)),
+    destination: (build) => destinationOf(config, build, placeOf(config, "webhook", build)),
   };
 }
 
@@ -105,7 +105,7 @@ export function botFormatter(
       };
       return [...upsert(build), { kind: BOT_REPLY, payload: reply }];
     },
-    destination: (build) => destinationOf(config, "bot", build, placeOf(config, "bot", build, findBuild)),
+    destination: (build) => destinationOf(config, build, placeOf(config, "bot", build, findBuild)),
   };
 }
 

@@ -18,7 +18,7 @@ export type Admission =
 type Buildable = Extract<ForgeEvent, { kind: "push" | "pull_request" }>;
 
 /** Pull request heads are fetched as refs/pull/<n>/head; the build's branch names that ref. */
-export function pullBranch(number: number): string {
+function pullBranch(number: number): string {
   return `pull/${number}`;
 }
 

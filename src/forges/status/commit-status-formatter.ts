@@ -10,7 +10,7 @@ import { formatCommitStatus, statusSha } from "./format-commit-status.js";
  * and its deliverer sends them, with the same guarantees as chat posts.
  */
 
-export const COMMIT_STATUS_KIND = "commit_status";
+const COMMIT_STATUS_KIND = "commit_status";
 
 export function commitStatusFormatter(config: Config): StatusFormatter {
   const target = (build: Build): { repo: RepoConfig; forge: ForgeConfig } | null => {

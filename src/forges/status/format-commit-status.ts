@@ -1,5 +1,6 @@
 import type { ForgeConfig, RepoConfig } from "../../config/config.js";
 import { type Build, durationMs, STATUS_WORDS } from "../../core/build.js";
+import { isFullCommitId } from "../../core/commit-id.js";
 import { formatDuration } from "../../core/format-duration.js";
 import type { ForgeKind } from "../../core/triggers/trigger.js";
 
@@ -24,7 +25,7 @@ export interface CommitStatusPayload {
 /** GitHub answers 422 above 140 characters. */
 const MAX_DESCRIPTION = 140;
 
-export function statusState(build: Pick<Build, "status">): StatusState {
+function statusState(build: Pick<Build, "status">): StatusState {
   switch (build.status) {
     case "queued":
     case "running":
@@ -44,10 +45,10 @@ export function statusState(build: Pick<Build, "status">): StatusState {
 export function statusSha(build: Pick<Build, "sha" | "requestedRevision">): string | null {
   if (build.sha) return build.sha;
   const wanted = build.requestedRevision;
-  return wanted && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(wanted) ? wanted : null;
+  return isFullCommitId(wanted) ? wanted : null;
 }
 
-export function describe(build: Build): string {
+function describe(build: Build): string {
   const duration = durationMs(build);
   let text = `#${build.id} ${STATUS_WORDS[build.status]}`;
   if (duration !== null) text += ` in ${formatDuration(duration)}`;

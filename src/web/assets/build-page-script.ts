@@ -198,6 +198,9 @@ export const BUILD_PAGE_JS = `"use strict";
         updateMore(section(item.step));
       } else {
         sec.querySelector("h3").innerHTML = item.heading;
+        // "Not started yet." is true of a pending step only: it may have run, or been skipped, since.
+        var empty = sec.querySelector(".empty");
+        if (empty) empty.textContent = item.empty;
       }
     }
     document.title = data.title;

@@ -85,7 +85,7 @@ export class LineIndex {
   }
 }
 
-export function countNewlines(bytes: Buffer, from = 0, to = bytes.length): number {
+function countNewlines(bytes: Buffer, from = 0, to = bytes.length): number {
   let count = 0;
   let pos = bytes.indexOf(NEWLINE, from);
   while (pos !== -1 && pos < to) {

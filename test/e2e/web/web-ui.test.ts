@@ -104,6 +104,30 @@ describe("the web UI in chromium", () => {
     await page.close();
   });
 
+  it("tells what became of a step that had no output yet when the page was opened, once the build ends", async () => {
+    web = await WebApp.start({ commands: [`${gate("a")}; exit 1`, "echo never"] });
+    const build = await web.requestBuild();
+    await web.waitForStatus(build.id, (b) => b.steps[0]?.status === "running");
+
+    const page = await browser.newPage();
+    await page.goto(`${web.url}/builds/${build.id}`);
+    expect(await page.textContent("#step-2 .empty")).toBe("Not started yet.");
+    await page.evaluate("window.__samePage = true");
+
+    await open("a");
+    await page.waitForSelector("#summary .s-failed");
+    // Live, without a reload: the step that never ran says so, the one that ran silent too.
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: Dom }).document.querySelector("#step-2 .empty")?.textContent !==
+        "Not started yet.",
+    );
+    expect(await page.textContent("#step-2 .empty")).toBe("Skipped: the build ended before this step.");
+    expect(await page.textContent("#step-1 .empty")).toBe("No output.");
+    expect(await page.evaluate("window.__samePage")).toBe(true);
+    await page.close();
+  });
+
   it("offers Stop only after sign-in, and Stop cancels the build", async () => {
     web = await WebApp.start({
       commands: [`echo started; ${gate("never")}`],

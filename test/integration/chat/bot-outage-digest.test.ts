@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createMattermostChat,
-  type MattermostChat,
+  type MattermostPosts,
 } from "../../../src/chat/mattermost/create-mattermost-chat.js";
 import type { Config } from "../../../src/config/config.js";
 import type { Build } from "../../../src/core/build.js";
@@ -78,19 +77,21 @@ afterEach(async () => {
 });
 
 /** Mattermost's side of slashbuild, made afresh as after a restart (only SQLite carries over). */
-function chat(): MattermostChat {
-  return createMattermostChat(config, {
+function chat(): MattermostPosts {
+  const { posts } = createMattermostChat(config, {
     rootPosts: new SqliteChatPosts(db, clock.now),
     findBuild: (id) => builds.get(id),
     clock: clock.now,
-    out: new Writable({ write: (_c, _e, done) => done() }),
   });
+  if (!posts) throw new Error("the config sets up no Mattermost posts");
+  return posts;
 }
 
-function startDeliverer(parts: MattermostChat, transport: Transport = parts.transport): OutboxDeliverer {
+function startDeliverer(parts: MattermostPosts, transport: Transport = parts.transport): OutboxDeliverer {
   expect(parts.mode).toBe("bot");
   const deliverer = new OutboxDeliverer({
     outbox,
+    peer: "Mattermost",
     transport,
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,
@@ -102,14 +103,14 @@ function startDeliverer(parts: MattermostChat, transport: Transport = parts.tran
       burst: config.delivery.burst,
       clock: clock.now,
     }),
-    ...(parts.digest ? { digest: parts.digest } : {}),
+    digest: parts.digest,
   });
   deliverers.push(deliverer);
   deliverer.start();
   return deliverer;
 }
 
-function notifier(parts: MattermostChat): OutboxStatusNotifier {
+function notifier(parts: MattermostPosts): OutboxStatusNotifier {
   return new OutboxStatusNotifier(outbox, config, {
     formatter: parts.formatter,
     filter: repoNotifyFilter(config),

@@ -1,7 +1,7 @@
 import { createBotTransport } from "../../../src/chat/mattermost/bot-transport.js";
 import { createMattermostApi } from "../../../src/chat/mattermost/mattermost-api.js";
-import type { RootPost, RootPostStore } from "../../../src/chat/mattermost/root-post-store.js";
 import { createWebhookTransport } from "../../../src/chat/mattermost/webhook-transport.js";
+import type { RootPost, RootPostStore } from "../../../src/chat/root-post-store.js";
 import { chatTransportContract, type TransportHarness } from "../../contracts/chat-transport-contract.js";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { FakeRestApi } from "../../fakes/fake-mattermost-rest.js";

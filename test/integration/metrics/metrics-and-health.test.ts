@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { sendSlashCommand } from "../../fakes/send-slash-command.js";
+import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { waitFor } from "../../helpers/service-process.js";
 import { WebApp } from "../../helpers/web-app.js";
 
@@ -77,6 +78,24 @@ describe("/metrics", () => {
     ).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'slashbuild_check_up{check="database"}')).toBe(1);
     expect(text).toContain("# TYPE slashbuild_sandbox_start_failures_total counter");
+  });
+
+  it("counts a step whose sandbox could not be started, by repo", async () => {
+    // bwrap is looked up on the build's PATH: one without it makes the sandbox's spawn fail, as
+    // an uninstalled bubblewrap would after start-up (whose check found it on slashbuild's PATH).
+    const empty = await makeTempDir("slashbuild-no-bwrap-");
+    try {
+      web = await WebApp.start({ repoExtra: { env: { PATH: empty } } });
+      const before = sample((await scrape(web)).body, 'slashbuild_sandbox_start_failures_total{repo="app"}');
+      expect(before ?? 0).toBe(0);
+      await web.requestBuild();
+      const build = await web.waitForStatus(1, (b) => b.status === "failed");
+      expect(build.status).toBe("failed");
+      const text = (await scrape(web)).body;
+      expect(sample(text, 'slashbuild_sandbox_start_failures_total{repo="app"}')).toBe(1);
+    } finally {
+      await removeDir(empty);
+    }
   });
 
   it("shows pending posts and their age per sink while Mattermost is down", async () => {

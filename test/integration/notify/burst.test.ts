@@ -59,6 +59,7 @@ function wire(rateLimit: TokenBucket | undefined) {
   const api = createMattermostApi({ url: mattermost.url, token: "bot", timeoutMs: 10_000, clock: clock.now });
   deliverer = new OutboxDeliverer({
     outbox,
+    peer: "Mattermost",
     transport: createBotTransport({ api, posts: new SqliteChatPosts(db, clock.now), team: null }),
     initialBackoffMs: 1000,
     maxBackoffMs: 60_000,

@@ -7,8 +7,9 @@ import { webhookDigest } from "../../../src/chat/mattermost/webhook-digest.js";
 import { createWebhookTransport } from "../../../src/chat/mattermost/webhook-transport.js";
 import type { Config } from "../../../src/config/config.js";
 import type { Build } from "../../../src/core/build.js";
+import type { OutboxDelivererOptions } from "../../../src/notify/deliverer-options.js";
 import { repoNotifyFilter } from "../../../src/notify/notify-policy.js";
-import { OutboxDeliverer, type OutboxDelivererOptions } from "../../../src/notify/outbox-deliverer.js";
+import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
 import { OutboxStatusNotifier } from "../../../src/notify/status-notifier.js";
 import { TokenBucket } from "../../../src/notify/token-bucket.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
@@ -59,6 +60,7 @@ function webhookSink(extra: (config: Config) => Partial<OutboxDelivererOptions>)
   const config = makeConfig({ mattermost: { token: "t", webhook_url: hookUrl } }, dir);
   deliverer = new OutboxDeliverer({
     outbox,
+    peer: "Mattermost",
     transport: createWebhookTransport({ webhookUrl: hookUrl, timeoutMs: 10_000, clock: clock.now }),
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,

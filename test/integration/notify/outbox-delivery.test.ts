@@ -49,6 +49,7 @@ function open() {
   const config = makeConfig({ mattermost: { token: "t", webhook_url: hookUrl } }, dir);
   const deliverer = new OutboxDeliverer({
     outbox,
+    peer: "Mattermost",
     transport: createWebhookTransport({ webhookUrl: hookUrl, timeoutMs: 10_000, clock: clock.now }),
     initialBackoffMs: config.delivery.initialBackoffMs,
     maxBackoffMs: config.delivery.maxBackoffMs,

@@ -154,16 +154,25 @@ describe("sign in with Mattermost", () => {
     expect(setCookies(response)).not.toContain("sb_session");
   });
 
-  it("a code works once, and only for the redirect_uri it was issued for", async () => {
+  // Refusing a reused code, or one issued for another redirect_uri, is Mattermost's job (the fake
+  // does it as CONTRACT.md says); slashbuild's part is to answer 502 and create no session.
+  it("answers 502 and signs nobody in when Mattermost refuses the code (reused, or issued for another redirect_uri)", async () => {
     const s = await setup();
     const first = await begin(s);
     const code = s.provider.issueCode(s.app, s.alice, s.callback, first.state);
     expect((await callback(s, `code=${code}&state=${first.state}`, first.cookie)).status).toBe(303);
     const again = await begin(s);
-    expect((await callback(s, `code=${code}&state=${again.state}`, again.cookie)).status).toBe(502);
+    const reused = await callback(s, `code=${code}&state=${again.state}`, again.cookie);
+    expect(reused.status).toBe(502);
+    expect(setCookies(reused)).not.toContain("sb_session");
+    expect(await signedInAs(s, again.cookie)).toBeNull();
     const other = await begin(s);
     const elsewhere = s.provider.issueCode(s.app, s.alice, "http://evil.example/cb", other.state);
-    expect((await callback(s, `code=${elsewhere}&state=${other.state}`, other.cookie)).status).toBe(502);
+    const misdirected = await callback(s, `code=${elsewhere}&state=${other.state}`, other.cookie);
+    expect(misdirected.status).toBe(502);
+    expect(setCookies(misdirected)).not.toContain("sb_session");
+    expect(await signedInAs(s, other.cookie)).toBeNull();
+    // Both were really put to Mattermost and refused there: the 502 is slashbuild passing that on.
     expect(s.provider.exchanges.map((e) => e.status)).toEqual([200, 400, 400]);
   });
 

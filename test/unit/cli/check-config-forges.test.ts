@@ -29,7 +29,7 @@ async function check(forges: string): Promise<{ code: number; err: string }> {
   const file = path.join(dir, "slashbuild.yaml");
   writeFileSync(
     file,
-    `public_url: http://x\nmattermost: {token: t}\nforges: ${forges}\nrepos: {a: {url: /x, commands: ["true"]}}\n`,
+    `public_url: http://x\nmattermost: {token: t}\nforges: ${forges}\nrepos: {a: {url: "https://git.example.com/a.git", commands: ["true"]}}\n`,
   );
   const out = sink();
   const err = sink();

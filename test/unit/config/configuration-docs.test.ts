@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { MOVED_KEYS } from "../../../src/config/moved-keys.js";
 import { configSchema } from "../../../src/config/schema.js";
 
 /**
@@ -117,6 +118,16 @@ describe("docs/configuration.md and the config schema", () => {
   it("names no key the schema lacks", () => {
     const known = new Set(keys);
     expect(rows.map((row) => row.path).filter((path) => !known.has(path))).toEqual([]);
+  });
+
+  it('lists every moved key in "Moved keys", with its new place in the schema', () => {
+    const section = /\n## Moved keys\n([\s\S]*?)\n## /.exec(docs)?.[1] ?? "";
+    const listed = [...section.matchAll(/^\| `([^`]+)` \| `([^`]+)` \|/gm)].map((row) => ({
+      from: row[1],
+      to: row[2],
+    }));
+    expect(listed).toEqual(MOVED_KEYS.map(({ from, to }) => ({ from, to })));
+    for (const { to } of MOVED_KEYS) expect(keys).toContain(to);
   });
 
   it("reads the docs' sections and rows as paths", () => {

@@ -67,6 +67,21 @@ describe("config", () => {
     expect(config.repos["project-example"]?.limits).toEqual({ processes: 64, memoryBytes: null });
   });
 
+  it("reads network: host (the host's network, an explicit opt-in) runner-wide and per repo", () => {
+    const config = parse(
+      `${MINIMAL.replace("    env:", "    network: host\n    env:")}runner: {network: false}\n`,
+    );
+    expect(config.runner.network).toBe(false);
+    expect(config.repos["project-example"]?.network).toBe("host");
+    expect(parse(`${MINIMAL}runner: {network: host}\n`).repos["project-example"]?.network).toBe("host");
+  });
+
+  it("refuses any other network value, naming the three it takes", () => {
+    expect(() => parse(`${MINIMAL}runner: {network: shared}\n`)).toThrow(
+      /runner\.network.*true.*false.*host/s,
+    );
+  });
+
   it("refuses an unknown sandbox and a relative granted path", () => {
     expect(() => parse(`${MINIMAL}runner: {sandbox: docker}\n`)).toThrow(/runner\.sandbox/);
     expect(() => parse(`${MINIMAL}runner: {read_only_paths: [opt]}\n`)).toThrow(/absolute path/);
@@ -116,6 +131,40 @@ describe("config", () => {
     expect(() =>
       parse(MINIMAL.replace("public_url: http://ci.example.com:8080/", "public_url: ftp://x")),
     ).toThrow(/public_url/);
+  });
+
+  it("names every missing environment variable at once, with the key that needs each", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's ${ENV} syntax
+    const text = MINIMAL.replace("http://ci.example.com:8080/", "${SLASHBUILD_PUBLIC_URL}");
+    let message = "";
+    try {
+      parse(text, {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("public_url: environment variable SLASHBUILD_PUBLIC_URL is not set");
+    expect(message).toContain("mattermost.token: environment variable SLASHBUILD_TOKEN is not set");
+  });
+
+  it("says which known key a misspelt one most likely meant, instead of calling the real one missing", () => {
+    let message = "";
+    try {
+      parse(MINIMAL.replace("repos:", "reops:"));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("unknown key reops: did you mean repos?");
+    expect(message).not.toMatch(/- repos: /);
+    expect(() => parse(MINIMAL.replace("branch: master", "branch: master\n    comands: [x]"))).toThrow(
+      /unknown key repos\.project-example\.comands: did you mean repos\.project-example\.commands\?/,
+    );
+    expect(() => parse(`${MINIMAL}runer: {concurrency: 2}\n`)).toThrow(
+      /unknown key runer: did you mean runner\?/,
+    );
+    // Nothing near: no guess.
+    expect(() => parse(`${MINIMAL}colour: blue\n`)).toThrow(
+      /unknown key colour: remove it or check its spelling/,
+    );
   });
 
   it("refuses repo names that are unsafe in URLs and paths", () => {

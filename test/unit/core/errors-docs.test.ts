@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, SlashbuildError } from "../../../src/core/errors.js";
+import { INTERNAL_ERROR } from "../../../src/http/error-handler.js";
 import { readSources } from "../../architecture/import-graph.js";
 
 /** docs/errors.md, core/errors.ts and the code that throws agree on the error codes. */
@@ -50,5 +51,10 @@ describe("error codes", () => {
   it("are each thrown somewhere in src/", () => {
     const raised = thrown();
     expect(ERROR_CODES.filter((code) => !raised.has(code))).toEqual([]);
+  });
+
+  it("include the code of an unexpected error's answer, outside the family", () => {
+    expect(ERROR_CODES).not.toContain(INTERNAL_ERROR);
+    expect(docs).toContain(`\`${INTERNAL_ERROR}\` (500)`);
   });
 });

@@ -42,6 +42,11 @@ describe("queue limits (issue 8, item 3)", () => {
     expect(refused.visibility).toBe("ephemeral");
     expect(refused.text).toContain("queue.max_per_user is 3");
     expect(refused.text).toContain("`/build status`");
+    // A plain sentence: the chat edge words refusals as apologies (chat/apologize.ts), the web does not.
+    expect(refused).toMatchObject({
+      refusal: true,
+      text: expect.stringMatching(/^You already have 3 builds/),
+    });
     expect(t.backend.started).toHaveLength(3);
     // Someone else still gets their build.
     expect((await t.slash("app --again", bob)).text).toMatch(/Queued build/);
@@ -52,6 +57,7 @@ describe("queue limits (issue 8, item 3)", () => {
     for (const user of [alice, alice, bob, bob]) await t.slash("app --again", user);
     const refused = await t.slash("app --again", carol);
     expect(refused.text).toContain("queue.max_total is 4");
+    expect(refused.text).toMatch(/^The build queue is full: 4 builds/);
     expect(refused.text).toContain("`/build status`");
     expect(t.backend.started).toHaveLength(4);
   });

@@ -36,6 +36,11 @@ function repoConfig(url: string, name = "app"): RepoConfig {
   };
 }
 
+/** A working copy checked out by slashbuild itself, borrowing the objects where they are (no sandbox). */
+function onHost(mirrors: GitMirrors, repo: RepoConfig) {
+  return { checkOut: true, objectsAt: mirrors.objectsDir(repo) };
+}
+
 function fetchCount(): number {
   return vi.mocked(runGit).mock.calls.filter(([args]) => args.includes("fetch")).length;
 }
@@ -341,7 +346,7 @@ describe("GitMirrors", () => {
       await remote.commit({ files: { "version.txt": "2\n" } });
       const sha = await mirrors.resolve(repo, "main", first);
       const dir = path.join(dataDir, "workspaces", "1");
-      await mirrors.createWorkingCopy(repo, sha, dir);
+      await mirrors.createWorkingCopy(repo, sha, dir, onHost(mirrors, repo));
       const head = await runGit(["rev-parse", "HEAD"], { cwd: dir });
       expect(head.stdout.trim()).toBe(first);
       expect(await readFile(path.join(dir, "version.txt"), "utf8")).toBe("1\n");
@@ -353,7 +358,9 @@ describe("GitMirrors", () => {
       const tip = await mirrors.resolve(repo, "main", null);
       const dir = path.join(dataDir, "workspaces", "2");
       vi.mocked(runGit).mockClear();
-      const { processes } = await traceGitProcesses(() => mirrors.createWorkingCopy(repo, tip, dir));
+      const { processes } = await traceGitProcesses(() =>
+        mirrors.createWorkingCopy(repo, tip, dir, onHost(mirrors, repo)),
+      );
       expect(processes).toHaveLength(1);
       expect(gitCommands()).toEqual(["read-tree"]);
       const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
@@ -375,7 +382,7 @@ describe("GitMirrors", () => {
       const tip = await mirrors.resolve(repo, "main", null);
       const dir = path.join(dataDir, "workspaces", "4");
       vi.mocked(runGit).mockClear();
-      await mirrors.createWorkingCopy(repo, tip, dir, { checkOut: false });
+      await mirrors.createWorkingCopy(repo, tip, dir, { ...onHost(mirrors, repo), checkOut: false });
       expect(gitCommands()).toEqual([]);
       expect(await readdir(dir)).toEqual([".git"]);
       const [program = "", ...args] = mirrors.checkoutCommand;
@@ -405,6 +412,7 @@ describe("GitMirrors", () => {
       };
       const small = path.join(dataDir, "workspaces", "3");
       await mirrors.createWorkingCopy(repo, await mirrors.resolve(repo, "main", null), small, {
+        ...onHost(mirrors, repo),
         checkOut: false,
       });
       const smallMirror = await objectBytes();
@@ -412,7 +420,7 @@ describe("GitMirrors", () => {
       const tip = await mirrors.resolve(repo, "main", null);
       expect(await objectBytes()).toBeGreaterThan(2 * smallMirror);
       const large = path.join(dataDir, "workspaces", "5");
-      await mirrors.createWorkingCopy(repo, tip, large, { checkOut: false });
+      await mirrors.createWorkingCopy(repo, tip, large, { ...onHost(mirrors, repo), checkOut: false });
       // A copy held every object of the mirror, which has more than doubled; a borrower holds none.
       expect(await files(large)).toEqual(await files(small));
       expect(await files(large)).toEqual([
@@ -436,6 +444,7 @@ describe("GitMirrors", () => {
         "/slashbuild/objects\n",
       );
       const refused = mirrors.createWorkingCopy(repo, tip, path.join(dataDir, "workspaces", "7"), {
+        checkOut: false,
         objectsAt: "relative/objects",
       });
       await expect(refused).rejects.toThrow(/not a usable objects path/);
@@ -474,6 +483,7 @@ describe("GitMirrors", () => {
           repo,
           await fresh.resolve(repo, "main", null),
           path.join(dataDir, "ws"),
+          onHost(fresh, repo),
         );
         expect(await closedToOthers()).toEqual([]);
       } finally {
@@ -499,7 +509,12 @@ describe("GitMirrors and code planted in a mirror", () => {
       }
       await remote.commit({ message: "newer" });
       const tip = await mirrors.resolve(repo, "main", null);
-      await mirrors.createWorkingCopy(repo, tip, path.join(dataDir, "workspaces", "1"));
+      await mirrors.createWorkingCopy(
+        repo,
+        tip,
+        path.join(dataDir, "workspaces", "1"),
+        onHost(mirrors, repo),
+      );
       expect(existsSync(witness)).toBe(false);
       // The planted hook is live: plain git, without slashbuild's options, runs it.
       execFileSync("git", ["update-ref", "refs/heads/probe", tip], { cwd: mirrors.mirrorPath(repo) });

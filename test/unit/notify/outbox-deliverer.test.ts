@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { backoffMs, type DeliveryLogger, OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
+import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
+import type { DeliveryLogger } from "../../../src/notify/ports.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { FakeChatTransport } from "../../fakes/fake-chat-transport.js";
@@ -21,9 +22,10 @@ const logger: DeliveryLogger = {
   error: (obj, msg) => logged.push({ level: "error", obj, msg }),
 };
 
-function newDeliverer(random = () => 0.5): OutboxDeliverer {
+function newDeliverer(random = () => 0.5, peer = "the peer"): OutboxDeliverer {
   return new OutboxDeliverer({
     outbox,
+    peer,
     transport,
     initialBackoffMs: INITIAL,
     maxBackoffMs: MAX,
@@ -97,6 +99,7 @@ describe("OutboxDeliverer", () => {
     let calls = 0;
     deliverer = new OutboxDeliverer({
       outbox,
+      peer: "the peer",
       transport: {
         async send() {
           calls += 1;
@@ -153,6 +156,26 @@ describe("OutboxDeliverer", () => {
     });
   });
 
+  it("names its peer in every log line about an outcome: a Git host's 422 is not a refusal by chat", async () => {
+    transport.answer({ kind: "rate_limited", retryAfterMs: 1000, error: "HTTP 429" });
+    transport.answer({ kind: "retryable", error: "HTTP 503" });
+    transport.answer({ kind: "retryable", error: "HTTP 503" });
+    transport.answer({ kind: "permanent", error: "HTTP 422: Validation Failed" });
+    outbox.enqueue({ buildId: 1, kind: "commit_status", payload: "refused" });
+    outbox.enqueue({ buildId: 2, kind: "commit_status", payload: "accepted" });
+    deliverer = newDeliverer(() => 0.5, "the Git host");
+    deliverer.start();
+    await drained();
+    expect(logged.map((entry) => [entry.level, entry.msg])).toEqual([
+      ["warn", "rate limit of the Git host hit: pausing all status posts to it"],
+      ["warn", "status post not delivered to the Git host: will retry"],
+      ["warn", "status post not delivered to the Git host: will retry"],
+      ["error", "status post refused by the Git host: dropped"],
+      ["info", "the Git host is reachable again: resuming delivery"],
+    ]);
+    for (const entry of logged) expect(entry.obj).toMatchObject({ peer: "the Git host" });
+  });
+
   it("stop() lets the send in flight finish and records it", async () => {
     const release = transport.hold();
     outbox.enqueue({ buildId: 1, kind: "k", payload: "in-flight" });
@@ -185,6 +208,7 @@ describe("OutboxDeliverer", () => {
     let failures = 0;
     const first = new OutboxDeliverer({
       outbox,
+      peer: "the peer",
       transport: {
         async send() {
           failures += 1;
@@ -205,15 +229,5 @@ describe("OutboxDeliverer", () => {
     deliverer.start();
     await drained();
     expect(payloads()).toEqual(["survivor"]);
-  });
-});
-
-describe("backoffMs", () => {
-  it("grows exponentially with jitter and stays within [initial, max]", () => {
-    expect(backoffMs(1, 1000, 60_000, () => 0)).toBe(1000);
-    expect(backoffMs(3, 1000, 60_000, () => 0)).toBe(2000);
-    expect(backoffMs(3, 1000, 60_000, () => 0.999)).toBeGreaterThan(3990);
-    expect(backoffMs(50, 1000, 60_000, () => 0.999)).toBeLessThanOrEqual(60_000);
-    expect(backoffMs(50, 1000, 60_000, () => 0)).toBe(30_000);
   });
 });

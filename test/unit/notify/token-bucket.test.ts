@@ -62,6 +62,7 @@ describe("OutboxDeliverer with a rate limit", () => {
     for (let i = 0; i < 10; i++) outbox.enqueue({ buildId: i % 3, kind: "k", payload: i });
     deliverer = new OutboxDeliverer({
       outbox,
+      peer: "the peer",
       transport,
       initialBackoffMs: 1000,
       maxBackoffMs: 60_000,

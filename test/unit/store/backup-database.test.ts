@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -62,6 +62,21 @@ describe("backupDatabase", () => {
     await backupDatabase(file, copy);
     expect(countBuilds(copy)).toBe(3);
     db.close();
+  });
+
+  it("writes the copy readable by its owner only (0600), whatever the umask: it holds everything the database does", async () => {
+    const dir = tempDir();
+    const { file, db } = liveDatabase(dir);
+    const previous = process.umask(0o022);
+    try {
+      const copy = path.join(dir, "backup.db");
+      await backupDatabase(file, copy);
+      expect((statSync(copy).mode & 0o777).toString(8)).toBe("600");
+      expect(countBuilds(copy)).toBe(3);
+    } finally {
+      process.umask(previous);
+      db.close();
+    }
   });
 
   it("never overwrites an existing file", async () => {

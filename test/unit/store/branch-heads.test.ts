@@ -12,7 +12,7 @@ import { makeNewBuild } from "../../fakes/make-build.js";
 
 /**
  * The repo overview and the badges read each branch's newest build and newest verdict from
- * branch_heads, which triggers keep (migration 13). These tests hold the table to the truth (the
+ * branch_heads, which triggers keep (migration 17). These tests hold the table to the truth (the
  * same answer computed the slow way from builds) through every way builds are written: created,
  * finished in any order, discarded, pruned by retention, seeded straight into SQLite, and a
  * database that had a history before the migration.
@@ -174,8 +174,8 @@ describe("branch heads", () => {
     dirs.push(dir);
     const file = path.join(dir, "slashbuild.db");
     const before = new Database(file);
-    for (const migration of MIGRATIONS.slice(0, 12)) before.exec(migration);
-    before.pragma("user_version = 12");
+    for (const migration of MIGRATIONS.slice(0, 16)) before.exec(migration);
+    before.pragma("user_version = 16");
     const insert = before.prepare(
       `INSERT INTO builds (repo, branch, requester, requester_id, channel_id, channel_name, backend, status, created_at)
          VALUES ('app', ?, 'a', 'a', 'c', 'ci', 'local', ?, 1)`,

@@ -168,7 +168,7 @@ describe("query plans", () => {
   it("the repo overview and the badges read by key: no range of a repo's or a branch's builds", () => {
     // A SEARCH passes the first rule, yet "each branch's latest verdict" done over builds is a
     // range of the repo's whole history (GROUP BY branch over builds_repo_branch) or of a branch's
-    // (its newest build with a verdict). branch_heads (migration 13) is read a page at a time, and
+    // (its newest build with a verdict). branch_heads (migration 17) is read a page at a time, and
     // builds only by id, or for a listed branch's newest build, one seek (ORDER BY id DESC LIMIT 1).
     const { db, statements } = recordingDb();
     const store = new SqliteBuildStore(db);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { startWalCheckpointer, type WalCheckpointer } from "../../../src/store/wal-checkpointer.js";
 import { ROOT, waitFor } from "../../helpers/service-process.js";
+import { inSmallFilesystem } from "../../helpers/small-filesystem.js";
 
 const dirs: string[] = [];
 const open: { db: Db; checkpointer?: WalCheckpointer }[] = [];
@@ -55,6 +56,34 @@ describe("startWalCheckpointer", () => {
     await waitFor("the fallback", () => db.pragma("wal_autocheckpoint", { simple: true }) === 1000);
     expect(warnings.join("")).toMatch(/checkpoint thread stopped/);
   });
+
+  it("restarts the thread after a checkpoint failed on a full disk, and leaves checkpoints to it again once there is room", () => {
+    // A real full filesystem (a small tmpfs in a namespace of the child's own): the database
+    // cannot grow by what the WAL holds, so the thread's checkpoint fails with SQLITE_FULL.
+    const dir = mkdtempSync(path.join(tmpdir(), "slashbuild-ckpt-full-"));
+    dirs.push(dir);
+    const run = spawnSync(
+      inSmallFilesystem(dir, "8m")[0] as string,
+      [
+        ...inSmallFilesystem(dir, "8m").slice(1),
+        process.execPath,
+        "--import",
+        "tsx",
+        path.join(ROOT, "test/helpers/checkpoint-on-full-disk.ts"),
+        dir,
+      ],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(run.stderr).toBe("");
+    const seen = JSON.parse(run.stdout) as { said: string[]; duringFailure: number; afterRestart: number };
+    expect(seen.said).toEqual([
+      "warn: the WAL checkpoint thread stopped: the database checkpoints on commit again, and the thread restarts",
+      "info: the WAL checkpoint thread runs again",
+    ]);
+    // Meanwhile the connection checkpointed on commit itself; after the restart, no longer.
+    expect(seen.duringFailure).toBe(1000);
+    expect(seen.afterRestart).toBe(0);
+  }, 180_000);
 
   it("keeps a process whose last work is stop() alive until the thread is gone", () => {
     // With nothing else left (the server closed), an unreferenced thread and timer let Node leave

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** The controllers a build's limits need: memory (memory), processes (pids), CPU weight (cpu). */
-export const CONTROLLERS = ["memory", "pids", "cpu"] as const;
+const CONTROLLERS = ["memory", "pids", "cpu"] as const;
 export type Controller = (typeof CONTROLLERS)[number];
 
 /** One cgroup hierarchy's folder under which this slashbuild makes its steps' cgroups. */

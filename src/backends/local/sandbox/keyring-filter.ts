@@ -34,9 +34,6 @@ const ARM: Abi = { arch: 0x4000_0028, calls: [309, 310, 311] };
 /** The ABIs each Node architecture's kernel may be entered with. */
 const ABIS: Readonly<Record<string, readonly Abi[]>> = { x64: [X86_64, I386], arm64: [AARCH64, ARM] };
 
-/** Where bwrap reads the program (0-2 are stdio, 3 is bwrap's info fd, 4 the checkout report). */
-export const SECCOMP_FD = 5;
-
 // linux/filter.h and linux/seccomp.h
 const LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K

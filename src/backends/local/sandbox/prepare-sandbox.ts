@@ -76,11 +76,15 @@ export function prepareSandbox(
   return { ...plan, cgroups: prepareCgroups(config, logger) };
 }
 
-/** Runs a sandboxed `true` with the exact options builds get; what went wrong, or null. */
+/**
+ * Runs a sandboxed `true` with the exact options builds get but a network of their own; what went
+ * wrong, or null.
+ */
 function probe(plan: SandboxPlan, config: Config): string | null {
   const dir = mkdtempSync(path.join(os.tmpdir(), "slashbuild-sandbox-check-"));
   try {
-    const command = sandboxCommand(plan, { network: true }, config.runner.limits, dir, "true");
+    // No network helper here (prepare-network.ts checks that, once this plan is settled).
+    const command = sandboxCommand(plan, { network: false }, config.runner.limits, dir, "true");
     const inputs = inputFiles(command, dir);
     const result = spawnSync(command.file, [...command.args], {
       stdio: inputs.stdio,

@@ -9,7 +9,7 @@ import type { SandboxLimits } from "../../../config/config.js";
  * breaks JVMs, Go and Node, which reserve far more address space than they use, and the build
  * timeout already bounds CPU. A CPU weight of 100 is what every other cgroup has.
  */
-export const DEFAULT_LIMITS: Required<SandboxLimits> = {
+const DEFAULT_LIMITS: Required<SandboxLimits> = {
   processes: 4096,
   fileSizeBytes: 4 * 1024 ** 3,
   memoryBytes: null,

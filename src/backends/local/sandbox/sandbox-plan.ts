@@ -2,9 +2,13 @@ import { lstatSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import type { Config, RepoConfig } from "../../../config/config.js";
 import { workspacesDir } from "../workspaces-dir.js";
+import { networkArgs, networkMode, type StepNetworkSpec } from "./build-network.js";
+import { grantParentArgs } from "./grant-parents.js";
 import { hiddenPathArgs, realTarget, within } from "./hidden-paths.js";
-import { keyringFilter, SECCOMP_FD } from "./keyring-filter.js";
+import { keyringFilter } from "./keyring-filter.js";
 import type { BuildCgroups } from "./sandbox-cgroup.js";
+import { CHECKOUT_REPORT_FD, INFO_FD, SECCOMP_FD } from "./sandbox-fds.js";
+import { identityArgs } from "./sandbox-identity.js";
 import { effectiveLimits, prlimitArgs, tmpfsArgs } from "./sandbox-limits.js";
 
 /** Where a build finds itself inside the sandbox, whatever the host paths are. */
@@ -36,7 +40,14 @@ export interface SandboxPlan {
   readonly launcher: readonly string[];
   /** Where each step gets a cgroup of its own (prepare-cgroups.ts); null or absent: none can be had. */
   readonly cgroups?: BuildCgroups | null;
+  /** Where the sandbox sees the host's resolv.conf (its real path); null without one. */
+  readonly resolvConf: string | null;
 }
+
+/** What every sandbox mounts itself, empty, before the grants (sandboxCommand). */
+const SANDBOX_MOUNTS = ["/proc", "/dev", "/tmp", "/var/tmp", SANDBOX_HOME];
+/** The sandbox's own /etc/passwd and /etc/group: a build is `build`, never the host's user 1000. */
+const IDENTITY = identityArgs(SANDBOX_UID, SANDBOX_HOME);
 
 /** Directories a normal `make test` reads; bound read-only where present. */
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
@@ -65,11 +76,12 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
     }
   }
   for (const dir of config.runner.readOnlyPaths ?? []) {
-    args.push("--ro-bind-try", dir, dir);
+    // Missing parents with the host's modes, not bwrap's 0700 (grant-parents.ts).
+    args.push(...grantParentArgs(dir, granted, SANDBOX_MOUNTS), "--ro-bind-try", dir, dir);
     granted.push(dir);
   }
   for (const dir of config.runner.writablePaths ?? []) {
-    args.push("--bind-try", dir, dir);
+    args.push(...grantParentArgs(dir, granted, SANDBOX_MOUNTS), "--bind-try", dir, dir);
     granted.push(dir);
   }
   // resolv.conf is often a link into /run, which is not granted: bind its target so DNS works.
@@ -86,6 +98,7 @@ export function planSandbox(config: Config, options: PlanOptions = {}): SandboxP
     hostGid: config.runner.buildGid ?? 65534,
     seccomp: keyringFilter(options.arch),
     launcher: asRoot ? [] : (options.launcher ?? []),
+    resolvConf: resolv,
   };
 }
 
@@ -96,10 +109,10 @@ export interface SandboxedCommand {
   readonly reportFd?: number;
   /** What the sandbox reads on these fds (pipes or files the caller opens: sandbox-stdio.ts). */
   readonly inputs: Readonly<Record<number, Buffer>>;
+  /** A network of its own, to be set up before the command starts (build-network.ts). */
+  readonly network?: StepNetworkSpec;
 }
 
-/** The fd a checking-out step reports on (0-2 are stdio, 3 is bwrap's info fd, 5 its seccomp program). */
-export const CHECKOUT_REPORT_FD = 4;
 /** What a checking-out step writes on CHECKOUT_REPORT_FD once the working copy's files are there. */
 export const CHECKED_OUT = "checked-out";
 
@@ -130,8 +143,9 @@ export interface StepSandboxOptions {
 }
 
 /**
- * The bwrap command line for one step. The info fd (3) reports the host pid of the sandbox's
- * init and its PID namespace, which is how a step is stopped and how a crash is cleaned up.
+ * The bwrap command line for one step (its fds: sandbox-fds.ts). The info fd reports the host pid
+ * of the sandbox's init and its PID namespace, which is how a step is stopped and how a crash is
+ * cleaned up.
  */
 export function sandboxCommand(
   plan: SandboxPlan,
@@ -143,12 +157,13 @@ export function sandboxCommand(
 ): SandboxedCommand {
   const { checkout, mirrorObjects } = options;
   const limits = effectiveLimits(runnerLimits, repo.limits);
+  const network = networkArgs(networkMode(repo.network), plan.asRoot, plan.resolvConf);
   const args = [
     "--unshare-pid",
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup-try",
-    ...(repo.network === false ? ["--unshare-net"] : []),
+    ...network.namespace,
     "--hostname",
     "slashbuild-build",
     // Ends the sandbox (SIGKILL, from init down) if bwrap or slashbuild itself dies.
@@ -156,7 +171,7 @@ export function sandboxCommand(
     // No controlling terminal to push keystrokes into (TIOCSTI).
     "--new-session",
     "--info-fd",
-    "3",
+    String(INFO_FD),
     ...(plan.seccomp ? ["--seccomp", String(SECCOMP_FD)] : []),
     "--proc",
     "/proc",
@@ -174,6 +189,8 @@ export function sandboxCommand(
     ...tmpfsArgs(limits, SANDBOX_HOME),
     // After the fresh /tmp: a granted path may lie under it (and a hidden one under a grant).
     ...plan.systemArgs,
+    ...network.mounts,
+    ...IDENTITY.mounts,
     // Its repo's objects only, read-only: the rest of the mirror and data_dir stay unseen.
     // (bwrap would make the parent directory 0700, root's: the build could not reach below it.)
     ...(mirrorObjects
@@ -198,8 +215,13 @@ export function sandboxCommand(
     ? ["sh", "-c", CHECKOUT_THEN_RUN, "slashbuild-checkout", command, ...checkout]
     : ["sh", "-c", command];
   const inner = [...prlimitArgs(limits, options.memoryInCgroup), ...shell];
-  const inputs: Record<number, Buffer> = plan.seccomp ? { [SECCOMP_FD]: plan.seccomp } : {};
-  const fds = { ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}), inputs };
+  const inputs: Record<number, Buffer> = { ...network.inputs, ...IDENTITY.inputs };
+  if (plan.seccomp) inputs[SECCOMP_FD] = plan.seccomp;
+  const fds = {
+    ...(checkout ? { reportFd: CHECKOUT_REPORT_FD } : {}),
+    inputs,
+    ...(network.spec ? { network: network.spec } : {}),
+  };
   if (plan.asRoot) {
     // bwrap mounts as root; then the build becomes the configured unprivileged host uid with no
     // capabilities, and gets a user namespace of its own in which it appears as SANDBOX_UID.
@@ -230,8 +252,14 @@ export function sandboxCommand(
       ...fds,
     };
   }
-  // Unprivileged: a user namespace maps SANDBOX_UID to slashbuild's own uid, the only one it has
-  // (the launcher, where there is one, has already given the process a group of its own).
+  // Unprivileged: bwrap's user namespace maps root to slashbuild's own uid, the only one it can
+  // map, and to its gid (the launcher, where there is one, has already made that the build's own
+  // group and dropped the supplementary ones); in a user namespace of its own inside that one,
+  // the build is SANDBOX_UID. bwrap's namespace, which owns the build's network namespace, stays
+  // the sandbox init's for good, so its network can be set up from outside (attach-network.ts);
+  // bwrap nesting the build's namespace itself would swap init's away while that happens.
+  // CAP_SETFCAP lets `unshare` map the build's uid to that root (the kernel asks for it) and ends
+  // with its exec.
   const [launcher, ...launcherArgs] = plan.launcher;
   return {
     file: launcher ?? plan.bwrap,
@@ -240,9 +268,16 @@ export function sandboxCommand(
       ...args,
       "--unshare-user",
       "--uid",
-      String(SANDBOX_UID),
+      "0",
       "--gid",
-      String(SANDBOX_UID),
+      "0",
+      "--cap-add",
+      "CAP_SETFCAP",
+      "--",
+      "unshare",
+      "--user",
+      `--map-user=${SANDBOX_UID}`,
+      `--map-group=${SANDBOX_UID}`,
       "--",
       ...inner,
     ],

@@ -2,17 +2,24 @@ import type { ChildProcess } from "node:child_process";
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
+import { INFO_FD } from "./sandbox-fds.js";
 import type { SandboxedCommand } from "./sandbox-plan.js";
 
 type Stdio = "ignore" | "pipe" | number;
 
 /**
- * The stdio of a sandbox's bwrap: stdin closed; stdout, stderr and bwrap's info fd (3) pipes; the
- * report fd and each input fd (the seccomp program) pipes too. Nothing else is handed to bwrap.
+ * The stdio of a sandbox's bwrap (sandbox-fds.ts): stdin closed; stdout, stderr and bwrap's info
+ * fd pipes; the report fd, each input fd (the seccomp program, a network's resolv.conf) and a
+ * network's block fd pipes too. Nothing else is handed to bwrap.
  */
 export function sandboxStdio(command: SandboxedCommand): Stdio[] {
-  const stdio: Stdio[] = ["ignore", "pipe", "pipe", "pipe"];
-  const pipes = [...(command.reportFd === undefined ? [] : [command.reportFd]), ...inputFds(command)];
+  const stdio: Stdio[] = ["ignore", "pipe", "pipe"];
+  const pipes = [
+    INFO_FD,
+    ...(command.reportFd === undefined ? [] : [command.reportFd]),
+    ...inputFds(command),
+    ...(command.network ? [command.network.blockFd] : []),
+  ];
   for (const fd of pipes) {
     while (stdio.length <= fd) stdio.push("ignore");
     stdio[fd] = "pipe";

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { chmod, readFile } from "node:fs/promises";
 import path from "node:path";
-import { LocalBackend, type LocalBackendOptions } from "../../../../src/backends/local/local-backend.js";
+import { LocalBackend } from "../../../../src/backends/local/local-backend.js";
+import type { LocalBackendOptions } from "../../../../src/backends/local/local-backend-options.js";
 import type { SandboxPlan } from "../../../../src/backends/local/sandbox/sandbox-plan.js";
 import type { Config, RepoConfig } from "../../../../src/config/config.js";
 import type { Build } from "../../../../src/core/build.js";

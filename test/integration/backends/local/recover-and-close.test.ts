@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { groupFileFor, recordGroup } from "../../../../src/backends/local/process-group-file.js";
+import { recordFileFor, recordStep } from "../../../../src/backends/local/step-records.js";
 import { SlashbuildError } from "../../../../src/core/errors.js";
 import { markedProcesses, markedSleeper, newMarker } from "../../../helpers/marked-processes.js";
 import { processAlive } from "../../../helpers/process-alive.js";
@@ -53,7 +53,7 @@ describe("LocalBackend recover and close (real processes)", () => {
     expect(await h.readOut("order")).toBe(`${queuedFirst.id}\n${queuedSecond.id}\n`);
   });
 
-  it("close() kills running builds without reporting them, and refuses new work", async () => {
+  it("close() ends running builds and reports them interrupted itself, leaves waiting ones queued, and refuses new work", async () => {
     h = await Harness.create({
       runnerConcurrency: 1,
       repos: { app: { commands: [`${markedSleeper(marker)} & echo started > "$OUT/grandchild"; wait`] } },
@@ -66,8 +66,18 @@ describe("LocalBackend recover and close (real processes)", () => {
     await h.backend.close();
 
     expect(markedProcesses(marker)).toEqual([]);
-    // Left `running` (and `queued`) in the store: the next start's recover() reports them truthfully.
-    expect(h.events.of(running.id).map((e) => e.type)).toEqual(["external", "started", "step_started"]);
+    // The backend reports its own interrupted build, once its processes are gone (issue 19).
+    expect(h.events.of(running.id).map((e) => e.type)).toEqual([
+      "external",
+      "started",
+      "step_started",
+      "finished",
+    ]);
+    expect(h.events.of(running.id).at(-1)).toMatchObject({
+      status: "interrupted",
+      reason: "slashbuild was shut down while this build was running",
+    });
+    // Left `queued` in the store: the next start's recover() runs it.
     expect(h.events.of(queued.id)).toEqual([]);
     expect(existsSync(h.backend.workspaceFor(running.id))).toBe(false);
     const refused = await h.backend.start(h.newBuild("app"), h.repo("app")).catch((error: unknown) => error);
@@ -106,7 +116,7 @@ describe("LocalBackend recovery of groups a crash left running (unsandboxed)", (
       child.unref();
       if (child.pid === undefined) throw new Error("no pid");
       pgids.push(child.pid);
-      await recordGroup(workspace, { kind: "group", pgid: child.pid });
+      await recordStep(workspace, { kind: "group", pgid: child.pid });
       await h.waitForOut(`ready-${build.id}`);
     }
 
@@ -115,7 +125,7 @@ describe("LocalBackend recovery of groups a crash left running (unsandboxed)", (
     await Promise.all(running.map((build) => h.waitForOut(`term-${build.id}`)));
     // Both got SIGTERM and both are still alive: in parallel, not one grace period after another.
     expect(pgids.every((pgid) => processAlive(pgid))).toBe(true);
-    expect(running.every((build) => existsSync(groupFileFor(h.backend.workspaceFor(build.id))))).toBe(true);
+    expect(running.every((build) => existsSync(recordFileFor(h.backend.workspaceFor(build.id))))).toBe(true);
     expect(running.flatMap((build) => h.events.of(build.id))).toEqual([]);
     const later = await h.start("app");
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -128,7 +138,7 @@ describe("LocalBackend recovery of groups a crash left running (unsandboxed)", (
       expect(h.events.of(build.id)).toEqual([
         expect.objectContaining({ type: "finished", status: "interrupted" }),
       ]);
-      expect(existsSync(groupFileFor(h.backend.workspaceFor(build.id)))).toBe(false);
+      expect(existsSync(recordFileFor(h.backend.workspaceFor(build.id)))).toBe(false);
     }
     expect((await h.events.finished(later.id)).status).toBe("succeeded");
   });

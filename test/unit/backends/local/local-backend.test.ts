@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { BuildMirrors } from "../../../../src/backends/local/build-mirrors.js";
 import { LocalBackend } from "../../../../src/backends/local/local-backend.js";
-import type { BuildMirrors } from "../../../../src/backends/local/run-build.js";
 import type { RepoConfig } from "../../../../src/config/config.js";
 import type { Build } from "../../../../src/core/build.js";
 import type { BuildEvent } from "../../../../src/core/events.js";
@@ -18,6 +18,16 @@ class GatedMirrors implements BuildMirrors {
     this.calls.push(id);
     return new Promise((_resolve, reject) => this.#pending.set(branch, reject));
   }
+
+  knownTip(): string | null {
+    return null;
+  }
+
+  objectsDir(): string {
+    return "/nonexistent/objects";
+  }
+
+  readonly checkoutCommand = ["true"];
 
   async createWorkingCopy(): Promise<void> {}
 

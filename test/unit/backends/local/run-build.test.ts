@@ -2,8 +2,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { BuildMirrors } from "../../../../src/backends/local/build-mirrors.js";
 import { LogFiles } from "../../../../src/backends/local/log-files.js";
-import { type BuildMirrors, runBuild } from "../../../../src/backends/local/run-build.js";
+import { runBuild } from "../../../../src/backends/local/run-build.js";
 import type { RepoConfig } from "../../../../src/config/config.js";
 import type { Build } from "../../../../src/core/build.js";
 import type { BuildEvent } from "../../../../src/core/events.js";
@@ -40,6 +41,12 @@ class GatedMirrors implements BuildMirrors {
       this.#release = resolve;
     });
   }
+
+  objectsDir(): string {
+    return "/nonexistent/objects";
+  }
+
+  readonly checkoutCommand = ["true"];
 
   async createWorkingCopy(_repo: RepoConfig, sha: string, dir: string): Promise<void> {
     this.calls.push(`working copy ${sha.slice(0, 1)}`);

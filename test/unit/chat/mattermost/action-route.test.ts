@@ -7,7 +7,7 @@ import {
 } from "../../../../src/chat/mattermost/action-route.js";
 import { signAction } from "../../../../src/chat/mattermost/action-signature.js";
 import { createMattermostChat } from "../../../../src/chat/mattermost/create-mattermost-chat.js";
-import type { RootPost } from "../../../../src/chat/mattermost/root-post-store.js";
+import type { RootPost } from "../../../../src/chat/root-post-store.js";
 import type { ChatCommand } from "../../../../src/core/chat-command.js";
 import { errorHandler } from "../../../../src/http/error-handler.js";
 import { FakeMattermost } from "../../../fakes/fake-mattermost.js";
@@ -69,7 +69,6 @@ async function start(defended = true): Promise<Harness> {
     rootPosts: { get: (id) => posts.get(id), set: () => {}, delete: () => {} },
     findBuild: () => undefined,
     clock: () => harness.now,
-    out: process.stdout,
   });
   const options: ActionRouteOptions = {
     secret: SECRET,

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WebConfig } from "../../../../src/config/config.js";
+import { isSlashbuildError } from "../../../../src/core/errors.js";
 import { MemoryWebSessions } from "../../../../src/core/web-sessions.js";
 import { hashPassword } from "../../../../src/web/auth/password-hash.js";
 import { WebAuth } from "../../../../src/web/auth/web-auth.js";
@@ -22,6 +23,17 @@ function request(headers: Record<string, string>): FastifyRequest {
   return { headers: { host: "ci.example.com", ...headers }, protocol: "https" } as unknown as FastifyRequest;
 }
 
+/** The code and status a check refused with, or null when it passed. */
+function refusal(check: () => unknown): { code: string; status: number } | null {
+  try {
+    check();
+    return null;
+  } catch (error) {
+    if (!isSlashbuildError(error)) throw error;
+    return { code: error.code, status: error.httpStatus };
+  }
+}
+
 /** The `name=value` part of Set-Cookie headers, as a Cookie header. */
 function cookieHeader(setCookies: readonly string[]): string {
   return setCookies.map((c) => c.split(";")[0]).join("; ");
@@ -32,9 +44,11 @@ describe("WebAuth", () => {
     const auth = new WebAuth({ ...config, users: {} }, PUBLIC);
     expect(auth.enabled).toBe(false);
     expect(auth.viewer(request({}))).toEqual({ signInEnabled: false, user: null, csrf: null });
-    const check = auth.checkPost(request({ origin: PUBLIC }), "x", "action");
-    expect(check).toMatchObject({ ok: false, status: 403 });
-    expect(check.ok ? "" : check.why).toContain("read-only");
+    expect(() => auth.checkActionPost(request({ origin: PUBLIC }), "x")).toThrow(/read-only/);
+    expect(refusal(() => auth.checkSignInPost(request({ origin: PUBLIC }), "x"))).toEqual({
+      code: "SIGN_IN_NOT_CONFIGURED",
+      status: 403,
+    });
   });
 
   it("signs in with the right password only, with HttpOnly SameSite=Lax Secure cookies", async () => {
@@ -53,26 +67,28 @@ describe("WebAuth", () => {
     const viewer = auth.viewer(request({ cookie }));
     expect(viewer.user).toBe("bob");
     const token = viewer.csrf ?? "";
-    expect(auth.checkPost(request({ cookie, origin: PUBLIC }), token, "action")).toEqual({
-      ok: true,
-      user: { id: "web:bob", name: "bob" },
+    expect(auth.checkActionPost(request({ cookie, origin: PUBLIC }), token)).toEqual({
+      id: "web:bob",
+      name: "bob",
     });
     // The request's own host counts as this site too (a second name for the same server).
     expect(
-      auth.checkPost(request({ cookie, referer: "https://ci.example.com/builds/1" }), token, "action").ok,
-    ).toBe(true);
+      refusal(() =>
+        auth.checkActionPost(request({ cookie, referer: "https://ci.example.com/builds/1" }), token),
+      ),
+    ).toBeNull();
 
     const refused = [
-      auth.checkPost(request({ cookie }), token, "action"), // no Origin, no Referer
-      auth.checkPost(request({ cookie, origin: "https://evil.example" }), token, "action"),
-      auth.checkPost(request({ cookie, origin: "null" }), token, "action"),
-      auth.checkPost(request({ cookie, origin: PUBLIC }), `${token}x`, "action"),
-      auth.checkPost(request({ cookie, origin: PUBLIC }), undefined, "action"),
-      auth.checkPost(request({ cookie, origin: PUBLIC }), ["a"], "action"),
+      refusal(() => auth.checkActionPost(request({ cookie }), token)), // no Origin, no Referer
+      refusal(() => auth.checkActionPost(request({ cookie, origin: "https://evil.example" }), token)),
+      refusal(() => auth.checkActionPost(request({ cookie, origin: "null" }), token)),
+      refusal(() => auth.checkActionPost(request({ cookie, origin: PUBLIC }), `${token}x`)),
+      refusal(() => auth.checkActionPost(request({ cookie, origin: PUBLIC }), undefined)),
+      refusal(() => auth.checkActionPost(request({ cookie, origin: PUBLIC }), ["a"])),
     ];
-    for (const check of refused) expect(check).toMatchObject({ ok: false, status: 403 });
-    expect(auth.checkPost(request({ origin: PUBLIC }), token, "action")).toMatchObject({
-      ok: false,
+    for (const check of refused) expect(check).toEqual({ code: "CSRF_CHECK_FAILED", status: 403 });
+    expect(refusal(() => auth.checkActionPost(request({ origin: PUBLIC }), token))).toEqual({
+      code: "SIGN_IN_REQUIRED",
       status: 401,
     });
   });
@@ -86,7 +102,7 @@ describe("WebAuth", () => {
       protocol: "https",
     } as unknown as FastifyRequest;
     // The attack succeeds at this layer; test/integration/web/host-header.test.ts shows it refused.
-    expect(auth.checkPost(rebound, token, "action").ok).toBe(true);
+    expect(refusal(() => auth.checkActionPost(rebound, token))).toBeNull();
   });
 
   it("ends a password session when the password changes (issue 8, item 2)", async () => {
@@ -109,7 +125,10 @@ describe("WebAuth", () => {
     const two = cookieHeader((await auth.signIn("bob", "pw-bob")) ?? []);
     const tokenOne = auth.viewer(request({ cookie: one })).csrf ?? "";
     expect(tokenOne).not.toBe(auth.viewer(request({ cookie: two })).csrf);
-    expect(auth.checkPost(request({ cookie: two, origin: PUBLIC }), tokenOne, "action").ok).toBe(false);
+    expect(refusal(() => auth.checkActionPost(request({ cookie: two, origin: PUBLIC }), tokenOne))).toEqual({
+      code: "CSRF_CHECK_FAILED",
+      status: 403,
+    });
 
     const withoutBob = new WebAuth(
       { ...config, users: { carol: config.users.bob ?? "" } },
@@ -126,13 +145,22 @@ describe("WebAuth", () => {
     const auth = new WebAuth(config, PUBLIC);
     const form = auth.loginForm();
     const cookie = cookieHeader([form.cookie]);
-    expect(auth.checkPost(request({ cookie, origin: PUBLIC }), form.csrf, "login")).toEqual({
-      ok: true,
-      user: null,
+    expect(refusal(() => auth.checkSignInPost(request({ cookie, origin: PUBLIC }), form.csrf))).toBeNull();
+    // Once only: the same form again is refused.
+    expect(refusal(() => auth.checkSignInPost(request({ cookie, origin: PUBLIC }), form.csrf))).toEqual({
+      code: "CSRF_CHECK_FAILED",
+      status: 403,
     });
-    expect(auth.checkPost(request({ origin: PUBLIC }), form.csrf, "login").ok).toBe(false);
-    expect(auth.checkPost(request({ cookie, origin: PUBLIC }), auth.loginForm().csrf, "login").ok).toBe(
-      false,
-    );
+    expect(refusal(() => auth.checkSignInPost(request({ origin: PUBLIC }), form.csrf))).not.toBeNull();
+    const fresh = auth.loginForm();
+    const freshCookie = cookieHeader([fresh.cookie]);
+    expect(
+      refusal(() => auth.checkSignInPost(request({ cookie: freshCookie, origin: PUBLIC }), form.csrf)),
+    ).not.toBeNull();
+    expect(
+      refusal(() =>
+        auth.checkSignInPost(request({ cookie: freshCookie, origin: "https://evil.example" }), fresh.csrf),
+      ),
+    ).toEqual({ code: "CSRF_CHECK_FAILED", status: 403 });
   });
 });

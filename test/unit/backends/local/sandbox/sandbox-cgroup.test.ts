@@ -152,7 +152,7 @@ describe("a step's cgroup, real (memory includes tmpfs)", () => {
     const line = step.wrap(
       sandboxCommand(
         plan,
-        { network: true, limits: set },
+        { network: "host", limits: set },
         undefined,
         workspace,
         "head -c 201326592 /dev/zero > /tmp/fill; wc -c < /tmp/fill",

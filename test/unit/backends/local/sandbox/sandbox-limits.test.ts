@@ -15,7 +15,7 @@ async function inSandbox(
 ): Promise<{ code: number | null; out: string }> {
   const plan = planSandbox(makeConfig());
   if (plan.asRoot) await chown(workspace, plan.hostUid, plan.hostGid);
-  const line = sandboxCommand(plan, { network: true, limits }, undefined, workspace, command);
+  const line = sandboxCommand(plan, { network: "host", limits }, undefined, workspace, command);
   const child = spawn(line.file, [...line.args], { stdio: sandboxStdio(line) });
   feedInputs(child, line);
   let out = "";
@@ -71,9 +71,14 @@ describe("the sandbox's per-process limits (real bubblewrap)", () => {
   });
 
   it("fails the step before its command when a limit cannot be set", async () => {
+    // The same sandbox with a limit it can set runs the command: only the limit differs below.
+    const settable = await inSandbox(workspace, "echo the command ran", { processes: 77 });
+    expect(settable).toEqual({ code: 0, out: "the command ran\n" });
     // Above the hard limit the sandbox inherits: only a privileged process could raise it.
     const { code, out } = await inSandbox(workspace, "echo the command ran", { processes: 2 ** 40 });
     expect(code).not.toBe(0);
     expect(out).not.toContain("the command ran");
+    // The reason is the limit (not a missing bwrap or prlimit, nor anything else failing first).
+    expect(out).toMatch(/^prlimit: failed to set the NPROC resource limit/m);
   });
 });

@@ -15,7 +15,7 @@ const MIB = 1024 ** 2;
 function args(limits: SandboxLimits, options: { memoryInCgroup?: boolean } = {}): string[] {
   const line = sandboxCommand(
     planSandbox(makeConfig()),
-    { network: true, limits },
+    { network: "host", limits },
     undefined,
     "/ws",
     "true",
@@ -84,7 +84,7 @@ describe("a build writing to its tmpfs (real bubblewrap)", () => {
     if (plan.asRoot) await chown(workspace, plan.hostUid, plan.hostGid);
     const command =
       'for d in /tmp /var/tmp "$HOME"; do head -c 50331648 /dev/zero > "$d/fill" 2>/dev/null; echo "HELD $(wc -c < "$d/fill")"; done';
-    const line = sandboxCommand(plan, { network: true, limits }, undefined, workspace, command);
+    const line = sandboxCommand(plan, { network: "host", limits }, undefined, workspace, command);
     const child = spawn(line.file, [...line.args], {
       stdio: sandboxStdio(line),
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/home/build" },
