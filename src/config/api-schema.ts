@@ -7,7 +7,7 @@ const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /**
  * The HTTP API's tokens (issue 21): scripts send one as `Authorization: Bearer`. Each is read-only
  * unless `can` grants rebuild or stop; a token acts under its name, which permission rules
- * (mattermost.admins, repo users, protected_branches) match like a user name.
+ * (access.admins, repo users, protected_branches) match like a user name.
  */
 export const apiSchema = z
   .object({

@@ -116,7 +116,7 @@ describe("the API's read rules", () => {
 describe("rebuild and stop over the API", () => {
   it("run the web buttons' checks as the token's name: repo users, then the channel allow-list naming web", async () => {
     const { build, client } = await start(
-      { read: "public", commands: WAITING, repoExtra: { users: ["alice", "deployer"] } },
+      { read: "public", commands: WAITING, repoExtra: { users: ["alice", "deployer", "reader"] } },
       "running",
     );
     const post = (action: string, token: string) =>
@@ -127,11 +127,19 @@ describe("rebuild and stop over the API", () => {
       expect(refused.statusCode, action).toBe(403);
       expect(refused.json()).toMatchObject({ error: "NOT_PERMITTED" });
     }
-    // Read-only: may not, whatever the repo says.
-    expect((await post("stop", READER)).json()).toMatchObject({
-      error: "NOT_PERMITTED",
-      message: expect.stringContaining("api.tokens.reader.can"),
-    });
+    // Read-only (no `can`): refused both, though the repo's users name it (so only `can` refuses),
+    // and nothing happens: the build runs on and no rebuild is queued.
+    const before = (web as WebApp).app.service.listBuilds().length;
+    for (const action of ["rebuild", "stop"]) {
+      const refused = await post(action, READER);
+      expect(refused.statusCode, action).toBe(403);
+      expect(refused.json()).toMatchObject({
+        error: "NOT_PERMITTED",
+        message: expect.stringContaining(`adds ${action} to api.tokens.reader.can`),
+      });
+    }
+    expect((web as WebApp).build(build.id).status).toBe("running");
+    expect((web as WebApp).app.service.listBuilds()).toHaveLength(before);
     // A rebuild of a running build's commit is that build (deduplicated as the button is).
     const same = await post("rebuild", DEPLOYER);
     expect(same.statusCode).toBe(200);
@@ -146,7 +154,7 @@ describe("rebuild and stop over the API", () => {
   it("a rebuild is requested by the token's name from the pseudo-channel web, which an allow-list must name", async () => {
     const { build, client } = await start({
       read: "public",
-      extra: { mattermost: { token: "web-test-token", channels: ["ci"] } },
+      extra: { access: { channels: ["ci"] } },
     });
     const refused = await client.inject({
       method: "POST",
@@ -162,7 +170,7 @@ describe("rebuild and stop over the API", () => {
     web = null;
     const next = await start({
       read: "public",
-      extra: { mattermost: { token: "web-test-token", channels: ["ci", "web"] } },
+      extra: { access: { channels: ["ci", "web"] } },
     });
     const made = await next.client.inject({
       method: "POST",

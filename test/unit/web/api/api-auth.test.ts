@@ -1,6 +1,6 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApiToken } from "../../../../src/config/config.js";
 import { errorHandler } from "../../../../src/http/error-handler.js";
 import {
@@ -10,6 +10,13 @@ import {
   registerApiAuth,
 } from "../../../../src/web/api/api-auth.js";
 import { LoginThrottle } from "../../../../src/web/auth/login-throttle.js";
+
+// The real comparison, watched: the test sees every call ApiTokens makes to it.
+vi.mock("node:crypto", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:crypto")>();
+  return { ...real, timingSafeEqual: vi.fn(real.timingSafeEqual) };
+});
+const compare = vi.mocked(timingSafeEqual);
 
 const READER: ApiToken = { name: "reader", token: "r".repeat(40), can: [] };
 const DEPLOYER: ApiToken = { name: "deployer", token: "d".repeat(64), can: ["rebuild", "stop"] };
@@ -34,27 +41,29 @@ async function server(throttle?: LoginThrottle): Promise<FastifyInstance> {
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe("API tokens", () => {
-  it("compare a presented token with every configured one, every time: which one matched, or how much, takes no less work", () => {
-    let compared = 0;
-    const counting = (a: Buffer, b: Buffer) => {
-      compared += 1;
-      return timingSafeEqual(a, b);
-    };
-    const tokens = new ApiTokens(
-      [READER, DEPLOYER, { name: "third", token: "t".repeat(33), can: [] }],
-      counting,
-    );
+  it("compare a presented token with every configured one, every time, in constant time: which one matched, or how much of one, takes no less work", () => {
+    const third: ApiToken = { name: "third", token: "t".repeat(33), can: [] };
+    const tokens = new ApiTokens([READER, DEPLOYER, third]);
+    const sha256 = (text: string) => createHash("sha256").update(text).digest();
+    const configured = [READER, DEPLOYER, third].map((token) => sha256(token.token).toString("hex"));
     for (const [presented, expected] of [
       [READER.token, "reader"],
       [DEPLOYER.token, "deployer"],
-      ["t".repeat(33), "third"],
+      [third.token, "third"],
       [`${READER.token.slice(0, 39)}x`, null],
       ["x", null],
       ["y".repeat(5000), null],
     ] as const) {
-      compared = 0;
+      compare.mockClear();
       expect(tokens.match(presented)?.name ?? null).toBe(expected);
-      expect(compared, presented.slice(0, 10)).toBe(3);
+      // crypto.timingSafeEqual, once per configured token (no early exit on a match), always on two
+      // SHA-256 digests: the presented token's length and prefix never shape the work.
+      const calls = compare.mock.calls as unknown as [Buffer, Buffer][];
+      expect(
+        calls.map(([given]) => given.toString("hex")),
+        presented.slice(0, 10),
+      ).toEqual(Array(3).fill(sha256(presented).toString("hex")));
+      expect(calls.map(([, known]) => known.toString("hex"))).toEqual(configured);
     }
   });
 
