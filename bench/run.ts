@@ -4,6 +4,7 @@ import { cpus, freemem, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { ackThroughput } from "./ack-throughput.js";
 import type { Benchmark, BenchReport } from "./benchmark.js";
+import { branchHeadsWrite } from "./branch-heads-write.js";
 import { buildLimits } from "./build-limits.js";
 import { buildToResult } from "./build-to-result.js";
 import { failingBuild } from "./failing-build.js";
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   ackReal,
   deployAck,
   readsAt100k,
+  branchHeadsWrite,
   memoryGrowth,
   outageBacklog,
   ackThroughput,

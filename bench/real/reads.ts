@@ -8,16 +8,20 @@ import { seedDataDir } from "./seed-history.js";
 import { ServeProcess, slashForm } from "./serve-process.js";
 
 /**
- * Reads at 100,000 builds, and a restart with 10,000 queued, on the real serve process: the data
- * dir is seeded with the history (seed-history.ts), serve is started on it (the time to its first
- * answered /healthz is the restart: it listens only once recovery has put every queued build back
- * in the runner's queue), then each read is loaded by autocannon from its own process.
+ * Reads at 100,000 builds (list, build, repo and badge pages, the API list, `/build status`) and a
+ * restart with 10,000 queued, on the real serve process: the data dir is seeded with the history
+ * (seed-history.ts), serve is started on it (the time to its first answered /healthz is the
+ * restart: it listens only once recovery has put every queued build back in the runner's queue),
+ * then each read is loaded by autocannon from its own process.
  */
 
 const HISTORY = 100_000;
 const QUEUED = 10_000;
 const CONNECTIONS = 2;
 const SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 4);
+/** Feature branches the history spreads every fifth build over (seed-history.ts). */
+const BRANCHES = 500;
+const TOKEN = "bench-api-token-0123456789-0123456789";
 
 export const readsAt100k: Benchmark = {
   name: `Reads at ${HISTORY / 1000}k builds, restart with ${QUEUED / 1000}k queued (real serve process)`,
@@ -30,9 +34,18 @@ export const readsAt100k: Benchmark = {
       queued: QUEUED,
       repos: ["hello", "lib", "web", "docs"],
       queuedRepo: "hello",
+      branches: BRANCHES,
     });
     try {
-      const serve = await ServeProcess.start({ config: serveConfig(repo.dir, sink.url), dataDir });
+      const base = serveConfig(repo.dir, sink.url);
+      const repos = base.repos as Record<string, Record<string, unknown>>;
+      const config = {
+        ...base,
+        // A badge is read by anyone, and the API with a token (hashed and compared with each).
+        repos: { ...repos, lib: { ...repos.lib, public_badge: true } },
+        api: { tokens: { bench: { token: TOKEN } } },
+      };
+      const serve = await ServeProcess.start({ config, dataDir });
       const restartMs = serve.readyMs;
       const rows: string[][] = [];
       const results: CannonResult[] = [];
@@ -54,6 +67,19 @@ export const readsAt100k: Benchmark = {
           ],
           ["list page, page 100 (before=60000)", { url: `${serve.url}/?before=60000` }],
           ["build page /builds/50000", { url: `${serve.url}/builds/50000` }],
+          [`repo page /repos/lib (${BRANCHES} branches)`, { url: `${serve.url}/repos/lib` }],
+          ["repos index /repos", { url: `${serve.url}/repos` }],
+          ["badge /badge/lib/main.svg", { url: `${serve.url}/badge/lib/main.svg` }],
+          ["API list, no filter", { url: `${serve.url}/api/builds` }],
+          [
+            "API list, bearer token",
+            { url: `${serve.url}/api/builds`, headers: { authorization: `Bearer ${TOKEN}` } },
+          ],
+          [
+            "API list, repo=web&status=failed&limit=100",
+            { url: `${serve.url}/api/builds?repo=web&status=failed&limit=100` },
+          ],
+          ["API list, page 100 (before=60000)", { url: `${serve.url}/api/builds?before=60000` }],
           ["/build status", slash("status")],
           ["/build status lib", slash("status lib")],
         ];

@@ -5,8 +5,9 @@ import { openDatabase } from "../../src/store/open-database.js";
 
 /**
  * A data dir whose database already holds a long history, written straight into SQLite (the
- * schema comes from the real migrations): `finished` builds spread over `repos`, each with two
- * steps and its two delivered status posts, then `queued` builds of `queuedRepo` waiting, as a
+ * schema comes from the real migrations, and its triggers keep branch_heads): `finished` builds
+ * spread over `repos` (and `branches`), each with two steps and its two delivered status posts,
+ * then `queued` builds of `queuedRepo` waiting, as a
  * process that stopped with a deep queue leaves them.
  */
 export interface Seed {
@@ -14,6 +15,11 @@ export interface Seed {
   readonly queued: number;
   readonly repos: readonly string[];
   readonly queuedRepo: string;
+  /**
+   * Feature branches: every fifth finished build goes to one of this many (`feature/f<k>`), the rest
+   * to main, so a repo's page has branches to list. Default 0: every build on main.
+   */
+  readonly branches?: number;
 }
 
 export function seedDataDir(seed: Seed): string {
@@ -22,7 +28,7 @@ export function seedDataDir(seed: Seed): string {
   const build = db.prepare(
     `INSERT INTO builds (repo, branch, requested_revision, sha, requester, requester_id, channel_id, channel_name,
        backend, status, created_at, started_at, finished_at, failing_step, reason)
-     VALUES (?, 'main', NULL, ?, ?, ?, 'chan-ci', 'ci', 'local', ?, ?, ?, ?, ?, NULL)`,
+     VALUES (?, ?, NULL, ?, ?, ?, 'chan-ci', 'ci', 'local', ?, ?, ?, ?, ?, NULL)`,
   );
   const step = db.prepare(
     `INSERT INTO build_steps (build_id, idx, name, status, exit_code, started_at, finished_at)
@@ -48,8 +54,11 @@ export function seedDataDir(seed: Seed): string {
       const at = start + i * 60_000;
       const repo = seed.repos[i % seed.repos.length] as string;
       const failed = i % 7 === 0;
+      const branches = seed.branches ?? 0;
+      const branch = branches > 0 && i % 5 === 0 ? `feature/f${Math.floor(i / 5) % branches}` : "main";
       const info = build.run(
         repo,
+        branch,
         sha,
         `user${i % 40}`,
         `uid${i % 40}`,

@@ -42,8 +42,24 @@ export interface Config {
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** The Buildbot master for repos with `backend: buildbot`; null when none is configured. */
   readonly buildbot: BuildbotConfig | null;
+  /** Tokens for scripts reading (and, if granted, rebuilding or stopping) builds over /api; optional for hand-built configs. */
+  readonly api?: ApiConfig;
   /** Git hosts that send webhooks and receive commit statuses; absent ones are not set up. Optional for hand-built configs. */
   readonly forges?: Readonly<Record<ForgeKind, ForgeConfig>>;
+}
+
+/** The HTTP API's bearer tokens (api-schema.ts). */
+export interface ApiConfig {
+  readonly tokens: readonly ApiToken[];
+}
+
+export interface ApiToken {
+  /** Who the token acts as: its requester name, matched by permission rules like a user name. */
+  readonly name: string;
+  /** The secret itself (compared in constant time, masked everywhere). */
+  readonly token: string;
+  /** Beyond reading: what the token may do. */
+  readonly can: readonly ("rebuild" | "stop")[];
 }
 
 export interface ForgeConfig {
@@ -238,6 +254,8 @@ export interface RepoConfig {
   /** owner/name on the forge, matched against webhook payloads. */
   readonly fullName?: string | null;
   readonly webhookSecret?: string | null;
+  /** /badge/<repo>/<branch>.svg answers for this repo to anyone (default false: the unknown badge). */
+  readonly publicBadge?: boolean;
   /** Globs of JUnit XML reports in the working copy (embedded runner); absent = none. */
   readonly testReports?: readonly string[];
   /** Globs of files kept after the build, relative to the working copy; absent = none. */

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { SlashbuildError } from "../core/errors.js";
 import type { ForgeKind } from "../core/triggers/trigger.js";
+import { toApiConfig } from "./api-schema.js";
 import { toBuildbotConfig } from "./buildbot-schema.js";
 import type { BuildNetwork, Config, ForgeConfig, RepoConfig, SandboxLimits } from "./config.js";
 import { toDeployConfig } from "./deploy-schema.js";
@@ -141,6 +142,7 @@ function toConfig(parsed: ParsedConfig, baseDir: string): Config {
     queue: { maxPerUser: parsed.queue.max_per_user, maxTotal: parsed.queue.max_total },
     metrics: { access: parsed.metrics.access, token: parsed.metrics.token ?? null },
     health: { minFreeDiskBytes: parsed.health.min_free_disk },
+    api: toApiConfig(parsed.api),
     buildbot: parsed.buildbot ? toBuildbotConfig(parsed.buildbot, parsed.public_url) : null,
     forges: toForges(parsed.forges),
     repos: Object.fromEntries(
@@ -225,6 +227,7 @@ function toRepo(
     webhookSecret: repo.webhook_secret ?? null,
     artifacts: repo.artifacts,
     testReports: repo.test_reports,
+    publicBadge: repo.public_badge,
     network: repo.network ?? network,
     deploy: repo.deploy ? toDeployConfig(repo.deploy, repo.branch, repo.timeout) : null,
     ...(repo.limits ? { limits: toLimits(repo.limits) } : {}),

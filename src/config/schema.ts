@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { apiSchema } from "./api-schema.js";
 import { artifactGlobs, artifactsSchema, checkArtifactBackends } from "./artifacts-schema.js";
 import { buildbotConfigSchema } from "./buildbot-schema.js";
 import { accessSchema, mattermostSchema } from "./chat-schema.js";
@@ -74,6 +75,8 @@ const repoSchema = z
     deploy: deploySchema.optional(),
     /** Globs of JUnit XML reports in the working copy, read after each step (test-reports-schema.ts). */
     test_reports: testReportGlobs,
+    /** Serve /badge/<repo>/<branch>.svg (each branch's latest verdict) to anyone, even under web.read: signed_in. */
+    public_badge: z.boolean().default(false),
   })
   .strict();
 
@@ -150,6 +153,7 @@ export const configSchema = z
     queue: queueSchema.prefault({}),
     web: webSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
+    api: apiSchema.prefault({}),
     health: healthSchema.prefault({}),
     artifacts: artifactsSchema.prefault({}),
     buildbot: buildbotConfigSchema.optional(),

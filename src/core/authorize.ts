@@ -69,8 +69,13 @@ export function buildableRepos(config: Config, user: ChatUser, channel: ChatChan
   );
 }
 
-/** Who may stop a build: an admin, its requester (by id), or anyone who may build its branch. */
-export function mayStop(config: Config, repo: RepoConfig, build: Build, user: ChatUser): boolean {
+/** Who may stop a build (chat, web, API): an admin, its requester (by id), or whoever may build its branch. */
+export function mayStop(
+  config: Config,
+  repo: RepoConfig,
+  build: Pick<Build, "requesterId" | "branch">,
+  user: ChatUser,
+): boolean {
   return (
     isAdmin(config, user) || build.requesterId === user.id || mayBuild(config, repo, build.branch, user).ok
   );

@@ -12,6 +12,7 @@ import type { BuildEvent } from "./events.js";
 import { persistTransition } from "./persist-transition.js";
 import type {
   Atomically,
+  BranchHead,
   BuildBackend,
   BuildFilter,
   BuildStore,
@@ -221,6 +222,14 @@ export class BuildService {
   /** Builds newest first, filtered (the chat `status` answer and the web list). */
   listBuilds(filter: BuildFilter = {}): Build[] {
     return this.#store.list(filter);
+  }
+
+  /** A repo's branches by latest verdict, newest first, with their newest builds (the repo overview); one branch's (badges). */
+  branchHeads(repo: string, limit: number, beforeId?: number): BranchHead[] {
+    return this.#store.branchHeads(repo, limit, beforeId);
+  }
+  branchHead(repo: string, branch: string): BranchHead | undefined {
+    return this.#store.branchHead(repo, branch);
   }
 
   /**

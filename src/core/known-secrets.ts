@@ -3,7 +3,7 @@ import { maskText } from "./mask-secrets.js";
 
 /**
  * Every secret slashbuild knows, for masking (issue 8): the slash tokens, the bot token, the button
- * key, the web session secret and Mattermost sign-in client secret, the metrics token, the Buildbot
+ * key, the web session secret and Mattermost sign-in client secret, the metrics and API tokens, the Buildbot
  * password and status secret, every Git host's API token and webhook secret, and every repo's
  * secrets, webhook secret and deploy environments' secrets.
  * One list for every place text leaves the service (build logs, chat posts, failure excerpts,
@@ -20,6 +20,7 @@ export function knownSecrets(config: Config): string[] {
     web.sessionSecret,
     web.mattermostSignIn?.clientSecret,
     config.metrics.token,
+    ...(config.api?.tokens ?? []).map((api) => api.token),
     buildbot?.password,
     buildbot?.statusSecret,
     ...(buildbot?.workers ?? []).map((worker) => worker.password),

@@ -40,6 +40,20 @@ export interface BuildFilter {
   readonly limit?: number;
 }
 
+/**
+ * A branch as the repo overview and badges show it (issue 21): only the fields they show, since a
+ * whole build row costs many times more to read than these (a page lists fifty branches).
+ */
+export interface BranchHead {
+  readonly branch: string;
+  /** What the overview orders branches by: its verdict's build number, or its first build's until it has one. */
+  readonly recentId: number;
+  /** The branch's newest build, whatever its state. */
+  readonly latest: Pick<Build, "id" | "status" | "requester" | "createdAt" | "startedAt" | "finishedAt">;
+  /** Its newest build that succeeded, failed or timed out (by number); null when none has yet. */
+  readonly verdict: Pick<Build, "id" | "status"> | null;
+}
+
 export type BuildPatch = Partial<
   Pick<Build, "status" | "sha" | "startedAt" | "finishedAt" | "failingStep" | "reason" | "external">
 >;
@@ -68,6 +82,14 @@ export interface BuildStore {
    * "fixed" and `notify: changes`, on every finish: one indexed row, never the history.
    */
   previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined;
+  /**
+   * The repo's branches by their latest verdict, newest first (a branch without one yet by its first
+   * build), at most `limit`, those with a recentId below `beforeId` when given (keyset pages); one
+   * branch's, or undefined when it was never built. Read by key from a table the database keeps
+   * current (never a walk of the history): the repo overview and the badges ask on every view.
+   */
+  branchHeads(repo: string, limit: number, beforeId?: number): BranchHead[];
+  branchHead(repo: string, branch: string): BranchHead | undefined;
   /** Builds still waiting to start: all of them, and those one requester asked for (queue limits). */
   countQueued(requesterId: string): { readonly total: number; readonly mine: number };
   update(id: number, patch: BuildPatch): Build;

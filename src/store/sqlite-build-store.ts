@@ -1,9 +1,10 @@
 import type Database from "better-sqlite3";
 import type { Build, BuildStatus, Step } from "../core/build.js";
-import type { BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
+import type { BranchHead, BuildFilter, BuildPatch, BuildStore, NewBuild } from "../core/ports.js";
 import { type BuildRow, rowToBuild, type StepRow } from "./build-rows.js";
 import { SameUnfinishedQuery } from "./find-same-unfinished.js";
 import type { Db } from "./open-database.js";
+import { SqliteBranchHeads } from "./sqlite-branch-heads.js";
 import { SqliteTestReports } from "./sqlite-test-reports.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
@@ -47,6 +48,7 @@ export class SqliteBuildStore implements BuildStore {
   readonly #oldestQueued;
   readonly #sameUnfinished: SameUnfinishedQuery;
   readonly #previousVerdict;
+  readonly #heads: SqliteBranchHeads;
 
   readonly #guard: StorageGuard;
   readonly #numbers: NumberRecorder | undefined;
@@ -94,6 +96,7 @@ export class SqliteBuildStore implements BuildStore {
        ) WHERE status IN ('succeeded', 'failed', 'timed_out') ORDER BY id DESC LIMIT 1`,
     );
     this.#sameUnfinished = new SameUnfinishedQuery(db);
+    this.#heads = new SqliteBranchHeads(db);
     this.#oldestQueued = db.prepare<[], { created_at: number }>(
       "SELECT created_at FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1",
     );
@@ -119,6 +122,14 @@ export class SqliteBuildStore implements BuildStore {
 
   previousVerdict(build: Pick<Build, "repo" | "branch" | "id">): Pick<Build, "status"> | undefined {
     return this.#previousVerdict.get(build.repo, build.branch, build.id, VERDICT_LOOKBACK);
+  }
+
+  branchHeads(repo: string, limit: number, beforeId?: number): BranchHead[] {
+    return this.#heads.recent(repo, limit, beforeId);
+  }
+
+  branchHead(repo: string, branch: string): BranchHead | undefined {
+    return this.#heads.of(repo, branch);
   }
 
   countQueued(requesterId: string): { readonly total: number; readonly mine: number } {

@@ -1,10 +1,9 @@
-import { type Build, durationMs, STATUS_WORDS, shortSha } from "../core/build.js";
-import { formatDuration } from "../core/format-duration.js";
+import { type Build, STATUS_WORDS } from "../core/build.js";
 import type { Viewer } from "./auth/web-auth.js";
+import { buildTable } from "./build-table.js";
 import { html, type SafeHtml } from "./html.js";
 import { layout } from "./layout.js";
 import { type ListQuery, listUrl } from "./list-query.js";
-import { durationText, statusBadge, timeTag } from "./view-helpers.js";
 
 export interface BuildListView {
   readonly builds: readonly Build[];
@@ -14,26 +13,6 @@ export interface BuildListView {
   readonly repos: readonly string[];
   readonly viewer: Viewer;
   readonly now: number;
-}
-
-function row(b: Build, now: number): SafeHtml {
-  const total = durationMs(b);
-  const took =
-    total !== null
-      ? formatDuration(total)
-      : b.status === "running"
-        ? durationText(b.startedAt, null, now)
-        : "—";
-  return html`<tr>
-<td class="nowrap"><a href="/builds/${b.id}">#${b.id}</a></td>
-<td>${b.repo}</td>
-<td><code>${b.branch}</code></td>
-<td class="wide"><code>${shortSha(b.sha)}</code></td>
-<td class="wide">@${b.requester}</td>
-<td><a href="/builds/${b.id}">${statusBadge(b.status)}</a></td>
-<td class="wide nowrap">${timeTag(b.startedAt ?? b.createdAt)}</td>
-<td class="num">${took}</td>
-</tr>`;
 }
 
 function filters(view: BuildListView): SafeHtml {
@@ -60,13 +39,7 @@ export function renderBuildListPage(view: BuildListView): string {
   const body = html`<h1>Builds</h1>
 ${query.problems.map((p) => html`<p class="notice error">${p}</p>`)}
 ${filters(view)}
-${
-  builds.length === 0
-    ? empty
-    : html`<div class="table-wrap"><table><caption class="sr">Builds, newest first</caption><thead><tr><th scope="col">#</th><th scope="col">Repo</th><th scope="col">Branch</th><th scope="col" class="wide">Commit</th>
-<th scope="col" class="wide">By</th><th scope="col">Status</th><th scope="col" class="wide">Started</th><th scope="col" class="num">Duration</th></tr></thead>
-<tbody>${builds.map((b) => row(b, view.now))}</tbody></table></div>`
-}
+${builds.length === 0 ? empty : buildTable(builds, view.now, "Builds, newest first")}
 <nav class="pager" aria-label="Pages">
 <span>${query.filter.beforeId !== undefined ? html`<a href="${listUrl(query.values)}">← Newest builds</a>` : ""}</span>
 <span>${view.more && last ? html`<a href="${listUrl(query.values, last.id)}" rel="next">Older builds →</a>` : ""}</span>

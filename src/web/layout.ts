@@ -23,6 +23,6 @@ export function layout(title: string, body: SafeHtml, options: LayoutOptions): S
 <script src="${assetPath("local-times.js")}" defer></script>
 ${options.script ? html`<script src="${assetPath("build-page.js")}" defer></script>` : ""}</head>
 <body><a class="skip" href="#main">Skip to content</a>
-<header class="top"><a class="brand" href="/">slashbuild</a><a href="/">Builds</a>${who(options.viewer)}</header>
+<header class="top"><a class="brand" href="/">slashbuild</a><a href="/">Builds</a><a href="/repos">Repos</a>${who(options.viewer)}</header>
 <main id="main">${body}</main></body></html>`;
 }

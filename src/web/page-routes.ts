@@ -12,7 +12,7 @@ import { anonymousBuild } from "./read-gate.js";
 import { stepIsOpen } from "./step-views.js";
 import { buildFromParam, type WebContext } from "./web-context.js";
 
-/** The build list, the build page and the build's JSON (which `slashbuild try` follows). */
+/** The build list and the build page (the build's JSON, which `slashbuild try` follows, is in api/api-routes.ts). */
 export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get("/", async (request, reply) => {
     const query = parseListQuery(request.query as Record<string, unknown>);
@@ -67,10 +67,5 @@ export function pageRoutes(app: FastifyInstance, ctx: WebContext): void {
     };
     reply.type("text/html; charset=utf-8");
     return renderBuildPage(view);
-  });
-
-  app.get<{ Params: { id: string } }>("/api/builds/:id", async (request) => {
-    const build = buildFromParam(ctx, request.params.id);
-    return ctx.auth.viewer(request).user === null ? anonymousBuild(build) : build;
   });
 }

@@ -12,6 +12,8 @@ import type { Clock } from "../core/ports.js";
 import type { WebSessionStore } from "../core/web-sessions.js";
 import { actionRoutes } from "./action-routes.js";
 import { allowedHostnames, hostnameOf } from "./allowed-hosts.js";
+import { registerApiAuth } from "./api/api-auth.js";
+import { apiRoutes } from "./api/api-routes.js";
 import { artifactRoutes } from "./artifacts/artifact-routes.js";
 import type { ArtifactSource } from "./artifacts/artifact-source.js";
 import { registerAssets } from "./assets/assets.js";
@@ -19,6 +21,7 @@ import { DeviceCookies } from "./auth/device-cookie.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { WebAuth } from "./auth/web-auth.js";
 import { authRoutes } from "./auth-routes.js";
+import { badgeRoutes } from "./badge/badge-routes.js";
 import { defaultToNotStored } from "./cache-control.js";
 import { closePreconnectsOnStop } from "./close-preconnects.js";
 import { deployRoutes } from "./deploy-routes.js";
@@ -31,6 +34,7 @@ import { logRoutes } from "./log-routes.js";
 import { mattermostSignInRoutes } from "./mattermost-sign-in-routes.js";
 import { pageRoutes } from "./page-routes.js";
 import { registerReadGate } from "./read-gate.js";
+import { repoRoutes } from "./repo-routes.js";
 import type { WebContext } from "./web-context.js";
 
 export interface WebRoutesOptions {
@@ -112,6 +116,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
       );
     }
   });
+  registerApiAuth(app, options.config.api?.tokens ?? []);
   registerReadGate(app, ctx, options.openPaths);
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
   app.addHook("onSend", async (_request, reply, payload) => {
@@ -139,6 +144,9 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
   actionRoutes(app, ctx);
   if (options.deploys) deployRoutes(app, ctx, options.deploys);
   artifactRoutes(app, ctx);
+  apiRoutes(app, ctx);
+  badgeRoutes(app, ctx);
+  repoRoutes(app, ctx);
 }
 
 /**

@@ -11,7 +11,7 @@ import { webClient } from "../../helpers/web-inject.js";
  * real browser: test/e2e/web/back-after-sign-out.test.ts). Every GET route the web UI registers is
  * read from Fastify's route table as webRoutes registers it, so a route added later is checked
  * without anyone listing it here: each answers `private, no-store`, signed in or not, page or API.
- * Only the content-hashed assets may be kept.
+ * Only the content-hashed assets may be kept, and badges, briefly (the same for everyone).
  */
 
 let web: WebApp | null = null;
@@ -48,18 +48,34 @@ describe("Cache-Control on the web UI's answers", () => {
       const gets = routes.filter((r) => [r.method].flat().includes("GET"));
       // The table really is read: the routes this issue is about are in it.
       const urls = gets.map((r) => r.url);
-      for (const known of ["/", "/builds/:id", "/api/builds/:id", "/builds/:id/steps/:step/raw", "/login"]) {
+      for (const known of [
+        "/",
+        "/builds/:id",
+        "/api/builds/:id",
+        "/api/builds",
+        "/repos/:repo",
+        "/badge/:repo/*",
+        "/builds/:id/steps/:step/raw",
+        "/login",
+      ]) {
         expect(urls).toContain(known);
       }
       const checked: string[] = [];
       for (const route of gets) {
-        const url = route.url.replace(":id", String(build.id)).replace(":step", "1");
+        const url = route.url
+          .replace(":id", String(build.id))
+          .replace(":step", "1")
+          .replace(":repo", "app")
+          .replace("*", "main.svg");
         for (const method of ["GET", "HEAD"] as const) {
           for (const headers of [{}, { cookie }, { accept: "text/html" }, { cookie, accept: "text/html" }]) {
             const answer = await client.inject({ method, url, headers });
             const what = `${method} ${url} ${JSON.stringify(headers)} → ${answer.statusCode}`;
             if (url.startsWith("/assets/")) {
               expect(answer.headers["cache-control"], what).toBe("public, max-age=31536000, immutable");
+            } else if (url.startsWith("/badge/")) {
+              // Badges are the same for everyone (badge-routes.ts): a proxy may keep them a minute.
+              expect(answer.headers["cache-control"], what).toBe("public, max-age=60");
             } else {
               expect(answer.headers["cache-control"], what).toBe("private, no-store");
             }

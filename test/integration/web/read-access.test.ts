@@ -84,7 +84,7 @@ describe("web.read", () => {
     expect(api.body).not.toContain("chan-ci");
   });
 
-  it("signed_in: every GET route refuses anonymous readers except the sign-in flows and the assets", async () => {
+  it("signed_in: every GET route refuses anonymous readers except the sign-in flows, the assets and badges", async () => {
     const { build } = await start({
       read: "signed_in",
       users: { bob: "pw-bob" },
@@ -105,7 +105,11 @@ describe("web.read", () => {
     await server.ready();
     const open: string[] = [];
     for (const route of routes.filter((r) => [r.method].flat().includes("GET"))) {
-      const url = route.url.replace(":id", String(build.id)).replace(":step", "1");
+      const url = route.url
+        .replace(":id", String(build.id))
+        .replace(":step", "1")
+        .replace(":repo", "app")
+        .replace("*", "main.svg");
       const api = await server.inject({ url });
       const page = await server.inject({ url, headers: { accept: "text/html" } });
       const refused =
@@ -113,7 +117,11 @@ describe("web.read", () => {
       if (!refused) open.push(route.url);
       expect(api.body, url).not.toContain("the-log-line");
     }
-    expect(open.filter((url) => !url.startsWith("/assets/")).sort()).toEqual([...SIGN_IN_PATHS].sort());
+    // Badges answer anyone, and for a repo without public_badge they say nothing (badges.test.ts).
+    expect(open.filter((url) => !url.startsWith("/assets/")).sort()).toEqual(
+      [...SIGN_IN_PATHS, "/badge/:repo/*"].sort(),
+    );
+    expect((await server.inject({ url: "/badge/app/main.svg" })).body).toContain("build: unknown");
     // The stylesheet, the build page's script and every page's local-times script.
     expect(open.filter((url) => url.startsWith("/assets/"))).toHaveLength(3);
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { branchMatches, buildableRepos, channelAllowed, mayBuild } from "../../../src/core/authorize.js";
+import {
+  branchMatches,
+  buildableRepos,
+  channelAllowed,
+  mayBuild,
+  mayStop,
+} from "../../../src/core/authorize.js";
 import { makeConfig } from "../../helpers/make-config.js";
 
 const alice = { id: "uid-alice", name: "alice" };
@@ -27,6 +33,18 @@ describe("authorization", () => {
     expect(channelAllowed(config, web, random)).toBe(false);
     expect(channelAllowed(config, config.repos.infra ?? null, { id: "c", name: "ops" })).toBe(true);
     expect(channelAllowed(config, config.repos.infra ?? null, ci)).toBe(false);
+  });
+
+  it("lets a build be stopped by an admin, its requester, or whoever may build its branch", () => {
+    const web = config.repos.web;
+    if (!web) throw new Error("fixture");
+    const bobsOnMaster = { requesterId: bob.id, branch: "master" };
+    expect(mayStop(config, web, bobsOnMaster, bob)).toBe(true);
+    expect(mayStop(config, web, bobsOnMaster, alice)).toBe(true);
+    expect(mayStop(config, web, bobsOnMaster, { id: "u", name: "root" })).toBe(true);
+    expect(mayStop(config, web, { requesterId: alice.id, branch: "master" }, bob)).toBe(false);
+    // Bob's own name is not enough: the requester is matched by id.
+    expect(mayStop(config, web, { requesterId: "bob", branch: "master" }, bob)).toBe(false);
   });
 
   it("protects branches: only listed users may build them", () => {

@@ -40,9 +40,10 @@ describe("knownSecrets", () => {
     );
   });
 
-  it("adds the Git hosts' tokens and webhook secrets, a repo's own webhook secret and the metrics token", () => {
+  it("adds the Git hosts' tokens and webhook secrets, a repo's own webhook secret, the metrics and API tokens", () => {
     const config = makeConfig({
       metrics: { access: "token", token: "metrics-token-0123456789" },
+      api: { tokens: { deploy: { token: "api-token-0123456789-0123456789-01", can: ["rebuild"] } } },
       forges: { github: { token: "gh-api-token", webhook_secret: "gh-hook-secret-0123456789" } },
       repos: {
         a: {
@@ -55,6 +56,7 @@ describe("knownSecrets", () => {
     expect(knownSecrets(config)).toEqual(
       expect.arrayContaining([
         "metrics-token-0123456789",
+        "api-token-0123456789-0123456789-01",
         "gh-api-token",
         "gh-hook-secret-0123456789",
         "repo-hook-secret-0123456789",

@@ -6,6 +6,7 @@ import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
 import { SqliteWebhookDeliveries } from "../../../src/store/sqlite-webhook-deliveries.js";
+import { parseApiListQuery } from "../../../src/web/api/api-query.js";
 import { makeBuild, makeNewBuild } from "../../fakes/make-build.js";
 
 /**
@@ -78,6 +79,8 @@ describe("query plans", () => {
     store.newestSameUnfinished({ repo: build.repo, branch: build.branch, revision: "abc1234" });
     store.create({ ...build, trigger: null });
     store.queueSummary();
+    store.branchHeads(build.repo, 50);
+    store.branchHead(build.repo, build.branch);
     const keys = ["repo", "branch", "status", "requester", "beforeId"] as const;
     for (let mask = 0; mask < 2 ** keys.length; mask++) {
       const filter: Record<string, unknown> = {};
@@ -160,6 +163,82 @@ describe("query plans", () => {
       "SELECT * FROM builds WHERE repo = ? AND branch = ? AND status IN ('queued', 'running') ORDER BY id",
     ])
       expect(explain(db, old).filter(queueWide), old).not.toEqual([]);
+  });
+
+  it("the repo overview and the badges read by key: no range of a repo's or a branch's builds", () => {
+    // A SEARCH passes the first rule, yet "each branch's latest verdict" done over builds is a
+    // range of the repo's whole history (GROUP BY branch over builds_repo_branch) or of a branch's
+    // (its newest build with a verdict). branch_heads (migration 17) is read a page at a time, and
+    // builds only by id, or for a listed branch's newest build, one seek (ORDER BY id DESC LIMIT 1).
+    const { db, statements } = recordingDb();
+    const store = new SqliteBuildStore(db);
+    store.branchHeads("app", 51);
+    store.branchHead("app", "main");
+    const reads = [...statements].filter((sql) => /branch_heads/.test(sql));
+    expect(reads).toHaveLength(2);
+    const NEWEST = "SEARCH builds USING COVERING INDEX builds_repo_branch (repo=? AND branch=?)";
+    const historyWide = (sql: string) => (step: string) =>
+      /^SCAN (builds|branch_heads|h|l|v)\b/.test(step) ||
+      /USE TEMP B-TREE/.test(step) ||
+      (/^SEARCH (builds|l|v)\b/.test(step) &&
+        !/USING INTEGER PRIMARY KEY/.test(step) &&
+        !(
+          step === NEWEST &&
+          /WHERE repo = h\.repo AND branch = h\.branch ORDER BY id DESC LIMIT 1\)/.test(sql)
+        ));
+    for (const sql of reads) {
+      const plan = explain(db, sql);
+      expect(plan.length).toBeGreaterThan(0);
+      expect(plan.filter(historyWide(sql)), sql).toEqual([]);
+    }
+    const tail = [
+      "SEARCH l USING INTEGER PRIMARY KEY (rowid=?)",
+      "CORRELATED SCALAR SUBQUERY 1",
+      NEWEST,
+      "SEARCH v USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN",
+    ];
+    const page = reads.find((sql) => /ORDER BY h.recent_id DESC LIMIT/.test(sql)) as string;
+    expect(explain(db, page)).toEqual([
+      "SEARCH h USING INDEX branch_heads_recent (repo=? AND recent_id<?)",
+      ...tail,
+    ]);
+    const one = reads.find((sql) => /h.branch = \?$/.test(sql)) as string;
+    expect(explain(db, one)).toEqual(["SEARCH h USING PRIMARY KEY (repo=? AND branch=?)", ...tail]);
+    // Not vacuous: the statements this table replaces are refused by the same rule.
+    for (const old of [
+      "SELECT branch, MAX(id) FROM builds WHERE repo = ? GROUP BY branch",
+      "SELECT status FROM builds WHERE repo = ? AND branch = ? AND status IN ('succeeded', 'failed') ORDER BY id DESC LIMIT 1",
+    ])
+      expect(explain(db, old).filter(historyWide(old)), old).not.toEqual([]);
+  });
+
+  it("the API list reads one page through an index in build order, whatever its filters", () => {
+    // GET /api/builds takes the list page's filters (parsed by the same function) plus a limit;
+    // every combination must walk an index newest first and stop after the page, never sort.
+    const { db, statements } = recordingDb();
+    const store = new SqliteBuildStore(db);
+    const values = { repo: "app", branch: "main", status: "failed", requester: "alice", before: "90" };
+    const keys = Object.keys(values) as (keyof typeof values)[];
+    for (let mask = 0; mask < 2 ** keys.length; mask++) {
+      const query: Record<string, string> = { limit: "100" };
+      keys.forEach((key, bit) => {
+        if (mask & (1 << bit)) query[key] = values[key];
+      });
+      const { list, limit } = parseApiListQuery(query);
+      store.list({ ...list.filter, limit: limit + 1 });
+    }
+    const lists = [...statements].filter((sql) => /^SELECT \* FROM builds .*LIMIT @limit$/.test(sql));
+    expect(lists).toHaveLength(2 ** keys.length);
+    for (const sql of lists) {
+      const plan = explain(db, sql);
+      expect(
+        plan.filter((step) => /USE TEMP B-TREE/.test(step)),
+        sql,
+      ).toEqual([]);
+      const scans = plan.filter((step) => /^SCAN builds\b/.test(step));
+      // Only the unfiltered list scans, and it walks the primary key backwards: `limit` rows.
+      if (scans.length > 0) expect(sql).toMatch(/^SELECT \* FROM builds\s+ORDER BY id DESC LIMIT @limit$/);
+    }
   });
 
   it("the rule catches a query without an index (the check is not vacuous)", () => {
