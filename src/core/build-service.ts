@@ -1,10 +1,10 @@
 import type { Config, RepoConfig } from "../config/config.js";
 import { announceTransition } from "./announce-transition.js";
-import { mayStop } from "./authorize.js";
-import { type BackendName, type Build, isFinal, isHeldDeploy } from "./build.js";
+import { type BackendName, type Build, isHeldDeploy } from "./build.js";
 import { BuildAdmission, type BuildRequest } from "./build-admission.js";
 import { nextBuild } from "./build-state-machine.js";
 import type { ChatChannel, ChatUser } from "./chat-command.js";
+import { checkStoppable } from "./check-stoppable.js";
 import { refuseDeployRebuild } from "./deploys/refuse-deploy-rebuild.js";
 import { SlashbuildError, sentence } from "./errors.js";
 import { EventBacklog, type EventBacklogOptions } from "./event-backlog.js";
@@ -185,21 +185,10 @@ export class BuildService {
     await this.#backendFor(repo).stop(current, repo, "slashbuild");
   }
 
+  /** Stops a queued or running build for `user`, if they may (check-stoppable.ts). */
   async stopBuild(id: number, user: ChatUser): Promise<Build> {
     const build = this.#existing(id);
-    if (isFinal(build.status)) {
-      throw new SlashbuildError(
-        "BUILD_FINISHED",
-        `Build #${id} has already finished (${build.status}); nothing to stop.`,
-      );
-    }
-    const repo = this.#config.repos[build.repo];
-    if (repo === undefined || !mayStop(this.#config, repo, build, user)) {
-      throw new SlashbuildError(
-        "NOT_PERMITTED",
-        `Only @${build.requester}, an admin, or someone allowed to build ${build.repo} ${build.branch} may stop #${id}.`,
-      );
-    }
+    const repo = checkStoppable(this.#config, build, user);
     await this.#backendFor(repo).stop(build, repo, user.name);
     return this.#store.get(id) ?? build;
   }

@@ -18,7 +18,6 @@ import {
 } from "./step-views.js";
 import { renderTestResults } from "./test-results-view.js";
 import type { CommitView } from "./trigger-view.js";
-import { durationText, statusBadge, timeTag } from "./view-helpers.js";
 
 export interface BuildPageView {
   readonly build: Build;

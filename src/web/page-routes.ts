@@ -8,7 +8,6 @@ import { PAGE_SIZE, parseListQuery } from "./list-query.js";
 import type { Cursor } from "./log/live-log-stream.js";
 import { hasLineTimes } from "./log/log-stream-source.js";
 import type { LogWindow } from "./log/log-window.js";
-import { anonymousBuild } from "./read-gate.js";
 import { stepIsOpen } from "./step-views.js";
 import { buildFromParam, type WebContext } from "./web-context.js";
 
