@@ -8,7 +8,7 @@ import { BuildbotClient, UnconfirmedRequest } from "./buildbot-client.js";
 import { CORRELATION_PROPERTY } from "./buildbot-properties.js";
 import { type BbBuild, type BbBuildRequest, bbBuildSchema, propertyOf } from "./buildbot-types.js";
 import { type Observation, observe, type TrackedState } from "./map-build-state.js";
-import { slashbuildStepNames, stepIndexByName } from "./step-names.js";
+import { commandsRun, slashbuildStepNames, stepIndexByName } from "./step-names.js";
 import { triggerBuild } from "./trigger-build.js";
 
 export interface BuildbotBackendOptions {
@@ -85,6 +85,13 @@ export class BuildbotBackend implements BuildBackend {
   async start(build: Build, repo: RepoConfig): Promise<StartOutcome> {
     // Track before triggering: the start push can arrive before the force call returns.
     const tracked = this.#track(build, repo);
+    // Handed over before a restart (a deploy the master had not started yet, relaunched by
+    // core/deploys): follow it there; forcing it again would deploy twice.
+    if (typeof build.external.trigger === "string") {
+      this.#ensureTimer();
+      await this.#sync(build.id);
+      return { confirmed: true };
+    }
     let triggered: Awaited<ReturnType<typeof triggerBuild>>;
     try {
       triggered = await triggerBuild(this.client, this.#bb, build, repo);
@@ -187,7 +194,8 @@ export class BuildbotBackend implements BuildBackend {
     await Promise.allSettled([...this.#tracked.values()].map((t) => t.chain));
   }
 
-  #track(build: Build, repo: RepoConfig): Tracked {
+  #track(build: Build, configured: RepoConfig): Tracked {
+    const repo = { ...configured, commands: commandsRun(build, configured) };
     const names = slashbuildStepNames(repo.commands);
     const steps: StepStatus[] = names.map((_, i) => build.steps[i]?.status ?? "pending");
     const external = build.external;
