@@ -88,15 +88,18 @@ describeWithBuildbot("a Buildbot deploy across a restart (real master)", () => {
     const first = master.wire();
     const before = await buildRequests();
     const build = await deploy(first.service);
-    const handed = await waitFor(`#${build.id} handed over`, () => {
+    await waitFor(`#${build.id} handed over`, () => {
       const stored = first.store.get(build.id);
       return typeof stored?.external.buildrequestid === "number" ? stored : undefined;
     });
     await first.backend.close();
 
-    // What DeployService.recover does with a deploying deploy whose build was still queued.
+    // What DeployService.recover does with a deploying deploy whose build was stored as queued:
+    // launch the build as stored now.
     const second = master.wire({}, first.store);
-    await deploy(second.service, handed);
+    const stored = second.store.get(build.id);
+    if (!stored) throw new Error(`#${build.id} vanished`);
+    await deploy(second.service, stored);
     const done = await waitFor(
       `#${build.id} finished`,
       () => second.notifier.of(build.id, "finished")[0],
