@@ -107,33 +107,25 @@ export type ParsedDeploy = z.output<typeof deploySchema>;
 
 /** checkDeploy for every repo with a `deploy:` section. */
 export function checkDeploys(
-  repos: Readonly<Record<string, { readonly backend: string; readonly deploy?: ParsedDeploy | undefined }>>,
+  repos: Readonly<Record<string, { readonly deploy?: ParsedDeploy | undefined }>>,
   admins: readonly string[],
   ctx: z.RefinementCtx,
 ): void {
   for (const [name, repo] of Object.entries(repos)) {
-    if (repo.deploy) checkDeploy(repo.deploy, repo, admins, ctx, ["repos", name, "deploy"]);
+    if (repo.deploy) checkDeploy(repo.deploy, admins, ctx, ["repos", name, "deploy"]);
   }
 }
 
 /**
  * What one repo's section cannot say alone: approvals nobody could give (more than the approvers
- * plus admins make up), and deploys on Buildbot, which has no deploy builder yet.
+ * plus admins make up).
  */
 export function checkDeploy(
   deploy: ParsedDeploy,
-  repo: { readonly backend: string },
   admins: readonly string[],
   ctx: z.RefinementCtx,
   path: readonly (string | number)[],
 ): void {
-  if (repo.backend !== "local") {
-    ctx.addIssue({
-      code: "custom",
-      path: [...path],
-      message: "deploys run on the embedded runner for now: remove deploy: or use backend: local",
-    });
-  }
   for (const [name, environment] of Object.entries(deploy.environments)) {
     const people = new Set([...environment.approvers, ...admins]);
     if (environment.approvals > 0 && !people.has("*") && people.size < environment.approvals) {

@@ -78,6 +78,13 @@ export class BuildbotBackend implements BuildBackend {
   async start(build: Build, repo: RepoConfig): Promise<StartOutcome> {
     // Track before triggering: the start push can arrive before the force call returns.
     const tracked = this.#track(build, repo);
+    // Handed over before a restart (a deploy the master had not started yet, relaunched by
+    // core/deploys): follow it there; forcing it again would deploy twice.
+    if (typeof build.external.trigger === "string") {
+      this.#ensureTimer();
+      await this.#sync(build.id);
+      return { confirmed: true };
+    }
     let triggered: Awaited<ReturnType<typeof triggerBuild>>;
     try {
       triggered = await triggerBuild(this.client, this.#bb, build, repo);

@@ -20,3 +20,6 @@ export const OLD_INTEGRATION_PROJECT = "mattermost_build_{repo}_{branch}";
 export function changeProject(template: string, repo: string, branch: string): string {
   return template.replaceAll("{repo}", repo).replaceAll("{branch}", branch);
 }
+
+/** A deploy's previously deployed revision (SLASHBUILD_PREVIOUS_REVISION on the worker); empty for the first. */
+export const PREVIOUS_REVISION_PROPERTY = "slashbuild_previous_revision";

@@ -1,17 +1,18 @@
 import type { BuildbotConfig } from "../../config/buildbot-schema.js";
 import type { Config, RepoConfig } from "../../config/config.js";
 import { SlashbuildError } from "../../core/errors.js";
-import { CORRELATION_PROPERTY, REQUESTER_PROPERTY, SECRETS_PROPERTY } from "./buildbot-properties.js";
+import { CORRELATION_PROPERTY } from "./buildbot-properties.js";
+import { factorySteps, forceProperties, pyIdent, secretValue, slashbuildEnv } from "./builder-steps.js";
+import { deploySecretName, generateDeployBuilders } from "./generate-deploy-builders.js";
 import { generateWwwSection, workerPort } from "./generate-www-section.js";
-import { call, PyCode, type PyValue, py } from "./python-literal.js";
-import { buildbotStepNames, CHECKOUT_STEP } from "./step-names.js";
+import { call, type PyValue, py } from "./python-literal.js";
 
 /**
  * A complete Buildbot 3.7 master.cfg for the repos with `backend: buildbot`: what
  * `slashbuild buildbot-config` prints. Pure: same config in, same text out.
  *
- * It contains the worker passwords, slashbuild's password and the repo secrets (the master needs
- * them): keep the file readable by the buildbot user only.
+ * It contains the worker passwords, slashbuild's password, the repo secrets and the deploy
+ * environments' secrets (the master needs them): keep the file readable by the buildbot user only.
  */
 
 export interface MasterCfgOptions {
@@ -43,6 +44,7 @@ export function generateMasterCfg(
     core(bb),
     secretsProvider(repos),
     ...repos.map((repo) => builder(repo, bb, workerNames)),
+    generateDeployBuilders(repos, bb, workerNames, secretName),
     generateWwwSection(bb, options.wwwPort ?? wwwPortOf(bb.url)),
     statusPush(bb),
   ].join("\n");
@@ -90,6 +92,11 @@ function secretsProvider(repos: readonly RepoConfig[]): string {
   const secrets: Record<string, PyValue> = {};
   for (const repo of repos) {
     for (const [name, value] of Object.entries(repo.secrets)) secrets[secretName(repo.name, name)] = value;
+    // An environment's own secrets, under names only its deploy builder renders.
+    for (const environment of Object.values(repo.deploy?.environments ?? {})) {
+      for (const [name, value] of Object.entries(environment.secrets))
+        secrets[deploySecretName(repo.name, environment.name, name)] = value;
+    }
   }
   return `
 class SlashbuildSecrets(SecretProviderBase):
@@ -111,65 +118,25 @@ c["secretsProviders"] = [SlashbuildSecrets(secrets=${py(secrets)})]
 
 function builder(repo: RepoConfig, bb: BuildbotConfig, workerNames: readonly string[]): string {
   const names = bb.names(repo.name);
-  const stepNames = buildbotStepNames(repo.commands);
   const env: Record<string, PyValue> = {
     ...repo.env,
-    // Rendered (and so redacted in logs) only when the build says it may have them: a pull
-    // request from a fork, or a build that does not say, gets an empty value instead.
-    ...Object.fromEntries(
-      Object.keys(repo.secrets).map((k) => [
-        k,
-        call("util.Interpolate", [`%(prop:${SECRETS_PROPERTY}:#?|%(secret:${secretName(repo.name, k)})s|)s`]),
-      ]),
-    ),
-    SLASHBUILD_REPO: repo.name,
-    SLASHBUILD_BRANCH: call("util.Property", ["branch"], { default: repo.defaultBranch }),
-    SLASHBUILD_REVISION: call("util.Property", ["got_revision"], { default: "" }),
-    SLASHBUILD_BUILD_ID: call("util.Property", [CORRELATION_PROPERTY], { default: "" }),
-    SLASHBUILD_USER: call("util.Property", [REQUESTER_PROPERTY], { default: "" }),
+    ...Object.fromEntries(Object.keys(repo.secrets).map((k) => [k, secretValue(secretName(repo.name, k))])),
+    ...slashbuildEnv(repo),
   };
-  const checkout = call("steps.Git", [], {
-    name: CHECKOUT_STEP,
-    repourl: repo.url,
-    branch: repo.defaultBranch,
-    // Check out exactly the build's sourcestamp: its branch, and its revision when one was asked
-    // for (the old integration parsed the revision and then ignored it).
-    alwaysUseLatest: false,
-    mode: "full",
-    method: "clobber",
-    haltOnFailure: true,
-    logEnviron: false,
-  });
-  const commands = repo.commands.map((command, i) =>
-    call("steps.ShellCommand", [], {
-      name: stepNames[i + 1] ?? command,
-      command: ["sh", "-c", command],
-      env: new PyCode("env"),
-      haltOnFailure: true,
-      // The repo timeout bounds each command, like the embedded runner's per-build limit.
-      maxTime: Math.ceil(repo.timeoutMs / 1000),
-      logEnviron: false,
-    }),
-  );
-  const ident = `repo_${repo.name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  const ident = `repo_${pyIdent(repo.name)}`;
   return `
 # --- ${repo.name.replace(/[\r\n]/g, " ")}: ${repo.commands.length} command(s) ---
 def _${ident}():
     env = ${py(env)}
     factory = util.BuildFactory()
-    factory.addStep(${py(checkout)})
-${commands.map((step) => `    factory.addStep(${py(step)})`).join("\n")}
+${factorySteps(repo, repo.commands, repo.timeoutMs)}
     c["builders"].append(util.BuilderConfig(name=${py(names.builder)}, workernames=${py(workerNames)}, factory=factory))
     # /build through the REST API (trigger: force). Extra properties must be declared here to be
     # accepted; the correlation property lets every build be matched to its slashbuild build.
     c["schedulers"].append(schedulers.ForceScheduler(
         name=${py(names.forceScheduler)},
         builderNames=[${py(names.builder)}],
-        properties=[
-            util.StringParameter(name=${py(CORRELATION_PROPERTY)}, default=""),
-            util.StringParameter(name=${py(REQUESTER_PROPERTY)}, default=""),
-            util.StringParameter(name=${py(SECRETS_PROPERTY)}, default=""),
-        ],
+        properties=${py(forceProperties())},
     ))
     # /build through the base change hook (trigger: change_hook), as the old integration did.
     project = ${py(bb.projectTemplate)}.replace("{repo}", ${py(repo.name)})

@@ -1,3 +1,5 @@
+import type { RepoConfig } from "../../config/config.js";
+
 /**
  * Step names shared by master.cfg generation and status mapping, so a Buildbot step can be matched
  * back to slashbuild's step by name (never by position: Buildbot adds its own steps, such as
@@ -36,4 +38,16 @@ export function buildbotStepNames(commands: readonly string[]): string[] {
 /** Buildbot step name → slashbuild step index, for the builds the generated master.cfg defines. */
 export function stepIndexByName(commands: readonly string[]): ReadonlyMap<string, number> {
   return new Map(buildbotStepNames(commands).map((name, index) => [name, index]));
+}
+
+/**
+ * The commands a build of `repo` runs: a deploy's are its `deploy.commands`. `start` is handed a
+ * deploy's repo config with them already in place; `recover` gets the repos as configured, so a
+ * deploy Buildbot still runs after a restart is followed by its deploy builder's step names.
+ */
+export function commandsRun(
+  build: { readonly kind?: string | undefined },
+  repo: Pick<RepoConfig, "commands" | "deploy">,
+): readonly string[] {
+  return build.kind === "deploy" && repo.deploy ? repo.deploy.commands : repo.commands;
 }

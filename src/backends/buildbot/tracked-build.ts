@@ -1,7 +1,7 @@
 import type { RepoConfig } from "../../config/config.js";
 import type { Build, StepStatus } from "../../core/build.js";
 import type { TrackedState } from "./map-build-state.js";
-import { slashbuildStepNames } from "./step-names.js";
+import { commandsRun, slashbuildStepNames } from "./step-names.js";
 
 /** A build slashbuild follows on the master, until it finishes. */
 export interface Tracked {
@@ -17,8 +17,12 @@ export interface Tracked {
   chain: Promise<void>;
 }
 
-/** What is known of a build when tracking starts: its stored steps and the master's ids it recorded. */
-export function trackBuild(build: Build, repo: RepoConfig): Tracked {
+/**
+ * What is known of a build when tracking starts: its stored steps and the master's ids it recorded.
+ * Its commands are the ones it runs: a deploy's are the repo's deploy commands (commandsRun).
+ */
+export function trackBuild(build: Build, configured: RepoConfig): Tracked {
+  const repo = { ...configured, commands: commandsRun(build, configured) };
   const names = slashbuildStepNames(repo.commands);
   const steps: StepStatus[] = names.map((_, i) => build.steps[i]?.status ?? "pending");
   const external = build.external;

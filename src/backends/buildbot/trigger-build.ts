@@ -7,9 +7,11 @@ import type { BuildbotClient } from "./buildbot-client.js";
 import {
   CORRELATION_PROPERTY,
   changeProject,
+  PREVIOUS_REVISION_PROPERTY,
   REQUESTER_PROPERTY,
   SECRETS_PROPERTY,
 } from "./buildbot-properties.js";
+import { deployNames } from "./generate-deploy-builders.js";
 
 /** The secrets property's value (buildbot-properties.ts): a fork's pull request gets none. */
 function secretsAllowed(build: Pick<Build, "trigger">): string {
@@ -79,11 +81,39 @@ export async function triggerBuild(
   build: Build,
   repo: RepoConfig,
 ): Promise<Triggered> {
+  if (build.kind === "deploy") return forceDeploy(client, bb, build, repo);
   if (bb.trigger === "change_hook") {
     await client.postChange(changeFields(build, repo, bb));
     return { buildsetid: null, buildrequestid: null };
   }
-  const result = await client.force(bb.names(repo.name).forceScheduler, forceParams(build));
+  return force(client, bb.names(repo.name).forceScheduler, forceParams(build));
+}
+
+/**
+ * A deploy goes to its environment's deploy builder (generate-deploy-builders.ts), always forced.
+ * `repo` is what the deploy runs (core/deploys/deploy-repo-config.ts): its env carries the
+ * previously deployed revision, which the master learns as a property.
+ */
+function forceDeploy(
+  client: BuildbotClient,
+  bb: BuildbotConfig,
+  build: Build,
+  repo: RepoConfig,
+): Promise<Triggered> {
+  if (!build.environment) throw new Error(`deploy build #${build.id} has no environment`);
+  return force(client, deployNames(bb, repo.name, build.environment).forceScheduler, {
+    ...forceParams(build),
+    reason: `deploy #${build.id} to ${build.environment} by @${build.requester}`,
+    [PREVIOUS_REVISION_PROPERTY]: repo.env.SLASHBUILD_PREVIOUS_REVISION ?? "",
+  });
+}
+
+async function force(
+  client: BuildbotClient,
+  scheduler: string,
+  params: Record<string, string>,
+): Promise<Triggered> {
+  const result = await client.force(scheduler, params);
   // One builder per force scheduler in the generated master.cfg; take the first if a master has more.
   const brid = Object.values(result.buildRequestIds)[0];
   return { buildsetid: result.buildsetId, buildrequestid: typeof brid === "number" ? brid : null };

@@ -6,6 +6,7 @@ import { GitMirrors } from "../../../src/git/git-mirrors.js";
 import {
   type BackendContractEnv,
   buildBackendContract,
+  DEPLOYS_REPO,
   viaService,
 } from "../../contracts/build-backend-contract.js";
 import { describeWithBuildbot } from "../../helpers/buildbot-harness.js";
@@ -24,6 +25,7 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
         ok: { commands: ["git rev-parse HEAD"] },
         fails: { commands: ["true", "exit 3", "echo never"] },
         slow: { commands: ["sleep 60"] },
+        deploys: DEPLOYS_REPO,
       },
       settings: { follow_interval: "500ms" },
     });
@@ -41,7 +43,7 @@ describeWithBuildbot("BuildbotBackend honours the BuildBackend contract (real ma
         return ((await response.json()) as { buildrequests: unknown[] }).buildrequests.length;
       },
       stored: () => wired.store.list({ limit: 1000 }).length,
-      ...viaService(wired.service),
+      ...viaService(wired.service, master.config),
       finished: (id) => waitFor(`#${id} finished`, () => of(id, "finished")),
       started: (id) => waitFor(`#${id} started`, () => of(id, "started")),
       notifications: (id) =>

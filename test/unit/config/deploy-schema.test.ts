@@ -82,13 +82,15 @@ describe("repos.<name>.deploy", () => {
       /2 approvals need at least 2 people who may approve/,
     ],
     [{ commands: ["d"], environments: { x: { aproovals: 1 } } }, {}, /unknown key .*aproovals/],
-    [
-      { commands: ["d"], environments: { x: {} } },
-      { backend: "buildbot" },
-      /deploys run on the embedded runner for now/,
-    ],
   ])("refuses %j", (deploy, repo, message) => {
     expect(withDeploy(deploy, repo)).toThrow(message);
+  });
+
+  it("deploys on Buildbot too: a repo there gets deploy builders (backends/buildbot)", () => {
+    const deploy = { commands: ["make deploy"], environments: { production: {} } };
+    const config = withDeploy(deploy, { backend: "buildbot" })();
+    expect(config.repos.app?.backend).toBe("buildbot");
+    expect(config.repos.app?.deploy?.environments.production?.name).toBe("production");
   });
 
   it("counts admins among who may approve", () => {

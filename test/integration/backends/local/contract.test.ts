@@ -9,6 +9,7 @@ import { SqliteBuildStore } from "../../../../src/store/sqlite-build-store.js";
 import {
   type BackendContractEnv,
   buildBackendContract,
+  DEPLOYS_REPO,
   viaService,
 } from "../../../contracts/build-backend-contract.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../../helpers/git-repo.js";
@@ -36,6 +37,7 @@ describe("LocalBackend honours the BuildBackend contract", () => {
           ok: repo(["git rev-parse HEAD"]),
           fails: repo(["true", "exit 3", "echo never"]),
           slow: repo(["sleep 60"]),
+          deploys: { ...repo([...DEPLOYS_REPO.commands]), ...DEPLOYS_REPO },
         },
       },
       dataDir,
@@ -77,7 +79,7 @@ describe("LocalBackend honours the BuildBackend contract", () => {
       elsewhere,
       handedOver: async () => handed,
       stored: () => store.list({ limit: 1000 }).length,
-      ...viaService(service),
+      ...viaService(service, config),
       finished: (id) => waitFor(`#${id} finished`, () => of(id, "finished")),
       started: (id) => waitFor(`#${id} started`, () => of(id, "started")),
       notifications: (id) => seen.filter((s) => s.build.id === id).map((s) => s.kind),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   buildbotStepNames,
+  commandsRun,
   MAX_STEP_NAME,
   stepIndexByName,
 } from "../../../../src/backends/buildbot/step-names.js";
@@ -14,5 +15,15 @@ describe("step names", () => {
     for (const name of names) expect(name.length).toBeLessThanOrEqual(MAX_STEP_NAME);
     expect(names.slice(1, 3)).toEqual(["make", "make #2"]);
     expect(stepIndexByName(["make", "make"]).get("make #2")).toBe(2);
+  });
+
+  it("a deploy's steps are its deploy commands, whether handed its deploy config or the repo as configured", () => {
+    const repo = {
+      commands: ["make test"],
+      deploy: { commands: ["make deploy"], timeoutMs: 1, environments: {} },
+    };
+    expect(commandsRun({ kind: "deploy" }, repo)).toEqual(["make deploy"]);
+    expect(commandsRun({ kind: "build" }, repo)).toEqual(["make test"]);
+    expect(commandsRun({}, { commands: ["make test"] })).toEqual(["make test"]);
   });
 });

@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
+import type { BuildbotClient } from "../../../../src/backends/buildbot/buildbot-client.js";
 import { OLD_INTEGRATION_PROJECT } from "../../../../src/backends/buildbot/buildbot-properties.js";
 import {
   buildbotBranch,
   changeFields,
   forceParams,
+  triggerBuild,
 } from "../../../../src/backends/buildbot/trigger-build.js";
 import { buildbotConfigSchema, toBuildbotConfig } from "../../../../src/config/buildbot-schema.js";
 import type { Build } from "../../../../src/core/build.js";
+import { deployRepoConfig } from "../../../../src/core/deploys/deploy-repo-config.js";
 import { makeConfig } from "../../../helpers/make-config.js";
 
 const build = { id: 12, branch: "feature/x", requestedRevision: "abc1234", requester: "alice" } as Build;
@@ -139,4 +142,75 @@ describe("pull request builds on Buildbot", () => {
     );
     expect(properties.slashbuild_secrets).toBe("");
   });
+});
+
+describe("a deploy's trigger", () => {
+  const deployConfig = makeConfig({
+    repos: {
+      app: {
+        url: "/srv/app.git",
+        backend: "buildbot",
+        commands: ["true"],
+        deploy: { commands: ["make deploy"], environments: { production: {} } },
+      },
+    },
+  });
+  const configured = deployConfig.repos.app;
+  if (!configured?.deploy?.environments.production) throw new Error("no production");
+  const runs = deployRepoConfig(configured, configured.deploy, configured.deploy.environments.production, {
+    previousRevision: "1111111111111111111111111111111111111111",
+  });
+  const deploy = {
+    ...build,
+    id: 15,
+    branch: "main",
+    requestedRevision: "2222222222222222222222222222222222222222",
+    kind: "deploy",
+    environment: "production",
+    trigger: null,
+  } as Build;
+
+  it.each(["force", "change_hook"] as const)(
+    "is forced on its environment's deploy scheduler with the previous revision (trigger: %s)",
+    async (trigger) => {
+      const forced: { scheduler: string; params: Record<string, string> }[] = [];
+      const client = {
+        force: async (scheduler: string, params: Record<string, string>) => {
+          forced.push({ scheduler, params });
+          return { buildsetId: 7, buildRequestIds: { "3": 9 } };
+        },
+        postChange: async () => {
+          throw new Error("a deploy must not go through the change hook");
+        },
+      } as unknown as BuildbotClient;
+      const bbConfig = toBuildbotConfig(
+        buildbotConfigSchema.parse({
+          url: "http://127.0.0.1:8010",
+          username: "slashbuild",
+          password: "pw",
+          status_secret: "status-secret-0123456789",
+          trigger,
+        }),
+        "http://ci.example.com",
+      );
+      expect(await triggerBuild(client, bbConfig, deploy, runs)).toEqual({
+        buildsetid: 7,
+        buildrequestid: 9,
+      });
+      expect(forced).toEqual([
+        {
+          scheduler: "slashbuild-deploy-app-production",
+          params: {
+            branch: "main",
+            revision: "2222222222222222222222222222222222222222",
+            reason: "deploy #15 to production by @alice",
+            slashbuild_build_id: "15",
+            slashbuild_user: "alice",
+            slashbuild_secrets: "yes",
+            slashbuild_previous_revision: "1111111111111111111111111111111111111111",
+          },
+        },
+      ]);
+    },
+  );
 });

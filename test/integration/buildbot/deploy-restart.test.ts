@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Build } from "../../../src/core/build.js";
+import type { BuildService } from "../../../src/core/build-service.js";
+import { deployRepoConfig } from "../../../src/core/deploys/deploy-repo-config.js";
+import { describeWithBuildbot } from "../../helpers/buildbot-harness.js";
+import { type BuildbotMaster, startBuildbotMaster } from "../../helpers/buildbot-master.js";
+import { waitFor } from "../../helpers/buildbot-service.js";
+
+/**
+ * A deploy on Buildbot across a slashbuild restart (real master and worker). The master keeps
+ * running it, so the new process follows it by its deploy builder's steps; and core/deploys, which
+ * relaunches a deploy whose build is still queued, must not get it forced a second time.
+ */
+
+const DEPLOY_COMMANDS = ["sleep 3", 'test "$SLASHBUILD_ENVIRONMENT" = production'];
+
+describeWithBuildbot("a Buildbot deploy across a restart (real master)", () => {
+  let master: BuildbotMaster;
+
+  beforeAll(async () => {
+    master = await startBuildbotMaster({
+      secret: "deploy-restart-status-secret-0123",
+      repos: {
+        app: {
+          commands: ["exit 9"],
+          deploy: { commands: DEPLOY_COMMANDS, environments: { production: {} } },
+        },
+      },
+      settings: { follow_interval: "300ms", reconcile_interval: "1s" },
+    });
+  });
+
+  afterAll(async () => {
+    await master?.close();
+  });
+
+  /** As core/deploys' queue does: a held build of kind "deploy", launched with the environment's config. */
+  async function deploy(service: BuildService, build?: Build): Promise<Build> {
+    const repo = master.config.repos.app;
+    const place = repo?.deploy?.environments.production;
+    if (!repo?.deploy || !place) throw new Error("no app production");
+    const held =
+      build ??
+      service.hold({
+        repo: "app",
+        branch: "main",
+        requestedRevision: master.repo.tip,
+        requester: "alice",
+        requesterId: "uid-alice",
+        channelId: "chan-ci",
+        channelName: "ci",
+        backend: "buildbot",
+        rebuildOf: null,
+        createdAt: Date.now(),
+        trigger: null,
+        kind: "deploy",
+        environment: "production",
+      });
+    await service.launch(held, deployRepoConfig(repo, repo.deploy, place, { previousRevision: null }));
+    return held;
+  }
+
+  async function buildRequests(): Promise<number> {
+    const response = await master.harness.read("/api/v2/buildrequests");
+    return ((await response.json()) as { buildrequests: unknown[] }).buildrequests.length;
+  }
+
+  it("a deploy the master still runs is followed after a restart, by its deploy steps", async () => {
+    const first = master.wire();
+    const build = await deploy(first.service);
+    await waitFor(`#${build.id} started`, () => first.notifier.of(build.id, "started")[0], 60_000);
+    await first.backend.close();
+
+    const second = master.wire({}, first.store);
+    await second.service.recover();
+    const done = await waitFor(
+      `#${build.id} finished`,
+      () => second.notifier.of(build.id, "finished")[0],
+      60_000,
+    );
+    expect(done).toMatchObject({ status: "succeeded", kind: "deploy", failingStep: null });
+    const byName = Object.fromEntries(done.steps.map((step) => [step.name, step.status]));
+    for (const command of DEPLOY_COMMANDS) expect(byName[command]).toBe("succeeded");
+    expect(byName["exit 9"]).toBeUndefined();
+  }, 240_000);
+
+  it("a relaunched deploy the master already has is followed, never forced again", async () => {
+    const first = master.wire();
+    const before = await buildRequests();
+    const build = await deploy(first.service);
+    await waitFor(`#${build.id} handed over`, () => {
+      const stored = first.store.get(build.id);
+      return typeof stored?.external.buildrequestid === "number" ? stored : undefined;
+    });
+    await first.backend.close();
+
+    // What DeployService.recover does with a deploying deploy whose build was stored as queued:
+    // launch the build as stored now.
+    const second = master.wire({}, first.store);
+    const stored = second.store.get(build.id);
+    if (!stored) throw new Error(`#${build.id} vanished`);
+    await deploy(second.service, stored);
+    const done = await waitFor(
+      `#${build.id} finished`,
+      () => second.notifier.of(build.id, "finished")[0],
+      60_000,
+    );
+    expect(done.status).toBe("succeeded");
+    expect(await buildRequests()).toBe(before + 1);
+  }, 240_000);
+});
