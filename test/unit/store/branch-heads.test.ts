@@ -45,6 +45,19 @@ function heads(store: SqliteBuildStore, repo: string) {
 }
 
 describe("branch heads", () => {
+  it("count builds only: a failed deploy of a branch's commit is no verdict of the branch (its badge stays green)", () => {
+    const store = new SqliteBuildStore(openDatabase(":memory:"));
+    const passed = store.create(makeNewBuild({ branch: "main" }));
+    store.update(passed.id, { status: "succeeded", finishedAt: 2000 });
+    const deploy = store.create(makeNewBuild({ branch: "main", kind: "deploy", environment: "production" }));
+    store.update(deploy.id, { status: "failed", finishedAt: 3000 });
+    expect(store.branchHead("app", "main")?.verdict?.id).toBe(passed.id);
+    // Only a deploy of a branch never built: no branch listed for it.
+    const lone = store.create(makeNewBuild({ branch: "release/1", kind: "deploy", environment: "staging" }));
+    store.update(lone.id, { status: "succeeded", finishedAt: 4000 });
+    expect(store.branchHead("app", "release/1")).toBeUndefined();
+  });
+
   it("list a repo's branches by their newest verdict (else their first build), each with its newest build", () => {
     const store = new SqliteBuildStore(openDatabase(":memory:"));
     const finish = (branch: string, status: BuildStatus, repo = "app") => {
