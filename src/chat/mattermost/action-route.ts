@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
-import { z } from "zod";
 import type { ChatCommand, Reply } from "../../core/chat-command.js";
 import { SlashbuildError } from "../../core/errors.js";
 import { replyText } from "../apologize.js";
 import { type ActionName, verifyAction } from "./action-signature.js";
+import { clickRefusal, parseClick } from "./button-click.js";
 
 /**
  * The button receiver (CONTRACT §6). Mattermost POSTs a click here as JSON with no auth header,
@@ -53,20 +53,6 @@ export interface ActionResponse {
 
 const COMMANDS: Readonly<Record<Exclude<ActionName, "log">, string>> = { stop: "stop", rebuild: "rebuild" };
 
-/**
- * The fields of PostActionIntegrationRequest we use, typed. Mattermost adds fields over
- * versions (root_id, trigger_id, …), so the body is not strict; the context, which only we
- * write, is (action-signature.ts).
- */
-const clickSchema = z.object({
-  user_id: z.string().min(1),
-  user_name: z.string().min(1),
-  channel_id: z.string().min(1),
-  channel_name: z.string().min(1),
-  post_id: z.string().optional(),
-  context: z.unknown(),
-});
-
 export const actionRoute: FastifyPluginAsync<ActionRouteOptions> = async (app, options) => {
   const clock = options.clock ?? Date.now;
   app.post(ACTION_PATH, { bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
@@ -74,19 +60,16 @@ export const actionRoute: FastifyPluginAsync<ActionRouteOptions> = async (app, o
     const check = verifyAction(options.secret, (body as { context?: unknown }).context, clock());
     if (!check.ok) {
       request.log.warn({ reason: check.reason }, "button click refused");
-      throw refusal(check.reason);
-    }
-    const click = clickSchema.safeParse(body);
-    if (!click.success) {
-      throw new SlashbuildError(
-        "REQUEST_INVALID",
-        "A button click names the user, channel and post (user_id, user_name, channel_id, channel_name, post_id) as strings.",
+      throw clickRefusal(
+        check.reason,
+        "(mattermost.button_lifetime); type the command instead, e.g. /build rebuild N.",
       );
     }
+    const click = parseClick(body);
     const { action, build } = check;
     if (options.rootPostOf) {
       const postId = options.rootPostOf(build);
-      if (postId === undefined || click.data.post_id !== postId) {
+      if (postId === undefined || click.post_id !== postId) {
         request.log.warn({ action, build }, "button click refused: not from the build's post");
         throw new SlashbuildError(
           "ACTION_WRONG_POST",
@@ -94,9 +77,9 @@ export const actionRoute: FastifyPluginAsync<ActionRouteOptions> = async (app, o
         );
       }
     }
-    let userName = click.data.user_name;
+    let userName = click.user_name;
     if (options.whoIs) {
-      const who = await options.whoIs(click.data.user_id);
+      const who = await options.whoIs(click.user_id);
       if (who.kind === "unknown") {
         request.log.warn({ action, build }, "button click refused: Mattermost does not know the clicker");
         throw new SlashbuildError(
@@ -118,8 +101,8 @@ export const actionRoute: FastifyPluginAsync<ActionRouteOptions> = async (app, o
       userName = who.name;
     }
     if (action === "log") return answer(reply, { ephemeral_text: options.fullLog(build) });
-    const user = { id: click.data.user_id, name: userName };
-    const channel = { id: click.data.channel_id, name: click.data.channel_name };
+    const user = { id: click.user_id, name: userName };
+    const channel = { id: click.channel_id, name: click.channel_name };
     try {
       const result = await options.handleCommand({ text: `${COMMANDS[action]} ${build}`, user, channel });
       return answer(reply, { ephemeral_text: replyText(result, options.properNames) });
@@ -138,24 +121,4 @@ function answer(reply: import("fastify").FastifyReply, body: ActionResponse) {
     .code(200)
     .type("application/json")
     .send({ ...body, skip_slack_parsing: true });
-}
-
-function refusal(reason: "malformed" | "signature" | "expired"): SlashbuildError {
-  switch (reason) {
-    case "malformed":
-      return new SlashbuildError(
-        "ACTION_CONTEXT_INVALID",
-        "This button's context is not one slashbuild writes (unknown or missing fields, wrong types); use a button from a current post.",
-      );
-    case "signature":
-      return new SlashbuildError(
-        "ACTION_SIGNATURE_INVALID",
-        "This button's signature does not verify; it was not made by this slashbuild (or action_secret changed). Use a button from a current post.",
-      );
-    case "expired":
-      return new SlashbuildError(
-        "ACTION_EXPIRED",
-        "This button has expired (mattermost.button_lifetime); type the command instead, e.g. /build rebuild N.",
-      );
-  }
 }

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { z } from "zod";
 import type { Reply } from "../../core/chat-command.js";
 import type { DecisionRequest } from "../../core/deploys/decide-deploy.js";
 import { SlashbuildError } from "../../core/errors.js";
 import { replyText } from "../apologize.js";
 import type { ActionResponse, ClickerLookup } from "./action-route.js";
+import { clickRefusal, parseClick } from "./button-click.js";
 import { verifyDeployAction } from "./deploy-action-context.js";
 
 /**
@@ -32,15 +32,6 @@ export interface DeployActionRouteOptions {
   readonly whoIs: ((userId: string) => Promise<ClickerLookup>) | null;
 }
 
-const clickSchema = z.object({
-  user_id: z.string().min(1),
-  user_name: z.string().min(1),
-  channel_id: z.string().min(1),
-  channel_name: z.string().min(1),
-  post_id: z.string().optional(),
-  context: z.unknown(),
-});
-
 export const deployActionRoute: FastifyPluginAsync<DeployActionRouteOptions> = async (app, options) => {
   const clock = options.clock ?? Date.now;
   app.post(DEPLOY_ACTION_PATH, { bodyLimit: BODY_LIMIT }, async (request, reply) => {
@@ -48,15 +39,12 @@ export const deployActionRoute: FastifyPluginAsync<DeployActionRouteOptions> = a
     const check = verifyDeployAction(options.secret, (body as { context?: unknown }).context, clock());
     if (!check.ok) {
       request.log.warn({ reason: check.reason }, "deploy button click refused");
-      throw refusal(check.reason);
-    }
-    const click = clickSchema.safeParse(body);
-    if (!click.success) {
-      throw new SlashbuildError(
-        "REQUEST_INVALID",
-        "A button click names the user, channel and post (user_id, user_name, channel_id, channel_name, post_id) as strings.",
+      throw clickRefusal(
+        check.reason,
+        "with its request; `/build envs` shows what still waits for approval.",
       );
     }
+    const click = parseClick(body);
     const { action, deploy, round } = check;
     if (!options.rootPostOf || !options.whoIs) {
       throw new SlashbuildError(
@@ -64,14 +52,14 @@ export const deployActionRoute: FastifyPluginAsync<DeployActionRouteOptions> = a
         `Without bot mode slashbuild cannot tell who clicked, so deploys are decided by command: type \`/build ${action} ${deploy}\`.`,
       );
     }
-    if (click.data.post_id === undefined || click.data.post_id !== options.rootPostOf(deploy)) {
+    if (click.post_id === undefined || click.post_id !== options.rootPostOf(deploy)) {
       request.log.warn({ action, deploy }, "deploy button click refused: not from the deploy's post");
       throw new SlashbuildError(
         "ACTION_WRONG_POST",
         `This button does not belong to the post it was clicked on; use the buttons on deploy #${deploy}'s own post.`,
       );
     }
-    const who = await options.whoIs(click.data.user_id);
+    const who = await options.whoIs(click.user_id);
     if (who.kind === "unknown") {
       throw new SlashbuildError(
         "ACTION_USER_UNKNOWN",
@@ -91,8 +79,8 @@ export const deployActionRoute: FastifyPluginAsync<DeployActionRouteOptions> = a
     const result = await options.decide({
       deploy,
       verdict: action === "approve" ? "approved" : "rejected",
-      user: { id: click.data.user_id, name: who.name },
-      channel: { id: click.data.channel_id, name: click.data.channel_name },
+      user: { id: click.user_id, name: who.name },
+      channel: { id: click.channel_id, name: click.channel_name },
       via: "button",
       round,
     });
@@ -106,24 +94,4 @@ function answer(reply: FastifyReply, body: ActionResponse) {
     .code(200)
     .type("application/json")
     .send({ ...body, skip_slack_parsing: true });
-}
-
-function refusal(reason: "malformed" | "signature" | "expired"): SlashbuildError {
-  switch (reason) {
-    case "malformed":
-      return new SlashbuildError(
-        "ACTION_CONTEXT_INVALID",
-        "This button's context is not one slashbuild writes; use a button from a current post.",
-      );
-    case "signature":
-      return new SlashbuildError(
-        "ACTION_SIGNATURE_INVALID",
-        "This button's signature does not verify; it was not made by this slashbuild (or action_secret changed). Use a button from a current post.",
-      );
-    case "expired":
-      return new SlashbuildError(
-        "ACTION_EXPIRED",
-        "This button has expired with its request; `/build envs` shows what still waits for approval.",
-      );
-  }
 }
