@@ -2,7 +2,7 @@ import type { Config } from "../../config/config.js";
 import type { ChatChannel, ChatUser } from "../chat-command.js";
 import { isSlashbuildError } from "../errors.js";
 import type { Atomically, Clock } from "../ports.js";
-import type { Deploy, DeployKind, DeployState } from "./deploy.js";
+import { DEPLOY_STATE_WORDS, type Deploy, type DeployKind, type DeployState } from "./deploy.js";
 import { type Environment, environmentOf } from "./deploy-admission.js";
 import { deployRepoConfig } from "./deploy-repo-config.js";
 import type { CommitLog, DeployBuilds, DeployNotifier, DeployStore } from "./ports.js";
@@ -172,13 +172,31 @@ export class DeployQueue {
     }
   }
 
-  /** Reads the commits the deploy adds, then announces the request with them (once). */
+  /**
+   * Reads the commits the deploy adds, then announces the request with them (once). Both after the
+   * answer: git is never started on the way to answering `/build deploy`. And git runs only for a
+   * request still standing by then: in a burst, each request supersedes the one before it, so the
+   * ones already superseded (or rejected, or expired) are announced without reading their commits.
+   */
   announceLater(deploy: Deploy): void {
     if (deploy.announced) return;
+    setImmediate(() => this.#announce(deploy.buildId));
+  }
+
+  #announce(buildId: number): void {
+    const deploy = this.#deps.store.get(buildId);
+    if (this.#closed || !deploy || deploy.announced) return;
     const place = this.#place(deploy);
     if (!place) return;
-    const task = this.#deps.commits
-      .between(place.repo, deploy.previousRevision, deploy.revision)
+    const read = ENDED_UNRUN.has(deploy.state)
+      ? Promise.resolve({
+          commits: [],
+          total: 0,
+          compareUrl: null,
+          note: `not read: the request was ${DEPLOY_STATE_WORDS[deploy.state]} first`,
+        })
+      : this.#deps.commits.between(place.repo, deploy.previousRevision, deploy.revision);
+    const task = read
       .catch((error: unknown) => {
         this.#deps.onError(error, deploy);
         return { commits: [], total: 0, compareUrl: null, note: "the commits could not be read" };
@@ -221,3 +239,6 @@ export class DeployQueue {
     }
   }
 }
+
+/** A deploy that ended before it could run: its request is still announced, without a git read. */
+const ENDED_UNRUN: ReadonlySet<DeployState> = new Set(["superseded", "rejected", "expired", "cancelled"]);

@@ -187,6 +187,31 @@ describe("DeployService: requests", () => {
     expect(t.told).toContain(`ended #${first.deploy.buildId} superseded by #${newer.deploy.buildId}`);
   });
 
+  it("reads a request's commits after the answer, and only for a request still standing then", async () => {
+    const t = deployHarness(deployConfig({ production }));
+    t.built("main", SHA_A);
+    const ask = () =>
+      t.deploys.request({ repo: "app", environment: "production", target: null, user: alice, channel: ci });
+    const first = ask();
+    // The answer is out before any git read (the harness's read notes the range it read).
+    expect(t.deploys.get(first.deploy.buildId).announced).toBe(false);
+    t.built("main", SHA_B);
+    const second = ask();
+    expect(second.superseded?.buildId).toBe(first.deploy.buildId);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The burst's first request was superseded before its turn: announced, its commits not read.
+    expect(t.deploys.get(first.deploy.buildId)).toMatchObject({
+      announced: true,
+      commits: { note: "not read: the request was superseded first" },
+    });
+    expect(t.deploys.get(second.deploy.buildId)).toMatchObject({
+      announced: true,
+      commits: { note: `null..${SHA_B}` },
+    });
+    expect(t.told).toContain(`requested #${first.deploy.buildId} superseded`);
+  });
+
   it("runs one deploy at a time per environment: a second queues behind, and starts when the first ends", async () => {
     const t = deployHarness(deployConfig({ staging }));
     t.built("main", SHA_A);
