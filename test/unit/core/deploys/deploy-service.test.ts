@@ -194,7 +194,7 @@ describe("DeployService: requests", () => {
       t.deploys.request({ repo: "app", environment: "production", target: null, user: alice, channel: ci });
     const first = ask();
     // The answer is out before any git read (the harness's read notes the range it read).
-    expect(t.deploys.get(first.deploy.buildId).announced).toBe(false);
+    expect(t.deploys.get(first.deploy.buildId)?.announced).toBe(false);
     t.built("main", SHA_B);
     const second = ask();
     expect(second.superseded?.buildId).toBe(first.deploy.buildId);
