@@ -67,7 +67,8 @@ export class ServeProcess {
     const t0 = performance.now();
     const child = spawn(
       process.execPath,
-      [...(options.nodeFlags ?? []), BIN, "serve", "--config", configFile],
+      // BENCH_SERVE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server itself.
+      [...(options.nodeFlags ?? []), ...serveFlags(), BIN, "serve", "--config", configFile],
       { cwd: dataDir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
     );
     let stderr = "";
@@ -135,4 +136,9 @@ export function slashForm(text: string): string {
     response_url: "http://127.0.0.1:9/hooks/commands/x",
     trigger_id: "trigger-1",
   }).toString();
+}
+
+/** Node flags for every serve process a bench starts, from BENCH_SERVE_FLAGS (space-separated). */
+function serveFlags(): string[] {
+  return (process.env.BENCH_SERVE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
 }

@@ -113,6 +113,8 @@ export function deployHarness(
     between: async (_repo, from, to) => ({ commits: [], total: 0, compareUrl: null, note: `${from}..${to}` }),
   };
   deploys = new DeployService({
+    // Announced on the next timer turn, which settle() waits for (the service waits 200 ms).
+    announceAfterMs: 0,
     config,
     store,
     green: new SqliteGreenBuilds(db, builds),

@@ -47,6 +47,8 @@ export interface DeployQueueDeps {
   readonly atomically: Atomically;
   /** Faults of the work done after an answer (reading commits, handing a deploy to its runner). */
   readonly onError: (error: unknown, deploy: Deploy) => void;
+  /** How long a request's announcement waits for a newer one (default ANNOUNCE_AFTER_MS). */
+  readonly announceAfterMs?: number;
 }
 
 const WAITING: readonly DeployState[] = ["awaiting_approval", "queued"];
@@ -175,12 +177,13 @@ export class DeployQueue {
   /**
    * Reads the commits the deploy adds, then announces the request with them (once). Both after the
    * answer: git is never started on the way to answering `/build deploy`. And git runs only for a
-   * request still standing by then: in a burst, each request supersedes the one before it, so the
-   * ones already superseded (or rejected, or expired) are announced without reading their commits.
+   * request still standing ANNOUNCE_AFTER_MS later: in a burst, each request supersedes the one
+   * before it, so the ones already superseded (or rejected, or expired) are announced without
+   * reading their commits, and a burst costs one read.
    */
   announceLater(deploy: Deploy): void {
     if (deploy.announced) return;
-    setImmediate(() => this.#announce(deploy.buildId));
+    setTimeout(() => this.#announce(deploy.buildId), this.#deps.announceAfterMs ?? ANNOUNCE_AFTER_MS);
   }
 
   #announce(buildId: number): void {
@@ -239,6 +242,9 @@ export class DeployQueue {
     }
   }
 }
+
+/** How long a request's announcement waits for a newer one to supersede it; unnoticed in chat. */
+const ANNOUNCE_AFTER_MS = 200;
 
 /** A deploy that ended before it could run: its request is still announced, without a git read. */
 const ENDED_UNRUN: ReadonlySet<DeployState> = new Set(["superseded", "rejected", "expired", "cancelled"]);

@@ -43,6 +43,8 @@ export interface DeployServiceDeps {
   readonly atomically?: Atomically;
   /** Faults of work done after an answer (reading commits, a backend refusing a deploy). */
   readonly onError?: (error: unknown, subject: Deploy | Build) => void;
+  /** How long a request's announcement waits for a newer one to supersede it (deploy-queue.ts). */
+  readonly announceAfterMs?: number;
 }
 
 export interface DeployRequest {

@@ -198,8 +198,7 @@ describe("DeployService: requests", () => {
     t.built("main", SHA_B);
     const second = ask();
     expect(second.superseded?.buildId).toBe(first.deploy.buildId);
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
+    await t.settle();
     // The burst's first request was superseded before its turn: announced, its commits not read.
     expect(t.deploys.get(first.deploy.buildId)).toMatchObject({
       announced: true,
