@@ -5,7 +5,7 @@
  * back to the host's folder. This script only acts and records; the test asserts on what it prints
  * (one JSON line on stdout).
  */
-import { closeSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import Database from "better-sqlite3";
@@ -17,28 +17,9 @@ import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { sendSlashCommand } from "../../fakes/send-slash-command.js";
 import { GitRepoFixture, removeDir } from "../../helpers/git-repo.js";
 import { freePort, waitFor } from "../../helpers/service-process.js";
+import { fillDisk } from "../../helpers/small-filesystem.js";
 
 const TOKEN = "cuzrenun5z3jqip98q1zxoi65f";
-
-/** Writes until the filesystem refuses: big chunks, then smaller, down to single bytes. */
-function fillDisk(file: string): void {
-  const fd = openSync(file, "w");
-  try {
-    for (const size of [1 << 20, 1 << 16, 1 << 12, 1 << 8, 1]) {
-      const chunk = Buffer.alloc(size, 0x61);
-      for (;;) {
-        try {
-          if (writeSync(fd, chunk) < size) break;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "ENOSPC") break;
-          throw error;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function main(mount: string) {
   const mattermost = await FakeMattermost.start();
