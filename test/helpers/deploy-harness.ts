@@ -50,6 +50,8 @@ export interface DeployHarness {
   /** The backend ran deploy build `id` to `status`. */
   ran(id: number, status: FinalStatus, sha?: string): void;
   /** Lets the hand-overs that follow a commit (queued as microtasks) reach the backend. */
+  /** A new DeployService over the same database, as the next process starts one (recover()). */
+  restart(): void;
   settle(): Promise<void>;
 }
 
@@ -112,27 +114,29 @@ export function deployHarness(
   const commits: CommitLog = {
     between: async (_repo, from, to) => ({ commits: [], total: 0, compareUrl: null, note: `${from}..${to}` }),
   };
-  deploys = new DeployService({
-    // Announced on the next timer turn, which settle() waits for (the service waits 200 ms).
-    announceAfterMs: 0,
-    config,
-    store,
-    green: new SqliteGreenBuilds(db, builds),
-    builds: {
-      hold: (build) => service.hold(build),
-      launch: (build, repo) => service.launch(build, repo),
-      finish: (buildId, status, reason) =>
-        service.applyEvent({ type: "finished", buildId, at: harness.now, status, reason }),
-      find: (id) => service.findBuild(id),
-    },
-    freezes: freezeWindows(),
-    commits,
-    notifier,
-    clock,
-    atomically,
-    onError: (error) => errors.push(error),
-    ...(options.rules ? { rules: options.rules } : {}),
-  });
+  const newDeploys = () =>
+    new DeployService({
+      // Announced on the next timer turn, which settle() waits for (the service waits 200 ms).
+      announceAfterMs: 0,
+      config,
+      store,
+      green: new SqliteGreenBuilds(db, builds),
+      builds: {
+        hold: (build) => service.hold(build),
+        launch: (build, repo) => service.launch(build, repo),
+        finish: (buildId, status, reason) =>
+          service.applyEvent({ type: "finished", buildId, at: harness.now, status, reason }),
+        find: (id) => service.findBuild(id),
+      },
+      freezes: freezeWindows(),
+      commits,
+      notifier,
+      clock,
+      atomically,
+      onError: (error) => errors.push(error),
+      ...(options.rules ? { rules: options.rules } : {}),
+    });
+  deploys = newDeploys();
   return Object.assign(harness, {
     config,
     db,
@@ -172,7 +176,15 @@ export function deployHarness(
       });
       service.applyEvent({ type: "finished", buildId: id, at: harness.now, status });
     },
+    restart() {
+      deploys?.close();
+      deploys = newDeploys();
+      this.deploys = deploys;
+      deploys.recover();
+    },
     async settle() {
+      // A timer set after the announcements' (0 ms, which Node runs as 1 ms) runs after them.
+      await new Promise((resolve) => setTimeout(resolve, 1));
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     },
   }) as DeployHarness;

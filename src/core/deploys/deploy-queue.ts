@@ -56,6 +56,8 @@ const WAITING: readonly DeployState[] = ["awaiting_approval", "queued"];
 export class DeployQueue {
   readonly #deps: DeployQueueDeps;
   #closed = false;
+  /** Announcements still waiting; close() drops them (the next start announces what is left). */
+  readonly #pending = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(deps: DeployQueueDeps) {
     this.#deps = deps;
@@ -182,13 +184,18 @@ export class DeployQueue {
    * reading their commits, and a burst costs one read.
    */
   announceLater(deploy: Deploy): void {
-    if (deploy.announced) return;
-    setTimeout(() => this.#announce(deploy.buildId), this.#deps.announceAfterMs ?? ANNOUNCE_AFTER_MS);
+    if (deploy.announced || this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#pending.delete(timer);
+      this.#announce(deploy.buildId);
+    }, this.#deps.announceAfterMs ?? ANNOUNCE_AFTER_MS);
+    this.#pending.add(timer);
   }
 
   #announce(buildId: number): void {
+    if (this.#closed) return;
     const deploy = this.#deps.store.get(buildId);
-    if (this.#closed || !deploy || deploy.announced) return;
+    if (!deploy || deploy.announced) return;
     const place = this.#place(deploy);
     if (!place) return;
     const read = ENDED_UNRUN.has(deploy.state)
@@ -217,9 +224,14 @@ export class DeployQueue {
     task.catch((error: unknown) => this.#deps.onError(error, deploy));
   }
 
-  /** No new hand-overs: a shutdown must not start deploys it would then report interrupted. */
+  /**
+   * No new hand-overs: a shutdown must not start deploys it would then report interrupted. Waiting
+   * announcements are dropped, since the store closes after this; the next start announces them.
+   */
   close(): void {
     this.#closed = true;
+    for (const timer of this.#pending) clearTimeout(timer);
+    this.#pending.clear();
   }
 
   get(buildId: number): Deploy {

@@ -211,6 +211,41 @@ describe("DeployService: requests", () => {
     expect(t.told).toContain(`requested #${first.deploy.buildId} superseded`);
   });
 
+  it("drops a waiting announcement at close: the database, closed next, is never read", async () => {
+    const t = deployHarness(deployConfig({ production }));
+    t.built("main", SHA_A);
+    t.deploys.request({ repo: "app", environment: "production", target: null, user: alice, channel: ci });
+    t.deploys.close();
+    // The shutdown order: the deploys first, the database last, before the timer's turn.
+    t.db.close();
+    await t.settle();
+    expect(t.errors).toEqual([]);
+    expect(t.told).toEqual([]);
+  });
+
+  it("announces at the next start a request the shutdown left unannounced", async () => {
+    const t = deployHarness(deployConfig({ production }));
+    t.built("main", SHA_A);
+    const { deploy } = t.deploys.request({
+      repo: "app",
+      environment: "production",
+      target: null,
+      user: alice,
+      channel: ci,
+    });
+    t.deploys.close();
+    await t.settle();
+    expect(t.deploys.get(deploy.buildId)?.announced).toBe(false);
+    expect(t.told).toEqual([]);
+    t.restart();
+    await t.settle();
+    expect(t.deploys.get(deploy.buildId)).toMatchObject({
+      announced: true,
+      commits: { note: `null..${SHA_A}` },
+    });
+    expect(t.told).toEqual([`requested #${deploy.buildId} awaiting_approval`]);
+  });
+
   it("runs one deploy at a time per environment: a second queues behind, and starts when the first ends", async () => {
     const t = deployHarness(deployConfig({ staging }));
     t.built("main", SHA_A);
