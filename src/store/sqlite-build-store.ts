@@ -6,6 +6,7 @@ import { SameUnfinishedQuery } from "./find-same-unfinished.js";
 import type { Db } from "./open-database.js";
 import { SqliteBranchHeads } from "./sqlite-branch-heads.js";
 import { SqliteTestReports } from "./sqlite-test-reports.js";
+import { statementCache } from "./statement-cache.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 interface NumberRecorder {
@@ -52,12 +53,15 @@ export class SqliteBuildStore implements BuildStore {
 
   readonly #guard: StorageGuard;
   readonly #numbers: NumberRecorder | undefined;
+  /** Statements made from a patch's columns, prepared once each (statement-cache.ts). */
+  readonly #prepared: ReturnType<typeof statementCache>;
   /** The builds' test reports: saved by the embedded runner, read back with each build by `get`. */
   readonly tests: SqliteTestReports;
 
   /** `numbers` hears every new build's number (store/build-number-mark.ts: kept outside the database). */
   constructor(db: Db, guard: StorageGuard = UNGUARDED, numbers?: NumberRecorder) {
     this.#db = db;
+    this.#prepared = statementCache(db);
     this.#guard = guard;
     this.#numbers = numbers;
     this.tests = new SqliteTestReports(db, guard);
@@ -176,8 +180,8 @@ export class SqliteBuildStore implements BuildStore {
 
   discard(id: number): void {
     this.#db.transaction(() => {
-      this.#db.prepare("DELETE FROM build_steps WHERE build_id = ?").run(id);
-      this.#db.prepare("DELETE FROM builds WHERE id = ?").run(id);
+      this.#prepared("DELETE FROM build_steps WHERE build_id = ?").run(id);
+      this.#prepared("DELETE FROM builds WHERE id = ?").run(id);
       // AUTOINCREMENT never reuses a number by itself; this one was never shown to anyone, so give
       // it back unless a later build already took the next one (then the gap is harmless).
       this.#db
@@ -243,7 +247,7 @@ export class SqliteBuildStore implements BuildStore {
     }
     if (sets.length > 0) {
       this.#guard.run(() =>
-        this.#db.prepare(`UPDATE builds SET ${sets.join(", ")} WHERE id = @id`).run(params),
+        this.#prepared(`UPDATE builds SET ${sets.join(", ")} WHERE id = @id`).run(params),
       );
     }
     const build = this.get(id);
@@ -252,9 +256,9 @@ export class SqliteBuildStore implements BuildStore {
   }
 
   setSteps(id: number, names: readonly string[]): void {
-    const insert = this.#db.prepare("INSERT INTO build_steps (build_id, idx, name) VALUES (?, ?, ?)");
+    const insert = this.#prepared("INSERT INTO build_steps (build_id, idx, name) VALUES (?, ?, ?)");
     this.#db.transaction(() => {
-      this.#db.prepare("DELETE FROM build_steps WHERE build_id = ?").run(id);
+      this.#prepared("DELETE FROM build_steps WHERE build_id = ?").run(id);
       names.forEach((name, index) => {
         insert.run(id, index, name);
       });
@@ -271,14 +275,16 @@ export class SqliteBuildStore implements BuildStore {
       params[key] = value;
     }
     if (sets.length === 0) return;
-    const result = this.#db
-      .prepare(`UPDATE build_steps SET ${sets.join(", ")} WHERE build_id = @id AND idx = @index`)
-      .run(params);
+    const result = this.#prepared(
+      `UPDATE build_steps SET ${sets.join(", ")} WHERE build_id = @id AND idx = @index`,
+    ).run(params);
     if (result.changes === 0 && typeof patch.name === "string") {
       // Buildbot reports steps as it discovers them; the first report creates the row.
-      this.#db
-        .prepare("INSERT INTO build_steps (build_id, idx, name) VALUES (?, ?, ?)")
-        .run(id, index, patch.name);
+      this.#prepared("INSERT INTO build_steps (build_id, idx, name) VALUES (?, ?, ?)").run(
+        id,
+        index,
+        patch.name,
+      );
       this.updateStep(id, index, { ...patch, name: undefined });
     }
   }

@@ -16,6 +16,7 @@ import {
   toEvent,
 } from "./deploy-rows.js";
 import type { Db } from "./open-database.js";
+import { statementCache } from "./statement-cache.js";
 import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 
 const PATCH_COLUMNS: Record<keyof DeployPatch, string> = {
@@ -43,7 +44,6 @@ interface LockRow {
  * (repo, environment, state, id) and the lock's primary key, whatever the history's length.
  */
 export class SqliteDeployStore implements DeployStore {
-  readonly #db: Db;
   readonly #guard: StorageGuard;
   readonly #insert;
   readonly #byBuild;
@@ -61,10 +61,10 @@ export class SqliteDeployStore implements DeployStore {
   readonly #lapsed;
   readonly #record;
   readonly #events;
-  readonly #updates = new Map<string, ReturnType<Db["prepare"]>>();
+  readonly #updates: ReturnType<typeof statementCache>;
 
   constructor(db: Db, guard: StorageGuard = UNGUARDED) {
-    this.#db = db;
+    this.#updates = statementCache(db);
     this.#guard = guard;
     this.#insert = db.prepare(
       `INSERT INTO deploys (build_id, repo, environment, kind, revision, branch, source_build_id, requester,
@@ -152,13 +152,8 @@ export class SqliteDeployStore implements DeployStore {
     }
     if (sets.length > 0) {
       const sql = `UPDATE deploys SET ${sets.join(", ")} WHERE build_id = @buildId`;
-      let statement = this.#updates.get(sql);
-      if (!statement) {
-        statement = this.#db.prepare(sql);
-        this.#updates.set(sql, statement);
-      }
-      const prepared = statement;
-      this.#guard.run(() => prepared.run(params));
+      const statement = this.#updates(sql);
+      this.#guard.run(() => statement.run(params));
     }
     return this.#must(buildId);
   }
