@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import type { Build } from "../core/build.js";
 import type { GreenBuilds } from "../core/deploys/ports.js";
 import type { BuildStore } from "../core/ports.js";
@@ -12,7 +13,9 @@ import type { Db } from "./open-database.js";
 export class SqliteGreenBuilds implements GreenBuilds {
   readonly #builds: Pick<BuildStore, "get">;
   readonly #newest;
-  readonly #ofRevision;
+  readonly #db: Db;
+  /** By limit: a bound LIMIT makes SQLite recompile the statement at every call (about 25 µs here). */
+  readonly #ofRevision = new Map<number, RevisionStatement>();
 
   constructor(db: Db, builds: Pick<BuildStore, "get">) {
     this.#builds = builds;
@@ -20,13 +23,7 @@ export class SqliteGreenBuilds implements GreenBuilds {
       `SELECT id FROM builds WHERE repo = ? AND branch = ? AND status = 'succeeded' AND kind = 'build'
          ORDER BY id DESC LIMIT 1`,
     );
-    // A prefix of hex digits is a range of shas: from it up to the same prefix followed by 'g'.
-    // Read in the index's order and sorted here: a commit is built green a few times, and an ORDER
-    // BY id would sort every match of a short prefix before the limit applies.
-    this.#ofRevision = db.prepare<{ repo: string; from: string; to: string; limit: number }, { id: number }>(
-      `SELECT id FROM builds WHERE repo = @repo AND sha >= @from AND sha < @to
-         AND status = 'succeeded' AND kind = 'build' LIMIT @limit`,
-    );
+    this.#db = db;
   }
 
   newest(repo: string, branch: string): Build | undefined {
@@ -36,9 +33,27 @@ export class SqliteGreenBuilds implements GreenBuilds {
 
   ofRevision(repo: string, revision: string, limit: number): Build[] {
     const from = revision.toLowerCase();
-    return this.#ofRevision
-      .all({ repo, from, to: `${from}g`, limit })
+    return this.#revisionStatement(limit)
+      .all({ repo, from, to: `${from}g` })
       .sort((a, b) => b.id - a.id)
       .flatMap((row) => this.#builds.get(row.id) ?? []);
   }
+
+  // A prefix of hex digits is a range of shas: from it up to the same prefix followed by 'g'. Read
+  // in the index's order and sorted by the caller: a commit is built green a few times, and an
+  // ORDER BY id would sort every match of a short prefix before the limit applies.
+  #revisionStatement(limit: number): RevisionStatement {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`not a limit: ${limit}`);
+    let statement = this.#ofRevision.get(limit);
+    if (!statement) {
+      statement = this.#db.prepare<{ repo: string; from: string; to: string }, { id: number }>(
+        `SELECT id FROM builds WHERE repo = @repo AND sha >= @from AND sha < @to
+           AND status = 'succeeded' AND kind = 'build' LIMIT ${limit}`,
+      );
+      this.#ofRevision.set(limit, statement);
+    }
+    return statement;
+  }
 }
+
+type RevisionStatement = Database.Statement<{ repo: string; from: string; to: string }, { id: number }>;
