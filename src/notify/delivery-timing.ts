@@ -1,14 +1,24 @@
-import { setTimeout as delay } from "node:timers/promises";
-
 /** How the deliverer waits between tries (outbox-deliverer.ts); the scheduler waits the same way. */
 
 /** Resolves after `ms`, or early (without throwing) once `signal` aborts. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export const realSleep: Sleep = (ms, signal) =>
-  delay(ms, undefined, { signal }).catch((error: unknown) => {
-    if (!(error instanceof Error && error.name === "AbortError")) throw error;
+  // A timer and a listener rather than timers/promises: an abort would reject that with an
+  // AbortError built for nothing, and the deliverer is woken this way at every enqueue.
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
+
+/** The reason a deliverer is woken with: given, so that no DOMException is built at each wake. */
+export const WOKEN = Symbol("woken");
 
 /**
  * Exponential backoff with "equal jitter": half the step is fixed, half random, so retries of

@@ -1,6 +1,6 @@
 import type { Clock } from "../core/ports.js";
 import type { OutboxDelivererOptions } from "./deliverer-options.js";
-import { backoffMs, realSleep, type Sleep } from "./delivery-timing.js";
+import { backoffMs, realSleep, type Sleep, WOKEN } from "./delivery-timing.js";
 import { DigestPicker } from "./digest-picker.js";
 import type { DeliveryLogger, OutboxMessage, SendOutcome } from "./ports.js";
 
@@ -55,7 +55,7 @@ export class OutboxDeliverer {
   /** Look at the outbox again now (called on every enqueue). */
   wake(): void {
     this.#wakeRequested = true;
-    this.#waking?.abort();
+    this.#waking?.abort(WOKEN);
   }
 
   /** Resolves once the loop has ended; a send in flight is finished (and recorded) first. */
@@ -63,7 +63,7 @@ export class OutboxDeliverer {
     this.#stopping = true;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
-    this.#waking?.abort();
+    this.#waking?.abort(WOKEN);
     await this.#loop;
     this.#loop = null;
   }
