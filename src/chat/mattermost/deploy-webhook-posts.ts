@@ -58,8 +58,9 @@ export function webhookDeployPosts(options: DeployPostOptions): DeployPosts {
     progressed: () => [],
     finished: (deploy, build, excerpt) => {
       const text = texts.finished(deploy, build, excerpt);
-      const attachment = card(deploy, build);
-      return post("build_finished", text, deploy, attachment, ["build_started"]);
+      // A request that never ran says nothing at its build's end (its end was said already).
+      if (text === null) return [];
+      return post("build_finished", text, deploy, card(deploy, build), ["build_started"]);
     },
     autoSkipped: (build, environment, why) =>
       post(DEPLOY_POST, texts.autoSkipped(build, environment, why), build),

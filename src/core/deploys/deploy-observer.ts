@@ -1,9 +1,12 @@
 import { type Build, isDeployBuild } from "../build.js";
 import { SlashbuildError } from "../errors.js";
 import type { StatusNotifier } from "../ports.js";
+import type { DeployState } from "./deploy.js";
 import type { Environment } from "./deploy-admission.js";
 import { type DeployContext, gate } from "./deploy-context.js";
 import { onBranches } from "./resolve-deploy-target.js";
+
+const NEVER_RAN: ReadonlySet<DeployState> = new Set(["superseded", "rejected", "expired"]);
 
 /**
  * What deploys do when builds change, as a StatusNotifier wired beside the chat's (fanOutNotifier):
@@ -57,7 +60,9 @@ function started(context: DeployContext, build: Build): void {
 function finished(context: DeployContext, build: Build): void {
   if (isDeployBuild(build)) {
     const deploy = context.store.get(build.id);
-    if (deploy) context.queue.advance(deploy.repo, deploy.environment);
+    // One ended while it waited (superseded, rejected, expired) never held its environment (only
+    // a deploying one does), so its end frees nothing to start.
+    if (deploy && !NEVER_RAN.has(deploy.state)) context.queue.advance(deploy.repo, deploy.environment);
     return;
   }
   if (build.status !== "succeeded" || !build.sha || build.trigger?.kind === "pull_request") return;

@@ -218,7 +218,13 @@ export class DeployQueue {
           if (!now || now.announced) return;
           const announced = this.#deps.store.update(deploy.buildId, { commits, announced: true });
           const build = this.#deps.builds.find(deploy.buildId);
-          if (build) this.#deps.notifier.requested(announced, build);
+          if (!build) return;
+          // Ended before its announcement (notifyEnded held its notice back): said as its end.
+          if (announced.state === "superseded" || announced.state === "expired") {
+            this.#deps.notifier.ended(announced, build, this.#supersededBy(announced));
+          } else {
+            this.#deps.notifier.requested(announced, build);
+          }
         });
       });
     task.catch((error: unknown) => this.#deps.onError(error, deploy));
@@ -240,10 +246,21 @@ export class DeployQueue {
     return deploy;
   }
 
-  /** Tells the channel a deploy will never run (call inside the transaction that ended it). */
+  /**
+   * Tells the channel a deploy will never run (call inside the transaction that ended it). A request
+   * not yet announced says nothing now: its announcement says it ended, in one post instead of two
+   * (a burst of requests, each superseding the last, posts once per request).
+   */
   notifyEnded(deploy: Deploy, by: Deploy | null): void {
+    if (!deploy.announced) return;
     const build = this.#deps.builds.find(deploy.buildId);
     if (build) this.#deps.notifier.ended(deploy, build, by);
+  }
+
+  /** The request that replaced this one, as admit() words its reason. */
+  #supersededBy(deploy: Deploy): Deploy | null {
+    const by = /^superseded by #(\d+)$/.exec(deploy.reason ?? "")?.[1];
+    return by ? (this.#deps.store.get(Number(by)) ?? null) : null;
   }
 
   #place(deploy: Deploy): Environment | null {

@@ -149,7 +149,7 @@ describe("DeployService: requests", () => {
     expect(t.told).toContain(`requested #${admission.deploy.buildId} deploying`);
   });
 
-  it("waits for approval, answers a second request for the same revision with the first, supersedes it with another revision", () => {
+  it("waits for approval, answers a second request for the same revision with the first, supersedes it with another revision", async () => {
     const t = deployHarness(deployConfig({ production }));
     t.built("main", SHA_A);
     const first = t.deploys.request({
@@ -161,6 +161,8 @@ describe("DeployService: requests", () => {
     });
     expect(first.outcome).toBe("awaiting_approval");
     expect(first.deploy.expiresAt).toBe(THURSDAY + 24 * 3_600_000);
+    // Announced, as it is in chat long before anyone asks again.
+    await t.settle();
     const again = t.deploys.request({
       repo: "app",
       environment: "production",
@@ -208,7 +210,11 @@ describe("DeployService: requests", () => {
       announced: true,
       commits: { note: `null..${SHA_B}` },
     });
-    expect(t.told).toContain(`requested #${first.deploy.buildId} superseded`);
+    // One notice for it, its end: not a request post followed by "superseded".
+    expect(t.told.filter((told) => told.includes(`#${first.deploy.buildId} `))).toEqual([
+      `ended #${first.deploy.buildId} superseded by #${second.deploy.buildId}`,
+    ]);
+    expect(t.told).toContain(`requested #${second.deploy.buildId} awaiting_approval`);
   });
 
   it("drops a waiting announcement at close: the database, closed next, is never read", async () => {
@@ -339,7 +345,7 @@ describe("DeployService: approvals", () => {
     expect(t.told).toContain(`decided #${next.deploy.buildId} rejected by carol`);
   });
 
-  it("expires a request nobody approved, and says so", () => {
+  it("expires a request nobody approved, and says so", async () => {
     const t = deployHarness(deployConfig({ production: { ...production, approval_expiry: "2h" } }));
     t.built("main", SHA_A);
     const { deploy } = t.deploys.request({
@@ -349,6 +355,7 @@ describe("DeployService: approvals", () => {
       user: alice,
       channel: ci,
     });
+    await t.settle();
     t.now += 2 * 3_600_000 - 1;
     t.deploys.sweep();
     expect(t.deploys.get(deploy.buildId)?.state).toBe("awaiting_approval");
