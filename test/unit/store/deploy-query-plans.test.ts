@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Deploy } from "../../../src/core/deploys/deploy.js";
-import { type Db, openDatabase } from "../../../src/store/open-database.js";
+import type { Db } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { SqliteDeployStore } from "../../../src/store/sqlite-deploy-store.js";
 import { SqliteGreenBuilds } from "../../../src/store/sqlite-green-builds.js";
-import { boundPartialIndexColumns } from "../../helpers/partial-index-bindings.js";
+import { boundPartialIndexColumns, explain, recordingDb } from "../../helpers/query-plans.js";
 
 /**
  * Issue 20: answering `/build deploy` costs the same at 100k builds and 10k deploys. As in
@@ -14,30 +14,6 @@ import { boundPartialIndexColumns } from "../../helpers/partial-index-bindings.j
  * each one seek in the index made for it, never a walk of the branch's builds or the environment's
  * history.
  */
-
-function recordingDb(): { db: Db; statements: Set<string> } {
-  const db = openDatabase(":memory:");
-  const statements = new Set<string>();
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    statements.add(sql.replace(/\s+/g, " ").trim());
-    return prepare(sql);
-  }) as typeof db.prepare;
-  return { db, statements };
-}
-
-/** Any value for each parameter: a plan does not depend on the bound values. */
-function explain(db: Db, sql: string): string[] {
-  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string))];
-  const positional = (sql.match(/\?/g) ?? []).length;
-  const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
-  const rows = (
-    named.length > 0
-      ? statement.all(Object.fromEntries(named.map((name) => [name, "1"])))
-      : statement.all(...Array.from({ length: positional }, () => "1"))
-  ) as { detail: string }[];
-  return rows.map((row) => row.detail);
-}
 
 function exercise(db: Db): void {
   const builds = new SqliteBuildStore(db);

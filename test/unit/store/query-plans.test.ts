@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { BuildFilter } from "../../../src/core/ports.js";
-import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { SqliteChatPosts } from "../../../src/store/sqlite-chat-posts.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
@@ -8,7 +7,7 @@ import { SqliteRetention } from "../../../src/store/sqlite-retention.js";
 import { SqliteWebhookDeliveries } from "../../../src/store/sqlite-webhook-deliveries.js";
 import { parseApiListQuery } from "../../../src/web/api/api-query.js";
 import { makeBuild, makeNewBuild } from "../../fakes/make-build.js";
-import { boundPartialIndexColumns } from "../../helpers/partial-index-bindings.js";
+import { boundPartialIndexColumns, explain, recordingDb } from "../../helpers/query-plans.js";
 
 /**
  * Every statement the stores prepare is recorded (by wrapping db.prepare while each store method
@@ -24,30 +23,6 @@ const BOUNDED_SCANS: readonly { readonly sql: RegExp; readonly why: string }[] =
     why: "newest first by primary key: reads only `limit` rows",
   },
 ];
-
-function recordingDb(): { db: Db; statements: Set<string> } {
-  const db = openDatabase(":memory:");
-  const statements = new Set<string>();
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    statements.add(sql.replace(/\s+/g, " ").trim());
-    return prepare(sql);
-  }) as typeof db.prepare;
-  return { db, statements };
-}
-
-/** Any value for each parameter: a plan does not depend on the bound values. */
-function explain(db: Db, sql: string): string[] {
-  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string))];
-  const positional = (sql.match(/\?/g) ?? []).length;
-  const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
-  const rows = (
-    named.length > 0
-      ? statement.all(Object.fromEntries(named.map((name) => [name, "1"])))
-      : statement.all(...Array.from({ length: positional }, () => "1"))
-  ) as { detail: string }[];
-  return rows.map((row) => row.detail);
-}
 
 describe("query plans", () => {
   it("every store statement is served by an index: no full scan, no sort of the history", () => {
@@ -126,7 +101,7 @@ describe("query plans", () => {
       }
     }
     expect(problems).toEqual([]);
-    // And none is recompiled at each call (helpers/partial-index-bindings.ts), except the list
+    // And none is recompiled at each call (helpers/query-plans.ts), except the list
     // page's status filter: a person's choice, bound rather than written into the SQL, read once
     // per page view, where a recompile (about 20 µs) is nothing beside the page.
     const recompiled = boundPartialIndexColumns(db, [...statements]);
