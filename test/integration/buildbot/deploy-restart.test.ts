@@ -104,7 +104,17 @@ describeWithBuildbot("a Buildbot deploy across a restart (real master)", () => {
       `#${build.id} finished`,
       () => second.notifier.of(build.id, "finished")[0],
       60_000,
-    );
+    ).catch(async (error: unknown) => {
+      // Seen once in a full run (a 60 s wait, where it takes 4-6 s): say what each side knew.
+      const request = stored.external.buildrequestid;
+      const onMaster = await (await master.harness.read(`/api/v2/buildrequests/${request}`)).text();
+      const builds = await (await master.harness.read(`/api/v2/builds?buildrequestid=${request}`)).text();
+      throw new Error(
+        `${String(error)}; as launched: ${JSON.stringify({ status: stored.status, external: stored.external })}; ` +
+          `stored now: ${JSON.stringify(second.store.get(build.id))}; tracked: ${JSON.stringify(second.backend.trackedIds)}; ` +
+          `events: ${JSON.stringify(second.notifier.posts.map((post) => `${post.kind} #${post.build.id}`))}; request on the master: ${onMaster}; its builds: ${builds}`,
+      );
+    });
     expect(done.status).toBe("succeeded");
     expect(await buildRequests()).toBe(before + 1);
   }, 240_000);
