@@ -29,12 +29,14 @@ export class OutboxDeliverer {
   /** Retryable failures in a row: 0 = healthy; 2 or more = an outage, whose end resumes everything. */
   #failuresInARow = 0;
   /**
-   * An outcome the outbox could not record (its disk is full). Nothing is sent until it is: a post
+   * A delivery the outbox could not record (its disk is full). Nothing is sent until it is: a post
    * Mattermost accepted but the outbox still calls pending would otherwise go out again at every
-   * try (27 copies of one post in 20 s, before this).
+   * try (27 copies of one post in 20 s, before this). Only deliveries are held: a failed send that
+   * cannot be recorded leaves its message pending, and sending it again is what should happen.
    */
-  #unrecorded: { readonly message: OutboxMessage; readonly outcome: SendOutcome; tries: number } | null =
-    null;
+  #unrecorded: { readonly context: object; readonly record: () => void; tries: number } | null = null;
+  /** Failed sends in a row whose outcome could not be recorded either: their backoff. */
+  #unrecordedFailures = 0;
 
   constructor(options: OutboxDelivererOptions) {
     this.#options = options;
@@ -101,17 +103,18 @@ export class OutboxDeliverer {
     rateLimit?.tryTake();
     const digest = this.#digests?.pick(message, now, { failing: this.#failuresInARow > 0 });
     if (digest) {
-      const outcome = await this.#send({ ...digest.stand, payload: digest.part.payload });
-      if (outcome.kind === "delivered") {
+      const stand = { ...digest.stand, payload: digest.part.payload };
+      const outcome = await this.#send(stand);
+      if (outcome.kind !== "delivered") {
+        // A failed digest counts against a message it carries: its attempts mark the backlog as an
+        // outage's, and a digest refused for good drops that one message, not an unrelated one.
+        return this.#recordOrHold(stand, outcome, () => this.#record(digest.stand, outcome));
+      }
+      return this.#recordOrHold(stand, outcome, () => {
         outbox.markManyDelivered?.(digest.part.covers, this.#clock());
         this.#digests?.delivered(digest);
         this.#backInBusiness(this.#clock());
-      } else {
-        // A failed digest counts against a message it carries: its attempts mark the backlog as an
-        // outage's, and a digest refused for good drops that one message, not an unrelated one.
-        this.#record(digest.stand, outcome);
-      }
-      return 0;
+      });
     }
     this.#log.debug?.(
       { outboxId: message.id, buildId: message.buildId, kind: message.kind },
@@ -122,17 +125,37 @@ export class OutboxDeliverer {
       { outboxId: message.id, buildId: message.buildId, kind: message.kind, outcome: outcome.kind },
       "status post sent",
     );
+    return this.#recordOrHold(message, outcome, () => this.#record(message, outcome));
+  }
+
+  /**
+   * Runs `record`; 0 = recorded, go on. When it throws (a full disk): a delivery is held until it
+   * can be recorded, and a failed send is left pending, to be sent again after a backoff.
+   */
+  #recordOrHold(message: OutboxMessage, outcome: SendOutcome, record: () => void): number {
     try {
-      this.#record(message, outcome);
+      record();
+      this.#unrecordedFailures = 0;
+      return 0;
     } catch (error) {
-      this.#unrecorded = { message, outcome, tries: 1 };
+      const context = { outboxId: message.id, buildId: message.buildId, outcome: outcome.kind };
+      if (outcome.kind !== "delivered") {
+        this.#unrecordedFailures += 1;
+        const waitMs = this.#recordBackoff(this.#unrecordedFailures);
+        this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock() + waitMs);
+        this.#log.warn(
+          { err: error, ...context, waitMs },
+          "cannot record a failed send (is the disk full?): the post stays pending and is sent again",
+        );
+        return this.#pausedUntil - this.#clock();
+      }
+      this.#unrecorded = { context, record, tries: 1 };
       this.#log.error(
-        { err: error, outboxId: message.id, buildId: message.buildId, outcome: outcome.kind },
+        { err: error, ...context },
         "cannot record a status post's delivery (is the disk full?): delivery paused until it can be recorded",
       );
       return this.#recordBackoff(1);
     }
-    return 0;
   }
 
   /** A send got through: if it ended an outage, every post waiting out its own backoff is due now. */
@@ -147,32 +170,22 @@ export class OutboxDeliverer {
     this.#failuresInARow = 0;
   }
 
-  /** Tries to record the outcome that could not be; 0 = recorded, go on; else how long to wait. */
-  #recordAgain(pending: {
-    readonly message: OutboxMessage;
-    readonly outcome: SendOutcome;
-    tries: number;
-  }): number {
+  /** Tries to record the delivery that could not be; 0 = recorded, go on; else how long to wait. */
+  #recordAgain(pending: { readonly context: object; readonly record: () => void; tries: number }): number {
     try {
-      this.#record(pending.message, pending.outcome);
+      pending.record();
     } catch (error) {
       pending.tries += 1;
       const waitMs = this.#recordBackoff(pending.tries);
       this.#log.warn(
-        {
-          err: error,
-          outboxId: pending.message.id,
-          outcome: pending.outcome.kind,
-          tries: pending.tries,
-          waitMs,
-        },
+        { err: error, ...pending.context, tries: pending.tries, waitMs },
         "still cannot record a status post's delivery: delivery stays paused",
       );
       return waitMs;
     }
     this.#unrecorded = null;
     this.#log.info(
-      { outboxId: pending.message.id, tries: pending.tries },
+      { ...pending.context, tries: pending.tries },
       "status post delivery recorded: delivery resumes",
     );
     return 0;

@@ -59,6 +59,20 @@ async function main(mount: string) {
     out: quiet,
     backgroundCheckpoints: false,
   });
+  /**
+   * Fills the filesystem so that SQLite's next write fails for sure. SQLite reuses its WAL file's
+   * space once checkpointed, so a small write may still fit in a full filesystem (CI saw the
+   * delivery recorded: a busier build's writes had made SQLite checkpoint and start the WAL over).
+   * So first the WAL is checkpointed and truncated, from a connection of the scenario's own; all
+   * of this is synchronous, so the app writes nothing in between.
+   */
+  const fillDiskUnderWal = () => {
+    rmSync(path.join(mount, "filler"), { force: true });
+    const probe = new Database(path.join(dataDir, "slashbuild.db"));
+    probe.pragma("wal_checkpoint(TRUNCATE)");
+    probe.close();
+    fillDisk(path.join(mount, "filler"));
+  };
   try {
     await app.start();
     await app.server.listen({ host: "127.0.0.1", port });
@@ -87,7 +101,7 @@ async function main(mount: string) {
       readdirSync(path.join(dataDir, "workspaces")).every((name) => !name.startsWith(".retired-")),
     );
 
-    fillDisk(path.join(mount, "filler"));
+    fillDiskUnderWal();
     mattermost.outage = "none";
 
     // The finish post is accepted, its delivery cannot be recorded: delivery pauses.
@@ -102,14 +116,7 @@ async function main(mount: string) {
     );
     const postsWhileFull = mattermost.postsIn("ci").length;
 
-    // SQLite reuses its WAL file's space once checkpointed, so a small write may still fit in a
-    // full filesystem. Make the next write need space for sure: free a moment, checkpoint and
-    // truncate the WAL, and fill the filesystem again.
-    rmSync(path.join(mount, "filler"));
-    const probe = new Database(path.join(dataDir, "slashbuild.db"));
-    probe.pragma("wal_checkpoint(TRUNCATE)");
-    probe.close();
-    fillDisk(path.join(mount, "filler"));
+    fillDiskUnderWal();
     const answerWhenFull = await slash("app");
 
     rmSync(path.join(mount, "filler"));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { OutboxDeliverer } from "../../../src/notify/outbox-deliverer.js";
-import type { DeliveryLogger } from "../../../src/notify/ports.js";
+import type { DeliverableOutbox, DeliveryLogger, DigestPolicy } from "../../../src/notify/ports.js";
 import { type Db, openDatabase } from "../../../src/store/open-database.js";
 import { SqliteOutbox } from "../../../src/store/sqlite-outbox.js";
 import { FakeChatTransport } from "../../fakes/fake-chat-transport.js";
@@ -229,5 +229,96 @@ describe("OutboxDeliverer", () => {
     deliverer.start();
     await drained();
     expect(payloads()).toEqual(["survivor"]);
+  });
+
+  describe("when the outbox cannot record an outcome (its disk is full)", () => {
+    const diskFull = () => Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+
+    /** The outbox, with the named writes failing while `failing[name]` is above 0 (counted down). */
+    function fullOutbox(
+      failing: Partial<Record<"markDelivered" | "reschedule" | "markManyDelivered", number>>,
+    ) {
+      const guard =
+        <A extends unknown[]>(name: keyof typeof failing, write: (...args: A) => void) =>
+        (...args: A) => {
+          const left = failing[name] ?? 0;
+          if (left > 0) {
+            failing[name] = left - 1;
+            throw diskFull();
+          }
+          write(...args);
+        };
+      const wrapped: DeliverableOutbox = {
+        nextDue: (now) => outbox.nextDue(now),
+        nextAttemptAt: () => outbox.nextAttemptAt(),
+        markDelivered: guard("markDelivered", (id: number, at: number) => outbox.markDelivered(id, at)),
+        reschedule: guard("reschedule", (id: number, at: number, error: string) =>
+          outbox.reschedule(id, at, error),
+        ),
+        markFailed: (id, error) => outbox.markFailed(id, error),
+        onEnqueue: (listener) => outbox.onEnqueue(listener),
+        resumeAll: (now) => outbox.resumeAll(now),
+        pendingHeads: (limit) => outbox.pendingHeads(limit),
+        markManyDelivered: guard("markManyDelivered", (ids: readonly number[], at: number) =>
+          outbox.markManyDelivered(ids, at),
+        ),
+      };
+      return wrapped;
+    }
+
+    const start = (deliverable: DeliverableOutbox, digest?: DigestPolicy) => {
+      deliverer = new OutboxDeliverer({
+        outbox: deliverable,
+        peer: "the peer",
+        transport,
+        initialBackoffMs: INITIAL,
+        maxBackoffMs: MAX,
+        clock: clock.now,
+        sleep: clock.sleep,
+        random: () => 0.5,
+        logger,
+        ...(digest ? { digest } : {}),
+      });
+      deliverer.start();
+    };
+
+    it("holds a delivery it cannot record: the post is not sent again, and goes on once it is recorded", async () => {
+      outbox.enqueue({ buildId: 1, kind: "k", payload: "accepted" });
+      outbox.enqueue({ buildId: 2, kind: "k", payload: "next" });
+      start(fullOutbox({ markDelivered: 3 }));
+      await drained();
+      expect(payloads()).toEqual(["accepted", "next"]);
+      expect(logged.filter((entry) => entry.msg.startsWith("still cannot record"))).toHaveLength(2);
+      expect(logged.at(-1)).toMatchObject({ msg: "status post delivery recorded: delivery resumes" });
+    });
+
+    it("sends again a failed send it cannot record: that post is still pending, and is delivered later", async () => {
+      transport.answer({ kind: "retryable", error: "HTTP 503" }, { kind: "retryable", error: "HTTP 503" });
+      outbox.enqueue({ buildId: 1, kind: "k", payload: "p" });
+      // Recording a failure never works here; the send after the outage is what gets through.
+      start(fullOutbox({ reschedule: Number.MAX_SAFE_INTEGER }));
+      await drained();
+      expect(transport.sends.map((send) => send.outcome.kind)).toEqual([
+        "retryable",
+        "retryable",
+        "delivered",
+      ]);
+      const gaps = transport.sends.slice(1).map((send, index) => send.at - (transport.sends[index]?.at ?? 0));
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(INITIAL / 2);
+      expect(deliverer.paused).toBe(false);
+    });
+
+    it("holds a digest it cannot record: the messages it carried are not sent again", async () => {
+      for (const id of [1, 2, 3]) outbox.enqueue({ buildId: id, kind: "finish", payload: `f${id}` });
+      const digest: DigestPolicy = {
+        after: 2,
+        key: () => "ci",
+        compose: (messages) => [{ payload: "digest", covers: messages.map((m) => m.id) }],
+      };
+      start(fullOutbox({ markManyDelivered: 2 }), digest);
+      await drained();
+      expect(payloads()).toEqual(["digest"]);
+      expect(logged.filter((entry) => entry.msg.startsWith("still cannot record"))).toHaveLength(1);
+    });
   });
 });
