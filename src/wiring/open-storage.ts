@@ -4,6 +4,7 @@ import { LogFiles } from "../backends/local/log-files.js";
 import type { Config } from "../config/config.js";
 import type { EventBacklogOptions } from "../core/event-backlog.js";
 import type { Atomically, Clock } from "../core/ports.js";
+import { atomicallyIn } from "../store/atomically.js";
 import { keepBuildNumbersAhead } from "../store/build-number-mark.js";
 import { type Db, openDatabase } from "../store/open-database.js";
 import { RetentionPruner } from "../store/retention-pruner.js";
@@ -53,6 +54,7 @@ export function openStorage(config: Config, logger: Logger, clock: Clock): Stora
     clock,
     logger,
   });
+  const inTransaction = atomicallyIn(db);
   // A restored backup must not hand out numbers (and log folders) that builds already had.
   const highestLog = new LogFiles(config.dataDir).highestBuildId();
   const numbers = keepBuildNumbersAhead(db, config.dataDir, highestLog, logger);
@@ -60,7 +62,7 @@ export function openStorage(config: Config, logger: Logger, clock: Clock): Stora
     db,
     store: new SqliteBuildStore(db, guard, numbers),
     deploys: new SqliteDeployStore(db, guard),
-    atomically: (work) => guard.run(() => db.transaction(work)()),
+    atomically: (work) => guard.run(() => inTransaction(work)),
     outbox: (sink) => new SqliteOutbox(db, clock, guard, sink),
     backlog: {
       onHeld: (event) =>
