@@ -4,9 +4,11 @@ import { BuildService } from "../../src/core/build-service.js";
 import type { ChatChannel, ChatUser } from "../../src/core/chat-command.js";
 import type { ApprovalRule } from "../../src/core/deploys/approval-rules.js";
 import type { Decision, Deploy, EnvironmentEvent } from "../../src/core/deploys/deploy.js";
-import { DeployService } from "../../src/core/deploys/deploy-service.js";
+import type { DeployAdmission } from "../../src/core/deploys/deploy-queue.js";
+import { type DeployRequest, DeployService } from "../../src/core/deploys/deploy-service.js";
 import type { CommitLog, DeployNotifier } from "../../src/core/deploys/ports.js";
 import { freezeWindows } from "../../src/schedules/freeze-windows.js";
+import { atomicallyIn } from "../../src/store/atomically.js";
 import { type Db, openDatabase } from "../../src/store/open-database.js";
 import { SqliteBuildStore } from "../../src/store/sqlite-build-store.js";
 import { SqliteDeployStore } from "../../src/store/sqlite-deploy-store.js";
@@ -49,9 +51,14 @@ export interface DeployHarness {
   built(branch: string, sha: string, status?: FinalStatus, trigger?: Build["trigger"]): Build;
   /** The backend ran deploy build `id` to `status`. */
   ran(id: number, status: FinalStatus, sha?: string): void;
-  /** Lets the hand-overs that follow a commit (queued as microtasks) reach the backend. */
+  /**
+   * `/build deploy app production` by @alice in ~ci, the newest green build of main: the usual
+   * request; `changes` replace any part of it.
+   */
+  request(changes?: Partial<DeployRequest>): DeployAdmission;
   /** A new DeployService over the same database, as the next process starts one (recover()). */
   restart(): void;
+  /** Lets the announcements (a 0 ms timer) and the hand-overs that follow a commit run. */
   settle(): Promise<void>;
 }
 
@@ -81,7 +88,7 @@ export function deployHarness(
   const store = new SqliteDeployStore(db);
   const told: string[] = [];
   const errors: unknown[] = [];
-  const atomically = <T>(work: () => T): T => db.transaction(work)();
+  const atomically = atomicallyIn(db);
   const harness = { now: THURSDAY } as { now: number };
   const clock = () => harness.now;
   let deploys: DeployService | undefined;
@@ -175,6 +182,16 @@ export function deployHarness(
         steps: ["make deploy"],
       });
       service.applyEvent({ type: "finished", buildId: id, at: harness.now, status });
+    },
+    request(changes: Partial<DeployRequest> = {}) {
+      return this.deploys.request({
+        repo: "app",
+        environment: "production",
+        target: null,
+        user: alice,
+        channel: ci,
+        ...changes,
+      });
     },
     restart() {
       deploys?.close();

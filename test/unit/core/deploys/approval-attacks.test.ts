@@ -43,13 +43,7 @@ function setUp(rules?: readonly ApprovalRule[]) {
   );
   const t = deployHarness(config, rules ? { rules } : {});
   t.built("main", SHA_A);
-  const { deploy } = t.deploys.request({
-    repo: "app",
-    environment: "production",
-    target: null,
-    user: alice,
-    channel: ci,
-  });
+  const { deploy } = t.request();
   return { t, number: deploy.buildId };
 }
 
@@ -62,13 +56,7 @@ describe("approvals cannot be forged", () => {
       });
       const t = deployHarness(config, rules ? { rules } : {});
       t.built("main", SHA_A);
-      const { deploy } = t.deploys.request({
-        repo: "app",
-        environment: "production",
-        target: null,
-        user: alice,
-        channel: ci,
-      });
+      const { deploy } = t.request();
       t.deploys.decide({
         deploy: deploy.buildId,
         verdict: "approved",
@@ -178,13 +166,7 @@ describe("approvals cannot be forged", () => {
       });
       const t = deployHarness(config, rules ? { rules } : {});
       t.built("main", SHA_A);
-      const { deploy } = t.deploys.request({
-        repo: "app",
-        environment: "production",
-        target: null,
-        user: alice,
-        channel: ci,
-      });
+      const { deploy } = t.request();
       return {
         t,
         number: deploy.buildId,

@@ -34,13 +34,7 @@ describe("DeployService: requests", () => {
     );
     t.built("main", SHA_A);
     t.built("main", SHA_B, "failed");
-    const admission = t.deploys.request({
-      repo: "app",
-      environment: "staging",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const admission = t.request({ environment: "staging" });
     expect(admission.outcome).toBe("deploying");
     expect(admission.deploy).toMatchObject({
       revision: SHA_A,
@@ -70,28 +64,14 @@ describe("DeployService: requests", () => {
     ).toBe("DEPLOY_NOT_GREEN");
     t.built("feature", SHA_A);
     const branch = refusal(() =>
-      t.deploys.request({
-        repo: "app",
-        environment: "staging",
-        target: { revision: SHA_A.slice(0, 8) },
-        user: alice,
-        channel: ci,
-      }),
+      t.request({ environment: "staging", target: { revision: SHA_A.slice(0, 8) } }),
     );
     expect(branch.code).toBe("DEPLOY_BRANCH_NOT_ALLOWED");
     expect(branch.message).toContain("`feature`");
     const failed = t.built("main", SHA_B, "failed");
-    expect(
-      refusal(() =>
-        t.deploys.request({
-          repo: "app",
-          environment: "staging",
-          target: { build: failed.id },
-          user: alice,
-          channel: ci,
-        }),
-      ).code,
-    ).toBe("DEPLOY_NOT_GREEN");
+    expect(refusal(() => t.request({ environment: "staging", target: { build: failed.id } })).code).toBe(
+      "DEPLOY_NOT_GREEN",
+    );
     const pull = t.built("main", SHA_C, "succeeded", {
       kind: "pull_request",
       forge: "github",
@@ -105,14 +85,7 @@ describe("DeployService: requests", () => {
       reference: "#7",
     });
     const forcedPull = refusal(() =>
-      t.deploys.request({
-        repo: "app",
-        environment: "staging",
-        target: { build: pull.id },
-        user: root,
-        channel: ci,
-        force: true,
-      }),
+      t.request({ environment: "staging", target: { build: pull.id }, user: root, force: true }),
     );
     expect(forcedPull.code).toBe("DEPLOY_BRANCH_NOT_ALLOWED");
     expect(t.store.history("app", "staging", 10)).toEqual([]);
@@ -122,23 +95,12 @@ describe("DeployService: requests", () => {
     const t = deployHarness(deployConfig({ staging: { ...staging, freeze: ["* * * * *"] } }));
     t.built("feature", SHA_A);
     expect(
-      refusal(() =>
-        t.deploys.request({
-          repo: "app",
-          environment: "staging",
-          target: { revision: SHA_A },
-          user: alice,
-          channel: ci,
-          force: true,
-        }),
-      ).code,
+      refusal(() => t.request({ environment: "staging", target: { revision: SHA_A }, force: true })).code,
     ).toBe("NOT_PERMITTED");
-    const admission = t.deploys.request({
-      repo: "app",
+    const admission = t.request({
       environment: "staging",
       target: { revision: SHA_A },
       user: root,
-      channel: ci,
       force: true,
     });
     expect(admission.deploy.forced).toEqual([
@@ -152,33 +114,15 @@ describe("DeployService: requests", () => {
   it("waits for approval, answers a second request for the same revision with the first, supersedes it with another revision", async () => {
     const t = deployHarness(deployConfig({ production }));
     t.built("main", SHA_A);
-    const first = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const first = t.request();
     expect(first.outcome).toBe("awaiting_approval");
     expect(first.deploy.expiresAt).toBe(THURSDAY + 24 * 3_600_000);
     // Announced, as it is in chat long before anyone asks again.
     await t.settle();
-    const again = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: carol,
-      channel: ci,
-    });
+    const again = t.request({ user: carol });
     expect(again).toMatchObject({ outcome: "duplicate", deploy: { buildId: first.deploy.buildId } });
     t.built("main", SHA_B);
-    const newer = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: carol,
-      channel: ci,
-    });
+    const newer = t.request({ user: carol });
     expect(newer.outcome).toBe("awaiting_approval");
     expect(newer.superseded?.buildId).toBe(first.deploy.buildId);
     expect(t.deploys.get(first.deploy.buildId)).toMatchObject({
@@ -232,13 +176,7 @@ describe("DeployService: requests", () => {
   it("announces at the next start a request the shutdown left unannounced", async () => {
     const t = deployHarness(deployConfig({ production }));
     t.built("main", SHA_A);
-    const { deploy } = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const { deploy } = t.request();
     t.deploys.close();
     await t.settle();
     expect(t.deploys.get(deploy.buildId)?.announced).toBe(false);
@@ -256,20 +194,8 @@ describe("DeployService: requests", () => {
     const t = deployHarness(deployConfig({ staging }));
     t.built("main", SHA_A);
     t.built("main", SHA_B);
-    const first = t.deploys.request({
-      repo: "app",
-      environment: "staging",
-      target: { revision: SHA_A },
-      user: alice,
-      channel: ci,
-    });
-    const second = t.deploys.request({
-      repo: "app",
-      environment: "staging",
-      target: { revision: SHA_B },
-      user: bob,
-      channel: ci,
-    });
+    const first = t.request({ environment: "staging", target: { revision: SHA_A } });
+    const second = t.request({ environment: "staging", target: { revision: SHA_B }, user: bob });
     expect(second).toMatchObject({ outcome: "queued", behind: { buildId: first.deploy.buildId } });
     await t.settle();
     expect(t.backend.started.map((b) => b.id)).toEqual([first.deploy.buildId]);
@@ -285,13 +211,7 @@ describe("DeployService: approvals", () => {
   it("needs N distinct approvers, then deploys; a rejection ends it", async () => {
     const t = deployHarness(deployConfig({ production: { ...production, approvals: 2 } }));
     t.built("main", SHA_A);
-    const { deploy } = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const { deploy } = t.request();
     const one = t.deploys.decide({
       deploy: deploy.buildId,
       verdict: "approved",
@@ -323,13 +243,7 @@ describe("DeployService: approvals", () => {
     expect(t.backend.started.map((b) => b.id)).toEqual([deploy.buildId]);
 
     t.built("main", SHA_B);
-    const next = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const next = t.request();
     t.deploys.decide({
       deploy: next.deploy.buildId,
       verdict: "rejected",
@@ -348,13 +262,7 @@ describe("DeployService: approvals", () => {
   it("expires a request nobody approved, and says so", async () => {
     const t = deployHarness(deployConfig({ production: { ...production, approval_expiry: "2h" } }));
     t.built("main", SHA_A);
-    const { deploy } = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const { deploy } = t.request();
     await t.settle();
     t.now += 2 * 3_600_000 - 1;
     t.deploys.sweep();
@@ -446,13 +354,7 @@ describe("DeployService: locks, freezes, rollback, auto", () => {
       [SHA_B, "succeeded"],
     ] as const) {
       t.built("main", sha);
-      const { deploy } = t.deploys.request({
-        repo: "app",
-        environment: "production",
-        target: { revision: sha },
-        user: alice,
-        channel: ci,
-      });
+      const { deploy } = t.request({ target: { revision: sha } });
       t.deploys.decide({
         deploy: deploy.buildId,
         verdict: "approved",
@@ -509,13 +411,7 @@ describe("a deploy's build", () => {
   it("is not rebuilt as a build; the requester cancels a waiting deploy with /build stop", async () => {
     const t = deployHarness(deployConfig({ production }));
     t.built("main", SHA_A);
-    const { deploy } = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const { deploy } = t.request();
     await expect(t.service.rebuild(deploy.buildId, alice, ci)).rejects.toThrow(/is a deploy to production/);
     await t.service.stopBuild(deploy.buildId, alice);
     expect(t.deploys.get(deploy.buildId)?.state).toBe("cancelled");
@@ -525,13 +421,7 @@ describe("a deploy's build", () => {
   it("waiting for approval or for its environment, is left out of BuildService.recover (deploys relaunch their own)", async () => {
     const t = deployHarness(deployConfig({ production }));
     t.built("main", SHA_A);
-    const { deploy } = t.deploys.request({
-      repo: "app",
-      environment: "production",
-      target: null,
-      user: alice,
-      channel: ci,
-    });
+    const { deploy } = t.request();
     await t.service.recover();
     expect(t.backend.recovered.map((build) => build.id)).not.toContain(deploy.buildId);
   });
