@@ -85,12 +85,30 @@ export class BuildbotBackend implements BuildBackend {
       await this.#sync(build.id);
       return { confirmed: true };
     }
+    // Stored before the trigger goes out, as if it were already unconfirmed: should slashbuild die
+    // before the master's answer is stored, the next start finds a trigger (above, or in recover)
+    // and looks for the build by its correlation property instead of forcing it a second time
+    // (a deploy run twice); a trigger that never reached the master is reported as never arrived.
+    const sentAt = this.#clock();
+    this.#sink({
+      type: "external",
+      buildId: build.id,
+      at: sentAt,
+      external: { trigger: this.#bb.trigger, unconfirmed_at: sentAt },
+    });
     let triggered: Awaited<ReturnType<typeof triggerBuild>>;
     try {
       triggered = await triggerBuild(this.client, this.#bb, build, repo);
     } catch (error) {
       if (error instanceof UnconfirmedRequest) return this.#unconfirmed(build, tracked, error);
       this.#tracked.delete(build.id);
+      // The master answered, and refused: nothing there to look for.
+      this.#sink({
+        type: "external",
+        buildId: build.id,
+        at: this.#clock(),
+        external: { trigger: null, unconfirmed_at: null },
+      });
       throw error;
     }
     if (triggered.buildrequestid !== null) tracked.buildrequestid ??= triggered.buildrequestid;
@@ -98,7 +116,7 @@ export class BuildbotBackend implements BuildBackend {
       type: "external",
       buildId: build.id,
       at: this.#clock(),
-      external: { trigger: this.#bb.trigger, ...compact(triggered) },
+      external: { trigger: this.#bb.trigger, unconfirmed_at: null, ...compact(triggered) },
     });
     this.#ensureTimer();
     return { confirmed: true };

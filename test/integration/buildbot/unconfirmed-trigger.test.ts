@@ -1,4 +1,3 @@
-import { createServer, type Server, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { CORRELATION_PROPERTY } from "../../../src/backends/buildbot/buildbot-properties.js";
 import { handleCommand } from "../../../src/core/handle-command.js";
@@ -7,6 +6,7 @@ import { SqliteBuildStore } from "../../../src/store/sqlite-build-store.js";
 import { describeWithBuildbot } from "../../helpers/buildbot-harness.js";
 import { type BuildbotMaster, startBuildbotMaster } from "../../helpers/buildbot-master.js";
 import { type WiredService, waitFor } from "../../helpers/buildbot-service.js";
+import { startTcpRelay, type TcpRelay } from "../../helpers/tcp-relay.js";
 
 /**
  * A force request that goes out and gets no answer (a paused master, a request lost on the way) is
@@ -17,55 +17,9 @@ import { type WiredService, waitFor } from "../../helpers/buildbot-service.js";
 const alice = { id: "uid-alice", name: "alice" };
 const ci = { id: "chan-ci", name: "ci" };
 
-/**
- * A loopback TCP relay in front of the master. While `swallow` is set, what slashbuild sends is read
- * and dropped: a request lost on the way, which the master never sees.
- */
-interface Relay {
-  readonly url: string;
-  swallow: boolean;
-  close(): Promise<void>;
-}
-
-async function startRelay(targetPort: number): Promise<Relay> {
-  const sockets = new Set<Socket>();
-  const state = { swallow: false };
-  const server: Server = createServer((client) => {
-    const upstream = new Socket();
-    sockets.add(client).add(upstream);
-    upstream.connect(targetPort, "127.0.0.1");
-    client.on("data", (chunk) => {
-      if (!state.swallow) upstream.write(chunk);
-    });
-    upstream.on("data", (chunk) => client.write(chunk));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("close", end).on("error", end);
-    upstream.on("close", end).on("error", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get swallow() {
-      return state.swallow;
-    },
-    set swallow(value: boolean) {
-      state.swallow = value;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 describeWithBuildbot("Buildbot trigger whose outcome is unknown (real master)", () => {
   let master: BuildbotMaster;
-  let relay: Relay;
+  let relay: TcpRelay;
   let paused: number | null = null;
   // One database for both tests: build ids go on, so no id matches another test's Buildbot build.
   const store = new SqliteBuildStore(openDatabase(":memory:"));
@@ -77,7 +31,7 @@ describeWithBuildbot("Buildbot trigger whose outcome is unknown (real master)", 
       repos: { app: { commands: ["true"] } },
       settings: { trigger_timeout: "1s", follow_interval: "300ms", reconcile_interval: "1s" },
     });
-    relay = await startRelay(master.harness.wwwPort);
+    relay = await startTcpRelay(master.harness.wwwPort);
   });
 
   afterEach(async () => {
