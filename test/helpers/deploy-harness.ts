@@ -5,7 +5,12 @@ import type { ChatChannel, ChatUser } from "../../src/core/chat-command.js";
 import type { ApprovalRule } from "../../src/core/deploys/approval-rules.js";
 import type { Decision, Deploy, EnvironmentEvent } from "../../src/core/deploys/deploy.js";
 import type { DeployAdmission } from "../../src/core/deploys/deploy-queue.js";
-import { type DeployRequest, DeployService } from "../../src/core/deploys/deploy-service.js";
+import {
+  type DecisionOutcome,
+  type DecisionRequest,
+  type DeployRequest,
+  DeployService,
+} from "../../src/core/deploys/deploy-service.js";
 import type { CommitLog, DeployNotifier } from "../../src/core/deploys/ports.js";
 import { freezeWindows } from "../../src/schedules/freeze-windows.js";
 import { atomicallyIn } from "../../src/store/atomically.js";
@@ -56,6 +61,8 @@ export interface DeployHarness {
    * request; `changes` replace any part of it.
    */
   request(changes?: Partial<DeployRequest>): DeployAdmission;
+  /** `/build approve <deploy>` by @bob in ~ci: the usual decision; `changes` replace any part of it. */
+  decide(deploy: number, changes?: Partial<DecisionRequest>): DecisionOutcome;
   /** A new DeployService over the same database, as the next process starts one (recover()). */
   restart(): void;
   /** Lets the announcements (a 0 ms timer) and the hand-overs that follow a commit run. */
@@ -190,6 +197,16 @@ export function deployHarness(
         target: null,
         user: alice,
         channel: ci,
+        ...changes,
+      });
+    },
+    decide(deploy: number, changes: Partial<DecisionRequest> = {}) {
+      return this.deploys.decide({
+        deploy,
+        verdict: "approved",
+        user: bob,
+        channel: ci,
+        via: "command",
         ...changes,
       });
     },

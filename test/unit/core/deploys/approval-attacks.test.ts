@@ -7,11 +7,11 @@ import {
   currentButton,
   notTheRequester,
 } from "../../../../src/core/deploys/approval-rules.js";
+import type { DecisionRequest } from "../../../../src/core/deploys/deploy-service.js";
 import {
   alice,
   bob,
   carol,
-  ci,
   dave,
   deployConfig,
   deployHarness,
@@ -47,6 +47,14 @@ function setUp(rules?: readonly ApprovalRule[]) {
   return { t, number: deploy.buildId };
 }
 
+/** An attack by one decision on setUp's waiting deploy: run it against `rules` (default: all of them). */
+function decisionBy(changes: Partial<DecisionRequest>) {
+  return (rules?: readonly ApprovalRule[]) => {
+    const { t, number } = setUp(rules);
+    return { t, number, run: () => t.decide(number, changes) };
+  };
+}
+
 describe("approvals cannot be forged", () => {
   it("a replayed button (round of an older post) is refused; without the round check it approves", () => {
     // approvals: 2 so that the deploy still waits after bob's approval (round 0 → 1).
@@ -57,26 +65,11 @@ describe("approvals cannot be forged", () => {
       const t = deployHarness(config, rules ? { rules } : {});
       t.built("main", SHA_A);
       const { deploy } = t.request();
-      t.deploys.decide({
-        deploy: deploy.buildId,
-        verdict: "approved",
-        user: bob,
-        channel: ci,
-        via: "button",
-        round: 0,
-      });
+      t.decide(deploy.buildId, { via: "button", round: 0 });
       // Bob's captured click (round 0) replayed with carol's id: Mattermost does not sign the clicker.
       return {
         t,
-        replay: () =>
-          t.deploys.decide({
-            deploy: deploy.buildId,
-            verdict: "approved",
-            user: carol,
-            channel: ci,
-            via: "button",
-            round: 0,
-          }),
+        replay: () => t.decide(deploy.buildId, { user: carol, via: "button", round: 0 }),
         number: deploy.buildId,
       };
     };
@@ -88,22 +81,7 @@ describe("approvals cannot be forged", () => {
   });
 
   it("a clicker who is not an approver is refused; without the approver rule they approve", () => {
-    const attack = (rules?: readonly ApprovalRule[]) => {
-      const { t, number } = setUp(rules);
-      return {
-        t,
-        number,
-        run: () =>
-          t.deploys.decide({
-            deploy: number,
-            verdict: "approved",
-            user: dave,
-            channel: ci,
-            via: "button",
-            round: 0,
-          }),
-      };
-    };
+    const attack = decisionBy({ user: dave, via: "button", round: 0 });
     const defended = attack();
     expect(() => defended.run()).toThrow(expect.objectContaining({ code: "NOT_PERMITTED" }));
     expect(defended.t.deploys.get(defended.number)?.decisions).toEqual([]);
@@ -112,21 +90,7 @@ describe("approvals cannot be forged", () => {
 
   it("the requester under another name (alice renamed to bob) is refused by id; a check by name lets her through", () => {
     const renamed = { id: alice.id, name: "bob" };
-    const attack = (rules?: readonly ApprovalRule[]) => {
-      const { t, number } = setUp(rules);
-      return {
-        t,
-        number,
-        run: () =>
-          t.deploys.decide({
-            deploy: number,
-            verdict: "approved",
-            user: renamed,
-            channel: ci,
-            via: "command",
-          }),
-      };
-    };
+    const attack = decisionBy({ user: renamed });
     const defended = attack();
     expect(() => defended.run()).toThrow(expect.objectContaining({ code: "APPROVAL_OWN_DEPLOY" }));
     const byName = APPROVAL_RULES.map((rule) =>
@@ -137,21 +101,7 @@ describe("approvals cannot be forged", () => {
 
   it("a typed approval from a channel where the repo may not be built is refused; without the channel rule it approves", () => {
     const elsewhere = { id: "chan-random", name: "random" };
-    const attack = (rules?: readonly ApprovalRule[]) => {
-      const { t, number } = setUp(rules);
-      return {
-        t,
-        number,
-        run: () =>
-          t.deploys.decide({
-            deploy: number,
-            verdict: "approved",
-            user: bob,
-            channel: elsewhere,
-            via: "command",
-          }),
-      };
-    };
+    const attack = decisionBy({ channel: elsewhere });
     const defended = attack();
     expect(() => defended.run()).toThrow(expect.objectContaining({ code: "CHANNEL_NOT_ALLOWED" }));
     expect(attack(without("from-allowed-channel")).run().deploy.state).toBe("deploying");
@@ -170,14 +120,7 @@ describe("approvals cannot be forged", () => {
       return {
         t,
         number: deploy.buildId,
-        run: () =>
-          t.deploys.decide({
-            deploy: deploy.buildId,
-            verdict: "approved",
-            user: ally,
-            channel: null,
-            via: "web",
-          }),
+        run: () => t.decide(deploy.buildId, { user: ally, channel: null, via: "web" }),
       };
     };
     const defended = attack();
@@ -222,14 +165,7 @@ describe("approvals cannot be forged", () => {
       return {
         t,
         number: waiting.buildId,
-        run: () =>
-          t.deploys.decide({
-            deploy: waiting.buildId,
-            verdict: "approved",
-            user: decider,
-            channel: ci,
-            via: "command",
-          }),
+        run: () => t.decide(waiting.buildId, { user: decider }),
       };
     };
 

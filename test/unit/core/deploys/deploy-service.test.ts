@@ -212,46 +212,17 @@ describe("DeployService: approvals", () => {
     const t = deployHarness(deployConfig({ production: { ...production, approvals: 2 } }));
     t.built("main", SHA_A);
     const { deploy } = t.request();
-    const one = t.deploys.decide({
-      deploy: deploy.buildId,
-      verdict: "approved",
-      user: bob,
-      channel: ci,
-      via: "command",
-    });
+    const one = t.decide(deploy.buildId);
     expect(one).toMatchObject({ missing: 1, deploy: { state: "awaiting_approval" } });
-    expect(
-      refusal(() =>
-        t.deploys.decide({
-          deploy: deploy.buildId,
-          verdict: "approved",
-          user: bob,
-          channel: ci,
-          via: "command",
-        }),
-      ).code,
-    ).toBe("DEPLOY_DECIDED");
-    const two = t.deploys.decide({
-      deploy: deploy.buildId,
-      verdict: "approved",
-      user: carol,
-      channel: ci,
-      via: "command",
-    });
+    expect(refusal(() => t.decide(deploy.buildId)).code).toBe("DEPLOY_DECIDED");
+    const two = t.decide(deploy.buildId, { user: carol });
     expect(two).toMatchObject({ missing: 0, deploy: { state: "deploying" } });
     await t.settle();
     expect(t.backend.started.map((b) => b.id)).toEqual([deploy.buildId]);
 
     t.built("main", SHA_B);
     const next = t.request();
-    t.deploys.decide({
-      deploy: next.deploy.buildId,
-      verdict: "rejected",
-      user: carol,
-      channel: ci,
-      via: "command",
-      reason: "not today",
-    });
+    t.decide(next.deploy.buildId, { verdict: "rejected", user: carol, reason: "not today" });
     expect(t.deploys.get(next.deploy.buildId)).toMatchObject({
       state: "rejected",
       reason: "rejected by @carol: not today",
@@ -268,17 +239,7 @@ describe("DeployService: approvals", () => {
     t.deploys.sweep();
     expect(t.deploys.get(deploy.buildId)?.state).toBe("awaiting_approval");
     t.now += 1;
-    expect(
-      refusal(() =>
-        t.deploys.decide({
-          deploy: deploy.buildId,
-          verdict: "approved",
-          user: bob,
-          channel: ci,
-          via: "command",
-        }),
-      ).code,
-    ).toBe("DEPLOY_DECIDED");
+    expect(refusal(() => t.decide(deploy.buildId)).code).toBe("DEPLOY_DECIDED");
     t.deploys.sweep();
     expect(t.deploys.get(deploy.buildId)).toMatchObject({
       state: "expired",
@@ -355,13 +316,7 @@ describe("DeployService: locks, freezes, rollback, auto", () => {
     ] as const) {
       t.built("main", sha);
       const { deploy } = t.request({ target: { revision: sha } });
-      t.deploys.decide({
-        deploy: deploy.buildId,
-        verdict: "approved",
-        user: bob,
-        channel: ci,
-        via: "command",
-      });
+      t.decide(deploy.buildId);
       await t.settle();
       t.ran(deploy.buildId, result);
     }
