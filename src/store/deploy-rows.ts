@@ -29,6 +29,7 @@ export interface DeployRow {
   commits: string | null;
   announced: number;
   reason: string | null;
+  superseded_by: number | null;
   created_at: number;
   expires_at: number | null;
   started_at: number | null;
@@ -76,6 +77,7 @@ export function toDeploy(row: DeployRow, decisions: readonly Decision[]): Deploy
     commits: row.commits === null ? null : (JSON.parse(row.commits) as CommitRange),
     announced: row.announced !== 0,
     reason: row.reason,
+    supersededBy: row.superseded_by,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     startedAt: row.started_at,

@@ -245,4 +245,11 @@ export const MIGRATIONS: readonly string[] = [
   // 17: each branch's newest verdict (issue 21: the repo overview and badges), kept by triggers
   // (branch-heads-migration.ts).
   BRANCH_HEADS_MIGRATION,
+  // 18: which request replaced a superseded deploy, as a number instead of only in its reason's
+  // words (its announcement links to it). Deploys superseded before keep theirs, read from the words.
+  `
+  ALTER TABLE deploys ADD COLUMN superseded_by INTEGER;
+  UPDATE deploys SET superseded_by = CAST(substr(reason, 16) AS INTEGER)
+    WHERE state = 'superseded' AND reason GLOB 'superseded by #[0-9]*';
+  `,
 ];

@@ -22,6 +22,7 @@ import { type StorageGuard, UNGUARDED } from "./storage-guard.js";
 const PATCH_COLUMNS: Record<keyof DeployPatch, string> = {
   state: "state",
   reason: "reason",
+  supersededBy: "superseded_by",
   previousRevision: "previous_revision",
   commits: "commits",
   announced: "announced",

@@ -112,7 +112,9 @@ export class DeployQueue {
         createdAt: now,
         expiresAt: needed > 0 ? now + environment.approvalExpiryMs : null,
       });
-      const superseded = waiting ? this.end(waiting, "superseded", `superseded by #${build.id}`) : null;
+      const superseded = waiting
+        ? this.end(waiting, "superseded", `superseded by #${build.id}`, build.id)
+        : null;
       if (superseded) this.notifyEnded(superseded, this.get(build.id));
       this.advance(repo.name, environment.name);
       const deploy = this.get(build.id);
@@ -130,8 +132,13 @@ export class DeployQueue {
    * Ends a deploy that will never run (rejected, expired, superseded): its state first, so the
    * build's end (which would say "cancelled") leaves it as it is. Call inside a transaction.
    */
-  end(deploy: Deploy, state: "rejected" | "expired" | "superseded", reason: string): Deploy {
-    this.#deps.store.update(deploy.buildId, { state, reason });
+  end(
+    deploy: Deploy,
+    state: "rejected" | "expired" | "superseded",
+    reason: string,
+    supersededBy: number | null = null,
+  ): Deploy {
+    this.#deps.store.update(deploy.buildId, { state, reason, supersededBy });
     this.#deps.builds.finish(deploy.buildId, "cancelled", reason);
     return this.get(deploy.buildId);
   }
@@ -257,10 +264,9 @@ export class DeployQueue {
     if (build) this.#deps.notifier.ended(deploy, build, by);
   }
 
-  /** The request that replaced this one, as admit() words its reason. */
+  /** The request that replaced this one (admit() records it). */
   #supersededBy(deploy: Deploy): Deploy | null {
-    const by = /^superseded by #(\d+)$/.exec(deploy.reason ?? "")?.[1];
-    return by ? (this.#deps.store.get(Number(by)) ?? null) : null;
+    return deploy.supersededBy === null ? null : (this.#deps.store.get(deploy.supersededBy) ?? null);
   }
 
   #place(deploy: Deploy): Environment | null {

@@ -99,6 +99,8 @@ export interface Deploy {
   readonly announced: boolean;
   /** Why it ended when the build does not say (rejected by, expired, superseded by). */
   readonly reason: string | null;
+  /** The newer request that replaced it (superseded; a newer push's build is named in `reason`). */
+  readonly supersededBy: number | null;
   readonly createdAt: number;
   /** When an unapproved request expires; null when it needs no approval. */
   readonly expiresAt: number | null;

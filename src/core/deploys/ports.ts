@@ -20,11 +20,14 @@ import type {
 
 export type NewDeploy = Omit<
   Deploy,
-  "decisions" | "commits" | "announced" | "reason" | "startedAt" | "finishedAt"
+  "decisions" | "commits" | "announced" | "reason" | "supersededBy" | "startedAt" | "finishedAt"
 >;
 
 export type DeployPatch = Partial<
-  Pick<Deploy, "state" | "reason" | "previousRevision" | "commits" | "announced" | "revision">
+  Pick<
+    Deploy,
+    "state" | "reason" | "supersededBy" | "previousRevision" | "commits" | "announced" | "revision"
+  >
 >;
 
 /** Deploy records, decisions, locks and environment events. Every read the admission makes is an index seek. */

@@ -128,6 +128,7 @@ describe("DeployService: requests", () => {
     expect(t.deploys.get(first.deploy.buildId)).toMatchObject({
       state: "superseded",
       reason: `superseded by #${newer.deploy.buildId}`,
+      supersededBy: newer.deploy.buildId,
     });
     expect(t.service.getBuild(first.deploy.buildId).status).toBe("cancelled");
     expect(t.told).toContain(`ended #${first.deploy.buildId} superseded by #${newer.deploy.buildId}`);
@@ -343,7 +344,7 @@ describe("DeployService: locks, freezes, rollback, auto", () => {
     const waiting = t.deploys.reads.environments("app", ci)[0]?.waiting;
     expect(waiting).toMatchObject({ kind: "auto", sourceBuildId: first.id, state: "awaiting_approval" });
     t.built("main", SHA_B, "failed", push());
-    expect(t.deploys.get(waiting?.buildId ?? 0)).toMatchObject({ state: "superseded" });
+    expect(t.deploys.get(waiting?.buildId ?? 0)).toMatchObject({ state: "superseded", supersededBy: null });
     t.built("feature", SHA_C);
     expect(t.deploys.reads.environments("app", ci)[0]?.waiting).toBeNull();
   });
