@@ -11,6 +11,7 @@ import { failingBuild } from "./failing-build.js";
 import { outageBacklog } from "./outage-backlog.js";
 import { ackReal } from "./real/ack-real.js";
 import { deployAck } from "./real/deploy-ack.js";
+import { deployFlat } from "./real/deploy-flat.js";
 import { memoryGrowth } from "./real/memory.js";
 import { readsAt100k } from "./real/reads.js";
 import { stepNetwork } from "./step-network.js";
@@ -27,6 +28,7 @@ import { webLog } from "./web-log.js";
 const BENCHMARKS: readonly Benchmark[] = [
   ackReal,
   deployAck,
+  deployFlat,
   readsAt100k,
   branchHeadsWrite,
   memoryGrowth,
