@@ -77,8 +77,9 @@ export interface Point extends BodiesResult {
 export interface Round {
   readonly serve: ServeProcess;
   readonly dataDir: string;
-  /** What each request stores a row of. */
+  /** What each request stores a row of (`stores: false`: a request that must store none). */
   readonly table: "builds" | "deploys";
+  readonly stores?: boolean;
   readonly label: string;
   readonly bodies: readonly string[];
   readonly start?: number;
@@ -111,8 +112,24 @@ export async function measure(round: Round): Promise<Point> {
     throw new Error(
       `${label}: ${result.errors} failed requests, ${result.mismatched} other answers (first: ${result.sample}); stderr: ${serve.stderr()}`,
     );
-  assertEveryAnswerStored(label, result.requests, countRows(dataDir, table) - before);
+  const stored = countRows(dataDir, table) - before;
+  if (round.stores === false) {
+    if (stored !== 0) throw new Error(`${label}: ${stored} ${table} stored by requests that must store none`);
+  } else assertEveryAnswerStored(label, result.requests, stored);
   return { ...result, cpuUsPerRequest, settleMs };
+}
+
+/** The revision of the environment's waiting deploy: what a request answered as a duplicate names. */
+export function waitingRevision(dataDir: string): string {
+  const row = readDb(
+    dataDir,
+    (db) =>
+      db
+        .prepare("SELECT revision FROM deploys WHERE state = 'awaiting_approval' ORDER BY id DESC LIMIT 1")
+        .get() as { revision: string } | undefined,
+  );
+  if (!row) throw new Error("no deploy waits for approval");
+  return row.revision;
 }
 
 export function countSuperseded(dataDir: string): number {
