@@ -17,12 +17,23 @@ const listenAddress = z.union([z.ipv4(), z.ipv6()], {
   error: "must be an IP address, e.g. 127.0.0.1, or 0.0.0.0 for every interface",
 });
 
+/**
+ * A force scheduler's name: Buildbot refuses one that is not an identifier (letters, digits, '_' and
+ * '-', not starting with a digit; util/identifiers.py), so a '.' is refused here, at check-config.
+ */
+const forceSchedulerName = z
+  .string()
+  .regex(
+    /^[A-Za-z_-][A-Za-z0-9_-]{0,49}$/,
+    "Buildbot wants an identifier: letters, digits, '_', '-', not starting with a digit, no '.' (max 50)",
+  );
+
 const workerSchema = z.object({ name: bbName, password: z.string().min(1) }).strict();
 
 const builderOverride = z
   .object({
     builder: bbName.optional(),
-    force_scheduler: bbName.optional(),
+    force_scheduler: forceSchedulerName.optional(),
     change_scheduler: bbName.optional(),
   })
   .strict();
@@ -135,7 +146,8 @@ export function toBuildbotConfig(parsed: ParsedBuildbotConfig, publicUrl: string
       const own = Object.hasOwn(overrides, repo) ? overrides[repo] : undefined;
       return {
         builder: own?.builder ?? repo,
-        forceScheduler: own?.force_scheduler ?? `slashbuild-force-${repo}`,
+        // A repo name may hold '.', which a force scheduler's may not: the same '_' as deploys' own.
+        forceScheduler: own?.force_scheduler ?? `slashbuild-force-${repo}`.replaceAll(".", "_"),
         changeScheduler: own?.change_scheduler ?? `slashbuild-change-${repo}`,
       };
     },

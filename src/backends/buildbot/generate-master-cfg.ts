@@ -38,6 +38,7 @@ export function generateMasterCfg(
       `buildbot.workers is empty: add at least one worker, e.g. "workers: [{name: worker-1, password: \${WORKER_PASSWORD}}]".`,
     );
   }
+  refuseSchedulerClash(repos, bb);
   const workerNames = bb.workers.map((w) => w.name);
   return [
     header(bb),
@@ -48,6 +49,22 @@ export function generateMasterCfg(
     generateWwwSection(bb, options.wwwPort ?? wwwPortOf(bb.url)),
     statusPush(bb),
   ].join("\n");
+}
+
+/** Two repos whose force schedulers would share a name ("a.b" and "a_b": '.' becomes '_'). */
+function refuseSchedulerClash(repos: readonly RepoConfig[], bb: BuildbotConfig): void {
+  const seen = new Map<string, string>();
+  for (const repo of repos) {
+    const name = bb.names(repo.name).forceScheduler;
+    const other = seen.get(name);
+    if (other !== undefined) {
+      throw new SlashbuildError(
+        "CONFIG_INVALID",
+        `the force schedulers of ${other} and ${repo.name} would both be named ${name} on Buildbot (its scheduler names cannot hold '.'): set buildbot.builders.${repo.name}.force_scheduler, or rename one repo.`,
+      );
+    }
+    seen.set(name, repo.name);
+  }
 }
 
 /** The secret name a repo's secret gets on the master: repo-scoped so two repos never collide. */

@@ -67,6 +67,8 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
           secrets: { TOKEN },
         },
         broken: { commands: ["true", "exit 3", "echo never"] },
+        // A '.' in a repo name: Buildbot refuses it in a force scheduler's name.
+        "web.site": { commands: ["true"] },
         slow: { commands: ["sleep 60"] },
       },
       settings: {
@@ -123,6 +125,13 @@ describeWithBuildbot("Buildbot backend against a real master", () => {
     expect(secretLog).toContain("token=");
     expect(secretLog).not.toContain(TOKEN);
     expect(await logs.read(done, 3)).toContain(`id=${build.id} user=alice`);
+  });
+
+  it("builds a repo whose name holds a '.' through its force scheduler", async () => {
+    const build = await request(wired.service, "web.site");
+    const done = await finished(wired, build.id);
+    expect(done).toMatchObject({ status: "succeeded", repo: "web.site" });
+    expect(typeof done.external.buildrequestid).toBe("number");
   });
 
   it("names the failing step of a failed build", async () => {

@@ -43,6 +43,11 @@ describe("buildbotConfigSchema", () => {
       "http://x",
     );
     expect(config.names("app")).toMatchObject({ builder: "app-linux", forceScheduler: "force-app" });
+    // A repo name may hold '.', a force scheduler's may not (Buildbot refuses the master.cfg).
+    expect(config.names("web.site")).toMatchObject({
+      builder: "web.site",
+      forceScheduler: "slashbuild-force-web_site",
+    });
     expect(config).toMatchObject({
       trigger: "change_hook",
       reconcileIntervalMs: 120_000,
@@ -57,6 +62,8 @@ describe("buildbotConfigSchema", () => {
     [{ ...minimal, url: "ftp://bb" }, "http(s) URL"],
     [{ ...minimal, reconcile_interval: "soon" }, "not a duration"],
     [{ ...minimal, workers: [{ name: "w 1", password: "x" }] }, "letters, digits"],
+    [{ ...minimal, builders: { app: { force_scheduler: "force.app" } } }, "Buildbot wants an identifier"],
+    [{ ...minimal, builders: { app: { force_scheduler: "1force" } } }, "not starting with a digit"],
     [{ ...minimal, www_interface: "buildbot.example.com" }, "must be an IP address"],
     [{ ...minimal, worker_interface: "127.0.0.1:9989" }, "must be an IP address"],
   ])("refuses %j", (input, message) => {

@@ -80,6 +80,25 @@ describe("generateMasterCfg", () => {
     expect(cfg).toContain('"SLASHBUILD_REVISION": util.Property("got_revision", default="")');
   });
 
+  it("names a dotted repo's force scheduler with '_' (Buildbot wants an identifier) and refuses two repos that would share one", () => {
+    const dotted = (names: string[]) =>
+      makeConfig({
+        repos: Object.fromEntries(
+          names.map((name) => [name, { url: "/x", backend: "buildbot", commands: ["true"] }]),
+        ),
+      });
+    const web = generateMasterCfg(dotted(["web.site"]), bb);
+    expect(web).toMatch(/ForceScheduler\(\s+name="slashbuild-force-web_site",\s+builderNames=\["web.site"\]/);
+    expect(() => generateMasterCfg(dotted(["web.site", "web_site"]), bb)).toThrow(
+      expect.objectContaining({
+        code: "CONFIG_INVALID",
+        message: expect.stringContaining(
+          "web.site and web_site would both be named slashbuild-force-web_site",
+        ),
+      }),
+    );
+  });
+
   it("declares the correlation property on the force scheduler and filters changes by project", () => {
     expect(cfg).toMatch(
       /ForceScheduler\(\s+name="slashbuild-force-app",[\s\S]*?util\.StringParameter\(name="slashbuild_build_id"/,
