@@ -1,17 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { stringify } from "yaml";
-import { type App, createApp } from "../../../src/app.js";
-import { generateMasterCfg } from "../../../src/backends/buildbot/generate-master-cfg.js";
-import type { BuildbotConfig } from "../../../src/config/buildbot-schema.js";
-import type { Config } from "../../../src/config/config.js";
-import { parseConfig } from "../../../src/config/load-config.js";
 import { FakeForge, sendWebhook } from "../../fakes/fake-forge.js";
-import { FakeMattermost } from "../../fakes/fake-mattermost.js";
+import { buildFinished } from "../../helpers/build-finished.js";
+import { type BuildbotApp, startBuildbotApp } from "../../helpers/buildbot-app.js";
 import { createTestRepo, type TestRepo } from "../../helpers/buildbot-git-repo.js";
-import { type BuildbotHarness, describeWithBuildbot, startBuildbot } from "../../helpers/buildbot-harness.js";
-import { makeTempDir, removeDir } from "../../helpers/git-repo.js";
-import { freePort } from "../../helpers/service-process.js";
+import { describeWithBuildbot } from "../../helpers/buildbot-harness.js";
 import { FULL_NAME, githubPull, githubPush, SECRET } from "../forges/forge-app.js";
 
 /**
@@ -22,79 +15,45 @@ import { FULL_NAME, githubPull, githubPush, SECRET } from "../forges/forge-app.j
 
 let repo: TestRepo;
 let forge: FakeForge;
-let mattermost: FakeMattermost;
-let harness: BuildbotHarness;
-let app: App;
-let dir: string;
-let url: string;
+let bb: BuildbotApp;
 
 describeWithBuildbot("build on push, on a real Buildbot master", () => {
   beforeAll(async () => {
     repo = createTestRepo();
     forge = await FakeForge.start();
-    mattermost = await FakeMattermost.start();
-    dir = await makeTempDir("slashbuild-bb-push-");
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    let config: Config | null = null;
-    harness = await startBuildbot({
-      user: { name: "slashbuild", password: "bb-pass" },
-      masterCfg: (ports) => {
-        config = parseConfig(
-          stringify({
-            listen: `127.0.0.1:${port}`,
-            public_url: url,
-            data_dir: dir,
-            log_level: "silent",
-            mattermost: { token: "slash-token-0123456789", webhook_url: mattermost.addIncomingWebhook("ci") },
-            delivery: { initial_backoff: "50ms", max_backoff: "500ms" },
-            buildbot: {
-              url: ports.url,
-              username: "slashbuild",
-              password: "bb-pass",
-              status_secret: "status-secret-0123456789",
-              follow_interval: "500ms",
-              workers: [{ name: ports.workerName, password: ports.workerPassword }],
-              worker_port: ports.workerPort,
-            },
-            forges: {
-              github: { api_url: forge.apiUrl("github"), token: "t0ken-0123456789", webhook_secret: SECRET },
-            },
-            repos: {
-              app: {
-                url: repo.dir,
-                full_name: FULL_NAME,
-                backend: "buildbot",
-                // The second command succeeds only with the repo's secret in the environment.
-                commands: ["git rev-parse HEAD", 'test -n "$DEPLOY_KEY"'],
-                secrets: { DEPLOY_KEY: "deploy-key-value-0123456789" },
-                on: { push: ["main"], pull_request: true },
-              },
-            },
-          }),
-          { baseDir: dir, env: {} },
-        );
-        return generateMasterCfg(config, config.buildbot as BuildbotConfig);
+    bb = await startBuildbotApp({
+      name: "slashbuild-bb-push-",
+      token: "slash-token-0123456789",
+      buildbot: { follow_interval: "500ms" },
+      config: {
+        forges: {
+          github: { api_url: forge.apiUrl("github"), token: "t0ken-0123456789", webhook_secret: SECRET },
+        },
+        repos: {
+          app: {
+            url: repo.dir,
+            full_name: FULL_NAME,
+            backend: "buildbot",
+            // The second command succeeds only with the repo's secret in the environment.
+            commands: ["git rev-parse HEAD", 'test -n "$DEPLOY_KEY"'],
+            secrets: { DEPLOY_KEY: "deploy-key-value-0123456789" },
+            on: { push: ["main"], pull_request: true },
+          },
+        },
       },
     });
-    app = await createApp(config as unknown as Config);
-    await app.start();
-    await app.server.listen({ host: "127.0.0.1", port });
   });
 
   afterAll(async () => {
-    await app?.close();
-    await harness?.close();
+    await bb?.close();
     await forge?.close();
-    await mattermost?.close();
     repo?.close();
-    if (dir) await removeDir(dir);
   });
 
   it("a push builds exactly the pushed commit on Buildbot, with pending and final statuses", async () => {
     // `first` is not the tip of main: the build must be of the pushed commit all the same.
     const answer = await sendWebhook(
-      `${url}/hooks/github`,
+      `${bb.url}/hooks/github`,
       "github",
       "push",
       githubPush("main", repo.first),
@@ -102,14 +61,7 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
     );
     expect(answer.status).toBe(202);
     const id = (answer.body.builds as number[])[0] as number;
-    const done = await vi.waitFor(
-      () => {
-        const build = app.service.findBuild(id);
-        if (!build || build.finishedAt === null) throw new Error("not finished");
-        return build;
-      },
-      { timeout: 90_000, interval: 200 },
-    );
+    const done = await buildFinished(bb.app, id, { timeout: 90_000, interval: 200 });
     expect(done).toMatchObject({
       status: "succeeded",
       sha: repo.first,
@@ -145,7 +97,7 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
     expect(git("branch", "--contains", head)).toBe("");
 
     const answer = await sendWebhook(
-      `${url}/hooks/github`,
+      `${bb.url}/hooks/github`,
       "github",
       "pull_request",
       githubPull(7, head, false),
@@ -153,14 +105,7 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
     );
     expect(answer.status).toBe(202);
     const id = (answer.body.builds as number[])[0] as number;
-    const done = await vi.waitFor(
-      () => {
-        const build = app.service.findBuild(id);
-        if (!build || build.finishedAt === null) throw new Error("not finished");
-        return build;
-      },
-      { timeout: 90_000, interval: 200 },
-    );
+    const done = await buildFinished(bb.app, id, { timeout: 90_000, interval: 200 });
     expect(done).toMatchObject({
       status: "succeeded",
       sha: head,
@@ -182,7 +127,7 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
     // The same head as a fork's PR builds too, but without the repo's secrets: the step that
     // needs DEPLOY_KEY fails (the same-repo PR above passed it).
     const fork = await sendWebhook(
-      `${url}/hooks/github`,
+      `${bb.url}/hooks/github`,
       "github",
       "pull_request",
       githubPull(7, head, true),
@@ -190,14 +135,7 @@ describeWithBuildbot("build on push, on a real Buildbot master", () => {
     );
     expect(fork.status).toBe(202);
     const forkId = (fork.body.builds as number[])[0] as number;
-    const forkDone = await vi.waitFor(
-      () => {
-        const build = app.service.findBuild(forkId);
-        if (!build || build.finishedAt === null) throw new Error("not finished");
-        return build;
-      },
-      { timeout: 90_000, interval: 200 },
-    );
+    const forkDone = await buildFinished(bb.app, forkId, { timeout: 90_000, interval: 200 });
     expect(forkDone).toMatchObject({ status: "failed", sha: head, failingStep: 'test -n "$DEPLOY_KEY"' });
   }, 120_000);
 });

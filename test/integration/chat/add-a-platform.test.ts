@@ -9,6 +9,7 @@ import type { Build } from "../../../src/core/build.js";
 import { sendSlashCommand } from "../../fakes/send-slash-command.js";
 import { TINYCHAT_COMMAND_PATH, tinychatPlatform } from "../../fakes/tinychat/tinychat-platform.js";
 import { FakeTinychat, tinychatCommandHeaders } from "../../fakes/tinychat/tinychat-wire.js";
+import { buildFinished } from "../../helpers/build-finished.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
 
 /**
@@ -103,11 +104,7 @@ async function command(
 }
 
 function finished(e: Env, id: number): Promise<Build> {
-  return vi.waitFor(() => {
-    const build = e.app.service.findBuild(id);
-    if (!build || build.finishedAt === null) throw new Error("not finished");
-    return build;
-  }, WAIT);
+  return buildFinished(e.app, id, WAIT);
 }
 
 describe("a third chat platform, added through the platform list", () => {

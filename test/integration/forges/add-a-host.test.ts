@@ -7,6 +7,7 @@ import type { FakeForge } from "../../fakes/fake-forge.js";
 import { FakeMattermost } from "../../fakes/fake-mattermost.js";
 import { tinyforgeHost } from "../../fakes/tinyforge/tinyforge-host.js";
 import { startTinyforge, tinyforgeFixture, tinyforgeHeaders } from "../../fakes/tinyforge/tinyforge-wire.js";
+import { buildFinished } from "../../helpers/build-finished.js";
 import { GitRepoFixture, makeTempDir, removeDir } from "../../helpers/git-repo.js";
 import { type ForgeApp, type Reuse, SECRET, startForgeApp } from "./forge-app.js";
 
@@ -72,11 +73,7 @@ async function hook(app: ForgeApp, event: string, payload: unknown, secret: stri
 async function finished(app: ForgeApp, answer: { body: Record<string, unknown> }): Promise<Build> {
   const id = (answer.body.builds as number[])[0];
   expect(typeof id).toBe("number");
-  return vi.waitFor(() => {
-    const build = app.app.service.findBuild(id as number);
-    if (!build || build.finishedAt === null) throw new Error("not finished");
-    return build;
-  }, WAIT);
+  return buildFinished(app.app, id as number, WAIT);
 }
 
 describe("a fourth Git host, added through the host list", () => {

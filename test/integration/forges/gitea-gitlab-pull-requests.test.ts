@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Build } from "../../../src/core/build.js";
 import { FakeForge } from "../../fakes/fake-forge.js";
+import { buildFinished } from "../../helpers/build-finished.js";
 import { type ForgeApp, SECRET, startForgeApp } from "./forge-app.js";
 
 /**
@@ -39,11 +40,7 @@ async function headOnlyUnder(app: ForgeApp, ref: string, message: string): Promi
 async function finished(app: ForgeApp, answer: { body: Record<string, unknown> }): Promise<Build> {
   const id = (answer.body.builds as number[])[0];
   expect(typeof id).toBe("number");
-  return vi.waitFor(() => {
-    const build = app.app.service.findBuild(id as number);
-    if (!build || build.finishedAt === null) throw new Error("not finished");
-    return build;
-  }, WAIT);
+  return buildFinished(app.app, id as number, WAIT);
 }
 
 async function postsMentioning(app: ForgeApp, text: string): Promise<string> {

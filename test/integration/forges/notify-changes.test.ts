@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { buildFinished } from "../../helpers/build-finished.js";
 import { type ForgeApp, githubPush, startForgeApp } from "./forge-app.js";
 
 /**
@@ -20,11 +21,7 @@ async function pushAndFinish(app: ForgeApp, state: string, authorEmail: string, 
   const sha = await app.repo.commit({ files: { state: `${state}\n` }, message: `state: ${state}` });
   const answer = await app.hook("github", "push", githubPush("main", sha, { authorEmail, pusher }));
   const id = (answer.body.builds as number[])[0] as number;
-  return vi.waitFor(() => {
-    const build = app.app.service.findBuild(id);
-    if (!build || build.finishedAt === null) throw new Error("not finished");
-    return build;
-  }, WAIT);
+  return buildFinished(app.app, id, WAIT);
 }
 
 describe("notify: changes on pushed builds", () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Build } from "../../../src/core/build.js";
+import { buildFinished } from "../../helpers/build-finished.js";
 import { type ForgeApp, FULL_NAME, githubPush, startForgeApp } from "./forge-app.js";
 
 /**
@@ -46,11 +47,7 @@ describe("tag push → build of the tagged commit → chat → commit statuses",
     const answer = await env.hook("github", "push", githubTagPush("v1.2.0", tagObject, tagged));
     expect(answer.status).toBe(202);
     const id = (answer.body.builds as number[])[0] as number;
-    const build = await vi.waitFor(() => {
-      const found = (env as ForgeApp).app.service.findBuild(id);
-      if (!found || found.finishedAt === null) throw new Error("not finished");
-      return found;
-    }, WAIT);
+    const build = await buildFinished((env as ForgeApp).app, id, WAIT);
     expect(build).toMatchObject({
       status: "succeeded",
       sha: tagged,

@@ -1,9 +1,9 @@
-import { open } from "node:fs/promises";
 import Fastify from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { fileLogStreamSource } from "../../../src/web/log/file-log-stream-source.js";
 import type { LogStreamSource } from "../../../src/web/log/log-stream-source.js";
 import { webRoutes } from "../../../src/web/web-routes.js";
+import { writeNumberedLog } from "../../helpers/numbered-log.js";
 import { WebApp } from "../../helpers/web-app.js";
 
 /**
@@ -24,19 +24,8 @@ interface Answer {
 }
 
 /** A log of `mb` MB of 64-byte lines, with "NEEDLE" on the lines listed. */
-async function writeLog(file: string, mb: number, needles: ReadonlySet<number>): Promise<number> {
-  const handle = await open(file, "w");
-  const line = (n: number) =>
-    `${String(n).padStart(9, "0")} ${(needles.has(n) ? "NEEDLE" : "hay...").padEnd(53, "x")}\n`;
-  let written = 0;
-  for (let block = 0; block < mb * 16; block++) {
-    let chunk = "";
-    for (let i = 0; i < 1024; i++) chunk += line(block * 1024 + i + 1);
-    await handle.write(chunk);
-    written += chunk.length;
-  }
-  await handle.close();
-  return written;
+function writeLog(file: string, mb: number, needles: ReadonlySet<number>): Promise<number> {
+  return writeNumberedLog(file, mb, (n) => (needles.has(n) ? "NEEDLE" : "hay..."));
 }
 
 describe("GET /builds/N/search", () => {

@@ -1,10 +1,10 @@
-import { open } from "node:fs/promises";
 import Fastify from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { fileLogStreamSource } from "../../../src/web/log/file-log-stream-source.js";
 import type { LogStreamSource } from "../../../src/web/log/log-stream-source.js";
 import { webRoutes } from "../../../src/web/web-routes.js";
 import { makeNewBuild } from "../../fakes/make-build.js";
+import { writeNumberedLog } from "../../helpers/numbered-log.js";
 import { WebApp } from "../../helpers/web-app.js";
 
 let web: WebApp | null = null;
@@ -13,27 +13,12 @@ afterEach(async () => {
   web = null;
 });
 
-/** Writes `mb` MiB of numbered lines to a file without holding them in memory. */
-async function writeBigLog(file: string, mb: number): Promise<number> {
-  const handle = await open(file, "w");
-  const line = (i: number) => `${String(i).padStart(9, "0")} ${"x".repeat(53)}\n`; // 64 bytes
-  let written = 0;
-  for (let block = 0; block < mb * 16; block++) {
-    let chunk = "";
-    for (let i = 0; i < 1024; i++) chunk += line(block * 1024 + i + 1);
-    await handle.write(chunk);
-    written += chunk.length;
-  }
-  await handle.close();
-  return written;
-}
-
 describe("raw logs and pages", () => {
   it("streams a large raw log from disk under backpressure, and offers it as a download", async () => {
     web = await WebApp.start({ commands: ["echo small"] });
     const build = await web.requestBuild();
     await web.waitForStatus(build.id, (b) => b.status === "succeeded");
-    const size = await writeBigLog(web.logPath(build.id, 0), 64);
+    const size = await writeNumberedLog(web.logPath(build.id, 0), 64);
 
     // The same routes, on a source that counts what it reads.
     let read = 0;
