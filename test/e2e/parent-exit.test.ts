@@ -26,7 +26,7 @@ let repo: GitRepoFixture | undefined;
 
 afterEach(async () => {
   // Still running only when the test failed: it is ours if its command line names our config.
-  if (servicePid !== undefined && processAlive(servicePid) && commandLine(servicePid).includes(BIN)) {
+  if (servicePid !== undefined && processAlive(servicePid) && isSlashbuild(servicePid)) {
     process.kill(servicePid, "SIGKILL");
   }
   if (parent?.exitCode === null && parent.signalCode === null) parent.kill("SIGKILL");
@@ -34,6 +34,15 @@ afterEach(async () => {
   await repo?.remove();
   parent = servicePid = mattermost = repo = undefined;
 });
+
+/**
+ * Whether `pid` runs slashbuild now: its command line starts with node and slashbuild's binary.
+ * Not "names the binary": the shell's forked child, before its exec, has the shell's command line,
+ * which names the binary too (as an argument of `sh -c`), and reads empty mid-exec.
+ */
+function isSlashbuild(pid: number): boolean {
+  return commandLine(pid).startsWith(`${process.execPath} ${BIN} `);
+}
 
 function commandLine(pid: number): string {
   try {
@@ -77,11 +86,12 @@ describe("slashbuild serve started by a process that then exits", () => {
       log += chunk.toString();
     });
     const shell = parent;
-    // The child is seen between fork and exec (or mid-exec, when its command line reads empty):
-    // it counts as slashbuild once its command line names slashbuild's own binary.
+    // The child is seen between fork and exec (the shell's command line) or mid-exec (empty): it
+    // counts once it runs slashbuild (isSlashbuild). CI once caught it before its exec and read
+    // its command line again mid-exec, when only "names the binary" was asked.
     servicePid = await waitFor("slashbuild to start under the shell", () => {
       const [child] = readFileSync(`/proc/${shell.pid}/task/${shell.pid}/children`, "utf8").split(/\s+/);
-      return child && commandLine(Number(child)).includes(BIN) ? Number(child) : undefined;
+      return child && isSlashbuild(Number(child)) ? Number(child) : undefined;
     });
     expect(commandLine(servicePid)).toContain(written.configFile);
     await waitFor(
