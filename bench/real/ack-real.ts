@@ -22,7 +22,8 @@ import { ServeProcess, slashForm } from "./serve-process.js";
  * worker (it stores the change, buildset and build request, runs nothing) in the same run.
  */
 
-const CONNECTIONS = 8;
+/** Keep-alive connections of every load on the real process (the deploy benches use it too). */
+export const CONNECTIONS = 8;
 const SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 10);
 const HISTORY = 100_000;
 const QUEUED = 10_000;

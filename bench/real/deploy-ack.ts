@@ -13,11 +13,10 @@ import {
   type Point,
   prepare,
   row,
+  seedDeployHistory,
   TABLE_HEAD,
   waitingRevision,
 } from "./deploy-bench.js";
-import { seedDeploys, seedGreenBuilds } from "./seed-deploys.js";
-import { seedDataDir } from "./seed-history.js";
 import { ServeProcess, slashForm } from "./serve-process.js";
 
 /**
@@ -58,15 +57,13 @@ export const deployAck: Benchmark = {
     const repo = createTestRepo();
     const commits = createCommitRepo(COMMITS);
     const sink = await startWebhookSink();
-    const dataDir = seedDataDir({
-      finished: HISTORY - COMMITS,
+    const dataDir = seedDeployHistory({
+      builds: HISTORY,
       queued: QUEUED,
-      repos: ["hello", "lib", "web", "docs"],
-      queuedRepo: "hello",
+      deploys: DEPLOYS,
+      shas: commits.shas,
     });
-    const [deployed = "", ...revisions] = commits.shas;
-    seedGreenBuilds(dataDir, { repo: "lib", branch: "main", shas: commits.shas });
-    seedDeploys(dataDir, { repo: "lib", environment: "production", count: DEPLOYS, revision: deployed });
+    const [, ...revisions] = commits.shas;
     const serve = await ServeProcess.start({
       config: deployConfig(repo.dir, commits.dir, sink.url),
       dataDir,

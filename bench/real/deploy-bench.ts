@@ -2,8 +2,10 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { fmt } from "../benchmark.js";
-import { assertEveryAnswerStored, lastBuildId, serveConfig } from "./ack-real.js";
+import { assertEveryAnswerStored, CONNECTIONS, lastBuildId, serveConfig } from "./ack-real.js";
 import { autocannonBodies, type BodiesResult } from "./autocannon-bodies.js";
+import { seedDeploys, seedGreenBuilds } from "./seed-deploys.js";
+import { seedDataDir } from "./seed-history.js";
 import { type ServeProcess, slashForm } from "./serve-process.js";
 
 /**
@@ -13,7 +15,7 @@ import { type ServeProcess, slashForm } from "./serve-process.js";
  * reads of its database that check what a round stored and wait for its leftover work.
  */
 
-export const CONNECTIONS = 8;
+export { CONNECTIONS };
 export const HEADERS = { "content-type": "application/x-www-form-urlencoded" };
 /** A deploy answer that admitted the request and replaced the one waiting before it. */
 export const ADMITTED = /waits for 1 approval[\s\S]*It replaces deploy/;
@@ -40,6 +42,33 @@ export function deployConfig(repoDir: string, libDir: string, webhookUrl: string
       },
     },
   };
+}
+
+/**
+ * A data dir with `builds` builds in all: a green build of lib's main for each of `shas` (oldest
+ * first), the rest finished builds over four repos, then `queued` builds of hello waiting; and
+ * `deploys` finished deploys of lib to production, all of the first commit.
+ */
+export function seedDeployHistory(seed: {
+  readonly builds: number;
+  readonly queued: number;
+  readonly deploys: number;
+  readonly shas: readonly string[];
+}): string {
+  const dataDir = seedDataDir({
+    finished: seed.builds - seed.shas.length,
+    queued: seed.queued,
+    repos: ["hello", "lib", "web", "docs"],
+    queuedRepo: "hello",
+  });
+  seedGreenBuilds(dataDir, { repo: "lib", branch: "main", shas: seed.shas });
+  seedDeploys(dataDir, {
+    repo: "lib",
+    environment: "production",
+    count: seed.deploys,
+    revision: seed.shas[0],
+  });
+  return dataDir;
 }
 
 /** One `/build <text>` through the slash route; the answer's text. */

@@ -12,10 +12,9 @@ import {
   type Point,
   prepare,
   row,
+  seedDeployHistory,
   TABLE_HEAD,
 } from "./deploy-bench.js";
-import { seedDeploys, seedGreenBuilds } from "./seed-deploys.js";
-import { seedDataDir } from "./seed-history.js";
 import { ServeProcess, slashForm } from "./serve-process.js";
 
 /**
@@ -40,7 +39,7 @@ export const deployFlat: Benchmark = {
     const repo = createTestRepo();
     const commits = createCommitRepo(CYCLE + 1);
     const sink = await startWebhookSink();
-    const [deployed = "", ...revisions] = commits.shas;
+    const [, ...revisions] = commits.shas;
     const bodies = revisions.map((sha) => slashForm(`deploy lib production ${sha}`));
     const sides: Side[] = [];
     try {
@@ -48,19 +47,7 @@ export const deployFlat: Benchmark = {
         ["small", SMALL],
         ["large", LARGE],
       ] as const) {
-        const dataDir = seedDataDir({
-          finished: size.builds - commits.shas.length,
-          queued: size.queued,
-          repos: ["hello", "lib", "web", "docs"],
-          queuedRepo: "hello",
-        });
-        seedGreenBuilds(dataDir, { repo: "lib", branch: "main", shas: commits.shas });
-        seedDeploys(dataDir, {
-          repo: "lib",
-          environment: "production",
-          count: size.deploys,
-          revision: deployed,
-        });
+        const dataDir = seedDeployHistory({ ...size, shas: commits.shas });
         const serve = await ServeProcess.start({
           config: deployConfig(repo.dir, commits.dir, sink.url),
           dataDir,
